@@ -1,0 +1,118 @@
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import {
+  ConfigToken,
+  DriverCatalog,
+  HostFacts,
+  KoffiSyscalls,
+  LoggerToken,
+  PermissionError,
+  SyscallsToken,
+  createLogger,
+  loadConfig,
+  type ContractKey,
+  type KokerConfig,
+  type Logger,
+  type Selection,
+} from '@koker/core';
+import { registerBuiltinDrivers } from './drivers.js';
+
+export interface GlobalOptions {
+  readonly debug?: boolean;
+  readonly quiet?: boolean;
+  readonly root?: string;
+  readonly logFormat?: 'console' | 'json';
+  readonly cgroupDriver?: string;
+  readonly storageDriver?: string;
+  readonly networkDriver?: string;
+}
+
+/**
+ * One invocation of `koker`: its options, config, logger and the DI container the drivers are
+ * composed into. Everything is built on first use, so `koker --help` loads nothing.
+ */
+export class CliContext {
+  private configCache?: KokerConfig;
+  private logCache?: Logger;
+  private catalogCache?: Promise<DriverCatalog>;
+  private containerCache?: DependencyContainer;
+  readonly host = new HostFacts();
+
+  constructor(readonly globals: GlobalOptions) {}
+
+  get config(): KokerConfig {
+    this.configCache ??= loadConfig({
+      flags: {
+        ...(this.globals.root ? { root: this.globals.root } : {}),
+        drivers: forcedDrivers({
+          resources: this.globals.cgroupDriver,
+          storage: this.globals.storageDriver,
+          network: this.globals.networkDriver,
+        }),
+      },
+    });
+    return this.configCache;
+  }
+
+  get log(): Logger {
+    this.logCache ??= createLogger({
+      level: this.globals.quiet ? 'silent' : this.globals.debug ? 'debug' : 'info',
+      format: this.globals.logFormat ?? 'console',
+    });
+    return this.logCache;
+  }
+
+  /** The per-invocation DI container with koker's own services registered. */
+  get container(): DependencyContainer {
+    if (!this.containerCache) {
+      const child = rootContainer.createChildContainer();
+      child.register(ConfigToken, { useValue: this.config });
+      child.register(LoggerToken, { useValue: this.log });
+      child.register(HostFacts, { useValue: this.host });
+      child.register(SyscallsToken, { useValue: new KoffiSyscalls() });
+      this.containerCache = child;
+    }
+    return this.containerCache;
+  }
+
+  catalog(): Promise<DriverCatalog> {
+    this.catalogCache ??= (async () => {
+      const catalog = new DriverCatalog();
+      registerBuiltinDrivers(catalog);
+      for (const specifier of this.config.driverModules) await catalog.load(specifier);
+      return catalog;
+    })();
+    return this.catalogCache;
+  }
+
+  /** Picks the driver for a contract (forced by config or flag, else by probe) and builds it. */
+  async driver<T>(contract: ContractKey<T>): Promise<T> {
+    const selection: Selection<T> = await (
+      await this.catalog()
+    ).bind(
+      this.container,
+      contract,
+      { host: this.host, config: this.config },
+      this.config.drivers[contract.id],
+    );
+    this.log.debug(
+      { contract: contract.id, driver: selection.chosen.name, forced: selection.forced },
+      'Select driver',
+    );
+    return this.container.resolve<T>(contract.token);
+  }
+
+  /** Commands that touch namespaces, cgroups, mounts or koker's root need root. */
+  requireRoot(command: string): void {
+    if (!this.host.isRoot) {
+      throw new PermissionError(`koker ${command} needs root`, {
+        hint: `run it as root, e.g. sudo koker ${command}`,
+      });
+    }
+  }
+}
+
+function forcedDrivers(byContract: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [contract, name] of Object.entries(byContract)) if (name !== undefined) result[contract] = name;
+  return result;
+}

@@ -1,0 +1,2 @@
+export { main } from './main.js';
+export { buildProgram, VERSION } from './program.js';

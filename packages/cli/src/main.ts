@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { CommanderError } from 'commander';
+import { UsageError } from '@koker/core';
+import { reportError } from './output/report-error.js';
+import { buildProgram } from './program.js';
+
+/** Runs `koker` with `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  // Commander's own error text is dropped: reportError prints the failure once, in koker's words.
+  program.configureOutput({ outputError: () => undefined });
+  const silence = (command: typeof program) => {
+    command.exitOverride();
+    command.configureOutput({ outputError: () => undefined });
+    for (const sub of command.commands) silence(sub);
+  };
+  silence(program);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors are Docker's 125.
+      if (
+        error.exitCode === 0 ||
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version'
+      )
+        return 0;
+      if (error.code === 'commander.help') return 0;
+      return reportError(
+        new UsageError(error.message.replace(/^error: /, ''), {
+          hint: 'run koker --help (or koker COMMAND --help) for usage',
+        }),
+        {
+          json: false,
+          debug: false,
+        },
+      );
+    }
+    const globals = program.opts<{ logFormat?: string; debug?: boolean }>();
+    return reportError(error, { json: globals.logFormat === 'json', debug: globals.debug === true });
+  }
+}

@@ -1,0 +1,40 @@
+/** koker's settings after defaults, the config file, the environment and flags are merged. */
+export interface KokerConfig {
+  /** Where images, layers, containers and network state live. */
+  readonly root: string;
+  /** Where runtime-only state lives (locks, sockets): cleared by a reboot. */
+  readonly runRoot: string;
+  readonly registry: {
+    /** Mirrors tried before Docker Hub for docker.io images, in order. */
+    readonly mirrors: readonly string[];
+    /** Registries reached over plain HTTP (loopback always is). */
+    readonly insecure: readonly string[];
+    /** Layers downloaded at once. */
+    readonly concurrency: number;
+  };
+  /** Drivers forced by name, per contract id (`resources`, `storage`, `network`, ...). */
+  readonly drivers: Readonly<Record<string, string>>;
+  /** Extra driver modules to load: npm package names or absolute paths. */
+  readonly driverModules: readonly string[];
+  readonly network: {
+    readonly bridge: string;
+    /** IPv4 subnet in CIDR, private address space. */
+    readonly subnet: string;
+  };
+  /** Path of the native helper binary (native/build/koker-init by default). */
+  readonly nativeHelper?: string;
+}
+
+export const DEFAULT_ROOT = '/var/lib/koker';
+export const DEFAULT_RUN_ROOT = '/run/koker';
+
+export const DEFAULT_CONFIG: KokerConfig = {
+  root: DEFAULT_ROOT,
+  runRoot: DEFAULT_RUN_ROOT,
+  registry: { mirrors: [], insecure: [], concurrency: 3 },
+  drivers: {},
+  driverModules: [],
+  network: { bridge: 'koker0', subnet: '10.69.0.0/16' },
+};
+
+export const ConfigToken = Symbol.for('koker.Config');

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidValueError } from '../errors/index.js';
+import { DEFAULT_CONFIG, type KokerConfig } from './config.js';
+
+export interface ConfigSources {
+  /** From flags: `--root`, `--cgroup-driver`, ... */
+  readonly flags?: { root?: string; drivers?: Record<string, string> };
+  readonly env?: NodeJS.ProcessEnv;
+  /** Path of a JSON config file; default `$KOKER_CONFIG` or `/etc/koker/config.json` (optional). */
+  readonly file?: string;
+  readonly readFile?: (path: string) => string | undefined;
+}
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Merges defaults < config file < environment < flags, validating as it goes. */
+export function loadConfig(sources: ConfigSources = {}): KokerConfig {
+  const env = sources.env ?? process.env;
+  const filePath = sources.file ?? env.KOKER_CONFIG ?? '/etc/koker/config.json';
+  const text = (sources.readFile ?? readOptional)(filePath);
+  let file: Partial<KokerConfig> = {};
+  if (text !== undefined) {
+    try {
+      file = JSON.parse(text) as Partial<KokerConfig>;
+    } catch (error) {
+      throw new InvalidValueError('config file', filePath, (error as Error).message);
+    }
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) {
+      throw new InvalidValueError('config file', filePath, 'expected a JSON object');
+    }
+  }
+  const root = sources.flags?.root ?? env.KOKER_ROOT ?? file.root ?? DEFAULT_CONFIG.root;
+  if (!root.startsWith('/')) throw new InvalidValueError('root directory', root, 'must be an absolute path');
+  const mirrorEnv = env.KOKER_REGISTRY_MIRROR?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const runRoot =
+    env.KOKER_RUN_ROOT ??
+    file.runRoot ??
+    (root === DEFAULT_CONFIG.root ? DEFAULT_CONFIG.runRoot : join(root, 'run'));
+  return {
+    root,
+    runRoot,
+    registry: {
+      ...DEFAULT_CONFIG.registry,
+      ...file.registry,
+      ...(mirrorEnv ? { mirrors: mirrorEnv } : {}),
+    },
+    drivers: { ...file.drivers, ...sources.flags?.drivers },
+    driverModules: [...(file.driverModules ?? []), ...(env.KOKER_DRIVERS?.split(',').filter(Boolean) ?? [])],
+    network: { ...DEFAULT_CONFIG.network, ...file.network },
+    ...(env.KOKER_NATIVE_HELPER || file.nativeHelper
+      ? { nativeHelper: env.KOKER_NATIVE_HELPER ?? file.nativeHelper }
+      : {}),
+  };
+}

@@ -1,0 +1,44 @@
+import { type Readable } from 'node:stream';
+import { type ContainerId } from '../domain/container-id.js';
+import { type Digest } from '../domain/digest.js';
+import { contractKey } from './contract-key.js';
+
+/** A layer applied to its own directory, identified by the digest of its uncompressed tar. */
+export interface AppliedLayer {
+  readonly diffId: Digest;
+  /** Bytes written to disk. */
+  readonly size: number;
+}
+
+export interface ApplyOptions {
+  /** Directory the layer is written into; must not exist yet. */
+  readonly target: string;
+  /** The media type of the stream: tells the decompression. */
+  readonly mediaType: string;
+  readonly signal?: AbortSignal;
+  /** Called with uncompressed bytes consumed so far. */
+  readonly onProgress?: (bytes: number) => void;
+}
+
+export interface PreparedRootfs {
+  /** The directory to pivot_root into. */
+  readonly path: string;
+  readonly readOnly: boolean;
+}
+
+/** Layer extraction and a container's root filesystem (overlayfs, or a fallback). */
+export interface StorageDriver {
+  readonly name: string;
+  /** Streams a (compressed) layer tar into `options.target`, safely. */
+  applyLayer(stream: Readable, options: ApplyOptions): Promise<AppliedLayer>;
+  /** Builds the root filesystem from layer directories, topmost first. */
+  prepare(
+    id: ContainerId,
+    layerDirs: readonly string[],
+    options: { readOnly: boolean },
+  ): Promise<PreparedRootfs>;
+  /** Unmounts and removes what `prepare` made; returns paths it could not remove. */
+  release(id: ContainerId): Promise<string[]>;
+}
+
+export const Storage = contractKey<StorageDriver>('storage');

@@ -1,0 +1,2 @@
+export * from './driver-catalog.js';
+export * from './driver-registration.js';

@@ -1,0 +1,24 @@
+import { type ByteSize } from './byte-size.js';
+import { type NanoCpus } from './cpus.js';
+
+/**
+ * A container's resource limits with Docker's meaning, already parsed. Absent means "no limit".
+ * Drivers translate these into their cgroup files (v1 and v2 differ, notably for swap).
+ */
+export interface ResourceLimits {
+  /** `-m/--memory` (or the seed's `--mem` in MiB). */
+  readonly memory?: ByteSize;
+  /**
+   * `--memory-swap`: memory + swap in total, as Docker defines it. `'unlimited'` is Docker's -1.
+   * Equal to `memory` means no swap. Absent with `memory` set: Docker allows swap = memory.
+   */
+  readonly memorySwap?: ByteSize | 'unlimited';
+  /** `--cpus` */
+  readonly nanoCpus?: NanoCpus;
+  /** `--cpu-shares` (v1 weight 2..262144; v2 converts to cpu.weight). */
+  readonly cpuShares?: number;
+  /** `--cpuset-cpus`, e.g. `0-2,4`, already validated as a list syntax. */
+  readonly cpusetCpus?: string;
+  /** `--pids-limit` (or the seed's `--pids`); `'unlimited'` for Docker's -1/0. */
+  readonly pidsLimit?: number | 'unlimited';
+}

@@ -1,0 +1,3 @@
+export * from './koker-error.js';
+export * from './kinds.js';
+export * from './exit-code.js';

@@ -1,0 +1,3 @@
+export * from './cgroup-layout.js';
+export * from './host-facts.js';
+export * from './mountinfo.js';

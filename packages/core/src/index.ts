@@ -1,0 +1,11 @@
+import 'reflect-metadata';
+
+export * from './config/index.js';
+export * from './contracts/index.js';
+export * from './discovery/index.js';
+export * from './domain/index.js';
+export * from './errors/index.js';
+export * from './host/index.js';
+export * from './kernel/index.js';
+export * from './log/index.js';
+export * from './run/index.js';

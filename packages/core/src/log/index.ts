@@ -1,0 +1,2 @@
+export * from './console-format.js';
+export * from './logger.js';

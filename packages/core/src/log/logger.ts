@@ -1,0 +1,47 @@
+import { writeSync } from 'node:fs';
+import { pino, type Logger as PinoLogger } from 'pino';
+import { formatConsoleLine } from './console-format.js';
+
+export type Logger = PinoLogger;
+export const LoggerToken = Symbol.for('koker.Logger');
+
+export type LogLevel = 'debug' | 'info' | 'silent';
+export type LogFormat = 'console' | 'json';
+
+export interface LoggerOptions {
+  readonly level: LogLevel;
+  readonly format: LogFormat;
+  /** File descriptor to write to: stderr, so a program's own output is never mixed in. */
+  readonly fd?: number;
+  readonly color?: boolean;
+}
+
+/** A synchronous writer: log lines reach the terminal in order, even when the process dies next. */
+function consoleDestination(fd: number, color: boolean) {
+  return {
+    write(line: string): void {
+      let record: Record<string, unknown>;
+      try {
+        record = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        writeSync(fd, line);
+        return;
+      }
+      writeSync(fd, formatConsoleLine(record, color));
+    },
+  };
+}
+
+function rawDestination(fd: number) {
+  return { write: (line: string): void => void writeSync(fd, line) };
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const fd = options.fd ?? 2;
+  const color = options.color ?? (process.stderr.isTTY === true && !process.env.NO_COLOR);
+  const destination = options.format === 'json' ? rawDestination(fd) : consoleDestination(fd, color);
+  return pino(
+    { level: options.level, base: undefined, timestamp: pino.stdTimeFunctions.epochTime },
+    destination,
+  );
+}

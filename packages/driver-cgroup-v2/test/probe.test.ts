@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type CgroupMode, type HostView } from '@koker/core';
+import { probe } from '../src/index.js';
+
+function hostWith(mode: CgroupMode, isRoot = true): HostView {
+  return {
+    kernelRelease: '6.1.0',
+    mounts: [],
+    filesystems: [],
+    isRoot,
+    cgroupLayout: { mode, unifiedControllers: [], v1: [], self: {} },
+  };
+}
+
+describe('cgroup-v2 probe', () => {
+  it('is usable on a unified host as root', () => {
+    expect(probe({ host: hostWith('unified'), config: DEFAULT_CONFIG })).toEqual({
+      usable: true,
+      details: { layout: 'unified' },
+    });
+  });
+
+  it.each((['legacy', 'hybrid', 'unified', 'none'] as const).filter((m) => m !== 'unified'))(
+    'says why not on a %s host',
+    (mode) => {
+      expect(probe({ host: hostWith(mode), config: DEFAULT_CONFIG })).toEqual({
+        usable: false,
+        reason: `the host's cgroup layout is ${mode}, not unified`,
+      });
+    },
+  );
+
+  it('needs root', () => {
+    expect(probe({ host: hostWith('unified', false), config: DEFAULT_CONFIG })).toEqual({
+      usable: false,
+      reason: 'managing cgroups needs root',
+    });
+  });
+});
