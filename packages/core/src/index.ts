@@ -9,3 +9,4 @@ export * from './host/index.js';
 export * from './kernel/index.js';
 export * from './log/index.js';
 export * from './run/index.js';
+export * from './state/index.js';
