@@ -356,7 +356,9 @@ export class FileImageStore implements ImageStore {
   ): Promise<RemovalReport> {
     const found = await this.resolve(nameOrId);
     if (!found) {
-      throw new NotFoundError(`no such image: ${nameOrId}`, { hint: 'koker images lists the images there are' });
+      throw new NotFoundError(`no such image: ${nameOrId}`, {
+        hint: 'koker images lists the images there are',
+      });
     }
     const { image } = found;
     const untagged: string[] = [];
@@ -430,43 +432,47 @@ export class FileImageStore implements ImageStore {
    */
   async collectGarbage(): Promise<{ layers: Digest[]; reclaimed: number }> {
     await this.prepare();
-    return withFileLock(this.layout.gcLock, { timeoutMs: 600_000, log: this.log, what: 'the image store' }, async () => {
-      const images: StoredImage[] = [];
-      for (const file of await readdir(this.layout.imagesDir)) {
-        const stored = await readStoredImage(join(this.layout.imagesDir, file));
-        if (stored) images.push(stored);
-      }
-      const liveChains = new Set<string>(images.flatMap((i) => [...i.chainIds]));
-      const liveBlobs = new Set<string>(images.flatMap((i) => [i.id, ...i.manifests.map((m) => m.digest)]));
-      const removedLayers: Digest[] = [];
-      let reclaimed = 0;
-      for (const hex of await readdir(this.layout.layersDir)) {
-        const chainId = `sha256:${hex}`;
-        if (!isDigest(chainId)) continue;
-        if (liveChains.has(chainId)) {
-          const layer = await this.readLayer(chainId);
-          for (const blob of layer?.blobs ?? []) liveBlobs.add(blob.digest);
-          continue;
+    return withFileLock(
+      this.layout.gcLock,
+      { timeoutMs: 600_000, log: this.log, what: 'the image store' },
+      async () => {
+        const images: StoredImage[] = [];
+        for (const file of await readdir(this.layout.imagesDir)) {
+          const stored = await readStoredImage(join(this.layout.imagesDir, file));
+          if (stored) images.push(stored);
         }
-        const layer = await this.readLayer(chainId);
-        const trash = await this.workDir();
-        await rename(this.layout.layer(chainId), join(trash, 'layer'));
-        this.log?.debug({ chainId }, 'Remove layer');
-        await rm(trash, { recursive: true, force: true });
-        await rm(this.layout.layerLock(chainId), { force: true });
-        removedLayers.push(chainId);
-        reclaimed += layer?.size ?? 0;
-      }
-      for (const hex of await readdir(this.layout.blobsDir)) {
-        if (liveBlobs.has(`sha256:${hex}`) || !/^[0-9a-f]{64}$/.test(hex)) continue;
-        const path = join(this.layout.blobsDir, hex);
-        reclaimed += (await stat(path).catch(() => ({ size: 0 }))).size;
-        await rm(path, { force: true });
-        this.log?.debug({ digest: `sha256:${hex}` }, 'Remove blob');
-      }
-      await sweepWorkDirs(this.layout.tmpDir, this.log);
-      return { layers: removedLayers, reclaimed };
-    });
+        const liveChains = new Set<string>(images.flatMap((i) => [...i.chainIds]));
+        const liveBlobs = new Set<string>(images.flatMap((i) => [i.id, ...i.manifests.map((m) => m.digest)]));
+        const removedLayers: Digest[] = [];
+        let reclaimed = 0;
+        for (const hex of await readdir(this.layout.layersDir)) {
+          const chainId = `sha256:${hex}`;
+          if (!isDigest(chainId)) continue;
+          if (liveChains.has(chainId)) {
+            const layer = await this.readLayer(chainId);
+            for (const blob of layer?.blobs ?? []) liveBlobs.add(blob.digest);
+            continue;
+          }
+          const layer = await this.readLayer(chainId);
+          const trash = await this.workDir();
+          await rename(this.layout.layer(chainId), join(trash, 'layer'));
+          this.log?.debug({ chainId }, 'Remove layer');
+          await rm(trash, { recursive: true, force: true });
+          await rm(this.layout.layerLock(chainId), { force: true });
+          removedLayers.push(chainId);
+          reclaimed += layer?.size ?? 0;
+        }
+        for (const hex of await readdir(this.layout.blobsDir)) {
+          if (liveBlobs.has(`sha256:${hex}`) || !/^[0-9a-f]{64}$/.test(hex)) continue;
+          const path = join(this.layout.blobsDir, hex);
+          reclaimed += (await stat(path).catch(() => ({ size: 0 }))).size;
+          await rm(path, { force: true });
+          this.log?.debug({ digest: `sha256:${hex}` }, 'Remove blob');
+        }
+        await sweepWorkDirs(this.layout.tmpDir, this.log);
+        return { layers: removedLayers, reclaimed };
+      },
+    );
   }
 }
 

@@ -4,3 +4,6 @@ export * from './shared-lock.js';
 export * from './store-layout.js';
 export * from './tag-index.js';
 export * from './work-dir.js';
+export * from './layer-progress.js';
+export * from './pull-image.js';
+export * from './store-layer.js';

@@ -49,7 +49,11 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
 export async function readStoredImage(path: string): Promise<StoredImage | undefined> {
   const json = await readJson(path);
   if (!json || json.version !== 1 || typeof json.id !== 'string' || !isDigest(json.id)) return undefined;
-  if (!digestList(json.diffIds) || !digestList(json.chainIds) || json.diffIds.length !== json.chainIds.length) {
+  if (
+    !digestList(json.diffIds) ||
+    !digestList(json.chainIds) ||
+    json.diffIds.length !== json.chainIds.length
+  ) {
     return undefined;
   }
   return json as unknown as StoredImage;
@@ -57,7 +61,9 @@ export async function readStoredImage(path: string): Promise<StoredImage | undef
 
 export async function readStoredLayer(path: string): Promise<StoredLayer | undefined> {
   const json = await readJson(path);
-  if (!json || json.version !== 1 || typeof json.chainId !== 'string' || !isDigest(json.chainId)) return undefined;
-  if (typeof json.diffId !== 'string' || !isDigest(json.diffId) || !Array.isArray(json.blobs)) return undefined;
+  if (!json || json.version !== 1 || typeof json.chainId !== 'string' || !isDigest(json.chainId))
+    return undefined;
+  if (typeof json.diffId !== 'string' || !isDigest(json.diffId) || !Array.isArray(json.blobs))
+    return undefined;
   return json as unknown as StoredLayer;
 }

@@ -48,7 +48,12 @@ export class TagIndex {
       return fail((error as Error).message);
     }
     const file = json as TagIndexFile;
-    if (typeof file !== 'object' || file === null || file.version !== 1 || typeof file.repositories !== 'object') {
+    if (
+      typeof file !== 'object' ||
+      file === null ||
+      file.version !== 1 ||
+      typeof file.repositories !== 'object'
+    ) {
       return fail('unknown format');
     }
     for (const entry of Object.values(file.repositories)) {
@@ -109,7 +114,8 @@ export class TagIndex {
     }
     // A repository with no tag left keeps no digests either (Docker drops them together).
     if (Object.keys(entry.tags).length === 0) {
-      for (const [digest, owner] of Object.entries(entry.digests)) if (owner === id) delete entry.digests[digest];
+      for (const [digest, owner] of Object.entries(entry.digests))
+        if (owner === id) delete entry.digests[digest];
     }
     if (Object.keys(entry.tags).length === 0 && Object.keys(entry.digests).length === 0) {
       delete this.data.repositories[reference.name];
@@ -121,7 +127,8 @@ export class TagIndex {
   removeImage(id: Digest): void {
     for (const [name, entry] of Object.entries(this.data.repositories)) {
       for (const [tag, owner] of Object.entries(entry.tags)) if (owner === id) delete entry.tags[tag];
-      for (const [digest, owner] of Object.entries(entry.digests)) if (owner === id) delete entry.digests[digest];
+      for (const [digest, owner] of Object.entries(entry.digests))
+        if (owner === id) delete entry.digests[digest];
       if (Object.keys(entry.tags).length === 0 && Object.keys(entry.digests).length === 0) {
         delete this.data.repositories[name];
       }

@@ -37,7 +37,9 @@ export function parseImageConfig(bytes: Uint8Array, what: string): ImageConfigFa
   >;
   const config: ImageRunConfig = {
     ...(strings(raw.Env) ? { Env: strings(raw.Env) } : {}),
-    ...(raw.Entrypoint === null || strings(raw.Entrypoint) ? { Entrypoint: strings(raw.Entrypoint) ?? null } : {}),
+    ...(raw.Entrypoint === null || strings(raw.Entrypoint)
+      ? { Entrypoint: strings(raw.Entrypoint) ?? null }
+      : {}),
     ...(raw.Cmd === null || strings(raw.Cmd) ? { Cmd: strings(raw.Cmd) ?? null } : {}),
     ...(typeof raw.WorkingDir === 'string' ? { WorkingDir: raw.WorkingDir } : {}),
     ...(typeof raw.User === 'string' ? { User: raw.User } : {}),

@@ -65,7 +65,9 @@ export function parseDescriptor(value: unknown, what: string): PlatformDescripto
     throw new ImageFormatError(`malformed ${what}: a descriptor has no mediaType`);
   }
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-    throw new ImageFormatError(`malformed ${what}: descriptor size ${JSON.stringify(size)} is not a byte count`);
+    throw new ImageFormatError(
+      `malformed ${what}: descriptor size ${JSON.stringify(size)} is not a byte count`,
+    );
   }
   let parsed;
   try {
@@ -95,17 +97,25 @@ export function parseManifest(
   what: string,
 ): ImageManifest | ImageIndex {
   if (bytes.length > MAX_MANIFEST_BYTES) {
-    throw new ImageFormatError(`${what} is ${bytes.length} bytes, more than the ${MAX_MANIFEST_BYTES} koker accepts`);
+    throw new ImageFormatError(
+      `${what} is ${bytes.length} bytes, more than the ${MAX_MANIFEST_BYTES} koker accepts`,
+    );
   }
   const headerType = contentType?.split(';')[0]?.trim();
   if (isSchema1(headerType)) throw schema1Error(what);
   const json = parseJsonObject(bytes, what);
   if (json.schemaVersion === 1) throw schema1Error(what);
   if (json.schemaVersion !== 2) {
-    throw new ImageFormatError(`malformed ${what}: schemaVersion is ${JSON.stringify(json.schemaVersion)}, not 2`);
+    throw new ImageFormatError(
+      `malformed ${what}: schemaVersion is ${JSON.stringify(json.schemaVersion)}, not 2`,
+    );
   }
   let mediaType = typeof json.mediaType === 'string' ? json.mediaType : undefined;
-  if (mediaType === undefined && headerType && (INDEX_TYPES.has(headerType) || MANIFEST_TYPES.has(headerType))) {
+  if (
+    mediaType === undefined &&
+    headerType &&
+    (INDEX_TYPES.has(headerType) || MANIFEST_TYPES.has(headerType))
+  ) {
     mediaType = headerType;
   }
   // OCI allows mediaType to be absent: the shape tells.
@@ -113,7 +123,8 @@ export function parseManifest(
   if (isSchema1(mediaType)) throw schema1Error(what);
 
   if (INDEX_TYPES.has(mediaType)) {
-    if (!Array.isArray(json.manifests)) throw new ImageFormatError(`malformed ${what}: an index needs "manifests"`);
+    if (!Array.isArray(json.manifests))
+      throw new ImageFormatError(`malformed ${what}: an index needs "manifests"`);
     return {
       kind: 'index',
       mediaType,

@@ -2,7 +2,11 @@ import { formatPlatform, type Platform } from '../domain/platform.js';
 import { ImageFormatError } from './image-format-error.js';
 import { type PlatformDescriptor } from './manifest.js';
 
-const ARCH_ALIASES: Readonly<Record<string, string>> = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64' };
+const ARCH_ALIASES: Readonly<Record<string, string>> = {
+  x86_64: 'amd64',
+  'x86-64': 'amd64',
+  aarch64: 'arm64',
+};
 const DEFAULT_VARIANT: Readonly<Record<string, string>> = { arm64: 'v8', arm: 'v7' };
 
 /** os/architecture/variant with the usual aliases resolved and default variants filled in. */
