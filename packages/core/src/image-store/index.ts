@@ -7,3 +7,5 @@ export * from './work-dir.js';
 export * from './layer-progress.js';
 export * from './pull-image.js';
 export * from './store-layer.js';
+export * from './archive/index.js';
+export * from './verify-stream.js';

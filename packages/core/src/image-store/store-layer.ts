@@ -66,11 +66,18 @@ export async function storeLayer(layer: LayerToStore, context: StoreLayerContext
     );
     let received = 0;
     let unpacked = 0;
-    const source = await l.open((n) => {
-      received += n;
-      ctx.report(shortId, { phase: 'downloading', current: received, total: l.blob.size });
-    });
     const blobPath = join(work, 'blob');
+    const file = await open(blobPath, 'wx', 0o644);
+    let source: Readable;
+    try {
+      source = await l.open((n) => {
+        received += n;
+        ctx.report(shortId, { phase: 'downloading', current: received, total: l.blob.size });
+      });
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
     const target = join(work, 'diff');
     const input = new PassThrough({ highWaterMark: 1024 * 1024 });
     const stop = new AbortController();
@@ -89,7 +96,6 @@ export async function storeLayer(layer: LayerToStore, context: StoreLayerContext
         throw error;
       });
     const copying = (async () => {
-      const file = await open(blobPath, 'wx', 0o644);
       try {
         for await (const chunk of source as AsyncIterable<Buffer>) {
           await file.write(chunk);
