@@ -20,9 +20,13 @@ describe('pull progress', () => {
   it('draws a bar per layer and a total on a terminal', () => {
     // script(1) gives koker a pseudo-terminal, as a user's shell would.
     const command = `${process.execPath} ${KOKER_BIN} --root ${root.dir} pull ${registry.images.layered}`;
-    const screen = execFileSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const screen = execFileSync('script', ['-qec', command, '/dev/null'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(screen).toContain('latest: Pulling from ');
-    for (const layer of registry.built.layered.layers) expect(screen).toContain(`${layer.slice(7, 19)}: Pull complete`);
+    for (const layer of registry.built.layered.layers)
+      expect(screen).toContain(`${layer.slice(7, 19)}: Pull complete`);
     expect(screen).toMatch(/Total: \[=+\] /);
     expect(screen).toContain('\x1b[2K');
     expect(screen).toContain(`Status: Downloaded newer image for ${registry.images.layered}`);
