@@ -117,7 +117,9 @@ export async function saveArchive(
   }));
 
   // tar-stream is loaded here only: `koker save` is the one command that writes tars.
-  const { pack } = await import('tar-stream');
+  const tarStream = await import('tar-stream');
+  // Bundled, a CommonJS module's exports may sit on the namespace's default.
+  const pack = tarStream.pack ?? (tarStream as unknown as { default: typeof tarStream }).default.pack;
   const tar = pack();
   const mtime = new Date(0);
   const writing = pipeline(tar, output);
