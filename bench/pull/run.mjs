@@ -85,6 +85,7 @@ try {
       },
     ],
     notes: [
+      `CPU time (user + system, mean): ${rows.map((r) => `${r.name.split(' (')[0]} ${(r.user + r.system).toFixed(2)} s`).join(', ')}; load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
       'koker also downloads over HTTP, verifies every digest and keeps the compressed blobs; tar reads local files.',
       `layers are downloaded ${3} at a time (registry.concurrency) and extracted while they arrive.`,
     ],
