@@ -275,8 +275,10 @@ static int run_monitor(void) {
     int sync_pipe[2], exec_pipe[2];
     if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(exec_pipe, O_CLOEXEC) < 0) die("start", "pipe2", errno, "");
     for (size_t i = 0; i < monitor.njoins; i++) {
-        step(fmt("Call syscall setns CLONE_NEW%s", monitor.join_kinds[i]), "path", monitor.join_paths[i]);
-        if (setns(monitor.joins[i], 0) < 0) die("join namespace", "setns", errno, monitor.join_paths[i]);
+        char kind[64];
+        int flag = namespace_flags(monitor.join_kinds[i], kind, sizeof kind);
+        step(fmt("Call syscall setns %s", kind), "path", monitor.join_paths[i]);
+        if (setns(monitor.joins[i], flag) < 0) die("join namespace", "setns", errno, monitor.join_paths[i]);
         close(monitor.joins[i]);
     }
     step(fmt("Call syscall clone %s", shown[0] ? shown : "(no new namespace)"));

@@ -56,13 +56,21 @@ int in_root_mkdir(const char *path, mode_t mode) {
     int parent = parent_of(path, base, sizeof base, 0755);
     if (parent < 0) return -1;
     /* mkdirat on a plain name never follows a symlink; an existing one is resolved again. */
-    if (mkdirat(parent, base, mode) < 0 && errno != EEXIST) {
-        int saved = errno;
-        close(parent);
+    int rc = mkdirat(parent, base, mode);
+    if (rc < 0 && errno == EEXIST && (fd = open_in(root, path, O_DIRECTORY)) < 0 && errno == ENOENT) {
+        /* A dangling symlink (into the root, or out of it): a directory takes its place. */
+        step("Replace dangling symlink", "path", path);
+        int dir = open(fd_path(parent), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        rc = dir < 0 || unlinkat(dir, base, 0) < 0 ? -1 : mkdirat(dir, base, mode);
+        if (dir >= 0) close(dir);
+    }
+    int saved = errno;
+    close(parent);
+    if (fd >= 0) return fd;
+    if (rc < 0 && saved != EEXIST) {
         errno = saved;
         return -1;
     }
-    close(parent);
     return open_in(root, path, O_DIRECTORY);
 }
 

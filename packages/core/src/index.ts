@@ -7,5 +7,6 @@ export * from './domain/index.js';
 export * from './errors/index.js';
 export * from './host/index.js';
 export * from './kernel/index.js';
+export * from './launch/index.js';
 export * from './log/index.js';
 export * from './run/index.js';
