@@ -205,6 +205,14 @@ describe('FileStateStore locks', () => {
     (await store.lockContainer(a.id, { timeoutMs: 50 })).release();
   });
 
+  it('creates a record with its container lock already held', async () => {
+    const { record, lock } = await store.createLocked(sampleRecord());
+    expect(store.isLocked(record.id)).toBe(true);
+    expect((await store.get(record.id)).id).toBe(record.id);
+    lock.release();
+    expect(store.isLocked(record.id)).toBe(false);
+  });
+
   it('sees a lock as free once its holder is killed', async () => {
     const a = await store.create(sampleRecord());
     const holder = join(root, 'holder.mjs');

@@ -153,6 +153,7 @@ export function decodeContainerRecord(text: string, expectedId: ContainerId): Co
     finished: optionalTime(raw.finished, 'finished'),
     status,
     pid: optionalInteger(raw.pid, 'pid'),
+    monitorPid: optionalInteger(raw.monitorPid, 'monitorPid'),
     exitCode: optionalInteger(raw.exitCode, 'exitCode'),
     oomKilled: optionalBoolean(raw.oomKilled, 'oomKilled'),
     reason: optionalString(raw.reason, 'reason'),

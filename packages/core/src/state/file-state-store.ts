@@ -59,6 +59,12 @@ export class FileStateStore implements StateStore {
   }
 
   async create(input: NewContainerRecord): Promise<ContainerRecord> {
+    const { record, lock } = await this.createLocked(input);
+    lock.release();
+    return record;
+  }
+
+  async createLocked(input: NewContainerRecord): Promise<{ record: ContainerRecord; lock: HeldLock }> {
     await mkdir(this.containersDir, { recursive: true, mode: 0o700 });
     return this.withStoreLock(async () => {
       const { records } = await this.list();
@@ -78,13 +84,23 @@ export class FileStateStore implements StateStore {
       await rm(staging, { recursive: true, force: true });
       await mkdir(staging, { mode: 0o700 });
       await writeFileAtomic(join(staging, RECORD_FILE), encodeContainerRecord(record));
-      await rename(staging, target);
-      await syncDirectory(this.containersDir);
+      // The lock file is opened before the rename: the descriptor follows the directory.
+      const lock = await acquireFileLock(join(staging, CONTAINER_LOCK), {
+        ...(this.log ? { log: this.log } : {}),
+        what: `container ${shortContainerId(record.id)}`,
+      });
+      try {
+        await rename(staging, target);
+        await syncDirectory(this.containersDir);
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
       this.log?.debug(
         { container: shortContainerId(record.id), name, path: target },
         'Create container record',
       );
-      return record;
+      return { record, lock };
     });
   }
 
