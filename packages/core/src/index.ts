@@ -8,5 +8,7 @@ export * from './errors/index.js';
 export * from './host/index.js';
 export * from './kernel/index.js';
 export * from './launch/index.js';
+export * from './lifecycle/index.js';
 export * from './log/index.js';
 export * from './run/index.js';
+export * from './state/index.js';
