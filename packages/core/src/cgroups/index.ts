@@ -12,3 +12,5 @@ export * from './v1-limit-writes.js';
 export * from './v2-limit-writes.js';
 export * from './site-plan.js';
 export * from './cgroup-resource-driver.js';
+export * from './host-support.js';
+export * from './orphan-cgroups.js';
