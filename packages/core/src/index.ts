@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 
+export * from './cgroups/index.js';
 export * from './config/index.js';
 export * from './contracts/index.js';
 export * from './discovery/index.js';
