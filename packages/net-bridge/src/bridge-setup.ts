@@ -5,6 +5,8 @@ import { rangesOverlap, type Subnet } from './ipam/subnet.js';
 import { type Iptables } from './iptables/iptables.js';
 import { bridgeComment, bridgeRules } from './iptables/rules.js';
 import { setKernelParameter } from './kernel-parameter.js';
+import { readOptionalFile, writeFileAtomic } from './state/atomic-file.js';
+import { currentProcess } from './state/process-owner.js';
 import { IFF_UP, RT_TABLE_MAIN } from './netlink/constants.js';
 import { type LinkInfo } from './netlink/route-replies.js';
 import { type RtNetlink } from './netlink/rtnetlink.js';
@@ -31,6 +33,7 @@ export class BridgeSetup {
   constructor(
     private readonly log: Logger,
     private readonly iptables: Iptables,
+    private readonly rulesCheck: { readonly markerPath: string; readonly intervalMs: number },
   ) {}
 
   async ensure(rt: RtNetlink, settings: BridgeSettings): Promise<LinkInfo> {
@@ -38,6 +41,7 @@ export class BridgeSetup {
     const gateway = formatIpv4(subnet.gateway);
     this.log.debug({ bridge: name }, 'Check default bridge is up or not');
     let bridge = rt.link(name);
+    const created = !bridge;
     if (!bridge) {
       const mtu = this.checkSubnetIsFree(rt, settings);
       const mac = randomMac();
@@ -77,8 +81,37 @@ export class BridgeSetup {
     setKernelParameter(['net', 'ipv4', 'ip_forward'], '1', this.log);
     // Lets the host's own connections to 127.0.0.1:PORT be DNAT-ed onto the bridge.
     setKernelParameter(['net', 'ipv4', 'conf', name, 'route_localnet'], '1', this.log);
-    await this.ensureRules(settings);
+    if (created || !(await this.rulesCheckedRecently(settings))) {
+      await this.ensureRules(settings);
+      await writeFileAtomic(
+        this.rulesCheck.markerPath,
+        `${JSON.stringify({ boot: currentProcess().boot, subnet: settings.subnet.cidr, checkedAt: Date.now() })}\n`,
+        { durable: false },
+      );
+    }
     return bridge;
+  }
+
+  /**
+   * Reading the rules back costs an `iptables-save` (tens of ms from Node): a burst of containers
+   * checks them once; later runs re-check after `intervalMs`, and always after a reboot or when
+   * the bridge had to be created.
+   */
+  private async rulesCheckedRecently(settings: BridgeSettings): Promise<boolean> {
+    const text = await readOptionalFile(this.rulesCheck.markerPath);
+    if (text === undefined) return false;
+    try {
+      const marker = JSON.parse(text) as { boot?: string; subnet?: string; checkedAt?: number };
+      const recent =
+        marker.boot === currentProcess().boot &&
+        marker.subnet === settings.subnet.cidr &&
+        typeof marker.checkedAt === 'number' &&
+        Date.now() - marker.checkedAt < this.rulesCheck.intervalMs;
+      if (recent) this.log.debug({ bridge: settings.name }, 'Bridge iptables rules were checked recently');
+      return recent;
+    } catch {
+      return false;
+    }
   }
 
   /** Deletes the bridge and its rules (when no container uses it any more). */

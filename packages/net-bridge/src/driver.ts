@@ -40,7 +40,7 @@ import { AttachmentRecords, type AttachmentRecord } from './state/attachment-rec
 import { readOptionalFile, writeFileAtomic } from './state/atomic-file.js';
 import { withFileLock } from './state/file-lock.js';
 import { currentProcess, isAlive } from './state/process-owner.js';
-import { isValidLinkName, vethNameCandidates, type VethNames } from './veth-names.js';
+import { isValidLinkName, vethNameCandidates } from './veth-names.js';
 
 /** Where the host's DNS and hosts files are read from (tests point these elsewhere). */
 export interface HostNetworkFiles {
@@ -61,6 +61,8 @@ export interface BridgeDriverOptions {
   readonly syscalls: Syscalls;
   readonly iptables?: Iptables;
   readonly hostFiles?: HostNetworkFiles;
+  /** How long verified bridge rules are trusted before `iptables-save` checks them again. */
+  readonly rulesCheckIntervalMs?: number;
 }
 
 const CONTAINER_IF = 'eth0';
@@ -68,9 +70,10 @@ const CONTAINER_IF = 'eth0';
 /**
  * A bridge with veth pairs, IPAM, iptables NAT and port publishing; also `none` and `host`.
  *
- * Layout: `<root>/network/<bridge>/leases.json` (+ `lock`) holds every address and host port in
- * use; `<root>/network/containers/<id>.json` records what a container's network is made of;
- * `<runRoot>/netns/<id>` pins its network namespace.
+ * Layout, all under the run root (`/run/koker`, a tmpfs: a container's network does not outlive a
+ * reboot, and neither does this state): `network/<bridge>/leases.json` (+ `lock`) holds every
+ * address and host port in use; `network/containers/<id>.json` records what a container's
+ * network is made of; `netns/<id>` pins its network namespace.
  */
 export class BridgeNetworkDriver implements NetworkDriver {
   readonly name = 'bridge';
@@ -89,7 +92,7 @@ export class BridgeNetworkDriver implements NetworkDriver {
   }
 
   private get networkDir(): string {
-    return join(this.options.config.root, 'network');
+    return join(this.options.config.runRoot, 'network');
   }
 
   private netnsPath(id: ContainerId): string {
@@ -104,9 +107,20 @@ export class BridgeNetworkDriver implements NetworkDriver {
     return { name: bridge, subnet: parseSubnet(subnet) };
   }
 
+  private bridgeSetup(bridge: string): BridgeSetup {
+    return new BridgeSetup(this.log, this.iptables, {
+      markerPath: this.bridgePaths(bridge).rulesChecked,
+      intervalMs: this.options.rulesCheckIntervalMs ?? 60_000,
+    });
+  }
+
   private bridgePaths(bridge: string) {
     const dir = join(this.networkDir, bridge);
-    return { leases: join(dir, 'leases.json'), lock: join(dir, 'lock') };
+    return {
+      leases: join(dir, 'leases.json'),
+      lock: join(dir, 'lock'),
+      rulesChecked: join(dir, 'rules-checked.json'),
+    };
   }
 
   async attach(id: ContainerId, request: NetworkRequest): Promise<NetworkAttachment> {
@@ -186,7 +200,7 @@ export class BridgeNetworkDriver implements NetworkDriver {
     );
     const ip = record.ipAddress as string;
     try {
-      this.connect(settings, bridge, record.hostVeth as string, peerNameFor(record), ip, netns);
+      this.connect(settings, bridge, record.hostVeth as string, ip, netns);
       await this.iptables.add(portRules(id, settings.name, ip, record.ports));
     } catch (error) {
       await this.detach(id).catch((cleanup: Error) =>
@@ -219,20 +233,20 @@ export class BridgeNetworkDriver implements NetworkDriver {
   ): Promise<{ bridge: LinkInfo; record: AttachmentRecord }> {
     const rt = new RtNetlink();
     try {
-      const bridge = await new BridgeSetup(this.log, this.iptables).ensure(rt, settings);
+      const bridge = await this.bridgeSetup(settings.name).ensure(rt, settings);
       const table = await this.reclaim(settings, await this.readLeases(settings), rt);
       if (table.leases.some((l) => l.id === id) || (await this.records.read(id)))
         throw new ConflictError(`container ${id.slice(0, 12)} already has a network`);
       const ip = nextFreeAddress(table, settings.subnet);
       const ports = await this.claimPorts(table, wanted);
-      const names = this.freeVethNames(rt, id);
+      const hostVeth = this.freeVethName(rt, id);
       const record: AttachmentRecord = {
         version: 1,
         id,
         mode: 'bridge',
         netns,
         bridge: settings.name,
-        hostVeth: names.host,
+        hostVeth,
         ipAddress: ip,
         ports,
       };
@@ -270,44 +284,41 @@ export class BridgeNetworkDriver implements NetworkDriver {
     return claimed;
   }
 
-  private freeVethNames(rt: RtNetlink, id: ContainerId): VethNames {
-    for (const names of vethNameCandidates(id)) {
-      if (!rt.link(names.host) && !rt.link(names.peer)) return names;
-      this.log.debug({ peer: names.peer, virt: names.host }, 'Veth name is taken, trying the next');
+  private freeVethName(rt: RtNetlink, id: ContainerId): string {
+    for (const name of vethNameCandidates(id)) {
+      if (!rt.link(name)) return name;
+      this.log.debug({ virt: name }, 'Veth name is taken, trying the next');
     }
     throw new ConflictError(`every veth name derived from container ${id.slice(0, 12)} is taken`);
   }
 
-  /** The veth pair, the namespace, and eth0 inside it: every step one netlink request. */
+  /**
+   * The namespace, then the veth pair with its inner end born inside it as eth0, then eth0's
+   * address and route: every step one netlink request, no process started.
+   */
   private connect(
     settings: BridgeSettings,
     bridge: LinkInfo,
     hostName: string,
-    peerName: string,
     ip: string,
     netns: string,
   ): void {
     const { subnet } = settings;
     const rt = new RtNetlink();
     try {
-      this.log.debug({ peer: peerName, virt: hostName }, 'Setup virtual ethernet');
-      rt.createVethPair(hostName, peerName, bridge.mtu);
-      const host = rt.requireLink(hostName);
-      const peer = rt.requireLink(peerName);
-      this.log.debug({ link: hostName, master: settings.name }, 'Set the master of the link device');
-      rt.setMaster(host, bridge);
       // A socket opened inside the new namespace keeps configuring it after we step back out.
       const inner = this.netns.create(netns, () => new RtNetlink());
       try {
         const fd = this.netns.open(netns);
         try {
-          this.log.debug({ link: peerName, netns }, 'Put link device into a new network namespace');
-          rt.moveToNetns(peer, fd);
+          this.log.debug({ netns, peer: CONTAINER_IF, virt: hostName }, 'Setup virtual ethernet');
+          rt.createVethPair(hostName, { name: CONTAINER_IF, netnsFd: fd }, bridge.mtu);
         } finally {
           closeSync(fd);
         }
-        this.log.debug({ newname: CONTAINER_IF, oldname: peerName }, 'Change the name of the link device');
-        inner.rename(inner.requireLink(peerName), CONTAINER_IF);
+        const host = rt.requireLink(hostName);
+        this.log.debug({ link: hostName, master: settings.name }, 'Set the master of the link device');
+        rt.setMaster(host, bridge);
         const eth = inner.requireLink(CONTAINER_IF);
         this.log.debug(
           { ip: `${ip}/${subnet.prefixLength}`, link: CONTAINER_IF },
@@ -325,11 +336,11 @@ export class BridgeNetworkDriver implements NetworkDriver {
         inner.addDefaultRoute(gateway, eth);
         this.log.debug({ link: 'lo' }, 'Enable the link device');
         inner.setUp(inner.requireLink('lo'));
+        this.log.debug({ link: hostName }, 'Enable the link device');
+        rt.setUp(host);
       } finally {
         inner.close();
       }
-      this.log.debug({ link: hostName }, 'Enable the link device');
-      rt.setUp(host);
     } finally {
       rt.close();
     }
@@ -366,13 +377,19 @@ export class BridgeNetworkDriver implements NetworkDriver {
     record: AttachmentRecord | undefined,
     rt: RtNetlink,
   ): Promise<void> {
-    if (!record || record.ports.length > 0) {
+    // The recorded rules go in one batch; without a record, or if some rule went missing, koker
+    // reads what is there and deletes every rule carrying the container's comment.
+    const recorded =
+      record?.bridge && record.ipAddress
+        ? portRules(id, record.bridge, record.ipAddress, record.ports)
+        : undefined;
+    if (!recorded || !(await this.iptables.deleteIfAllPresent(recorded))) {
       const prefix = containerCommentPrefix(id);
       await this.iptables.delete(
         (await this.iptables.kokerRules()).filter((r) => r.comment.startsWith(prefix)),
       );
     }
-    const hostNames = record?.hostVeth ? [record.hostVeth] : vethNameCandidates(id).map((n) => n.host);
+    const hostNames = record?.hostVeth ? [record.hostVeth] : vethNameCandidates(id);
     for (const name of hostNames) {
       const link = rt.link(name);
       if (link?.kind !== 'veth') continue;
@@ -454,7 +471,7 @@ export class BridgeNetworkDriver implements NetworkDriver {
             hint: 'remove them first',
           });
         }
-        await new BridgeSetup(this.log, this.iptables).remove(rt, settings);
+        await this.bridgeSetup(settings.name).remove(rt, settings);
       } finally {
         rt.close();
       }
@@ -462,12 +479,6 @@ export class BridgeNetworkDriver implements NetworkDriver {
     });
     await rm(join(this.networkDir, settings.name), { recursive: true, force: true });
   }
-}
-
-function peerNameFor(record: AttachmentRecord): string {
-  const names = vethNameCandidates(record.id).find((n) => n.host === record.hostVeth);
-  if (!names) throw new Error(`no veth peer name for ${record.hostVeth}`);
-  return names.peer;
 }
 
 function writeFileAtomicJson(path: string, value: unknown): Promise<void> {

@@ -1,26 +1,15 @@
 import { type ContainerId } from '@koker/core';
 
-/** The two ends of a container's veth pair while both are still in the host's namespace. */
-export interface VethNames {
-  /** Stays on the host, attached to the bridge. */
-  readonly host: string;
-  /** Moves into the container and becomes eth0. */
-  readonly peer: string;
-}
-
-const IFNAMSIZ = 15;
-
 /**
- * Names from the container's ID, not the clock (the seed's collided for two runs in the same
- * second): `veth` + 11 hex digits and `koker` + 10. Later candidates use later parts of the ID
- * in case an earlier name exists on the host.
+ * Names for the host end of a container's veth pair, from the container's ID, not the clock (the
+ * seed's collided for two runs in the same second): `veth` + 11 hex digits. Later candidates use
+ * later parts of the ID in case an earlier name exists on the host. The other end is born inside
+ * the container's namespace as eth0, so it needs no name of its own on the host.
  */
-export function vethNameCandidates(id: ContainerId): VethNames[] {
-  const candidates: VethNames[] = [];
-  for (let offset = 0; offset + 11 <= id.length; offset += 11) {
-    const part = id.slice(offset, offset + 11);
-    candidates.push({ host: `veth${part}`, peer: `koker${part.slice(0, IFNAMSIZ - 5)}` });
-  }
+export function vethNameCandidates(id: ContainerId): string[] {
+  const candidates: string[] = [];
+  for (let offset = 0; offset + 11 <= id.length; offset += 11)
+    candidates.push(`veth${id.slice(offset, offset + 11)}`);
   return candidates;
 }
 

@@ -34,8 +34,8 @@ describe('rtnetlink requests', () => {
     );
   });
 
-  it('describes a veth peer as a whole ifinfomsg inside VETH_INFO_PEER', () => {
-    const [message] = parseMessages(request.newVethPair(1, 'vethabc', 'kokerabc', 1400));
+  it('describes a veth peer as a whole ifinfomsg inside VETH_INFO_PEER, born in a namespace', () => {
+    const [message] = parseMessages(request.newVethPair(1, 'vethabc', { name: 'eth0', netnsFd: 23 }, 1400));
     expect(message?.type).toBe(RtmType.newLink);
     expect(message?.flags).toBe(NlmFlag.request | NlmFlag.ack | NlmFlag.create | NlmFlag.excl);
     const top = parseAttributes((message?.payload as Buffer).subarray(IFINFOMSG_LEN));
@@ -45,8 +45,9 @@ describe('rtnetlink requests', () => {
     expect(readCString(linkinfo.get(IflaInfo.kind) as Buffer)).toBe('veth');
     const peer = parseAttributes(linkinfo.get(IflaInfo.data) as Buffer).get(VETH_INFO_PEER) as Buffer;
     const peerAttributes = parseAttributes(peer.subarray(IFINFOMSG_LEN));
-    expect(readCString(peerAttributes.get(Ifla.ifname) as Buffer)).toBe('kokerabc');
+    expect(readCString(peerAttributes.get(Ifla.ifname) as Buffer)).toBe('eth0');
     expect(readU32(peerAttributes.get(Ifla.mtu) as Buffer, 0)).toBe(1400);
+    expect(readU32(peerAttributes.get(Ifla.netNsFd) as Buffer, 0)).toBe(23);
   });
 
   it('sets a link up by flag and change mask, and adds addresses in network byte order', () => {

@@ -70,6 +70,25 @@ export class Iptables {
     await run(this.tools.restore, ['-w', '--noflush'], restoreScript(rules, 'add'));
   }
 
+  /**
+   * Deletes rules by their spec in one batch; false (and nothing deleted) when one of them is
+   * missing, so the caller can fall back to reading what is there.
+   */
+  async deleteIfAllPresent(rules: readonly IptablesRule[]): Promise<boolean> {
+    if (rules.length === 0) return true;
+    try {
+      await run(this.tools.restore, ['-w', '--noflush'], restoreScript(rules, 'delete'));
+    } catch {
+      return false;
+    }
+    for (const rule of rules)
+      this.log.debug(
+        { table: rule.table, rule: rule.args.join(' '), comment: rule.comment },
+        `Delete ${rule.chain} rule`,
+      );
+    return true;
+  }
+
   /** Deletes rules exactly as `kokerRules` returned them. */
   async delete(saved: readonly SavedRule[]): Promise<void> {
     if (saved.length === 0) return;

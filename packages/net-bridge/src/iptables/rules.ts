@@ -57,11 +57,24 @@ export function bridgeRules(bridge: string, subnet: string): IptablesRule[] {
       comment: bridgeComment(bridge, 'forward-in'),
     },
     {
-      // route_localnet on the bridge must not let containers reach the host's 127.0.0.1 services.
+      // route_localnet on the bridge must not let containers reach the host's 127.0.0.1 services;
+      // answers to the host's own connections to published ports (de-NAT-ed to 127.0.0.1) pass.
       table: 'filter',
       chain: 'INPUT',
       position: 'insert',
-      args: ['-i', bridge, '-d', '127.0.0.0/8', '-j', 'DROP'],
+      args: [
+        '-i',
+        bridge,
+        '-d',
+        '127.0.0.0/8',
+        '-m',
+        'conntrack',
+        '!',
+        '--ctstate',
+        'RELATED,ESTABLISHED',
+        '-j',
+        'DROP',
+      ],
       comment: bridgeComment(bridge, 'localhost-guard'),
     },
   ];

@@ -88,14 +88,21 @@ export function newBridge(seq: number, name: string, options: { mtu?: number; ma
   return encodeMessage({ type: RtmType.newLink, flags: CREATE, seq, header: ifinfomsg(), attributes });
 }
 
-/** `ip link add NAME mtu N type veth peer name PEER mtu N` */
-export function newVethPair(seq: number, name: string, peer: string, mtu?: number): Buffer {
+/**
+ * `ip link add NAME mtu N type veth peer name PEER mtu N [netns FD]`: with a namespace, the peer
+ * is born inside it (no move, which costs the kernel an RCU grace period).
+ */
+export function newVethPair(
+  seq: number,
+  name: string,
+  peer: { name: string; netnsFd?: number },
+  mtu?: number,
+): Buffer {
   const mtuAttr = mtu ? [attr(Ifla.mtu, u32(mtu))] : [];
+  const peerAttributes = [attr(Ifla.ifname, cString(peer.name)), ...mtuAttr];
+  if (peer.netnsFd !== undefined) peerAttributes.push(attr(Ifla.netNsFd, u32(peer.netnsFd)));
   // The peer is described by a whole ifinfomsg followed by its attributes, inside VETH_INFO_PEER.
-  const peerInfo = Buffer.concat([
-    ifinfomsg(),
-    encodeAttributes([attr(Ifla.ifname, cString(peer)), ...mtuAttr]),
-  ]);
+  const peerInfo = Buffer.concat([ifinfomsg(), encodeAttributes(peerAttributes)]);
   return encodeMessage({
     type: RtmType.newLink,
     flags: CREATE,

@@ -37,8 +37,9 @@ export class RtNetlink {
     this.socket.request(`create bridge ${name}`, (seq) => request.newBridge(seq, name, options));
   }
 
-  createVethPair(name: string, peer: string, mtu?: number): void {
-    this.socket.request(`create veth ${name} peer ${peer}`, (seq) =>
+  /** A veth pair; with `netnsFd` the peer is created directly in that namespace. */
+  createVethPair(name: string, peer: { name: string; netnsFd?: number }, mtu?: number): void {
+    this.socket.request(`create veth ${name} peer ${peer.name}`, (seq) =>
       request.newVethPair(seq, name, peer, mtu),
     );
   }

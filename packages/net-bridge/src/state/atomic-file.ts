@@ -2,14 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** Replaces `path` with `text` all at once: a reader sees the old file or the new, never half. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+/**
+ * Replaces `path` with `text` all at once: a reader sees the old file or the new, never half.
+ * `durable` also flushes it to disk first, so that a power loss cannot leave an empty file.
+ */
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+  options: { durable?: boolean } = {},
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(temporary, 'wx', 0o600);
   try {
     await handle.writeFile(text);
-    await handle.sync();
+    if (options.durable !== false) await handle.sync();
   } finally {
     await handle.close();
   }

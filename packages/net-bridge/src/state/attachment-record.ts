@@ -34,7 +34,8 @@ export class AttachmentRecords {
   }
 
   async write(record: AttachmentRecord): Promise<void> {
-    await writeFileAtomic(this.path(record.id), `${JSON.stringify(record, null, 2)}\n`);
+    // Not flushed: what a record describes (namespaces, veths, rules) does not survive a power loss either.
+    await writeFileAtomic(this.path(record.id), `${JSON.stringify(record, null, 2)}\n`, { durable: false });
   }
 
   async read(id: ContainerId): Promise<AttachmentRecord | undefined> {
