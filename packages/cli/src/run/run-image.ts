@@ -17,7 +17,8 @@ export async function resolveRunImage(
       throw new NotFoundError(`no such image: ${reference.toString()}`, {
         hint: 'pull it first (koker pull), or let run pull it: --pull missing',
       });
-    if (options.pull === 'missing') context.log.info({ image: reference.toString() }, 'Unable to find image locally');
+    if (options.pull === 'missing')
+      context.log.info({ image: reference.toString() }, 'Unable to find image locally');
     await pullWithProgress(context, reference, options.platform ? { platform: options.platform } : {});
     record = await context.images.find(reference);
     if (!record) throw new NotFoundError(`image ${reference.toString()} is not in the store after its pull`);
