@@ -116,7 +116,8 @@ export class RegistryClient {
           ...(options.signal ? { signal: options.signal } : {}),
         });
       } catch (error) {
-        if (error instanceof RegistryError) throw error;
+        if (error instanceof RegistryError || options.signal?.aborted) throw error;
+        if (networkCode(error) === undefined) throw error;
         if (isRetryableNetworkError(error) && attempt < this.retry.attempts) {
           await backoff(attempt, this.retry, this.log, url);
           continue;
