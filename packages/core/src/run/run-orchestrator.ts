@@ -8,6 +8,7 @@ import { type StorageDriver } from '../contracts/storage.js';
 import { newContainerId, shortContainerId, type ContainerId } from '../domain/container-id.js';
 import { type ContainerSpec } from '../domain/container-spec.js';
 import { exitCodeOf, exitCodeOfStatus } from '../errors/index.js';
+import { capabilityNames } from '../launch/capabilities.js';
 import { readFileInRoot } from '../launch/in-root.js';
 import { buildLaunchPlan } from '../launch/launch-plan.js';
 import { processRequest, resolveProcess } from '../launch/process-spec.js';
@@ -47,12 +48,16 @@ export interface RunOutcome {
 /** Facts about the host a plan depends on; read from /proc unless given (tests). */
 export interface RunHost {
   readonly cgroupNamespace: boolean;
-  readonly lastCap: () => number;
+  /** The capabilities koker may give: its own bounding set. */
+  readonly capabilities: () => string[];
 }
 
 const procHost: RunHost = {
   cgroupNamespace: existsSync('/proc/self/ns/cgroup'),
-  lastCap: () => Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
+  capabilities: () => {
+    const line = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return capabilityNames(BigInt(`0x${line?.[1] ?? '0'}`));
+  },
 };
 
 /**
@@ -77,7 +82,7 @@ export class RunOrchestrator {
     const processReq = processRequest(image.record.config, {
       ...request.process,
       hostname,
-      ...(request.process.privileged ? { lastCap: this.host.lastCap() } : {}),
+      availableCapabilities: this.host.capabilities(),
     });
     await resources.validate(request.limits);
 
@@ -132,7 +137,9 @@ export class RunOrchestrator {
       log.info('Mount filesystem for container');
       const rootfs = await scope.acquire(
         'rootfs',
-        () => storage.prepare(id, spec.layerDirs, { readOnly: spec.readOnlyRootfs }),
+        // Writable even for --read-only: mount targets the image lacks (/etc/resolv.conf...) are
+        // made first; the launcher remounts the root read-only after its mounts, as runc does.
+        () => storage.prepare(id, spec.layerDirs, { readOnly: false }),
         async () => {
           const left = await storage.release(id);
           if (left.length > 0) log.warn({ paths: left }, 'Could not remove everything of the rootfs');
@@ -165,7 +172,7 @@ export class RunOrchestrator {
       });
       const plan = buildLaunchPlan({
         id,
-        rootfs,
+        rootfs: { path: rootfs.path, readOnly: spec.readOnlyRootfs },
         hostname,
         process,
         cgroups,
