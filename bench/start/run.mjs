@@ -2,7 +2,15 @@
 // busybox true` against runc and crun running the same busybox rootfs (an OCI bundle with the
 // same namespaces), and against `node -e 0` (Node's own start-up, which koker cannot go below).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KOKER, REPO, compare, ensureApt, writeResults } from '../lib/harness.mjs';
@@ -12,9 +20,12 @@ const dir = mkdtempSync(join(tmpdir(), 'koker-bench-start-'));
 try {
   // The same rootfs for everyone: Debian's static busybox and its applets.
   const rootfs = join(dir, 'rootfs');
-  for (const sub of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev']) mkdirSync(join(rootfs, sub), { recursive: true });
+  for (const sub of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev'])
+    mkdirSync(join(rootfs, sub), { recursive: true });
   copyFileSync('/bin/busybox', join(rootfs, 'bin', 'busybox'));
-  for (const applet of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean))
+  for (const applet of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean))
     if (applet !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', applet));
   writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\n');
@@ -51,7 +62,10 @@ try {
     [
       { name: 'node -e 0', command: `${process.execPath} -e 0` },
       { name: 'koker run --rm --network none busybox true', command: koker },
-      { name: 'runc run (same rootfs)', command: `runc --root ${join(dir, 'runc-state')} run --bundle ${bundle} koker-bench-runc` },
+      {
+        name: 'runc run (same rootfs)',
+        command: `runc --root ${join(dir, 'runc-state')} run --bundle ${bundle} koker-bench-runc`,
+      },
       {
         name: 'crun run (same rootfs)',
         command: hybrid
@@ -65,13 +79,23 @@ try {
   writeResults('start', {
     title: 'Container start: koker run vs runc, crun and node -e 0',
     rows,
-    goals: [{ text: `koker run --rm --network none busybox true <= 1.3x node -e 0 (is ${ratio.toFixed(2)}x)`, ok: ratio <= 1.3 }],
+    goals: [
+      {
+        text: `koker run --rm --network none busybox true <= 1.3x node -e 0 (is ${ratio.toFixed(2)}x)`,
+        ok: ratio <= 1.3,
+      },
+    ],
     notes: [
       'Same busybox-static rootfs and namespaces (mount, UTS, IPC, PID, network) for all three runtimes; koker also creates and removes its container record, an overlayfs rootfs and cgroups.',
-      hybrid ? 'crun runs in a private mount namespace where /sys/fs/cgroup/unified/cgroup.controllers is empty: it refuses hybrid hosts otherwise.' : 'crun runs as is.',
+      hybrid
+        ? 'crun runs in a private mount namespace where /sys/fs/cgroup/unified/cgroup.controllers is empty: it refuses hybrid hosts otherwise.'
+        : 'crun runs as is.',
     ],
   });
 } finally {
-  spawnSync('sh', ['-c', 'rmdir /sys/fs/cgroup/*/koker-bench-start /sys/fs/cgroup/*/*/koker-bench-start 2>/dev/null']);
+  spawnSync('sh', [
+    '-c',
+    'rmdir /sys/fs/cgroup/*/koker-bench-start /sys/fs/cgroup/*/*/koker-bench-start 2>/dev/null',
+  ]);
   rmSync(dir, { recursive: true, force: true });
 }
