@@ -3,6 +3,7 @@ import { isatty } from 'node:tty';
 import {
   Network,
   NativeLauncher,
+  NotImplementedError,
   OOM_EXIT_CODE,
   Resources,
   RunOrchestrator,
@@ -32,6 +33,8 @@ export async function runContainer(
   args: readonly string[],
   flags: RunCommandFlags,
 ): Promise<number> {
+  // Detached containers need a monitor that outlives koker (the state package's koker-monitor).
+  if (flags.detach) throw new NotImplementedError('run -d');
   const request: RunRequest = runRequestFromFlags(image, args, flags, {
     hostEnv: process.env,
     readFile: (path) => readFileSync(path, 'utf8'),
