@@ -27,12 +27,18 @@ export function monitorPath(ctx: CliContext, from: string = import.meta.url): st
   });
 }
 
+/** bin/koker.js of this package: two levels up from src/containers, dist/containers and dist/bundle. */
+function kokerBin(from: string = import.meta.url): string {
+  const bin = join(dirname(fileURLToPath(from)), '..', '..', 'bin', 'koker.js');
+  return existsSync(bin) ? bin : (process.argv[1] ?? 'koker');
+}
+
 /** The koker command line the monitor runs once the container ended: `container cleanup ID`. */
 export function cleanupArgv(ctx: CliContext, id: ContainerId): string[] {
   const g = ctx.globals;
   return [
     process.execPath,
-    process.argv[1] ?? 'koker',
+    kokerBin(),
     '--root',
     ctx.config.root,
     ...(g.debug ? ['--debug'] : []),

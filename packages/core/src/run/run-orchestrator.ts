@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type ImageRecord } from '../contracts/image-store.js';
-import { type ExitStatus, type LaunchedProcess, type Launcher } from '../contracts/launcher.js';
+import {
+  type ExitStatus,
+  type LaunchedProcess,
+  type LaunchOptions,
+  type Launcher,
+} from '../contracts/launcher.js';
 import { type NetworkDriver } from '../contracts/network.js';
 import { type ResourceDriver } from '../contracts/resources.js';
 import { type HeldLock, type StateStore } from '../contracts/state-store.js';
@@ -35,8 +40,13 @@ export interface RunImage {
   readonly layerDirs: readonly string[];
 }
 
+/** `run -d`: how the container's monitor wraps the launcher (its argv prefix and own stdio). */
+export type DetachOptions = (id: ContainerId) => Pick<LaunchOptions, 'wrapper' | 'stdio'>;
+
 export interface RunOutcome {
   readonly id: ContainerId;
+  /** Started detached: its monitor waits on it and cleans up after it. */
+  readonly detached?: boolean;
   readonly status: ExitStatus;
   /** What `koker run` exits with: the container's code, or 128 + its signal. */
   readonly exitCode: number;
@@ -67,7 +77,12 @@ export class RunOrchestrator {
     private readonly host: RunHost = procHost,
   ) {}
 
-  async run(request: RunRequest, image: RunImage): Promise<RunOutcome> {
+  async run(
+    request: RunRequest,
+    image: RunImage,
+    options: { detach?: DetachOptions } = {},
+  ): Promise<RunOutcome> {
+    const detach = options.detach;
     const { storage, resources, network, launcher, state } = this.drivers;
     const id = newContainerId();
     const container = shortContainerId(id);
@@ -87,6 +102,7 @@ export class RunOrchestrator {
     let lock: HeldLock | undefined;
     let keeper: HeldLock | undefined;
     let recorded = false;
+    let handedOver = false;
     let outcome: RunOutcome | undefined;
     let failure: unknown;
     try {
@@ -107,7 +123,7 @@ export class RunOrchestrator {
         network: { mode: request.network.mode, ports: request.network.ports },
         limits: request.limits,
         autoRemove: request.autoRemove,
-        detached: false,
+        detached: detach !== undefined,
         ...(image.record.config.StopSignal ? { stopSignal: image.record.config.StopSignal } : {}),
       });
       lock = created.lock;
@@ -178,6 +194,22 @@ export class RunOrchestrator {
         init: spec.init,
         cgroupNamespace: this.host.cgroupNamespace,
       });
+      if (detach) {
+        // The monitor holds the keeper lock before it starts the launcher, and outlives us.
+        checkpoint();
+        log.info({ command: process.args[0] }, 'Execute command');
+        const launched = await launcher.start(plan, { ...detach(id), detached: true });
+        await state.update(id, (record) => ({
+          ...record,
+          status: 'running',
+          pid: launched.pid,
+          started: new Date().toISOString(),
+        }));
+        // Handed over: what the container holds is now its monitor's cleanup's to release.
+        handedOver = true;
+        outcome = { id, detached: true, status: { code: 0 }, exitCode: 0, oomKilled: false };
+        return outcome;
+      }
       keeper = await state.holdKeeper(id);
       checkpoint();
       log.info({ command: process.args[0] }, 'Execute command');
@@ -206,6 +238,11 @@ export class RunOrchestrator {
       throw error;
     } finally {
       guard.dispose();
+      if (handedOver) {
+        lock?.release();
+        lock = undefined;
+        recorded = false;
+      }
       if (recorded && lock === undefined) {
         // It ran. Its end is recorded while the keeper is still held (so it never looks crashed),
         // then the keeper goes before the container lock is taken: `koker rm -f` holds that lock
@@ -215,7 +252,7 @@ export class RunOrchestrator {
         keeper = undefined;
         lock = await state.lockContainer(id).catch(() => undefined);
       }
-      await scope.close();
+      if (!handedOver) await scope.close();
       if (recorded) {
         if (outcome === undefined) await this.recordEnd(id, outcome, failure);
         if (request.autoRemove) {
