@@ -92,6 +92,8 @@ async function runDetached(
         },
       },
     );
+    // The monitor's terminal is the container's: recorded for inspect and for `start`.
+    if (tty) await context.state.update(outcome.id, (record) => ({ ...record, tty: true }));
     process.stdout.write(`${outcome.id}\n`);
     return 0;
   } finally {

@@ -13,12 +13,9 @@ import { type StorageDriver } from '../contracts/storage.js';
 import { newContainerId, shortContainerId, type ContainerId } from '../domain/container-id.js';
 import { type ContainerSpec } from '../domain/container-spec.js';
 import { exitCodeOf, exitCodeOfStatus } from '../errors/index.js';
-import { readFileInRoot } from '../launch/in-root.js';
-import { buildLaunchPlan } from '../launch/launch-plan.js';
-import { processRequest, resolveProcess } from '../launch/process-spec.js';
-import { parseGroup, parsePasswd } from '../launch/users.js';
+import { processRequest } from '../launch/process-spec.js';
 import { type Logger } from '../log/logger.js';
-import { containerFileContents, writeContainerFiles } from './container-files.js';
+import { prepareContainer } from './prepare-container.js';
 import { ResourceScope } from './resource-scope.js';
 import { type RunRequest } from './run-request.js';
 import { SignalGuard } from './signal-guard.js';
@@ -60,7 +57,7 @@ export interface RunHost {
   readonly lastCap: () => number;
 }
 
-const procHost: RunHost = {
+export const procHost: RunHost = {
   cgroupNamespace: existsSync('/proc/self/ns/cgroup'),
   lastCap: () => Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
 };
@@ -83,7 +80,7 @@ export class RunOrchestrator {
     options: { detach?: DetachOptions } = {},
   ): Promise<RunOutcome> {
     const detach = options.detach;
-    const { storage, resources, network, launcher, state } = this.drivers;
+    const { resources, launcher, state } = this.drivers;
     const id = newContainerId();
     const container = shortContainerId(id);
     const log = this.log.child({ container });
@@ -145,54 +142,12 @@ export class RunOrchestrator {
       await state.update(id, (record) => ({ ...record, spec }));
       checkpoint();
 
-      log.info('Mount filesystem for container');
-      const rootfs = await scope.acquire(
-        'rootfs',
-        () => storage.prepare(id, spec.layerDirs, { readOnly: spec.readOnlyRootfs }),
-        async () => {
-          const left = await storage.release(id);
-          if (left.length > 0) log.warn({ paths: left }, 'Could not remove everything of the rootfs');
-        },
-      );
-      checkpoint();
-      log.info("Set container's limit using cgroup");
-      const cgroups = await scope.acquire(
-        'cgroups',
-        () => resources.create(id, spec.limits),
-        () => resources.destroy(id),
-      );
-      checkpoint();
-      log.info('Setup network for container');
-      const attachment = await scope.acquire(
-        'network',
-        () => network.attach(id, spec.network),
-        () => network.detach(id),
-      );
-      checkpoint();
-
-      log.info('Copy nameserver config');
-      const files = await writeContainerFiles(
-        state.directory(id),
-        containerFileContents(hostname, attachment),
-      );
-      const process = resolveProcess(spec.process, {
-        passwd: parsePasswd(readFileInRoot(rootfs.path, '/etc/passwd') ?? ''),
-        groups: parseGroup(readFileInRoot(rootfs.path, '/etc/group') ?? ''),
-      });
-      const plan = buildLaunchPlan({
-        id,
-        rootfs,
-        hostname,
-        process,
-        cgroups,
-        network: {
-          mode: attachment.mode,
-          ...(attachment.netnsPath ? { netnsPath: attachment.netnsPath } : {}),
-        },
-        files,
-        privileged: spec.privileged,
-        init: spec.init,
-        cgroupNamespace: this.host.cgroupNamespace,
+      const { plan, process } = await prepareContainer(spec, {
+        drivers: this.drivers,
+        scope,
+        checkpoint,
+        log,
+        host: this.host,
       });
       if (detach) {
         // The monitor holds the keeper lock before it starts the launcher, and outlives us.
