@@ -10,6 +10,7 @@ import { resolveProcess } from '../launch/process-spec.js';
 import { parseGroup, parsePasswd } from '../launch/users.js';
 import { type Logger } from '../log/logger.js';
 import { containerFileContents, writeContainerFiles } from './container-files.js';
+import { crashPoint } from './crash-point.js';
 import { type ResourceScope } from './resource-scope.js';
 import { type RunHost } from './run-orchestrator.js';
 
@@ -51,6 +52,7 @@ export async function prepareContainer(
     },
   );
   checkpoint();
+  crashPoint('run:rootfs');
   log.info("Set container's limit using cgroup");
   const cgroups = await scope.acquire(
     'cgroups',
@@ -58,6 +60,7 @@ export async function prepareContainer(
     () => resources.destroy(id),
   );
   checkpoint();
+  crashPoint('run:cgroups');
   log.info('Setup network for container');
   const attachment = await scope.acquire(
     'network',
@@ -65,6 +68,7 @@ export async function prepareContainer(
     () => network.detach(id),
   );
   checkpoint();
+  crashPoint('run:network');
 
   log.info('Copy nameserver config');
   const files = await writeContainerFiles(state.directory(id), containerFileContents(hostname, attachment));

@@ -15,6 +15,7 @@ import { type ContainerSpec } from '../domain/container-spec.js';
 import { exitCodeOf, exitCodeOfStatus } from '../errors/index.js';
 import { processRequest } from '../launch/process-spec.js';
 import { type Logger } from '../log/logger.js';
+import { crashPoint } from './crash-point.js';
 import { prepareContainer } from './prepare-container.js';
 import { ResourceScope } from './resource-scope.js';
 import { type RunRequest } from './run-request.js';
@@ -125,6 +126,7 @@ export class RunOrchestrator {
       });
       lock = created.lock;
       recorded = true;
+      crashPoint('run:recorded');
       const spec: ContainerSpec = {
         id,
         name: created.record.name,
@@ -154,6 +156,7 @@ export class RunOrchestrator {
         checkpoint();
         log.info({ command: process.args[0] }, 'Execute command');
         const launched = await launcher.start(plan, { ...detach(id), detached: true });
+        crashPoint('run:launched');
         await state.update(id, (record) => ({
           ...record,
           status: 'running',
@@ -162,6 +165,7 @@ export class RunOrchestrator {
         }));
         // Handed over: what the container holds is now its monitor's cleanup's to release.
         handedOver = true;
+        crashPoint('run:running');
         outcome = { id, detached: true, status: { code: 0 }, exitCode: 0, oomKilled: false };
         return outcome;
       }
@@ -169,6 +173,7 @@ export class RunOrchestrator {
       checkpoint();
       log.info({ command: process.args[0] }, 'Execute command');
       const launched = await launcher.start(plan);
+      crashPoint('run:launched');
       guard.forwardTo((signal) => launched.kill(signal));
       // A signal that came while the process was starting: it was meant to stop the run.
       if (guard.signal.aborted) launched.kill('SIGKILL');
@@ -181,6 +186,7 @@ export class RunOrchestrator {
       }));
       lock.release();
       lock = undefined;
+      crashPoint('run:running');
 
       const status = await launched.wait();
       const exitCode = exitCodeOfStatus(status);
