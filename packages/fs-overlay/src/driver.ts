@@ -4,16 +4,30 @@ import {
   type AppliedLayer,
   type ApplyOptions,
   type ContainerId,
+  type KokerConfig,
+  type Logger,
   type PreparedRootfs,
   type StorageDriver,
+  type Syscalls,
 } from '@koker/core';
+import { applyLayer, type ApplierSettings } from './apply/apply-layer.js';
+
+export interface OverlayDriverDeps {
+  readonly config: KokerConfig;
+  readonly log: Logger;
+  readonly syscalls: Syscalls;
+  /** Applier settings beyond the logger (limits, zstd decoder, owners). */
+  readonly applier?: Omit<ApplierSettings, 'log'>;
+}
 
 /** Layers applied to directories, a container's root as an overlayfs mount over them. */
 export class OverlayStorageDriver implements StorageDriver {
   readonly name = 'overlay';
 
-  async applyLayer(_stream: Readable, _options: ApplyOptions): Promise<AppliedLayer> {
-    throw new NotImplementedError('the overlay layer applier');
+  constructor(private readonly deps: OverlayDriverDeps) {}
+
+  applyLayer(stream: Readable, options: ApplyOptions): Promise<AppliedLayer> {
+    return applyLayer(stream, options, { ...this.deps.applier, log: this.deps.log });
   }
 
   async prepare(
