@@ -2,10 +2,12 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import {
   ConfigToken,
   DriverCatalog,
+  FileStateStore,
   HostFacts,
   KoffiSyscalls,
   LoggerToken,
   PermissionError,
+  State,
   SyscallsToken,
   createLogger,
   loadConfig,
@@ -35,6 +37,7 @@ export class CliContext {
   private logCache?: Logger;
   private catalogCache?: Promise<DriverCatalog>;
   private containerCache?: DependencyContainer;
+  private stateCache?: FileStateStore;
   readonly host = new HostFacts();
 
   constructor(readonly globals: GlobalOptions) {}
@@ -61,6 +64,12 @@ export class CliContext {
     return this.logCache;
   }
 
+  /** Container records under `<root>/containers`. */
+  get state(): FileStateStore {
+    this.stateCache ??= new FileStateStore(this.config.root, this.log);
+    return this.stateCache;
+  }
+
   /** The per-invocation DI container with koker's own services registered. */
   get container(): DependencyContainer {
     if (!this.containerCache) {
@@ -69,6 +78,7 @@ export class CliContext {
       child.register(LoggerToken, { useValue: this.log });
       child.register(HostFacts, { useValue: this.host });
       child.register(SyscallsToken, { useValue: new KoffiSyscalls() });
+      child.register(State.token, { useValue: this.state });
       this.containerCache = child;
     }
     return this.containerCache;

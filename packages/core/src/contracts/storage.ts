@@ -39,6 +39,8 @@ export interface StorageDriver {
   ): Promise<PreparedRootfs>;
   /** Unmounts and removes what `prepare` made; returns paths it could not remove. */
   release(id: ContainerId): Promise<string[]>;
+  /** IDs holding a prepared rootfs (mounted or not), for garbage collection after crashes. */
+  list?(): Promise<ContainerId[]>;
 }
 
 export const Storage = contractKey<StorageDriver>('storage');
