@@ -76,3 +76,37 @@ export function overlayDriver(
 export function containerId(): ContainerId {
   return newContainerId();
 }
+
+/** One raw tar header block (GNU magic), for entries tar-stream will not write (GNU long names). */
+export function rawHeader(name: string, typeflag: string, size: number): Buffer {
+  const block = Buffer.alloc(512);
+  block.write(name.slice(0, 100), 0, 'latin1');
+  block.write('0000644\0', 100);
+  block.write('0000000\0', 108);
+  block.write('0000000\0', 116);
+  block.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+  block.write(`${(1_600_000_000).toString(8)}\0`, 136);
+  block.write('        ', 148);
+  block.write(typeflag, 156);
+  block.write('ustar  \0', 257);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return block;
+}
+
+export function padded(data: Buffer): Buffer {
+  return Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+}
+
+/** A file entry whose name comes from a GNU long-name ('L') header. */
+export function gnuLongNameTar(name: string, content: string): Buffer {
+  const longName = Buffer.from(`${name}\0`, 'latin1');
+  return Buffer.concat([
+    rawHeader('././@LongLink', 'L', longName.length),
+    padded(longName),
+    rawHeader('short-name', '0', content.length),
+    padded(Buffer.from(content)),
+    Buffer.alloc(1024),
+  ]);
+}

@@ -125,7 +125,7 @@ describe('observeContainer', () => {
   });
 });
 
-describe('ContainerLifecycle.settle', () => {
+describe('ContainerLifecycle.settle', { timeout: 30_000 }, () => {
   it('records the exit the monitor saw and tears down in reverse order of setup', async () => {
     const { record, keeper } = await running();
     expect(await lifecycle.settle(record.id)).toEqual(record);
@@ -189,7 +189,7 @@ describe('ContainerLifecycle.settle', () => {
   });
 });
 
-describe('ContainerLifecycle.stop, kill and remove', () => {
+describe('ContainerLifecycle.stop, kill and remove', { timeout: 30_000 }, () => {
   it('stops with SIGTERM and waits for the container to end', async () => {
     const { record, keeper } = await running();
     onSignal = (_pid, signal) => void monitorRecordsExit(record, keeper, 128 + signal, signal);
@@ -249,7 +249,7 @@ describe('ContainerLifecycle.stop, kill and remove', () => {
   });
 });
 
-describe('pruning', () => {
+describe('pruning', { timeout: 30_000 }, () => {
   it('container prune removes stopped containers and keeps running ones', async () => {
     const { record: live } = await running();
     const stopped = await store.create(sampleRecord({ status: 'exited', exitCode: 1 }));

@@ -26,7 +26,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe('FileStateStore records', () => {
+describe('FileStateStore records', { timeout: 30_000 }, () => {
   it('creates a record in its own directory and reads it back, as written', async () => {
     const input = sampleRecord({ name: named('web') });
     const created = await store.create(input);
@@ -129,7 +129,7 @@ describe('FileStateStore records', () => {
   });
 });
 
-describe('FileStateStore with broken records', () => {
+describe('FileStateStore with broken records', { timeout: 30_000 }, () => {
   async function breakRecord(id: ContainerId, content: string | undefined) {
     const file = join(store.directory(id), 'config.json');
     if (content === undefined) await rm(file);
@@ -183,7 +183,7 @@ describe('FileStateStore with broken records', () => {
   });
 });
 
-describe('FileStateStore locks', () => {
+describe('FileStateStore locks', { timeout: 30_000 }, () => {
   it('tells whether a container lock and its keeper lock are held, and drops them on release', async () => {
     const a = await store.create(sampleRecord());
     expect(store.isLocked(a.id)).toBe(false);

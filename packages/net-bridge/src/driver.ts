@@ -135,8 +135,15 @@ export class BridgeNetworkDriver implements NetworkDriver {
           hostsEntries: hostHostsEntries(readFileSync(this.hostFiles.hosts, 'utf8')),
         };
       case 'none':
+        // The launcher creates the namespace in its clone() and brings lo up: nothing to pin,
+        // nothing to clean up, and no system call from this process.
         if (request.ports.length > 0) this.log.warn('Published ports are ignored with --network none');
-        return this.attachNone(id, request, dns);
+        return {
+          mode: 'none',
+          ports: [],
+          resolvConf: this.resolvConf(dns, false),
+          hostsEntries: containerHostsEntries({ hostname: request.hostname, name: request.name }),
+        };
       case 'bridge':
         return this.attachBridge(id, request, dns);
       default:
@@ -154,36 +161,6 @@ export class BridgeNetworkDriver implements NetworkDriver {
     );
     this.log.debug({ source: result.source }, 'Copy nameserver config');
     return result.text;
-  }
-
-  private async attachNone(
-    id: ContainerId,
-    request: NetworkRequest,
-    dns: string[],
-  ): Promise<NetworkAttachment> {
-    const netns = this.netnsPath(id);
-    await this.records.write({ version: 1, id, mode: 'none', netns, ports: [] });
-    try {
-      this.netns.create(netns, () => {
-        const inner = new RtNetlink();
-        try {
-          this.log.debug({ link: 'lo' }, 'Enable the link device');
-          inner.setUp(inner.requireLink('lo'));
-        } finally {
-          inner.close();
-        }
-      });
-    } catch (error) {
-      await this.records.remove(id);
-      throw error;
-    }
-    return {
-      mode: 'none',
-      netnsPath: netns,
-      ports: [],
-      resolvConf: this.resolvConf(dns, false),
-      hostsEntries: containerHostsEntries({ hostname: request.hostname, name: request.name }),
-    };
   }
 
   private async attachBridge(
@@ -451,6 +428,12 @@ export class BridgeNetworkDriver implements NetworkDriver {
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const { bridge } = this.options.config.network;
+    if (isValidLinkName(bridge)) {
+      const path = this.bridgePaths(bridge).leases;
+      const text = await readOptionalFile(path);
+      if (text !== undefined) for (const lease of parseLeaseTable(text, path).leases) ids.add(lease.id);
     }
     return [...ids];
   }

@@ -53,8 +53,17 @@ describe('AttachmentRecords', () => {
     const records = new AttachmentRecords(join(dir, 'containers'));
     const id = newContainerId();
     expect(await records.ids()).toEqual([]);
-    await records.write({ version: 1, id, mode: 'none', netns: '/run/koker/netns/x', ports: [] });
-    expect(await records.read(id)).toMatchObject({ mode: 'none' });
+    await records.write({
+      version: 1,
+      id,
+      mode: 'bridge',
+      netns: '/run/koker/netns/x',
+      bridge: 'koker0',
+      hostVeth: 'vethx',
+      ipAddress: '10.69.0.2',
+      ports: [],
+    });
+    expect(await records.read(id)).toMatchObject({ mode: 'bridge', ipAddress: '10.69.0.2' });
     expect(await records.ids()).toEqual([id]);
     await records.remove(id);
     await records.remove(id);

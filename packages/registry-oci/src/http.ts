@@ -7,7 +7,9 @@ let undici: Promise<Undici> | undefined;
 /** undici is imported on first use: commands that never reach a registry do not pay for it. */
 function loadUndici(): Promise<Undici> {
   // Bundled, undici (CommonJS) may come as the namespace's default export.
-  undici ??= import('undici').then((module) => ((module as { default?: Undici }).default ?? module) as Undici);
+  undici ??= import('undici').then(
+    (module) => ((module as { default?: Undici }).default ?? module) as Undici,
+  );
   return undici;
 }
 

@@ -292,6 +292,14 @@ export class RegistryClient {
       } else if (response.status === 200) {
         // A registry that ignores Range sends everything again: skip what we have.
         skip = received;
+      } else if (response.status === 416 && received > 0) {
+        await response.body.dump();
+        throw new RegistryError(
+          `${what} is truncated: the registry has ${received} of its ${descriptor.size} bytes`,
+          {
+            hint: 'the blob in the registry is damaged; push the image again',
+          },
+        );
       } else {
         throw await this.failure(response, what, repository);
       }

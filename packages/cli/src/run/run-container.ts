@@ -3,7 +3,6 @@ import { isatty } from 'node:tty';
 import {
   Network,
   NativeLauncher,
-  NotImplementedError,
   OOM_EXIT_CODE,
   Resources,
   RunOrchestrator,
@@ -14,6 +13,8 @@ import {
   type RunImage,
   type RunRequest,
 } from '@koker/core';
+import { closeSync } from 'node:fs';
+import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { resolveRunImage, type PullPolicy } from './run-image.js';
 import { runRequestFromFlags, type RunFlags } from './run-request.js';
@@ -33,8 +34,6 @@ export async function runContainer(
   args: readonly string[],
   flags: RunCommandFlags,
 ): Promise<number> {
-  // Detached containers need a monitor that outlives koker (the state package's koker-monitor).
-  if (flags.detach) throw new NotImplementedError('run -d');
   const request: RunRequest = runRequestFromFlags(image, args, flags, {
     hostEnv: process.env,
     readFile: (path) => readFileSync(path, 'utf8'),
@@ -55,10 +54,49 @@ export async function runContainer(
     { storage, resources, network, launcher, state: context.state },
     context.log,
   );
+  if (flags.detach) return runDetached(context, orchestrator, request, runImage);
   const outcome = await orchestrator.run(request, runImage);
   if (outcome.oomKilled) {
     process.stderr.write(`koker: ${describeOom(request.limits)}\n`);
     return OOM_EXIT_CODE;
   }
   return outcome.exitCode;
+}
+
+/**
+ * `run -d`: the container's launcher starts under koker-monitor, which holds its stdio, writes
+ * its log, waits on it and runs `koker container cleanup` when it ends. Prints the ID.
+ * With -t the monitor's pseudo-terminal is the container's stdio: the launcher opens none, since
+ * there is nobody to proxy one for once koker returns.
+ */
+async function runDetached(
+  context: CliContext,
+  orchestrator: RunOrchestrator,
+  request: RunRequest,
+  image: RunImage,
+): Promise<number> {
+  const tty = request.process.tty;
+  const opened: number[] = [];
+  try {
+    const outcome = await orchestrator.run(
+      { ...request, process: { ...request.process, tty: false } },
+      image,
+      {
+        detach: (id) => {
+          const stdio = monitorStdio(context, id);
+          opened.push(stdio[2]);
+          return {
+            wrapper: monitorWrapper(context, id, { tty, stdin: request.process.interactive }),
+            stdio,
+          };
+        },
+      },
+    );
+    // The monitor's terminal is the container's: recorded for inspect and for `start`.
+    if (tty) await context.state.update(outcome.id, (record) => ({ ...record, tty: true }));
+    process.stdout.write(`${outcome.id}\n`);
+    return 0;
+  } finally {
+    for (const fd of opened) closeSync(fd);
+  }
 }

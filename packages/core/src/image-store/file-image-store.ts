@@ -386,10 +386,14 @@ export class FileImageStore implements ImageStore {
         const reference = found.reference;
         const remaining = tags.filter((t) => t.toString() !== reference.toString());
         if (used && remaining.length === 0 && !options.force) throw inUseError(nameOrId, image.id);
+        const digests = index.digestsOf(image.id);
         index.remove(reference);
         untagged.push(reference.toFamiliarString());
         if (remaining.length === 0) {
-          for (const digest of index.digestsOf(image.id)) untagged.push(digest.toFamiliarString());
+          // The last tag takes the repo digests with it, as in Docker.
+          for (const digest of digests) {
+            if (digest.toString() !== reference.toString()) untagged.push(digest.toFamiliarString());
+          }
           index.removeImage(image.id);
         }
       }

@@ -81,6 +81,7 @@ export async function storeLayer(layer: LayerToStore, context: StoreLayerContext
     const target = join(work, 'diff');
     const input = new PassThrough({ highWaterMark: 1024 * 1024 });
     const stop = new AbortController();
+    let copyFailure: unknown;
     const applying = storage
       .applyLayer(input, {
         target,
@@ -93,17 +94,24 @@ export async function storeLayer(layer: LayerToStore, context: StoreLayerContext
       })
       .catch((error: unknown) => {
         stop.abort();
-        throw error;
+        // The applier's own failure (a bad tar, a path escaping the layer) says which layer.
+        if (copyFailure !== undefined) throw error;
+        throw new ImageFormatError(`layer ${l.blob.digest} cannot be unpacked: ${(error as Error).message}`, {
+          cause: error,
+          hint: 'the layer is corrupt or unsafe; nothing was stored',
+        });
       });
     const copying = (async () => {
       try {
         for await (const chunk of source as AsyncIterable<Buffer>) {
+          if (stop.signal.aborted) throw stop.signal.reason;
           await file.write(chunk);
           if (!input.write(chunk)) await once(input, 'drain', { signal: stop.signal });
         }
         await file.sync();
         input.end();
       } catch (error) {
+        copyFailure = error;
         source.destroy();
         input.destroy(error as Error);
         throw error;

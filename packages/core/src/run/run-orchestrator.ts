@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type ImageRecord } from '../contracts/image-store.js';
-import { type ExitStatus, type LaunchedProcess, type Launcher } from '../contracts/launcher.js';
+import {
+  type ExitStatus,
+  type LaunchedProcess,
+  type LaunchOptions,
+  type Launcher,
+} from '../contracts/launcher.js';
 import { type NetworkDriver } from '../contracts/network.js';
 import { type ResourceDriver } from '../contracts/resources.js';
 import { type HeldLock, type StateStore } from '../contracts/state-store.js';
@@ -9,12 +14,10 @@ import { newContainerId, shortContainerId, type ContainerId } from '../domain/co
 import { type ContainerSpec } from '../domain/container-spec.js';
 import { exitCodeOf, exitCodeOfStatus } from '../errors/index.js';
 import { capabilityNames } from '../launch/capabilities.js';
-import { readFileInRoot } from '../launch/in-root.js';
-import { buildLaunchPlan } from '../launch/launch-plan.js';
-import { processRequest, resolveProcess } from '../launch/process-spec.js';
-import { parseGroup, parsePasswd } from '../launch/users.js';
+import { processRequest } from '../launch/process-spec.js';
 import { type Logger } from '../log/logger.js';
-import { containerFileContents, writeContainerFiles } from './container-files.js';
+import { crashPoint } from './crash-point.js';
+import { prepareContainer } from './prepare-container.js';
 import { ResourceScope } from './resource-scope.js';
 import { type RunRequest } from './run-request.js';
 import { SignalGuard } from './signal-guard.js';
@@ -36,8 +39,13 @@ export interface RunImage {
   readonly layerDirs: readonly string[];
 }
 
+/** `run -d`: how the container's monitor wraps the launcher (its argv prefix and own stdio). */
+export type DetachOptions = (id: ContainerId) => Pick<LaunchOptions, 'wrapper' | 'stdio'>;
+
 export interface RunOutcome {
   readonly id: ContainerId;
+  /** Started detached: its monitor waits on it and cleans up after it. */
+  readonly detached?: boolean;
   readonly status: ExitStatus;
   /** What `koker run` exits with: the container's code, or 128 + its signal. */
   readonly exitCode: number;
@@ -52,7 +60,7 @@ export interface RunHost {
   readonly capabilities: () => string[];
 }
 
-const procHost: RunHost = {
+export const procHost: RunHost = {
   cgroupNamespace: existsSync('/proc/self/ns/cgroup'),
   capabilities: () => {
     const line = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
@@ -72,8 +80,13 @@ export class RunOrchestrator {
     private readonly host: RunHost = procHost,
   ) {}
 
-  async run(request: RunRequest, image: RunImage): Promise<RunOutcome> {
-    const { storage, resources, network, launcher, state } = this.drivers;
+  async run(
+    request: RunRequest,
+    image: RunImage,
+    options: { detach?: DetachOptions } = {},
+  ): Promise<RunOutcome> {
+    const detach = options.detach;
+    const { resources, launcher, state } = this.drivers;
     const id = newContainerId();
     const container = shortContainerId(id);
     const log = this.log.child({ container });
@@ -92,6 +105,7 @@ export class RunOrchestrator {
     let lock: HeldLock | undefined;
     let keeper: HeldLock | undefined;
     let recorded = false;
+    let handedOver = false;
     let outcome: RunOutcome | undefined;
     let failure: unknown;
     try {
@@ -112,11 +126,12 @@ export class RunOrchestrator {
         network: { mode: request.network.mode, ports: request.network.ports },
         limits: request.limits,
         autoRemove: request.autoRemove,
-        detached: false,
+        detached: detach !== undefined,
         ...(image.record.config.StopSignal ? { stopSignal: image.record.config.StopSignal } : {}),
       });
       lock = created.lock;
       recorded = true;
+      crashPoint('run:recorded');
       const spec: ContainerSpec = {
         id,
         name: created.record.name,
@@ -134,61 +149,36 @@ export class RunOrchestrator {
       await state.update(id, (record) => ({ ...record, spec }));
       checkpoint();
 
-      log.info('Mount filesystem for container');
-      const rootfs = await scope.acquire(
-        'rootfs',
-        // Writable even for --read-only: mount targets the image lacks (/etc/resolv.conf...) are
-        // made first; the launcher remounts the root read-only after its mounts, as runc does.
-        () => storage.prepare(id, spec.layerDirs, { readOnly: false }),
-        async () => {
-          const left = await storage.release(id);
-          if (left.length > 0) log.warn({ paths: left }, 'Could not remove everything of the rootfs');
-        },
-      );
-      checkpoint();
-      log.info("Set container's limit using cgroup");
-      const cgroups = await scope.acquire(
-        'cgroups',
-        () => resources.create(id, spec.limits),
-        () => resources.destroy(id),
-      );
-      checkpoint();
-      log.info('Setup network for container');
-      const attachment = await scope.acquire(
-        'network',
-        () => network.attach(id, spec.network),
-        () => network.detach(id),
-      );
-      checkpoint();
-
-      log.info('Copy nameserver config');
-      const files = await writeContainerFiles(
-        state.directory(id),
-        containerFileContents(hostname, attachment),
-      );
-      const process = resolveProcess(spec.process, {
-        passwd: parsePasswd(readFileInRoot(rootfs.path, '/etc/passwd') ?? ''),
-        groups: parseGroup(readFileInRoot(rootfs.path, '/etc/group') ?? ''),
+      const { plan, process } = await prepareContainer(spec, {
+        drivers: this.drivers,
+        scope,
+        checkpoint,
+        log,
+        host: this.host,
       });
-      const plan = buildLaunchPlan({
-        id,
-        rootfs: { path: rootfs.path, readOnly: spec.readOnlyRootfs },
-        hostname,
-        process,
-        cgroups,
-        network: {
-          mode: attachment.mode,
-          ...(attachment.netnsPath ? { netnsPath: attachment.netnsPath } : {}),
-        },
-        files,
-        privileged: spec.privileged,
-        init: spec.init,
-        cgroupNamespace: this.host.cgroupNamespace,
-      });
+      if (detach) {
+        // The monitor holds the keeper lock before it starts the launcher, and outlives us.
+        checkpoint();
+        log.info({ command: process.args[0] }, 'Execute command');
+        const launched = await launcher.start(plan, { ...detach(id), detached: true });
+        crashPoint('run:launched');
+        await state.update(id, (record) => ({
+          ...record,
+          status: 'running',
+          pid: launched.pid,
+          started: new Date().toISOString(),
+        }));
+        // Handed over: what the container holds is now its monitor's cleanup's to release.
+        handedOver = true;
+        crashPoint('run:running');
+        outcome = { id, detached: true, status: { code: 0 }, exitCode: 0, oomKilled: false };
+        return outcome;
+      }
       keeper = await state.holdKeeper(id);
       checkpoint();
       log.info({ command: process.args[0] }, 'Execute command');
       const launched = await launcher.start(plan);
+      crashPoint('run:launched');
       guard.forwardTo((signal) => launched.kill(signal));
       // A signal that came while the process was starting: it was meant to stop the run.
       if (guard.signal.aborted) launched.kill('SIGKILL');
@@ -201,6 +191,7 @@ export class RunOrchestrator {
       }));
       lock.release();
       lock = undefined;
+      crashPoint('run:running');
 
       const status = await launched.wait();
       const exitCode = exitCodeOfStatus(status);
@@ -213,6 +204,11 @@ export class RunOrchestrator {
       throw error;
     } finally {
       guard.dispose();
+      if (handedOver) {
+        lock?.release();
+        lock = undefined;
+        recorded = false;
+      }
       if (recorded && lock === undefined) {
         // It ran. Its end is recorded while the keeper is still held (so it never looks crashed),
         // then the keeper goes before the container lock is taken: `koker rm -f` holds that lock
@@ -222,7 +218,7 @@ export class RunOrchestrator {
         keeper = undefined;
         lock = await state.lockContainer(id).catch(() => undefined);
       }
-      await scope.close();
+      if (!handedOver) await scope.close();
       if (recorded) {
         if (outcome === undefined) await this.recordEnd(id, outcome, failure);
         if (request.autoRemove) {

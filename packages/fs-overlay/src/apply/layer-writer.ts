@@ -383,13 +383,25 @@ export class LayerWriter implements EntryHandler {
   }
 
   private refuseLookup(result: number, entry: TarEntry, path: string): never {
-    const shown = displayName(path);
+    const shown = displayName(this.culprit(path));
     if (result === -ERRNO.ELOOP)
       throw refuseEntry(entry.name, `"${shown}" is a symlink: entries are never written through one`);
     if (result === -ERRNO.ENOTDIR) throw refuseEntry(entry.name, `"${shown}" is not a directory`);
     if (result === -ERRNO.EXDEV) throw refuseEntry(entry.name, `"${shown}" leaves the layer directory`);
     check('openat2', result, shown);
     throw new InvalidValueError('layer entry', displayName(entry.name), 'lookup failed');
+  }
+
+  /** The first component of `path` that cannot be walked through (for the error message). */
+  private culprit(path: string): string {
+    const parts = path.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      const fd = this.sys.openat2(this.options.rootFd, prefix, O.PATH | O.DIRECTORY, 0, RESOLVE_SAFE);
+      if (fd < 0) return prefix;
+      this.sys.close(fd);
+    }
+    return path;
   }
 
   private cache(path: string, fd: number): void {

@@ -1,12 +1,6 @@
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  StateError,
-  parseContainerId,
-  type ContainerId,
-  type NetworkMode,
-  type PortMapping,
-} from '@koker/core';
+import { StateError, parseContainerId, type ContainerId, type PortMapping } from '@koker/core';
 import { readOptionalFile, writeFileAtomic } from './atomic-file.js';
 
 /**
@@ -16,7 +10,7 @@ import { readOptionalFile, writeFileAtomic } from './atomic-file.js';
 export interface AttachmentRecord {
   readonly version: 1;
   readonly id: ContainerId;
-  readonly mode: Exclude<NetworkMode, 'host'>;
+  readonly mode: 'bridge';
   readonly netns: string;
   readonly bridge?: string;
   /** The host end of the veth pair. */
@@ -51,7 +45,7 @@ export class AttachmentRecords {
     if (
       record.version !== 1 ||
       record.id !== id ||
-      (record.mode !== 'bridge' && record.mode !== 'none') ||
+      record.mode !== 'bridge' ||
       typeof record.netns !== 'string' ||
       !Array.isArray(record.ports)
     ) {
