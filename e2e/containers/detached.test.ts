@@ -125,7 +125,7 @@ describe('run -d', () => {
     expect(await suite.must(['ps', '-a'])).toMatch(/Exited \(3\) .* ago/);
     expect(await suite.must(['logs', id])).toBe('out\n');
     // What it held is gone once it ended: cgroups, network namespace, veth, rootfs mount.
-    const leftovers = suite.leaks().filter((l) => l.includes(id.slice(0, 12)) || l.includes(id));
+    const leftovers = suite.containerLeaks().filter((l) => l.includes(id.slice(0, 12)) || l.includes(id));
     expect(leftovers).toEqual([]);
     await suite.must(['rm', id]);
   });
@@ -221,7 +221,7 @@ describe('stop, kill, start, rm', () => {
     expect(await suite.must(['rm', '-f', 'busy'])).toBe('busy\n');
     expect(alive(pid)).toBe(false);
     expect(suite.containerDirs()).not.toContain(id);
-    expect(suite.leaks().filter((l) => l.includes(id.slice(0, 12)) || l.includes(id))).toEqual([]);
+    expect(suite.containerLeaks().filter((l) => l.includes(id.slice(0, 12)) || l.includes(id))).toEqual([]);
   });
 
   it('container prune removes the stopped containers and keeps the running ones', async () => {

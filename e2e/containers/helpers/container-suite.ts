@@ -42,6 +42,8 @@ export interface ContainerSuite {
    * (other suites may run on this machine at the same time).
    */
   leaks(): string[];
+  /** leaks() without the suite's bridge, its rules and its cgroup parent: what containers left. */
+  containerLeaks(): string[];
   /** Every container ID `run -d` printed in this suite. */
   readonly ids: ReadonlySet<string>;
   stop(): Promise<void>;
@@ -90,21 +92,36 @@ export async function startContainerSuite(): Promise<ContainerSuite> {
     },
     ids,
     leaks: () => leaksBetween(before, snapshotHost()).filter(ours),
+    containerLeaks: () =>
+      leaksBetween(before, snapshotHost())
+        .filter(ours)
+        .filter((leak) => leak !== `links: ${bridge}` && !/^iptables: .*koker:koker-c[0-9a-f]+:/.test(leak))
+        .filter((leak) => !new RegExp(`/${cgroupParent}$`).test(leak)),
     stop: async () => {
-      try {
-        // Whatever a failed test left running goes too.
-        const ids = (await run(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
-        if (ids.length > 0) await run(['rm', '-f', ...ids]);
-        await run(['system', 'prune', '-f']);
+      // Each step runs even if one before it failed: a failed test must not leak more.
+      const errors: unknown[] = [];
+      const step = async (fn: () => unknown) => {
+        try {
+          await fn();
+        } catch (error) {
+          errors.push(error);
+        }
+      };
+      // Whatever a failed test left running goes too.
+      await step(async () => {
+        const left = (await run(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+        if (left.length > 0) await run(['rm', '-f', ...left]);
+      });
+      await step(() => run(['system', 'prune', '-f']));
+      await step(async () => {
         const config = { ...loadConfig({ env: {}, file: configFile }), root, runRoot: join(root, 'run') };
         const log = createLogger({ level: 'silent', format: 'json', fd: openSync('/dev/null', 'w') });
-        const driver = new BridgeNetworkDriver({ config, log, syscalls: new KoffiSyscalls() });
-        await driver.removeBridge();
-        removeCgroupParent(cgroupParent);
-      } finally {
-        await registry.stop();
-        rmSync(root, { recursive: true, force: true });
-      }
+        await new BridgeNetworkDriver({ config, log, syscalls: new KoffiSyscalls() }).removeBridge();
+      });
+      await step(() => removeCgroupParent(cgroupParent));
+      await step(() => registry.stop());
+      rmSync(root, { recursive: true, force: true });
+      if (errors.length > 0) throw new AggregateError(errors, 'the container suite did not stop cleanly');
     },
   };
 }
@@ -144,7 +161,17 @@ export function cgroupsOf(pid: number): string[] {
  * The root's parent cgroup in every hierarchy, wherever the drivers put it (next to the cgroup
  * koker ran in): the drivers keep it, as Docker keeps /docker.
  */
-function removeCgroupParent(name: string): void {
+async function removeCgroupParent(name: string): Promise<void> {
+  // A cgroup v1 directory whose last task just died can refuse rmdir (EBUSY) for a moment.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (!removeCgroupParentOnce(name)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Returns whether some directory of that name is still there. */
+function removeCgroupParentOnce(name: string): boolean {
+  let left = false;
   const walk = (dir: string, depth: number) => {
     let entries: string[];
     try {
@@ -158,7 +185,7 @@ function removeCgroupParent(name: string): void {
         try {
           rmdirSync(path);
         } catch {
-          // Not empty: leaks() names it.
+          left = true; // not empty or busy: tried again, then leaks() names it
         }
       } else if (depth > 0 && !entry.includes('.')) {
         walk(path, depth - 1);
@@ -166,4 +193,5 @@ function removeCgroupParent(name: string): void {
     }
   };
   walk('/sys/fs/cgroup', 3);
+  return left;
 }
