@@ -61,6 +61,13 @@ export async function startContainerSuite(): Promise<ContainerSuite> {
   const run = async (args: readonly string[], options: KokerOptions = {}) => {
     const result = await koker(['--root', root, ...args], { ...options, env: { ...env, ...options.env } });
     for (const line of result.stdout.split('\n')) if (/^[0-9a-f]{64}$/.test(line)) ids.add(line);
+    // A run killed before it printed its ID still left its ID on disk: remember those too.
+    for (const dir of ['containers', 'run/network/containers', 'run/netns']) {
+      for (const entry of existsSync(join(root, dir)) ? readdirSync(join(root, dir)) : []) {
+        const id = /([0-9a-f]{64})/.exec(entry)?.[1];
+        if (id) ids.add(id);
+      }
+    }
     return result;
   };
   const cgroupParent = defaultCgroupParentName(root);
