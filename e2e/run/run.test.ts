@@ -274,6 +274,15 @@ describe('koker run', () => {
     expect((await bg.ended).code).toBe(143);
   });
 
+  it('gives the container koker’s stdin with -i, and /dev/null without', async () => {
+    expect(
+      (await run(['-i', image, 'sh', '-c', 'read line; echo "got $line"'], { input: 'hello\n' })).stdout,
+    ).toBe('got hello\n');
+    expect(
+      (await run([image, 'sh', '-c', 'cat; readlink /proc/self/fd/0'], { input: 'hello\n' })).stdout,
+    ).toBe('/dev/null\n');
+  });
+
   it('leaks no file descriptor of koker into the container', async () => {
     expect(lines(await run([image, 'sh', '-c', 'ls /proc/$$/fd; true']))).toEqual(['0', '1', '2']);
     expect(lines(await run(['-i', image, 'sh', '-c', 'ls /proc/$$/fd; true']))).toEqual(['0', '1', '2']);
@@ -317,6 +326,21 @@ describe('koker run', () => {
     expect(lines(env)[0]).toMatch(/^flag file unset [0-9a-f]{12} \/root$/);
     expect(lines(env)[1]).toBe('1');
     expect(lines(await run(['-w', '/work/new', image, 'pwd']))).toEqual(['/work/new']);
+    // A directory root may enter but the user may not is still the user's working directory.
+    expect(
+      lines(
+        await run([
+          '-u',
+          'app',
+          '-w',
+          '/root',
+          image,
+          'sh',
+          '-c',
+          'pwd; ls . 2>&1 >/dev/null | grep -c denied',
+        ]),
+      ),
+    ).toEqual(['/root', '1']);
     expect(lines(await run(['--entrypoint', 'echo', image, 'from', 'entrypoint']))).toEqual([
       'from entrypoint',
     ]);

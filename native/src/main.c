@@ -125,6 +125,7 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
     if (slash < 0) die("open /", "open", errno, "/");
     root_set(slash);
     char **env = NULL;
+    const char *cwd_later = NULL;
     for (;;) {
         const char *op = plan_str();
         if (strcmp(op, "unshare") == 0) {
@@ -180,6 +181,8 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
             uid_t uid = (uid_t)plan_num();
             gid_t gid = (gid_t)plan_num();
             op_user(uid, gid, plan_list());
+            /* A working directory root could not enter may be the user's own (runc does this). */
+            if (cwd_later && chdir(cwd_later) < 0) die("change directory", "chdir", errno, cwd_later);
         } else if (strcmp(op, "caps") == 0) {
             uint64_t e = plan_hex(), p = plan_hex(), i = plan_hex();
             op_caps(e, p, i, plan_hex());
@@ -189,7 +192,10 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
         } else if (strcmp(op, "cwd") == 0) {
             const char *dir = plan_str();
             step("Change directory", "dir", dir);
-            if (chdir(dir) < 0) die("change directory", "chdir", errno, dir);
+            if (chdir(dir) < 0) {
+                if (errno != EACCES && errno != EPERM) die("change directory", "chdir", errno, dir);
+                cwd_later = dir; /* tried again as the user */
+            }
         } else if (strcmp(op, "env") == 0) {
             env = plan_list();
         } else if (strcmp(op, "exec") == 0) {

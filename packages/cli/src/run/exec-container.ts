@@ -1,7 +1,6 @@
 import { isatty } from 'node:tty';
 import {
   NativeLauncher,
-  NotImplementedError,
   Resources,
   UsageError,
   exitCodeOfStatus,
@@ -27,8 +26,7 @@ export async function execContainer(
   args: readonly string[],
   flags: ExecFlags,
 ): Promise<number> {
-  if (flags.detach) throw new NotImplementedError('exec -d');
-  if (flags.tty && flags.interactive && !isatty(0))
+  if (flags.tty && flags.interactive && !flags.detach && !isatty(0))
     throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });
   const record = await context.state.find(container);
   const env = (flags.env ?? [])
@@ -42,7 +40,8 @@ export async function execContainer(
       ...(flags.workdir !== undefined ? { workdir: flags.workdir } : {}),
       ...(flags.user !== undefined ? { user: flags.user } : {}),
       tty: flags.tty ?? false,
-      interactive: flags.interactive ?? false,
+      interactive: (flags.interactive ?? false) && !flags.detach,
+      detach: flags.detach ?? false,
     },
     {
       state: context.state,
