@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "koker-init.h"
@@ -91,6 +92,10 @@ static _Noreturn void init_loop(const char *search, char **argv, char **env) {
     pid_t command = fork();
     if (command < 0) die("start init", "fork", errno, "");
     if (command == 0) {
+        /* Its own process group, in the terminal's foreground (as tini): a Ctrl-C reaches it
+         * once, from the line discipline, not a second time through our forwarding. */
+        setpgid(0, 0);
+        if (isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpgrp());
         sigprocmask(SIG_SETMASK, &none, NULL);
         op_exec(search, argv, env);
     }
