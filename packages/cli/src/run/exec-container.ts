@@ -1,6 +1,7 @@
 import { isatty } from 'node:tty';
 import {
   NativeLauncher,
+  NotFoundError,
   Resources,
   UsageError,
   exitCodeOfStatus,
@@ -8,6 +9,7 @@ import {
   nativeHelperPath,
   parseEnvFlag,
 } from '@koker/core';
+import { lifecycleOf } from '../containers/lifecycle.js';
 import { type CliContext } from '../context.js';
 
 export interface ExecFlags {
@@ -28,7 +30,9 @@ export async function execContainer(
 ): Promise<number> {
   if (flags.tty && flags.interactive && !flags.detach && !isatty(0))
     throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });
-  const record = await context.state.find(container);
+  // Touching a container settles it: a crash's leftovers go, and a dead one says so.
+  const record = await lifecycleOf(context).settle(await context.state.resolve(container));
+  if (!record) throw new NotFoundError(`no such container: ${container}`);
   const env = (flags.env ?? [])
     .map((e) => parseEnvFlag(e, process.env))
     .filter((e): e is string => e !== undefined);
