@@ -16,6 +16,7 @@ import {
 import { closeSync } from 'node:fs';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
+import { parsePublishFlags } from './ports-from-flags.js';
 import { resolveRunImage, type PullPolicy } from './run-image.js';
 import { runRequestFromFlags, type RunFlags } from './run-request.js';
 
@@ -37,6 +38,7 @@ export async function runContainer(
   const request: RunRequest = runRequestFromFlags(image, args, flags, {
     hostEnv: process.env,
     readFile: (path) => readFileSync(path, 'utf8'),
+    parsePorts: parsePublishFlags,
   });
   if (request.process.tty && request.process.interactive && !isatty(0))
     throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });

@@ -169,6 +169,13 @@ export class RunOrchestrator {
         () => network.detach(id),
       );
       checkpoint();
+      // What the driver decided (the address, free host ports for `-p 80`): for ls, port, inspect.
+      const networkRecord = {
+        mode: attachment.mode,
+        ports: attachment.ports,
+        ...(attachment.ipAddress ? { ipAddress: attachment.ipAddress } : {}),
+        ...(attachment.gateway ? { gateway: attachment.gateway } : {}),
+      };
 
       log.info('Copy nameserver config');
       const files = await writeContainerFiles(
@@ -204,6 +211,7 @@ export class RunOrchestrator {
           status: 'running',
           pid: launched.pid,
           started: new Date().toISOString(),
+          network: networkRecord,
         }));
         // Handed over: what the container holds is now its monitor's cleanup's to release.
         handedOver = true;
@@ -223,6 +231,7 @@ export class RunOrchestrator {
         status: 'running',
         pid: launched.pid,
         started: new Date().toISOString(),
+        network: networkRecord,
       }));
       lock.release();
       lock = undefined;
