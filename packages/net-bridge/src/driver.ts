@@ -230,7 +230,12 @@ export class BridgeNetworkDriver implements NetworkDriver {
       await this.records.write(record);
       const lease: Lease = { id, ip, ports, netns, owner: currentProcess() };
       this.log.debug({ bridge: settings.name, ip }, 'Lease IP address');
-      await this.writeLeases(settings, withLease(table, lease, settings.subnet));
+      try {
+        await this.writeLeases(settings, withLease(table, lease, settings.subnet));
+      } catch (error) {
+        await this.records.remove(id);
+        throw error;
+      }
       return { bridge, record };
     } finally {
       rt.close();

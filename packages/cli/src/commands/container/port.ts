@@ -32,7 +32,8 @@ export function portCommand(name = 'port'): Command {
       ctx.requireRoot('port');
       const asked = port === undefined ? undefined : parseContainerPort(port);
       const record = await ctx.state.find(container);
-      const lines = portLines(record.network.ports, asked);
+      // A container that is not running publishes nothing (its rules went with its network).
+      const lines = record.status === 'running' ? portLines(record.network.ports, asked) : [];
       if (asked && lines.length === 0)
         throw new NotFoundError(
           `no public port '${asked.port}/${asked.protocol}' published for ${container}`,
