@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import {
   NativeLauncher,
   createLogger,
+  buildExecPlan,
   buildLaunchPlan,
   nativeHelperPath,
   newContainerId,
   parseGroup,
   parsePasswd,
   processRequest,
+  readFileInProcessRoot,
   readFileInRoot,
   resolveProcess,
   type ExitStatus,
@@ -121,4 +123,48 @@ function readLogs(path: string): Record<string, unknown>[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Runs a command in the namespaces (and cgroups) of a running container's process, as `exec` does. */
+export async function execIn(
+  pid: number,
+  args: string[],
+  options: { flags?: Partial<ProcessFlags>; procsFiles?: string[]; rootfs: string },
+): Promise<LaunchResult> {
+  const work = mkdtempSync('/tmp/koker-e2e-exec-');
+  const logFd = openSync(join(work, 'log'), 'w+');
+  const stdout = openSync(join(work, 'stdout'), 'w+');
+  const stderr = openSync(join(work, 'stderr'), 'w+');
+  try {
+    const log = createLogger({ level: 'debug', format: 'json', fd: logFd });
+    const request = processRequest(
+      {},
+      { args, env: [], tty: false, interactive: false, hostname: 'unused', ...options.flags },
+    );
+    const process = resolveProcess(request, {
+      passwd: parsePasswd(readFileInProcessRoot(pid, '/etc/passwd') ?? ''),
+      groups: parseGroup(readFileInProcessRoot(pid, '/etc/group') ?? ''),
+    });
+    const plan = buildExecPlan({
+      id: newContainerId(),
+      pid,
+      process,
+      cgroups: { procsFiles: options.procsFiles ?? [] },
+    });
+    const launched = await new NativeLauncher(nativeHelperPath(), log).exec(plan, {
+      stdio: ['null', stdout, stderr],
+    });
+    const status = await launched.wait();
+    return {
+      status,
+      stdout: readFileSync(join(work, 'stdout'), 'utf8'),
+      stderr: readFileSync(join(work, 'stderr'), 'utf8'),
+      logs: readLogs(join(work, 'log')),
+    };
+  } finally {
+    closeSync(logFd);
+    closeSync(stdout);
+    closeSync(stderr);
+    rmSync(work, { recursive: true, force: true });
+  }
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandNotExecutableError, CommandNotFoundError, DEFAULT_MASKED_PATHS } from '@koker/core';
 import { makeBusyboxRootfs } from '../helpers/busybox-rootfs.js';
-import { launchIn } from '../helpers/launch.js';
+import { execIn, launchIn } from '../helpers/launch.js';
 
 // The launcher (TypeScript plan + native koker-init) against a plain busybox directory, no
 // images, overlayfs or cgroup drivers: what `koker run` does once those have done their part.
@@ -305,6 +305,39 @@ describe('the launcher', () => {
       );
       expect(result.stdout.split('\n')[0]).toMatch(/^\d+:pids:\/$/);
       expect(readFileSync(join(cgroup, 'pids.max'), 'utf8').trim()).toBe('5');
+    } finally {
+      rmdirSync(cgroup);
+    }
+  });
+
+  it('exec joins every namespace and cgroup of a running container', async () => {
+    const cgroup = `/sys/fs/cgroup/pids/koker-e2e-exec-${process.pid}`;
+    mkdirSync(cgroup);
+    try {
+      const procs = join(cgroup, 'cgroup.procs');
+      let exec: Awaited<ReturnType<typeof execIn>> | undefined;
+      await launchIn(box.rootfs, sh('echo inside > /tmp/mark; sleep 30'), {
+        plan: { hostname: 'koker-exec', cgroups: { procsFiles: [procs] } },
+        during: async (container) => {
+          await waitFor(() => existsSync(`/proc/${container.pid}/root/tmp/mark`));
+          exec = await execIn(
+            container.pid,
+            sh(
+              'echo $$; hostname; cat /tmp/mark; ps -o pid,comm | grep -c sleep; ip -o link | wc -l; id; pwd',
+            ),
+            { rootfs: box.rootfs, procsFiles: [procs], flags: { user: 'koker', workdir: '/tmp' } },
+          );
+          expect(readFileSync(procs, 'utf8').trim().split('\n')).toContain(String(container.pid));
+          container.kill('SIGKILL');
+        },
+      });
+      const [pid, host, mark, sleeps, links, id, cwd] = (exec?.stdout ?? '').trim().split('\n');
+      expect(Number(pid)).toBeGreaterThan(1);
+      expect([host, mark, sleeps, links]).toEqual(['koker-exec', 'inside', '1', '1']);
+      expect(id).toBe('uid=1234(koker) gid=1234(koker) groups=10(wheel),29(audio),1234(koker)');
+      expect(cwd).toBe('/tmp');
+      expect(exec?.status).toEqual({ code: 0 });
+      expect(exec?.logs.map((l) => l.msg)).toContain('Call syscall setns CLONE_NEWNS');
     } finally {
       rmdirSync(cgroup);
     }

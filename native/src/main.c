@@ -164,7 +164,7 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
             op_pivot();
         } else if (strcmp(op, "hostname") == 0) {
             const char *name = plan_str();
-            step("Set hostname", "hostname", name);
+            step("Set hostname", "name", name);
             if (sethostname(name, strlen(name)) < 0) die("set hostname", "sethostname", errno, name);
         } else if (strcmp(op, "loopback") == 0) {
             loopback_up();

@@ -75,7 +75,7 @@ void op_mount(const char *source, const char *target, const char *fstype, const 
     int fd = in_root(target);
     if (fd < 0) die("resolve mount target", "openat2", errno, target);
     step("Mount target", "source", *source ? source : "none", "target", target, "fstype",
-         *fstype ? fstype : "none", "flags", flags, "data", data);
+         *fstype ? fstype : "none", "flags", flags, *data ? "data" : NULL, data);
     int bind = (bits & MS_BIND) && !(bits & MS_REMOUNT);
     if (mount(or_null(source), fd_path(fd), or_null(fstype), bind ? bits & ~MS_RDONLY : bits, or_null(data)) < 0)
         die("mount", "mount", errno, fmt("%s on %s", *source ? source : fstype, target));

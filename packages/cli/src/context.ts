@@ -2,7 +2,9 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import {
   ConfigToken,
   DriverCatalog,
+  FileImageStore,
   FileStateStore,
+  Images,
   HostFacts,
   KoffiSyscalls,
   LoggerToken,
@@ -38,6 +40,7 @@ export class CliContext {
   private catalogCache?: Promise<DriverCatalog>;
   private containerCache?: DependencyContainer;
   private stateCache?: FileStateStore;
+  private imagesCache?: FileImageStore;
   readonly host = new HostFacts();
 
   constructor(readonly globals: GlobalOptions) {}
@@ -70,6 +73,12 @@ export class CliContext {
     return this.stateCache;
   }
 
+  /** Images, layers and tags under `<root>/images`. */
+  get images(): FileImageStore {
+    this.imagesCache ??= new FileImageStore(this.config.root, this.log);
+    return this.imagesCache;
+  }
+
   /** The per-invocation DI container with koker's own services registered. */
   get container(): DependencyContainer {
     if (!this.containerCache) {
@@ -79,6 +88,7 @@ export class CliContext {
       child.register(HostFacts, { useValue: this.host });
       child.register(SyscallsToken, { useValue: new KoffiSyscalls() });
       child.register(State.token, { useValue: this.state });
+      child.register(Images.token, { useValue: this.images });
       this.containerCache = child;
     }
     return this.containerCache;

@@ -60,7 +60,7 @@ describe('run flags -> RunRequest', () => {
         rm: true,
         init: true,
         readOnly: true,
-        network: 'none',
+        net: 'none',
         capAdd: ['NET_ADMIN'],
         securityOpt: ['no-new-privileges'],
         memory: '64m',

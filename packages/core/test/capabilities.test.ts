@@ -31,7 +31,16 @@ describe('capabilities', () => {
       allCapabilities().filter((c) => c !== 'SYS_ADMIN'),
     );
     expect(resolveCapabilities({ privileged: true, drop: ['ALL'] })).toEqual(allCapabilities());
-    expect(resolveCapabilities({ privileged: true, lastCap: 37 })).toHaveLength(38);
+    expect(resolveCapabilities({ privileged: true, available: allCapabilities(37) })).toHaveLength(38);
+  });
+
+  it('never asks for a capability koker itself lacks', () => {
+    const available = allCapabilities().filter((c) => c !== 'SYS_RESOURCE');
+    expect(resolveCapabilities({ privileged: true, available })).not.toContain('SYS_RESOURCE');
+    expect(resolveCapabilities({ add: ['ALL'], available })).toEqual(available);
+    expect(() => resolveCapabilities({ add: ['SYS_RESOURCE'], available })).toThrow(
+      'koker itself does not have it to give',
+    );
   });
 
   it('turns masks into names and back', () => {

@@ -38,7 +38,7 @@ export async function runContainer(
   const request: RunRequest = runRequestFromFlags(image, args, flags, {
     hostEnv: process.env,
     readFile: (path) => readFileSync(path, 'utf8'),
-    parsePorts: parsePublishFlags,
+    parsePorts: (values) => parsePublishFlags(values),
   });
   if (request.process.tty && request.process.interactive && !isatty(0))
     throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });
@@ -94,6 +94,8 @@ async function runDetached(
         },
       },
     );
+    // The monitor's terminal is the container's: recorded for inspect and for `start`.
+    if (tty) await context.state.update(outcome.id, (record) => ({ ...record, tty: true }));
     process.stdout.write(`${outcome.id}\n`);
     return 0;
   } finally {

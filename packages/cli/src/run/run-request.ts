@@ -24,6 +24,8 @@ export interface RunFlags extends LimitFlags {
   readonly user?: string;
   readonly entrypoint?: string;
   readonly publish?: readonly string[];
+  /** `--network` (commander names it after its last spelling, `--net`). */
+  readonly net?: string;
   readonly network?: string;
   readonly dns?: readonly string[];
   readonly readOnly?: boolean;
@@ -78,9 +80,9 @@ export function runRequestFromFlags(
   flags: RunFlags,
   context: RunFlagContext,
 ): RunRequest {
-  const mode = (flags.network ?? 'bridge') as NetworkMode;
+  const mode = (flags.network ?? flags.net ?? 'bridge') as NetworkMode;
   if (!NETWORK_MODES.includes(mode))
-    throw new InvalidValueError('network mode', flags.network ?? '', 'use bridge, none or host');
+    throw new InvalidValueError('network mode', mode, 'use bridge, none or host');
   if (flags.hostname !== undefined && !HOSTNAME.test(flags.hostname))
     throw new InvalidValueError(
       'hostname',

@@ -80,24 +80,30 @@ export function allCapabilities(lastCap: number = CAPABILITIES.length - 1): stri
 /**
  * The bounding set from Docker's flags, with Docker's rules: `--privileged` gives all;
  * `--cap-add ALL` gives all but the dropped; `--cap-drop ALL` keeps only the added;
- * otherwise the defaults minus the dropped plus the added.
+ * otherwise the defaults minus the dropped plus the added. "All" is what koker itself may give
+ * (`available`: its own bounding set); asking for more is an error, not a failed capset.
  */
 export function resolveCapabilities(options: {
   add?: readonly string[];
   drop?: readonly string[];
   privileged?: boolean;
-  lastCap?: number;
+  available?: readonly string[];
 }): string[] {
-  const all = allCapabilities(options.lastCap);
-  if (options.privileged) return all;
+  const all = options.available ?? allCapabilities();
+  if (options.privileged) return CAPABILITIES.filter((c) => all.includes(c));
   const add = (options.add ?? []).map(normalizeCapability);
   const drop = (options.drop ?? []).map(normalizeCapability);
   let result: string[];
   if (add.includes('ALL')) result = all.filter((c) => !drop.includes(c));
   else if (drop.includes('ALL')) result = add;
   else result = [...DEFAULT_CAPABILITIES.filter((c) => !drop.includes(c)), ...add];
-  const known = new Set(all);
-  return CAPABILITIES.filter((c) => result.includes(c) && known.has(c));
+  const missing = result.filter((c) => !all.includes(c));
+  if (missing.length > 0) {
+    throw new InvalidValueError('capability', missing.join(','), 'koker itself does not have it to give', {
+      hint: "koker's own bounding set (CapBnd in /proc/self/status) lacks it: drop it from --cap-add",
+    });
+  }
+  return CAPABILITIES.filter((c) => result.includes(c));
 }
 
 /** Capability names -> the 64-bit mask the kernel shows (CapEff in /proc/PID/status). */

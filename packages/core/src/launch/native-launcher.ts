@@ -99,7 +99,8 @@ export class NativeLauncher implements Launcher {
           case 'started':
             started = true;
             pid = record.pid;
-            this.log.debug({ pid }, 'Container process started');
+            // `pid` is a field the console format leaves out (pino's own): hence hostPid.
+            this.log.debug({ hostPid: pid }, 'Container process started');
             if (options.detached) {
               channel.destroy();
               child.unref();

@@ -24,8 +24,8 @@ export interface ProcessFlags {
   readonly privileged?: boolean;
   readonly noNewPrivileges?: boolean;
   readonly rlimits?: readonly Rlimit[];
-  /** The kernel's highest capability (`/proc/sys/kernel/cap_last_cap`), for --privileged. */
-  readonly lastCap?: number;
+  /** The capabilities koker may give (its own bounding set): what --privileged means. */
+  readonly availableCapabilities?: readonly string[];
 }
 
 /**
@@ -88,7 +88,7 @@ export function processRequest(image: ImageRunConfig, flags: ProcessFlags): Proc
       add: flags.capAdd ?? [],
       drop: flags.capDrop ?? [],
       privileged: flags.privileged ?? false,
-      ...(flags.lastCap !== undefined ? { lastCap: flags.lastCap } : {}),
+      ...(flags.availableCapabilities ? { available: flags.availableCapabilities } : {}),
     }),
     noNewPrivileges: flags.noNewPrivileges ?? false,
     rlimits: flags.rlimits ?? [],

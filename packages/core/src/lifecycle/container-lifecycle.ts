@@ -3,6 +3,7 @@ import { type ContainerRecord, type StateStore } from '../contracts/state-store.
 import { shortContainerId, type ContainerId } from '../domain/container-id.js';
 import { ConflictError, NotFoundError, StateError } from '../errors/index.js';
 import { type Logger } from '../log/logger.js';
+import { crashPoint } from '../run/crash-point.js';
 import { readExitFile } from './exit-file.js';
 import { observeContainer, type ObservedContainer } from './observe-container.js';
 import { signalNumber } from './signals.js';
@@ -92,6 +93,7 @@ export class ContainerLifecycle {
     const oomKilled =
       record.status === 'running' ? await drivers.resources.oomKilled(id).catch(() => false) : false;
     await this.teardown(id, drivers);
+    crashPoint('settle:torn-down');
     if (record.autoRemove) {
       await this.store.remove(id);
       this.log.info({ container }, 'Remove container');
@@ -179,6 +181,7 @@ export class ContainerLifecycle {
       }
       // Whatever the record said, release everything under this ID: repeating a teardown is safe.
       await this.teardown(id, await this.options.drivers());
+      crashPoint('remove:torn-down');
       await this.store.remove(id);
       this.log.info({ container }, 'Remove container');
     } finally {

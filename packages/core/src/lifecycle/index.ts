@@ -5,3 +5,4 @@ export * from './signals.js';
 export * from './teardown.js';
 export * from './garbage-collector.js';
 export * from './container-log.js';
+export * from './start-container.js';

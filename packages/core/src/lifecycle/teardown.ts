@@ -3,6 +3,7 @@ import { type ResourceDriver } from '../contracts/resources.js';
 import { type StorageDriver } from '../contracts/storage.js';
 import { shortContainerId, type ContainerId } from '../domain/container-id.js';
 import { type Logger } from '../log/logger.js';
+import { crashPoint } from '../run/crash-point.js';
 import { type ReleaseFailure } from '../run/resource-scope.js';
 
 export interface TeardownDrivers {
@@ -27,6 +28,7 @@ export async function teardownContainer(
   const step = async (name: string, release: () => Promise<void>) => {
     try {
       log?.debug({ container, resource: name }, 'Release resource');
+      crashPoint(`teardown:${name}`);
       await release();
     } catch (error) {
       log?.error({ container, resource: name, err: error }, 'Could not release resource');

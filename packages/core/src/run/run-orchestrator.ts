@@ -13,12 +13,11 @@ import { type StorageDriver } from '../contracts/storage.js';
 import { newContainerId, shortContainerId, type ContainerId } from '../domain/container-id.js';
 import { type ContainerSpec } from '../domain/container-spec.js';
 import { exitCodeOf, exitCodeOfStatus } from '../errors/index.js';
-import { readFileInRoot } from '../launch/in-root.js';
-import { buildLaunchPlan } from '../launch/launch-plan.js';
-import { processRequest, resolveProcess } from '../launch/process-spec.js';
-import { parseGroup, parsePasswd } from '../launch/users.js';
+import { capabilityNames } from '../launch/capabilities.js';
+import { processRequest } from '../launch/process-spec.js';
 import { type Logger } from '../log/logger.js';
-import { containerFileContents, writeContainerFiles } from './container-files.js';
+import { crashPoint } from './crash-point.js';
+import { prepareContainer } from './prepare-container.js';
 import { ResourceScope } from './resource-scope.js';
 import { type RunRequest } from './run-request.js';
 import { SignalGuard } from './signal-guard.js';
@@ -57,12 +56,16 @@ export interface RunOutcome {
 /** Facts about the host a plan depends on; read from /proc unless given (tests). */
 export interface RunHost {
   readonly cgroupNamespace: boolean;
-  readonly lastCap: () => number;
+  /** The capabilities koker may give: its own bounding set. */
+  readonly capabilities: () => string[];
 }
 
-const procHost: RunHost = {
+export const procHost: RunHost = {
   cgroupNamespace: existsSync('/proc/self/ns/cgroup'),
-  lastCap: () => Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
+  capabilities: () => {
+    const line = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return capabilityNames(BigInt(`0x${line?.[1] ?? '0'}`));
+  },
 };
 
 /**
@@ -83,7 +86,7 @@ export class RunOrchestrator {
     options: { detach?: DetachOptions } = {},
   ): Promise<RunOutcome> {
     const detach = options.detach;
-    const { storage, resources, network, launcher, state } = this.drivers;
+    const { resources, launcher, state } = this.drivers;
     const id = newContainerId();
     const container = shortContainerId(id);
     const log = this.log.child({ container });
@@ -92,7 +95,7 @@ export class RunOrchestrator {
     const processReq = processRequest(image.record.config, {
       ...request.process,
       hostname,
-      ...(request.process.privileged ? { lastCap: this.host.lastCap() } : {}),
+      availableCapabilities: this.host.capabilities(),
     });
     await resources.validate(request.limits);
 
@@ -128,6 +131,7 @@ export class RunOrchestrator {
       });
       lock = created.lock;
       recorded = true;
+      crashPoint('run:recorded');
       const spec: ContainerSpec = {
         id,
         name: created.record.name,
@@ -145,76 +149,29 @@ export class RunOrchestrator {
       await state.update(id, (record) => ({ ...record, spec }));
       checkpoint();
 
-      log.info('Mount filesystem for container');
-      const rootfs = await scope.acquire(
-        'rootfs',
-        () => storage.prepare(id, spec.layerDirs, { readOnly: spec.readOnlyRootfs }),
-        async () => {
-          const left = await storage.release(id);
-          if (left.length > 0) log.warn({ paths: left }, 'Could not remove everything of the rootfs');
-        },
-      );
-      checkpoint();
-      log.info("Set container's limit using cgroup");
-      const cgroups = await scope.acquire(
-        'cgroups',
-        () => resources.create(id, spec.limits),
-        () => resources.destroy(id),
-      );
-      checkpoint();
-      log.info('Setup network for container');
-      const attachment = await scope.acquire(
-        'network',
-        () => network.attach(id, spec.network),
-        () => network.detach(id),
-      );
-      checkpoint();
-      // What the driver decided (the address, free host ports for `-p 80`): for ls, port, inspect.
-      const networkRecord = {
-        mode: attachment.mode,
-        ports: attachment.ports,
-        ...(attachment.ipAddress ? { ipAddress: attachment.ipAddress } : {}),
-        ...(attachment.gateway ? { gateway: attachment.gateway } : {}),
-      };
-
-      log.info('Copy nameserver config');
-      const files = await writeContainerFiles(
-        state.directory(id),
-        containerFileContents(hostname, attachment),
-      );
-      const process = resolveProcess(spec.process, {
-        passwd: parsePasswd(readFileInRoot(rootfs.path, '/etc/passwd') ?? ''),
-        groups: parseGroup(readFileInRoot(rootfs.path, '/etc/group') ?? ''),
-      });
-      const plan = buildLaunchPlan({
-        id,
-        rootfs,
-        hostname,
-        process,
-        cgroups,
-        network: {
-          mode: attachment.mode,
-          ...(attachment.netnsPath ? { netnsPath: attachment.netnsPath } : {}),
-        },
-        files,
-        privileged: spec.privileged,
-        init: spec.init,
-        cgroupNamespace: this.host.cgroupNamespace,
+      const { plan, process, network } = await prepareContainer(spec, {
+        drivers: this.drivers,
+        scope,
+        checkpoint,
+        log,
+        host: this.host,
       });
       if (detach) {
         // The monitor holds the keeper lock before it starts the launcher, and outlives us.
         checkpoint();
         log.info({ command: process.args[0] }, 'Execute command');
         const launched = await launcher.start(plan, { ...detach(id), detached: true });
+        crashPoint('run:launched');
         await state.update(id, (record) => ({
           ...record,
           status: 'running',
           pid: launched.pid,
           started: new Date().toISOString(),
-          network: networkRecord,
+          network,
         }));
         // Handed over: what the container holds is now its monitor's cleanup's to release.
         handedOver = true;
+        crashPoint('run:running');
         outcome = { id, detached: true, status: { code: 0 }, exitCode: 0, oomKilled: false };
         return outcome;
       }
@@ -222,6 +179,7 @@ export class RunOrchestrator {
       checkpoint();
       log.info({ command: process.args[0] }, 'Execute command');
       const launched = await launcher.start(plan);
+      crashPoint('run:launched');
       guard.forwardTo((signal) => launched.kill(signal));
       // A signal that came while the process was starting: it was meant to stop the run.
       if (guard.signal.aborted) launched.kill('SIGKILL');
@@ -231,10 +189,11 @@ export class RunOrchestrator {
         status: 'running',
         pid: launched.pid,
         started: new Date().toISOString(),
-        network: networkRecord,
+        network,
       }));
       lock.release();
       lock = undefined;
+      crashPoint('run:running');
 
       const status = await launched.wait();
       const exitCode = exitCodeOfStatus(status);

@@ -10,7 +10,7 @@ export interface RunRequest {
   readonly name?: ContainerName;
   /** `--hostname`; default: the short container ID. */
   readonly hostname?: string;
-  readonly process: Omit<ProcessFlags, 'hostname' | 'lastCap'>;
+  readonly process: Omit<ProcessFlags, 'hostname' | 'availableCapabilities'>;
   readonly limits: ResourceLimits;
   readonly network: {
     readonly mode: NetworkMode;

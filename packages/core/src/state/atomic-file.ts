@@ -29,8 +29,9 @@ export interface AtomicWriteOptions {
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
-  options: AtomicWriteOptions = {},
+  modeOrOptions: number | AtomicWriteOptions = {},
 ): Promise<void> {
+  const options = typeof modeOrOptions === 'number' ? { mode: modeOrOptions } : modeOrOptions;
   const durable = options.durable ?? true;
   const dir = dirname(path);
   const temporary = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);

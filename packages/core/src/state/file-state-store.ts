@@ -14,6 +14,7 @@ import { generateContainerName, type ContainerName } from '../domain/container-n
 import { ConflictError, NotFoundError, StateError } from '../errors/index.js';
 import { readMountInfo } from '../host/mountinfo.js';
 import { type Logger } from '../log/logger.js';
+import { crashPoint } from '../run/crash-point.js';
 import { syncDirectory, writeFileAtomic } from './atomic-file.js';
 import { decodeContainerRecord, encodeContainerRecord, RecordFormatError } from './container-record-codec.js';
 import { isFlockHeld } from './flock.js';
@@ -85,6 +86,7 @@ export class FileStateStore implements StateStore {
       await mkdir(staging, { mode: 0o700 });
       const durable = isDurable(record);
       await writeFileAtomic(join(staging, RECORD_FILE), encodeContainerRecord(record), { durable });
+      crashPoint('create:staged');
       // The lock file is opened before the rename: the descriptor follows the directory.
       const lock = await acquireFileLock(join(staging, CONTAINER_LOCK), {
         ...(this.log ? { log: this.log } : {}),
@@ -171,6 +173,7 @@ export class FileStateStore implements StateStore {
       return true;
     });
     if (!moved) return;
+    crashPoint('remove:trashed');
     await rm(trash, { recursive: true, force: true });
     this.log?.debug({ container: shortContainerId(id), path: dir }, 'Remove container directory');
   }
