@@ -23,6 +23,11 @@ export interface LayerWriterOptions {
   readonly maxEntries: number;
   /** What the log lines call this layer. */
   readonly layer: string;
+  /**
+   * `overlay` (a layer directory): whiteouts become overlayfs' own marks. `remove` (a flattened
+   * root filesystem, the copy driver): they remove what they name from what is below.
+   */
+  readonly whiteouts?: 'overlay' | 'remove';
 }
 
 function readUmask(): number {
@@ -230,6 +235,10 @@ export class LayerWriter implements EntryHandler {
   }
 
   private whiteout(entry: TarEntry, dir: string, base: string): void {
+    if (this.options.whiteouts === 'remove') {
+      this.removeWhitedOut(entry, dir, base);
+      return;
+    }
     const { layer } = this.options;
     if (base === OPAQUE_MARKER) {
       this.dirFd(dir, entry);
@@ -257,6 +266,30 @@ export class LayerWriter implements EntryHandler {
     check('mknodat', r, `${displayName(path)} (whiteout)`);
     this.whiteouts.add(path);
     this.options.log.debug({ layer, path: displayName(path) }, 'Create whiteout');
+  }
+
+  private removeWhitedOut(entry: TarEntry, dir: string, base: string): void {
+    const parent = this.existingDirFd(dir, entry);
+    if (parent < 0) return; // nothing below to hide
+    const { layer } = this.options;
+    if (base === OPAQUE_MARKER) {
+      const fd = this.openDirectory(dir, entry);
+      try {
+        for (const child of readdirSync(`/proc/self/fd/${fd}`, { encoding: 'latin1' })) {
+          this.removeExisting(fd, child, joinPath(dir, child), entry);
+        }
+      } finally {
+        this.sys.close(fd);
+      }
+      this.options.log.debug({ layer, dir: displayName(dir) || '/' }, 'Empty opaque directory');
+      return;
+    }
+    const name = base.slice(WHITEOUT_PREFIX.length);
+    if (name === '' || name === '.' || name === '..') {
+      throw refuseEntry(entry.name, 'a whiteout of no file, "." or ".."');
+    }
+    this.removeExisting(parent, name, joinPath(dir, name), entry);
+    this.options.log.debug({ layer, path: displayName(joinPath(dir, name)) }, 'Remove whited-out path');
   }
 
   private setOpaque(dir: string, entry: TarEntry): void {
