@@ -61,8 +61,9 @@ export class OverlayStorageDriver implements StorageDriver {
     const created = !existsSync(dirs.dir);
     mkdirSync(overlayRoot(this.deps.config.root), { recursive: true, mode: 0o700 });
     // An existing upper directory is kept: a restarted container finds its changes again.
-    for (const dir of [dirs.dir, dirs.upper, dirs.work, dirs.merged])
-      mkdirSync(dir, { recursive: true, mode: 0o755 });
+    // The container's directory is root's alone: its upper layer holds the container's files.
+    mkdirSync(dirs.dir, { recursive: true, mode: 0o700 });
+    for (const dir of [dirs.upper, dirs.work, dirs.merged]) mkdirSync(dir, { recursive: true, mode: 0o755 });
     rmSync(join(dirs.dir, 'l'), { recursive: true, force: true });
     let lowers = layerDirs;
     if (lowers.length === 0) {

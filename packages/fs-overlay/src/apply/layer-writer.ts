@@ -39,7 +39,13 @@ function readUmask(): number {
   }
 }
 
-const UMASK = readUmask();
+let umask: number | undefined;
+
+/** The process umask, read once when the first layer is applied (not at import). */
+function processUmask(): number {
+  umask ??= readUmask();
+  return umask;
+}
 
 /**
  * Writes tar entries into a layer directory through file descriptors only: every path is looked
@@ -147,7 +153,7 @@ export class LayerWriter implements EntryHandler {
     check('openat2', fd, displayName(path));
     this.openFile = fd;
     const chown = this.needsChown(entry);
-    const chmod = chown || (entry.mode & 0o7000) !== 0 || (mode & UMASK) !== 0;
+    const chmod = chown || (entry.mode & 0o7000) !== 0 || (mode & processUmask()) !== 0;
     return {
       write: (chunk) => {
         let offset = 0;
@@ -317,7 +323,7 @@ export class LayerWriter implements EntryHandler {
     const chown = this.needsChown(entry);
     if (chown)
       check('fchownat', this.sys.fchownat(parent, base, entry.uid, entry.gid, AT.SYMLINK_NOFOLLOW), shown);
-    if (chmodable && (chown || (entry.mode & 0o7000) !== 0 || (entry.mode & UMASK) !== 0)) {
+    if (chmodable && (chown || (entry.mode & 0o7000) !== 0 || (entry.mode & processUmask()) !== 0)) {
       check('fchmodat', this.sys.fchmodat(parent, base, entry.mode & 0o7777), shown);
     }
     for (const [name, value] of this.xattrs(entry, path)) {

@@ -52,7 +52,8 @@ export class CopyStorageDriver implements StorageDriver {
       // Built aside and renamed: a crash mid-copy never leaves a rootfs that looks complete.
       const partial = join(dir, 'rootfs.partial');
       rmSync(partial, { recursive: true, force: true });
-      mkdirSync(partial, { recursive: true, mode: 0o755 });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      mkdirSync(partial, { mode: 0o755 });
       try {
         this.flatten([...layerDirs].reverse(), partial);
       } catch (error) {
