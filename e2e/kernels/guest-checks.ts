@@ -1,0 +1,30 @@
+// Runs inside a kernel-matrix guest (bundled by run-matrix.mjs): the cgroup checks of the e2e
+// suite, against the layout the guest was booted with (GUEST_CGLAYOUT).
+import { CGROUP_CHECKS } from '../cgroups/checks.js';
+import { detectedDriver } from '../cgroups/harness.js';
+
+const expected = process.env.GUEST_CGLAYOUT;
+const detected = await detectedDriver();
+const started = Date.now();
+let failed = 0;
+console.log(`KERNEL ${process.versions.node} layout=${detected.mode} driver=${detected.name}`);
+if (expected !== undefined && detected.mode !== expected) {
+  console.log(`FAIL layout: detected ${detected.mode}, the guest was booted ${expected}`);
+  failed += 1;
+}
+for (const check of CGROUP_CHECKS) {
+  const t0 = Date.now();
+  try {
+    await check.run(detected);
+    console.log(`ok   ${check.name} (${Date.now() - t0} ms)`);
+  } catch (error) {
+    failed += 1;
+    console.log(`FAIL ${check.name}: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
+  }
+}
+for (const id of await detected.driver.list()) await detected.driver.destroy(id);
+detected.cleanup();
+console.log(
+  `RESULT ${failed === 0 ? 'PASS' : 'FAIL'} layout=${detected.mode} driver=${detected.name} checks=${CGROUP_CHECKS.length} failed=${failed} (${Date.now() - started} ms)`,
+);
+process.exit(failed === 0 ? 0 : 1);
