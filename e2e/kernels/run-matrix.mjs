@@ -31,6 +31,7 @@ if (!existsSync(join(matrix, 'run-guest.sh')) || !existsSync(join(matrix, 'setup
       'Set KOKER_KERNEL_MATRIX to its directory (it lives at ../shared/tools/kernel-matrix next to the repository on CI machines).',
   );
 if (process.geteuid?.() !== 0) fail('needs root (qemu and the kernel download are installed with apt)');
+if (!existsSync(join(repo, 'packages/cli/dist/bundle/koker.js'))) fail('build koker first: npm run build');
 
 // qemu, busybox and Debian's kernel, once. Not re-run when present: other runs on this machine
 // may be booting guests from the same initramfs.
@@ -67,11 +68,16 @@ await build({
 function runGuest(layout) {
   return new Promise((resolveRun) => {
     const started = Date.now();
-    const child = spawn(join(matrix, 'run-guest.sh'), [layout, `'${process.execPath}' '${bundle}'`], {
-      cwd: repo,
-      env: { ...process.env, GUEST_TIMEOUT: process.env.GUEST_TIMEOUT ?? '900' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const kokerBin = join(repo, 'packages/cli/bin/koker.js');
+    const child = spawn(
+      join(matrix, 'run-guest.sh'),
+      [layout, `'${process.execPath}' '${bundle}' '${kokerBin}'`],
+      {
+        cwd: repo,
+        env: { ...process.env, GUEST_CWD: repo, GUEST_TIMEOUT: process.env.GUEST_TIMEOUT ?? '900' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let result = '';
     let pending = '';
     const onData = (chunk) => {
