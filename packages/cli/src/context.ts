@@ -2,10 +2,14 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import {
   ConfigToken,
   DriverCatalog,
+  FileImageStore,
+  FileStateStore,
+  Images,
   HostFacts,
   KoffiSyscalls,
   LoggerToken,
   PermissionError,
+  State,
   SyscallsToken,
   createLogger,
   loadConfig,
@@ -35,6 +39,8 @@ export class CliContext {
   private logCache?: Logger;
   private catalogCache?: Promise<DriverCatalog>;
   private containerCache?: DependencyContainer;
+  private stateCache?: FileStateStore;
+  private imagesCache?: FileImageStore;
   readonly host = new HostFacts();
 
   constructor(readonly globals: GlobalOptions) {}
@@ -61,6 +67,18 @@ export class CliContext {
     return this.logCache;
   }
 
+  /** Container records under `<root>/containers`. */
+  get state(): FileStateStore {
+    this.stateCache ??= new FileStateStore(this.config.root, this.log);
+    return this.stateCache;
+  }
+
+  /** Images, layers and tags under `<root>/images`. */
+  get images(): FileImageStore {
+    this.imagesCache ??= new FileImageStore(this.config.root, this.log);
+    return this.imagesCache;
+  }
+
   /** The per-invocation DI container with koker's own services registered. */
   get container(): DependencyContainer {
     if (!this.containerCache) {
@@ -69,6 +87,8 @@ export class CliContext {
       child.register(LoggerToken, { useValue: this.log });
       child.register(HostFacts, { useValue: this.host });
       child.register(SyscallsToken, { useValue: new KoffiSyscalls() });
+      child.register(State.token, { useValue: this.state });
+      child.register(Images.token, { useValue: this.images });
       this.containerCache = child;
     }
     return this.containerCache;

@@ -1,9 +1,20 @@
-import { Storage, type DriverCatalog } from '@koker/core';
+import {
+  ConfigToken,
+  LoggerToken,
+  Storage,
+  SyscallsToken,
+  type DriverCatalog,
+  type KokerConfig,
+  type Logger,
+  type Syscalls,
+} from '@koker/core';
 import { OverlayStorageDriver } from './driver.js';
 import { probe } from './probe.js';
 
-export { OverlayStorageDriver } from './driver.js';
+export { OverlayStorageDriver, type OverlayDriverDeps } from './driver.js';
 export { probe } from './probe.js';
+export { applyLayer, DEFAULT_LAYER_LIMITS, type ApplierSettings } from './apply/apply-layer.js';
+export { type ZstdDecoder } from './apply/decompress.js';
 
 export function register(catalog: Pick<DriverCatalog, 'add'>): void {
   catalog.add({
@@ -12,6 +23,11 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
     priority: 80,
     description: 'overlayfs over layer directories',
     probe,
-    create: () => new OverlayStorageDriver(),
+    create: (container) =>
+      new OverlayStorageDriver({
+        config: container.resolve<KokerConfig>(ConfigToken),
+        log: container.resolve<Logger>(LoggerToken),
+        syscalls: container.resolve<Syscalls>(SyscallsToken),
+      }),
   });
 }

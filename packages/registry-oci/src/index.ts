@@ -1,7 +1,16 @@
-import { ImageSources, type DriverCatalog } from '@koker/core';
+import {
+  ConfigToken,
+  ImageSources,
+  LoggerToken,
+  type DriverCatalog,
+  type KokerConfig,
+  type Logger,
+} from '@koker/core';
 import { OciRegistrySource } from './driver.js';
 
-export { OciRegistrySource } from './driver.js';
+export { DockerCredentialStore, dockerConfigPath, type Credentials } from './auth/docker-config.js';
+export { OciRegistrySource, type OciRegistryOptions } from './driver.js';
+export { endpointsFor, isLoopback, type Endpoint } from './endpoints.js';
 
 export function register(catalog: Pick<DriverCatalog, 'add'>): void {
   catalog.add({
@@ -10,6 +19,13 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
     priority: 80,
     description: 'OCI distribution API v2 (Docker Hub by default)',
     probe: () => ({ usable: true }),
-    create: () => new OciRegistrySource(),
+    create: (container) => {
+      const config = container.resolve<KokerConfig>(ConfigToken);
+      return new OciRegistrySource({
+        mirrors: config.registry.mirrors,
+        insecure: config.registry.insecure,
+        log: container.resolve<Logger>(LoggerToken),
+      });
+    },
   });
 }

@@ -17,25 +17,35 @@ export interface ImageRunConfig {
 export interface ImageRecord {
   /** The config digest: the image ID. */
   readonly id: Digest;
+  /** Familiar `name:tag` forms, sorted: `busybox:latest`, `localhost:5000/app:1`. */
   readonly repoTags: readonly string[];
+  /** `name@sha256:...` of the manifest (or index) each repository served it as. */
   readonly repoDigests: readonly string[];
   readonly created?: string;
   readonly architecture: string;
   readonly os: string;
-  /** Bytes on disk of all its layers. */
+  readonly variant?: string;
+  /** Bytes on disk of all its layers (uncompressed). */
   readonly size: number;
   /** Uncompressed layer digests, base first. */
   readonly diffIds: readonly Digest[];
+  /** Chain IDs of its layers, base first: the names of the stored layer directories. */
+  readonly chainIds: readonly Digest[];
   readonly config: ImageRunConfig;
+  /** When this store got the image (ISO 8601). */
+  readonly stored: string;
 }
 
 /** Images, tags and layers on disk: content-addressed, verified, atomic, safe across processes. */
 export interface ImageStore {
+  /** Every complete image, sorted by repository, tag, then ID. */
   list(): Promise<ImageRecord[]>;
-  /** By reference (tag or digest), full or short ID. */
+  /** By reference (tag or digest), full or short ID (unique prefix of at least 4 hex digits). */
   find(nameOrId: string | ImageReference): Promise<ImageRecord | undefined>;
   /** Layer directories of an image, topmost first (the order overlayfs' lowerdir wants). */
   layerDirs(image: ImageRecord): Promise<string[]>;
+  /** The config blob exactly as pulled or loaded. */
+  configBlob(image: ImageRecord): Promise<Uint8Array>;
 }
 
 export const Images = contractKey<ImageStore>('image-store');

@@ -10,14 +10,27 @@ export interface AppliedLayer {
   readonly size: number;
 }
 
+/** Bounds a layer must stay within (decompression bombs); drivers have generous defaults. */
+export interface LayerLimits {
+  /** Uncompressed bytes of the tar stream. */
+  readonly maxBytes: number;
+  /** Tar entries, extension headers included. */
+  readonly maxEntries: number;
+}
+
 export interface ApplyOptions {
-  /** Directory the layer is written into; must not exist yet. */
+  /** Directory the layer is written into; must not exist yet (its parent is created). */
   readonly target: string;
-  /** The media type of the stream: tells the decompression. */
+  /**
+   * The layer's media type (OCI or Docker, plain, gzip or zstd): anything else is refused. The
+   * compression itself is recognised from the stream's first bytes, as Docker does.
+   */
   readonly mediaType: string;
   readonly signal?: AbortSignal;
   /** Called with uncompressed bytes consumed so far. */
   readonly onProgress?: (bytes: number) => void;
+  /** Overrides the driver's limits for this layer. */
+  readonly limits?: Partial<LayerLimits>;
 }
 
 export interface PreparedRootfs {
@@ -39,6 +52,8 @@ export interface StorageDriver {
   ): Promise<PreparedRootfs>;
   /** Unmounts and removes what `prepare` made; returns paths it could not remove. */
   release(id: ContainerId): Promise<string[]>;
+  /** IDs holding a prepared rootfs (mounted or not), for garbage collection after crashes. */
+  list?(): Promise<ContainerId[]>;
 }
 
 export const Storage = contractKey<StorageDriver>('storage');

@@ -1,0 +1,55 @@
+import { isatty } from 'node:tty';
+import {
+  NativeLauncher,
+  NotImplementedError,
+  Resources,
+  UsageError,
+  exitCodeOfStatus,
+  execInContainer,
+  nativeHelperPath,
+  parseEnvFlag,
+} from '@koker/core';
+import { type CliContext } from '../context.js';
+
+export interface ExecFlags {
+  readonly detach?: boolean;
+  readonly interactive?: boolean;
+  readonly tty?: boolean;
+  readonly env?: readonly string[];
+  readonly workdir?: string;
+  readonly user?: string;
+}
+
+/** `koker exec`: a command in a running container's namespaces and cgroups; its exit code. */
+export async function execContainer(
+  context: CliContext,
+  container: string,
+  args: readonly string[],
+  flags: ExecFlags,
+): Promise<number> {
+  if (flags.detach) throw new NotImplementedError('exec -d');
+  if (flags.tty && flags.interactive && !isatty(0))
+    throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });
+  const record = await context.state.find(container);
+  const env = (flags.env ?? [])
+    .map((e) => parseEnvFlag(e, process.env))
+    .filter((e): e is string => e !== undefined);
+  const status = await execInContainer(
+    record,
+    {
+      args,
+      env,
+      ...(flags.workdir !== undefined ? { workdir: flags.workdir } : {}),
+      ...(flags.user !== undefined ? { user: flags.user } : {}),
+      tty: flags.tty ?? false,
+      interactive: flags.interactive ?? false,
+    },
+    {
+      state: context.state,
+      resources: await context.driver(Resources),
+      launcher: new NativeLauncher(nativeHelperPath(context.config.nativeHelper), context.log),
+    },
+    context.log,
+  );
+  return exitCodeOfStatus(status);
+}

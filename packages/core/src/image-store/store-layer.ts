@@ -1,0 +1,158 @@
+import { once } from 'node:events';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { type Descriptor } from '../contracts/image-source.js';
+import { type StorageDriver } from '../contracts/storage.js';
+import { shortDigest, type Digest } from '../domain/digest.js';
+import { type Logger } from '../log/logger.js';
+import { ImageFormatError } from '../oci/image-format-error.js';
+import { type FileImageStore } from './file-image-store.js';
+import { type LayerState } from './layer-progress.js';
+
+export interface LayerToStore {
+  readonly chainId: Digest;
+  /** The diff ID the image config promises for this layer. */
+  readonly diffId: Digest;
+  readonly blob: Descriptor;
+  /** Opens the blob's bytes: a stream that fails rather than ends if they do not verify. */
+  readonly open: (onBytes: (n: number) => void) => Promise<Readable>;
+}
+
+export interface StoreLayerContext {
+  readonly store: FileImageStore;
+  readonly storage: StorageDriver;
+  readonly log?: Logger;
+  readonly signal?: AbortSignal;
+  readonly report: (id: string, state: LayerState) => void;
+}
+
+/**
+ * Stores one layer unless the store has it: under the layer's lock, the blob is streamed both to
+ * a file and into the storage driver's applier (extraction runs while bytes arrive), then
+ * committed only when the stream ended cleanly (verified) and the applier's diff ID is the one
+ * the image config names. Returns whether it was downloaded.
+ */
+export async function storeLayer(layer: LayerToStore, context: StoreLayerContext): Promise<boolean> {
+  const { store, storage, log } = context;
+  const id = shortDigest(layer.blob.digest);
+  if (await store.hasLayer(layer.chainId)) {
+    context.report(id, { phase: 'exists' });
+    return false;
+  }
+  const lock = await store.lockLayer(layer.chainId);
+  try {
+    // Another process may have stored it while we waited for the lock.
+    if (await store.hasLayer(layer.chainId)) {
+      context.report(id, { phase: 'exists' });
+      return false;
+    }
+    const work = await store.workDir();
+    try {
+      await fetchAndApply(layer, work, context, id);
+      return true;
+    } catch (error) {
+      await rm(work, { recursive: true, force: true });
+      throw error;
+    }
+  } finally {
+    lock.release();
+  }
+
+  async function fetchAndApply(l: LayerToStore, work: string, ctx: StoreLayerContext, shortId: string) {
+    log?.debug(
+      { digest: l.blob.digest, chainId: l.chainId, mediaType: l.blob.mediaType, work },
+      'Fetch layer',
+    );
+    let received = 0;
+    let unpacked = 0;
+    const blobPath = join(work, 'blob');
+    const file = await open(blobPath, 'wx', 0o644);
+    let source: Readable;
+    try {
+      source = await l.open((n) => {
+        received += n;
+        ctx.report(shortId, { phase: 'downloading', current: received, total: l.blob.size });
+      });
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+    const target = join(work, 'diff');
+    const input = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const stop = new AbortController();
+    let copyFailure: unknown;
+    const applying = storage
+      .applyLayer(input, {
+        target,
+        mediaType: l.blob.mediaType,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        onProgress: (bytes) => {
+          unpacked = bytes;
+          if (received >= l.blob.size) ctx.report(shortId, { phase: 'extracting', current: unpacked });
+        },
+      })
+      .catch((error: unknown) => {
+        stop.abort();
+        // The applier's own failure (a bad tar, a path escaping the layer) says which layer.
+        if (copyFailure !== undefined) throw error;
+        throw new ImageFormatError(`layer ${l.blob.digest} cannot be unpacked: ${(error as Error).message}`, {
+          cause: error,
+          hint: 'the layer is corrupt or unsafe; nothing was stored',
+        });
+      });
+    const copying = (async () => {
+      try {
+        for await (const chunk of source as AsyncIterable<Buffer>) {
+          if (stop.signal.aborted) throw stop.signal.reason;
+          await file.write(chunk);
+          if (!input.write(chunk)) await once(input, 'drain', { signal: stop.signal });
+        }
+        await file.sync();
+        input.end();
+      } catch (error) {
+        copyFailure = error;
+        source.destroy();
+        input.destroy(error as Error);
+        throw error;
+      } finally {
+        await file.close();
+      }
+    })();
+    const [applied] = await Promise.all([applying, copying]);
+    if (applied.diffId !== l.diffId) {
+      throw new ImageFormatError(
+        `layer ${l.blob.digest} unpacks to ${applied.diffId}, but the image config names ${l.diffId}`,
+        { hint: 'the image is inconsistent (or the layer is corrupt); nothing was stored' },
+      );
+    }
+    await store.commitBlobFile(blobPath, l.blob.digest);
+    await store.commitLayer(work, {
+      chainId: l.chainId,
+      diffId: l.diffId,
+      size: applied.size,
+      blobs: [{ mediaType: l.blob.mediaType, digest: l.blob.digest, size: l.blob.size }],
+    });
+    ctx.report(shortId, { phase: 'done' });
+  }
+}
+
+/** Runs `tasks` with at most `limit` at once; the first failure stops new ones and is thrown. */
+export async function runLimited<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (failed === undefined && next < tasks.length) {
+      const index = next++;
+      try {
+        results[index] = await (tasks[index] as () => Promise<T>)();
+      } catch (error) {
+        failed ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+  if (failed !== undefined) throw failed;
+  return results;
+}

@@ -1,0 +1,94 @@
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadLibc } from '../kernel/koffi-syscalls.js';
+import { SyscallError } from '../kernel/syscall-error.js';
+
+// flock(2) operations (sys/file.h).
+const LOCK_SH = 1;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const LOCK_UN = 8;
+const EINTR = 4;
+const EWOULDBLOCK = 11;
+
+/** flock(fd, operation) -> 0 or -errno. */
+type Flock = (fd: number, operation: number) => number;
+let flockCall: Flock | undefined;
+
+const ADDON = join('native', 'build', 'koker-flock.node');
+
+/** native/build/koker-flock.node of the checkout this code runs from, if it was built. */
+function findAddon(): string | undefined {
+  const configured = process.env.KOKER_FLOCK_ADDON;
+  if (configured) return configured;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, ADDON);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+  return undefined;
+}
+
+/**
+ * The flock call: koker's own Node-API addon (under a millisecond to load), else koffi (about
+ * 20 ms: it would be most of a `koker run`'s budget beyond Node's own start).
+ */
+function flock(): Flock {
+  if (flockCall) return flockCall;
+  const addon = findAddon();
+  if (addon) {
+    const loaded = createRequire(import.meta.url)(addon) as { flock: Flock };
+    flockCall = loaded.flock;
+  } else {
+    const { lib, errno } = loadLibc();
+    const call = lib.func('int flock(int fd, int operation)');
+    flockCall = (fd, operation) => {
+      for (;;) {
+        if (call(fd, operation) === 0) return 0;
+        const e = errno();
+        if (e !== EINTR) return -e;
+      }
+    };
+  }
+  return flockCall;
+}
+
+/**
+ * One non-blocking flock(2) attempt. Node has no flock; a lock file with a PID in it needs stale
+ * detection that PID reuse defeats, while the kernel drops a flock when its holder dies, however
+ * it dies. Blocking calls would stall the event loop, so callers poll.
+ */
+export function tryFlock(fd: number, mode: 'shared' | 'exclusive'): boolean {
+  const rc = flock()(fd, (mode === 'shared' ? LOCK_SH : LOCK_EX) | LOCK_NB);
+  if (rc === 0) return true;
+  if (rc === -EWOULDBLOCK) return false;
+  throw new SyscallError('flock', -rc, `${fd}, ${mode}`);
+}
+
+export function unflock(fd: number): void {
+  flock()(fd, LOCK_UN);
+}
+
+/**
+ * Whether some process holds an exclusive flock on `path` now. A missing file is an unheld lock.
+ * Takes a shared lock for an instant, so it never blocks a holder for longer than that.
+ */
+export function isFlockHeld(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  try {
+    return !tryFlock(fd, 'shared');
+  } finally {
+    closeSync(fd);
+  }
+}

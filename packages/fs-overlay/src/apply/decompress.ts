@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { type Duplex, Readable, Transform, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
+import { sniffCompression, type Compression } from './layer-media-type.js';
+
+/**
+ * How zstd layers are decompressed: Debian's `zstd -dc` in a child process (native speed, on
+ * another core), or fzstd in JavaScript where no `zstd` program is installed (correct, slower).
+ */
+export type ZstdDecoder = 'auto' | 'process' | 'js';
+
+const CHUNK = 128 * 1024;
+
+let zstdProgram: string | null | undefined;
+
+/** The `zstd` program on PATH, if any (looked up once). */
+export function findZstd(): string | undefined {
+  if (zstdProgram === undefined) {
+    zstdProgram = null;
+    for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+      const candidate = join(dir, 'zstd');
+      try {
+        accessSync(candidate, constants.X_OK);
+        zstdProgram = candidate;
+        break;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return zstdProgram ?? undefined;
+}
+
+export interface Decompressed {
+  readonly compression: Compression;
+  readonly chunks: AsyncIterable<Buffer>;
+}
+
+/** Reads enough of the stream to see its compression, then yields it uncompressed. */
+export async function decompress(source: AsyncIterable<Buffer>, zstd: ZstdDecoder): Promise<Decompressed> {
+  const iterator = source[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headLength = 0;
+  let done = false;
+  while (headLength < 4) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    head.push(next.value);
+    headLength += next.value.length;
+  }
+  const compression = sniffCompression(Buffer.concat(head));
+  async function* input(): AsyncGenerator<Buffer> {
+    yield* head;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  if (compression === 'none') return { compression, chunks: input() };
+  if (compression === 'gzip')
+    return { compression, chunks: through(input(), createGunzip({ chunkSize: CHUNK })) };
+  const program = zstd === 'js' ? undefined : findZstd();
+  if (zstd === 'process' && !program)
+    throw new Error('the zstd program is not installed (apt-get install zstd)');
+  return {
+    compression,
+    chunks: program ? zstdProcess(program, input()) : through(input(), fzstdTransform()),
+  };
+}
+
+async function* through(input: AsyncIterable<Buffer>, transform: Duplex): AsyncGenerator<Buffer> {
+  pipeline(Readable.from(input, { objectMode: false }), transform, () => undefined);
+  for await (const chunk of transform) yield chunk as Buffer;
+}
+
+function fzstdTransform(): Transform {
+  const decoder = new Decompress((data) => transform.push(Buffer.from(data)));
+  const transform = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      try {
+        decoder.push(chunk);
+        callback();
+      } catch (error) {
+        callback(new Error(`zstd: ${(error as Error).message}`));
+      }
+    },
+    flush(callback) {
+      try {
+        decoder.push(new Uint8Array(0), true);
+        callback();
+      } catch (error) {
+        callback(new Error(`zstd: ${(error as Error).message}`));
+      }
+    },
+  });
+  return transform;
+}
+
+async function* zstdProcess(program: string, input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const child = spawn(program, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code));
+  });
+  let feedError: Error | undefined;
+  pipeline(Readable.from(input, { objectMode: false }), child.stdin, (error) => {
+    // EPIPE when zstd stopped reading: its own exit status says why.
+    if (error && (error as NodeJS.ErrnoException).code !== 'EPIPE') feedError = error;
+  });
+  try {
+    for await (const chunk of child.stdout) yield chunk as Buffer;
+    const code = await exited;
+    if (feedError) throw feedError;
+    if (code !== 0) throw new Error(`zstd -d failed: ${stderr.trim() || `exit code ${code}`}`);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}

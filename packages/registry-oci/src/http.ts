@@ -1,0 +1,95 @@
+import { type Readable } from 'node:stream';
+import { type Logger } from '@koker/core';
+
+type Undici = typeof import('undici');
+let undici: Promise<Undici> | undefined;
+
+/** undici is imported on first use: commands that never reach a registry do not pay for it. */
+function loadUndici(): Promise<Undici> {
+  // Bundled, undici (CommonJS) may come as the namespace's default export.
+  undici ??= import('undici').then(
+    (module) => ((module as { default?: Undici }).default ?? module) as Undici,
+  );
+  return undici;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly url: string;
+  header(name: string): string | undefined;
+  readonly body: Readable & {
+    text(): Promise<string>;
+    arrayBuffer(): Promise<ArrayBuffer>;
+    dump(): Promise<void>;
+  };
+}
+
+export interface HttpRequest {
+  readonly method?: 'GET' | 'HEAD';
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+}
+
+const MAX_REDIRECTS = 5;
+
+/** HTTP for the registry client: keep-alive connections, redirects followed without leaking auth. */
+export class HttpClient {
+  private agent?: InstanceType<Undici['Agent']>;
+
+  constructor(
+    private readonly log?: Logger,
+    private readonly connectionsPerOrigin = 8,
+  ) {}
+
+  async send(url: string, request: HttpRequest = {}): Promise<HttpResponse> {
+    const { Agent, request: send } = await loadUndici();
+    this.agent ??= new Agent({
+      connections: this.connectionsPerOrigin,
+      keepAliveTimeout: 10_000,
+      headersTimeout: 30_000,
+      bodyTimeout: 60_000,
+      connectTimeout: 15_000,
+    });
+    let current = url;
+    let headers = { 'user-agent': 'koker', ...request.headers };
+    for (let hop = 0; ; hop++) {
+      const response = await send(current, {
+        method: request.method ?? 'GET',
+        headers,
+        dispatcher: this.agent,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      this.log?.debug(
+        { method: request.method ?? 'GET', status: response.statusCode, url: current },
+        'HTTP request',
+      );
+      const location = response.headers.location;
+      if ([301, 302, 303, 307, 308].includes(response.statusCode) && typeof location === 'string') {
+        await response.body.dump();
+        if (hop >= MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects from ${url}`);
+        const next = new URL(location, current);
+        // Blob storage elsewhere (a CDN) must not see the registry's credentials.
+        if (next.origin !== new URL(current).origin) {
+          const { authorization: _dropped, ...rest } = headers as Record<string, string>;
+          headers = rest as typeof headers;
+        }
+        current = next.toString();
+        continue;
+      }
+      const raw = response.headers;
+      return {
+        status: response.statusCode,
+        url: current,
+        header: (name) => {
+          const value = raw[name.toLowerCase()];
+          return Array.isArray(value) ? value.join(', ') : value;
+        },
+        body: response.body as unknown as HttpResponse['body'],
+      };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent?.close();
+  }
+}

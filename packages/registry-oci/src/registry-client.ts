@@ -1,0 +1,363 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  ACCEPTED_MANIFEST_TYPES,
+  NotFoundError,
+  RegistryError,
+  digestAlgorithm,
+  parseDigest,
+  type Descriptor,
+  type Digest,
+  type Logger,
+} from '@koker/core';
+import { type Authenticator } from './auth/authenticator.js';
+import { type Endpoint } from './endpoints.js';
+import { type HttpClient, type HttpResponse } from './http.js';
+import {
+  DEFAULT_RETRY,
+  backoff,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  networkCode,
+  type RetryPolicy,
+} from './retry.js';
+
+export interface FetchedManifest {
+  readonly bytes: Uint8Array;
+  readonly contentType: string | undefined;
+  readonly digest: Digest;
+}
+
+const NETWORK_WORDS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'timed out',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'name lookup failed',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'no answer in time',
+  UND_ERR_SOCKET: 'connection closed',
+};
+
+interface RegistryErrorBody {
+  errors?: { code?: string; message?: string; detail?: unknown }[];
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Reads at most `limit` bytes of a body; more is an error (a registry cannot make us buffer gigabytes). */
+async function readLimited(response: HttpResponse, limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limit) {
+      response.body.destroy();
+      throw new RegistryError(`${what} is larger than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** One registry endpoint speaking the distribution API v2 for one repository's pulls. */
+export class RegistryClient {
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly http: HttpClient,
+    private readonly auth: Authenticator,
+    private readonly log?: Logger,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {}
+
+  private unreachable(error: unknown, url: string): RegistryError {
+    const code = networkCode(error);
+    const words = (code && NETWORK_WORDS[code]) ?? (error as Error).message;
+    return new RegistryError(
+      `cannot reach registry ${this.endpoint.host} (${url}): ${words}${code ? ` (${code})` : ''}`,
+      {
+        cause: error,
+        hint:
+          this.endpoint.url.startsWith('https:') && code === 'EPROTO'
+            ? `if ${this.endpoint.host} speaks plain HTTP, list it under registry.insecure in koker's config`
+            : 'check that the registry runs and that its address is right',
+      },
+    );
+  }
+
+  /**
+   * Sends a request with authorization, answering one challenge, and retrying network faults
+   * and server errors with backoff.
+   */
+  async request(
+    path: string,
+    options: {
+      scope: string;
+      accept?: string;
+      headers?: Record<string, string>;
+      method?: 'GET' | 'HEAD';
+      signal?: AbortSignal;
+    },
+  ): Promise<HttpResponse> {
+    const url = `${this.endpoint.url}/v2/${path}`;
+    let challenged = false;
+    for (let attempt = 1; ; attempt++) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.accept) headers.accept = options.accept;
+      let response: HttpResponse;
+      try {
+        const authorization = await this.auth.headerFor(this.endpoint, options.scope);
+        if (authorization) headers.authorization = authorization;
+        response = await this.http.send(url, {
+          method: options.method ?? 'GET',
+          headers,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } catch (error) {
+        if (error instanceof RegistryError || options.signal?.aborted) throw error;
+        if (networkCode(error) === undefined) throw error;
+        if (isRetryableNetworkError(error) && attempt < this.retry.attempts) {
+          await backoff(attempt, this.retry, this.log, url);
+          continue;
+        }
+        throw this.unreachable(error, url);
+      }
+      if (response.status === 401 && !challenged) {
+        challenged = true;
+        const header = response.header('www-authenticate');
+        await response.body.dump();
+        await this.auth.answer(this.endpoint, header, options.scope);
+        attempt--;
+        continue;
+      }
+      if (isRetryableStatus(response.status) && attempt < this.retry.attempts) {
+        await response.body.dump();
+        await backoff(attempt, this.retry, this.log, url);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  /** Turns an unexpected answer into an error that says what was asked and what the registry said. */
+  async failure(response: HttpResponse, what: string, repository: string): Promise<Error> {
+    let body: RegistryErrorBody = {};
+    const text = await response.body.text().catch(() => '');
+    try {
+      body = JSON.parse(text) as RegistryErrorBody;
+    } catch {
+      // not the registry's JSON error format
+    }
+    const first = body.errors?.[0];
+    const said = first
+      ? `${(first.code ?? '').toLowerCase().replace(/_/g, ' ')}: ${first.message ?? ''}`.trim()
+      : text.slice(0, 200).trim();
+    const name = `${this.endpoint.host}/${repository}`;
+    if (response.status === 404 || first?.code === 'MANIFEST_UNKNOWN' || first?.code === 'NAME_UNKNOWN') {
+      if (first?.code === 'NAME_UNKNOWN') {
+        return new NotFoundError(`repository ${name} not found: ${said}`, { hint: 'check the image name' });
+      }
+      return new NotFoundError(`${what} not found${said ? `: ${said}` : ''}`, {
+        hint: 'check the name and tag (the registry does not have it)',
+      });
+    }
+    if (response.status === 401 || response.status === 403) {
+      const withCredentials = await this.auth.usedCredentials(this.endpoint);
+      return new RegistryError(
+        withCredentials
+          ? `access to ${name} denied by ${this.endpoint.host}${said ? `: ${said}` : ''}`
+          : `pull access denied for ${name}: the repository does not exist or needs credentials${said ? ` (${said})` : ''}`,
+        {
+          hint: `log in with: koker login${this.endpoint.host === 'docker.io' ? '' : ` ${this.endpoint.host}`}`,
+        },
+      );
+    }
+    if (response.status === 429) {
+      return new RegistryError(
+        `${this.endpoint.host} is rate-limiting requests (HTTP 429)${said ? `: ${said}` : ''}`,
+        {
+          hint: 'wait and try again, log in, or set a registry mirror (KOKER_REGISTRY_MIRROR)',
+        },
+      );
+    }
+    return new RegistryError(
+      `${what}: ${this.endpoint.host} answered HTTP ${response.status}${said ? `: ${said}` : ''}`,
+    );
+  }
+
+  /** GET a manifest or index; its digest is checked against the reference or Docker-Content-Digest. */
+  async manifest(
+    repository: string,
+    reference: string,
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<FetchedManifest> {
+    const response = await this.request(`${repository}/manifests/${reference}`, {
+      scope: `repository:${repository}:pull`,
+      accept: ACCEPTED_MANIFEST_TYPES.join(', '),
+      ...(signal ? { signal } : {}),
+    });
+    if (response.status !== 200) throw await this.failure(response, what, repository);
+    const bytes = await readLimited(response, 4 * 1024 * 1024, what);
+    const actual = parseDigest(`sha256:${sha256Hex(bytes)}`);
+    const expected = reference.includes(':') ? reference : response.header('docker-content-digest');
+    if (expected && expected.startsWith('sha256:') && expected !== actual) {
+      throw new RegistryError(`${what} does not match its digest: expected ${expected}, got ${actual}`, {
+        hint: 'the registry or something between it and koker altered the manifest',
+      });
+    }
+    return { bytes, contentType: response.header('content-type'), digest: actual };
+  }
+
+  /** A small blob (a config) read whole, checked against its descriptor. */
+  async blobBytes(
+    repository: string,
+    descriptor: Descriptor,
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    const stream = this.blob(repository, descriptor, what, { ...(signal ? { signal } : {}) });
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /**
+   * A blob as a stream that is hashed as it flows, resumed with a Range request after a network
+   * fault (or restarted and skipped forward when the registry ignores Range), and that fails
+   * instead of ending when the size or digest is wrong.
+   */
+  blob(
+    repository: string,
+    descriptor: Descriptor,
+    what: string,
+    options: { signal?: AbortSignal; onBytes?: (n: number) => void } = {},
+  ): Readable {
+    return Readable.from(this.blobChunks(repository, descriptor, what, options), { objectMode: false });
+  }
+
+  private async *blobChunks(
+    repository: string,
+    descriptor: Descriptor,
+    what: string,
+    options: { signal?: AbortSignal; onBytes?: (n: number) => void },
+  ): AsyncGenerator<Buffer> {
+    const algorithm = digestAlgorithm(descriptor.digest);
+    const hash = createHash(algorithm);
+    let received = 0;
+    let faults = 0;
+    const fault = async (reason: string, cause?: unknown): Promise<void> => {
+      faults++;
+      if (faults >= this.retry.attempts) {
+        throw new RegistryError(
+          `${what} could not be downloaded: ${reason} after ${received} of ${descriptor.size} bytes`,
+          {
+            cause,
+            hint: 'the registry or the network keeps failing; try again later',
+          },
+        );
+      }
+      this.log?.debug(
+        { digest: descriptor.digest, received, size: descriptor.size, reason },
+        'Resume blob download',
+      );
+      await backoff(faults, this.retry, this.log, what);
+    };
+    for (;;) {
+      let response: HttpResponse;
+      try {
+        response = await this.request(`${repository}/blobs/${descriptor.digest}`, {
+          scope: `repository:${repository}:pull`,
+          ...(received > 0 ? { headers: { range: `bytes=${received}-` } } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } catch (error) {
+        if (received > 0 && error instanceof RegistryError) {
+          await fault(error.message, error);
+          continue;
+        }
+        throw error;
+      }
+      let skip = 0;
+      if (response.status === 206 && received > 0) {
+        const start = /^bytes (\d+)-/.exec(response.header('content-range') ?? '')?.[1];
+        if (Number(start) !== received) {
+          await response.body.dump();
+          throw new RegistryError(
+            `${what}: the registry resumed at byte ${start ?? '?'} instead of ${received}`,
+          );
+        }
+      } else if (response.status === 200) {
+        // A registry that ignores Range sends everything again: skip what we have.
+        skip = received;
+      } else if (response.status === 416 && received > 0) {
+        await response.body.dump();
+        throw new RegistryError(
+          `${what} is truncated: the registry has ${received} of its ${descriptor.size} bytes`,
+          {
+            hint: 'the blob in the registry is damaged; push the image again',
+          },
+        );
+      } else {
+        throw await this.failure(response, what, repository);
+      }
+      try {
+        for await (const raw of response.body as AsyncIterable<Buffer>) {
+          let chunk = raw;
+          if (skip > 0) {
+            if (chunk.length <= skip) {
+              skip -= chunk.length;
+              continue;
+            }
+            chunk = chunk.subarray(skip);
+            skip = 0;
+          }
+          if (received + chunk.length > descriptor.size) {
+            response.body.destroy();
+            throw new RegistryError(
+              `${what} is larger than the ${descriptor.size} bytes its descriptor says`,
+              {
+                hint: 'the registry sent a different blob; it may be corrupt',
+              },
+            );
+          }
+          hash.update(chunk);
+          received += chunk.length;
+          options.onBytes?.(chunk.length);
+          yield chunk;
+        }
+      } catch (error) {
+        if (error instanceof RegistryError || options.signal?.aborted) throw error;
+        await fault(`${(error as Error).message}`, error);
+        continue;
+      }
+      if (received < descriptor.size) {
+        await fault(`the connection ended early (truncated)`);
+        continue;
+      }
+      const actual = `${algorithm}:${hash.digest('hex')}`;
+      if (actual !== descriptor.digest) {
+        throw new RegistryError(
+          `${what} does not match its digest: expected ${descriptor.digest}, got ${actual}`,
+          {
+            hint: 'the blob in the registry is corrupt, or something altered it on the way',
+          },
+        );
+      }
+      return;
+    }
+  }
+
+  /** GET /v2/: whether the registry answers, and with which credentials it lets us in. */
+  async ping(): Promise<void> {
+    const response = await this.request('', { scope: '' });
+    if (response.status === 401) {
+      await response.body.dump();
+      throw new RegistryError(`login to ${this.endpoint.host} failed: incorrect username or password`);
+    }
+    if (response.status !== 200) throw await this.failure(response, `the API of ${this.endpoint.host}`, '');
+    await response.body.dump();
+  }
+}
