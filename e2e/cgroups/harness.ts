@@ -33,6 +33,8 @@ export async function detectedDriver(): Promise<{
   name: string;
   mode: string;
   driver: ResourceDriver;
+  /** The temporary koker root the driver's parent cgroup is derived from. */
+  root: string;
   cleanup: () => void;
 }> {
   const host = new HostFacts();
@@ -47,6 +49,7 @@ export async function detectedDriver(): Promise<{
     name: selection.chosen.name,
     mode: host.cgroupLayout.mode,
     driver: build({ host, config: { root }, log }),
+    root,
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newContainerId } from '@koker/core';
-import { cpuPercent, dockerBytes, statsRow, type StatsSample } from '../src/stats/stats-rows.js';
+import { cpuPercent, dockerBytes, statsRow, stoppedRow, type StatsSample } from '../src/stats/stats-rows.js';
 
 const at = (ms: number) => BigInt(ms) * 1_000_000n;
 
@@ -44,5 +44,10 @@ describe('stats rows', () => {
     expect(
       statsRow({ id }, undefined, { stats: { memoryUsage: 1024 ** 2 }, at: at(0) }, 4 * 1024 ** 3),
     ).toEqual([id.slice(0, 12), '--', '--', '1MiB / 4GiB', '0.02%', '0']);
+  });
+
+  it('shows a container that is not running with nothing measured', () => {
+    const id = newContainerId();
+    expect(stoppedRow({ id, name: 'done' })).toEqual([id.slice(0, 12), 'done', '--', '--', '--', '--']);
   });
 });

@@ -134,6 +134,24 @@ describe('cgroup-v2 driver', () => {
     expect(fake.cgroups()).toEqual([]);
   });
 
+  it('makes the parent again when a concurrent teardown removed it in between', async () => {
+    let raced = false;
+    const { fake, driver, dir } = setup({}, (fake) => ({
+      ...fake.fs,
+      mkdir: (path) => {
+        if (!raced && /[0-9a-f]{64}$/.test(path)) {
+          raced = true;
+          fake.fs.rmdir(fake.path('cgroup2', PARENT));
+        }
+        return fake.fs.mkdir(path);
+      },
+    }));
+    const id = newContainerId();
+    await driver.create(id, { memory: parseByteSize('16m') });
+    expect(raced).toBe(true);
+    expect(fake.read(`${dir(id)}/memory.max`)).toBe(String(16 * 1024 * 1024));
+  });
+
   it('reads usage and OOM kills from memory.current, memory.stat, memory.events, cpu.stat, pids', async () => {
     const { fake, driver, dir } = setup();
     const id = newContainerId();

@@ -2,7 +2,6 @@ import { isatty } from 'node:tty';
 import {
   NativeLauncher,
   NotFoundError,
-  NotImplementedError,
   Resources,
   UsageError,
   exitCodeOfStatus,
@@ -29,8 +28,7 @@ export async function execContainer(
   args: readonly string[],
   flags: ExecFlags,
 ): Promise<number> {
-  if (flags.detach) throw new NotImplementedError('exec -d');
-  if (flags.tty && flags.interactive && !isatty(0))
+  if (flags.tty && flags.interactive && !flags.detach && !isatty(0))
     throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });
   // Touching a container settles it: a crash's leftovers go, and a dead one says so.
   const record = await lifecycleOf(context).settle(await context.state.resolve(container));
@@ -46,7 +44,8 @@ export async function execContainer(
       ...(flags.workdir !== undefined ? { workdir: flags.workdir } : {}),
       ...(flags.user !== undefined ? { user: flags.user } : {}),
       tty: flags.tty ?? false,
-      interactive: flags.interactive ?? false,
+      interactive: (flags.interactive ?? false) && !flags.detach,
+      detach: flags.detach ?? false,
     },
     {
       state: context.state,

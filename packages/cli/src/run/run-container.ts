@@ -16,6 +16,7 @@ import {
 import { closeSync } from 'node:fs';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
+import { parsePublishFlags } from './ports-from-flags.js';
 import { resolveRunImage, type PullPolicy } from './run-image.js';
 import { runRequestFromFlags, type RunFlags } from './run-request.js';
 
@@ -37,6 +38,7 @@ export async function runContainer(
   const request: RunRequest = runRequestFromFlags(image, args, flags, {
     hostEnv: process.env,
     readFile: (path) => readFileSync(path, 'utf8'),
+    parsePorts: (values) => parsePublishFlags(values),
   });
   // Detached, nothing of koker's terminal is used: Docker's `run -dit` works from a script.
   if (request.process.tty && request.process.interactive && !flags.detach && !isatty(0))

@@ -59,3 +59,8 @@ export function statsRow(
     String(pids ?? 0),
   ];
 }
+
+/** A container without cgroups (not running): Docker shows it with nothing measured. */
+export function stoppedRow(target: StatsTarget): string[] {
+  return [shortContainerId(target.id), target.name ?? '--', '--', '--', '--', '--'];
+}

@@ -139,15 +139,15 @@ export class ContainerCgroups {
   }
 
   private makeContainerDir(site: CgroupSite, dir: string): void {
-    // A concurrent destroy may remove the parent between our mkdirs: make it again and retry.
+    // A concurrent destroy may remove the (then empty) parent between our steps: make it again.
     for (let attempt = 1; ; attempt += 1) {
-      this.ensureParent(site);
       try {
+        this.ensureParent(site);
         this.log.debug({ path: dir }, 'Create cgroup');
         if (!this.fs.mkdir(dir)) throw new ConflictError(`cgroup ${dir} already exists`);
         return;
       } catch (error) {
-        if (errno(error) === 'ENOENT' && attempt < 3) continue;
+        if (attempt < 3 && !this.fs.exists(site.parent.directory)) continue;
         throw this.hostError(`cannot create cgroup ${dir}`, error);
       }
     }

@@ -13,4 +13,3 @@ export * from './v2-limit-writes.js';
 export * from './site-plan.js';
 export * from './cgroup-resource-driver.js';
 export * from './host-support.js';
-export * from './orphan-cgroups.js';

@@ -95,7 +95,10 @@ export class RunOrchestrator {
     const processReq = processRequest(image.record.config, {
       ...request.process,
       hostname,
-      availableCapabilities: this.host.capabilities(),
+      // Only --privileged and --cap-add can ask for more than Docker's defaults.
+      ...(request.process.privileged || (request.process.capAdd ?? []).length > 0
+        ? { availableCapabilities: this.host.capabilities() }
+        : {}),
     });
     await resources.validate(request.limits);
 

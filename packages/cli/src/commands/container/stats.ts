@@ -1,23 +1,32 @@
 import { totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
-import { NotFoundError, Resources, resolveContainerIdPrefix, type ResourceDriver } from '@koker/core';
+import { NotFoundError, Resources, type ResourceDriver, type StateStore } from '@koker/core';
 import { contextOf } from '../../command-context.js';
 import { renderTable } from '../../output/table.js';
-import { STATS_HEADERS, statsRow, type StatsSample, type StatsTarget } from '../../stats/stats-rows.js';
+import {
+  STATS_HEADERS,
+  statsRow,
+  stoppedRow,
+  type StatsSample,
+  type StatsTarget,
+} from '../../stats/stats-rows.js';
 
 // CPU % needs two readings: --no-stream takes them this far apart, streaming refreshes this often.
 const NO_STREAM_GAP_MS = 500;
 const STREAM_INTERVAL_MS = 1000;
 
 /**
- * The containers to show. Until container records are wired in, they are the cgroups the
- * resources driver lists, found by ID or unique ID prefix (names need the records).
+ * The containers to show: those named (ID, unique ID prefix or name, as everywhere), else every
+ * running one, from koker's records.
  */
-async function targetsOf(resources: ResourceDriver, args: readonly string[]): Promise<StatsTarget[]> {
-  const ids = await resources.list();
-  if (args.length === 0) return ids.map((id) => ({ id }));
-  return args.map((arg) => ({ id: resolveContainerIdPrefix(arg, ids) }));
+async function targetsOf(state: StateStore, args: readonly string[]): Promise<StatsTarget[]> {
+  if (args.length > 0) {
+    const records = await Promise.all(args.map((arg) => state.find(arg)));
+    return records.map((r) => ({ id: r.id, name: r.name }));
+  }
+  const { records } = await state.list();
+  return records.filter((r) => r.status === 'running').map((r) => ({ id: r.id, name: r.name }));
 }
 
 async function sample(resources: ResourceDriver, targets: readonly StatsTarget[]) {
@@ -26,7 +35,7 @@ async function sample(resources: ResourceDriver, targets: readonly StatsTarget[]
     try {
       samples.set(target.id, { stats: await resources.stats(target.id), at: process.hrtime.bigint() });
     } catch (error) {
-      // A container that ended between listing and reading is simply not shown.
+      // No cgroups: the container is not running (or ended since it was listed).
       if (!(error instanceof NotFoundError)) throw error;
     }
   }
@@ -41,7 +50,8 @@ function table(
   const rows: string[][] = [];
   for (const target of targets) {
     const now = current.get(target.id);
-    if (now) rows.push(statsRow(target, previous.get(target.id), now, totalmem()));
+    // A named container that is not running (no cgroups) shows as a row of dashes.
+    rows.push(now ? statsRow(target, previous.get(target.id), now, totalmem()) : stoppedRow(target));
   }
   return renderTable(STATS_HEADERS, rows);
 }
@@ -49,13 +59,13 @@ function table(
 export function statsCommand(name = 'stats'): Command {
   return new Command(name)
     .description('Show resource usage of containers (memory, CPU, PIDs from their cgroups)')
-    .argument('[containers...]', 'container IDs or ID prefixes (default: all running)')
+    .argument('[containers...]', 'container IDs, ID prefixes or names (default: all running)')
     .option('--no-stream', 'print one sample and exit')
     .action(async (args: string[], options: { stream: boolean }, command: Command) => {
       const context = contextOf(command);
       context.requireRoot('stats');
       const resources = await context.driver(Resources);
-      let targets = await targetsOf(resources, args);
+      let targets = await targetsOf(context.state, args);
       let previous = await sample(resources, targets);
       if (!options.stream) {
         await sleep(NO_STREAM_GAP_MS);
@@ -72,7 +82,7 @@ export function statsCommand(name = 'stats'): Command {
           await sleep(STREAM_INTERVAL_MS, undefined, { signal: stop.signal }).catch(() => undefined);
           if (stop.signal.aborted) break;
           // Without explicit containers, ones started since the last refresh appear too.
-          if (args.length === 0) targets = await targetsOf(resources, args);
+          if (args.length === 0) targets = await targetsOf(context.state, args);
           const current = await sample(resources, targets);
           process.stdout.write(`${clear}${table(targets, previous, current)}`);
           previous = current;
