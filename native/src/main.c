@@ -1,16 +1,357 @@
 /*
- * koker-init: executes a launch plan that koker's TypeScript side resolved completely.
- * It decides nothing; it creates or joins namespaces, mounts, pivots, drops privileges and
- * execs, reporting each step. (Skeleton: the plan protocol lands with the run issue.)
+ * koker-init: executes a launch plan that koker's TypeScript side resolved completely. It
+ * decides nothing: it creates or joins namespaces, mounts, pivots, drops privileges and execs,
+ * reporting each step on the channel (fd 3) it read the plan from. The stages, as runc's
+ * nsexec but smaller:
+ *
+ *   monitor  (koker's child, host namespaces): joins namespaces, clones the container's first
+ *            process, puts it into its cgroups, releases it, then forwards signals, copies the
+ *            terminal, and reports how it ended.
+ *   child    (PID 1 of the new namespaces): mounts, pivot_root, hostname, then the process's
+ *            identity, then execve (or, with --init, forks the command and reaps as PID 1).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "koker-init.h"
+
+static const struct {
+    const char *name;
+    int flag;
+} NAMESPACES[] = {
+    {"mount", CLONE_NEWNS}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
+    {"pid", CLONE_NEWPID},  {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP},
+};
+#define NS_COUNT (sizeof NAMESPACES / sizeof NAMESPACES[0])
+
+/* "mount,pid" -> CLONE_NEWNS|CLONE_NEWPID, and the names the kernel headers use, for the log. */
+static int namespace_flags(const char *names, char *shown, size_t cap) {
+    int flags = 0;
+    shown[0] = '\0';
+    for (size_t i = 0; i < NS_COUNT; i++) {
+        size_t len = strlen(NAMESPACES[i].name);
+        for (const char *at = names; (at = strstr(at, NAMESPACES[i].name)); at += len) {
+            if ((at == names || at[-1] == ',') && (at[len] == ',' || at[len] == '\0')) {
+                flags |= NAMESPACES[i].flag;
+                const char *macro = i == 0 ? "CLONE_NEWNS" : fmt("CLONE_NEW%s", NAMESPACES[i].name);
+                snprintf(shown + strlen(shown), cap - strlen(shown), "%s%s", shown[0] ? "|" : "", macro);
+                break;
+            }
+        }
+    }
+    for (char *c = shown; *c; c++)
+        if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
+    return flags;
+}
+
+/* What the monitor collected from the plan before the clone. */
+static struct {
+    int joins[NS_COUNT];
+    const char *join_paths[NS_COUNT];
+    const char *join_kinds[NS_COUNT];
+    size_t njoins;
+    int cgroups[16];
+    const char *cgroup_paths[16];
+    size_t ncgroups;
+    int tty, tty_stdin, tty_sock[2];
+} monitor = {.tty_sock = {-1, -1}};
+
+static void loopback_up(void) {
+    step("Enable the link device", "link", "lo");
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr = {0};
+    strcpy(ifr.ifr_name, "lo");
+    if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) < 0) die("enable lo", "ioctl", errno, "SIOCGIFFLAGS");
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0) die("enable lo", "ioctl", errno, "SIOCSIFFLAGS");
+    close(sock);
+}
+
+/* PID 1 with --init: runs the command as its child, reaps every zombie, forwards signals. */
+static _Noreturn void init_loop(const char *search, char **argv, char **env) {
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    pid_t command = fork();
+    if (command < 0) die("start init", "fork", errno, "");
+    if (command == 0) {
+        /* Its own process group, in the terminal's foreground (as tini): a Ctrl-C reaches it
+         * once, from the line discipline, not a second time through our forwarding. */
+        setpgid(0, 0);
+        if (isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpgrp());
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        op_exec(search, argv, env);
+    }
+    step("Start init", "command_pid", fmt("%d", command));
+    syscall(SYS_close_range, 3, ~0U, 0); /* the channel and the exec pipe belong to the command */
+    for (;;) {
+        siginfo_t info;
+        int sig = sigwaitinfo(&all, &info);
+        if (sig < 0) continue;
+        if (sig != SIGCHLD) {
+            kill(command, sig);
+            continue;
+        }
+        int status;
+        for (pid_t pid; (pid = waitpid(-1, &status, WNOHANG)) > 0;)
+            if (pid == command) _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+}
+
+/* The container's first process: runs the rest of the plan, in order, then execs. */
+static _Noreturn void child(int sync_fd, int exec_fd) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    report_failures_to(exec_fd);
+    char go;
+    if (read(sync_fd, &go, 1) != 1) _exit(EXIT_ENGINE); /* the monitor gave up */
+    close(sync_fd);
+    if (setsid() < 0) die("start a session", "setsid", errno, "");
+    int slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (slash < 0) die("open /", "open", errno, "/");
+    root_set(slash);
+    char **env = NULL;
+    const char *cwd_later = NULL;
+    for (;;) {
+        const char *op = plan_str();
+        if (strcmp(op, "unshare") == 0) {
+            char shown[256];
+            int flags = namespace_flags(plan_str(), shown, sizeof shown);
+            step(fmt("Call syscall unshare %s", shown));
+            if (unshare(flags) < 0) die("unshare", "unshare", errno, shown);
+        } else if (strcmp(op, "rootfs") == 0) {
+            op_rootfs(plan_str());
+        } else if (strcmp(op, "mkdir") == 0) {
+            const char *path = plan_str();
+            mode_t mode = (mode_t)strtoul(plan_str(), NULL, 8);
+            int fd = in_root_mkdir(path, mode);
+            if (fd < 0) die("make directory", "mkdirat", errno, path);
+            close(fd);
+        } else if (strcmp(op, "mkfile") == 0) {
+            const char *path = plan_str();
+            int fd = in_root_mkfile(path, (mode_t)strtoul(plan_str(), NULL, 8));
+            if (fd < 0) die("make file", "openat", errno, path);
+            close(fd);
+        } else if (strcmp(op, "mount") == 0) {
+            const char *source = plan_str(), *target = plan_str(), *fstype = plan_str();
+            const char *flags = plan_str();
+            op_mount(source, target, fstype, flags, plan_str());
+        } else if (strcmp(op, "mask") == 0) {
+            op_mask(plan_str());
+        } else if (strcmp(op, "readonly") == 0) {
+            op_readonly(plan_str());
+        } else if (strcmp(op, "mknod") == 0) {
+            const char *path = plan_str(), *type = plan_str();
+            unsigned major = (unsigned)plan_num(), minor = (unsigned)plan_num();
+            op_mknod(path, type, major, minor, (mode_t)strtoul(plan_str(), NULL, 8));
+        } else if (strcmp(op, "symlink") == 0) {
+            const char *target = plan_str();
+            op_symlink(target, plan_str());
+        } else if (strcmp(op, "pivot") == 0) {
+            op_pivot();
+        } else if (strcmp(op, "hostname") == 0) {
+            const char *name = plan_str();
+            step("Set hostname", "name", name);
+            if (sethostname(name, strlen(name)) < 0) die("set hostname", "sethostname", errno, name);
+        } else if (strcmp(op, "loopback") == 0) {
+            loopback_up();
+        } else if (strcmp(op, "rlimit") == 0) {
+            const char *name = plan_str(), *soft = plan_str();
+            op_rlimit(name, soft, plan_str());
+        } else if (strcmp(op, "console") == 0) {
+            uid_t uid = (uid_t)plan_num();
+            console_open(monitor.tty_sock[1], uid, (gid_t)plan_num());
+        } else if (strcmp(op, "bounding") == 0) {
+            op_bounding(plan_hex());
+        } else if (strcmp(op, "user") == 0) {
+            uid_t uid = (uid_t)plan_num();
+            gid_t gid = (gid_t)plan_num();
+            op_user(uid, gid, plan_list());
+            /* A working directory root could not enter may be the user's own (runc does this). */
+            if (cwd_later && chdir(cwd_later) < 0) die("change directory", "chdir", errno, cwd_later);
+        } else if (strcmp(op, "caps") == 0) {
+            uint64_t e = plan_hex(), p = plan_hex(), i = plan_hex();
+            op_caps(e, p, i, plan_hex());
+        } else if (strcmp(op, "nnp") == 0) {
+            step("Set no_new_privs");
+            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("set no_new_privs", "prctl", errno, "");
+        } else if (strcmp(op, "cwd") == 0) {
+            const char *dir = plan_str();
+            step("Change directory", "dir", dir);
+            if (chdir(dir) < 0) {
+                if (errno != EACCES && errno != EPERM) die("change directory", "chdir", errno, dir);
+                cwd_later = dir; /* tried again as the user */
+            }
+        } else if (strcmp(op, "env") == 0) {
+            env = plan_list();
+        } else if (strcmp(op, "exec") == 0) {
+            int init = (int)plan_num();
+            const char *search = plan_str();
+            char **argv = plan_list();
+            static char *no_env[] = {NULL};
+            if (init) init_loop(search, argv, env ? env : no_env);
+            op_exec(search, argv, env ? env : no_env);
+        } else {
+            die("read plan", "parse", 0, fmt("unknown op %s", op));
+        }
+    }
+}
+
+/* Reads the monitor's part of the plan, up to and including `clone`; returns the clone flags. */
+static int monitor_ops(char *shown, size_t cap) {
+    for (;;) {
+        const char *op = plan_str();
+        if (strcmp(op, "pdeathsig") == 0) {
+            prctl(PR_SET_PDEATHSIG, (int)plan_num(), 0, 0, 0);
+        } else if (strcmp(op, "join") == 0) {
+            const char *kind = plan_str(), *path = plan_str();
+            if (monitor.njoins == NS_COUNT) die("join namespace", "parse", E2BIG, path);
+            /* Opened now, joined at clone: paths under /proc stop meaning the same after setns. */
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) die("join namespace", "open", errno, path);
+            monitor.join_kinds[monitor.njoins] = kind;
+            monitor.join_paths[monitor.njoins] = path;
+            monitor.joins[monitor.njoins++] = fd;
+        } else if (strcmp(op, "cgroup") == 0) {
+            const char *path = plan_str();
+            if (monitor.ncgroups == 16) die("join cgroup", "parse", E2BIG, path);
+            int fd = open(path, O_WRONLY | O_CLOEXEC);
+            if (fd < 0) die("join cgroup", "open", errno, path);
+            monitor.cgroup_paths[monitor.ncgroups] = path;
+            monitor.cgroups[monitor.ncgroups++] = fd;
+        } else if (strcmp(op, "tty") == 0) {
+            monitor.tty = 1;
+            monitor.tty_stdin = (int)plan_num();
+            if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, monitor.tty_sock) < 0)
+                die("prepare the terminal", "socketpair", errno, "");
+        } else if (strcmp(op, "clone") == 0) {
+            return namespace_flags(plan_str(), shown, cap);
+        } else {
+            die("read plan", "parse", 0, fmt("unknown op %s", op));
+        }
+    }
+}
+
+static int forwardable(int sig) { return sig != SIGCHLD && sig != SIGWINCH && sig != SIGPIPE && sig != SIGURG; }
+
+/* Waits for the container's process, forwarding signals and copying the terminal; its status. */
+static int watch(pid_t pid, int master, int signals) {
+    int status = 0, ended = 0, stdin_open = master >= 0 && monitor.tty_stdin, master_open = master >= 0;
+    while (!ended) {
+        struct pollfd fds[3] = {{signals, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}, {master_open ? master : -1, POLLIN, 0}};
+        if (poll(fds, 3, -1) < 0) continue;
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo info;
+            if (read(signals, &info, sizeof info) != sizeof info) continue;
+            int sig = (int)info.ssi_signo;
+            if (sig == SIGCHLD && waitpid(pid, &status, WNOHANG) == pid) ended = 1;
+            if (sig == SIGWINCH && master >= 0) console_resize(master);
+            if (forwardable(sig)) {
+                step("Forward signal", "signal", sigabbrev_np(sig) ? sigabbrev_np(sig) : fmt("%d", sig));
+                kill(pid, sig);
+            }
+        }
+        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR) && !console_copy_in(master)) stdin_open = 0;
+        if (fds[2].revents & (POLLIN | POLLHUP | POLLERR) && !console_copy_out(master)) master_open = 0;
+    }
+    if (master_open) console_copy_out(master);
+    return status;
+}
+
+static int run_monitor(void) {
+    char shown[256];
+    int flags = monitor_ops(shown, sizeof shown);
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    int sync_pipe[2], exec_pipe[2];
+    if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(exec_pipe, O_CLOEXEC) < 0) die("start", "pipe2", errno, "");
+    for (size_t i = 0; i < monitor.njoins; i++) {
+        char kind[64];
+        int flag = namespace_flags(monitor.join_kinds[i], kind, sizeof kind);
+        step(fmt("Call syscall setns %s", kind), "path", monitor.join_paths[i]);
+        if (setns(monitor.joins[i], flag) < 0) die("join namespace", "setns", errno, monitor.join_paths[i]);
+        close(monitor.joins[i]);
+    }
+    step(fmt("Call syscall clone %s", shown[0] ? shown : "(no new namespace)"));
+    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0) die("start the container", "clone", errno, shown);
+    if (pid == 0) {
+        close(sync_pipe[1]);
+        close(exec_pipe[0]);
+        if (monitor.tty) close(monitor.tty_sock[0]);
+        child(sync_pipe[0], exec_pipe[1]);
+    }
+    close(sync_pipe[0]);
+    close(exec_pipe[1]);
+    if (monitor.tty) close(monitor.tty_sock[1]);
+    for (size_t i = 0; i < monitor.ncgroups; i++) {
+        step("Join cgroup", "path", monitor.cgroup_paths[i], "pid", fmt("%d", pid));
+        if (dprintf(monitor.cgroups[i], "%d", pid) < 0) {
+            int err = errno;
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            die("join cgroup", "write", err, monitor.cgroup_paths[i]);
+        }
+        close(monitor.cgroups[i]);
+    }
+    report("pid", fmt("%d", pid), (const char *)NULL);
+    if (write(sync_pipe[1], "g", 1) != 1) die("start the container", "write", errno, "sync pipe");
+    close(sync_pipe[1]);
+    int master = -1;
+    if (monitor.tty && (master = console_receive(monitor.tty_sock[0])) >= 0) {
+        console_attach(master, monitor.tty_stdin);
+        if (write(monitor.tty_sock[0], "k", 1) != 1) die("prepare the terminal", "write", errno, "");
+    }
+    char failed;
+    ssize_t n;
+    while ((n = read(exec_pipe[0], &failed, 1)) < 0 && errno == EINTR) {
+    }
+    close(exec_pipe[0]);
+    if (n == 0) report("started", fmt("%d", pid), (const char *)NULL);
+    int signals = signalfd(-1, &all, SFD_CLOEXEC);
+    if (signals < 0) die("watch the container", "signalfd", errno, "");
+    int status = watch(pid, master, signals);
+    console_restore();
+    if (WIFSIGNALED(status)) {
+        report("exit", "signal", fmt("%d", WTERMSIG(status)), (const char *)NULL);
+        return 128 + WTERMSIG(status);
+    }
+    report("exit", "code", fmt("%d", WEXITSTATUS(status)), (const char *)NULL);
+    return WEXITSTATUS(status);
+}
 
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--version") == 0) {
         puts("koker-init 0.1.0");
         return 0;
     }
-    fputs("koker-init: no plan given; this program is started by koker, not by hand\n", stderr);
-    return 125;
+    struct stat st;
+    if (fstat(CHANNEL_FD, &st) < 0 || !(S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        fputs("koker-init: no plan given; this program is started by koker, not by hand\n", stderr);
+        return EXIT_ENGINE;
+    }
+    if (fcntl(CHANNEL_FD, F_SETFD, FD_CLOEXEC) < 0) return EXIT_ENGINE;
+    report_open(CHANNEL_FD);
+    plan_read(CHANNEL_FD);
+    return run_monitor();
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { CommanderError } from 'commander';
 import { UsageError } from '@koker/core';
+import { exitCodeOf } from './command-context.js';
 import { reportError } from './output/report-error.js';
 import { buildProgram } from './program.js';
 
@@ -18,7 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   silence(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitCodeOf(program);
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors are Docker's 125.

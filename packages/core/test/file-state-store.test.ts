@@ -26,7 +26,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe('FileStateStore records', () => {
+describe('FileStateStore records', { timeout: 30_000 }, () => {
   it('creates a record in its own directory and reads it back, as written', async () => {
     const input = sampleRecord({ name: named('web') });
     const created = await store.create(input);
@@ -129,7 +129,7 @@ describe('FileStateStore records', () => {
   });
 });
 
-describe('FileStateStore with broken records', () => {
+describe('FileStateStore with broken records', { timeout: 30_000 }, () => {
   async function breakRecord(id: ContainerId, content: string | undefined) {
     const file = join(store.directory(id), 'config.json');
     if (content === undefined) await rm(file);
@@ -183,7 +183,7 @@ describe('FileStateStore with broken records', () => {
   });
 });
 
-describe('FileStateStore locks', () => {
+describe('FileStateStore locks', { timeout: 30_000 }, () => {
   it('tells whether a container lock and its keeper lock are held, and drops them on release', async () => {
     const a = await store.create(sampleRecord());
     expect(store.isLocked(a.id)).toBe(false);
@@ -203,6 +203,14 @@ describe('FileStateStore locks', () => {
     expect(store.isLocked(a.id)).toBe(false);
     expect(store.isKept(a.id)).toBe(false);
     (await store.lockContainer(a.id, { timeoutMs: 50 })).release();
+  });
+
+  it('creates a record with its container lock already held', async () => {
+    const { record, lock } = await store.createLocked(sampleRecord());
+    expect(store.isLocked(record.id)).toBe(true);
+    expect((await store.get(record.id)).id).toBe(record.id);
+    lock.release();
+    expect(store.isLocked(record.id)).toBe(false);
   });
 
   it('sees a lock as free once its holder is killed', async () => {

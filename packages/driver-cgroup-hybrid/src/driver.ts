@@ -1,35 +1,26 @@
 import {
-  NotImplementedError,
-  type CgroupPlacement,
-  type ContainerId,
-  type ResourceDriver,
-  type ResourceLimits,
-  type ResourceStats,
+  CgroupResourceDriver,
+  v1LimitWrites,
+  v1Sites,
+  v2Site,
+  type CgroupDriverDeps,
+  type CgroupSite,
+  type HostView,
 } from '@koker/core';
 
+/**
+ * The v1 hierarchies for limits, plus the cgroup2 hierarchy with no controllers: it tracks the
+ * container's processes, gives `cgroup.kill` for teardown, and is what systemd and cgroup
+ * namespaces look at on hybrid hosts.
+ */
+export function hybridSites(host: HostView, parentSetting: string): CgroupSite[] {
+  const tracking = v2Site(host.cgroupLayout, host.mounts, parentSetting, []);
+  return [...v1Sites(host.cgroupLayout, parentSetting), ...(tracking ? [tracking] : [])];
+}
+
 /** cgroups on a hybrid host: v1 controllers, plus cgroup2 for process tracking */
-export class CgroupHybridDriver implements ResourceDriver {
-  readonly name = 'cgroup-hybrid';
-
-  async create(_id: ContainerId, _limits: ResourceLimits): Promise<CgroupPlacement> {
-    throw new NotImplementedError('the cgroup-hybrid resource driver');
-  }
-
-  async placement(_id: ContainerId): Promise<CgroupPlacement> {
-    throw new NotImplementedError('the cgroup-hybrid resource driver');
-  }
-
-  async stats(_id: ContainerId): Promise<ResourceStats> {
-    throw new NotImplementedError('the cgroup-hybrid resource driver');
-  }
-
-  async oomKilled(_id: ContainerId): Promise<boolean> {
-    throw new NotImplementedError('the cgroup-hybrid resource driver');
-  }
-
-  async destroy(_id: ContainerId): Promise<void> {}
-
-  async list(): Promise<ContainerId[]> {
-    return [];
+export class CgroupHybridDriver extends CgroupResourceDriver {
+  constructor(deps: CgroupDriverDeps) {
+    super({ name: 'cgroup-hybrid', sites: hybridSites, translate: v1LimitWrites, statsFrom: 'v1' }, deps);
   }
 }

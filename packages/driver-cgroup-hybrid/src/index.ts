@@ -1,8 +1,8 @@
-import { Resources, type DriverCatalog } from '@koker/core';
+import { Resources, cgroupDriverDeps, type DriverCatalog } from '@koker/core';
 import { CgroupHybridDriver } from './driver.js';
 import { probe } from './probe.js';
 
-export { CgroupHybridDriver } from './driver.js';
+export { CgroupHybridDriver, hybridSites } from './driver.js';
 export { probe } from './probe.js';
 
 export function register(catalog: Pick<DriverCatalog, 'add'>): void {
@@ -12,6 +12,6 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
     priority: 70,
     description: 'cgroups on a hybrid host: v1 controllers, plus cgroup2 for process tracking',
     probe,
-    create: () => new CgroupHybridDriver(),
+    create: (container) => new CgroupHybridDriver(cgroupDriverDeps(container)),
   });
 }

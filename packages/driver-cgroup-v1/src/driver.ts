@@ -1,35 +1,20 @@
 import {
-  NotImplementedError,
-  type CgroupPlacement,
-  type ContainerId,
-  type ResourceDriver,
-  type ResourceLimits,
-  type ResourceStats,
+  CgroupResourceDriver,
+  v1LimitWrites,
+  v1Sites,
+  type CgroupDriverDeps,
+  type CgroupSite,
+  type HostView,
 } from '@koker/core';
 
+/** The container's cgroup in each v1 hierarchy koker uses (memory, cpu, cpuacct, cpuset, pids, freezer). */
+export function legacySites(host: HostView, parentSetting: string): CgroupSite[] {
+  return v1Sites(host.cgroupLayout, parentSetting);
+}
+
 /** cgroups on a legacy host: one v1 hierarchy per controller */
-export class CgroupV1Driver implements ResourceDriver {
-  readonly name = 'cgroup-v1';
-
-  async create(_id: ContainerId, _limits: ResourceLimits): Promise<CgroupPlacement> {
-    throw new NotImplementedError('the cgroup-v1 resource driver');
-  }
-
-  async placement(_id: ContainerId): Promise<CgroupPlacement> {
-    throw new NotImplementedError('the cgroup-v1 resource driver');
-  }
-
-  async stats(_id: ContainerId): Promise<ResourceStats> {
-    throw new NotImplementedError('the cgroup-v1 resource driver');
-  }
-
-  async oomKilled(_id: ContainerId): Promise<boolean> {
-    throw new NotImplementedError('the cgroup-v1 resource driver');
-  }
-
-  async destroy(_id: ContainerId): Promise<void> {}
-
-  async list(): Promise<ContainerId[]> {
-    return [];
+export class CgroupV1Driver extends CgroupResourceDriver {
+  constructor(deps: CgroupDriverDeps) {
+    super({ name: 'cgroup-v1', sites: legacySites, translate: v1LimitWrites, statsFrom: 'v1' }, deps);
   }
 }

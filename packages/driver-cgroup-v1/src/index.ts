@@ -1,8 +1,8 @@
-import { Resources, type DriverCatalog } from '@koker/core';
+import { Resources, cgroupDriverDeps, type DriverCatalog } from '@koker/core';
 import { CgroupV1Driver } from './driver.js';
 import { probe } from './probe.js';
 
-export { CgroupV1Driver } from './driver.js';
+export { CgroupV1Driver, legacySites } from './driver.js';
 export { probe } from './probe.js';
 
 export function register(catalog: Pick<DriverCatalog, 'add'>): void {
@@ -12,6 +12,6 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
     priority: 60,
     description: 'cgroups on a legacy host: one v1 hierarchy per controller',
     probe,
-    create: () => new CgroupV1Driver(),
+    create: (container) => new CgroupV1Driver(cgroupDriverDeps(container)),
   });
 }

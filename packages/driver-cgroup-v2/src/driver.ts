@@ -1,35 +1,22 @@
 import {
-  NotImplementedError,
-  type CgroupPlacement,
-  type ContainerId,
-  type ResourceDriver,
-  type ResourceLimits,
-  type ResourceStats,
+  CgroupResourceDriver,
+  V2_CONTROLLERS,
+  v2LimitWrites,
+  v2Site,
+  type CgroupDriverDeps,
+  type CgroupSite,
+  type HostView,
 } from '@koker/core';
 
+/** The container's cgroup in the single cgroup2 hierarchy, with koker's controllers enabled. */
+export function unifiedSites(host: HostView, parentSetting: string): CgroupSite[] {
+  const site = v2Site(host.cgroupLayout, host.mounts, parentSetting, V2_CONTROLLERS);
+  return site ? [site] : [];
+}
+
 /** cgroups on a unified host: one cgroup2 hierarchy with every controller */
-export class CgroupV2Driver implements ResourceDriver {
-  readonly name = 'cgroup-v2';
-
-  async create(_id: ContainerId, _limits: ResourceLimits): Promise<CgroupPlacement> {
-    throw new NotImplementedError('the cgroup-v2 resource driver');
-  }
-
-  async placement(_id: ContainerId): Promise<CgroupPlacement> {
-    throw new NotImplementedError('the cgroup-v2 resource driver');
-  }
-
-  async stats(_id: ContainerId): Promise<ResourceStats> {
-    throw new NotImplementedError('the cgroup-v2 resource driver');
-  }
-
-  async oomKilled(_id: ContainerId): Promise<boolean> {
-    throw new NotImplementedError('the cgroup-v2 resource driver');
-  }
-
-  async destroy(_id: ContainerId): Promise<void> {}
-
-  async list(): Promise<ContainerId[]> {
-    return [];
+export class CgroupV2Driver extends CgroupResourceDriver {
+  constructor(deps: CgroupDriverDeps) {
+    super({ name: 'cgroup-v2', sites: unifiedSites, translate: v2LimitWrites, statsFrom: 'v2' }, deps);
   }
 }

@@ -1,8 +1,8 @@
-import { Resources, type DriverCatalog } from '@koker/core';
+import { Resources, cgroupDriverDeps, type DriverCatalog } from '@koker/core';
 import { CgroupV2Driver } from './driver.js';
 import { probe } from './probe.js';
 
-export { CgroupV2Driver } from './driver.js';
+export { CgroupV2Driver, unifiedSites } from './driver.js';
 export { probe } from './probe.js';
 
 export function register(catalog: Pick<DriverCatalog, 'add'>): void {
@@ -12,6 +12,6 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
     priority: 80,
     description: 'cgroups on a unified host: one cgroup2 hierarchy with every controller',
     probe,
-    create: () => new CgroupV2Driver(),
+    create: (container) => new CgroupV2Driver(cgroupDriverDeps(container)),
   });
 }

@@ -1,6 +1,10 @@
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { type Readable } from 'node:stream';
 import {
-  NotImplementedError,
+  ConflictError,
+  InvalidValueError,
+  shortContainerId,
   type AppliedLayer,
   type ApplyOptions,
   type ContainerId,
@@ -11,6 +15,10 @@ import {
   type Syscalls,
 } from '@koker/core';
 import { applyLayer, type ApplierSettings } from './apply/apply-layer.js';
+import { containerDirs, overlayRoot } from './overlay/container-dirs.js';
+import { mountOverlay, type MountMethod } from './overlay/overlay-mount.js';
+import { mountsUnder } from './overlay/unmount.js';
+import { containerIdsIn, releaseDirectory } from './rootfs-dir.js';
 
 export interface OverlayDriverDeps {
   readonly config: KokerConfig;
@@ -18,27 +26,91 @@ export interface OverlayDriverDeps {
   readonly syscalls: Syscalls;
   /** Applier settings beyond the logger (limits, zstd decoder, owners). */
   readonly applier?: Omit<ApplierSettings, 'log'>;
+  /** How layers are handed to the kernel; `auto` prefers `lowerdir+` where the kernel has it. */
+  readonly mountMethod?: MountMethod;
 }
 
-/** Layers applied to directories, a container's root as an overlayfs mount over them. */
+/**
+ * Layers applied to directories (overlayfs' whiteout form), a container's root as an overlayfs
+ * mount over them: `<root>/overlay/<id>/{upper,work,merged}`, merged being the root.
+ */
 export class OverlayStorageDriver implements StorageDriver {
-  readonly name = 'overlay';
+  readonly name: string = 'overlay';
 
-  constructor(private readonly deps: OverlayDriverDeps) {}
+  constructor(protected readonly deps: OverlayDriverDeps) {}
 
   applyLayer(stream: Readable, options: ApplyOptions): Promise<AppliedLayer> {
     return applyLayer(stream, options, { ...this.deps.applier, log: this.deps.log });
   }
 
   async prepare(
-    _id: ContainerId,
-    _layerDirs: readonly string[],
-    _options: { readOnly: boolean },
+    id: ContainerId,
+    layerDirs: readonly string[],
+    options: { readOnly: boolean },
   ): Promise<PreparedRootfs> {
-    throw new NotImplementedError('the overlay rootfs');
+    const { log } = this.deps;
+    const dirs = containerDirs(this.deps.config.root, id);
+    for (const layer of layerDirs) {
+      if (!isAbsolute(layer) || !isDirectory(layer)) {
+        throw new InvalidValueError('layer directory', layer, 'must be an existing absolute directory');
+      }
+    }
+    if (mountsUnder(dirs.merged).length > 0) {
+      throw new ConflictError(`the root filesystem of container ${shortContainerId(id)} is mounted already`);
+    }
+    const created = !existsSync(dirs.dir);
+    mkdirSync(overlayRoot(this.deps.config.root), { recursive: true, mode: 0o700 });
+    // An existing upper directory is kept: a restarted container finds its changes again.
+    // The container's directory is root's alone: its upper layer holds the container's files.
+    mkdirSync(dirs.dir, { recursive: true, mode: 0o700 });
+    for (const dir of [dirs.upper, dirs.work, dirs.merged]) mkdirSync(dir, { recursive: true, mode: 0o755 });
+    rmSync(join(dirs.dir, 'l'), { recursive: true, force: true });
+    let lowers = layerDirs;
+    if (lowers.length === 0) {
+      // overlayfs needs a lower layer; an image without layers gets an empty one.
+      lowers = [join(dirs.dir, 'empty')];
+      mkdirSync(lowers[0]!, { recursive: true, mode: 0o755 });
+    }
+    log.debug(
+      { container: shortContainerId(id), layers: lowers.length, readOnly: options.readOnly },
+      'Prepare root filesystem',
+    );
+    try {
+      const method = mountOverlay(
+        {
+          lowers,
+          upper: dirs.upper,
+          work: dirs.work,
+          target: dirs.merged,
+          readOnly: options.readOnly,
+          containerDir: dirs.dir,
+        },
+        this.deps.mountMethod ?? 'auto',
+        this.deps,
+      );
+      log.debug({ container: shortContainerId(id), target: dirs.merged, method }, 'Mounted root filesystem');
+    } catch (error) {
+      if (created) rmSync(dirs.dir, { recursive: true, force: true });
+      throw error;
+    }
+    return { path: dirs.merged, readOnly: options.readOnly };
   }
 
-  async release(_id: ContainerId): Promise<string[]> {
-    return [];
+  async release(id: ContainerId): Promise<string[]> {
+    const dirs = containerDirs(this.deps.config.root, id);
+    this.deps.log.debug({ container: shortContainerId(id), dir: dirs.dir }, 'Release root filesystem');
+    return releaseDirectory(dirs.dir, this.deps);
+  }
+
+  async list(): Promise<ContainerId[]> {
+    return containerIdsIn(overlayRoot(this.deps.config.root));
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }

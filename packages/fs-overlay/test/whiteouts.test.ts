@@ -35,4 +35,24 @@ describe.runIf(isRoot)('whiteouts in overlayfs form', () => {
     expect(existsSync(join(target, 'var/cache/new'))).toBe(true);
     expect(existsSync(join(target, '.wh..wh.plnk'))).toBe(false);
   });
+
+  it('keeps OCI semantics when a whiteout and a real entry of one name share a layer', async () => {
+    const tar = await tarOf([
+      { name: '.wh.was-deleted', content: '' },
+      { name: 'was-deleted/', type: 'directory' },
+      { name: 'was-deleted/new', content: 'n' },
+      { name: 'exists/', type: 'directory' },
+      { name: '.wh.exists', content: '' },
+      { name: 'file', content: 'f' },
+      { name: '.wh.file', content: '' },
+    ]);
+    const target = join(dir.path, 'layer');
+    await applyLayer(streamOf(tar), { target, mediaType: TAR }, { log });
+    const sys = new AtCalls();
+    // A directory that replaces a whiteout hides the lower directory's content: opaque.
+    expect(sys.lgetxattr(join(target, 'was-deleted'), 'trusted.overlay.opaque')?.toString()).toBe('y');
+    // A whiteout only hides lower layers: this layer's own entries stay.
+    expect(sys.lgetxattr(join(target, 'exists'), 'trusted.overlay.opaque')?.toString()).toBe('y');
+    expect(lstatSync(join(target, 'file')).isFile()).toBe(true);
+  });
 });

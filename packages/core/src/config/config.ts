@@ -21,6 +21,11 @@ export interface KokerConfig {
     /** IPv4 subnet in CIDR, private address space. */
     readonly subnet: string;
   };
+  /**
+   * Parent of the containers' cgroups: a name (placed next to koker's own cgroup in each
+   * hierarchy) or an absolute cgroup path. Default: `koker`, or `koker-<hash>` for a non-default root.
+   */
+  readonly cgroupParent?: string;
   /** Path of the native helper binary (native/build/koker-init by default). */
   readonly nativeHelper?: string;
 }

@@ -57,6 +57,9 @@ export function loadConfig(sources: ConfigSources = {}): KokerConfig {
     drivers: { ...file.drivers, ...sources.flags?.drivers },
     driverModules: [...(file.driverModules ?? []), ...(env.KOKER_DRIVERS?.split(',').filter(Boolean) ?? [])],
     network: { ...DEFAULT_CONFIG.network, ...file.network },
+    ...(env.KOKER_CGROUP_PARENT || file.cgroupParent
+      ? { cgroupParent: env.KOKER_CGROUP_PARENT || file.cgroupParent }
+      : {}),
     ...(env.KOKER_NATIVE_HELPER || file.nativeHelper
       ? { nativeHelper: env.KOKER_NATIVE_HELPER ?? file.nativeHelper }
       : {}),

@@ -4,17 +4,49 @@ import { type CgroupPlacement } from './resources.js';
 
 export type NamespaceKind = 'mount' | 'uts' | 'ipc' | 'pid' | 'net' | 'cgroup';
 
+export interface NamespaceJoin {
+  readonly kind: NamespaceKind;
+  /** A namespace file: `/proc/<pid>/ns/<kind>` or a bind-mounted one (a network driver's). */
+  readonly path: string;
+}
+
 export interface MountStep {
   /** What to mount: a device, a host path for bind mounts, or a pseudo-filesystem name. */
   readonly source: string;
-  /** Absolute path inside the container's root. */
+  /** Absolute path inside the container's root (resolved there, never followed out of it). */
   readonly target: string;
   readonly fstype: string;
   /** mount(2) flags by name: `bind`, `rec`, `ro`, `nosuid`, `nodev`, `noexec`, ... */
   readonly flags: readonly string[];
   readonly data?: string;
+  /** What to create at the target when it is absent: a directory (default) or an empty file. */
+  readonly targetType?: 'directory' | 'file';
 }
 
+export interface DeviceNode {
+  readonly path: string;
+  readonly type: 'c' | 'b';
+  readonly major: number;
+  readonly minor: number;
+  /** Permission bits, e.g. 0o666. */
+  readonly mode: number;
+}
+
+export interface SymlinkStep {
+  /** Where the link is made, inside the container. */
+  readonly path: string;
+  /** What it points at (not resolved). */
+  readonly target: string;
+}
+
+export interface Rlimit {
+  /** `nofile`, `nproc`, `core`, ... (RLIMIT_ without the prefix, lower case). */
+  readonly type: string;
+  readonly soft: number | 'unlimited';
+  readonly hard: number | 'unlimited';
+}
+
+/** The container's process, every value resolved (uid from /etc/passwd, PATH, capabilities). */
 export interface ProcessSpec {
   readonly args: readonly string[];
   readonly env: readonly string[];
@@ -22,10 +54,14 @@ export interface ProcessSpec {
   readonly uid: number;
   readonly gid: number;
   readonly additionalGids: readonly number[];
+  /** `-t`: a pty opened inside the container, copied to koker's stdio. */
   readonly terminal: boolean;
-  /** Capability names without the CAP_ prefix, e.g. `CHOWN`. */
+  /** `-i`: the container reads koker's stdin (otherwise /dev/null). */
+  readonly stdin: boolean;
+  /** Capability names without the CAP_ prefix, e.g. `CHOWN`: the bounding set. */
   readonly capabilities: readonly string[];
   readonly noNewPrivileges: boolean;
+  readonly rlimits: readonly Rlimit[];
 }
 
 /**
@@ -37,29 +73,62 @@ export interface LaunchPlan {
   readonly rootfs: string;
   readonly readOnlyRootfs: boolean;
   readonly newNamespaces: readonly NamespaceKind[];
-  readonly joinNamespaces: readonly { readonly kind: NamespaceKind; readonly path: string }[];
+  /** Joined before the clone, e.g. the network namespace a network driver made. */
+  readonly joinNamespaces: readonly NamespaceJoin[];
   readonly cgroups: CgroupPlacement;
   readonly hostname?: string;
+  /** Bring `lo` up (a new network namespace of its own). */
+  readonly loopback: boolean;
+  /** In order, before pivot_root: targets are paths inside `rootfs`. */
   readonly mounts: readonly MountStep[];
+  readonly devices: readonly DeviceNode[];
+  readonly symlinks: readonly SymlinkStep[];
   readonly maskedPaths: readonly string[];
   readonly readOnlyPaths: readonly string[];
   readonly process: ProcessSpec;
+  /** `--init`: a minimal init is PID 1, reaping zombies and forwarding signals. */
+  readonly init: boolean;
+}
+
+/** `koker exec`: a process that joins every namespace and cgroup of a running container. */
+export interface ExecPlan {
+  readonly id: ContainerId;
+  readonly joinNamespaces: readonly NamespaceJoin[];
+  readonly cgroups: CgroupPlacement;
+  readonly process: ProcessSpec;
+}
+
+export type StdioTarget = 'inherit' | 'null' | number;
+
+export interface LaunchOptions {
+  /** Prepended to the helper's argv (e.g. koker-monitor for a detached container). */
+  readonly wrapper?: readonly string[];
+  /**
+   * The container outlives this koker process (`-d`): no parent-death signal, and the helper
+   * keeps going when koker closes the channel after the start.
+   */
+  readonly detached?: boolean;
+  /** The container's stdin, stdout, stderr; default: koker's own (stdin: /dev/null without -i). */
+  readonly stdio?: readonly [StdioTarget, StdioTarget, StdioTarget];
 }
 
 export type ExitStatus = { readonly code: number } | { readonly signal: number };
 
 export interface LaunchedProcess {
-  /** PID of the container's first process, as the host sees it. */
+  /** PID of the container's (or exec'd) process, as the host sees it. */
   readonly pid: number;
-  /** Resolves when the container's first process has ended. */
+  /** Resolves when the process has ended. */
   wait(): Promise<ExitStatus>;
+  /** Sends a signal to the process (through the helper, which forwards it). */
   kill(signal: NodeJS.Signals | number): void;
 }
 
 /** Starts a container's process from a plan (run), or joins a running container's (exec). */
 export interface Launcher {
   readonly name: string;
-  start(plan: LaunchPlan): Promise<LaunchedProcess>;
+  /** Resolves once the command runs (its execve succeeded); rejects with a 125/126/127 error. */
+  start(plan: LaunchPlan, options?: LaunchOptions): Promise<LaunchedProcess>;
+  exec(plan: ExecPlan, options?: LaunchOptions): Promise<LaunchedProcess>;
 }
 
 export const LauncherContract = contractKey<Launcher>('launcher');

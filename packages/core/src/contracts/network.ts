@@ -1,13 +1,22 @@
 import { type ContainerId } from '../domain/container-id.js';
 import { contractKey } from './contract-key.js';
 
+/**
+ * - `bridge` (default): a network namespace of its own, a veth pair to the bridge, an address.
+ * - `none`: a network namespace of its own with only `lo` (up).
+ * - `host`: the host's network namespace.
+ */
 export type NetworkMode = 'bridge' | 'none' | 'host';
 
+export type PortProtocol = 'tcp' | 'udp';
+
 export interface PortMapping {
+  /** Host address the port is published on; `0.0.0.0` means every address of the host. */
   readonly hostIp: string;
+  /** In a request, 0 asks the driver for a free port; in an attachment, the port it chose. */
   readonly hostPort: number;
   readonly containerPort: number;
-  readonly protocol: 'tcp' | 'udp';
+  readonly protocol: PortProtocol;
 }
 
 export interface NetworkRequest {
@@ -15,18 +24,28 @@ export interface NetworkRequest {
   readonly hostname: string;
   readonly name: string;
   readonly ports: readonly PortMapping[];
+  /** Name servers for the container's resolv.conf (`--dns`); empty means the host's. */
   readonly dns: readonly string[];
 }
 
 export interface NetworkAttachment {
   readonly mode: NetworkMode;
-  /** The network namespace file to join; absent in host mode. For none: a new namespace with lo. */
+  /**
+   * The network namespace file the launcher joins (setns) before pivot_root: present for
+   * `bridge` and `none` (the driver made the namespace, with `lo` up); absent for `host`.
+   */
   readonly netnsPath?: string;
   readonly ipAddress?: string;
+  /** Prefix length of `ipAddress` on the container's eth0 (e.g. 16). */
+  readonly prefixLength?: number;
   readonly gateway?: string;
+  /** The bridge eth0's peer is attached to (bridge mode). */
+  readonly bridge?: string;
+  /** The published ports, with every host port decided. */
   readonly ports: readonly PortMapping[];
-  /** Contents for the container's /etc/resolv.conf and the address lines of /etc/hosts. */
+  /** The whole contents of the container's /etc/resolv.conf. */
   readonly resolvConf: string;
+  /** Every line of the container's /etc/hosts, in order (localhost lines, then its own address). */
   readonly hostsEntries: readonly string[];
 }
 

@@ -2,35 +2,59 @@ import { type ContainerId } from '../domain/container-id.js';
 import { type ResourceLimits } from '../domain/resource-limits.js';
 import { contractKey } from './contract-key.js';
 
-/** What a launcher must do to put a process into the container's cgroups before it execs. */
+/**
+ * What a launcher must do to put a process into the container's cgroups before it execs: write
+ * the process's PID (as the host sees it) into every file of `procsFiles`, after clone and before
+ * execve, so none of the container's own code runs outside its limits. `exec` does the same with
+ * `placement(id)`.
+ */
 export interface CgroupPlacement {
-  /** `cgroup.procs` files the process writes its own PID into (one per hierarchy). */
+  /** `cgroup.procs` files, one per hierarchy (on hybrid hosts the cgroup2 one too). */
   readonly procsFiles: readonly string[];
-  /** The cgroup shown as `/` inside a cgroup namespace, when the driver supports one. */
+  /**
+   * The container's cgroup path (as `/proc/<pid>/cgroup` shows it, in the cgroup2 hierarchy when
+   * there is one): what a cgroup namespace created after joining shows as `/`.
+   */
   readonly namespaceRoot?: string;
 }
 
+/** Usage read from the container's cgroups; a field is absent when the host cannot tell. */
 export interface ResourceStats {
+  /** Bytes in use, without the inactive page cache (what `docker stats` shows). */
   readonly memoryUsage?: number;
+  /** Absent: no limit. */
   readonly memoryLimit?: number;
+  /** CPU time used by every process of the container so far. */
   readonly cpuUsageNanos?: number;
+  /** CFS periods elapsed and periods in which the quota throttled the container. */
+  readonly cpuPeriods?: number;
+  readonly cpuThrottledPeriods?: number;
   readonly pids?: number;
+  /** Absent: no limit. */
   readonly pidsLimit?: number;
+  /** Processes killed by the memory limit. */
+  readonly oomKills?: number;
 }
 
 /** Resources through cgroups: one implementation per host layout (v1, hybrid, v2). */
 export interface ResourceDriver {
   readonly name: string;
-  /** Rejects limits the host would refuse (before anything exists), then creates the cgroups. */
+  /**
+   * Rejects limits this host would refuse (InvalidValueError / HostError) without creating
+   * anything: the run path calls it before it sets up anything else.
+   */
+  validate(limits: ResourceLimits): Promise<void>;
+  /** Validates, then creates the container's cgroups with its limits. */
   create(id: ContainerId, limits: ResourceLimits): Promise<CgroupPlacement>;
-  /** Where an `exec`'d process joins: the same files as `create` returned. */
+  /** Where an `exec`'d process joins: the same files as `create` returned. NotFoundError if gone. */
   placement(id: ContainerId): Promise<CgroupPlacement>;
+  /** NotFoundError when the container has no cgroups. */
   stats(id: ContainerId): Promise<ResourceStats>;
-  /** Whether the memory limit killed a process in the container. */
+  /** Whether the memory limit killed a process in the container (false when it has no cgroups). */
   oomKilled(id: ContainerId): Promise<boolean>;
   /** Kills what is left and removes the cgroups; a missing cgroup is not an error. */
   destroy(id: ContainerId): Promise<void>;
-  /** IDs of cgroups this driver created, for garbage collection after crashes. */
+  /** IDs of cgroups this driver created (under its parent), for garbage collection after crashes. */
   list(): Promise<ContainerId[]>;
 }
 

@@ -41,6 +41,8 @@ export interface ContainerRecord {
   readonly status: ContainerStatus;
   /** The container's first process as the host sees it, while running. */
   readonly pid?: number;
+  /** The koker-monitor waiting on a detached container, while running. */
+  readonly monitorPid?: number;
   readonly exitCode?: number;
   readonly oomKilled?: boolean;
   /** Why a container is `exited` without a normal end (e.g. its monitor died). */
@@ -89,6 +91,11 @@ export interface StateStore {
    * a name in use is a ConflictError.
    */
   create(record: NewContainerRecord): Promise<ContainerRecord>;
+  /**
+   * `create`, with the container lock already held when the record appears: what `run` uses,
+   * so no other koker process can see the record unlocked and take it for a crashed setup.
+   */
+  createLocked(record: NewContainerRecord): Promise<{ record: ContainerRecord; lock: HeldLock }>;
   /** Full ID, exact name, or unique ID prefix (Docker's order), also for a broken record. */
   resolve(idOrName: string): Promise<ContainerId>;
   /** `resolve` then `get`: NotFoundError, ConflictError (ambiguous), or StateError (broken). */

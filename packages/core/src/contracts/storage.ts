@@ -14,7 +14,7 @@ export interface AppliedLayer {
 export interface LayerLimits {
   /** Uncompressed bytes of the tar stream. */
   readonly maxBytes: number;
-  /** Tar entries, extension headers included. */
+  /** Tar entries (PAX and GNU extension headers are bounded in size instead). */
   readonly maxEntries: number;
 }
 
@@ -52,6 +52,8 @@ export interface StorageDriver {
   ): Promise<PreparedRootfs>;
   /** Unmounts and removes what `prepare` made; returns paths it could not remove. */
   release(id: ContainerId): Promise<string[]>;
+  /** IDs holding a prepared rootfs (mounted or not), for garbage collection after crashes. */
+  list?(): Promise<ContainerId[]>;
 }
 
 export const Storage = contractKey<StorageDriver>('storage');

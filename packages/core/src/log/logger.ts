@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { pino, type Logger as PinoLogger } from 'pino';
 import { formatConsoleLine } from './console-format.js';
 
@@ -38,7 +39,9 @@ function rawDestination(fd: number) {
 
 export function createLogger(options: LoggerOptions): Logger {
   const fd = options.fd ?? 2;
-  const color = options.color ?? (process.stderr.isTTY === true && !process.env.NO_COLOR);
+  // isatty, not process.stderr.isTTY: creating that stream makes a piped fd 2 non-blocking, and
+  // a container started by `run` shares it.
+  const color = options.color ?? (isatty(fd) && !process.env.NO_COLOR);
   const destination = options.format === 'json' ? rawDestination(fd) : consoleDestination(fd, color);
   return pino(
     { level: options.level, base: undefined, timestamp: pino.stdTimeFunctions.epochTime },

@@ -113,7 +113,8 @@ export function decodeContainerRecord(text: string, expectedId: ContainerId): Co
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new RecordFormatError(`not JSON: ${(error as Error).message}`);
+    // One line: the reason is shown in listings.
+    throw new RecordFormatError(`not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`);
   }
   const raw = object(parsed, 'record');
   if (raw.schemaVersion !== RECORD_SCHEMA_VERSION)
@@ -153,6 +154,7 @@ export function decodeContainerRecord(text: string, expectedId: ContainerId): Co
     finished: optionalTime(raw.finished, 'finished'),
     status,
     pid: optionalInteger(raw.pid, 'pid'),
+    monitorPid: optionalInteger(raw.monitorPid, 'monitorPid'),
     exitCode: optionalInteger(raw.exitCode, 'exitCode'),
     oomKilled: optionalBoolean(raw.oomKilled, 'oomKilled'),
     reason: optionalString(raw.reason, 'reason'),

@@ -14,6 +14,7 @@ import { generateContainerName, type ContainerName } from '../domain/container-n
 import { ConflictError, NotFoundError, StateError } from '../errors/index.js';
 import { readMountInfo } from '../host/mountinfo.js';
 import { type Logger } from '../log/logger.js';
+import { crashPoint } from '../run/crash-point.js';
 import { syncDirectory, writeFileAtomic } from './atomic-file.js';
 import { decodeContainerRecord, encodeContainerRecord, RecordFormatError } from './container-record-codec.js';
 import { isFlockHeld } from './flock.js';
@@ -59,6 +60,12 @@ export class FileStateStore implements StateStore {
   }
 
   async create(input: NewContainerRecord): Promise<ContainerRecord> {
+    const { record, lock } = await this.createLocked(input);
+    lock.release();
+    return record;
+  }
+
+  async createLocked(input: NewContainerRecord): Promise<{ record: ContainerRecord; lock: HeldLock }> {
     await mkdir(this.containersDir, { recursive: true, mode: 0o700 });
     return this.withStoreLock(async () => {
       const { records } = await this.list();
@@ -77,14 +84,26 @@ export class FileStateStore implements StateStore {
       const staging = join(this.containersDir, `${STAGING_PREFIX}${record.id}`);
       await rm(staging, { recursive: true, force: true });
       await mkdir(staging, { mode: 0o700 });
-      await writeFileAtomic(join(staging, RECORD_FILE), encodeContainerRecord(record));
-      await rename(staging, target);
-      await syncDirectory(this.containersDir);
+      const durable = isDurable(record);
+      await writeFileAtomic(join(staging, RECORD_FILE), encodeContainerRecord(record), { durable });
+      crashPoint('create:staged');
+      // The lock file is opened before the rename: the descriptor follows the directory.
+      const lock = await acquireFileLock(join(staging, CONTAINER_LOCK), {
+        ...(this.log ? { log: this.log } : {}),
+        what: `container ${shortContainerId(record.id)}`,
+      });
+      try {
+        await rename(staging, target);
+        if (durable) await syncDirectory(this.containersDir);
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
       this.log?.debug(
         { container: shortContainerId(record.id), name, path: target },
         'Create container record',
       );
-      return record;
+      return { record, lock };
     });
   }
 
@@ -133,7 +152,9 @@ export class FileStateStore implements StateStore {
         const owner = records.find((r) => r.name === next.name && r.id !== id);
         if (owner) throw nameInUse(next.name, owner.id);
       }
-      await writeFileAtomic(join(this.directory(id), RECORD_FILE), encodeContainerRecord(next));
+      await writeFileAtomic(join(this.directory(id), RECORD_FILE), encodeContainerRecord(next), {
+        durable: isDurable(next),
+      });
       this.log?.debug({ container: shortContainerId(id), status: next.status }, 'Write container record');
       return next;
     });
@@ -147,10 +168,12 @@ export class FileStateStore implements StateStore {
       this.refuseMountsUnder(dir);
       await rm(trash, { recursive: true, force: true });
       await rename(dir, trash);
-      await syncDirectory(this.containersDir);
+      // No fsync: a removal lost to a power cut brings back a record of a container that cannot
+      // be running after the reboot; the next command settles it.
       return true;
     });
     if (!moved) return;
+    crashPoint('remove:trashed');
     await rm(trash, { recursive: true, force: true });
     this.log?.debug({ container: shortContainerId(id), path: dir }, 'Remove container directory');
   }
@@ -276,6 +299,15 @@ export class FileStateStore implements StateStore {
       );
     }
   }
+}
+
+/**
+ * Whether a record's writes are fsynced. Those of `--rm` containers are not: they live for one
+ * run, a power cut ends that run anyway (whatever is left is a broken or stale record, which
+ * every command handles), and the fsyncs would cost `koker run --rm` more than Node's start.
+ */
+function isDurable(record: ContainerRecord): boolean {
+  return !record.autoRemove;
 }
 
 type ReadResult =

@@ -1,4 +1,7 @@
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadLibc } from '../kernel/koffi-syscalls.js';
 import { SyscallError } from '../kernel/syscall-error.js';
 
@@ -10,15 +13,49 @@ const LOCK_UN = 8;
 const EINTR = 4;
 const EWOULDBLOCK = 11;
 
-type FlockFn = (fd: number, operation: number) => number;
-let bound: { flock: FlockFn; errno: () => number } | undefined;
+/** flock(fd, operation) -> 0 or -errno. */
+type Flock = (fd: number, operation: number) => number;
+let flockCall: Flock | undefined;
 
-function libc(): { flock: FlockFn; errno: () => number } {
-  if (!bound) {
-    const { lib, errno } = loadLibc();
-    bound = { flock: lib.func('int flock(int fd, int operation)'), errno };
+const ADDON = join('native', 'build', 'koker-flock.node');
+
+/** native/build/koker-flock.node of the checkout this code runs from, if it was built. */
+function findAddon(): string | undefined {
+  const configured = process.env.KOKER_FLOCK_ADDON;
+  if (configured) return configured;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, ADDON);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
   }
-  return bound;
+  return undefined;
+}
+
+/**
+ * The flock call: koker's own Node-API addon (under a millisecond to load), else koffi (about
+ * 20 ms: it would be most of a `koker run`'s budget beyond Node's own start).
+ */
+function flock(): Flock {
+  if (flockCall) return flockCall;
+  const addon = findAddon();
+  if (addon) {
+    const loaded = createRequire(import.meta.url)(addon) as { flock: Flock };
+    flockCall = loaded.flock;
+  } else {
+    const { lib, errno } = loadLibc();
+    const call = lib.func('int flock(int fd, int operation)');
+    flockCall = (fd, operation) => {
+      for (;;) {
+        if (call(fd, operation) === 0) return 0;
+        const e = errno();
+        if (e !== EINTR) return -e;
+      }
+    };
+  }
+  return flockCall;
 }
 
 /**
@@ -27,17 +64,14 @@ function libc(): { flock: FlockFn; errno: () => number } {
  * it dies. Blocking calls would stall the event loop, so callers poll.
  */
 export function tryFlock(fd: number, mode: 'shared' | 'exclusive'): boolean {
-  const c = libc();
-  for (;;) {
-    if (c.flock(fd, (mode === 'shared' ? LOCK_SH : LOCK_EX) | LOCK_NB) === 0) return true;
-    const errno = c.errno();
-    if (errno === EWOULDBLOCK) return false;
-    if (errno !== EINTR) throw new SyscallError('flock', errno, `${fd}, ${mode}`);
-  }
+  const rc = flock()(fd, (mode === 'shared' ? LOCK_SH : LOCK_EX) | LOCK_NB);
+  if (rc === 0) return true;
+  if (rc === -EWOULDBLOCK) return false;
+  throw new SyscallError('flock', -rc, `${fd}, ${mode}`);
 }
 
 export function unflock(fd: number): void {
-  libc().flock(fd, LOCK_UN);
+  flock()(fd, LOCK_UN);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { collect } from '../../command-context.js';
-import { notBuilt } from '../../not-built.js';
+import { collect, contextOf, setExitCode } from '../../command-context.js';
+import { type ExecFlags } from '../../run/exec-container.js';
 
 /** `koker exec` / `koker container exec`. */
 export function execCommand(name = 'exec'): Command {
@@ -16,5 +16,10 @@ export function execCommand(name = 'exec'): Command {
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user[:group]>', 'user name or UID, optional group')
     .passThroughOptions()
-    .action(notBuilt('exec'));
+    .action(async (container: string, args: string[], flags: ExecFlags, command: Command) => {
+      const context = contextOf(command);
+      context.requireRoot('exec');
+      const { execContainer } = await import('../../run/exec-container.js');
+      setExitCode(command, await execContainer(context, container, args, flags));
+    });
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { cleanupCommand } from './cleanup.js';
 import { execCommand } from './exec.js';
 import { inspectCommand } from './inspect.js';
 import { killCommand } from './kill.js';
@@ -45,5 +46,6 @@ export function containerCommand(): Command {
   group.addCommand(pruneCommand());
   group.addCommand(portCommand());
   group.addCommand(statsCommand());
+  group.addCommand(cleanupCommand(), { hidden: true });
   return group;
 }

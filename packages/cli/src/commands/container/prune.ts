@@ -1,9 +1,30 @@
 import { Command } from 'commander';
-import { notBuilt } from '../../not-built.js';
+import { StateError, pruneContainers } from '@koker/core';
+import { contextOf } from '../../command-context.js';
+import { lifecycleOf } from '../../containers/lifecycle.js';
+import { confirm } from '../../output/confirm.js';
 
 export function pruneCommand(name = 'prune'): Command {
   return new Command(name)
     .description('Remove all stopped containers')
     .option('-f, --force', 'do not prompt for confirmation')
-    .action(notBuilt('container prune'));
+    .action(async (options: { force?: boolean }, command: Command) => {
+      const ctx = contextOf(command);
+      ctx.requireRoot('container prune');
+      if (
+        !options.force &&
+        !(await confirm(
+          'WARNING! This will remove all stopped containers.\nAre you sure you want to continue?',
+        ))
+      )
+        return;
+      const report = await pruneContainers(ctx.state, lifecycleOf(ctx));
+      if (report.removed.length > 0)
+        process.stdout.write(`Deleted Containers:\n${report.removed.map((id) => `${id}\n`).join('')}`);
+      if (report.failed.length > 0) {
+        throw new StateError(
+          `could not remove ${report.failed.length} container(s): ${report.failed.map((f) => `${f.id.slice(0, 12)}: ${f.error}`).join('; ')}`,
+        );
+      }
+    });
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { NotImplementedError } from '@koker/core';
-import { collect, contextOf } from '../../command-context.js';
+import { collect, contextOf, setExitCode } from '../../command-context.js';
+import { type RunCommandFlags } from '../../run/run-container.js';
 
 /** `koker run` / `koker container run`: flags as Docker spells them, plus the seed's. */
 export function runCommand(name = 'run'): Command {
@@ -51,8 +51,11 @@ export function runCommand(name = 'run'): Command {
         .default('missing'),
     )
     .passThroughOptions()
-    .action(async (_image: string, _command: string[], _options: unknown, command: Command) => {
-      contextOf(command).requireRoot('run');
-      throw new NotImplementedError('run');
+    .action(async (image: string, args: string[], flags: RunCommandFlags, command: Command) => {
+      const context = contextOf(command);
+      context.requireRoot('run');
+      // Loaded on demand: `koker --help` and the other commands never pay for the run path.
+      const { runContainer } = await import('../../run/run-container.js');
+      setExitCode(command, await runContainer(context, image, args, flags));
     });
 }

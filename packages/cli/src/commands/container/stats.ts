@@ -1,10 +1,95 @@
+import { totalmem } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
-import { notBuilt } from '../../not-built.js';
+import { NotFoundError, Resources, type ResourceDriver, type StateStore } from '@koker/core';
+import { contextOf } from '../../command-context.js';
+import { renderTable } from '../../output/table.js';
+import {
+  STATS_HEADERS,
+  statsRow,
+  stoppedRow,
+  type StatsSample,
+  type StatsTarget,
+} from '../../stats/stats-rows.js';
+
+// CPU % needs two readings: --no-stream takes them this far apart, streaming refreshes this often.
+const NO_STREAM_GAP_MS = 500;
+const STREAM_INTERVAL_MS = 1000;
+
+/**
+ * The containers to show: those named (ID, unique ID prefix or name, as everywhere), else every
+ * running one, from koker's records.
+ */
+async function targetsOf(state: StateStore, args: readonly string[]): Promise<StatsTarget[]> {
+  if (args.length > 0) {
+    const records = await Promise.all(args.map((arg) => state.find(arg)));
+    return records.map((r) => ({ id: r.id, name: r.name }));
+  }
+  const { records } = await state.list();
+  return records.filter((r) => r.status === 'running').map((r) => ({ id: r.id, name: r.name }));
+}
+
+async function sample(resources: ResourceDriver, targets: readonly StatsTarget[]) {
+  const samples = new Map<string, StatsSample>();
+  for (const target of targets) {
+    try {
+      samples.set(target.id, { stats: await resources.stats(target.id), at: process.hrtime.bigint() });
+    } catch (error) {
+      // No cgroups: the container is not running (or ended since it was listed).
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+  }
+  return samples;
+}
+
+function table(
+  targets: readonly StatsTarget[],
+  previous: Map<string, StatsSample>,
+  current: Map<string, StatsSample>,
+) {
+  const rows: string[][] = [];
+  for (const target of targets) {
+    const now = current.get(target.id);
+    // A named container that is not running (no cgroups) shows as a row of dashes.
+    rows.push(now ? statsRow(target, previous.get(target.id), now, totalmem()) : stoppedRow(target));
+  }
+  return renderTable(STATS_HEADERS, rows);
+}
 
 export function statsCommand(name = 'stats'): Command {
   return new Command(name)
-    .description('Show resource usage of containers')
+    .description('Show resource usage of containers (memory, CPU, PIDs from their cgroups)')
     .argument('[containers...]', 'container IDs, ID prefixes or names (default: all running)')
     .option('--no-stream', 'print one sample and exit')
-    .action(notBuilt('stats'));
+    .action(async (args: string[], options: { stream: boolean }, command: Command) => {
+      const context = contextOf(command);
+      context.requireRoot('stats');
+      const resources = await context.driver(Resources);
+      let targets = await targetsOf(context.state, args);
+      let previous = await sample(resources, targets);
+      if (!options.stream) {
+        await sleep(NO_STREAM_GAP_MS);
+        process.stdout.write(table(targets, previous, await sample(resources, targets)));
+        return;
+      }
+      const clear = process.stdout.isTTY ? '\x1b[2J\x1b[H' : '';
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        while (!stop.signal.aborted) {
+          await sleep(STREAM_INTERVAL_MS, undefined, { signal: stop.signal }).catch(() => undefined);
+          if (stop.signal.aborted) break;
+          // Without explicit containers, ones started since the last refresh appear too.
+          if (args.length === 0) targets = await targetsOf(context.state, args);
+          const current = await sample(resources, targets);
+          process.stdout.write(`${clear}${table(targets, previous, current)}`);
+          previous = current;
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
 }

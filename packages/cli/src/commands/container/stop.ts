@@ -1,10 +1,28 @@
 import { Command } from 'commander';
-import { notBuilt } from '../../not-built.js';
+import { InvalidValueError } from '@koker/core';
+import { contextOf } from '../../command-context.js';
+import { forEachContainer } from '../../containers/each-container.js';
+import { lifecycleOf } from '../../containers/lifecycle.js';
+
+export function parseSeconds(input: string): number {
+  const value = Number(input);
+  if (!/^\d+(\.\d+)?$/.test(input) || !Number.isFinite(value))
+    throw new InvalidValueError('--time', input, 'expected a number of seconds');
+  return value;
+}
 
 export function stopCommand(name = 'stop'): Command {
   return new Command(name)
-    .description('Stop running containers (SIGTERM, then SIGKILL)')
+    .description('Stop running containers (the stop signal, SIGKILL after the timeout)')
     .argument('<containers...>', 'container IDs, ID prefixes or names')
     .option('-t, --time <seconds>', 'seconds to wait before killing', '10')
-    .action(notBuilt('stop'));
+    .action(async (names: string[], options: { time: string }, command: Command) => {
+      const ctx = contextOf(command);
+      ctx.requireRoot('stop');
+      const seconds = parseSeconds(options.time);
+      const lifecycle = lifecycleOf(ctx);
+      await forEachContainer(ctx, names, async (container) => {
+        await lifecycle.stop(await ctx.state.resolve(container), seconds);
+      });
+    });
 }

@@ -1,16 +1,28 @@
 import { Command } from 'commander';
 import {
+  cgroupParentSetting,
+  cgroupSupport,
   ImageSources,
   Network,
   Resources,
   Storage,
   type CgroupLayout,
+  type CgroupSupport,
   type ContractKey,
   type ProbeReport,
 } from '@koker/core';
 import { contextOf } from '../../command-context.js';
 
 const CONTRACTS: readonly ContractKey<unknown>[] = [Resources, Storage, Network, ImageSources];
+
+function describeLimits(support: CgroupSupport, parent: string): string[] {
+  const found = Object.entries(support.controllers).map(([c, where]) => `${c} ${where ? 'yes' : 'no'}`);
+  const swap = support.swapAccounting === undefined ? 'unknown' : support.swapAccounting ? 'yes' : 'no';
+  return [
+    `  limits:        ${found.join(', ')}, swap accounting ${swap}`,
+    `  containers in: ${parent}${parent.startsWith('/') ? '' : " (next to koker's own cgroup)"}`,
+  ];
+}
 
 function describeLayout(layout: CgroupLayout): string[] {
   const lines = [`Cgroup layout:   ${layout.mode}`];
@@ -61,10 +73,14 @@ export function infoCommand(): Command {
         };
       }
       const layout = context.host.cgroupLayout;
+      const support = cgroupSupport(layout);
+      const parent = cgroupParentSetting(context.config);
       if (options.format === 'json') {
         const info = {
           kernel: context.host.kernelRelease,
           cgroupLayout: layout,
+          cgroupSupport: support,
+          cgroupParent: parent,
           root: context.config.root,
           runRoot: context.config.runRoot,
           drivers,
@@ -75,6 +91,7 @@ export function infoCommand(): Command {
       const lines = [
         `Kernel:          ${context.host.kernelRelease}`,
         ...describeLayout(layout),
+        ...describeLimits(support, parent),
         `Root:            ${context.config.root}`,
         `Running as root: ${context.host.isRoot ? 'yes' : 'no'}`,
         'Drivers:',

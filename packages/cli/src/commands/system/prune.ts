@@ -1,15 +1,53 @@
 import { Command } from 'commander';
-import { notBuilt } from '../../not-built.js';
+import { StateError, collectGarbage } from '@koker/core';
+import { contextOf } from '../../command-context.js';
+import { lifecycleOf, teardownDrivers } from '../../containers/lifecycle.js';
+import { confirm } from '../../output/confirm.js';
 
-/** `koker system prune`: what crashes left behind, stopped containers, dangling images. */
+const WARNING = `WARNING! This will remove:
+  - all stopped containers
+  - everything crashed runs left behind (mounts, network namespaces, veths, cgroups,
+    iptables rules, IP leases, half-written records)
+Are you sure you want to continue?`;
+
+/** `koker system prune`: stopped containers and what crashes left behind. */
 export function systemCommand(): Command {
   const group = new Command('system').description('Manage koker itself');
   group.addCommand(
     new Command('prune')
-      .description('Remove stopped containers, leftovers of crashed runs, and dangling images')
-      .option('-a, --all', 'remove all unused images too')
+      .description('Remove stopped containers and the leftovers of crashed runs')
+      .option('-a, --all', 'remove all unused images too (not yet: images are kept)')
       .option('-f, --force', 'do not prompt for confirmation')
-      .action(notBuilt('system prune')),
+      .action(async (options: { force?: boolean }, command: Command) => {
+        const ctx = contextOf(command);
+        ctx.requireRoot('system prune');
+        if (!options.force && !(await confirm(WARNING))) return;
+        const report = await collectGarbage(
+          ctx.state,
+          lifecycleOf(ctx),
+          await teardownDrivers(ctx)(),
+          ctx.log,
+        );
+        const out: string[] = [];
+        if (report.removed.length > 0) out.push('Deleted Containers:', ...report.removed);
+        const crashed = [
+          ...report.settled.map((id) => `settled ${id}`),
+          ...report.orphans.map((id) => `released what ${id} held (it had no record)`),
+          ...report.broken.map((id) => `removed the broken record of ${id}`),
+          ...report.swept.map((path) => `removed ${path}`),
+        ];
+        if (crashed.length > 0) {
+          if (out.length > 0) out.push('');
+          out.push('Cleaned up after crashes:', ...crashed.map((line) => `  ${line}`));
+        }
+        if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
+        if (report.failed.length > 0) {
+          throw new StateError(
+            `could not clean up ${report.failed.length} container(s): ${report.failed.map((f) => `${f.id.slice(0, 12)}: ${f.error}`).join('; ')}`,
+            { hint: 'fix the cause (see --debug) and run koker system prune again' },
+          );
+        }
+      }),
   );
   return group;
 }

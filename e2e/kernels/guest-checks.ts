@@ -1,0 +1,47 @@
+// Runs inside a kernel-matrix guest (bundled by run-matrix.mjs): the cgroup checks of the e2e
+// suite, against the layout the guest was booted with (GUEST_CGLAYOUT), and what the built
+// `koker` (argv[2]: its bin/koker.js) says about the host.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { CGROUP_CHECKS, type CgroupCheck } from '../cgroups/checks.js';
+import { EXPECTED_DRIVER, detectedDriver } from '../cgroups/harness.js';
+
+const kokerBin = process.argv[2];
+
+const kokerInfo: CgroupCheck = {
+  name: 'koker info shows the layout and selects its driver',
+  async run({ mode }) {
+    assert.ok(kokerBin, 'no koker bin given');
+    const info = JSON.parse(
+      execFileSync(process.execPath, [kokerBin, 'info', '--format', 'json'], { encoding: 'utf8' }),
+    ) as { cgroupLayout: { mode: string }; drivers: { resources: { selected?: string } } };
+    assert.equal(info.cgroupLayout.mode, mode);
+    assert.equal(info.drivers.resources.selected, EXPECTED_DRIVER[mode as keyof typeof EXPECTED_DRIVER]);
+  },
+};
+
+const expected = process.env.GUEST_CGLAYOUT;
+const detected = await detectedDriver();
+const started = Date.now();
+let failed = 0;
+console.log(`KERNEL ${process.versions.node} layout=${detected.mode} driver=${detected.name}`);
+if (expected !== undefined && detected.mode !== expected) {
+  console.log(`FAIL layout: detected ${detected.mode}, the guest was booted ${expected}`);
+  failed += 1;
+}
+for (const check of [kokerInfo, ...CGROUP_CHECKS]) {
+  const t0 = Date.now();
+  try {
+    await check.run(detected);
+    console.log(`ok   ${check.name} (${Date.now() - t0} ms)`);
+  } catch (error) {
+    failed += 1;
+    console.log(`FAIL ${check.name}: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
+  }
+}
+for (const id of await detected.driver.list()) await detected.driver.destroy(id);
+detected.cleanup();
+console.log(
+  `RESULT ${failed === 0 ? 'PASS' : 'FAIL'} layout=${detected.mode} driver=${detected.name} checks=${CGROUP_CHECKS.length + 1} failed=${failed} (${Date.now() - started} ms)`,
+);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// `npm run test:kernels [unified|legacy|hybrid ...]`: boots Debian's kernel in a QEMU guest per
+// cgroup layout (the kernel-matrix tool) and runs the cgroup drivers' real-kernel checks there:
+// auto-detection picks the layout's driver, and its memory/OOM, PIDs and CPU limits, placement,
+// teardown and garbage collection work. Exits non-zero if any layout fails.
+//
+// The tool is found at $KOKER_KERNEL_MATRIX, else ../shared/tools/kernel-matrix next to the
+// repository. Missing, this fails: a skipped kernel matrix would hide the gap.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const LAYOUTS = ['unified', 'legacy', 'hybrid'];
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const matrix = resolve(process.env.KOKER_KERNEL_MATRIX ?? join(repo, '../shared/tools/kernel-matrix'));
+
+function fail(message) {
+  console.error(`test:kernels: ${message}`);
+  process.exit(2);
+}
+
+const layouts = process.argv.slice(2);
+for (const layout of layouts)
+  if (!LAYOUTS.includes(layout)) fail(`unknown layout "${layout}" (${LAYOUTS.join(', ')})`);
+if (!existsSync(join(matrix, 'run-guest.sh')) || !existsSync(join(matrix, 'setup.sh')))
+  fail(
+    `the kernel-matrix tool is missing: no run-guest.sh/setup.sh in ${matrix}. ` +
+      'Set KOKER_KERNEL_MATRIX to its directory (it lives at ../shared/tools/kernel-matrix next to the repository on CI machines).',
+  );
+if (process.geteuid?.() !== 0) fail('needs root (qemu and the kernel download are installed with apt)');
+if (!existsSync(join(repo, 'packages/cli/dist/bundle/koker.js'))) fail('build koker first: npm run build');
+
+// qemu, busybox and Debian's kernel, once. Not re-run when present: other runs on this machine
+// may be booting guests from the same initramfs.
+const state = process.env.KERNEL_MATRIX_STATE ?? '/var/tmp/kernel-matrix';
+const hasQemu = spawnSync('sh', ['-c', 'command -v qemu-system-x86_64'], { stdio: 'ignore' }).status === 0;
+if (
+  !hasQemu ||
+  !existsSync(join(state, 'build/initramfs-base.cpio.gz')) ||
+  !existsSync(join(state, 'build/vmlinuz'))
+) {
+  console.log(`test:kernels: setting up the kernel matrix (${join(matrix, 'setup.sh')})`);
+  const setup = spawnSync('bash', [join(matrix, 'setup.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (setup.status !== 0) fail(`${join(matrix, 'setup.sh')} failed (status ${setup.status})`);
+}
+
+// One bundled file: node starts in seconds even in an emulated guest reading the host over 9p.
+const work = mkdtempSync(join(tmpdir(), 'koker-kernels-'));
+const bundle = join(work, 'guest-checks.mjs');
+await build({
+  entryPoints: [join(repo, 'e2e/kernels/guest-checks.ts')],
+  outfile: bundle,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  conditions: ['koker-source'],
+  external: ['koffi'],
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+
+function runGuest(layout) {
+  return new Promise((resolveRun) => {
+    const started = Date.now();
+    const kokerBin = join(repo, 'packages/cli/bin/koker.js');
+    const child = spawn(
+      join(matrix, 'run-guest.sh'),
+      [layout, `'${process.execPath}' '${bundle}' '${kokerBin}'`],
+      {
+        cwd: repo,
+        env: { ...process.env, GUEST_CWD: repo, GUEST_TIMEOUT: process.env.GUEST_TIMEOUT ?? '900' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let result = '';
+    let pending = '';
+    const onData = (chunk) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('RESULT ')) result = line;
+        console.log(`[${layout}] ${line}`);
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', onData);
+    child.on('close', (status) => {
+      if (pending) onData('\n');
+      resolveRun({ layout, status, result, seconds: Math.round((Date.now() - started) / 1000) });
+    });
+  });
+}
+
+const results = [];
+try {
+  for (const layout of layouts.length > 0 ? layouts : LAYOUTS) {
+    console.log(`[${layout}] booting a guest with the ${layout} cgroup layout`);
+    results.push(await runGuest(layout));
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+console.log('\nkernel matrix:');
+for (const r of results) {
+  const verdict = r.status === 0 ? 'PASS' : `FAIL (status ${r.status})`;
+  console.log(
+    `  ${r.layout.padEnd(8)} ${verdict.padEnd(18)} ${r.seconds}s  ${r.result.replace(/^RESULT \w+ /, '')}`,
+  );
+}
+process.exit(results.every((r) => r.status === 0) ? 0 : 1);

@@ -1,0 +1,79 @@
+/*
+ * koker-init: executes a launch plan that koker's TypeScript side resolved completely, and
+ * reports every step back. Shared declarations of its modules.
+ */
+#ifndef KOKER_INIT_H
+#define KOKER_INIT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The plan and the reports travel on this fd (a socket koker gives us). */
+#define CHANNEL_FD 3
+
+/* Exit codes when koker-init itself fails (Docker's convention). */
+#define EXIT_ENGINE 125
+
+/* report.c: records on the channel, one a line, fields separated by tabs (escaped). */
+void report_open(int fd);
+void report(const char *kind, ...); /* fields..., NULL */
+#define step(...) report("log", __VA_ARGS__, (const char *)NULL)
+/* Reports a failed step (`error <step> <syscall> <ERRNO> <detail>`). */
+void fail(const char *what, const char *syscall, int err, const char *detail);
+/* In the container's process: where a failure is signalled before exiting (the exec pipe). */
+void report_failures_to(int fd);
+_Noreturn void fail_exit(int code);
+/* Reports and exits EXIT_ENGINE. */
+_Noreturn void die(const char *what, const char *syscall, int err, const char *detail);
+const char *fmt(const char *format, ...); /* a small rotating buffer for field values */
+
+/* plan.c: NUL-terminated strings read up to EOF; ops take a fixed number of them. */
+void plan_read(int fd);
+int plan_done(void);
+const char *plan_str(void);
+long long plan_num(void);
+uint64_t plan_hex(void);
+/* Reads "<n> <s1> ... <sn>" into a NULL-terminated array (borrowed strings). */
+char **plan_list(void);
+
+/* resolve.c: paths inside the container's root, never followed out of it. */
+void root_set(int fd);
+int root_fd(void);
+/* An O_PATH fd of `path` resolved in the root, or -1 with errno set. */
+int in_root(const char *path);
+/* Like `mkdir -p` inside the root; returns an O_PATH fd of the directory, or -1. */
+int in_root_mkdir(const char *path, mode_t mode);
+/* Creates an empty file if `path` is absent; returns its O_PATH fd, or -1. */
+int in_root_mkfile(const char *path, mode_t mode);
+/* "/proc/self/fd/<fd>": what mount(2) is given, so it acts on the resolved object. */
+const char *fd_path(int fd);
+
+/* mounts.c: the container's filesystem. */
+void op_rootfs(const char *path);
+void op_mount(const char *source, const char *target, const char *fstype, const char *flags,
+              const char *data);
+void op_mask(const char *path);
+void op_readonly(const char *path);
+void op_mknod(const char *path, const char *type, unsigned major, unsigned minor, mode_t mode);
+void op_symlink(const char *target, const char *path);
+void op_pivot(void);
+
+/* process.c: credentials, capabilities, limits and the final execve. */
+void op_rlimit(const char *name, const char *soft, const char *hard);
+void op_bounding(uint64_t keep);
+void op_user(uid_t uid, gid_t gid, char **groups);
+void op_caps(uint64_t effective, uint64_t permitted, uint64_t inheritable, uint64_t ambient);
+_Noreturn void op_exec(const char *search, char **argv, char **env);
+
+/* terminal.c: the pty (opened inside the container) and its proxy (run by the monitor). */
+void console_open(int sock, uid_t uid, gid_t gid);
+int console_receive(int sock); /* the master fd */
+void console_attach(int master, int raw);
+void console_resize(int master);
+/* Copies stdin to the pty; returns 0 at the end of stdin. */
+int console_copy_in(int master);
+/* Copies what the pty has to stdout; returns 0 once every slave end is closed. */
+int console_copy_out(int master);
+void console_restore(void);
+
+#endif

@@ -1,0 +1,76 @@
+#!/bin/sh
+# Tests of koker-monitor against plain programs: logs kept apart per stream, exit status, the
+# keeper lock, the sync report, fd pass-through, --tty, --stdin, the on-exit command.
+set -eu
+bin=$(realpath "$1")
+work=$(mktemp -d /tmp/koker-monitor-test.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+fresh() { d="$work/$1"; mkdir -p "$d"; echo "$d"; }
+wait_exit() { i=0; while [ ! -f "$1/exit.json" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; }
+
+"$bin" --version | grep -q '^koker-monitor ' || fail "--version"
+
+# stdout and stderr apart, in order, with the exit code; a partial last line is a P record.
+d=$(fresh streams)
+"$bin" --dir "$d" -- sh -c 'echo out1; echo err1 >&2; echo out2; printf tail; exit 3'
+grep -q '"exitCode":3,"signal":0,' "$d/exit.json" || fail "exit code 3: $(cat "$d/exit.json")"
+[ "$(awk '$2 == "stdout" && $3 == "F" { print $4 }' "$d/container.log" | tr '\n' ,)" = "out1,out2," ] || fail "stdout lines: $(cat "$d/container.log")"
+[ "$(awk '$2 == "stderr" { print $3, $4 }' "$d/container.log")" = "F err1" ] || fail "stderr line"
+[ "$(awk '$3 == "P" { print $2, $4 }' "$d/container.log")" = "stdout tail" ] || fail "partial line"
+grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z stdout F out1$' "$d/container.log" || fail "record format"
+grep -Eq '"finishedAt":"[0-9T:.-]+Z","pid":[0-9]+}' "$d/exit.json" || fail "exit.json fields"
+
+# Killed by a signal: 128 + n, and the signal.
+d=$(fresh signal)
+"$bin" --dir "$d" -- sh -c 'kill -9 $$'
+grep -q '"exitCode":137,"signal":9,' "$d/exit.json" || fail "signal status: $(cat "$d/exit.json")"
+
+# Not found: 127, reported like a shell does.
+d=$(fresh missing)
+"$bin" --dir "$d" -- /no/such/program
+grep -q '"exitCode":127,' "$d/exit.json" || fail "missing program: $(cat "$d/exit.json")"
+
+# The sync report, the keeper lock while it runs, fds >= 3 passed through, --stdin kept open,
+# SIGTERM to the monitor forwarded, the on-exit command run once it ended.
+d=$(fresh lifecycle)
+"$bin" --dir "$d" --stdin --sync-fd 3 --on-exit sh --on-exit -c --on-exit "echo cleaned > $d/cleaned" \
+  -- sh -c 'echo via-fd4 >&4; read line; echo never' 3>"$d/sync" 4>"$d/fd4" &
+monitor=$!
+i=0; while [ ! -s "$d/sync" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+grep -Eq '^pid [0-9]+$' "$d/sync" || fail "sync report: $(cat "$d/sync")"
+sleep 0.2
+if flock -n "$d/keeper.lock" true; then fail "keeper lock not held while running"; fi
+[ ! -f "$d/exit.json" ] || fail "--stdin did not keep the program waiting"
+[ "$(cat "$d/fd4")" = via-fd4 ] || fail "fd 4 not passed through"
+kill -TERM "$monitor"
+wait "$monitor" || true
+wait_exit "$d"
+grep -q '"exitCode":143,"signal":15,' "$d/exit.json" || fail "forwarded SIGTERM: $(cat "$d/exit.json")"
+[ "$(cat "$d/cleaned" 2>/dev/null)" = cleaned ] || fail "on-exit command not run"
+flock -n "$d/keeper.lock" true || fail "keeper lock held after exit"
+! grep -q never "$d/container.log" || fail "stdin was not kept open"
+
+# --tty: a terminal for stdin/stdout/stderr, logged as stdout.
+d=$(fresh tty)
+"$bin" --dir "$d" --tty -- sh -c 'tty; test -t 0 && test -t 2 && echo all-tty; stty size; exit 4'
+grep -Eq ' stdout F /dev/pts/[0-9]+.?$' "$d/container.log" || fail "tty: $(cat "$d/container.log")"
+grep -q ' stdout F all-tty' "$d/container.log" || fail "tty on 0 and 2"
+grep -q ' stdout F 24 80' "$d/container.log" || fail "tty size"
+grep -q '"exitCode":4,' "$d/exit.json" || fail "tty exit code"
+
+# Crash points: killed after reaping (no exit.json, no on-exit), or after writing exit.json.
+d=$(fresh crash-reaped)
+KOKER_CRASH_AT=monitor:reaped "$bin" --dir "$d" --on-exit touch --on-exit "$d/ran" -- true || true
+[ ! -f "$d/exit.json" ] && [ ! -f "$d/ran" ] || fail "crash at monitor:reaped"
+d=$(fresh crash-exit-file)
+KOKER_CRASH_AT=monitor:exit-file "$bin" --dir "$d" --on-exit touch --on-exit "$d/ran" -- true || true
+[ -f "$d/exit.json" ] && [ ! -f "$d/ran" ] || fail "crash at monitor:exit-file"
+
+# Bad usage: 125 and a reason.
+rc=0; "$bin" --dir "$work" 2>/dev/null || rc=$?
+[ "$rc" = 125 ] || fail "usage error exit $rc"
+
+[ "$failures" = 0 ] || exit 1
+echo "monitor: ok"

@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { parseContainerId } from '@koker/core';
+import { contextOf } from '../../command-context.js';
+import { lifecycleOf } from '../../containers/lifecycle.js';
+
+/**
+ * `koker container cleanup ID` (hidden): what koker-monitor execs once a detached container has
+ * ended: records the exit, tears down what the container held, removes it if `--rm`.
+ */
+export function cleanupCommand(name = 'cleanup'): Command {
+  return new Command(name)
+    .description("Settle a container after its end (run by the container's monitor)")
+    .argument('<id>', 'full container ID')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      ctx.requireRoot('container cleanup');
+      await lifecycleOf(ctx).settle(parseContainerId(id));
+    });
+}

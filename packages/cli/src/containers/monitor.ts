@@ -1,0 +1,85 @@
+import { existsSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HostError, type ContainerId } from '@koker/core';
+import { type CliContext } from '../context.js';
+
+const RELATIVE = join('native', 'build', 'koker-monitor');
+
+/**
+ * Where koker-monitor is: `$KOKER_MONITOR`, else next to the configured native helper, else
+ * `native/build/koker-monitor` of the checkout this code runs from (walking up from here).
+ */
+export function monitorPath(ctx: CliContext, from: string = import.meta.url): string {
+  const configured = process.env.KOKER_MONITOR;
+  if (configured) return configured;
+  if (ctx.config.nativeHelper) return join(dirname(ctx.config.nativeHelper), 'koker-monitor');
+  let dir = dirname(fileURLToPath(from));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, RELATIVE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new HostError('cannot find koker-monitor, which waits on detached containers', {
+    hint: 'build it (npm run build, or make in native/), or set KOKER_MONITOR',
+  });
+}
+
+/** bin/koker.js of this package: two levels up from src/containers, dist/containers and dist/bundle. */
+function kokerBin(from: string = import.meta.url): string {
+  const bin = join(dirname(fileURLToPath(from)), '..', '..', 'bin', 'koker.js');
+  return existsSync(bin) ? bin : (process.argv[1] ?? 'koker');
+}
+
+/** The koker command line the monitor runs once the container ended: `container cleanup ID`. */
+export function cleanupArgv(ctx: CliContext, id: ContainerId): string[] {
+  const g = ctx.globals;
+  return [
+    process.execPath,
+    kokerBin(),
+    '--root',
+    ctx.config.root,
+    ...(g.debug ? ['--debug'] : []),
+    ...(g.logFormat === 'json' ? ['--log-format', 'json'] : []),
+    ...(g.cgroupDriver ? ['--cgroup-driver', g.cgroupDriver] : []),
+    ...(g.storageDriver ? ['--storage-driver', g.storageDriver] : []),
+    ...(g.networkDriver ? ['--network-driver', g.networkDriver] : []),
+    'container',
+    'cleanup',
+    id,
+  ];
+}
+
+export interface MonitorOptions {
+  /** `-t`: the container's stdio is a pseudo-terminal. */
+  readonly tty: boolean;
+  /** `-i`: the container's stdin stays open (nothing writes to it: there is no attach yet). */
+  readonly stdin: boolean;
+}
+
+/**
+ * The argv prefix that puts a container's launcher under its monitor (LaunchOptions.wrapper):
+ * the launcher's own argv follows.
+ */
+export function monitorWrapper(ctx: CliContext, id: ContainerId, options: MonitorOptions): string[] {
+  return [
+    monitorPath(ctx),
+    '--dir',
+    ctx.state.directory(id),
+    ...(options.tty ? ['--tty'] : []),
+    ...(options.stdin ? ['--stdin'] : []),
+    ...cleanupArgv(ctx, id).flatMap((arg) => ['--on-exit', arg]),
+    '--',
+  ];
+}
+
+/**
+ * The monitor's own stdio: nothing in, nothing out, its diagnostics (and the cleanup's logs) to
+ * `monitor.log` in the container's directory. The container's stdio is the monitor's business.
+ */
+export function monitorStdio(ctx: CliContext, id: ContainerId): ['null', 'null', number] {
+  const fd = openSync(join(ctx.state.directory(id), 'monitor.log'), 'a', 0o600);
+  return ['null', 'null', fd];
+}

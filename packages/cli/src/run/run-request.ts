@@ -1,0 +1,131 @@
+import {
+  InvalidValueError,
+  NotImplementedError,
+  parseContainerName,
+  parseEnvFile,
+  parseEnvFlag,
+  type NetworkMode,
+  type PortMapping,
+  type RunRequest,
+} from '@koker/core';
+import { limitsFromFlags, type LimitFlags } from './limits-from-flags.js';
+
+/** `run`'s flags as commander hands them over. */
+export interface RunFlags extends LimitFlags {
+  readonly detach?: boolean;
+  readonly rm?: boolean;
+  readonly interactive?: boolean;
+  readonly tty?: boolean;
+  readonly name?: string;
+  readonly hostname?: string;
+  readonly env?: readonly string[];
+  readonly envFile?: readonly string[];
+  readonly workdir?: string;
+  readonly user?: string;
+  readonly entrypoint?: string;
+  readonly publish?: readonly string[];
+  /** `--network` (commander names it after its last spelling, `--net`). */
+  readonly net?: string;
+  readonly network?: string;
+  readonly dns?: readonly string[];
+  readonly readOnly?: boolean;
+  readonly capAdd?: readonly string[];
+  readonly capDrop?: readonly string[];
+  readonly privileged?: boolean;
+  readonly securityOpt?: readonly string[];
+  readonly init?: boolean;
+}
+
+export interface RunFlagContext {
+  readonly hostEnv: NodeJS.ProcessEnv;
+  /** Reads an --env-file. */
+  readonly readFile: (path: string) => string;
+  /** Turns `-p` values into mappings (the network package's parser). */
+  readonly parsePorts?: (values: readonly string[], mode: NetworkMode) => PortMapping[];
+}
+
+const NETWORK_MODES: readonly NetworkMode[] = ['bridge', 'none', 'host'];
+// A hostname the kernel takes (64 bytes at most) and resolvers accept (RFC 1123 labels).
+const HOSTNAME =
+  /^(?=.{1,64}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+/** `--security-opt`: no-new-privileges; the unconfined profiles koker never applies anyway. */
+export function parseSecurityOptions(values: readonly string[]): { noNewPrivileges: boolean } {
+  let noNewPrivileges = false;
+  for (const value of values) {
+    const [key = '', setting] = value.split(/[=:](.*)/s, 2);
+    if (key === 'no-new-privileges') {
+      if (setting === undefined || setting === 'true') noNewPrivileges = true;
+      else if (setting === 'false') noNewPrivileges = false;
+      else throw new InvalidValueError('security option', value, 'no-new-privileges takes true or false');
+    } else if (
+      (key === 'seccomp' && setting === 'unconfined') ||
+      (key === 'apparmor' && setting === 'unconfined') ||
+      (key === 'label' && setting === 'disable')
+    ) {
+      // koker applies no seccomp, AppArmor or SELinux profile: unconfined is what it does.
+    } else {
+      throw new InvalidValueError('security option', value, 'koker supports no-new-privileges[:true|false]', {
+        hint: 'seccomp=unconfined, apparmor=unconfined and label=disable are accepted (koker applies no such profile)',
+      });
+    }
+  }
+  return { noNewPrivileges };
+}
+
+/** Docker's flags to a RunRequest: every value parsed, files read, conflicts refused. */
+export function runRequestFromFlags(
+  image: string,
+  args: readonly string[],
+  flags: RunFlags,
+  context: RunFlagContext,
+): RunRequest {
+  const mode = (flags.network ?? flags.net ?? 'bridge') as NetworkMode;
+  if (!NETWORK_MODES.includes(mode))
+    throw new InvalidValueError('network mode', mode, 'use bridge, none or host');
+  if (flags.hostname !== undefined && !HOSTNAME.test(flags.hostname))
+    throw new InvalidValueError(
+      'hostname',
+      flags.hostname,
+      'use letters, digits, "-" and "." (at most 64 characters)',
+    );
+  const fromFiles = (flags.envFile ?? []).flatMap((file) => {
+    let text: string;
+    try {
+      text = context.readFile(file);
+    } catch (error) {
+      throw new InvalidValueError('env file', file, (error as Error).message);
+    }
+    return parseEnvFile(text, file, context.hostEnv);
+  });
+  const fromFlags = (flags.env ?? [])
+    .map((entry) => parseEnvFlag(entry, context.hostEnv))
+    .filter((e): e is string => e !== undefined);
+  const publish = flags.publish ?? [];
+  if (publish.length > 0 && !context.parsePorts) throw new NotImplementedError('-p/--publish');
+  const ports = publish.length > 0 && context.parsePorts ? context.parsePorts(publish, mode) : [];
+  const security = parseSecurityOptions(flags.securityOpt ?? []);
+  return {
+    image,
+    ...(flags.name !== undefined ? { name: parseContainerName(flags.name) } : {}),
+    ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
+    process: {
+      ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
+      args: [...args],
+      env: [...fromFiles, ...fromFlags],
+      ...(flags.workdir !== undefined ? { workdir: flags.workdir } : {}),
+      ...(flags.user !== undefined ? { user: flags.user } : {}),
+      tty: flags.tty ?? false,
+      interactive: flags.interactive ?? false,
+      capAdd: flags.capAdd ?? [],
+      capDrop: flags.capDrop ?? [],
+      privileged: flags.privileged ?? false,
+      noNewPrivileges: security.noNewPrivileges,
+    },
+    limits: limitsFromFlags(flags),
+    network: { mode, ports, dns: [...(flags.dns ?? [])] },
+    readOnlyRootfs: flags.readOnly ?? false,
+    init: flags.init ?? false,
+    autoRemove: flags.rm ?? false,
+  };
+}

@@ -1,0 +1,66 @@
+import { shortContainerId, type ContainerId, type ResourceStats } from '@koker/core';
+
+/** A container `stats` shows: its ID and, when koker's records are at hand, its name. */
+export interface StatsTarget {
+  readonly id: ContainerId;
+  readonly name?: string;
+}
+
+/** One reading of a container's cgroups, with when it was taken. */
+export interface StatsSample {
+  readonly stats: ResourceStats;
+  /** process.hrtime.bigint() at the reading, in nanoseconds. */
+  readonly at: bigint;
+}
+
+export const STATS_HEADERS = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'PIDS'] as const;
+
+/** Docker's `units.BytesSize`: binary units, four significant digits, no space (`7.629MiB`). */
+export function dockerBytes(value: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let n = value;
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i += 1;
+  }
+  return `${Number(n.toPrecision(4))}${units[i]}`;
+}
+
+/**
+ * CPU % as `docker stats` shows it: CPU time used between two readings over the wall time
+ * between them; 100% is one CPU busy.
+ */
+export function cpuPercent(previous: StatsSample | undefined, current: StatsSample): number | undefined {
+  const before = previous?.stats.cpuUsageNanos;
+  const after = current.stats.cpuUsageNanos;
+  if (previous === undefined || before === undefined || after === undefined) return undefined;
+  const wall = Number(current.at - previous.at);
+  return wall > 0 ? (Math.max(0, after - before) / wall) * 100 : undefined;
+}
+
+const percent = (value: number | undefined) => (value === undefined ? '--' : `${value.toFixed(2)}%`);
+
+/** A table row; an unlimited container's memory limit is the host's memory, as in Docker. */
+export function statsRow(
+  target: StatsTarget,
+  previous: StatsSample | undefined,
+  current: StatsSample,
+  hostMemory: number,
+): string[] {
+  const { memoryUsage, memoryLimit, pids } = current.stats;
+  const limit = memoryLimit ?? hostMemory;
+  return [
+    shortContainerId(target.id),
+    target.name ?? '--',
+    percent(cpuPercent(previous, current)),
+    memoryUsage === undefined ? '--' : `${dockerBytes(memoryUsage)} / ${dockerBytes(limit)}`,
+    percent(memoryUsage === undefined || limit === 0 ? undefined : (memoryUsage / limit) * 100),
+    String(pids ?? 0),
+  ];
+}
+
+/** A container without cgroups (not running): Docker shows it with nothing measured. */
+export function stoppedRow(target: StatsTarget): string[] {
+  return [shortContainerId(target.id), target.name ?? '--', '--', '--', '--', '--'];
+}

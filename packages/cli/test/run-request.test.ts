@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidValueError, NotImplementedError } from '@koker/core';
+import { parseSecurityOptions, runRequestFromFlags, type RunFlagContext } from '../src/run/run-request.js';
+
+const context: RunFlagContext = {
+  hostEnv: { FROM_HOST: 'h' },
+  readFile: (path) => {
+    if (path === 'app.env') return '# settings\nA=from-file\nB=file\n';
+    throw new Error('ENOENT: no such file');
+  },
+};
+
+describe('run flags -> RunRequest', () => {
+  it('takes Docker defaults when no flag is given', () => {
+    expect(runRequestFromFlags('busybox', [], {}, context)).toEqual({
+      image: 'busybox',
+      process: {
+        args: [],
+        env: [],
+        tty: false,
+        interactive: false,
+        capAdd: [],
+        capDrop: [],
+        privileged: false,
+        noNewPrivileges: false,
+      },
+      limits: {},
+      network: { mode: 'bridge', ports: [], dns: [] },
+      readOnlyRootfs: false,
+      init: false,
+      autoRemove: false,
+    });
+  });
+
+  it('reads env files first, then -e (a bare name comes from koker’s environment)', () => {
+    const request = runRequestFromFlags(
+      'busybox',
+      ['env'],
+      { envFile: ['app.env'], env: ['A=flag', 'FROM_HOST', 'UNSET'] },
+      context,
+    );
+    expect(request.process.env).toEqual(['A=from-file', 'B=file', 'A=flag', 'FROM_HOST=h']);
+    expect(() => runRequestFromFlags('busybox', [], { envFile: ['missing.env'] }, context)).toThrow(
+      'invalid env file "missing.env"',
+    );
+  });
+
+  it('carries the process flags, name, hostname, network and limits', () => {
+    const request = runRequestFromFlags(
+      'app',
+      ['sh', '-c', 'true'],
+      {
+        name: 'web_1',
+        hostname: 'web.local',
+        entrypoint: '',
+        workdir: '/srv',
+        user: 'app:staff',
+        tty: true,
+        interactive: true,
+        rm: true,
+        init: true,
+        readOnly: true,
+        net: 'none',
+        capAdd: ['NET_ADMIN'],
+        securityOpt: ['no-new-privileges'],
+        memory: '64m',
+        pidsLimit: '50',
+      },
+      context,
+    );
+    expect(request).toMatchObject({
+      name: 'web_1',
+      hostname: 'web.local',
+      process: {
+        entrypoint: '',
+        args: ['sh', '-c', 'true'],
+        workdir: '/srv',
+        user: 'app:staff',
+        tty: true,
+        interactive: true,
+        capAdd: ['NET_ADMIN'],
+        noNewPrivileges: true,
+      },
+      network: { mode: 'none' },
+      limits: { memory: 64 * 1024 * 1024, pidsLimit: 50 },
+      readOnlyRootfs: true,
+      init: true,
+      autoRemove: true,
+    });
+  });
+
+  it('refuses bad values before anything is made', () => {
+    expect(() => runRequestFromFlags('busybox', [], { network: 'overlay' }, context)).toThrow(
+      InvalidValueError,
+    );
+    expect(() => runRequestFromFlags('busybox', [], { hostname: 'bad_host!' }, context)).toThrow(
+      'invalid hostname',
+    );
+    expect(() => runRequestFromFlags('busybox', [], { hostname: 'a'.repeat(65) }, context)).toThrow(
+      'invalid hostname',
+    );
+    expect(() => runRequestFromFlags('busybox', [], { name: '-x' }, context)).toThrow(
+      'invalid container name',
+    );
+    expect(() => runRequestFromFlags('busybox', [], { env: ['=x'] }, context)).toThrow(InvalidValueError);
+    expect(() => runRequestFromFlags('busybox', [], { publish: ['80:80'] }, context)).toThrow(
+      NotImplementedError,
+    );
+  });
+
+  it('publishes ports through the network parser', () => {
+    const request = runRequestFromFlags(
+      'busybox',
+      [],
+      { publish: ['8080:80'] },
+      {
+        ...context,
+        parsePorts: (values) =>
+          values.map(() => ({ hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, protocol: 'tcp' })),
+      },
+    );
+    expect(request.network.ports).toEqual([
+      { hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+    ]);
+  });
+});
+
+describe('--security-opt', () => {
+  it('knows no-new-privileges and accepts the unconfined profiles', () => {
+    expect(parseSecurityOptions([])).toEqual({ noNewPrivileges: false });
+    expect(parseSecurityOptions(['no-new-privileges'])).toEqual({ noNewPrivileges: true });
+    expect(parseSecurityOptions(['no-new-privileges:true'])).toEqual({ noNewPrivileges: true });
+    expect(parseSecurityOptions(['no-new-privileges=false'])).toEqual({ noNewPrivileges: false });
+    expect(parseSecurityOptions(['seccomp=unconfined', 'apparmor=unconfined', 'label=disable'])).toEqual({
+      noNewPrivileges: false,
+    });
+    expect(() => parseSecurityOptions(['seccomp=/etc/profile.json'])).toThrow(InvalidValueError);
+    expect(() => parseSecurityOptions(['no-new-privileges:maybe'])).toThrow('takes true or false');
+  });
+});

@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HostError } from '../errors/index.js';
+
+const RELATIVE = join('native', 'build', 'koker-init');
+
+/**
+ * Where koker-init is: the configured path, else `native/build/koker-init` of the checkout this
+ * code runs from (found by walking up from this module: sources, dist and the CLI bundle alike).
+ */
+export function nativeHelperPath(configured?: string, from: string = import.meta.url): string {
+  if (configured) return configured;
+  let dir = dirname(fileURLToPath(from));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, RELATIVE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new HostError('cannot find the native helper koker-init', {
+    hint: 'build it (npm run build, or make in native/), or set nativeHelper in the config or KOKER_NATIVE_HELPER',
+  });
+}

@@ -1,0 +1,2 @@
+export * from './fake-cgroupfs.js';
+export * from './recording-logger.js';

@@ -1,0 +1,69 @@
+import { isIP } from 'node:net';
+import { InvalidValueError } from '@koker/core';
+import { isLoopbackIp } from '../ipam/ipv4.js';
+
+/** Docker's fallback when the host offers no name server a container can reach. */
+export const FALLBACK_NAMESERVERS = ['8.8.8.8', '8.8.4.4'];
+
+export interface ResolvConfSources {
+  /** The host's /etc/resolv.conf. */
+  readonly host: string;
+  /** systemd-resolved's list of upstream servers (/run/systemd/resolve/resolv.conf), if present. */
+  readonly resolvedUpstream?: string;
+}
+
+export interface ContainerResolvConf {
+  readonly text: string;
+  /** Where the name servers came from, for the log. */
+  readonly source: 'host' | 'systemd-resolved' | 'dns-flag' | 'fallback';
+}
+
+export function parseDnsServers(servers: readonly string[]): string[] {
+  return servers.map((server) => {
+    if (isIP(server) === 0) throw new InvalidValueError('--dns', server, 'expected an IPv4 or IPv6 address');
+    return server;
+  });
+}
+
+function nameservers(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => /^\s*nameserver\s+(\S+)/.exec(line)?.[1])
+    .filter((server): server is string => server !== undefined);
+}
+
+/**
+ * The container's resolv.conf. A loopback resolver (systemd-resolved's 127.0.0.53) cannot be
+ * reached from another network namespace: its upstream servers are used instead, and any
+ * remaining loopback server is dropped. `--dns` replaces the servers; search and options stay.
+ * In the host's own namespace (`shareHostNetwork`) the host's file is right as it is.
+ */
+export function containerResolvConf(
+  sources: ResolvConfSources,
+  dns: readonly string[],
+  shareHostNetwork = false,
+): ContainerResolvConf {
+  if (shareHostNetwork && dns.length === 0) return { text: ensureNewline(sources.host), source: 'host' };
+  let base = sources.host;
+  let source: ContainerResolvConf['source'] = 'host';
+  if (!shareHostNetwork && nameservers(base).some(isLoopbackIp) && sources.resolvedUpstream !== undefined) {
+    base = sources.resolvedUpstream;
+    source = 'systemd-resolved';
+  }
+  const others = base
+    .split('\n')
+    .filter((line) => !/^\s*nameserver\s/.test(line) && !/^\s*#/.test(line) && line.trim() !== '');
+  let servers = nameservers(base).filter((server) => shareHostNetwork || !isLoopbackIp(server));
+  if (dns.length > 0) {
+    servers = [...dns];
+    source = 'dns-flag';
+  } else if (servers.length === 0) {
+    servers = FALLBACK_NAMESERVERS;
+    source = 'fallback';
+  }
+  return { text: ensureNewline([...servers.map((s) => `nameserver ${s}`), ...others].join('\n')), source };
+}
+
+function ensureNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
