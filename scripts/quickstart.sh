@@ -19,3 +19,4 @@ npx koker info
 scripts/build-busybox-image.sh /tmp/koker-busybox.tar >/dev/null
 npx koker load -i /tmp/koker-busybox.tar
 npx koker images
+npx koker run --rm busybox echo 'hello from a busybox container'
