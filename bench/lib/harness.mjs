@@ -1,0 +1,115 @@
+// The one benchmark harness: every bench/<area>/run.mjs uses it. It times commands with
+// hyperfine (warm-up, N runs, median and spread), always side by side with reference tools in
+// the same run (this machine is shared and noisy: ratios, not absolute times, are the result),
+// and writes bench/results/<area>.json and .md.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const RESULTS = join(REPO, 'bench', 'results');
+export const KOKER = join(REPO, 'packages', 'cli', 'bin', 'koker.js');
+
+/** Installs Debian packages the benchmark compares against, if missing. */
+export function ensureApt(...packages) {
+  const missing = packages.filter(
+    (p) =>
+      spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout.includes(
+        'ok installed',
+      ) === false,
+  );
+  if (missing.length === 0) return;
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+/**
+ * Times `commands` ({ name, command, prepare?, cleanup? }, shell strings) in one hyperfine run.
+ * Returns rows with median, mean, stddev, min, max in seconds, and each one's ratio to `baseline`.
+ */
+export function compare(commands, { runs = 20, warmup = 3, baseline, setup, shell = 'bash' } = {}) {
+  ensureApt('hyperfine');
+  const dir = mkdtempSync(join(tmpdir(), 'koker-bench-'));
+  const json = join(dir, 'out.json');
+  const args = [
+    '--style',
+    'basic',
+    '--runs',
+    String(runs),
+    '--warmup',
+    String(warmup),
+    '--export-json',
+    json,
+    '--shell',
+    shell,
+  ];
+  if (setup) args.push('--setup', setup);
+  for (const c of commands) {
+    if (c.prepare) args.push('--prepare', c.prepare);
+    if (c.cleanup) args.push('--conclude', c.cleanup);
+    args.push('-n', c.name, c.command);
+  }
+  try {
+    execFileSync('hyperfine', args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    const results = JSON.parse(readFileSync(json, 'utf8')).results;
+    const rows = results.map((r) => ({
+      name: r.command,
+      median: r.median,
+      mean: r.mean,
+      stddev: r.stddev ?? 0,
+      min: r.min,
+      max: r.max,
+      runs: r.times.length,
+    }));
+    const base = rows.find((r) => r.name === (baseline ?? rows[0].name));
+    for (const row of rows) row.ratio = base ? row.median / base.median : undefined;
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Peak RSS (KiB) of a command, from GNU time -v. */
+export function peakRssKiB(command, args) {
+  ensureApt('time');
+  const out = spawnSync('/usr/bin/time', ['-v', command, ...args], { encoding: 'utf8' });
+  const match = /Maximum resident set size \(kbytes\): (\d+)/.exec(out.stderr);
+  if (!match) throw new Error(`no RSS reported for ${command}: ${out.stderr.slice(-500)}`);
+  return Number(match[1]);
+}
+
+const fmt = (s) => (s >= 1 ? `${s.toFixed(2)} s` : `${(s * 1000).toFixed(1)} ms`);
+
+/** Writes bench/results/<area>.json and .md; goals are { text, ok } lines shown under the table. */
+export function writeResults(area, { title, rows, goals = [], notes = [] }) {
+  mkdirSync(RESULTS, { recursive: true });
+  const result = { area, title, date: new Date().toISOString(), host: hostInfo(), rows, goals, notes };
+  writeFileSync(join(RESULTS, `${area}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  const lines = [
+    `## ${title}`,
+    '',
+    '| command | median | mean ± σ | min … max | ratio |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${fmt(r.median)} | ${fmt(r.mean)} ± ${fmt(r.stddev)} | ${fmt(r.min)} … ${fmt(r.max)} | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`} |`,
+    ),
+    '',
+    ...goals.map((g) => `- ${g.ok ? 'met' : 'NOT met'}: ${g.text}`),
+    ...notes.map((n) => `- ${n}`),
+    '',
+  ];
+  writeFileSync(join(RESULTS, `${area}.md`), lines.join('\n'));
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return result;
+}
+
+function hostInfo() {
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown';
+  return { kernel: execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim(), cpu, node: process.version };
+}
