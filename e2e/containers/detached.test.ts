@@ -130,6 +130,28 @@ describe('run -d', () => {
     await suite.must(['rm', id]);
   });
 
+  it('logs -f follows the output until the container ends; --tail keeps the last lines', async () => {
+    const id = await runDetached(
+      suite.image,
+      'sh',
+      '-c',
+      'for i in 1 2 3 4; do echo line $i; echo err $i >&2; sleep 0.5; done',
+    );
+    const followed = await suite.koker(['logs', '-f', id]);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toBe('line 1\nline 2\nline 3\nline 4\n');
+    expect(followed.stderr).toBe('err 1\nerr 2\nerr 3\nerr 4\n');
+    // As Docker's: the last lines of the log, whichever stream they came from.
+    // (Each round of the loop is half a second apart, so the last four are rounds 3 and 4.)
+    const tail = await suite.koker(['logs', '--tail', '4', id]);
+    expect([tail.stdout, tail.stderr]).toEqual(['line 3\nline 4\n', 'err 3\nerr 4\n']);
+    expect((await suite.koker(['logs', '-n', '0', id])).stdout).toBe('');
+    const bad = await suite.koker(['logs', '--tail', 'many', id]);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toContain('invalid --tail "many"');
+    await suite.must(['rm', id]);
+  });
+
   it('removes a --rm container once it ends', async () => {
     const id = await runDetached('--rm', suite.image, 'true');
     await waitFor(() => !suite.containerDirs().includes(id), 'the --rm container to go');
