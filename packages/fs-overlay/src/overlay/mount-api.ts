@@ -120,13 +120,18 @@ let lowerdirPlus: boolean | undefined;
 /**
  * Whether overlayfs takes lower layers one by one (`lowerdir+`, Linux 6.8): then a mount's
  * layers are not limited by the one page of legacy mount data. Asked once, mounting nothing.
+ *
+ * Before Linux 6.5 overlayfs had no fs_context of its own: the kernel's legacy context accepts
+ * any key and only fails at FSCONFIG_CMD_CREATE. So a key overlayfs cannot know must be refused
+ * too, or the context is the legacy one and `lowerdir+` means nothing.
  */
 export function supportsLowerdirPlus(): boolean {
   if (lowerdirPlus !== undefined) return lowerdirPlus;
   let context: FsContext | undefined;
   try {
     context = new FsContext('overlay');
-    lowerdirPlus = context.setString('lowerdir+', '/', true) === 0;
+    const knowsParameters = context.setString('koker-probe-no-such-option', '1', true) !== 0;
+    lowerdirPlus = knowsParameters && context.setString('lowerdir+', '/', true) === 0;
   } catch {
     lowerdirPlus = false;
   } finally {
