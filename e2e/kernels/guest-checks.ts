@@ -3,10 +3,14 @@
 // `koker` (argv[2]: its bin/koker.js) says about the host.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { CGROUP_CHECKS, type CgroupCheck } from '../cgroups/checks.js';
 import { EXPECTED_DRIVER, detectedDriver } from '../cgroups/harness.js';
+import { RUN_CHECKS } from '../run/checks.js';
 
 const kokerBin = process.argv[2];
+// The launcher's helper, next to the koker being tested (this file is bundled elsewhere).
+if (kokerBin) process.env.KOKER_NATIVE_HELPER ??= join(dirname(kokerBin), '../../../native/build/koker-init');
 
 const kokerInfo: CgroupCheck = {
   name: 'koker info shows the layout and selects its driver',
@@ -29,7 +33,7 @@ if (expected !== undefined && detected.mode !== expected) {
   console.log(`FAIL layout: detected ${detected.mode}, the guest was booted ${expected}`);
   failed += 1;
 }
-for (const check of [kokerInfo, ...CGROUP_CHECKS]) {
+for (const check of [kokerInfo, ...CGROUP_CHECKS, ...RUN_CHECKS]) {
   const t0 = Date.now();
   try {
     await check.run(detected);
@@ -42,6 +46,6 @@ for (const check of [kokerInfo, ...CGROUP_CHECKS]) {
 for (const id of await detected.driver.list()) await detected.driver.destroy(id);
 detected.cleanup();
 console.log(
-  `RESULT ${failed === 0 ? 'PASS' : 'FAIL'} layout=${detected.mode} driver=${detected.name} checks=${CGROUP_CHECKS.length + 1} failed=${failed} (${Date.now() - started} ms)`,
+  `RESULT ${failed === 0 ? 'PASS' : 'FAIL'} layout=${detected.mode} driver=${detected.name} checks=${CGROUP_CHECKS.length + RUN_CHECKS.length + 1} failed=${failed} (${Date.now() - started} ms)`,
 );
 process.exit(failed === 0 ? 0 : 1);
