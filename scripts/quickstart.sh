@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# koker's main job on a fresh machine, as root: install what koker needs, build it, and show
-# what it sees of this host. (Grows with koker: when `run` lands, this runs a container from an
-# image built locally from Debian's busybox-static, with no internet needed.)
+# koker's main job on a fresh machine, as root: install what koker needs, build it, show what it
+# sees of this host, and run a container from an image built here from Debian's busybox-static
+# (loaded with `koker load`: no registry, no internet needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
@@ -19,3 +19,4 @@ npx koker info
 scripts/build-busybox-image.sh /tmp/koker-busybox.tar >/dev/null
 npx koker load -i /tmp/koker-busybox.tar
 npx koker images
+npx koker run --rm busybox echo 'hello from a busybox container'

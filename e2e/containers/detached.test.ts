@@ -136,6 +136,23 @@ describe('run -d', () => {
     expect((await suite.koker(['inspect', id])).stderr).toContain(`no such container: ${id}`);
   });
 
+  it('keeps stdin open with -i, and gives a terminal with -t (its output logged as stdout)', async () => {
+    await runDetached('--name', 'interactive', '-i', suite.image, 'sh');
+    await runDetached('--name', 'terminal', '-i', '-t', suite.image, 'sh');
+    await waitFor(async () => (await suite.must(['logs', 'terminal'])).includes('# '), 'the shell prompt');
+    // Both shells wait on their stdin instead of ending at once.
+    for (const name of ['interactive', 'terminal']) expect((await inspect(name)).State.Running).toBe(true);
+    const terminal = await inspect('terminal');
+    expect(terminal).toMatchObject({ Config: { Tty: true, OpenStdin: true } });
+    expect(await suite.must(['exec', 'terminal', 'sh', '-c', 'test -t 0 < /proc/1/fd/0 && echo tty'])).toBe(
+      'tty\n',
+    );
+    const logs = await suite.koker(['logs', 'terminal']);
+    expect(logs.stderr).toBe('');
+    expect(logs.stdout).toContain('# ');
+    await suite.must(['rm', '-f', 'interactive', 'terminal']);
+  });
+
   it('refuses a name in use, and finds containers by name, unique prefix or full ID', async () => {
     const id = await runDetached('--name', 'named', suite.image, 'sleep', '1000');
     const clash = await suite.koker(['run', '-d', '--name', 'named', suite.image, 'true']);

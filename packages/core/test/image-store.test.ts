@@ -85,6 +85,18 @@ describe('the image store and the pull pipeline', () => {
     expect(await readdir(store.layout.tmpDir)).toEqual([]);
   });
 
+  it('streams layers larger than its buffers (backpressure on the file and the applier)', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const big = makeImage([await makeLayer({ 'big.bin': randomBytes(3 * 1024 * 1024).toString('base64') })]);
+    const bigSource = new MemorySource(new Map([['docker.io/library/big:latest', big]]));
+    bigSource.chunkSize = 1024 * 1024;
+    const result = await pullImage({ source: bigSource, storage, store }, ImageReference.parse('big'), {
+      platform,
+      concurrency: 1,
+    });
+    expect(result.id).toBe(big.id);
+  });
+
   it('records nothing for an image whose layer does not verify', async () => {
     source.corrupt.add(app.layers[1]!.descriptor.digest);
     await expect(pull('app:1')).rejects.toThrow(/does not match its digest/);

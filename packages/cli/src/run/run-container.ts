@@ -40,7 +40,8 @@ export async function runContainer(
     readFile: (path) => readFileSync(path, 'utf8'),
     parsePorts: (values) => parsePublishFlags(values),
   });
-  if (request.process.tty && request.process.interactive && !isatty(0))
+  // Detached, nothing of koker's terminal is used: Docker's `run -dit` works from a script.
+  if (request.process.tty && request.process.interactive && !flags.detach && !isatty(0))
     throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });
   const runImage: RunImage = await resolveRunImage(context, image, {
     pull: flags.pull ?? 'missing',

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -67,17 +68,10 @@ export async function storeLayer(layer: LayerToStore, context: StoreLayerContext
     let received = 0;
     let unpacked = 0;
     const blobPath = join(work, 'blob');
-    const file = await open(blobPath, 'wx', 0o644);
-    let source: Readable;
-    try {
-      source = await l.open((n) => {
-        received += n;
-        ctx.report(shortId, { phase: 'downloading', current: received, total: l.blob.size });
-      });
-    } catch (error) {
-      await file.close();
-      throw error;
-    }
+    const source = await l.open((n) => {
+      received += n;
+      ctx.report(shortId, { phase: 'downloading', current: received, total: l.blob.size });
+    });
     const target = join(work, 'diff');
     const input = new PassThrough({ highWaterMark: 1024 * 1024 });
     const stop = new AbortController();
@@ -102,21 +96,40 @@ export async function storeLayer(layer: LayerToStore, context: StoreLayerContext
         });
       });
     const copying = (async () => {
+      // The file and the applier take each chunk at once; only backpressure makes the loop wait.
+      const out = createWriteStream(blobPath, { flags: 'wx', mode: 0o644, highWaterMark: 1024 * 1024 });
+      out.on('error', (error) => stop.abort(error));
       try {
         for await (const chunk of source as AsyncIterable<Buffer>) {
           if (stop.signal.aborted) throw stop.signal.reason;
-          await file.write(chunk);
-          if (!input.write(chunk)) await once(input, 'drain', { signal: stop.signal });
+          out.write(chunk);
+          input.write(chunk);
+          // Wait for both at once: a 'drain' that fired while waiting for the other is not missed.
+          await Promise.all(
+            [out, input]
+              .filter((s) => s.writableNeedDrain)
+              .map((s) => once(s, 'drain', { signal: stop.signal })),
+          );
         }
-        await file.sync();
+        await new Promise<void>((resolve, reject) => {
+          out.once('close', resolve);
+          out.once('error', reject);
+          out.end();
+        });
+        // fsync through a second descriptor: it flushes the same file.
+        const file = await open(blobPath, 'r');
+        try {
+          await file.sync();
+        } finally {
+          await file.close();
+        }
         input.end();
       } catch (error) {
         copyFailure = error;
         source.destroy();
         input.destroy(error as Error);
+        out.destroy();
         throw error;
-      } finally {
-        await file.close();
       }
     })();
     const [applied] = await Promise.all([applying, copying]);
