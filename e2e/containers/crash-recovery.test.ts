@@ -79,7 +79,7 @@ describe('koker killed during run -d', () => {
   ];
   for (const step of setupSteps) {
     it(`at ${step}: ps shows it exited with the reason, prune removes everything`, async () => {
-      const result = await crash(step, ['run', '-d', suite.image, 'sleep', '1000']);
+      const result = await crash(step, ['run', '-d', '-p', '127.0.0.1::80', suite.image, 'sleep', '1000']);
       expect(result.signal).toBe('SIGKILL');
       const rows = await psAll();
       if (step === 'create:staged') {
@@ -98,7 +98,15 @@ describe('koker killed during run -d', () => {
   }
 
   it('at run:running the container runs on (it was handed over), and rm -f removes it', async () => {
-    const result = await crash('run:running', ['run', '-d', suite.image, 'sleep', '1000']);
+    const result = await crash('run:running', [
+      'run',
+      '-d',
+      '-p',
+      '127.0.0.1::80',
+      suite.image,
+      'sleep',
+      '1000',
+    ]);
     expect(result.signal).toBe('SIGKILL');
     const [row] = await psAll();
     expect(row).toMatchObject({ State: 'running' });
@@ -116,7 +124,9 @@ describe('koker killed during a teardown', () => {
     'remove:trashed',
   ]) {
     it(`rm -f killed at ${step}: the next command finishes the job`, async () => {
-      const id = firstLine(await suite.must(['run', '-d', suite.image, 'sleep', '1000']));
+      const id = firstLine(
+        await suite.must(['run', '-d', '-p', '127.0.0.1::80', suite.image, 'sleep', '1000']),
+      );
       const result = await crash(step, ['rm', '-f', id]);
       expect(result.signal).toBe('SIGKILL');
       const rows = await psAll();
@@ -132,7 +142,7 @@ describe('koker killed during a teardown', () => {
     it(`the monitor's cleanup killed at ${step}: ps shows the real exit, prune cleans`, async () => {
       // The cleanup the monitor runs inherits run's environment, crash point included.
       const id = firstLine(
-        await suite.must(['run', '-d', suite.image, 'sh', '-c', 'exit 4'], {
+        await suite.must(['run', '-d', '-p', '127.0.0.1::80', suite.image, 'sh', '-c', 'exit 4'], {
           env: { KOKER_CRASH_AT: step },
         }),
       );
@@ -161,7 +171,9 @@ describe('koker killed during a teardown', () => {
 
 describe('the monitor killed', () => {
   it('while the container runs: ps says its monitor died, prune stops and removes the container', async () => {
-    const id = firstLine(await suite.must(['run', '-d', suite.image, 'sleep', '1000']));
+    const id = firstLine(
+      await suite.must(['run', '-d', '-p', '127.0.0.1::80', suite.image, 'sleep', '1000']),
+    );
     const monitor = readdirSync('/proc').find((p) => {
       try {
         return (
@@ -184,7 +196,7 @@ describe('the monitor killed', () => {
   for (const step of ['monitor:reaped', 'monitor:exit-file']) {
     it(`at ${step}: ps shows what is known, prune cleans`, async () => {
       const id = firstLine(
-        await suite.must(['run', '-d', suite.image, 'sh', '-c', 'exit 5'], {
+        await suite.must(['run', '-d', '-p', '127.0.0.1::80', suite.image, 'sh', '-c', 'exit 5'], {
           env: { KOKER_CRASH_AT: step },
         }),
       );
@@ -203,7 +215,7 @@ describe('an attached koker run killed', () => {
     const { spawn } = await import('node:child_process');
     const child = spawn(
       process.execPath,
-      [KOKER_BIN, '--root', suite.root, 'run', suite.image, 'sleep', '1000'],
+      [KOKER_BIN, '--root', suite.root, 'run', '-p', '127.0.0.1::80', suite.image, 'sleep', '1000'],
       {
         stdio: 'ignore',
         env: { ...process.env, KOKER_CONFIG: `${suite.root}/config.json` },

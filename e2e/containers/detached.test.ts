@@ -130,6 +130,30 @@ describe('run -d', () => {
     await suite.must(['rm', id]);
   });
 
+  it('logs -f follows the output until the container ends; --tail keeps the last lines', async () => {
+    const id = await runDetached(
+      suite.image,
+      'sh',
+      '-c',
+      'for i in 1 2 3 4; do echo line $i; echo err $i >&2; sleep 0.5; done',
+    );
+    const followed = await suite.koker(['logs', '-f', id]);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toBe('line 1\nline 2\nline 3\nline 4\n');
+    expect(followed.stderr).toBe('err 1\nerr 2\nerr 3\nerr 4\n');
+    // The last lines of the log, whichever stream they came from (as Docker's): the two streams
+    // are read apart, so only a count can be checked across them.
+    const tail = await suite.koker(['logs', '--tail', '3', id]);
+    expect(tail.stdout.split('\n').length - 1 + tail.stderr.split('\n').length - 1).toBe(3);
+    expect(tail.stdout.endsWith('line 4\n')).toBe(true);
+    expect(tail.stderr.endsWith('err 4\n')).toBe(true);
+    expect((await suite.koker(['logs', '-n', '0', id])).stdout).toBe('');
+    const bad = await suite.koker(['logs', '--tail', 'many', id]);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toContain('invalid --tail "many"');
+    await suite.must(['rm', id]);
+  });
+
   it('removes a --rm container once it ends', async () => {
     const id = await runDetached('--rm', suite.image, 'true');
     await waitFor(() => !suite.containerDirs().includes(id), 'the --rm container to go');

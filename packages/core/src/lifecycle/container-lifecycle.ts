@@ -85,7 +85,8 @@ export class ContainerLifecycle {
     });
     if (!seen.stale) return record;
     const container = shortContainerId(id);
-    this.log.info(
+    // At debug: `logs` and `inspect` settle too, and their stderr is the container's.
+    this.log.debug(
       { container, ...(seen.reason ? { reason: seen.reason } : { exitCode: seen.exitCode }) },
       'Clean up container',
     );

@@ -14,6 +14,12 @@ export function cleanupCommand(name = 'cleanup'): Command {
     .action(async (id: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('container cleanup');
-      await lifecycleOf(ctx).settle(parseContainerId(id));
+      const container = parseContainerId(id);
+      const record = await lifecycleOf(ctx).settle(container);
+      // What the monitor's log (monitor.log) keeps of the end.
+      ctx.log.info(
+        { container: container.slice(0, 12), exitCode: record?.exitCode, removed: record === undefined },
+        'Container exited',
+      );
     });
 }

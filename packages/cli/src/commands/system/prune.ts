@@ -1,13 +1,15 @@
 import { Command } from 'commander';
-import { StateError, collectGarbage } from '@koker/core';
+import { StateError, collectGarbage, formatDecimalSize } from '@koker/core';
 import { contextOf } from '../../command-context.js';
 import { lifecycleOf, teardownDrivers } from '../../containers/lifecycle.js';
 import { confirm } from '../../output/confirm.js';
+import { imagesInUse } from '../image/in-use.js';
 
-const WARNING = `WARNING! This will remove:
+const warning = (all: boolean) => `WARNING! This will remove:
   - all stopped containers
   - everything crashed runs left behind (mounts, network namespaces, veths, cgroups,
     iptables rules, IP leases, half-written records)
+  - ${all ? 'all images without at least one container associated to them' : 'all dangling images'}
 Are you sure you want to continue?`;
 
 /** `koker system prune`: stopped containers and what crashes left behind. */
@@ -15,13 +17,13 @@ export function systemCommand(): Command {
   const group = new Command('system').description('Manage koker itself');
   group.addCommand(
     new Command('prune')
-      .description('Remove stopped containers and the leftovers of crashed runs')
-      .option('-a, --all', 'remove all unused images too (not yet: images are kept)')
+      .description('Remove stopped containers, the leftovers of crashed runs, and dangling images')
+      .option('-a, --all', 'remove all unused images, not just dangling ones')
       .option('-f, --force', 'do not prompt for confirmation')
-      .action(async (options: { force?: boolean }, command: Command) => {
+      .action(async (options: { all?: boolean; force?: boolean }, command: Command) => {
         const ctx = contextOf(command);
         ctx.requireRoot('system prune');
-        if (!options.force && !(await confirm(WARNING))) return;
+        if (!options.force && !(await confirm(warning(options.all === true)))) return;
         const report = await collectGarbage(
           ctx.state,
           lifecycleOf(ctx),
@@ -40,7 +42,19 @@ export function systemCommand(): Command {
           if (out.length > 0) out.push('');
           out.push('Cleaned up after crashes:', ...crashed.map((line) => `  ${line}`));
         }
-        if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
+        // Images last: a container removed above no longer keeps its image.
+        await ctx.images.prepare();
+        const images = await ctx.images.prune({ all: options.all === true, inUse: await imagesInUse(ctx) });
+        if (images.deleted.length > 0) {
+          if (out.length > 0) out.push('');
+          out.push('Deleted Images:');
+          out.push(...images.untagged.map((tag) => `untagged: ${tag}`));
+          out.push(...images.deleted.map((id) => `deleted: ${id}`));
+          out.push(...images.deletedLayers.map((layer) => `deleted: ${layer}`));
+        }
+        if (out.length > 0) out.push('');
+        out.push(`Total reclaimed space: ${formatDecimalSize(images.reclaimed)}`);
+        process.stdout.write(`${out.join('\n')}\n`);
         if (report.failed.length > 0) {
           throw new StateError(
             `could not clean up ${report.failed.length} container(s): ${report.failed.map((f) => `${f.id.slice(0, 12)}: ${f.error}`).join('; ')}`,
