@@ -65,13 +65,20 @@ await build({
   logLevel: 'warning',
 });
 
+// The image for the `koker run` checks, built from Debian's busybox-static (no network).
+const archive = join(work, 'busybox.tar');
+const image = spawnSync('bash', [join(repo, 'scripts/build-busybox-image.sh'), archive], {
+  stdio: 'inherit',
+});
+if (image.status !== 0) fail('scripts/build-busybox-image.sh failed');
+
 function runGuest(layout) {
   return new Promise((resolveRun) => {
     const started = Date.now();
     const kokerBin = join(repo, 'packages/cli/bin/koker.js');
     const child = spawn(
       join(matrix, 'run-guest.sh'),
-      [layout, `'${process.execPath}' '${bundle}' '${kokerBin}'`],
+      [layout, `'${process.execPath}' '${bundle}' '${kokerBin}' '${archive}'`],
       {
         cwd: repo,
         env: { ...process.env, GUEST_CWD: repo, GUEST_TIMEOUT: process.env.GUEST_TIMEOUT ?? '900' },
