@@ -15,3 +15,7 @@ npm ci --no-fund --no-audit
 npm run build
 
 npx koker info
+# An image built here from Debian's busybox-static: no registry, no internet.
+scripts/build-busybox-image.sh /tmp/koker-busybox.tar >/dev/null
+npx koker load -i /tmp/koker-busybox.tar
+npx koker images

@@ -64,6 +64,9 @@ export function compare(commands, { runs = 20, warmup = 3, baseline, setup, shel
       stddev: r.stddev ?? 0,
       min: r.min,
       max: r.max,
+      // CPU seconds (mean): on a shared, loaded machine they vary less than wall times.
+      user: r.user,
+      system: r.system,
       runs: r.times.length,
     }));
     const base = rows.find((r) => r.name === (baseline ?? rows[0].name));

@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -56,11 +57,13 @@ try {
 
   // crun refuses a hybrid host unless cgroup2 shows no controllers: hide them in a private
   // mount namespace (the unshare costs about a millisecond; it is in crun's numbers).
-  const hybrid = spawnSync('sh', ['-c', 'test -s /sys/fs/cgroup/unified/cgroup.controllers']).status === 0;
+  const controllers = '/sys/fs/cgroup/unified/cgroup.controllers';
+  const hybrid = existsSync(controllers) && readFileSync(controllers, 'utf8').trim() !== '';
   const crun = `crun --root ${join(dir, 'crun-state')} run --bundle ${bundle} koker-bench-crun`;
   const rows = compare(
     [
       { name: 'node -e 0', command: `${process.execPath} -e 0` },
+      { name: 'koker --version (the CLI start-up alone)', command: `${process.execPath} ${KOKER} --version` },
       { name: 'koker run --rm --network none busybox true', command: koker },
       {
         name: 'runc run (same rootfs)',
@@ -75,7 +78,7 @@ try {
     ],
     { baseline: 'node -e 0', runs: 30, warmup: 5 },
   );
-  const ratio = rows.find((r) => r.name.startsWith('koker'))?.ratio ?? Infinity;
+  const ratio = rows.find((r) => r.name.startsWith('koker run'))?.ratio ?? Infinity;
   writeResults('start', {
     title: 'Container start: koker run vs runc, crun and node -e 0',
     rows,

@@ -172,6 +172,25 @@ describe('koker pull from a real registry', () => {
     }
   });
 
+  it('pulls docker.io images through a mirror (KOKER_REGISTRY_MIRROR), skipping one that is down', async () => {
+    const mirror = await fixtureRegistry({ writable: true });
+    const fresh = await tempRoot('pull-mirror');
+    try {
+      await mirror.push('busybox', 'library/busybox:latest');
+      const env = { KOKER_REGISTRY_MIRROR: `http://127.0.0.1:1,${mirror.url}` };
+      const pulled = await fresh.run(['pull', 'busybox'], { env });
+      expect(pulled.code).toBe(0);
+      expect(pulled.stderr).toContain('WRN Registry mirror failed, trying the next');
+      expect(pulled.stdout).toContain(
+        'Status: Downloaded newer image for busybox:latest\ndocker.io/library/busybox:latest\n',
+      );
+      expect((await inspect(fresh, 'busybox')).Id).toBe(registry.built.busybox.id);
+    } finally {
+      await fresh.remove();
+      await mirror.stop();
+    }
+  });
+
   it('pulls by digest: the image has a repo digest and no tag', async () => {
     const fresh = await tempRoot('pull-digest');
     try {

@@ -3,12 +3,16 @@
 // `koker` (argv[2]: its bin/koker.js) says about the host.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { CGROUP_CHECKS, type CgroupCheck } from '../cgroups/checks.js';
 import { EXPECTED_DRIVER, detectedDriver } from '../cgroups/harness.js';
+import { RUN_CHECKS } from '../run/checks.js';
 import { kokerRunChecks } from './koker-run-checks.js';
 
 const kokerBin = process.argv[2];
-// A `docker save` archive of busybox: the `koker run` checks run when it is given.
+// The launcher's helper, next to the koker being tested (this file is bundled elsewhere).
+if (kokerBin) process.env.KOKER_NATIVE_HELPER ??= join(dirname(kokerBin), '../../../native/build/koker-init');
+// A `docker save` archive of busybox: the limits are then also checked through `koker run`.
 const archive = process.argv[3];
 
 const kokerInfo: CgroupCheck = {
@@ -33,7 +37,7 @@ if (expected !== undefined && detected.mode !== expected) {
   failed += 1;
 }
 const throughKoker = kokerBin && archive ? kokerRunChecks({ kokerBin, archive }) : undefined;
-const checks = [kokerInfo, ...CGROUP_CHECKS, ...(throughKoker?.checks ?? [])];
+const checks = [kokerInfo, ...CGROUP_CHECKS, ...RUN_CHECKS, ...(throughKoker?.checks ?? [])];
 for (const check of checks) {
   const t0 = Date.now();
   try {

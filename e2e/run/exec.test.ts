@@ -131,6 +131,51 @@ describe('koker exec', () => {
     expect(code).toBe(4);
   });
 
+  it('with -d, starts the command in the background and returns', async () => {
+    const started = await exec([
+      '-d',
+      'koker-exec-target',
+      'sh',
+      '-c',
+      'sleep 0.3; echo later > /tmp/detached',
+    ]);
+    expect(started.code).toBe(0);
+    expect(started.stdout).toBe('');
+    const end = Date.now() + 10_000;
+    let seen = '';
+    while (Date.now() < end && !seen.includes('later')) {
+      seen = (await exec(['koker-exec-target', 'sh', '-c', 'cat /tmp/detached 2>/dev/null; true'])).stdout;
+    }
+    expect(seen).toBe('later\n');
+  });
+
+  it('gives the command koker’s stdin with -i', async () => {
+    const result = await koker(
+      ['--root', root, 'exec', '-i', 'koker-exec-target', 'sh', '-c', 'read line; echo "got $line"'],
+      {
+        input: 'hello\n',
+      },
+    );
+    expect(result.stdout).toBe('got hello\n');
+  });
+
+  it('keeps the name of a container: a second run with it is refused', async () => {
+    const again = await koker([
+      '--root',
+      root,
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--name',
+      'koker-exec-target',
+      registry.images.busybox,
+      'true',
+    ]);
+    expect(again.code).toBe(125);
+    expect(again.stderr).toMatch(/koker-exec-target.*(in use|already)/);
+  });
+
   it('refuses a container that does not run', async () => {
     const result = await exec(['no-such-container', 'true']);
     expect(result.code).toBe(125);

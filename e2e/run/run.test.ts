@@ -274,6 +274,15 @@ describe('koker run', () => {
     expect((await bg.ended).code).toBe(143);
   });
 
+  it('gives the container koker’s stdin with -i, and /dev/null without', async () => {
+    expect(
+      (await run(['-i', image, 'sh', '-c', 'read line; echo "got $line"'], { input: 'hello\n' })).stdout,
+    ).toBe('got hello\n');
+    expect(
+      (await run([image, 'sh', '-c', 'cat; readlink /proc/self/fd/0'], { input: 'hello\n' })).stdout,
+    ).toBe('/dev/null\n');
+  });
+
   it('leaks no file descriptor of koker into the container', async () => {
     expect(lines(await run([image, 'sh', '-c', 'ls /proc/$$/fd; true']))).toEqual(['0', '1', '2']);
     expect(lines(await run(['-i', image, 'sh', '-c', 'ls /proc/$$/fd; true']))).toEqual(['0', '1', '2']);
@@ -317,6 +326,21 @@ describe('koker run', () => {
     expect(lines(env)[0]).toMatch(/^flag file unset [0-9a-f]{12} \/root$/);
     expect(lines(env)[1]).toBe('1');
     expect(lines(await run(['-w', '/work/new', image, 'pwd']))).toEqual(['/work/new']);
+    // A directory root may enter but the user may not is still the user's working directory.
+    expect(
+      lines(
+        await run([
+          '-u',
+          'app',
+          '-w',
+          '/root',
+          image,
+          'sh',
+          '-c',
+          'pwd; ls . 2>&1 >/dev/null | grep -c denied',
+        ]),
+      ),
+    ).toEqual(['/root', '1']);
     expect(lines(await run(['--entrypoint', 'echo', image, 'from', 'entrypoint']))).toEqual([
       'from entrypoint',
     ]);
@@ -360,24 +384,33 @@ describe('koker run', () => {
     expect(result.stderr).toContain('koker: container was killed: out of memory (limit 16 MiB)');
   });
 
-  it('gives a terminal with -t: raw mode, its size, Ctrl-C reaching the container', async () => {
-    // `script` (util-linux) gives koker a pty of its own, as a user's terminal would.
-    const command = [
-      `stty rows 33 cols 101;`,
-      `${process.execPath} ${KOKER_BIN} --root ${root} run --rm --network none -it ${image}`,
-      `sh -c 'tty; stty size; trap "echo got INT; exit 5" INT; echo ready; while :; do sleep 0.1; done'`,
-    ].join(' ');
-    const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  it('gives a terminal with -t: raw mode, its size and resizes, Ctrl-C reaching the container', async () => {
+    // `script` (util-linux) gives koker a pty of its own, as a user's terminal would be. koker
+    // runs in the background of that terminal's shell, which then resizes the terminal.
+    const container = `sh -c 'trap "stty size" WINCH; trap "echo got INT; exit 5" INT; tty; stty size; echo ready; while :; do sleep 0.1; done'`;
+    const script = [
+      'stty rows 33 cols 101',
+      `${process.execPath} ${KOKER_BIN} -q --root ${root} run --rm --network none -it ${image} ${container} </dev/tty &`,
+      'while [ ! -e ' + join(root, 'ready') + ' ]; do sleep 0.05; done',
+      'stty rows 44 cols 120 </dev/tty',
+      'wait $!',
+    ].join('\n');
+    const child = spawn('script', ['-qec', `sh -c '${script.replace(/'/g, `'\\''`)}'`, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const ended = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
     await waitFor(() => out.includes('ready'), 'the container on a terminal');
+    writeFileSync(join(root, 'ready'), '');
+    await waitFor(() => out.includes('44 120'), 'the resize inside');
     child.stdin.write('\x03');
     const code = await ended;
     const text = out.replace(/\r/g, '');
-    expect(text).toContain('/dev/pts/0\n33 101\n');
+    expect(text).toContain('/dev/pts/0\n33 101\nready\n44 120\n');
     expect(text).toContain('got INT');
     expect(code).toBe(5);
+    rmSync(join(root, 'ready'));
   });
 
   it('leaves nothing behind: no container record, rootfs, cgroup or namespace', async () => {

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "koker-init.h"
@@ -91,6 +92,10 @@ static _Noreturn void init_loop(const char *search, char **argv, char **env) {
     pid_t command = fork();
     if (command < 0) die("start init", "fork", errno, "");
     if (command == 0) {
+        /* Its own process group, in the terminal's foreground (as tini): a Ctrl-C reaches it
+         * once, from the line discipline, not a second time through our forwarding. */
+        setpgid(0, 0);
+        if (isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpgrp());
         sigprocmask(SIG_SETMASK, &none, NULL);
         op_exec(search, argv, env);
     }
@@ -125,6 +130,7 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
     if (slash < 0) die("open /", "open", errno, "/");
     root_set(slash);
     char **env = NULL;
+    const char *cwd_later = NULL;
     for (;;) {
         const char *op = plan_str();
         if (strcmp(op, "unshare") == 0) {
@@ -180,6 +186,8 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
             uid_t uid = (uid_t)plan_num();
             gid_t gid = (gid_t)plan_num();
             op_user(uid, gid, plan_list());
+            /* A working directory root could not enter may be the user's own (runc does this). */
+            if (cwd_later && chdir(cwd_later) < 0) die("change directory", "chdir", errno, cwd_later);
         } else if (strcmp(op, "caps") == 0) {
             uint64_t e = plan_hex(), p = plan_hex(), i = plan_hex();
             op_caps(e, p, i, plan_hex());
@@ -189,7 +197,10 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
         } else if (strcmp(op, "cwd") == 0) {
             const char *dir = plan_str();
             step("Change directory", "dir", dir);
-            if (chdir(dir) < 0) die("change directory", "chdir", errno, dir);
+            if (chdir(dir) < 0) {
+                if (errno != EACCES && errno != EPERM) die("change directory", "chdir", errno, dir);
+                cwd_later = dir; /* tried again as the user */
+            }
         } else if (strcmp(op, "env") == 0) {
             env = plan_list();
         } else if (strcmp(op, "exec") == 0) {

@@ -82,8 +82,7 @@ void console_attach(int master, int raw) {
     console_resize(master);
     if (raw && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
         struct termios mode = saved;
-        cfmakeraw(&mode);
-        mode.c_oflag |= OPOST; /* keep output processing: our own stderr lines stay readable */
+        cfmakeraw(&mode); /* as docker does: no echo, no signals, output passed as it is */
         if (tcsetattr(STDIN_FILENO, TCSANOW, &mode) == 0) raw_set = 1;
         step("Set terminal raw mode");
     }

@@ -60,6 +60,14 @@ grep -q ' stdout F all-tty' "$d/container.log" || fail "tty on 0 and 2"
 grep -q ' stdout F 24 80' "$d/container.log" || fail "tty size"
 grep -q '"exitCode":4,' "$d/exit.json" || fail "tty exit code"
 
+# Crash points: killed after reaping (no exit.json, no on-exit), or after writing exit.json.
+d=$(fresh crash-reaped)
+KOKER_CRASH_AT=monitor:reaped "$bin" --dir "$d" --on-exit touch --on-exit "$d/ran" -- true || true
+[ ! -f "$d/exit.json" ] && [ ! -f "$d/ran" ] || fail "crash at monitor:reaped"
+d=$(fresh crash-exit-file)
+KOKER_CRASH_AT=monitor:exit-file "$bin" --dir "$d" --on-exit touch --on-exit "$d/ran" -- true || true
+[ -f "$d/exit.json" ] && [ ! -f "$d/ran" ] || fail "crash at monitor:exit-file"
+
 # Bad usage: 125 and a reason.
 rc=0; "$bin" --dir "$work" 2>/dev/null || rc=$?
 [ "$rc" = 125 ] || fail "usage error exit $rc"

@@ -45,6 +45,12 @@
 static const char *dir;
 static int sync_fd = -1;
 
+/* Test hook, as koker's own: KOKER_CRASH_AT=<step> kills the monitor with SIGKILL at that step. */
+static void crash_point(const char *step) {
+    const char *at = getenv("KOKER_CRASH_AT");
+    if (at && strcmp(at, step) == 0) raise(SIGKILL);
+}
+
 static void fail(const char *format, ...) {
     char message[512];
     va_list args;
@@ -343,7 +349,9 @@ int main(int argc, char **argv) {
         else if (errno != EINTR) break;
     }
     close(log_fd);
+    crash_point("monitor:reaped");
     write_exit_file(status, child);
+    crash_point("monitor:exit-file");
     if (on_exit_count > 0) {
         int null = open("/dev/null", O_RDWR);
         if (null >= 0) {

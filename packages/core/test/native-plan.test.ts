@@ -144,7 +144,7 @@ describe("koker-init's encoding of a plan", () => {
     expect(ops.slice(mkdir + 3, mkdir + 9)).toEqual(['mount', '', '/', '', 'bind,remount,ro', '']);
   });
 
-  it('sets the identity: rlimits, bounding set, user with groups, capability sets, no_new_privs', () => {
+  it('sets the identity: rlimits, cwd (as root first), bounding set, user with groups, capability sets, no_new_privs', () => {
     const ops = encodeLaunchPlan(plan());
     const from = ops.indexOf('rlimit');
     expect(ops.slice(from, from + 22)).toEqual([
@@ -152,6 +152,8 @@ describe("koker-init's encoding of a plan", () => {
       'nofile',
       '1024',
       'unlimited',
+      'cwd',
+      '/work',
       'bounding',
       '21',
       'user',
@@ -166,8 +168,6 @@ describe("koker-init's encoding of a plan", () => {
       '0',
       '0',
       'nnp',
-      'cwd',
-      '/work',
       'env',
       '2',
     ]);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { type Readable } from 'node:stream';
 import {
@@ -17,7 +17,8 @@ import {
 import { applyLayer, type ApplierSettings } from './apply/apply-layer.js';
 import { containerDirs, overlayRoot } from './overlay/container-dirs.js';
 import { mountOverlay, type MountMethod } from './overlay/overlay-mount.js';
-import { mountsUnder, unmount } from './overlay/unmount.js';
+import { mountsUnder } from './overlay/unmount.js';
+import { containerIdsIn, releaseDirectory } from './rootfs-dir.js';
 
 export interface OverlayDriverDeps {
   readonly config: KokerConfig;
@@ -28,8 +29,6 @@ export interface OverlayDriverDeps {
   /** How layers are handed to the kernel; `auto` prefers `lowerdir+` where the kernel has it. */
   readonly mountMethod?: MountMethod;
 }
-
-const CONTAINER_ID = /^[0-9a-f]{64}$/;
 
 /**
  * Layers applied to directories (overlayfs' whiteout form), a container's root as an overlayfs
@@ -62,8 +61,9 @@ export class OverlayStorageDriver implements StorageDriver {
     const created = !existsSync(dirs.dir);
     mkdirSync(overlayRoot(this.deps.config.root), { recursive: true, mode: 0o700 });
     // An existing upper directory is kept: a restarted container finds its changes again.
-    for (const dir of [dirs.dir, dirs.upper, dirs.work, dirs.merged])
-      mkdirSync(dir, { recursive: true, mode: 0o755 });
+    // The container's directory is root's alone: its upper layer holds the container's files.
+    mkdirSync(dirs.dir, { recursive: true, mode: 0o700 });
+    for (const dir of [dirs.upper, dirs.work, dirs.merged]) mkdirSync(dir, { recursive: true, mode: 0o755 });
     rmSync(join(dirs.dir, 'l'), { recursive: true, force: true });
     let lowers = layerDirs;
     if (lowers.length === 0) {
@@ -97,53 +97,13 @@ export class OverlayStorageDriver implements StorageDriver {
   }
 
   async release(id: ContainerId): Promise<string[]> {
-    const { log } = this.deps;
     const dirs = containerDirs(this.deps.config.root, id);
-    if (!existsSync(dirs.dir)) return [];
-    log.debug({ container: shortContainerId(id), dir: dirs.dir }, 'Release root filesystem');
-    // Deepest first; a mount stacked twice needs two passes.
-    for (let pass = 0; pass < 8; pass++) {
-      const mounts = mountsUnder(dirs.dir);
-      if (mounts.length === 0) break;
-      for (const target of mounts) unmount(target, this.deps);
-    }
-    if (mountsUnder(dirs.dir).length > 0) {
-      // Never remove files beneath a mount: that would reach into the layers.
-      log.warn(
-        { container: shortContainerId(id), dir: dirs.dir },
-        'Root filesystem still mounted, not removed',
-      );
-      return [dirs.dir];
-    }
-    const left: string[] = [];
-    for (const path of [
-      dirs.merged,
-      dirs.upper,
-      dirs.work,
-      join(dirs.dir, 'l'),
-      join(dirs.dir, 'empty'),
-      dirs.dir,
-    ]) {
-      try {
-        log.debug({ path }, 'Remove directory');
-        rmSync(path, { recursive: true, force: true });
-      } catch (error) {
-        log.warn({ path, err: error }, 'Cannot remove directory');
-        left.push(path);
-      }
-    }
-    return left;
+    this.deps.log.debug({ container: shortContainerId(id), dir: dirs.dir }, 'Release root filesystem');
+    return releaseDirectory(dirs.dir, this.deps);
   }
 
   async list(): Promise<ContainerId[]> {
-    try {
-      return readdirSync(overlayRoot(this.deps.config.root)).filter((name) =>
-        CONTAINER_ID.test(name),
-      ) as ContainerId[];
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
+    return containerIdsIn(overlayRoot(this.deps.config.root));
   }
 }
 

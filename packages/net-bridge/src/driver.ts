@@ -1,4 +1,4 @@
-import { closeSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -230,7 +230,12 @@ export class BridgeNetworkDriver implements NetworkDriver {
       await this.records.write(record);
       const lease: Lease = { id, ip, ports, netns, owner: currentProcess() };
       this.log.debug({ bridge: settings.name, ip }, 'Lease IP address');
-      await this.writeLeases(settings, withLease(table, lease, settings.subnet));
+      try {
+        await this.writeLeases(settings, withLease(table, lease, settings.subnet));
+      } catch (error) {
+        await this.records.remove(id);
+        throw error;
+      }
       return { bridge, record };
     } finally {
       rt.close();
@@ -325,6 +330,8 @@ export class BridgeNetworkDriver implements NetworkDriver {
 
   async detach(id: ContainerId): Promise<void> {
     const record = await this.records.read(id);
+    // `--network none|host` (and a second detach) leave nothing: no system call, no process.
+    if (!record && !(await this.holdsAnything(id))) return;
     const rt = new RtNetlink();
     try {
       await this.teardown(id, record, rt);
@@ -343,6 +350,16 @@ export class BridgeNetworkDriver implements NetworkDriver {
       });
     }
     await this.records.remove(id);
+  }
+
+  /** Without a record: whether a namespace file or a lease of the configured bridge is left. */
+  private async holdsAnything(id: ContainerId): Promise<boolean> {
+    if (existsSync(this.netnsPath(id))) return true;
+    const { bridge } = this.options.config.network;
+    if (!isValidLinkName(bridge)) return false;
+    const path = this.bridgePaths(bridge).leases;
+    const text = await readOptionalFile(path);
+    return text !== undefined && parseLeaseTable(text, path).leases.some((l) => l.id === id);
   }
 
   /**

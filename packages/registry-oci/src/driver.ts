@@ -31,6 +31,8 @@ export interface OciRegistryOptions {
   readonly log?: Logger;
 }
 
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
 /** The OCI distribution protocol: Docker Hub and any v2 registry, through mirrors for docker.io. */
 export class OciRegistrySource implements ImageSource {
   readonly name = 'oci-registry';
@@ -123,6 +125,12 @@ export class OciRegistrySource implements ImageSource {
       manifest = { mediaType: parsedTop.mediaType, digest: top.digest, bytes: top.bytes };
     }
     if (parsed.kind !== 'manifest') throw new ImageFormatError(`${what} is not an image manifest`);
+    // A config is read whole into memory: a descriptor claiming gigabytes is refused up front.
+    if (parsed.config.size > MAX_CONFIG_BYTES) {
+      throw new ImageFormatError(
+        `the config of ${reference.toFamiliarString()} is ${parsed.config.size} bytes, more than the ${MAX_CONFIG_BYTES} koker accepts`,
+      );
+    }
     const configBytes = await client.blobBytes(
       repository,
       parsed.config,

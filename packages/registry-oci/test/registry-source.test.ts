@@ -227,6 +227,27 @@ describe('OciRegistrySource', () => {
   });
 });
 
+describe('Authenticator', () => {
+  it('never sends credentials of an HTTPS registry to a plain-HTTP token service', async () => {
+    const { Authenticator } = await import('../src/auth/authenticator.js');
+    const { HttpClient } = await import('../src/http.js');
+    const store = {
+      get: async () => ({ username: 'alice', secret: 'secret' }),
+    } as unknown as DockerCredentialStore;
+    const auth = new Authenticator(new HttpClient(), store);
+    const endpoint = { url: 'https://registry.example', host: 'registry.example', mirror: false };
+    await expect(
+      auth.answer(
+        endpoint,
+        'Bearer realm="http://auth.example/token",service="registry"',
+        'repository:app:pull',
+      ),
+    ).rejects.toThrow(
+      'registry.example names a token service over plain HTTP (http://auth.example): koker will not send credentials there',
+    );
+  });
+});
+
 describe('registry plumbing', () => {
   it('parses challenges as Docker Hub and distribution send them', () => {
     expect(

@@ -26,7 +26,7 @@ function describe(state: LayerState | undefined, size: number): string {
     case 'downloading':
       return `Downloading ${bar(state.current, state.total)} ${formatDecimalSize(state.current)}/${formatDecimalSize(state.total || size)}`;
     case 'extracting':
-      return `Extracting  ${formatDecimalSize(state.current)}`;
+      return `Verified, extracting ${formatDecimalSize(state.current)}`;
     case 'done':
       return 'Pull complete';
   }

@@ -1,7 +1,7 @@
 import { isatty } from 'node:tty';
 import {
   NativeLauncher,
-  NotImplementedError,
+  NotFoundError,
   Resources,
   UsageError,
   exitCodeOfStatus,
@@ -9,6 +9,7 @@ import {
   nativeHelperPath,
   parseEnvFlag,
 } from '@koker/core';
+import { lifecycleOf } from '../containers/lifecycle.js';
 import { type CliContext } from '../context.js';
 
 export interface ExecFlags {
@@ -27,10 +28,11 @@ export async function execContainer(
   args: readonly string[],
   flags: ExecFlags,
 ): Promise<number> {
-  if (flags.detach) throw new NotImplementedError('exec -d');
-  if (flags.tty && flags.interactive && !isatty(0))
+  if (flags.tty && flags.interactive && !flags.detach && !isatty(0))
     throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });
-  const record = await context.state.find(container);
+  // Touching a container settles it: a crash's leftovers go, and a dead one says so.
+  const record = await lifecycleOf(context).settle(await context.state.resolve(container));
+  if (!record) throw new NotFoundError(`no such container: ${container}`);
   const env = (flags.env ?? [])
     .map((e) => parseEnvFlag(e, process.env))
     .filter((e): e is string => e !== undefined);
@@ -42,7 +44,8 @@ export async function execContainer(
       ...(flags.workdir !== undefined ? { workdir: flags.workdir } : {}),
       ...(flags.user !== undefined ? { user: flags.user } : {}),
       tty: flags.tty ?? false,
-      interactive: flags.interactive ?? false,
+      interactive: (flags.interactive ?? false) && !flags.detach,
+      detach: flags.detach ?? false,
     },
     {
       state: context.state,

@@ -14,7 +14,7 @@ export interface AppliedLayer {
 export interface LayerLimits {
   /** Uncompressed bytes of the tar stream. */
   readonly maxBytes: number;
-  /** Tar entries, extension headers included. */
+  /** Tar entries (PAX and GNU extension headers are bounded in size instead). */
   readonly maxEntries: number;
 }
 

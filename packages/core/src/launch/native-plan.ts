@@ -41,6 +41,9 @@ function processOps(process: ProcessSpec, init: boolean): NativeOps {
   return [
     ...process.rlimits.flatMap((r) => ['rlimit', r.type, String(r.soft), String(r.hard)]),
     ...(process.terminal ? ['console', String(process.uid), String(process.gid)] : []),
+    // As root first (runc's order); one root cannot enter is tried again as the user.
+    'cwd',
+    process.cwd,
     'bounding',
     hex(caps.bounding),
     'user',
@@ -53,8 +56,6 @@ function processOps(process: ProcessSpec, init: boolean): NativeOps {
     hex(caps.inheritable),
     hex(caps.ambient),
     ...(process.noNewPrivileges ? ['nnp'] : []),
-    'cwd',
-    process.cwd,
     'env',
     ...list(process.env),
     'exec',

@@ -6,7 +6,7 @@ import { type StorageDriver } from '../contracts/storage.js';
 import { shortContainerId, type ContainerId } from '../domain/container-id.js';
 import { NotFoundError, StateError } from '../errors/index.js';
 import { type Logger } from '../log/logger.js';
-import { prepareContainer } from '../run/prepare-container.js';
+import { prepareContainer, runningRecord } from '../run/prepare-container.js';
 import { ResourceScope } from '../run/resource-scope.js';
 import { procHost, type RunHost } from '../run/run-orchestrator.js';
 import { SignalGuard } from '../run/signal-guard.js';
@@ -60,7 +60,7 @@ export async function startContainer(
     try {
       // The monitor owns the terminal: nobody would proxy one the launcher opens, once we return.
       const detachedSpec = { ...spec, process: { ...spec.process, terminal: false } };
-      const { plan, process } = await prepareContainer(detachedSpec, {
+      const { plan, process, attachment } = await prepareContainer(detachedSpec, {
         drivers,
         scope,
         checkpoint: () => guard.signal.throwIfAborted(),
@@ -68,18 +68,13 @@ export async function startContainer(
         host,
       });
       log.info({ container, command: process.args[0] }, 'Execute command');
+      const at = new Date().toISOString();
       const launched = await launcher.start(plan, { ...detach(record), detached: true });
       handedOver = true;
-      return await state.update(id, (current) => {
-        const { exitCode: _code, reason: _reason, oomKilled: _oom, ...rest } = current;
-        return {
-          ...rest,
-          status: 'running',
-          detached: true,
-          pid: launched.pid,
-          started: new Date().toISOString(),
-        };
-      });
+      return await state.update(id, (current) => ({
+        ...runningRecord(current, { pid: launched.pid, at, attachment }),
+        detached: true,
+      }));
     } catch (error) {
       if (!handedOver) {
         await scope.close();

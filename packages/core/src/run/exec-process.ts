@@ -21,6 +21,8 @@ export interface ExecRequest {
   readonly user?: string;
   readonly tty: boolean;
   readonly interactive: boolean;
+  /** `-d`: started in the background, its output discarded; koker returns at once. */
+  readonly detach?: boolean;
 }
 
 export interface ExecDrivers {
@@ -59,7 +61,7 @@ export function execProcessRequest(record: ContainerRecord, request: ExecRequest
   };
 }
 
-/** Runs a command in every namespace and cgroup of a running container, attached; its status. */
+/** Runs a command in every namespace and cgroup of a running container; its status (attached). */
 export async function execInContainer(
   record: ContainerRecord,
   request: ExecRequest,
@@ -80,6 +82,11 @@ export async function execInContainer(
   const cgroups = await drivers.resources.placement(record.id);
   const plan = buildExecPlan({ id: record.id, pid, process, cgroups });
   log.info({ container, command: process.args[0] }, 'Execute command');
+  if (request.detach) {
+    // koker-init stays behind as the process's parent: it reaps it once koker has gone.
+    await drivers.launcher.exec(plan, { detached: true, stdio: ['null', 'null', 'null'] });
+    return { code: 0 };
+  }
   const guard = new SignalGuard();
   const onResize = () => launched?.kill('SIGWINCH');
   let launched: Awaited<ReturnType<Launcher['exec']>> | undefined;

@@ -1,7 +1,7 @@
 import { type LaunchPlan, type ProcessSpec } from '../contracts/launcher.js';
-import { type NetworkDriver } from '../contracts/network.js';
+import { type NetworkAttachment, type NetworkDriver } from '../contracts/network.js';
 import { type ResourceDriver } from '../contracts/resources.js';
-import { type StateStore } from '../contracts/state-store.js';
+import { type ContainerRecord, type StateStore } from '../contracts/state-store.js';
 import { type StorageDriver } from '../contracts/storage.js';
 import { type ContainerSpec } from '../domain/container-spec.js';
 import { readFileInRoot } from '../launch/in-root.js';
@@ -38,7 +38,7 @@ export interface PrepareContext {
 export async function prepareContainer(
   spec: ContainerSpec,
   context: PrepareContext,
-): Promise<{ plan: LaunchPlan; process: ProcessSpec }> {
+): Promise<{ plan: LaunchPlan; process: ProcessSpec; attachment: NetworkAttachment }> {
   const { storage, resources, network, state } = context.drivers;
   const { scope, checkpoint, log } = context;
   const { id, hostname } = spec;
@@ -93,5 +93,30 @@ export async function prepareContainer(
     init: spec.init,
     cgroupNamespace: context.host.cgroupNamespace,
   });
-  return { plan, process };
+  return { plan, process, attachment };
+}
+
+/**
+ * The record of a container whose process started: its PID, when it started (taken before the
+ * launch, so never after its end), and its network as the driver made it (address, gateway,
+ * published ports with the host ports chosen).
+ */
+export function runningRecord(
+  record: ContainerRecord,
+  started: { pid: number; at: string; attachment: NetworkAttachment },
+): ContainerRecord {
+  const { exitCode: _code, reason: _reason, oomKilled: _oom, finished: _finished, ...rest } = record;
+  const { attachment } = started;
+  return {
+    ...rest,
+    status: 'running',
+    pid: started.pid,
+    started: started.at,
+    network: {
+      mode: attachment.mode,
+      ...(attachment.ipAddress ? { ipAddress: attachment.ipAddress } : {}),
+      ...(attachment.gateway ? { gateway: attachment.gateway } : {}),
+      ports: attachment.ports,
+    },
+  };
 }

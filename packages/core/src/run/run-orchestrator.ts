@@ -17,7 +17,7 @@ import { capabilityNames } from '../launch/capabilities.js';
 import { processRequest } from '../launch/process-spec.js';
 import { type Logger } from '../log/logger.js';
 import { crashPoint } from './crash-point.js';
-import { prepareContainer } from './prepare-container.js';
+import { prepareContainer, runningRecord } from './prepare-container.js';
 import { ResourceScope } from './resource-scope.js';
 import { type RunRequest } from './run-request.js';
 import { SignalGuard } from './signal-guard.js';
@@ -95,7 +95,10 @@ export class RunOrchestrator {
     const processReq = processRequest(image.record.config, {
       ...request.process,
       hostname,
-      availableCapabilities: this.host.capabilities(),
+      // Only --privileged and --cap-add can ask for more than Docker's defaults.
+      ...(request.process.privileged || (request.process.capAdd ?? []).length > 0
+        ? { availableCapabilities: this.host.capabilities() }
+        : {}),
     });
     await resources.validate(request.limits);
 
@@ -149,7 +152,7 @@ export class RunOrchestrator {
       await state.update(id, (record) => ({ ...record, spec }));
       checkpoint();
 
-      const { plan, process } = await prepareContainer(spec, {
+      const { plan, process, attachment } = await prepareContainer(spec, {
         drivers: this.drivers,
         scope,
         checkpoint,
@@ -160,14 +163,10 @@ export class RunOrchestrator {
         // The monitor holds the keeper lock before it starts the launcher, and outlives us.
         checkpoint();
         log.info({ command: process.args[0] }, 'Execute command');
+        const at = new Date().toISOString();
         const launched = await launcher.start(plan, { ...detach(id), detached: true });
         crashPoint('run:launched');
-        await state.update(id, (record) => ({
-          ...record,
-          status: 'running',
-          pid: launched.pid,
-          started: new Date().toISOString(),
-        }));
+        await state.update(id, (record) => runningRecord(record, { pid: launched.pid, at, attachment }));
         // Handed over: what the container holds is now its monitor's cleanup's to release.
         handedOver = true;
         crashPoint('run:running');
@@ -177,18 +176,14 @@ export class RunOrchestrator {
       keeper = await state.holdKeeper(id);
       checkpoint();
       log.info({ command: process.args[0] }, 'Execute command');
+      const at = new Date().toISOString();
       const launched = await launcher.start(plan);
       crashPoint('run:launched');
       guard.forwardTo((signal) => launched.kill(signal));
       // A signal that came while the process was starting: it was meant to stop the run.
       if (guard.signal.aborted) launched.kill('SIGKILL');
       if (process.terminal) forwardResizes(launched, scope);
-      await state.update(id, (record) => ({
-        ...record,
-        status: 'running',
-        pid: launched.pid,
-        started: new Date().toISOString(),
-      }));
+      await state.update(id, (record) => runningRecord(record, { pid: launched.pid, at, attachment }));
       lock.release();
       lock = undefined;
       crashPoint('run:running');

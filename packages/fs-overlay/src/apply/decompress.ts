@@ -12,7 +12,7 @@ import { sniffCompression, type Compression } from './layer-media-type.js';
  */
 export type ZstdDecoder = 'auto' | 'process' | 'js';
 
-const CHUNK = 128 * 1024;
+const CHUNK = 256 * 1024;
 
 let zstdProgram: string | null | undefined;
 

@@ -23,6 +23,11 @@ export interface LayerWriterOptions {
   readonly maxEntries: number;
   /** What the log lines call this layer. */
   readonly layer: string;
+  /**
+   * `overlay` (a layer directory): whiteouts become overlayfs' own marks. `remove` (a flattened
+   * root filesystem, the copy driver): they remove what they name from what is below.
+   */
+  readonly whiteouts?: 'overlay' | 'remove';
 }
 
 function readUmask(): number {
@@ -34,7 +39,13 @@ function readUmask(): number {
   }
 }
 
-const UMASK = readUmask();
+let umask: number | undefined;
+
+/** The process umask, read once when the first layer is applied (not at import). */
+function processUmask(): number {
+  umask ??= readUmask();
+  return umask;
+}
 
 /**
  * Writes tar entries into a layer directory through file descriptors only: every path is looked
@@ -142,7 +153,7 @@ export class LayerWriter implements EntryHandler {
     check('openat2', fd, displayName(path));
     this.openFile = fd;
     const chown = this.needsChown(entry);
-    const chmod = chown || (entry.mode & 0o7000) !== 0 || (mode & UMASK) !== 0;
+    const chmod = chown || (entry.mode & 0o7000) !== 0 || (mode & processUmask()) !== 0;
     return {
       write: (chunk) => {
         let offset = 0;
@@ -230,6 +241,10 @@ export class LayerWriter implements EntryHandler {
   }
 
   private whiteout(entry: TarEntry, dir: string, base: string): void {
+    if (this.options.whiteouts === 'remove') {
+      this.removeWhitedOut(entry, dir, base);
+      return;
+    }
     const { layer } = this.options;
     if (base === OPAQUE_MARKER) {
       this.dirFd(dir, entry);
@@ -259,6 +274,30 @@ export class LayerWriter implements EntryHandler {
     this.options.log.debug({ layer, path: displayName(path) }, 'Create whiteout');
   }
 
+  private removeWhitedOut(entry: TarEntry, dir: string, base: string): void {
+    const parent = this.existingDirFd(dir, entry);
+    if (parent < 0) return; // nothing below to hide
+    const { layer } = this.options;
+    if (base === OPAQUE_MARKER) {
+      const fd = this.openDirectory(dir, entry);
+      try {
+        for (const child of readdirSync(`/proc/self/fd/${fd}`, { encoding: 'latin1' })) {
+          this.removeExisting(fd, child, joinPath(dir, child), entry);
+        }
+      } finally {
+        this.sys.close(fd);
+      }
+      this.options.log.debug({ layer, dir: displayName(dir) || '/' }, 'Empty opaque directory');
+      return;
+    }
+    const name = base.slice(WHITEOUT_PREFIX.length);
+    if (name === '' || name === '.' || name === '..') {
+      throw refuseEntry(entry.name, 'a whiteout of no file, "." or ".."');
+    }
+    this.removeExisting(parent, name, joinPath(dir, name), entry);
+    this.options.log.debug({ layer, path: displayName(joinPath(dir, name)) }, 'Remove whited-out path');
+  }
+
   private setOpaque(dir: string, entry: TarEntry): void {
     const fd = this.openDirectory(dir, entry);
     try {
@@ -284,7 +323,7 @@ export class LayerWriter implements EntryHandler {
     const chown = this.needsChown(entry);
     if (chown)
       check('fchownat', this.sys.fchownat(parent, base, entry.uid, entry.gid, AT.SYMLINK_NOFOLLOW), shown);
-    if (chmodable && (chown || (entry.mode & 0o7000) !== 0 || (entry.mode & UMASK) !== 0)) {
+    if (chmodable && (chown || (entry.mode & 0o7000) !== 0 || (entry.mode & processUmask()) !== 0)) {
       check('fchmodat', this.sys.fchmodat(parent, base, entry.mode & 0o7777), shown);
     }
     for (const [name, value] of this.xattrs(entry, path)) {

@@ -118,11 +118,18 @@ export function timespecs(
   mtime: { sec: number; nsec: number },
 ): Buffer {
   const buffer = Buffer.alloc(32);
-  buffer.writeBigInt64LE(BigInt(atime.sec), 0);
-  buffer.writeBigInt64LE(BigInt(atime.nsec), 8);
-  buffer.writeBigInt64LE(BigInt(mtime.sec), 16);
-  buffer.writeBigInt64LE(BigInt(mtime.nsec), 24);
+  writeInt64(buffer, 0, atime.sec);
+  writeInt64(buffer, 8, atime.nsec);
+  writeInt64(buffer, 16, mtime.sec);
+  writeInt64(buffer, 24, mtime.nsec);
   return buffer;
+}
+
+/** A signed 64-bit little-endian integer from a safe JS integer, without BigInt (hot path). */
+function writeInt64(buffer: Buffer, offset: number, value: number): void {
+  const high = Math.floor(value / 0x1_0000_0000);
+  buffer.writeUInt32LE(value - high * 0x1_0000_0000, offset);
+  buffer.writeInt32LE(high, offset + 4);
 }
 
 /** glibc's makedev(3). */
@@ -148,10 +155,11 @@ export class AtCalls {
 
   /** openat2(2): flags, mode and RESOLVE_* flags. */
   openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number {
+    // struct open_how { u64 flags; u64 mode; u64 resolve; }: every value fits the low word.
     const how = this.how;
-    how.writeBigUInt64LE(BigInt(flags | O.CLOEXEC), 0);
-    how.writeBigUInt64LE(BigInt(mode), 8);
-    how.writeBigUInt64LE(BigInt(resolve), 16);
+    how.writeUInt32LE(flags | O.CLOEXEC, 0);
+    how.writeUInt32LE(mode, 8);
+    how.writeUInt32LE(resolve, 16);
     return this.result(this.c.syscall5(SYS_OPENAT2, dirfd, cpath(path), how, 24));
   }
 

@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import { SyscallError } from '@koker/core';
 import {
   AF_NETLINK,
@@ -54,7 +55,8 @@ export class NetlinkSocket {
     // Best effort: the kernel then says why a request failed, not only the errno.
     c.setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, u32(1), 4);
     const timeout = Buffer.alloc(16); // struct timeval: a dead kernel answer must not hang koker
-    timeout.writeBigInt64LE(BigInt(TIMEOUT_SECONDS), 0);
+    if (endianness() === 'LE') timeout.writeBigInt64LE(BigInt(TIMEOUT_SECONDS), 0);
+    else timeout.writeBigInt64BE(BigInt(TIMEOUT_SECONDS), 0);
     c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, timeout.length);
     return new NetlinkSocket(fd);
   }

@@ -1,5 +1,5 @@
 import { RegistryError, type Logger } from '@koker/core';
-import { type Endpoint } from '../endpoints.js';
+import { isLoopback, type Endpoint } from '../endpoints.js';
 import { type HttpClient } from '../http.js';
 import { parseChallenge, type Challenge } from './challenge.js';
 import { type Credentials, type DockerCredentialStore } from './docker-config.js';
@@ -97,6 +97,12 @@ export class Authenticator {
     if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return cached.token;
 
     const url = new URL(realm);
+    // A registry reached over HTTPS must not get our password sent in clear to its token service.
+    if (basic && url.protocol === 'http:' && endpoint.url.startsWith('https:') && !isLoopback(url.host)) {
+      throw new RegistryError(
+        `${endpoint.host} names a token service over plain HTTP (${url.origin}): koker will not send credentials there`,
+      );
+    }
     if (service) url.searchParams.set('service', service);
     if (scope) url.searchParams.set('scope', scope);
     if (basic) url.searchParams.set('account', basic.username);

@@ -3,7 +3,6 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pack } from 'tar-stream';
 import { type Descriptor } from '../../contracts/image-source.js';
 import { type ImageRecord } from '../../contracts/image-store.js';
 import { digestHex, parseDigest, type Digest } from '../../domain/digest.js';
@@ -117,6 +116,10 @@ export async function saveArchive(
     Layers: layers.map((l) => `blobs/sha256/${digestHex(l.digest)}`),
   }));
 
+  // tar-stream is loaded here only: `koker save` is the one command that writes tars.
+  const tarStream = await import('tar-stream');
+  // Bundled, a CommonJS module's exports may sit on the namespace's default.
+  const pack = tarStream.pack ?? (tarStream as unknown as { default: typeof tarStream }).default.pack;
   const tar = pack();
   const mtime = new Date(0);
   const writing = pipeline(tar, output);
