@@ -65,6 +65,13 @@ await build({
   logLevel: 'warning',
 });
 
+// The image for the `koker run` checks, built from Debian's busybox-static (no network).
+const archive = join(work, 'busybox.tar');
+const image = spawnSync('bash', [join(repo, 'scripts/build-busybox-image.sh'), archive], {
+  stdio: 'inherit',
+});
+if (image.status !== 0) fail('scripts/build-busybox-image.sh failed');
+
 function runGuest(layout) {
   return new Promise((resolveRun) => {
     const started = Date.now();
@@ -72,7 +79,10 @@ function runGuest(layout) {
     const child = spawn(
       join(matrix, 'run-guest.sh'),
       // NODE_PATH: the bundle lives outside the repository, koffi (external) is found there.
-      [layout, `NODE_PATH='${join(repo, 'node_modules')}' '${process.execPath}' '${bundle}' '${kokerBin}'`],
+      [
+        layout,
+        `NODE_PATH='${join(repo, 'node_modules')}' '${process.execPath}' '${bundle}' '${kokerBin}' '${archive}'`,
+      ],
       {
         cwd: repo,
         env: { ...process.env, GUEST_CWD: repo, GUEST_TIMEOUT: process.env.GUEST_TIMEOUT ?? '900' },
