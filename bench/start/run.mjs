@@ -63,6 +63,7 @@ try {
   const rows = compare(
     [
       { name: 'node -e 0', command: `${process.execPath} -e 0` },
+      { name: 'koker --version (the CLI start-up alone)', command: `${process.execPath} ${KOKER} --version` },
       { name: 'koker run --rm --network none busybox true', command: koker },
       {
         name: 'runc run (same rootfs)',
@@ -77,7 +78,7 @@ try {
     ],
     { baseline: 'node -e 0', runs: 30, warmup: 5 },
   );
-  const ratio = rows.find((r) => r.name.startsWith('koker'))?.ratio ?? Infinity;
+  const ratio = rows.find((r) => r.name.startsWith('koker run'))?.ratio ?? Infinity;
   writeResults('start', {
     title: 'Container start: koker run vs runc, crun and node -e 0',
     rows,

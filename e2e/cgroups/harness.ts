@@ -28,8 +28,8 @@ export const EXPECTED_DRIVER = {
   unified: 'cgroup-v2',
 } as const;
 
-/** What auto-detection picks on this kernel, built with a temporary root of its own. */
-export async function detectedDriver(): Promise<{
+/** What auto-detection picks on this kernel, built for `root` (default: a temporary one of its own). */
+export async function detectedDriver(givenRoot?: string): Promise<{
   name: string;
   mode: string;
   driver: ResourceDriver;
@@ -40,7 +40,7 @@ export async function detectedDriver(): Promise<{
   const host = new HostFacts();
   const catalog = new DriverCatalog();
   for (const register of [registerV2, registerHybrid, registerV1]) register(catalog);
-  const root = mkdtempSync(join(tmpdir(), 'koker-e2e-cgroups-'));
+  const root = givenRoot ?? mkdtempSync(join(tmpdir(), 'koker-e2e-cgroups-'));
   const selection = await catalog.select(Resources, { host, config: { ...DEFAULT_CONFIG, root } });
   const build = BUILDERS[selection.chosen.name];
   if (!build) throw new Error(`unexpected driver ${selection.chosen.name}`);
@@ -50,7 +50,9 @@ export async function detectedDriver(): Promise<{
     mode: host.cgroupLayout.mode,
     driver: build({ host, config: { root }, log }),
     root,
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    cleanup: () => {
+      if (givenRoot === undefined) rmSync(root, { recursive: true, force: true });
+    },
   };
 }
 

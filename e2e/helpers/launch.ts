@@ -92,7 +92,7 @@ export async function launchIn(
   const stdout = openSync(join(work, 'stdout'), 'w+');
   const stderr = openSync(join(work, 'stderr'), 'w+');
   try {
-    const launcher = new NativeLauncher(nativeHelperPath(), log);
+    const launcher = new NativeLauncher(nativeHelperPath(globalThis.process.env.KOKER_NATIVE_HELPER), log);
     const launched = await launcher.start(plan, { stdio: ['null', stdout, stderr] });
     if (options.during) {
       try {
@@ -151,7 +151,10 @@ export async function execIn(
       process,
       cgroups: { procsFiles: options.procsFiles ?? [] },
     });
-    const launched = await new NativeLauncher(nativeHelperPath(), log).exec(plan, {
+    const launched = await new NativeLauncher(
+      nativeHelperPath(globalThis.process.env.KOKER_NATIVE_HELPER),
+      log,
+    ).exec(plan, {
       stdio: ['null', stdout, stderr],
     });
     const status = await launched.wait();

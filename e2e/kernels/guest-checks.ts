@@ -3,10 +3,17 @@
 // `koker` (argv[2]: its bin/koker.js) says about the host.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { CGROUP_CHECKS, type CgroupCheck } from '../cgroups/checks.js';
 import { EXPECTED_DRIVER, detectedDriver } from '../cgroups/harness.js';
+import { RUN_CHECKS } from '../run/checks.js';
+import { kokerRunChecks } from './koker-run-checks.js';
 
 const kokerBin = process.argv[2];
+// The launcher's helper, next to the koker being tested (this file is bundled elsewhere).
+if (kokerBin) process.env.KOKER_NATIVE_HELPER ??= join(dirname(kokerBin), '../../../native/build/koker-init');
+// A `docker save` archive of busybox: the limits are then also checked through `koker run`.
+const archive = process.argv[3];
 
 const kokerInfo: CgroupCheck = {
   name: 'koker info shows the layout and selects its driver',
@@ -29,7 +36,9 @@ if (expected !== undefined && detected.mode !== expected) {
   console.log(`FAIL layout: detected ${detected.mode}, the guest was booted ${expected}`);
   failed += 1;
 }
-for (const check of [kokerInfo, ...CGROUP_CHECKS]) {
+const throughKoker = kokerBin && archive ? kokerRunChecks({ kokerBin, archive }) : undefined;
+const checks = [kokerInfo, ...CGROUP_CHECKS, ...RUN_CHECKS, ...(throughKoker?.checks ?? [])];
+for (const check of checks) {
   const t0 = Date.now();
   try {
     await check.run(detected);
@@ -41,7 +50,8 @@ for (const check of [kokerInfo, ...CGROUP_CHECKS]) {
 }
 for (const id of await detected.driver.list()) await detected.driver.destroy(id);
 detected.cleanup();
+throughKoker?.cleanup();
 console.log(
-  `RESULT ${failed === 0 ? 'PASS' : 'FAIL'} layout=${detected.mode} driver=${detected.name} checks=${CGROUP_CHECKS.length + 1} failed=${failed} (${Date.now() - started} ms)`,
+  `RESULT ${failed === 0 ? 'PASS' : 'FAIL'} layout=${detected.mode} driver=${detected.name} checks=${checks.length} failed=${failed} (${Date.now() - started} ms)`,
 );
 process.exit(failed === 0 ? 0 : 1);

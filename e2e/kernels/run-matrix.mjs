@@ -60,10 +60,17 @@ await build({
   conditions: ['koker-source'],
   external: ['koffi'],
   banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    js: "import { createRequire as __kokerCreateRequire } from 'node:module'; const require = __kokerCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
 });
+
+// The image for the `koker run` checks, built from Debian's busybox-static (no network).
+const archive = join(work, 'busybox.tar');
+const image = spawnSync('bash', [join(repo, 'scripts/build-busybox-image.sh'), archive], {
+  stdio: 'inherit',
+});
+if (image.status !== 0) fail('scripts/build-busybox-image.sh failed');
 
 function runGuest(layout) {
   return new Promise((resolveRun) => {
@@ -71,7 +78,11 @@ function runGuest(layout) {
     const kokerBin = join(repo, 'packages/cli/bin/koker.js');
     const child = spawn(
       join(matrix, 'run-guest.sh'),
-      [layout, `'${process.execPath}' '${bundle}' '${kokerBin}'`],
+      // NODE_PATH: the bundle lives outside the repository, koffi (external) is found there.
+      [
+        layout,
+        `NODE_PATH='${join(repo, 'node_modules')}' '${process.execPath}' '${bundle}' '${kokerBin}' '${archive}'`,
+      ],
       {
         cwd: repo,
         env: { ...process.env, GUEST_CWD: repo, GUEST_TIMEOUT: process.env.GUEST_TIMEOUT ?? '900' },

@@ -103,6 +103,11 @@ describe('checkLimits', () => {
   it('says which controller a limit needs when the host lacks it', () => {
     const without = { ...host, controllers: new Set(['cpu']), controllersSource: 'controllers from /x: cpu' };
     expect(() => checkLimits({ pidsLimit: 5 }, without)).toThrow(HostError);
+    try {
+      checkLimits({ pidsLimit: 5 }, without);
+    } catch (error) {
+      expect((error as HostError).hint).toContain('KOKER_CGROUP_PARENT=/koker');
+    }
     expect(rejection({ memory: parseByteSize('10m') }, without)).toBe(
       'the memory limit needs the memory cgroup controller, which is not available here (controllers from /x: cpu)',
     );

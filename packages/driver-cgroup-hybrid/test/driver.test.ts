@@ -87,6 +87,17 @@ describe('cgroup-hybrid driver', () => {
     expect(fake.cgroups()).toEqual([]);
   });
 
+  it('also kills a process a failed launch left in the v1 cgroups only', async () => {
+    const { fake, driver, dir } = setup();
+    const id = newContainerId();
+    await driver.create(id, {});
+    fake.addProcess(dir('memory', id), 4040);
+    fake.addProcess(dir('pids', id), 4040);
+    await driver.destroy(id);
+    expect(fake.killed).toEqual([4040]);
+    expect(fake.cgroups()).toEqual([]);
+  });
+
   it('falls back to the v1 freezer on kernels without cgroup.kill', async () => {
     const { fake, driver, dir } = setup({ cgroupKill: false });
     const id = newContainerId();

@@ -340,23 +340,30 @@ export class ContainerCgroups {
   private killAll(id: ContainerId, pids: readonly number[]): void {
     const v2 = this.sites.find((s) => s.kind === 'v2');
     const killFile = v2 && posix.join(this.directory(v2, id), 'cgroup.kill');
-    if (killFile && this.fs.exists(killFile)) {
+    if (v2 && killFile && this.fs.exists(killFile)) {
+      // A launch that failed halfway may have left a process in the v1 cgroups only.
+      const reached = new Set(this.processesIn([this.directory(v2, id)]));
       this.log.debug({ file: killFile, pids: pids.length }, 'Kill processes left in cgroup');
       this.writeFile(killFile, '1');
+      this.sigkill(pids.filter((pid) => !reached.has(pid)));
       return;
     }
     const freezer = this.freezer(id);
     if (freezer) this.setFrozen(freezer, true);
     const all = freezer ? this.processesIn([posix.dirname(freezer.file)]) : pids;
     this.log.debug({ pids: all.join(',') }, 'Kill processes left in cgroup');
-    for (const pid of all.length > 0 ? all : pids) {
+    this.sigkill(all.length > 0 ? all : pids);
+    if (freezer) this.setFrozen(freezer, false);
+  }
+
+  private sigkill(pids: readonly number[]): void {
+    for (const pid of pids) {
       try {
         (this.options.kill ?? ((p: number) => process.kill(p, 'SIGKILL')))(pid);
       } catch (error) {
         if (errno(error) !== 'ESRCH') throw this.hostError(`cannot kill process ${pid}`, error);
       }
     }
-    if (freezer) this.setFrozen(freezer, false);
   }
 
   private freezer(id: ContainerId): { file: string; frozen: string; thawed: string } | undefined {

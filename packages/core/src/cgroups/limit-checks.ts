@@ -100,7 +100,9 @@ export function checkLimits(limits: ResourceLimits, host: LimitCapabilities): vo
     if (!host.controllers.has(controller)) {
       throw new HostError(
         `the ${controller} limit needs the ${controller} cgroup controller, which is not available here (${host.controllersSource})`,
-        { hint: `run without the ${controller} limit, or enable the controller on this host` },
+        {
+          hint: `run without the ${controller} limit, or put containers where the controller is delegated: KOKER_CGROUP_PARENT=/koker (or "cgroupParent" in the config) places them under the hierarchy's root`,
+        },
       );
     }
   }

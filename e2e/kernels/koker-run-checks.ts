@@ -1,0 +1,145 @@
+// The limits through the real `koker run` inside a kernel-matrix guest: an image loaded from a
+// `docker save` archive (no network in the guest), koker's root on a tmpfs (the guest's root is
+// an overlay, which overlayfs refuses as an upper layer), every container with --network none.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseContainerId } from '@koker/core';
+import { type CgroupCheck } from '../cgroups/checks.js';
+import { detectedDriver } from '../cgroups/harness.js';
+
+const IMAGE = 'busybox:latest';
+
+export interface KokerRunSetup {
+  readonly kokerBin: string;
+  readonly archive: string;
+}
+
+function pidsEvents(procsFiles: readonly string[]): number {
+  for (const dir of procsFiles.map(dirname)) {
+    try {
+      return Number(/max (\d+)/.exec(readFileSync(`${dir}/pids.events`, 'utf8'))?.[1]);
+    } catch {
+      // not the pids hierarchy
+    }
+  }
+  throw new Error('no pids.events');
+}
+
+/** A koker root on a fresh tmpfs, the image loaded; the checks; then the tmpfs goes. */
+export function kokerRunChecks({ kokerBin, archive }: KokerRunSetup): {
+  checks: CgroupCheck[];
+  cleanup: () => void;
+} {
+  const root = mkdtempSync('/tmp/koker-guest-root-');
+  let mounted = false;
+  const k = (args: string[]) => {
+    const result = spawnSync(process.execPath, [kokerBin, '--root', root, '-q', ...args], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  };
+  const checks: CgroupCheck[] = [
+    {
+      name: 'koker load reads the busybox archive (koker root on a tmpfs)',
+      async run() {
+        assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'koker-guest', root]).status, 0, 'mount tmpfs');
+        mounted = true;
+        const load = k(['load', '-i', archive]);
+        assert.equal(load.code, 0, load.stderr);
+      },
+    },
+    {
+      name: "koker run --mem 10 kills the seed's example: exit 137 and the message",
+      async run() {
+        const result = k([
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          '--mem',
+          '10',
+          IMAGE,
+          'dd',
+          'if=/dev/zero',
+          'of=/dev/null',
+          'bs=20M',
+          'count=1',
+        ]);
+        assert.equal(result.code, 137, result.stderr);
+        assert.ok(
+          result.stderr.includes('koker: container was killed: out of memory (limit 10 MiB)\n'),
+          result.stderr,
+        );
+      },
+    },
+    {
+      name: 'koker run -m 128m lets it complete',
+      async run() {
+        const result = k([
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          '-m',
+          '128m',
+          IMAGE,
+          'dd',
+          'if=/dev/zero',
+          'of=/dev/null',
+          'bs=20M',
+          'count=1',
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+      },
+    },
+    {
+      name: 'koker run -d --pids-limit 20 --cpus 0.5 holds a fork bomb, throttled; rm -f removes it',
+      async run() {
+        const started = k([
+          'run',
+          '-d',
+          '--network',
+          'none',
+          '--pids-limit',
+          '20',
+          '--cpus',
+          '0.5',
+          IMAGE,
+          'sh',
+          '-c',
+          'bomb() { bomb | bomb & }; bomb; exec sleep 300',
+        ]);
+        assert.equal(started.code, 0, started.stderr);
+        const id = parseContainerId(started.stdout.trim());
+        const { driver } = await detectedDriver(root);
+        const { procsFiles } = await driver.placement(id);
+        const deadline = Date.now() + 60_000;
+        while (pidsEvents(procsFiles) === 0 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 200));
+        assert.ok(pidsEvents(procsFiles) > 0, 'no fork was refused');
+        const stats = await driver.stats(id);
+        assert.ok((stats.pids ?? 99) <= 20, `${stats.pids} tasks`);
+        assert.ok((stats.cpuThrottledPeriods ?? 0) > 0, 'not throttled');
+        const removed = k(['rm', '-f', id]);
+        assert.equal(removed.code, 0, removed.stderr);
+        await assert.rejects(driver.placement(id), /has no cgroup/);
+      },
+    },
+  ];
+  return {
+    checks,
+    cleanup: () => {
+      // Whatever koker left mounted under its root is a leak worth seeing.
+      const left = readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((line) => line.split(' ')[4] ?? '')
+        .filter((target) => target.startsWith(`${root}/`));
+      if (left.length > 0) console.log(`left mounted under the koker root: ${left.join(' ')}`);
+      if (mounted) spawnSync('umount', ['-R', '-l', root]);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
