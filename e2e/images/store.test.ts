@@ -72,7 +72,7 @@ describe('the image store across processes', () => {
     } finally {
       await root.remove();
     }
-  });
+  }, 400_000); // six pulls of the ~170 MB image: slow on a loaded 2-CPU machine, not a timing assertion
 });
 
 describe('image rm, prune and inspect', () => {
