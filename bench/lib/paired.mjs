@@ -11,7 +11,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /**
  * Runs `commands` ({ name, command, prepare? }, bash strings; `prepare` is not timed) for
  * `rounds` rounds after one untimed warm-up round. Rows: median, mean, stddev, min, max (wall,
- * seconds), cpu (median, seconds), peakKiB (median), ratio (median of the per-round ratios to
+ * seconds), cpu (median, seconds), user and system (means), peakRssKiB (median), ratio (median of the per-round ratios to
  * `baseline`, the first command by default), runs.
  */
 export function paired(commands, { rounds = 7, baseline, log = true } = {}) {
@@ -29,7 +29,7 @@ export function paired(commands, { rounds = 7, baseline, log = true } = {}) {
       });
       if (run.status !== 0) throw new Error(`${c.name} failed (${run.status}): ${run.stderr.slice(-800)}`);
       const [wall, user, system, peakKiB] = run.stderr.trim().split('\n').pop().split(' ').map(Number);
-      if (round >= 0) samples[i].push({ wall, cpu: user + system, peakKiB });
+      if (round >= 0) samples[i].push({ wall, user, system, cpu: user + system, peakKiB });
     }
     if (log && round >= 0) {
       process.stderr.write(
@@ -52,6 +52,9 @@ export function paired(commands, { rounds = 7, baseline, log = true } = {}) {
       min: Math.min(...walls),
       max: Math.max(...walls),
       cpu: median(samples[i].map((s) => s.cpu)),
+      // Means, as hyperfine's rows have them (the harness' CPU column).
+      user: samples[i].reduce((a, s) => a + s.user, 0) / walls.length,
+      system: samples[i].reduce((a, s) => a + s.system, 0) / walls.length,
       peakKiB: undefined,
       peakRssKiB: median(samples[i].map((s) => s.peakKiB)),
       ratio: median(samples[i].map((s, r) => s.wall / samples[base][r].wall)),
