@@ -1,7 +1,11 @@
 // Bundles the compiled CLI (tsc output, so decorator metadata is kept) into a few ESM files:
 // one for start-up, and chunks that heavy commands load on demand. Start-up time matters:
 // see bench/ and docs/benchmarks.md.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names change with their contents: stale ones from earlier builds must not pile up.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { koker: 'dist/cli.js' },
