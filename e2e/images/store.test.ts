@@ -57,9 +57,11 @@ describe('the image store across processes', () => {
           [KOKER_BIN, '--root', root.dir, 'pull', registry.images.large],
           { stdio: 'ignore' },
         );
+        // Listen before waiting: on a fast machine the pull may end before the kill.
+        const exited = new Promise((resolve) => child.once('exit', resolve));
         await new Promise((resolve) => setTimeout(resolve, delay));
         child.kill('SIGKILL');
-        await new Promise((resolve) => child.once('exit', resolve));
+        await exited;
         const ids = await expectConsistent(root);
         // Either the pull finished before the kill, or it left no image at all.
         expect(ids.length === 0 || ids[0] === registry.built.large.id).toBe(true);
@@ -72,7 +74,7 @@ describe('the image store across processes', () => {
     } finally {
       await root.remove();
     }
-  });
+  }, 400_000); // six pulls of the ~170 MB image: slow on a loaded 2-CPU machine, not a timing assertion
 });
 
 describe('image rm, prune and inspect', () => {

@@ -5,7 +5,7 @@
 // teardown and garbage collection work. Exits non-zero if any layout fails.
 //
 // The tool is found at $KOKER_KERNEL_MATRIX, else ../shared/tools/kernel-matrix next to the
-// repository. Missing, this fails: a skipped kernel matrix would hide the gap.
+// repository, else /work/shared/tools/kernel-matrix. Missing, this fails: a skipped kernel matrix would hide the gap.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,11 @@ import { build } from 'esbuild';
 
 const LAYOUTS = ['unified', 'legacy', 'hybrid'];
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const matrix = resolve(process.env.KOKER_KERNEL_MATRIX ?? join(repo, '../shared/tools/kernel-matrix'));
+// A clone may sit anywhere: next to the repository first, then the workplace's shared folder.
+const candidates = process.env.KOKER_KERNEL_MATRIX
+  ? [process.env.KOKER_KERNEL_MATRIX]
+  : [join(repo, '../shared/tools/kernel-matrix'), '/work/shared/tools/kernel-matrix'];
+const matrix = resolve(candidates.find((dir) => existsSync(join(dir, 'run-guest.sh'))) ?? candidates[0]);
 
 function fail(message) {
   console.error(`test:kernels: ${message}`);

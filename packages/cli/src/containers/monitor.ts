@@ -1,27 +1,19 @@
 import { existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HostError, type ContainerId } from '@koker/core';
+import { findNativeBuild, HostError, type ContainerId } from '@koker/core';
 import { type CliContext } from '../context.js';
-
-const RELATIVE = join('native', 'build', 'koker-monitor');
 
 /**
  * Where koker-monitor is: `$KOKER_MONITOR`, else next to the configured native helper, else
- * `native/build/koker-monitor` of the checkout this code runs from (walking up from here).
+ * `native/build/koker-monitor` of the checkout this code runs from.
  */
 export function monitorPath(ctx: CliContext, from: string = import.meta.url): string {
   const configured = process.env.KOKER_MONITOR;
   if (configured) return configured;
   if (ctx.config.nativeHelper) return join(dirname(ctx.config.nativeHelper), 'koker-monitor');
-  let dir = dirname(fileURLToPath(from));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, RELATIVE);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
+  const found = findNativeBuild('koker-monitor', from);
+  if (found) return found;
   throw new HostError('cannot find koker-monitor, which waits on detached containers', {
     hint: 'build it (npm run build, or make in native/), or set KOKER_MONITOR',
   });

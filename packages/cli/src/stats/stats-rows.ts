@@ -1,4 +1,4 @@
-import { shortContainerId, type ContainerId, type ResourceStats } from '@koker/core';
+import { inBinaryUnits, shortContainerId, type ContainerId, type ResourceStats } from '@koker/core';
 
 /** A container `stats` shows: its ID and, when koker's records are at hand, its name. */
 export interface StatsTarget {
@@ -17,14 +17,8 @@ export const STATS_HEADERS = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMI
 
 /** Docker's `units.BytesSize`: binary units, four significant digits, no space (`7.629MiB`). */
 export function dockerBytes(value: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let n = value;
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i += 1;
-  }
-  return `${Number(n.toPrecision(4))}${units[i]}`;
+  const { amount, unit } = inBinaryUnits(value);
+  return `${Number(amount.toPrecision(4))}${unit}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { type ResourceLimits } from '../domain/resource-limits.js';
 import { CFS_PERIOD_US, cfsQuotaUs } from './cfs.js';
-import { parseCpuList, formatCpuList } from './cpu-list.js';
 import { type LimitController } from './limit-checks.js';
+import { sharedLimitWrites } from './shared-limit-writes.js';
 
 /** One file write in a v1 hierarchy, in the order the kernel needs them. */
 export interface V1Write {
@@ -36,17 +36,6 @@ export function v1LimitWrites(limits: ResourceLimits, options: V1LimitOptions): 
     writes.push({ controller: 'cpu', file: 'cpu.cfs_period_us', value: String(CFS_PERIOD_US) });
     writes.push({ controller: 'cpu', file: 'cpu.cfs_quota_us', value: String(cfsQuotaUs(limits.nanoCpus)) });
   }
-  if (limits.cpusetCpus !== undefined)
-    writes.push({
-      controller: 'cpuset',
-      file: 'cpuset.cpus',
-      value: formatCpuList(parseCpuList(limits.cpusetCpus)),
-    });
-  if (limits.pidsLimit !== undefined)
-    writes.push({
-      controller: 'pids',
-      file: 'pids.max',
-      value: limits.pidsLimit === 'unlimited' ? 'max' : String(limits.pidsLimit),
-    });
+  writes.push(...sharedLimitWrites(limits));
   return writes;
 }

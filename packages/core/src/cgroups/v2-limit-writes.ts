@@ -1,7 +1,7 @@
 import { type ResourceLimits } from '../domain/resource-limits.js';
 import { CFS_PERIOD_US, cfsQuotaUs } from './cfs.js';
-import { formatCpuList, parseCpuList } from './cpu-list.js';
 import { type LimitController } from './limit-checks.js';
+import { sharedLimitWrites } from './shared-limit-writes.js';
 
 /** One file write in the container's cgroup2 directory. */
 export interface V2Write {
@@ -58,17 +58,6 @@ export function v2LimitWrites(limits: ResourceLimits, options: V2LimitOptions): 
       file: 'cpu.max',
       value: `${cfsQuotaUs(limits.nanoCpus)} ${CFS_PERIOD_US}`,
     });
-  if (limits.cpusetCpus !== undefined)
-    writes.push({
-      controller: 'cpuset',
-      file: 'cpuset.cpus',
-      value: formatCpuList(parseCpuList(limits.cpusetCpus)),
-    });
-  if (limits.pidsLimit !== undefined)
-    writes.push({
-      controller: 'pids',
-      file: 'pids.max',
-      value: limits.pidsLimit === 'unlimited' ? 'max' : String(limits.pidsLimit),
-    });
+  writes.push(...sharedLimitWrites(limits));
   return writes;
 }

@@ -52,17 +52,23 @@ export function bytes(value: number): ByteSize {
   return value as ByteSize;
 }
 
-/** `10485760` -> `10 MiB`: the unit a human reads in a message. */
-export function formatByteSize(value: number): string {
+/** `value` in the largest binary unit that keeps it at least 1: `10485760` -> 10, 'MiB'. */
+export function inBinaryUnits(value: number): { readonly amount: number; readonly unit: string } {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let n = value;
+  let amount = value;
   let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
+  while (amount >= 1024 && i < units.length - 1) {
+    amount /= 1024;
     i += 1;
   }
+  return { amount, unit: units[i] as string };
+}
+
+/** `10485760` -> `10 MiB`: the unit a human reads in a message. */
+export function formatByteSize(value: number): string {
+  const { amount: n, unit } = inBinaryUnits(value);
   const text = Number.isInteger(n) ? String(n) : n.toFixed(n < 10 ? 2 : 1).replace(/\.?0+$/, '');
-  return `${text} ${units[i]}`;
+  return `${text} ${unit}`;
 }
 
 /** `10485760` -> `10.5MB`: Docker's decimal style for SIZE columns. */

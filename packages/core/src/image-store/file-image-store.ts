@@ -11,7 +11,6 @@ import { type Logger } from '../log/logger.js';
 import { type ImageConfigFacts } from '../oci/image-config.js';
 import { syncDirectory, writeFileAtomic } from '../state/atomic-file.js';
 import { acquireFileLock, withFileLock } from '../state/file-lock.js';
-import { acquireSharedLock } from './shared-lock.js';
 import { StoreLayout } from './store-layout.js';
 import { readStoredImage, readStoredLayer, type StoredImage, type StoredLayer } from './records.js';
 import { TagIndex } from './tag-index.js';
@@ -226,7 +225,12 @@ export class FileImageStore implements ImageStore {
 
   /** Holds off deletions of layers and blobs while `fn` builds on them. */
   async whileBuilding<T>(fn: () => Promise<T>): Promise<T> {
-    const lock = await acquireSharedLock(this.layout.gcLock, { log: this.log, what: 'the image store' });
+    const lock = await acquireFileLock(this.layout.gcLock, {
+      mode: 'shared',
+      timeoutMs: 600_000,
+      log: this.log,
+      what: 'the image store',
+    });
     try {
       return await fn();
     } finally {

@@ -6,6 +6,8 @@ import { type Logger } from '../log/logger.js';
 import { tryFlock } from './flock.js';
 
 export interface LockOptions {
+  /** 'shared': many holders at once, none while an exclusive holder has it. Default 'exclusive'. */
+  readonly mode?: 'exclusive' | 'shared';
   /** Give up after this long (StateError); default 30 s. */
   readonly timeoutMs?: number;
   readonly log?: Logger;
@@ -14,17 +16,20 @@ export interface LockOptions {
 }
 
 /**
- * Takes an exclusive flock on `path` (created 0600 if absent), polling with a growing delay so
- * the event loop keeps running. Node opens files with O_CLOEXEC, so children never inherit it.
+ * Takes a flock on `path` (created 0600 if absent), polling with a growing delay so the event
+ * loop keeps running. Node opens files with O_CLOEXEC, so children never inherit it; the kernel
+ * drops it if the holder dies.
  */
 export async function acquireFileLock(path: string, options: LockOptions = {}): Promise<HeldLock> {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const mode = options.mode ?? 'exclusive';
+  const kind = mode === 'shared' ? 'shared lock' : 'lock';
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   const deadline = Date.now() + timeoutMs;
   let delay = 1;
   let waited = false;
   try {
-    while (!tryFlock(fd, 'exclusive')) {
+    while (!tryFlock(fd, mode)) {
       if (!waited) options.log?.debug({ lock: path }, 'Wait for lock');
       waited = true;
       if (Date.now() >= deadline) {
@@ -43,7 +48,7 @@ export async function acquireFileLock(path: string, options: LockOptions = {}): 
     closeSync(fd);
     throw error;
   }
-  options.log?.debug({ lock: path }, 'Acquire lock');
+  options.log?.debug({ lock: path }, `Acquire ${kind}`);
   let held = true;
   return {
     release(): void {
@@ -51,7 +56,7 @@ export async function acquireFileLock(path: string, options: LockOptions = {}): 
       held = false;
       // Closing the last descriptor drops the flock.
       closeSync(fd);
-      options.log?.debug({ lock: path }, 'Release lock');
+      options.log?.debug({ lock: path }, `Release ${kind}`);
     },
   };
 }
