@@ -10,8 +10,12 @@ import { pathToFileURL } from 'node:url';
 import { busyboxArchive, setupKoker } from '../lib/koker-root.mjs';
 
 const PHASES = [
-  ['CLI start-up (Node, the bundle, the command, config, logger)', null, 'Select driver'],
-  ['driver selection, image, record, rootfs dirs, cgroups, files', 'Select driver', 'Start native helper'],
+  [
+    "up to the first driver chosen (Node, the bundle and run's modules, config, logger, image lookup, probes)",
+    null,
+    'Select driver',
+  ],
+  ['the drivers built, record, rootfs dirs, cgroups, files', 'Select driver', 'Start native helper'],
   ['koker-init up to the exec of the command', 'Start native helper', 'Container process started'],
   ['the container runs and ends, koker sees it', 'Container process started', 'Container exited'],
   ['teardown (cgroups, directories, record)', 'Container exited', null],
