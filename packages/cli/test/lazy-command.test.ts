@@ -5,7 +5,8 @@ import { buildProgram } from '../src/program.js';
 
 const names = async (argv: string[]) => (await buildProgram(argv)).commands.map((c) => c.name());
 
-describe('the lazy command tree', () => {
+// Loading commands transforms their sources first: slow on a loaded machine, not a timing test.
+describe('the lazy command tree', { timeout: 60_000 }, () => {
   it('finds the command word past global options and their values', () => {
     expect(commandIndex(['run', 'busybox'])).toBe(0);
     expect(commandIndex(['-D', '--root', '/tmp/x', 'run', '-v', 'busybox'])).toBe(3);
