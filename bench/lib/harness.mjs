@@ -29,7 +29,8 @@ export function ensureApt(...packages) {
 }
 
 /**
- * Times `commands` ({ name, command, prepare?, cleanup? }, shell strings) in one hyperfine run.
+ * Times `commands` ({ name, command, prepare? }, shell strings) in one hyperfine run; `prepare`
+ * runs before each timing of its command (warm-ups included) and is not timed.
  * Returns rows with median, mean, stddev, min, max in seconds, and each one's ratio to `baseline`.
  */
 export function compare(commands, { runs = 20, warmup = 3, baseline, setup, shell = 'bash' } = {}) {
@@ -51,7 +52,6 @@ export function compare(commands, { runs = 20, warmup = 3, baseline, setup, shel
   if (setup) args.push('--setup', setup);
   for (const c of commands) {
     if (c.prepare) args.push('--prepare', c.prepare);
-    if (c.cleanup) args.push('--conclude', c.cleanup);
     args.push('-n', c.name, c.command);
   }
   try {
@@ -77,16 +77,51 @@ export function compare(commands, { runs = 20, warmup = 3, baseline, setup, shel
   }
 }
 
-/** Peak RSS (KiB) of a command, from GNU time -v. */
-export function peakRssKiB(command, args) {
+/** Peak RSS (KiB) of one run of a shell command, from GNU time -v (the command must succeed). */
+export function peakRssKiB(command) {
   ensureApt('time');
-  const out = spawnSync('/usr/bin/time', ['-v', command, ...args], { encoding: 'utf8' });
+  const out = spawnSync('/usr/bin/time', ['-v', 'bash', '-c', command], { encoding: 'utf8' });
   const match = /Maximum resident set size \(kbytes\): (\d+)/.exec(out.stderr);
-  if (!match) throw new Error(`no RSS reported for ${command}: ${out.stderr.slice(-500)}`);
+  if (out.status !== 0 || !match)
+    throw new Error(`${command} failed (${out.status}): ${out.stderr.slice(-500)}`);
   return Number(match[1]);
 }
 
+/** A memory row: the median, min and max of the peak RSS over `runs` runs of a command. */
+export function peakRssRow(name, command, { runs = 5 } = {}) {
+  const peaks = Array.from({ length: runs }, () => peakRssKiB(command)).sort((a, b) => a - b);
+  return { name, peakKiB: peaks[Math.floor(runs / 2)], minKiB: peaks[0], maxKiB: peaks[runs - 1], runs };
+}
+
+/** The 1, 5 and 15 minute load averages: how shared the machine was while a benchmark ran. */
+export function loadAverage() {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
 const fmt = (s) => (s >= 1 ? `${s.toFixed(2)} s` : `${(s * 1000).toFixed(1)} ms`);
+
+const kib = (k) => (k >= 1024 ? `${(k / 1024).toFixed(1)} MiB` : `${k} KiB`);
+
+/** The Markdown table of timing rows (from compare()) or of memory rows ({ name, peakKiB, runs }). */
+function table(rows) {
+  if (rows.length > 0 && rows.every((r) => r.peakKiB !== undefined)) {
+    return [
+      '| process | peak RSS (median) | min … max | runs |',
+      '| --- | --- | --- | --- |',
+      ...rows.map(
+        (r) => `| ${r.name} | ${kib(r.peakKiB)} | ${kib(r.minKiB)} … ${kib(r.maxKiB)} | ${r.runs} |`,
+      ),
+    ];
+  }
+  return [
+    '| command | median | mean ± σ | min … max | ratio | CPU (user + sys, mean) |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${fmt(r.median)} | ${fmt(r.mean)} ± ${fmt(r.stddev)} | ${fmt(r.min)} … ${fmt(r.max)} | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`} | ${r.user === undefined ? '' : fmt(r.user + r.system)} |`,
+    ),
+  ];
+}
 
 /** Writes bench/results/<area>.json and .md; goals are { text, ok } lines shown under the table. */
 export function writeResults(area, { title, rows, goals = [], notes = [] }) {
@@ -96,12 +131,7 @@ export function writeResults(area, { title, rows, goals = [], notes = [] }) {
   const lines = [
     `## ${title}`,
     '',
-    '| command | median | mean ± σ | min … max | ratio |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map(
-      (r) =>
-        `| ${r.name} | ${fmt(r.median)} | ${fmt(r.mean)} ± ${fmt(r.stddev)} | ${fmt(r.min)} … ${fmt(r.max)} | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`} |`,
-    ),
+    ...table(rows),
     '',
     ...goals.map((g) => `- ${g.ok ? 'met' : 'NOT met'}: ${g.text}`),
     ...notes.map((n) => `- ${n}`),

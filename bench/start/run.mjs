@@ -1,6 +1,8 @@
 // bench/start: how long a container takes to start and end. `koker run --rm --network none
-// busybox true` against runc and crun running the same busybox rootfs (an OCI bundle with the
-// same namespaces), and against `node -e 0` (Node's own start-up, which koker cannot go below).
+// busybox true` against podman (--runtime runc) running the same image, runc and crun running the
+// same busybox rootfs (an OCI bundle with the same namespaces), and `node -e 0` (Node's own
+// start-up, which koker cannot go below); then the same with bridge networking against podman
+// on a bridge network of its own.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -14,10 +16,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KOKER, REPO, compare, ensureApt, writeResults } from '../lib/harness.mjs';
+import { compare, ensureApt, loadAverage, writeResults } from '../lib/harness.mjs';
+import { busyboxArchive, freePrefix, setupKoker } from '../lib/koker-root.mjs';
+import { setupPodman } from '../lib/podman.mjs';
+import { measurePhases } from './phases.mjs';
 
-ensureApt('runc', 'crun', 'busybox-static', 'skopeo');
+ensureApt('runc', 'crun', 'busybox-static');
 const dir = mkdtempSync(join(tmpdir(), 'koker-bench-start-'));
+const cleanups = [];
 try {
   // The same rootfs for everyone: Debian's static busybox and its applets.
   const rootfs = join(dir, 'rootfs');
@@ -45,26 +51,39 @@ try {
   const empty = join(dir, 'empty');
   writeFileSync(empty, '');
 
-  // koker's own root with the busybox image in its store (a docker-save archive of the same
-  // binary, loaded once).
-  const root = join(dir, 'koker-root');
-  const archive = join(dir, 'busybox.tar');
-  execFileSync('bash', [join(REPO, 'scripts', 'build-busybox-image.sh'), archive], { stdio: 'inherit' });
-  execFileSync(process.execPath, [KOKER, '--root', root, '-q', 'load', '-i', archive], { stdio: 'inherit' });
-  const koker = `${process.execPath} ${KOKER} --root ${root} run --rm --network none busybox true`;
-  const check = spawnSync('sh', ['-c', koker], { encoding: 'utf8' });
-  if (check.status !== 0) throw new Error(`koker run failed (${check.status}): ${check.stderr}`);
+  // koker and podman: each its own root with the same busybox image (the docker-save archive of
+  // the same binary), and each a bridge of its own on a free /24 for the bridge runs.
+  const archive = busyboxArchive(dir);
+  const koker = setupKoker({ dir, archive, subnet: freePrefix() });
+  cleanups.push(() => koker.cleanup());
+  const podman = setupPodman({ dir, archive, subnet: freePrefix() });
+  cleanups.push(() => podman.cleanup());
+  const kokerNone = koker.command('run --rm --network none busybox true');
+  const kokerBridge = koker.command('run --rm busybox true');
+  for (const command of [
+    kokerNone,
+    kokerBridge,
+    podman.command(`run --rm --network ${podman.network} busybox true`),
+  ]) {
+    const check = spawnSync('bash', ['-c', command], { encoding: 'utf8' });
+    if (check.status !== 0) throw new Error(`${command} failed (${check.status}): ${check.stderr}`);
+  }
 
   // crun refuses a hybrid host unless cgroup2 shows no controllers: hide them in a private
   // mount namespace (the unshare costs about a millisecond; it is in crun's numbers).
   const controllers = '/sys/fs/cgroup/unified/cgroup.controllers';
   const hybrid = existsSync(controllers) && readFileSync(controllers, 'utf8').trim() !== '';
   const crun = `crun --root ${join(dir, 'crun-state')} run --bundle ${bundle} koker-bench-crun`;
+  const runs = Number(process.env.KOKER_BENCH_RUNS ?? 30);
   const rows = compare(
     [
       { name: 'node -e 0', command: `${process.execPath} -e 0` },
-      { name: 'koker --version (the CLI start-up alone)', command: `${process.execPath} ${KOKER} --version` },
-      { name: 'koker run --rm --network none busybox true', command: koker },
+      { name: 'koker --version (the CLI start-up alone)', command: koker.command('--version') },
+      { name: 'koker run --rm --network none busybox true', command: kokerNone },
+      {
+        name: 'podman --runtime runc run --rm --network none busybox true',
+        command: podman.command('run --rm --network none busybox true'),
+      },
       {
         name: 'runc run (same rootfs)',
         command: `runc --root ${join(dir, 'runc-state')} run --bundle ${bundle} koker-bench-runc`,
@@ -76,26 +95,76 @@ try {
           : crun,
       },
     ],
-    { baseline: 'node -e 0', runs: 30, warmup: 5 },
+    { baseline: 'node -e 0', runs, warmup: 5 },
   );
-  const ratio = rows.find((r) => r.name.startsWith('koker run'))?.ratio ?? Infinity;
+  // Where koker's time goes, from its own debug log (debug logging adds a little to each phase).
+  const phases = measurePhases(koker.command('-D --log-format json run --rm --network none busybox true'));
+  const find = (prefix) => rows.find((r) => r.name.startsWith(prefix));
+  const kokerRun = find('koker run');
+  const podmanRun = find('podman');
+  const vsNode = kokerRun.ratio;
+  const vsPodman = kokerRun.median / podmanRun.median;
   writeResults('start', {
-    title: 'Container start: koker run vs runc, crun and node -e 0',
+    title: 'Container start (--network none): koker run vs podman, runc, crun and node -e 0',
     rows,
     goals: [
       {
-        text: `koker run --rm --network none busybox true <= 1.3x node -e 0 (is ${ratio.toFixed(2)}x)`,
-        ok: ratio <= 1.3,
+        text: `koker run --rm --network none busybox true <= 1.3x node -e 0 (is ${vsNode.toFixed(2)}x)`,
+        ok: vsNode <= 1.3,
+      },
+      {
+        text: `koker run <= 0.35x podman run --rm --network none (is ${vsPodman.toFixed(2)}x)`,
+        ok: vsPodman <= 0.35,
       },
     ],
     notes: [
-      'Same busybox-static rootfs and namespaces (mount, UTS, IPC, PID, network) for all three runtimes; koker also creates and removes its container record, an overlayfs rootfs and cgroups.',
+      'runc and crun run the same busybox-static rootfs as an OCI bundle with the same namespaces (mount, UTS, IPC, PID, network); koker and podman also create and remove the container record, an overlayfs rootfs and cgroups.',
+      "podman: Debian's podman with --runtime runc, its own temporary --root/--runroot, the same busybox image loaded from the docker-save archive.",
       hybrid
         ? 'crun runs in a private mount namespace where /sys/fs/cgroup/unified/cgroup.controllers is empty: it refuses hybrid hosts otherwise.'
         : 'crun runs as is.',
+      `koker run's phases (medians, with -D --log-format json; bench/start/phases.mjs): ${phases.phases.map((p) => `${p.name} ${p.ms} ms`).join('; ')}; in all ${phases.total} ms`,
+      `load average at the end: ${loadAverage()}`,
+    ],
+  });
+
+  const bridgeRows = compare(
+    [
+      { name: 'node -e 0', command: `${process.execPath} -e 0` },
+      { name: 'koker run --rm busybox true (bridge)', command: kokerBridge },
+      {
+        name: 'podman --runtime runc run --rm busybox true (bridge)',
+        command: podman.command(`run --rm --network ${podman.network} busybox true`),
+      },
+    ],
+    { baseline: 'node -e 0', runs: Math.ceil(runs / 1.5), warmup: 3 },
+  );
+  const kokerBridgeRow = bridgeRows.find((r) => r.name.startsWith('koker'));
+  const podmanBridgeRow = bridgeRows.find((r) => r.name.startsWith('podman'));
+  const bridgeRatio = kokerBridgeRow.median / podmanBridgeRow.median;
+  writeResults('start-bridge', {
+    title: 'Container start with bridge networking: koker run vs podman run (its bridge network)',
+    rows: bridgeRows,
+    goals: [
+      {
+        text: `koker run --rm busybox true <= 0.4x podman run --rm with its default network (is ${bridgeRatio.toFixed(2)}x)`,
+        ok: bridgeRatio <= 0.4,
+      },
+    ],
+    notes: [
+      "Each engine has a bridge of its own (koker-b<hex>, koker-p<hex>) on a free /24, created before timing starts and kept between runs, as a host's default bridge is: koker's bridge driver (veth, IPAM lease, NAT rules), podman's netavark with DNS off, as on podman's default network.",
+      `load average at the end: ${loadAverage()}`,
     ],
   });
 } finally {
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      console.error(`cleanup failed: ${error.message}`);
+      process.exitCode = 1;
+    }
+  }
   spawnSync('sh', [
     '-c',
     'rmdir /sys/fs/cgroup/*/koker-bench-start /sys/fs/cgroup/*/*/koker-bench-start 2>/dev/null',

@@ -1,0 +1,112 @@
+// bench/memory: peak resident memory. The koker CLI's (GNU `/usr/bin/time -v`, the largest process
+// of the command's tree) for its main commands, podman's for the same runs, and a detached
+// container's monitor (koker-monitor vs podman's conmon: VmHWM read from /proc while the container
+// runs, the figure time -v would report for that process alone, before koker-monitor execs the
+// cleanup). `koker pull`'s peak is measured by bench/pull.
+import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureApt, loadAverage, peakRssRow, writeResults } from '../lib/harness.mjs';
+import { busyboxArchive, freePrefix, setupKoker } from '../lib/koker-root.mjs';
+import { setupPodman } from '../lib/podman.mjs';
+
+ensureApt('time', 'busybox-static');
+const RUNS = Number(process.env.KOKER_BENCH_RUNS ?? 5);
+const MONITORS = 10;
+
+/** VmHWM (KiB) of every live process whose argv[0] ends with `program` and whose argv contains `marker`. */
+function peakOf(program, marker) {
+  const found = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!argv[0]?.endsWith(program) || !argv.some((a) => a.includes(marker))) continue;
+      found.push(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found.sort((a, b) => a - b);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'koker-bench-memory-'));
+const cleanups = [];
+try {
+  const archive = busyboxArchive(dir);
+  const koker = setupKoker({ dir, archive, subnet: freePrefix() });
+  cleanups.push(() => koker.cleanup());
+  const podman = setupPodman({ dir, archive, subnet: freePrefix() });
+  cleanups.push(() => podman.cleanup());
+
+  const rows = [
+    peakRssRow('node -e 0', `${process.execPath} -e 0`, { runs: RUNS }),
+    peakRssRow('koker --version', koker.command('--version'), { runs: RUNS }),
+    peakRssRow(
+      'koker run --rm --network none busybox true',
+      koker.command('-q run --rm --network none busybox true'),
+      {
+        runs: RUNS,
+      },
+    ),
+    peakRssRow('koker run --rm busybox true (bridge)', koker.command('-q run --rm busybox true'), {
+      runs: RUNS,
+    }),
+    peakRssRow('koker images', koker.command('images'), { runs: RUNS }),
+    peakRssRow(
+      'podman run --rm --network none busybox true',
+      podman.command('run --rm --network none busybox true'),
+      { runs: RUNS },
+    ),
+  ];
+
+  // Detached containers: each one's monitor, while it runs.
+  for (let i = 0; i < MONITORS; i++) {
+    koker.run('-q run -d --network none busybox sleep 600');
+    podman.run('run -d --network none busybox sleep 600');
+  }
+  const monitors = peakOf('koker-monitor', koker.root);
+  const conmons = peakOf('conmon', dir);
+  if (monitors.length !== MONITORS)
+    throw new Error(`found ${monitors.length} koker-monitors, expected ${MONITORS}`);
+  const memoryRow = (name, peaks) => ({
+    name,
+    peakKiB: peaks[Math.floor(peaks.length / 2)],
+    minKiB: peaks[0],
+    maxKiB: peaks[peaks.length - 1],
+    runs: peaks.length,
+  });
+  rows.push(memoryRow(`koker-monitor of a detached container (${MONITORS} containers)`, monitors));
+  if (conmons.length > 0)
+    rows.push(memoryRow(`podman's conmon of a detached container (${conmons.length})`, conmons));
+
+  const cli = rows
+    .filter((r) => r.name.startsWith('koker '))
+    .reduce((a, b) => (a.maxKiB >= b.maxKiB ? a : b));
+  const monitorMax = monitors[monitors.length - 1];
+  writeResults('memory', {
+    title: 'Peak memory (RSS): the koker CLI and a container monitor',
+    rows,
+    goals: [
+      {
+        text: `CLI peak RSS <= 80 MB (largest: ${(cli.maxKiB / 1024).toFixed(1)} MiB, ${cli.name}; koker pull: see bench/pull)`,
+        ok: cli.maxKiB <= 80 * 1024,
+      },
+      { text: `a monitor's RSS <= 2 MB (largest of ${MONITORS}: ${monitorMax} KiB)`, ok: monitorMax <= 2048 },
+    ],
+    notes: [
+      'CLI rows: GNU time -v of the whole command (its largest process; koker-init and the container are far smaller than Node)',
+      'monitor rows: VmHWM (peak RSS) of each live monitor process while its container sleeps',
+      `load average at the end: ${loadAverage()}`,
+    ],
+  });
+} finally {
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      console.error(`cleanup failed: ${error.message}`);
+      process.exitCode = 1;
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
