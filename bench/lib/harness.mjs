@@ -114,11 +114,11 @@ function table(rows) {
     ];
   }
   return [
-    '| command | median | mean ± σ | min … max | ratio |',
-    '| --- | --- | --- | --- | --- |',
+    '| command | median | mean ± σ | min … max | ratio | CPU (user + sys, mean) |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${fmt(r.median)} | ${fmt(r.mean)} ± ${fmt(r.stddev)} | ${fmt(r.min)} … ${fmt(r.max)} | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`} |`,
+        `| ${r.name} | ${fmt(r.median)} | ${fmt(r.mean)} ± ${fmt(r.stddev)} | ${fmt(r.min)} … ${fmt(r.max)} | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`} | ${r.user === undefined ? '' : fmt(r.user + r.system)} |`,
     ),
   ];
 }

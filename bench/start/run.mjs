@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { compare, ensureApt, loadAverage, writeResults } from '../lib/harness.mjs';
 import { busyboxArchive, freePrefix, setupKoker } from '../lib/koker-root.mjs';
 import { setupPodman } from '../lib/podman.mjs';
+import { measurePhases } from './phases.mjs';
 
 ensureApt('runc', 'crun', 'busybox-static');
 const dir = mkdtempSync(join(tmpdir(), 'koker-bench-start-'));
@@ -96,6 +97,8 @@ try {
     ],
     { baseline: 'node -e 0', runs, warmup: 5 },
   );
+  // Where koker's time goes, from its own debug log (debug logging adds a little to each phase).
+  const phases = measurePhases(koker.command('-D --log-format json run --rm --network none busybox true'));
   const find = (prefix) => rows.find((r) => r.name.startsWith(prefix));
   const kokerRun = find('koker run');
   const podmanRun = find('podman');
@@ -120,6 +123,7 @@ try {
       hybrid
         ? 'crun runs in a private mount namespace where /sys/fs/cgroup/unified/cgroup.controllers is empty: it refuses hybrid hosts otherwise.'
         : 'crun runs as is.',
+      `koker run's phases (medians, with -D --log-format json; bench/start/phases.mjs): ${phases.phases.map((p) => `${p.name} ${p.ms} ms`).join('; ')}; in all ${phases.total} ms`,
       `load average at the end: ${loadAverage()}`,
     ],
   });

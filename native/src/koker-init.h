@@ -49,6 +49,8 @@ int in_root_mkfile(const char *path, mode_t mode);
 const char *fd_path(int fd);
 
 /* mounts.c: the container's filesystem. */
+void op_overlay(const char *target, const char *upper, const char *work, int volatile_, char **lowers,
+                const char *legacy, const char *cwd);
 void op_rootfs(const char *path);
 void op_mount(const char *source, const char *target, const char *fstype, const char *flags,
               const char *data);

@@ -138,6 +138,12 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
             int flags = namespace_flags(plan_str(), shown, sizeof shown);
             step(fmt("Call syscall unshare %s", shown));
             if (unshare(flags) < 0) die("unshare", "unshare", errno, shown);
+        } else if (strcmp(op, "overlay") == 0) {
+            const char *target = plan_str(), *upper = plan_str(), *work = plan_str();
+            int volatile_ = (int)plan_num();
+            char **lowers = plan_list();
+            const char *legacy = plan_str();
+            op_overlay(target, upper, work, volatile_, lowers, legacy, plan_str());
         } else if (strcmp(op, "rootfs") == 0) {
             op_rootfs(plan_str());
         } else if (strcmp(op, "mkdir") == 0) {

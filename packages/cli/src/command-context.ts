@@ -1,23 +1,9 @@
 import { type Command } from 'commander';
 import { CliContext, type GlobalOptions } from './context.js';
 
+export { exitCodeOf, setExitCode } from './exit-code.js';
+
 const contexts = new WeakMap<Command, CliContext>();
-const exitCodes = new WeakMap<Command, number>();
-
-function rootOf(command: Command): Command {
-  let root = command;
-  while (root.parent) root = root.parent;
-  return root;
-}
-
-/** What `koker` exits with when the command succeeds but must not exit 0 (a container's code). */
-export function setExitCode(command: Command, code: number): void {
-  exitCodes.set(rootOf(command), code);
-}
-
-export function exitCodeOf(program: Command): number {
-  return exitCodes.get(rootOf(program)) ?? 0;
-}
 
 /** The invocation's context, built once from the global options of the root command. */
 export function contextOf(command: Command): CliContext {

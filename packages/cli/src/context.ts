@@ -118,7 +118,7 @@ export class CliContext {
       { contract: contract.id, driver: selection.chosen.name, forced: selection.forced },
       'Select driver',
     );
-    return this.container.resolve<T>(contract.token);
+    return await this.container.resolve<T | Promise<T>>(contract.token);
   }
 
   /** Commands that touch namespaces, cgroups, mounts or koker's root need root. */

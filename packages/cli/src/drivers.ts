@@ -2,9 +2,9 @@ import { type DriverCatalog } from '@koker/core';
 import { register as cgroupHybrid } from '@koker/driver-cgroup-hybrid';
 import { register as cgroupV1 } from '@koker/driver-cgroup-v1';
 import { register as cgroupV2 } from '@koker/driver-cgroup-v2';
-import { register as overlay } from '@koker/fs-overlay';
-import { register as bridge } from '@koker/net-bridge';
-import { register as registry } from '@koker/registry-oci';
+import { register as overlay } from '@koker/fs-overlay/register';
+import { register as bridge } from '@koker/net-bridge/register';
+import { register as registry } from '@koker/registry-oci/register';
 
 /** The drivers shipped with koker. Only this package knows them all. */
 export function registerBuiltinDrivers(catalog: DriverCatalog): void {

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { CommanderError } from 'commander';
 import { UsageError } from '@koker/core';
-import { exitCodeOf } from './command-context.js';
+import { exitCodeOf } from './exit-code.js';
 import { reportError } from './output/report-error.js';
 import { buildProgram } from './program.js';
 
 /** Runs `koker` with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   program.exitOverride();
   // Commander's own error text is dropped: reportError prints the failure once, in koker's words.
   program.configureOutput({ outputError: () => undefined });

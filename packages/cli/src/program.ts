@@ -1,35 +1,176 @@
 import { Command, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
-import {
-  containerCommand,
-  execCommand,
-  inspectCommand,
-  killCommand,
-  logsCommand,
-  lsCommand,
-  portCommand,
-  rmCommand,
-  runCommand,
-  startCommand,
-  statsCommand,
-  stopCommand,
-} from './commands/container/index.js';
-import {
-  imageCommand,
-  imageLsCommand,
-  imageRmCommand,
-  loadCommand,
-  pullCommand,
-  saveCommand,
-} from './commands/image/index.js';
-import { infoCommand } from './commands/system/info.js';
-import { loginCommand, logoutCommand } from './commands/system/login.js';
-import { systemCommand } from './commands/system/prune.js';
+import { containerCommands } from './commands/container/index.js';
+import { imageCommands } from './commands/image/index.js';
+import { addCommands, LazyGroup, type LazyCommand } from './lazy-command.js';
 
 export const VERSION: string = packageJson.version;
 
-/** The whole command tree: the seed's groups, and Docker's shortcuts next to them. */
-export function buildProgram(): Command {
+const command = <M>(load: () => Promise<M>, build: (module: M) => Command): (() => Promise<Command>) => {
+  return async () => build(await load());
+};
+
+/** The top level: the seed's groups, and Docker's shortcuts next to them. */
+const TOP_LEVEL: readonly LazyCommand[] = [
+  {
+    names: ['container', 'c'],
+    load: async () =>
+      new LazyGroup('container', containerCommands)
+        .alias('c')
+        .description('Manage containers')
+        .enablePositionalOptions(),
+  },
+  {
+    names: ['image', 'i'],
+    load: async () => new LazyGroup('image', imageCommands).alias('i').description('Manage images'),
+  },
+  {
+    names: ['info'],
+    load: command(
+      () => import('./commands/system/info.js'),
+      (m) => m.infoCommand(),
+    ),
+  },
+  {
+    names: ['system'],
+    load: command(
+      () => import('./commands/system/prune.js'),
+      (m) => m.systemCommand(),
+    ),
+  },
+  {
+    names: ['login'],
+    load: command(
+      () => import('./commands/system/login.js'),
+      (m) => m.loginCommand(),
+    ),
+  },
+  {
+    names: ['logout'],
+    load: command(
+      () => import('./commands/system/login.js'),
+      (m) => m.logoutCommand(),
+    ),
+  },
+  {
+    names: ['run'],
+    load: command(
+      () => import('./commands/container/run.js'),
+      (m) => m.runCommand(),
+    ),
+  },
+  {
+    names: ['ps'],
+    load: command(
+      () => import('./commands/container/ls.js'),
+      (m) => m.lsCommand('ps'),
+    ),
+  },
+  {
+    names: ['exec'],
+    load: command(
+      () => import('./commands/container/exec.js'),
+      (m) => m.execCommand(),
+    ),
+  },
+  {
+    names: ['rm'],
+    load: command(
+      () => import('./commands/container/rm.js'),
+      (m) => m.rmCommand(),
+    ),
+  },
+  {
+    names: ['logs'],
+    load: command(
+      () => import('./commands/container/logs.js'),
+      (m) => m.logsCommand(),
+    ),
+  },
+  {
+    names: ['stop'],
+    load: command(
+      () => import('./commands/container/stop.js'),
+      (m) => m.stopCommand(),
+    ),
+  },
+  {
+    names: ['kill'],
+    load: command(
+      () => import('./commands/container/kill.js'),
+      (m) => m.killCommand(),
+    ),
+  },
+  {
+    names: ['start'],
+    load: command(
+      () => import('./commands/container/start.js'),
+      (m) => m.startCommand(),
+    ),
+  },
+  {
+    names: ['inspect'],
+    load: command(
+      () => import('./commands/container/inspect.js'),
+      (m) => m.inspectCommand(),
+    ),
+  },
+  {
+    names: ['port'],
+    load: command(
+      () => import('./commands/container/port.js'),
+      (m) => m.portCommand(),
+    ),
+  },
+  {
+    names: ['stats'],
+    load: command(
+      () => import('./commands/container/stats.js'),
+      (m) => m.statsCommand(),
+    ),
+  },
+  {
+    names: ['images'],
+    load: command(
+      () => import('./commands/image/ls.js'),
+      (m) => m.imageLsCommand('images'),
+    ),
+  },
+  {
+    names: ['pull'],
+    load: command(
+      () => import('./commands/image/pull.js'),
+      (m) => m.pullCommand(),
+    ),
+  },
+  {
+    names: ['rmi'],
+    load: command(
+      () => import('./commands/image/rm.js'),
+      (m) => m.imageRmCommand('rmi'),
+    ),
+  },
+  {
+    names: ['load'],
+    load: command(
+      () => import('./commands/image/load.js'),
+      (m) => m.loadCommand(),
+    ),
+  },
+  {
+    names: ['save'],
+    load: command(
+      () => import('./commands/image/save.js'),
+      (m) => m.saveCommand(),
+    ),
+  },
+];
+
+/**
+ * The command tree for `argv`: the root with its global options, and the command `argv` names
+ * (only its module is loaded), or every command when it names none (help, or a typo).
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('koker')
     .description(
       'koker: containers from Linux primitives (namespaces, cgroups, overlayfs, veth, iptables), every step shown',
@@ -46,29 +187,9 @@ export function buildProgram(): Command {
     .option('--network-driver <name>', 'force a network driver')
     .enablePositionalOptions();
 
-  program.addCommand(containerCommand());
-  program.addCommand(imageCommand());
-  program.addCommand(infoCommand());
-  program.addCommand(systemCommand());
-  program.addCommand(loginCommand());
-  program.addCommand(logoutCommand());
-
-  // Docker's shortcuts: the same commands at the top level.
-  program.addCommand(runCommand(), { hidden: false });
-  program.addCommand(lsCommand('ps'));
-  program.addCommand(execCommand());
-  program.addCommand(rmCommand());
-  program.addCommand(logsCommand());
-  program.addCommand(stopCommand());
-  program.addCommand(killCommand());
-  program.addCommand(startCommand());
-  program.addCommand(inspectCommand());
-  program.addCommand(portCommand());
-  program.addCommand(statsCommand());
-  program.addCommand(imageLsCommand('images'));
-  program.addCommand(pullCommand());
-  program.addCommand(imageRmCommand('rmi'));
-  program.addCommand(loadCommand());
-  program.addCommand(saveCommand());
+  await addCommands(program, TOP_LEVEL, argv, {
+    // `koker --version` needs no command at all.
+    none: argv.includes('-v') || argv.includes('--version'),
+  });
   return program;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger, formatConsoleLine } from '../src/index.js';
-import { mkdtempSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,13 +33,18 @@ describe("the seed's console log style", () => {
 
 describe('createLogger', () => {
   const capture = (level: 'debug' | 'info' | 'silent', format: 'console' | 'json') => {
-    const file = join(mkdtempSync(join(tmpdir(), 'koker-log-')), 'log');
-    const fd = openSync(file, 'w');
-    const log = createLogger({ level, format, fd, color: false });
-    log.debug({ source: 'proc', target: 'proc' }, 'Mount target');
-    log.info({ repository: '/var/lib/koker/images/repositories.json' }, 'Load image repository from file');
-    closeSync(fd);
-    return readFileSync(file, 'utf8');
+    const dir = mkdtempSync(join(tmpdir(), 'koker-log-'));
+    try {
+      const file = join(dir, 'log');
+      const fd = openSync(file, 'w');
+      const log = createLogger({ level, format, fd, color: false });
+      log.debug({ source: 'proc', target: 'proc' }, 'Mount target');
+      log.info({ repository: '/var/lib/koker/images/repositories.json' }, 'Load image repository from file');
+      closeSync(fd);
+      return readFileSync(file, 'utf8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
 
   it('shows debug steps only at debug level', () => {

@@ -101,7 +101,7 @@ describe('DriverCatalog', () => {
     await catalog.load(new URL('./fixtures/koker-driver-fixture/index.js', import.meta.url).href);
     const selection = await catalog.select(Greeters, context);
     expect(selection.chosen.name).toBe('fixture-greeter');
-    expect(selection.chosen.create(container).greet()).toBe('hello from a third-party package');
+    expect((await selection.chosen.create(container)).greet()).toBe('hello from a third-party package');
   });
 
   it('reports a module that cannot be loaded or registers nothing', async () => {

@@ -10,13 +10,21 @@ import {
   type ContainerId,
   type KokerConfig,
   type Logger,
+  type OverlayMount,
+  type PrepareOptions,
   type PreparedRootfs,
   type StorageDriver,
   type Syscalls,
 } from '@koker/core';
-import { applyLayer, type ApplierSettings } from './apply/apply-layer.js';
+import { type ApplierSettings } from './apply/apply-layer.js';
 import { containerDirs, overlayRoot } from './overlay/container-dirs.js';
-import { mountOverlay, type MountMethod } from './overlay/overlay-mount.js';
+import { readMergedFile } from './overlay/merged-read.js';
+import {
+  legacyMountData,
+  mountOverlay,
+  type MountMethod,
+  type OverlayLayout,
+} from './overlay/overlay-mount.js';
 import { mountsUnder } from './overlay/unmount.js';
 import { containerIdsIn, releaseDirectory } from './rootfs-dir.js';
 
@@ -39,14 +47,16 @@ export class OverlayStorageDriver implements StorageDriver {
 
   constructor(protected readonly deps: OverlayDriverDeps) {}
 
-  applyLayer(stream: Readable, options: ApplyOptions): Promise<AppliedLayer> {
+  async applyLayer(stream: Readable, options: ApplyOptions): Promise<AppliedLayer> {
+    // The applier (tar parser, decompressors, the openat2 calls) is loaded by pulls and loads only.
+    const { applyLayer } = await import('./apply/apply-layer.js');
     return applyLayer(stream, options, { ...this.deps.applier, log: this.deps.log });
   }
 
   async prepare(
     id: ContainerId,
     layerDirs: readonly string[],
-    options: { readOnly: boolean },
+    options: PrepareOptions,
   ): Promise<PreparedRootfs> {
     const { log } = this.deps;
     const dirs = containerDirs(this.deps.config.root, id);
@@ -72,28 +82,60 @@ export class OverlayStorageDriver implements StorageDriver {
       mkdirSync(lowers[0]!, { recursive: true, mode: 0o755 });
     }
     log.debug(
-      { container: shortContainerId(id), layers: lowers.length, readOnly: options.readOnly },
+      {
+        container: shortContainerId(id),
+        layers: lowers.length,
+        readOnly: options.readOnly,
+        inContainer: options.inContainer ?? false,
+      },
       'Prepare root filesystem',
     );
+    const layout: OverlayLayout = {
+      lowers,
+      upper: dirs.upper,
+      work: dirs.work,
+      target: dirs.merged,
+      readOnly: options.readOnly,
+      volatile: options.volatile ?? false,
+      containerDir: dirs.dir,
+    };
     try {
-      const method = mountOverlay(
-        {
-          lowers,
-          upper: dirs.upper,
-          work: dirs.work,
-          target: dirs.merged,
-          readOnly: options.readOnly,
-          containerDir: dirs.dir,
-        },
-        this.deps.mountMethod ?? 'auto',
-        this.deps,
-      );
+      if (options.inContainer) return this.forLauncher(layout);
+      const method = mountOverlay(layout, this.deps.mountMethod ?? 'auto', this.deps);
       log.debug({ container: shortContainerId(id), target: dirs.merged, method }, 'Mounted root filesystem');
     } catch (error) {
       if (created) rmSync(dirs.dir, { recursive: true, force: true });
       throw error;
     }
     return { path: dirs.merged, readOnly: options.readOnly };
+  }
+
+  /**
+   * The overlay for the launcher to mount in the container's own mount namespace: the legacy
+   * data is prepared too (kernels before 6.8), and the image's files are read from the layers.
+   */
+  private forLauncher(layout: OverlayLayout): PreparedRootfs {
+    let legacy: OverlayMount['legacy'];
+    try {
+      legacy = legacyMountData(layout, this.deps.log);
+    } catch (error) {
+      // Only a kernel without lowerdir+ needs it; the launcher says so if it does.
+      if (!(error instanceof InvalidValueError)) throw error;
+    }
+    const overlay: OverlayMount = {
+      lowerDirs: layout.lowers,
+      upperDir: layout.upper,
+      workDir: layout.work,
+      volatile: layout.volatile ?? false,
+      ...(legacy ? { legacy } : {}),
+    };
+    const layers = [layout.upper, ...layout.lowers];
+    return {
+      path: layout.target,
+      readOnly: layout.readOnly,
+      overlay,
+      readFile: (path) => readMergedFile(layers, path),
+    };
   }
 
   async release(id: ContainerId): Promise<string[]> {

@@ -1,16 +1,3 @@
-import {
-  ConfigToken,
-  LoggerToken,
-  Network,
-  SyscallsToken,
-  type DriverCatalog,
-  type KokerConfig,
-  type Logger,
-  type Syscalls,
-} from '@koker/core';
-import { BridgeNetworkDriver } from './driver.js';
-import { probe } from './probe.js';
-
 export {
   BridgeNetworkDriver,
   HOST_NETWORK_FILES,
@@ -25,18 +12,4 @@ export { NetnsFiles } from './netns/netns-files.js';
 export { RtNetlink } from './netlink/rtnetlink.js';
 export { vethNameCandidates } from './veth-names.js';
 
-export function register(catalog: Pick<DriverCatalog, 'add'>): void {
-  catalog.add({
-    contract: Network,
-    name: 'bridge',
-    priority: 80,
-    description: 'bridge + veth + iptables NAT (also --network none and host)',
-    probe,
-    create: (container) =>
-      new BridgeNetworkDriver({
-        config: container.resolve<KokerConfig>(ConfigToken),
-        log: container.resolve<Logger>(LoggerToken),
-        syscalls: container.resolve<Syscalls>(SyscallsToken),
-      }),
-  });
-}
+export { register } from './register.js';

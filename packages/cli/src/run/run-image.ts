@@ -1,5 +1,4 @@
 import { ImageReference, NotFoundError, type RunImage } from '@koker/core';
-import { pullWithProgress } from '../commands/image/pull.js';
 import { type CliContext } from '../context.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
@@ -19,6 +18,8 @@ export async function resolveRunImage(
       });
     if (options.pull === 'missing')
       context.log.info({ image: reference.toString() }, 'Unable to find image locally');
+    // The pull's code (registry client, applier, progress bars) is loaded only when it pulls.
+    const { pullWithProgress } = await import('../commands/image/pull.js');
     await pullWithProgress(context, reference, options.platform ? { platform: options.platform } : {});
     record = await context.images.find(reference);
     if (!record) throw new NotFoundError(`image ${reference.toString()} is not in the store after its pull`);

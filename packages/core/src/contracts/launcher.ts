@@ -1,6 +1,7 @@
 import { type ContainerId } from '../domain/container-id.js';
 import { contractKey } from './contract-key.js';
 import { type CgroupPlacement } from './resources.js';
+import { type OverlayMount } from './storage.js';
 
 export type NamespaceKind = 'mount' | 'uts' | 'ipc' | 'pid' | 'net' | 'cgroup';
 
@@ -71,6 +72,8 @@ export interface ProcessSpec {
 export interface LaunchPlan {
   readonly id: ContainerId;
   readonly rootfs: string;
+  /** Mounted at `rootfs` by the container's first process, in its own mount namespace. */
+  readonly rootfsOverlay?: OverlayMount;
   readonly readOnlyRootfs: boolean;
   readonly newNamespaces: readonly NamespaceKind[];
   /** Joined before the clone, e.g. the network namespace a network driver made. */

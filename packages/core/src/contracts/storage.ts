@@ -33,10 +33,47 @@ export interface ApplyOptions {
   readonly limits?: Partial<LayerLimits>;
 }
 
+/**
+ * An overlayfs mount the launcher makes at the rootfs path, inside the container's own mount
+ * namespace: the host never sees it, nothing unmounts it (it goes with the namespace), and a run
+ * loads no mount code of its own.
+ */
+export interface OverlayMount {
+  /** Layer directories, topmost first (overlayfs' lowerdir order: the leftmost wins). */
+  readonly lowerDirs: readonly string[];
+  readonly upperDir: string;
+  readonly workDir: string;
+  /** No syncs of the upper layer (overlayfs `volatile`): for containers removed when they end. */
+  readonly volatile: boolean;
+  /**
+   * mount(2) data for kernels without `lowerdir+` (before 6.8): absolute paths when they fit a
+   * page, else short links relative to `cwd`; absent when the paths cannot be written in it.
+   */
+  readonly legacy?: { readonly data: string; readonly cwd?: string };
+}
+
 export interface PreparedRootfs {
   /** The directory to pivot_root into. */
   readonly path: string;
   readonly readOnly: boolean;
+  /** Present when `path` is not mounted yet: the launcher mounts this overlay there, in the container. */
+  readonly overlay?: OverlayMount;
+  /**
+   * Reads a regular file of the root filesystem as the container will see it (symlinks resolved
+   * inside it), undefined when absent; for roots not mounted on the host (`overlay`).
+   */
+  readFile?(path: string): string | undefined;
+}
+
+export interface PrepareOptions {
+  readonly readOnly: boolean;
+  /**
+   * The caller's launcher mounts the root itself, in the container's mount namespace (see
+   * OverlayMount): a driver that can returns `overlay` instead of mounting; others ignore it.
+   */
+  readonly inContainer?: boolean;
+  /** The container is removed when it ends: its writable layer needs no durability. */
+  readonly volatile?: boolean;
 }
 
 /** Layer extraction and a container's root filesystem (overlayfs, or a fallback). */
@@ -45,12 +82,8 @@ export interface StorageDriver {
   /** Streams a (compressed) layer tar into `options.target`, safely. */
   applyLayer(stream: Readable, options: ApplyOptions): Promise<AppliedLayer>;
   /** Builds the root filesystem from layer directories, topmost first. */
-  prepare(
-    id: ContainerId,
-    layerDirs: readonly string[],
-    options: { readOnly: boolean },
-  ): Promise<PreparedRootfs>;
-  /** Unmounts and removes what `prepare` made; returns paths it could not remove. */
+  prepare(id: ContainerId, layerDirs: readonly string[], options: PrepareOptions): Promise<PreparedRootfs>;
+  /** Unmounts (what is mounted on the host) and removes what `prepare` made; returns paths it could not remove. */
   release(id: ContainerId): Promise<string[]>;
   /** IDs holding a prepared rootfs (mounted or not), for garbage collection after crashes. */
   list?(): Promise<ContainerId[]>;

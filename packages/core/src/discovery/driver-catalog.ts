@@ -107,7 +107,10 @@ export class DriverCatalog {
     return reports;
   }
 
-  /** Selects and registers the chosen driver's factory under the contract's token. */
+  /**
+   * Selects and registers the chosen driver's factory under the contract's token. What the token
+   * resolves to may be a promise of the driver (see DriverRegistration.create): await it.
+   */
   async bind<T>(
     container: DependencyContainer,
     contract: ContractKey<T>,
@@ -115,7 +118,7 @@ export class DriverCatalog {
     forced?: string,
   ): Promise<Selection<T>> {
     const selection = await this.select(contract, context, forced);
-    let instance: T | undefined;
+    let instance: T | Promise<T> | undefined;
     container.register(contract.token, { useFactory: (c) => (instance ??= selection.chosen.create(c)) });
     return selection;
   }

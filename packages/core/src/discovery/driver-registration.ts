@@ -25,8 +25,11 @@ export interface DriverRegistration<T> {
   readonly priority: number;
   readonly description: string;
   probe(context: ProbeContext): Promise<ProbeResult> | ProbeResult;
-  /** Builds the driver from the run's container (logger, config, host, syscalls are registered). */
-  create(container: DependencyContainer): T;
+  /**
+   * Builds the driver from the run's container (logger, config, host, syscalls are registered).
+   * May resolve asynchronously: a driver package then imports its code only when it is chosen.
+   */
+  create(container: DependencyContainer): T | Promise<T>;
 }
 
 /** The shape a driver module exports. */

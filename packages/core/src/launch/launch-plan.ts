@@ -10,6 +10,7 @@ import {
 } from '../contracts/launcher.js';
 import { type NetworkMode } from '../contracts/network.js';
 import { type CgroupPlacement } from '../contracts/resources.js';
+import { type OverlayMount } from '../contracts/storage.js';
 import { type ContainerId } from '../domain/container-id.js';
 
 /** Docker's /dev: these nodes, each 0666, on a fresh tmpfs. */
@@ -64,7 +65,7 @@ export interface ContainerFiles {
 
 export interface PlanInputs {
   readonly id: ContainerId;
-  readonly rootfs: { readonly path: string; readonly readOnly: boolean };
+  readonly rootfs: { readonly path: string; readonly readOnly: boolean; readonly overlay?: OverlayMount };
   readonly hostname: string;
   readonly process: ProcessSpec;
   readonly cgroups: CgroupPlacement;
@@ -136,6 +137,7 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
   return {
     id: inputs.id,
     rootfs: inputs.rootfs.path,
+    ...(inputs.rootfs.overlay ? { rootfsOverlay: inputs.rootfs.overlay } : {}),
     readOnlyRootfs: inputs.rootfs.readOnly,
     newNamespaces: create,
     joinNamespaces: join,

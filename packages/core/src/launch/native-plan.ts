@@ -1,4 +1,5 @@
 import { type ExecPlan, type LaunchPlan, type ProcessSpec } from '../contracts/launcher.js';
+import { type OverlayMount } from '../contracts/storage.js';
 import { InvalidValueError } from '../errors/index.js';
 import { capabilityMask } from './capabilities.js';
 import { searchPath } from './process-spec.js';
@@ -65,6 +66,20 @@ function processOps(process: ProcessSpec, init: boolean): NativeOps {
   ];
 }
 
+/** The overlay at the rootfs path, mounted by the container's process in its mount namespace. */
+function overlayOps(target: string, overlay: OverlayMount): NativeOps {
+  return [
+    'overlay',
+    target,
+    overlay.upperDir,
+    overlay.workDir,
+    overlay.volatile ? '1' : '0',
+    ...list(overlay.lowerDirs),
+    overlay.legacy?.data ?? '',
+    overlay.legacy?.cwd ?? '',
+  ];
+}
+
 export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean } = {}): NativeOps {
   const ops: NativeOps = [
     ...monitorOps({
@@ -85,6 +100,7 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean
     '',
     'rec,private',
     '',
+    ...(plan.rootfsOverlay ? overlayOps(plan.rootfs, plan.rootfsOverlay) : []),
     'rootfs',
     plan.rootfs,
   ];

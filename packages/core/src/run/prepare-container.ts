@@ -47,7 +47,14 @@ export async function prepareContainer(
     'rootfs',
     // Writable even for --read-only: mount targets the image lacks (/etc/resolv.conf...) are
     // made first; the launcher remounts the root read-only after its mounts, as runc does.
-    () => storage.prepare(id, spec.layerDirs, { readOnly: false }),
+    // Mounted by the launcher inside the container where the driver can: nothing to unmount on
+    // the host afterwards, and no mount code loaded here.
+    () =>
+      storage.prepare(id, spec.layerDirs, {
+        readOnly: false,
+        inContainer: true,
+        volatile: spec.autoRemove,
+      }),
     async () => {
       const left = await storage.release(id);
       if (left.length > 0) log.warn({ paths: left }, 'Could not remove everything of the rootfs');
@@ -74,13 +81,19 @@ export async function prepareContainer(
 
   log.info('Copy nameserver config');
   const files = await writeContainerFiles(state.directory(id), containerFileContents(hostname, attachment));
+  const readFile = (path: string) =>
+    rootfs.readFile ? rootfs.readFile(path) : readFileInRoot(rootfs.path, path);
   const process = resolveProcess(spec.process, {
-    passwd: parsePasswd(readFileInRoot(rootfs.path, '/etc/passwd') ?? ''),
-    groups: parseGroup(readFileInRoot(rootfs.path, '/etc/group') ?? ''),
+    passwd: parsePasswd(readFile('/etc/passwd') ?? ''),
+    groups: parseGroup(readFile('/etc/group') ?? ''),
   });
   const plan = buildLaunchPlan({
     id,
-    rootfs: { path: rootfs.path, readOnly: spec.readOnlyRootfs },
+    rootfs: {
+      path: rootfs.path,
+      readOnly: spec.readOnlyRootfs,
+      ...(rootfs.overlay ? { overlay: rootfs.overlay } : {}),
+    },
     hostname,
     process,
     cgroups,

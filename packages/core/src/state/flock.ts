@@ -1,8 +1,6 @@
-import { closeSync, constants, existsSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, constants, openSync } from 'node:fs';
 import { loadLibc } from '../kernel/koffi-syscalls.js';
+import { loadNativeAddon } from '../kernel/native-addon.js';
 import { SyscallError } from '../kernel/syscall-error.js';
 
 // flock(2) operations (sys/file.h).
@@ -17,33 +15,15 @@ const EWOULDBLOCK = 11;
 type Flock = (fd: number, operation: number) => number;
 let flockCall: Flock | undefined;
 
-const ADDON = join('native', 'build', 'koker-flock.node');
-
-/** native/build/koker-flock.node of the checkout this code runs from, if it was built. */
-function findAddon(): string | undefined {
-  const configured = process.env.KOKER_FLOCK_ADDON;
-  if (configured) return configured;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, ADDON);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-  return undefined;
-}
-
 /**
  * The flock call: koker's own Node-API addon (under a millisecond to load), else koffi (about
  * 20 ms: it would be most of a `koker run`'s budget beyond Node's own start).
  */
 function flock(): Flock {
   if (flockCall) return flockCall;
-  const addon = findAddon();
+  const addon = loadNativeAddon<{ flock: Flock }>('koker-flock.node', 'KOKER_FLOCK_ADDON');
   if (addon) {
-    const loaded = createRequire(import.meta.url)(addon) as { flock: Flock };
-    flockCall = loaded.flock;
+    flockCall = addon.flock;
   } else {
     const { lib, errno } = loadLibc();
     const call = lib.func('int flock(int fd, int operation)');

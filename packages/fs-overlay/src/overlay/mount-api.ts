@@ -9,6 +9,7 @@ const SYS_FSCONFIG = 431;
 const SYS_FSMOUNT = 432;
 
 const FSOPEN_CLOEXEC = 1;
+const FSCONFIG_SET_FLAG = 0;
 const FSCONFIG_SET_STRING = 1;
 const FSCONFIG_CMD_CREATE = 6;
 const FSMOUNT_CLOEXEC = 1;
@@ -81,6 +82,12 @@ export class FsContext {
     const errno = this.c.errno();
     if (tryOnly) return -errno;
     throw this.error('fsconfig', errno, `${key}=${value}`);
+  }
+
+  /** Sets a flag parameter (no value), e.g. overlayfs' `volatile`. */
+  setFlag(key: string): void {
+    if (this.c.fsconfig(SYS_FSCONFIG, this.fd, FSCONFIG_SET_FLAG, cpath(key), null, 0) !== 0)
+      throw this.error('fsconfig', this.c.errno(), key);
   }
 
   create(): void {

@@ -13,6 +13,8 @@ export interface OverlayLayout {
   readonly work: string;
   readonly target: string;
   readonly readOnly: boolean;
+  /** No syncs of the upper layer (`volatile`): its container is removed when it ends. */
+  readonly volatile?: boolean;
   /** The container's own directory: holds short links when the legacy data would not fit. */
   readonly containerDir: string;
 }
@@ -50,7 +52,11 @@ function mountWithLowerdirPlus(layout: OverlayLayout, log: Logger): void {
     }
     context.setString('upperdir', layout.upper);
     context.setString('workdir', layout.work);
-    log.debug({ upperdir: layout.upper, workdir: layout.work }, 'Set upper and work directories');
+    if (layout.volatile) context.setFlag('volatile');
+    log.debug(
+      { upperdir: layout.upper, workdir: layout.work, volatile: layout.volatile ?? false },
+      'Set upper and work directories',
+    );
     context.create();
     log.debug(
       { source: 'overlay', target: layout.target, layers: layout.lowers.length, readOnly: layout.readOnly },
@@ -62,7 +68,19 @@ function mountWithLowerdirPlus(layout: OverlayLayout, log: Logger): void {
   }
 }
 
-function mountLegacy(layout: OverlayLayout, { log, syscalls }: OverlayMountDeps): string {
+/** Legacy mount(2) data, and the directory its relative paths are relative to (short links). */
+export interface LegacyMountData {
+  readonly data: string;
+  readonly cwd?: string;
+}
+
+/**
+ * The legacy mount data for a layout: absolute paths when they fit a page, else short links
+ * `l/0`, `l/1`, ... made in the container's directory and given relative to it (as Docker's
+ * overlay2 does). Throws (InvalidValueError) when a path holds ",", ":" or "\\", or when even
+ * short links do not fit.
+ */
+export function legacyMountData(layout: OverlayLayout, log: Logger): LegacyMountData {
   for (const path of [...layout.lowers, layout.upper, layout.work]) {
     if (/[,:\\]/.test(path)) {
       throw new InvalidValueError(
@@ -72,23 +90,16 @@ function mountLegacy(layout: OverlayLayout, { log, syscalls }: OverlayMountDeps)
       );
     }
   }
-  const flags = layout.readOnly ? MountFlag.ro : 0;
-  const data = `lowerdir=${layout.lowers.join(':')},upperdir=${layout.upper},workdir=${layout.work}`;
-  if (data.length <= MOUNT_DATA_MAX) {
-    log.debug(
-      { source: 'overlay', target: layout.target, layers: layout.lowers.length, data },
-      'Mount target',
-    );
-    syscalls.mount('overlay', layout.target, 'overlay', flags, data);
-    return 'legacy';
-  }
+  const options = layout.volatile ? ',volatile' : '';
+  const data = `lowerdir=${layout.lowers.join(':')},upperdir=${layout.upper},workdir=${layout.work}${options}`;
+  if (data.length <= MOUNT_DATA_MAX) return { data };
   const links = join(layout.containerDir, 'l');
   mkdirSync(links, { recursive: true, mode: 0o700 });
   layout.lowers.forEach((lower, index) => {
     symlinkSync(lower, join(links, String(index)));
     log.debug({ link: join(links, String(index)), layer: lower }, 'Link layer');
   });
-  const shortData = `lowerdir=${layout.lowers.map((_, i) => `l/${i}`).join(':')},upperdir=${relative(layout.containerDir, layout.upper)},workdir=${relative(layout.containerDir, layout.work)}`;
+  const shortData = `lowerdir=${layout.lowers.map((_, i) => `l/${i}`).join(':')},upperdir=${relative(layout.containerDir, layout.upper)},workdir=${relative(layout.containerDir, layout.work)}${options}`;
   if (shortData.length > MOUNT_DATA_MAX) {
     throw new InvalidValueError(
       'image',
@@ -99,17 +110,31 @@ function mountLegacy(layout: OverlayLayout, { log, syscalls }: OverlayMountDeps)
       },
     );
   }
+  return { data: shortData, cwd: layout.containerDir };
+}
+
+function mountLegacy(layout: OverlayLayout, { log, syscalls }: OverlayMountDeps): string {
+  const flags = layout.readOnly ? MountFlag.ro : 0;
+  const { data, cwd } = legacyMountData(layout, log);
+  if (cwd === undefined) {
+    log.debug(
+      { source: 'overlay', target: layout.target, layers: layout.lowers.length, data },
+      'Mount target',
+    );
+    syscalls.mount('overlay', layout.target, 'overlay', flags, data);
+    return 'legacy';
+  }
   // The relative paths resolve against the working directory at mount(2): change it around the
   // one synchronous call only (no JavaScript runs in between).
   const previous = process.cwd();
-  log.debug({ dir: layout.containerDir }, 'Change directory');
-  process.chdir(layout.containerDir);
+  log.debug({ dir: cwd }, 'Change directory');
+  process.chdir(cwd);
   try {
     log.debug(
-      { source: 'overlay', target: layout.target, layers: layout.lowers.length, data: shortData },
+      { source: 'overlay', target: layout.target, layers: layout.lowers.length, data },
       'Mount target',
     );
-    syscalls.mount('overlay', layout.target, 'overlay', flags, shortData);
+    syscalls.mount('overlay', layout.target, 'overlay', flags, data);
   } finally {
     process.chdir(previous);
   }

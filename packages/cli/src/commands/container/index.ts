@@ -1,51 +1,21 @@
-import { Command } from 'commander';
-import { cleanupCommand } from './cleanup.js';
-import { execCommand } from './exec.js';
-import { inspectCommand } from './inspect.js';
-import { killCommand } from './kill.js';
-import { logsCommand } from './logs.js';
-import { lsCommand } from './ls.js';
-import { portCommand } from './port.js';
-import { pruneCommand } from './prune.js';
-import { rmCommand } from './rm.js';
-import { runCommand } from './run.js';
-import { startCommand } from './start.js';
-import { statsCommand } from './stats.js';
-import { stopCommand } from './stop.js';
+import { type LazyCommand } from '../../lazy-command.js';
 
-export {
-  execCommand,
-  inspectCommand,
-  killCommand,
-  logsCommand,
-  lsCommand,
-  portCommand,
-  pruneCommand,
-  rmCommand,
-  runCommand,
-  startCommand,
-  statsCommand,
-  stopCommand,
-};
-
-/** `koker container|c ...` */
-export function containerCommand(): Command {
-  const group = new Command('container')
-    .alias('c')
-    .description('Manage containers')
-    .enablePositionalOptions();
-  group.addCommand(runCommand());
-  group.addCommand(lsCommand().alias('ps').alias('list'));
-  group.addCommand(execCommand());
-  group.addCommand(rmCommand());
-  group.addCommand(logsCommand());
-  group.addCommand(stopCommand());
-  group.addCommand(killCommand());
-  group.addCommand(startCommand());
-  group.addCommand(inspectCommand());
-  group.addCommand(pruneCommand());
-  group.addCommand(portCommand());
-  group.addCommand(statsCommand());
-  group.addCommand(cleanupCommand(), { hidden: true });
-  return group;
-}
+/** `koker container|c ...`: each subcommand's module is loaded only when used. */
+export const containerCommands: readonly LazyCommand[] = [
+  { names: ['run'], load: async () => (await import('./run.js')).runCommand() },
+  {
+    names: ['ls', 'ps', 'list'],
+    load: async () => (await import('./ls.js')).lsCommand().alias('ps').alias('list'),
+  },
+  { names: ['exec'], load: async () => (await import('./exec.js')).execCommand() },
+  { names: ['rm'], load: async () => (await import('./rm.js')).rmCommand() },
+  { names: ['logs'], load: async () => (await import('./logs.js')).logsCommand() },
+  { names: ['stop'], load: async () => (await import('./stop.js')).stopCommand() },
+  { names: ['kill'], load: async () => (await import('./kill.js')).killCommand() },
+  { names: ['start'], load: async () => (await import('./start.js')).startCommand() },
+  { names: ['inspect'], load: async () => (await import('./inspect.js')).inspectCommand() },
+  { names: ['prune'], load: async () => (await import('./prune.js')).pruneCommand() },
+  { names: ['port'], load: async () => (await import('./port.js')).portCommand() },
+  { names: ['stats'], load: async () => (await import('./stats.js')).statsCommand() },
+  { names: ['cleanup'], hidden: true, load: async () => (await import('./cleanup.js')).cleanupCommand() },
+];

@@ -1,31 +1,12 @@
-import { Command } from 'commander';
-import { imageInspectCommand } from './inspect.js';
-import { loadCommand } from './load.js';
-import { imageLsCommand } from './ls.js';
-import { imagePruneCommand } from './prune.js';
-import { pullCommand } from './pull.js';
-import { imageRmCommand } from './rm.js';
-import { saveCommand } from './save.js';
+import { type LazyCommand } from '../../lazy-command.js';
 
-export {
-  imageInspectCommand,
-  imageLsCommand,
-  imagePruneCommand,
-  imageRmCommand,
-  loadCommand,
-  pullCommand,
-  saveCommand,
-};
-
-/** `koker image|i ...` */
-export function imageCommand(): Command {
-  const group = new Command('image').alias('i').description('Manage images');
-  group.addCommand(pullCommand());
-  group.addCommand(imageLsCommand().alias('list'));
-  group.addCommand(imageRmCommand().alias('remove'));
-  group.addCommand(imageInspectCommand());
-  group.addCommand(imagePruneCommand());
-  group.addCommand(loadCommand());
-  group.addCommand(saveCommand());
-  return group;
-}
+/** `koker image|i ...`: each subcommand's module is loaded only when used. */
+export const imageCommands: readonly LazyCommand[] = [
+  { names: ['pull'], load: async () => (await import('./pull.js')).pullCommand() },
+  { names: ['ls', 'list'], load: async () => (await import('./ls.js')).imageLsCommand().alias('list') },
+  { names: ['rm', 'remove'], load: async () => (await import('./rm.js')).imageRmCommand().alias('remove') },
+  { names: ['inspect'], load: async () => (await import('./inspect.js')).imageInspectCommand() },
+  { names: ['prune'], load: async () => (await import('./prune.js')).imagePruneCommand() },
+  { names: ['load'], load: async () => (await import('./load.js')).loadCommand() },
+  { names: ['save'], load: async () => (await import('./save.js')).saveCommand() },
+];
