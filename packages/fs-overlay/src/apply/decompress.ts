@@ -13,7 +13,11 @@ import { sniffCompression, type Compression } from './layer-media-type.js';
  */
 export type ZstdDecoder = 'auto' | 'process' | 'js';
 
-const CHUNK = 256 * 1024;
+/**
+ * gunzip's output buffer: 1 MiB rather than 256 KiB means a quarter of the threadpool round
+ * trips and of the chunks to hash, parse and write (bench/pull: ~5-10 % less CPU per pull).
+ */
+const CHUNK = 1024 * 1024;
 /** How far decompression may run ahead of the writer (it runs on another core meanwhile). */
 const AHEAD = 4 * 1024 * 1024;
 
