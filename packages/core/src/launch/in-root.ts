@@ -44,7 +44,14 @@ export function resolveInRoot(root: string, path: string): string {
 
 /** Reads a regular file inside `root` (see resolveInRoot); undefined when it is absent. */
 export function readFileInRoot(root: string, path: string, maxBytes = 4 * 1024 * 1024): string | undefined {
-  const host = resolveInRoot(root, path);
+  return readRegularFile(resolveInRoot(root, path), maxBytes);
+}
+
+/**
+ * Reads the regular file at a host path already resolved (no symlink followed at its end);
+ * undefined when it is absent, not a regular file, or larger than `maxBytes`.
+ */
+export function readRegularFile(host: string, maxBytes: number): string | undefined {
   let fd: number;
   try {
     fd = openSync(host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

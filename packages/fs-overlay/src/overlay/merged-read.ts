@@ -1,15 +1,6 @@
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readFileSync,
-  readlinkSync,
-  type Stats,
-} from 'node:fs';
+import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidValueError, lgetxattr } from '@koker/core';
+import { InvalidValueError, lgetxattr, readRegularFile } from '@koker/core';
 
 const MAX_LINKS = 40;
 const OPAQUE = 'trusted.overlay.opaque';
@@ -105,21 +96,5 @@ export function readMergedFile(
   maxBytes = 4 * 1024 * 1024,
 ): string | undefined {
   const host = resolveMerged(layers, path);
-  if (host === undefined) return undefined;
-  let fd: number;
-  try {
-    fd = openSync(host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
-    throw error;
-  }
-  try {
-    const stat = fstatSync(fd);
-    // A FIFO or device under /etc must not hang or feed us: only regular files are read.
-    if (!stat.isFile() || stat.size > maxBytes) return undefined;
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
+  return host === undefined ? undefined : readRegularFile(host, maxBytes);
 }
