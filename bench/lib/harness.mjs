@@ -93,6 +93,21 @@ export function peakRssRow(name, command, { runs = 5 } = {}) {
   return { name, peakKiB: peaks[Math.floor(runs / 2)], minKiB: peaks[0], maxKiB: peaks[runs - 1], runs };
 }
 
+/**
+ * Runs a benchmark's cleanups last-registered first; a failing one is reported and makes the
+ * benchmark exit non-zero, and the others still run (nothing of koker's may be left behind).
+ */
+export async function runCleanups(cleanups) {
+  for (const cleanup of [...cleanups].reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      console.error(`cleanup failed: ${error.message}`);
+      process.exitCode = 1;
+    }
+  }
+}
+
 /** The 1, 5 and 15 minute load averages: how shared the machine was while a benchmark ran. */
 export function loadAverage() {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureApt, loadAverage, peakRssRow, writeResults } from '../lib/harness.mjs';
+import { ensureApt, loadAverage, peakRssRow, runCleanups, writeResults } from '../lib/harness.mjs';
 import { busyboxArchive, freePrefix, setupKoker } from '../lib/koker-root.mjs';
 import { setupPodman } from '../lib/podman.mjs';
 
@@ -100,13 +100,6 @@ try {
     ],
   });
 } finally {
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      await cleanup();
-    } catch (error) {
-      console.error(`cleanup failed: ${error.message}`);
-      process.exitCode = 1;
-    }
-  }
+  await runCleanups(cleanups);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compare, ensureApt, loadAverage, writeResults } from '../lib/harness.mjs';
+import { compare, ensureApt, loadAverage, runCleanups, writeResults } from '../lib/harness.mjs';
 import { busyboxArchive, setupKoker } from '../lib/koker-root.mjs';
 import { setupPodman } from '../lib/podman.mjs';
 
@@ -56,13 +56,6 @@ try {
     ],
   });
 } finally {
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      await cleanup();
-    } catch (error) {
-      console.error(`cleanup failed: ${error.message}`);
-      process.exitCode = 1;
-    }
-  }
+  await runCleanups(cleanups);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compare, ensureApt, loadAverage, writeResults } from '../lib/harness.mjs';
+import { compare, ensureApt, loadAverage, runCleanups, writeResults } from '../lib/harness.mjs';
 import { busyboxArchive, freePrefix, setupKoker } from '../lib/koker-root.mjs';
 import { setupPodman } from '../lib/podman.mjs';
 import { measurePhases } from './phases.mjs';
@@ -157,14 +157,7 @@ try {
     ],
   });
 } finally {
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      await cleanup();
-    } catch (error) {
-      console.error(`cleanup failed: ${error.message}`);
-      process.exitCode = 1;
-    }
-  }
+  await runCleanups(cleanups);
   spawnSync('sh', [
     '-c',
     'rmdir /sys/fs/cgroup/*/koker-bench-start /sys/fs/cgroup/*/*/koker-bench-start 2>/dev/null',
