@@ -74,6 +74,9 @@ export async function storeLayer(layer: LayerToStore, context: StoreLayerContext
     });
     const target = join(work, 'diff');
     const input = new PassThrough({ highWaterMark: 1024 * 1024 });
+    // The copy loop below rejects with its own failure; the applier may have stopped reading
+    // (a small or broken layer), so the error destroy() emits here must not go unhandled.
+    input.on('error', () => undefined);
     const stop = new AbortController();
     let copyFailure: unknown;
     const applying = storage
