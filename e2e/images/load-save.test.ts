@@ -36,6 +36,9 @@ describe('koker load and save', () => {
     const loaded = await root.run(['load', '-i', archive]);
     expect(loaded.code).toBe(0);
     expect(loaded.stdout).toBe('Loaded image: busybox:latest\n');
+    // Its layer is read from the archive, not downloaded: the log says so.
+    expect(loaded.stderr).toMatch(/INF Load layer layer=[0-9a-f]{12} size=/);
+    expect(loaded.stderr).not.toContain('Download');
     const image = await inspect(root, 'busybox');
     expect(image.Id).toBe(id);
     expect(image.Config.Cmd).toEqual(['sh']);

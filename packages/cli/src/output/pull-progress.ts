@@ -7,6 +7,14 @@ import {
 } from '@koker/core';
 
 const BAR_WIDTH = 30;
+
+/** Whether the layers come from a registry (`pull`, `run`) or from an archive (`load`). */
+export type TransferKind = 'pull' | 'load';
+
+const WORDS = {
+  pull: { moving: 'Downloading', done: 'Pull complete', log: 'Download layer' },
+  load: { moving: 'Loading', done: 'Load complete', log: 'Load layer' },
+} as const satisfies Record<TransferKind, { moving: string; done: string; log: string }>;
 const REDRAW_MS = 100;
 
 function bar(current: number, total: number): string {
@@ -16,7 +24,7 @@ function bar(current: number, total: number): string {
   return `[${'='.repeat(filled)}${head}${' '.repeat(Math.max(0, BAR_WIDTH - filled - head.length))}]`;
 }
 
-function describe(state: LayerState | undefined, size: number): string {
+function describe(state: LayerState | undefined, size: number, kind: TransferKind): string {
   switch (state?.phase) {
     case undefined:
     case 'waiting':
@@ -24,11 +32,11 @@ function describe(state: LayerState | undefined, size: number): string {
     case 'exists':
       return 'Already exists';
     case 'downloading':
-      return `Downloading ${bar(state.current, state.total)} ${formatDecimalSize(state.current)}/${formatDecimalSize(state.total || size)}`;
+      return `${WORDS[kind].moving} ${bar(state.current, state.total)} ${formatDecimalSize(state.current)}/${formatDecimalSize(state.total || size)}`;
     case 'extracting':
       return `Verified, extracting ${formatDecimalSize(state.current)}`;
     case 'done':
-      return 'Pull complete';
+      return WORDS[kind].done;
   }
 }
 
@@ -43,7 +51,10 @@ export class TerminalProgress implements ProgressSink {
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream = process.stderr,
+    private readonly kind: TransferKind = 'pull',
+  ) {}
 
   start(title: string, layers: readonly LayerInfo[]): void {
     this.layers = [...layers];
@@ -70,7 +81,7 @@ export class TerminalProgress implements ProgressSink {
 
   private draw(): void {
     this.dirty = false;
-    const lines = this.layers.map((l) => `${l.id}: ${describe(this.states.get(l.id), l.size)}`);
+    const lines = this.layers.map((l) => `${l.id}: ${describe(this.states.get(l.id), l.size, this.kind)}`);
     let current = 0;
     let total = 0;
     for (const layer of this.layers) {
@@ -93,7 +104,10 @@ export class LogProgress implements ProgressSink {
   private readonly phases = new Map<string, string>();
   private readonly sizes = new Map<string, number>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly kind: TransferKind = 'pull',
+  ) {}
 
   start(_title: string, layers: readonly LayerInfo[]): void {
     for (const layer of layers) this.sizes.set(layer.id, layer.size);
@@ -104,7 +118,7 @@ export class LogProgress implements ProgressSink {
     this.phases.set(id, state.phase);
     const size = formatDecimalSize(this.sizes.get(id) ?? 0);
     if (state.phase === 'exists') this.log.info({ layer: id }, 'Layer already exists');
-    else if (state.phase === 'downloading') this.log.info({ layer: id, size }, 'Download layer');
+    else if (state.phase === 'downloading') this.log.info({ layer: id, size }, WORDS[this.kind].log);
     else if (state.phase === 'extracting') this.log.debug({ layer: id }, 'Finish extracting layer');
     else if (state.phase === 'done') this.log.info({ layer: id }, 'Layer stored');
   }

@@ -34,7 +34,7 @@ export function loadCommand(name = 'load'): Command {
       try {
         const storage = await context.driver(Storage);
         const loaded = await loadArchive({ store, storage, log: context.log }, archive, {
-          progress: progressFor(context, options.quiet === true),
+          progress: progressFor(context, options.quiet === true, 'load'),
           signal: aborting.signal,
         }).catch((error: unknown) => {
           if ((error as NodeJS.ErrnoException).code === 'ENOENT') {

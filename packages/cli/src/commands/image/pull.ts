@@ -11,15 +11,15 @@ import {
 } from '@koker/core';
 import { contextOf } from '../../command-context.js';
 import { type CliContext } from '../../context.js';
-import { LogProgress, TerminalProgress } from '../../output/pull-progress.js';
+import { LogProgress, TerminalProgress, type TransferKind } from '../../output/pull-progress.js';
 
 /** Bars on a terminal (unless --debug interleaves log lines), log lines otherwise, nothing with -q. */
-export function progressFor(context: CliContext, quiet: boolean): ProgressSink {
+export function progressFor(context: CliContext, quiet: boolean, kind: TransferKind = 'pull'): ProgressSink {
   if (quiet || context.globals.quiet) return silentProgress;
   if (process.stderr.isTTY && !context.globals.debug && context.globals.logFormat !== 'json') {
-    return new TerminalProgress(process.stderr);
+    return new TerminalProgress(process.stderr, kind);
   }
-  return new LogProgress(context.log);
+  return new LogProgress(context.log, kind);
 }
 
 /** Ctrl-C (or a TERM) aborts the transfer, so work directories and locks are released. */
