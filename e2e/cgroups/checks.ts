@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   OOM_EXIT_CODE,
@@ -11,7 +11,7 @@ import {
   type ResourceDriver,
   type ResourceLimits,
 } from '@koker/core';
-import { EXPECTED_DRIVER, joined, runIn, startIn } from './harness.js';
+import { ALLOCATE_20_MIB, EXPECTED_DRIVER, joined, pidsEvents, runIn, startIn } from './harness.js';
 
 /**
  * The real-kernel checks of the cgroup drivers, written once: the e2e suite runs them on this
@@ -28,15 +28,6 @@ export interface CgroupCheckContext {
 export interface CgroupCheck {
   readonly name: string;
   run(context: CgroupCheckContext): Promise<void>;
-}
-
-// Allocates (and touches) 20 MiB in one buffer: the seed's golang-memtest example, without an image.
-const ALLOCATE_20_MIB = 'dd if=/dev/zero of=/dev/null bs=20M count=1';
-
-function pidsEvents(procsFiles: readonly string[]): number {
-  const dir = procsFiles.map(dirname).find((d) => existsSync(`${d}/pids.events`));
-  assert.ok(dir, 'no pids.events next to the procs files');
-  return Number(/max (\d+)/.exec(readFileSync(`${dir}/pids.events`, 'utf8'))?.[1] ?? 'NaN');
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,7 +47,7 @@ export const CGROUP_CHECKS: readonly CgroupCheck[] = [
       const id = newContainerId();
       const placement = await driver.create(id, limits);
       try {
-        const { code } = await runIn(placement, ALLOCATE_20_MIB);
+        const { code } = await runIn(placement, ALLOCATE_20_MIB.join(' '));
         assert.equal(code, OOM_EXIT_CODE);
         assert.equal(await driver.oomKilled(id), true);
         assert.equal(describeOom(limits), 'container was killed: out of memory (limit 10 MiB)');
@@ -72,7 +63,7 @@ export const CGROUP_CHECKS: readonly CgroupCheck[] = [
       const id = newContainerId();
       const placement = await driver.create(id, { memory: parseByteSize('128m') });
       try {
-        const { code, output } = await runIn(placement, ALLOCATE_20_MIB);
+        const { code, output } = await runIn(placement, ALLOCATE_20_MIB.join(' '));
         assert.match(output, /20971520 bytes/);
         assert.equal(code, 0);
         assert.equal(await driver.oomKilled(id), false);

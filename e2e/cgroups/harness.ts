@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   DEFAULT_CONFIG,
   DriverCatalog,
@@ -99,4 +99,14 @@ export async function runIn(
   const payload = startIn(placement, command);
   const code = await payload.exited;
   return { code, output: payload.output() };
+}
+
+/** Allocates (and touches) 20 MiB in one buffer: the seed's memory example (killed under --mem 10). */
+export const ALLOCATE_20_MIB = ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=20M', 'count=1'] as const;
+
+/** The `max` count of pids.events in whichever of the container's cgroups is the pids one. */
+export function pidsEvents(procsFiles: readonly string[]): number {
+  const dir = procsFiles.map(dirname).find((d) => existsSync(`${d}/pids.events`));
+  if (dir === undefined) throw new Error('no pids.events next to the procs files');
+  return Number(/max (\d+)/.exec(readFileSync(`${dir}/pids.events`, 'utf8'))?.[1] ?? 'NaN');
 }

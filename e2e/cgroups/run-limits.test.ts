@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONFIG,
@@ -17,6 +17,7 @@ import { CgroupV1Driver, register as registerV1 } from '@koker/driver-cgroup-v1'
 import { CgroupV2Driver, register as registerV2 } from '@koker/driver-cgroup-v2';
 import { createLogger } from '@koker/core';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
+import { ALLOCATE_20_MIB, pidsEvents } from './harness.js';
 import { KOKER_BIN, koker } from '../helpers/koker.js';
 
 // The limits through the real `koker run`, with Docker's and the seed's flags; the host side is
@@ -61,31 +62,9 @@ async function detached(args: string[]): Promise<ContainerId> {
   return parseContainerId(result.stdout.trim());
 }
 
-function pidsEvents(procsFiles: readonly string[]): number {
-  for (const dir of procsFiles.map(dirname)) {
-    try {
-      return Number(/max (\d+)/.exec(readFileSync(`${dir}/pids.events`, 'utf8'))?.[1]);
-    } catch {
-      // not the pids hierarchy
-    }
-  }
-  throw new Error('no pids.events');
-}
-
 describe('limits through koker run', () => {
   it("kills the seed's example (20 MiB in --mem 10): exit 137, the message, and inspect says so", async () => {
-    const result = await run([
-      '--name',
-      'koker-oom',
-      '--mem',
-      '10',
-      image,
-      'dd',
-      'if=/dev/zero',
-      'of=/dev/null',
-      'bs=20M',
-      'count=1',
-    ]);
+    const result = await run(['--name', 'koker-oom', '--mem', '10', image, ...ALLOCATE_20_MIB]);
     expect(result.code).toBe(137);
     expect(result.stderr).toContain('koker: container was killed: out of memory (limit 10 MiB)\n');
     const [state] = JSON.parse((await k(['inspect', 'koker-oom'])).stdout) as {
@@ -96,17 +75,7 @@ describe('limits through koker run', () => {
   });
 
   it('lets it complete with -m 128m', async () => {
-    const result = await run([
-      '--rm',
-      '-m',
-      '128m',
-      image,
-      'dd',
-      'if=/dev/zero',
-      'of=/dev/null',
-      'bs=20M',
-      'count=1',
-    ]);
+    const result = await run(['--rm', '-m', '128m', image, ...ALLOCATE_20_MIB]);
     expect(result.stderr).toContain('1+0 records out');
     expect(result.stderr).not.toContain('out of memory');
     expect(result.code).toBe(0);

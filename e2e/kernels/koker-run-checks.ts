@@ -4,27 +4,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { parseContainerId } from '@koker/core';
 import { type CgroupCheck } from '../cgroups/checks.js';
-import { detectedDriver } from '../cgroups/harness.js';
+import { ALLOCATE_20_MIB, detectedDriver, pidsEvents } from '../cgroups/harness.js';
 
 const IMAGE = 'busybox:latest';
 
 export interface KokerRunSetup {
   readonly kokerBin: string;
   readonly archive: string;
-}
-
-function pidsEvents(procsFiles: readonly string[]): number {
-  for (const dir of procsFiles.map(dirname)) {
-    try {
-      return Number(/max (\d+)/.exec(readFileSync(`${dir}/pids.events`, 'utf8'))?.[1]);
-    } catch {
-      // not the pids hierarchy
-    }
-  }
-  throw new Error('no pids.events');
 }
 
 /** A koker root on a fresh tmpfs, the image loaded; the checks; then the tmpfs goes. */
@@ -54,20 +42,7 @@ export function kokerRunChecks({ kokerBin, archive }: KokerRunSetup): {
     {
       name: "koker run --mem 10 kills the seed's example: exit 137 and the message",
       async run() {
-        const result = k([
-          'run',
-          '--rm',
-          '--network',
-          'none',
-          '--mem',
-          '10',
-          IMAGE,
-          'dd',
-          'if=/dev/zero',
-          'of=/dev/null',
-          'bs=20M',
-          'count=1',
-        ]);
+        const result = k(['run', '--rm', '--network', 'none', '--mem', '10', IMAGE, ...ALLOCATE_20_MIB]);
         assert.equal(result.code, 137, result.stderr);
         assert.ok(
           result.stderr.includes('koker: container was killed: out of memory (limit 10 MiB)\n'),
@@ -78,20 +53,7 @@ export function kokerRunChecks({ kokerBin, archive }: KokerRunSetup): {
     {
       name: 'koker run -m 128m lets it complete',
       async run() {
-        const result = k([
-          'run',
-          '--rm',
-          '--network',
-          'none',
-          '-m',
-          '128m',
-          IMAGE,
-          'dd',
-          'if=/dev/zero',
-          'of=/dev/null',
-          'bs=20M',
-          'count=1',
-        ]);
+        const result = k(['run', '--rm', '--network', 'none', '-m', '128m', IMAGE, ...ALLOCATE_20_MIB]);
         assert.equal(result.code, 0, result.stderr);
       },
     },
