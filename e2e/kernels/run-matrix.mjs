@@ -76,24 +76,35 @@ const image = spawnSync('bash', [join(repo, 'scripts/build-busybox-image.sh'), a
 });
 if (image.status !== 0) fail('scripts/build-busybox-image.sh failed');
 
+// The guest starts with a bare environment: pass on the knobs of guest-checks.ts.
+const forwarded = Object.entries(process.env)
+  .filter(([name]) => /^KOKER_(GUEST_|E2E_DEBUG$)/.test(name))
+  .map(([name, value]) => `${name}='${String(value).replaceAll("'", "'\\''")}'`)
+  .join(' ');
+
 function runGuest(layout) {
   return new Promise((resolveRun) => {
     const started = Date.now();
     const kokerBin = join(repo, 'packages/cli/bin/koker.js');
+    // stdbuf: run-guest.sh filters the console through grep, which would hold the lines back
+    // until the guest ends; line by line, a stalled guest shows where it stopped.
     const child = spawn(
-      join(matrix, 'run-guest.sh'),
+      'stdbuf',
       // NODE_PATH: the bundle lives outside the repository, koffi (external) is found there.
       [
+        '-oL',
+        join(matrix, 'run-guest.sh'),
         layout,
-        `NODE_PATH='${join(repo, 'node_modules')}' '${process.execPath}' '${bundle}' '${kokerBin}' '${archive}'`,
+        `${forwarded} NODE_PATH='${join(repo, 'node_modules')}' '${process.execPath}' '${bundle}' '${kokerBin}' '${archive}'`,
       ],
       {
         cwd: repo,
-        env: { ...process.env, GUEST_CWD: repo, GUEST_TIMEOUT: process.env.GUEST_TIMEOUT ?? '900' },
+        env: { ...process.env, GUEST_CWD: repo, GUEST_TIMEOUT: process.env.GUEST_TIMEOUT ?? '600' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     let result = '';
+    let stuck = false;
     let pending = '';
     const onData = (chunk) => {
       pending += chunk;
@@ -101,6 +112,7 @@ function runGuest(layout) {
       pending = lines.pop() ?? '';
       for (const line of lines) {
         if (line.startsWith('RESULT ')) result = line;
+        if (line.startsWith('STUCK ')) stuck = true;
         console.log(`[${layout}] ${line}`);
       }
     };
@@ -108,16 +120,26 @@ function runGuest(layout) {
     child.stderr.setEncoding('utf8').on('data', onData);
     child.on('close', (status) => {
       if (pending) onData('\n');
-      resolveRun({ layout, status, result, seconds: Math.round((Date.now() - started) / 1000) });
+      resolveRun({ layout, status, result, stuck, seconds: Math.round((Date.now() - started) / 1000) });
     });
   });
 }
 
+// A guest that ran into the timeout while its watchdog never said a check was stuck stopped as a
+// whole (QEMU's software emulation or the guest kernel; a check blocked even in a system call is
+// reported by the watchdog, with every process's kernel stack, and fails without a retry). Seen
+// once in CI (unified, during the fork-bomb check); 100 repetitions of that check here, quiet and
+// under load, did not stall. That guest is booted again, once, and the summary says so.
 const results = [];
 try {
   for (const layout of layouts.length > 0 ? layouts : LAYOUTS) {
     console.log(`[${layout}] booting a guest with the ${layout} cgroup layout`);
-    results.push(await runGuest(layout));
+    let run = await runGuest(layout);
+    if (run.status === 124 && !run.stuck && run.result === '') {
+      console.log(`[${layout}] the guest stalled without a stuck check (timeout): booting it again, once`);
+      run = { ...(await runGuest(layout)), stalledBefore: run.seconds };
+    }
+    results.push(run);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -126,8 +148,9 @@ try {
 console.log('\nkernel matrix:');
 for (const r of results) {
   const verdict = r.status === 0 ? 'PASS' : `FAIL (status ${r.status})`;
+  const stalled = r.stalledBefore ? ` (a first guest stalled: timeout after ${r.stalledBefore}s)` : '';
   console.log(
-    `  ${r.layout.padEnd(8)} ${verdict.padEnd(18)} ${r.seconds}s  ${r.result.replace(/^RESULT \w+ /, '')}`,
+    `  ${r.layout.padEnd(8)} ${verdict.padEnd(18)} ${r.seconds}s  ${r.result.replace(/^RESULT \w+ /, '')}${stalled}`,
   );
 }
 process.exit(results.every((r) => r.status === 0) ? 0 : 1);
