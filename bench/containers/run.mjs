@@ -11,9 +11,8 @@ const COUNT = 20;
 ensureApt('busybox-static', 'skopeo');
 const dir = mkdtempSync(join(tmpdir(), 'koker-bench-containers-'));
 const root = join(dir, 'root');
-const koker = (...args) =>
-  execFileSync(process.execPath, [KOKER, '--root', root, '-q', ...args], { encoding: 'utf8' });
-const kokerCommand = (args) => `${process.execPath} ${KOKER} --root ${root} -q ${args}`;
+const koker = (...args) => execFileSync(KOKER, ['--root', root, '-q', ...args], { encoding: 'utf8' });
+const kokerCommand = (args) => `${KOKER} --root ${root} -q ${args}`;
 
 /** VmRSS and VmHWM (KiB) of every koker-monitor of this root. */
 function monitorMemory() {
@@ -74,11 +73,10 @@ try {
     ],
   });
 } finally {
-  spawnSync(process.execPath, [KOKER, '--root', root, '-q', 'system', 'prune', '-f']);
-  const left = spawnSync(process.execPath, [KOKER, '--root', root, '-q', 'ps', '-aq'], {
+  spawnSync(KOKER, ['--root', root, '-q', 'system', 'prune', '-f']);
+  const left = spawnSync(KOKER, ['--root', root, '-q', 'ps', '-aq'], {
     encoding: 'utf8',
   }).stdout;
-  if (left.trim())
-    spawnSync(process.execPath, [KOKER, '--root', root, '-q', 'rm', '-f', ...left.trim().split('\n')]);
+  if (left.trim()) spawnSync(KOKER, ['--root', root, '-q', 'rm', '-f', ...left.trim().split('\n')]);
   rmSync(dir, { recursive: true, force: true });
 }

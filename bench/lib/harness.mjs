@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RESULTS = join(REPO, 'bench', 'results');
-export const KOKER = join(REPO, 'packages', 'cli', 'bin', 'koker.js');
+export const KOKER = join(REPO, 'packages', 'cli', 'bin', 'koker');
 
 /** Installs Debian packages the benchmark compares against, if missing. */
 export function ensureApt(...packages) {

@@ -37,8 +37,7 @@ export function setupKoker({ dir, archive, subnet }) {
   };
   const configPath = join(dir, 'koker-config.json');
   writeFileSync(configPath, JSON.stringify(config));
-  const command = (args) =>
-    `env KOKER_CONFIG=${configPath} ${process.execPath} ${KOKER} --root ${root} ${args}`;
+  const command = (args) => `env KOKER_CONFIG=${configPath} ${KOKER} --root ${root} ${args}`;
   const run = (args) => execFileSync('bash', ['-c', command(args)], { encoding: 'utf8' });
   run(`-q load -i ${archive}`);
   return {

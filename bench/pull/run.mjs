@@ -52,7 +52,7 @@ try {
     [
       {
         name: 'koker pull (download, verify, extract)',
-        command: `node ${KOKER} --root ${root} pull -q ${image} > /dev/null`,
+        command: `${KOKER} --root ${root} pull -q ${image} > /dev/null`,
         prepare: `rm -rf ${root} && sync`,
       },
       {

@@ -215,7 +215,7 @@ describe('koker stats', () => {
   });
 
   it('streams a table a second until interrupted, then exits 0', async () => {
-    const child = spawn(process.execPath, [KOKER_BIN, '--root', root, 'stats'], {
+    const child = spawn(KOKER_BIN, ['--root', root, 'stats'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -179,7 +179,7 @@ describe('the monitor killed', () => {
         return (
           /^\d+$/.test(p) &&
           readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith(
-            `${KOKER_BIN.replace(/packages\/cli\/bin\/koker\.js$/, 'native/build/koker-monitor')}\u0000--dir\u0000${suite.root}/containers/${id}\u0000`,
+            `${KOKER_BIN.replace(/packages\/cli\/bin\/koker$/, 'native/build/koker-monitor')}\u0000--dir\u0000${suite.root}/containers/${id}\u0000`,
           )
         );
       } catch {
@@ -214,8 +214,8 @@ describe('an attached koker run killed', () => {
   it('takes its container with it; ps says so and prune cleans', async () => {
     const { spawn } = await import('node:child_process');
     const child = spawn(
-      process.execPath,
-      [KOKER_BIN, '--root', suite.root, 'run', '-p', '127.0.0.1::80', suite.image, 'sleep', '1000'],
+      KOKER_BIN,
+      ['--root', suite.root, 'run', '-p', '127.0.0.1::80', suite.image, 'sleep', '1000'],
       {
         stdio: 'ignore',
         env: { ...process.env, KOKER_CONFIG: `${suite.root}/config.json` },

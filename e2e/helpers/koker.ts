@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const KOKER_BIN = fileURLToPath(new URL('../../packages/cli/bin/koker.js', import.meta.url));
+/** The `koker` command users run: the launcher that starts Node from koker's snapshot (ADR 0010). */
+export const KOKER_BIN = fileURLToPath(new URL('../../packages/cli/bin/koker', import.meta.url));
 
 export interface KokerResult {
   readonly code: number;
@@ -16,12 +17,14 @@ export interface KokerOptions {
   readonly timeoutMs?: number;
   /** Run as this uid (e.g. 65534) to check what non-root users see. */
   readonly uid?: number;
+  /** Another copy of the command (default: the checkout's). */
+  readonly bin?: string;
 }
 
 /** Runs the built `koker` command and collects what a user would see. */
 export function koker(args: readonly string[], options: KokerOptions = {}): Promise<KokerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [KOKER_BIN, ...args], {
+    const child = spawn(options.bin ?? KOKER_BIN, args, {
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),

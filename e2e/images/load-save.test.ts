@@ -45,7 +45,7 @@ describe('koker load and save', () => {
     const [layer] = image.GraphDriver.Data.LowerDir.split(':');
     expect(readlinkSync(join(layer as string, 'bin/sh'))).toBe('/bin/busybox');
     // Loading it again changes nothing, and takes the archive on stdin too.
-    const again = spawnSync(process.execPath, [KOKER_BIN, '--root', root.dir, 'load'], {
+    const again = spawnSync(KOKER_BIN, ['--root', root.dir, 'load'], {
       input: readFileSync(archive),
     });
     expect(again.stdout.toString()).toBe('Loaded image: busybox:latest\n');

@@ -19,7 +19,7 @@ describe('pull progress', () => {
 
   it('draws a bar per layer and a total on a terminal', () => {
     // script(1) gives koker a pseudo-terminal, as a user's shell would.
-    const command = `${process.execPath} ${KOKER_BIN} --root ${root.dir} pull ${registry.images.layered}`;
+    const command = `${KOKER_BIN} --root ${root.dir} pull ${registry.images.layered}`;
     const screen = execFileSync('script', ['-qec', command, '/dev/null'], {
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1' },

@@ -52,11 +52,9 @@ describe('the image store across processes', () => {
     const root = await tempRoot('kill');
     try {
       for (const delay of [150, 600, 1200, 2500, 4000]) {
-        const child = spawn(
-          process.execPath,
-          [KOKER_BIN, '--root', root.dir, 'pull', registry.images.large],
-          { stdio: 'ignore' },
-        );
+        const child = spawn(KOKER_BIN, ['--root', root.dir, 'pull', registry.images.large], {
+          stdio: 'ignore',
+        });
         // Listen before waiting: on a fast machine the pull may end before the kill.
         const exited = new Promise((resolve) => child.once('exit', resolve));
         await new Promise((resolve) => setTimeout(resolve, delay));

@@ -115,11 +115,7 @@ describe('koker exec', () => {
   it('gives a terminal with -it', async () => {
     const child = spawn(
       'script',
-      [
-        '-qec',
-        `${process.execPath} ${KOKER_BIN} --root ${root} exec -it koker-exec-target sh -c 'tty; exit 4'`,
-        '/dev/null',
-      ],
+      ['-qec', `${KOKER_BIN} --root ${root} exec -it koker-exec-target sh -c 'tty; exit 4'`, '/dev/null'],
       {
         stdio: ['pipe', 'pipe', 'pipe'],
       },

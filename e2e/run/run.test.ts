@@ -28,7 +28,7 @@ const lines = (result: KokerResult) => result.stdout.trim().split('\n');
 
 /** Starts koker in the background; its PID and a promise of how it ended. */
 function start(args: string[]) {
-  const child = spawn(process.execPath, [KOKER_BIN, '--root', root, ...args], {
+  const child = spawn(KOKER_BIN, ['--root', root, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
   });
@@ -390,7 +390,7 @@ describe('koker run', () => {
     const container = `sh -c 'trap "stty size" WINCH; trap "echo got INT; exit 5" INT; tty; stty size; echo ready; while :; do sleep 0.1; done'`;
     const script = [
       'stty rows 33 cols 101',
-      `${process.execPath} ${KOKER_BIN} -q --root ${root} run --rm --network none -it ${image} ${container} </dev/tty &`,
+      `${KOKER_BIN} -q --root ${root} run --rm --network none -it ${image} ${container} </dev/tty &`,
       'while [ ! -e ' + join(root, 'ready') + ' ]; do sleep 0.05; done',
       'stty rows 44 cols 120 </dev/tty',
       'wait $!',

@@ -1,7 +1,9 @@
 // Bundles the compiled CLI (tsc output, so decorator metadata is kept) into a few ESM files:
-// one for start-up, and chunks that heavy commands load on demand. Start-up time matters:
-// see bench/ and docs/benchmarks.md.
-import { readdirSync, rmSync } from 'node:fs';
+// one for start-up, and chunks that heavy commands load on demand; then koker's start-up
+// snapshot (ADR 0010): the same program as one CommonJS file, run once under
+// `node --build-snapshot`. Start-up time matters: see bench/ and docs/benchmarks.md.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -33,3 +35,53 @@ for (const file of readdirSync('dist/bundle')) {
   const path = resolve(join('dist/bundle', file));
   if (!written.has(path)) rmSync(path, { force: true });
 }
+
+/**
+ * Packages left out of the snapshot and loaded from node_modules when first used: undici is half
+ * the bundle and only pulls need it. (The snapshot's own require() knows built-in modules only.)
+ */
+function loadedAtRunTime(names) {
+  return {
+    name: 'loaded-at-run-time',
+    setup(b) {
+      const filter = new RegExp(`^(${names.join('|')})$`);
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'run-time' }));
+      b.onLoad({ filter: /.*/, namespace: 'run-time' }, (args) => ({
+        contents: `module.exports = require('node:module').createRequire(globalThis.__kokerBundleUrl)(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+// The snapshot. V8 only starts from a blob made by the same binary with the same flags, so the
+// node binary that made it is stamped next to it (inode, size, mtime: what bin/koker compares
+// with `stat -L -c '%i %s %Y'`); bin/koker runs the bundle above when they differ.
+const snapshot = 'dist/snapshot';
+rmSync(snapshot, { recursive: true, force: true });
+mkdirSync(snapshot, { recursive: true });
+await build({
+  entryPoints: ['dist/snapshot.js'],
+  outfile: join(snapshot, 'koker.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['koffi'],
+  conditions: ['import', 'node'],
+  // Set at start from the blob's path (src/snapshot.ts): the build machine's paths mean nothing.
+  define: { 'import.meta.url': 'globalThis.__kokerBundleUrl' },
+  plugins: [loadedAtRunTime(['undici'])],
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+const blob = join(snapshot, 'koker.blob');
+const made = spawnSync(
+  process.execPath,
+  ['--no-warnings', '--snapshot-blob', `${blob}.tmp`, '--build-snapshot', join(snapshot, 'koker.cjs')],
+  { stdio: 'inherit' },
+);
+if (made.status !== 0) throw new Error(`node --build-snapshot failed (status ${made.status})`);
+renameSync(`${blob}.tmp`, blob);
+const node = statSync(realpathSync(process.execPath));
+writeFileSync(join(snapshot, 'node.stamp'), `${node.ino} ${node.size} ${Math.floor(node.mtimeMs / 1000)}\n`);

@@ -12,6 +12,7 @@ import {
   type ProbeReport,
 } from '@koker/core';
 import { contextOf } from '../../command-context.js';
+import { startupSnapshotPath } from '../../startup-snapshot.js';
 
 const CONTRACTS: readonly ContractKey<unknown>[] = [Resources, Storage, Network, ImageSources];
 
@@ -83,6 +84,7 @@ export function infoCommand(): Command {
           cgroupParent: parent,
           root: context.config.root,
           runRoot: context.config.runRoot,
+          startupSnapshot: startupSnapshotPath() ?? null,
           drivers,
         };
         process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
@@ -94,6 +96,7 @@ export function infoCommand(): Command {
         ...describeLimits(support, parent),
         `Root:            ${context.config.root}`,
         `Running as root: ${context.host.isRoot ? 'yes' : 'no'}`,
+        `Started from:    ${startupSnapshotPath() ?? 'the bundle (no start-up snapshot)'}`,
         'Drivers:',
       ];
       for (const [id, entry] of Object.entries(drivers)) {

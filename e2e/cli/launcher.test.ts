@@ -1,0 +1,59 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KOKER_BIN, koker } from '../helpers/koker.js';
+
+const CLI = dirname(dirname(KOKER_BIN));
+const SNAPSHOT = join(CLI, 'dist', 'snapshot', 'koker.blob');
+
+async function startedFrom(run: typeof koker, env: NodeJS.ProcessEnv = {}): Promise<string | null> {
+  const result = await run(['info', '--format', 'json'], { env });
+  expect(result.code, result.stderr).toBe(0);
+  return (JSON.parse(result.stdout) as { startupSnapshot: string | null }).startupSnapshot;
+}
+
+// A copy of the command's files elsewhere: bin/ and the snapshot copied, the bundle linked.
+const elsewhere = mkdtempSync(join(tmpdir(), 'koker-e2e-launcher-'));
+afterAll(() => rmSync(elsewhere, { recursive: true, force: true }));
+
+function copyOfKoker(stamp: 'same node' | 'another node'): { dir: string; run: typeof koker } {
+  const dir = mkdtempSync(join(elsewhere, 'cli-'));
+  mkdirSync(join(dir, 'bin'));
+  mkdirSync(join(dir, 'dist', 'snapshot'), { recursive: true });
+  for (const file of ['koker', 'koker.js']) copyFileSync(join(CLI, 'bin', file), join(dir, 'bin', file));
+  symlinkSync(join(CLI, 'dist', 'bundle'), join(dir, 'dist', 'bundle'));
+  copyFileSync(SNAPSHOT, join(dir, 'dist', 'snapshot', 'koker.blob'));
+  if (stamp === 'same node')
+    copyFileSync(join(CLI, 'dist', 'snapshot', 'node.stamp'), join(dir, 'dist', 'snapshot', 'node.stamp'));
+  else writeFileSync(join(dir, 'dist', 'snapshot', 'node.stamp'), '1 2 3\n');
+  return { dir, run: (args, options) => koker(args, { ...options, bin: join(dir, 'bin', 'koker') }) };
+}
+
+describe('the koker launcher (bin/koker)', () => {
+  it('starts Node from the start-up snapshot built with koker', async () => {
+    expect(await startedFrom(koker)).toBe(SNAPSHOT);
+    const text = await koker(['info']);
+    expect(text.stdout).toContain(`Started from:    ${SNAPSHOT}\n`);
+  });
+
+  it('loads the bundle instead with KOKER_SNAPSHOT=0 or NODE_OPTIONS, and says the same', async () => {
+    expect(await startedFrom(koker, { KOKER_SNAPSHOT: '0' })).toBeNull();
+    expect(await startedFrom(koker, { NODE_OPTIONS: '--max-old-space-size=256' })).toBeNull();
+    const fromSnapshot = await koker(['--version']);
+    const fromBundle = await koker(['--version'], { env: { KOKER_SNAPSHOT: '0' } });
+    expect(fromSnapshot.code).toBe(0);
+    expect(fromBundle).toEqual(fromSnapshot);
+    const helpFromBundle = await koker(['run', '--help'], { env: { KOKER_SNAPSHOT: '0' } });
+    expect((await koker(['run', '--help'])).stdout).toBe(helpFromBundle.stdout);
+  });
+
+  it('works from another directory, and ignores a snapshot another node binary made', async () => {
+    const moved = copyOfKoker('same node');
+    expect(await startedFrom(moved.run)).toBe(join(moved.dir, 'dist', 'snapshot', 'koker.blob'));
+    const stale = copyOfKoker('another node');
+    expect(await startedFrom(stale.run)).toBeNull();
+    const usage = await stale.run(['run', '--no-such-flag', 'busybox']);
+    expect(usage.code).toBe(125);
+  });
+});

@@ -1,0 +1,23 @@
+// The entry of koker's start-up snapshot (ADR 0010): `npm run build` runs this file under
+// `node --build-snapshot`, so the blob holds the CLI already loaded. bin/koker starts Node from
+// it; Node then calls the function below instead of loading and compiling the bundle again.
+import 'reflect-metadata';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startupSnapshot } from 'node:v8';
+import { main } from './main.js';
+import { startupSnapshotPath } from './startup-snapshot.js';
+
+startupSnapshot.setDeserializeMainFunction(() => {
+  // The bundle's code finds koker's native helpers relative to its own file; in the snapshot that
+  // file is dist/bundle/koker.js next to the blob's directory, wherever the checkout now lives.
+  const blob = startupSnapshotPath();
+  if (blob !== undefined)
+    (globalThis as { __kokerBundleUrl?: string }).__kokerBundleUrl = pathToFileURL(
+      join(dirname(blob), '..', 'bundle', 'koker.js'),
+    ).href;
+  // argv: node, then koker's own arguments (bin/koker puts them after `--`).
+  void main(process.argv.slice(1)).then((code) => {
+    process.exitCode = code;
+  });
+});
