@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KOKER_BIN, koker } from '../helpers/koker.js';
 
@@ -23,7 +24,8 @@ function copyOfKoker(stamp: 'same node' | 'another node'): { dir: string; run: t
   mkdirSync(join(dir, 'dist', 'snapshot'), { recursive: true });
   for (const file of ['koker', 'koker.js']) copyFileSync(join(CLI, 'bin', file), join(dir, 'bin', file));
   symlinkSync(join(CLI, 'dist', 'bundle'), join(dir, 'dist', 'bundle'));
-  copyFileSync(SNAPSHOT, join(dir, 'dist', 'snapshot', 'koker.blob'));
+  for (const file of ['koker.blob', 'import-module.cjs'])
+    copyFileSync(join(dirname(SNAPSHOT), file), join(dir, 'dist', 'snapshot', file));
   if (stamp === 'same node')
     copyFileSync(join(CLI, 'dist', 'snapshot', 'node.stamp'), join(dir, 'dist', 'snapshot', 'node.stamp'));
   else writeFileSync(join(dir, 'dist', 'snapshot', 'node.stamp'), '1 2 3\n');
@@ -55,5 +57,18 @@ describe('the koker launcher (bin/koker)', () => {
     expect(await startedFrom(stale.run)).toBeNull();
     const usage = await stale.run(['run', '--no-such-flag', 'busybox']);
     expect(usage.code).toBe(125);
+  });
+
+  it("loads a third party's driver module named in KOKER_DRIVERS, from the snapshot and the bundle", async () => {
+    const module = fileURLToPath(new URL('../fixtures/driver-module/index.mjs', import.meta.url));
+    for (const env of [{}, { KOKER_SNAPSHOT: '0' }]) {
+      const result = await koker(['info', '--format', 'json'], { env: { ...env, KOKER_DRIVERS: module } });
+      expect(result.code, result.stderr).toBe(0);
+      const info = JSON.parse(result.stdout) as { drivers: { network: { selected?: string } } };
+      expect(info.drivers.network.selected).toBe('e2e-network');
+    }
+    const missing = await koker(['info'], { env: { KOKER_DRIVERS: '/nonexistent/driver.mjs' } });
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toContain('cannot load driver module "/nonexistent/driver.mjs"');
   });
 });

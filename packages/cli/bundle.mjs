@@ -75,6 +75,8 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
+// import() of the driver modules named in the configuration (src/module-importer.ts).
+writeFileSync(join(snapshot, 'import-module.cjs'), 'module.exports = (specifier) => import(specifier);\n');
 const blob = join(snapshot, 'koker.blob');
 const made = spawnSync(
   process.execPath,

@@ -19,6 +19,7 @@ import {
   type Selection,
 } from '@koker/core';
 import { registerBuiltinDrivers } from './drivers.js';
+import { importModule } from './module-importer.js';
 
 export interface GlobalOptions {
   readonly debug?: boolean;
@@ -98,7 +99,7 @@ export class CliContext {
     this.catalogCache ??= (async () => {
       const catalog = new DriverCatalog();
       registerBuiltinDrivers(catalog);
-      for (const specifier of this.config.driverModules) await catalog.load(specifier);
+      for (const specifier of this.config.driverModules) await catalog.load(specifier, importModule);
       return catalog;
     })();
     return this.catalogCache;

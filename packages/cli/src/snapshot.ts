@@ -2,20 +2,25 @@
 // `node --build-snapshot`, so the blob holds the CLI already loaded. bin/koker starts Node from
 // it; Node then calls the function below instead of loading and compiling the bundle again.
 import 'reflect-metadata';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { main } from './main.js';
+import { type ModuleImporter, useModuleImporter } from './module-importer.js';
 import { startupSnapshotPath } from './startup-snapshot.js';
 
 startupSnapshot.setDeserializeMainFunction(() => {
   // The bundle's code finds koker's native helpers relative to its own file; in the snapshot that
   // file is dist/bundle/koker.js next to the blob's directory, wherever the checkout now lives.
   const blob = startupSnapshotPath();
-  if (blob !== undefined)
+  if (blob !== undefined) {
     (globalThis as { __kokerBundleUrl?: string }).__kokerBundleUrl = pathToFileURL(
       join(dirname(blob), '..', 'bundle', 'koker.js'),
     ).href;
+    // Driver modules of the configuration: import() from a file Node loads the usual way.
+    useModuleImporter(createRequire(blob)('./import-module.cjs') as ModuleImporter);
+  }
   // argv: node, then koker's own arguments (bin/koker puts them after `--`).
   void main(process.argv.slice(1)).then((code) => {
     process.exitCode = code;
