@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -48,6 +49,17 @@ describe('the koker launcher (bin/koker)', () => {
     expect(fromBundle).toEqual(fromSnapshot);
     const helpFromBundle = await koker(['run', '--help'], { env: { KOKER_SNAPSHOT: '0' } });
     expect((await koker(['run', '--help'])).stdout).toBe(helpFromBundle.stdout);
+  });
+
+  it('runs from the blob named relative to the working directory, as by hand', async () => {
+    const result = spawnSync(
+      process.execPath,
+      ['--snapshot-blob', 'dist/snapshot/koker.blob', '--', '--root', '/nonexistent-koker-root', 'ps'],
+      { cwd: CLI, encoding: 'utf8' },
+    );
+    expect(result.stderr).not.toContain('ERR_INVALID_ARG_VALUE');
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.split('\n')[0]).toMatch(/^CONTAINER ID\s+IMAGE/);
   });
 
   it('works from another directory, and ignores a snapshot another node binary made', async () => {

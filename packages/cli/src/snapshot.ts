@@ -3,7 +3,7 @@
 // it; Node then calls the function below instead of loading and compiling the bundle again.
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { main } from './main.js';
@@ -13,8 +13,9 @@ import { startupSnapshotPath } from './startup-snapshot.js';
 startupSnapshot.setDeserializeMainFunction(() => {
   // The bundle's code finds koker's native helpers relative to its own file; in the snapshot that
   // file is dist/bundle/koker.js next to the blob's directory, wherever the checkout now lives.
-  const blob = startupSnapshotPath();
-  if (blob !== undefined) {
+  const given = startupSnapshotPath();
+  if (given !== undefined) {
+    const blob = resolve(given); // `node --snapshot-blob` by hand may name it relative to the cwd
     (globalThis as { __kokerBundleUrl?: string }).__kokerBundleUrl = pathToFileURL(
       join(dirname(blob), '..', 'bundle', 'koker.js'),
     ).href;
