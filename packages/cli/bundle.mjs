@@ -57,9 +57,13 @@ function loadedAtRunTime(names) {
 // The snapshot. V8 only starts from a blob made by the same binary with the same flags, so the
 // node binary that made it is stamped next to it (inode, size, mtime: what bin/koker compares
 // with `stat -L -c '%i %s %Y'`); bin/koker runs the bundle above when they differ.
+// Files are replaced by rename, as above: a koker starting meanwhile reads an old blob or a new one.
 const snapshot = 'dist/snapshot';
-rmSync(snapshot, { recursive: true, force: true });
 mkdirSync(snapshot, { recursive: true });
+const replace = (file, contents) => {
+  writeFileSync(`${file}.tmp`, contents);
+  renameSync(`${file}.tmp`, file);
+};
 await build({
   entryPoints: ['dist/snapshot.js'],
   outfile: join(snapshot, 'koker.cjs'),
@@ -76,7 +80,7 @@ await build({
   legalComments: 'none',
 });
 // import() of the driver modules named in the configuration (src/module-importer.ts).
-writeFileSync(join(snapshot, 'import-module.cjs'), 'module.exports = (specifier) => import(specifier);\n');
+replace(join(snapshot, 'import-module.cjs'), 'module.exports = (specifier) => import(specifier);\n');
 const blob = join(snapshot, 'koker.blob');
 const made = spawnSync(
   process.execPath,
@@ -86,4 +90,4 @@ const made = spawnSync(
 if (made.status !== 0) throw new Error(`node --build-snapshot failed (status ${made.status})`);
 renameSync(`${blob}.tmp`, blob);
 const node = statSync(realpathSync(process.execPath));
-writeFileSync(join(snapshot, 'node.stamp'), `${node.ino} ${node.size} ${Math.floor(node.mtimeMs / 1000)}\n`);
+replace(join(snapshot, 'node.stamp'), `${node.ino} ${node.size} ${Math.floor(node.mtimeMs / 1000)}\n`);
