@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Descriptor } from '../contracts/image-source.js';
 import { type ImageRecord, type ImageStore } from '../contracts/image-store.js';
@@ -9,7 +9,7 @@ import { ImageReference } from '../domain/image-reference.js';
 import { ConflictError, NotFoundError, StateError } from '../errors/index.js';
 import { type Logger } from '../log/logger.js';
 import { type ImageConfigFacts } from '../oci/image-config.js';
-import { syncDirectory, writeFileAtomic } from '../state/atomic-file.js';
+import { syncDirectory, writeFileAtomic, writeNewFile } from '../state/atomic-file.js';
 import { acquireFileLock, withFileLock } from '../state/file-lock.js';
 import { StoreLayout } from './store-layout.js';
 import { readStoredImage, readStoredLayer, type StoredImage, type StoredLayer } from './records.js';
@@ -280,13 +280,7 @@ export class FileImageStore implements ImageStore {
    */
   async commitLayer(workDir: string, record: Omit<StoredLayer, 'version'>): Promise<void> {
     const stored: StoredLayer = { version: 1, ...record };
-    const file = await open(join(workDir, 'layer.json'), 'wx', 0o644);
-    try {
-      await file.writeFile(`${JSON.stringify(stored, null, 2)}\n`);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
+    await writeNewFile(join(workDir, 'layer.json'), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o644 });
     const target = this.layout.layer(record.chainId);
     if (await exists(target)) {
       // Only reached if a layer was committed without its lock: keep the first, drop ours.

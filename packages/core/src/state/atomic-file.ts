@@ -23,6 +23,24 @@ export interface AtomicWriteOptions {
 }
 
 /**
+ * Creates `path` (it must not exist) with `data`, and fsyncs it unless `durable` is false. Alone,
+ * for a file nobody can see yet (in a work directory that a later rename publishes).
+ */
+export async function writeNewFile(
+  path: string,
+  data: string | Uint8Array,
+  { mode = 0o600, durable = true }: AtomicWriteOptions = {},
+): Promise<void> {
+  const handle = await open(path, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    if (durable) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Writes `data` so that readers see the old content or the new, never a part: a temporary file
  * in the same directory, fsync, rename over the target, fsync of the directory.
  */
@@ -35,14 +53,8 @@ export async function writeFileAtomic(
   const durable = options.durable ?? true;
   const dir = dirname(path);
   const temporary = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const handle = await open(temporary, 'wx', options.mode ?? 0o600);
   try {
-    try {
-      await handle.writeFile(data);
-      if (durable) await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeNewFile(temporary, data, { ...options, durable });
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
