@@ -10,11 +10,13 @@ function loadUndici(): Promise<Undici> {
   // undici parses HTTP with llhttp in WebAssembly, which V8 also tiers up with TurboFan: on
   // Node 20 that costs a pull ~30 MB of RSS and ~0.2 s of CPU. V8's baseline compiler alone
   // parses fast enough for a registry (bench/pull, ADR 0011). koker runs no other WebAssembly.
-  if (undici === undefined) setFlagsFromString('--liftoff-only');
-  // Bundled, undici (CommonJS) may come as the namespace's default export.
-  undici ??= import('undici').then(
-    (module) => ((module as { default?: Undici }).default ?? module) as Undici,
-  );
+  if (undici === undefined) {
+    setFlagsFromString('--liftoff-only');
+    // Bundled, undici (CommonJS) may come as the namespace's default export.
+    undici = import('undici').then(
+      (module) => ((module as { default?: Undici }).default ?? module) as Undici,
+    );
+  }
   return undici;
 }
 
