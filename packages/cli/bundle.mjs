@@ -57,7 +57,7 @@ function loadedAtRunTime(names) {
 // The snapshot. V8 only starts from a blob made by the same binary with the same flags, so the
 // node binary that made it is stamped next to it (inode, size, mtime: what bin/koker compares
 // with `stat -L -c '%i %s %Y'`); bin/koker runs the bundle above when they differ.
-// Files are replaced by rename, as above: a koker starting meanwhile reads an old blob or a new one.
+// Files are replaced by rename: a koker starting meanwhile reads an old blob or a new one, never a part.
 const snapshot = 'dist/snapshot';
 mkdirSync(snapshot, { recursive: true });
 const replace = (file, contents) => {
