@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import {
   DEFAULT_CONFIG,
   DriverCatalog,
-  HostFacts,
   Resources,
-  createLogger,
   newContainerId,
   parseByteSize,
   parseCpus,
 } from '@koker/core';
+import { HostFacts } from '@koker/host';
+import { createLogger } from '@koker/log';
 import { CgroupHybridDriver, register as hybrid } from '@koker/driver-cgroup-hybrid';
 import { CgroupV1Driver, register as v1 } from '@koker/driver-cgroup-v1';
 import { CgroupV2Driver, register as v2 } from '@koker/driver-cgroup-v2';

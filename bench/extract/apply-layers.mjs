@@ -2,7 +2,7 @@
 // Usage: node bench/extract/apply-layers.mjs <out-dir> <blob>...
 import { createReadStream } from 'node:fs';
 import { join, basename } from 'node:path';
-import { createLogger } from '@koker/core';
+import { createLogger } from '@koker/log';
 import { applyLayer } from '@koker/fs-overlay';
 
 const [outDir, ...blobs] = process.argv.slice(2);

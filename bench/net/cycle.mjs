@@ -2,7 +2,9 @@
 // other, with the bridge driver: what `koker run` does for its network, N times.
 //   node bench/net/cycle.mjs CONFIG.json N [published]
 import { readFileSync } from 'node:fs';
-import { KoffiSyscalls, createLogger, newContainerId } from '@koker/core';
+import { KoffiSyscalls } from '@koker/host';
+import { createLogger } from '@koker/log';
+import { newContainerId } from '@koker/core';
 import { BridgeNetworkDriver } from '@koker/net-bridge';
 
 const [configPath, countText, published] = process.argv.slice(2);

@@ -1,7 +1,9 @@
 // Per-container setup and teardown timed inside one process: koker's driver calls against the
 // same steps as iproute2 commands (each step one `ip` process, as a shell script runs them).
 import { spawnSync } from 'node:child_process';
-import { KoffiSyscalls, createLogger, newContainerId } from '@koker/core';
+import { KoffiSyscalls } from '@koker/host';
+import { createLogger } from '@koker/log';
+import { newContainerId } from '@koker/core';
 import { BridgeNetworkDriver, Iptables } from '@koker/net-bridge';
 
 const median = (values) => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
 import {
-  OOM_EXIT_CODE,
   InvalidValueError,
-  describeOom,
   newContainerId,
   parseByteSize,
   parseCpus,

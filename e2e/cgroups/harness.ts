@@ -5,13 +5,13 @@ import { dirname, join } from 'node:path';
 import {
   DEFAULT_CONFIG,
   DriverCatalog,
-  HostFacts,
   Resources,
-  createLogger,
-  type CgroupDriverDeps,
   type CgroupPlacement,
   type ResourceDriver,
 } from '@koker/core';
+import { HostFacts } from '@koker/host';
+import { createLogger } from '@koker/log';
+import { type CgroupDriverDeps } from '@koker/cgroups';
 import { CgroupHybridDriver, register as registerHybrid } from '@koker/driver-cgroup-hybrid';
 import { CgroupV1Driver, register as registerV1 } from '@koker/driver-cgroup-v1';
 import { CgroupV2Driver, register as registerV2 } from '@koker/driver-cgroup-v2';

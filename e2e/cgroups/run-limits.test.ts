@@ -6,16 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONFIG,
   DriverCatalog,
-  HostFacts,
   Resources,
   parseContainerId,
   type ContainerId,
   type ResourceDriver,
 } from '@koker/core';
+import { HostFacts } from '@koker/host';
 import { CgroupHybridDriver, register as registerHybrid } from '@koker/driver-cgroup-hybrid';
 import { CgroupV1Driver, register as registerV1 } from '@koker/driver-cgroup-v1';
 import { CgroupV2Driver, register as registerV2 } from '@koker/driver-cgroup-v2';
-import { createLogger } from '@koker/core';
+import { createLogger } from '@koker/log';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
 import { ALLOCATE_20_MIB, pidsEvents } from './harness.js';
 import { KOKER_BIN, koker } from '../helpers/koker.js';

@@ -2,22 +2,19 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import {
   NativeLauncher,
-  createLogger,
   buildExecPlan,
   buildLaunchPlan,
-  nativeHelperPath,
-  newContainerId,
   parseGroup,
   parsePasswd,
   processRequest,
   readFileInProcessRoot,
   readFileInRoot,
   resolveProcess,
-  type ExitStatus,
-  type LaunchPlan,
-  type LaunchedProcess,
   type ProcessFlags,
-} from '@koker/core';
+} from '@koker/engine';
+import { createLogger } from '@koker/log';
+import { nativeHelperPath } from '@koker/host';
+import { newContainerId, type ExitStatus, type LaunchPlan, type LaunchedProcess } from '@koker/core';
 
 export interface LaunchResult {
   readonly status: ExitStatus;

@@ -2,7 +2,8 @@ import { existsSync, lstatSync, readFileSync, readdirSync, statSync, writeFileSy
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, KoffiSyscalls } from '@koker/core';
+import { DEFAULT_CONFIG } from '@koker/core';
+import { KoffiSyscalls } from '@koker/host';
 import { CopyStorageDriver } from '@koker/fs-overlay';
 import { TAR_GZIP, containerId, gzipStream, tarOf, tempRoot, testLogger, type Entry } from './helpers.js';
 

@@ -4,14 +4,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { pack, type Headers } from 'tar-stream';
-import {
-  DEFAULT_CONFIG,
-  KoffiSyscalls,
-  createLogger,
-  newContainerId,
-  type ContainerId,
-  type Logger,
-} from '@koker/core';
+import { DEFAULT_CONFIG, newContainerId, type ContainerId, type Logger } from '@koker/core';
+import { KoffiSyscalls } from '@koker/host';
+import { createLogger } from '@koker/log';
 import { OverlayStorageDriver, type OverlayDriverDeps } from '@koker/fs-overlay';
 
 export type Entry = Partial<Headers> & { name: string; content?: string | Buffer };

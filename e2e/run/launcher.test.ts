@@ -11,7 +11,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandNotExecutableError, CommandNotFoundError, DEFAULT_MASKED_PATHS } from '@koker/core';
+import { CommandNotExecutableError, CommandNotFoundError } from '@koker/core';
+import { DEFAULT_MASKED_PATHS } from '@koker/engine';
 import { makeBusyboxRootfs } from '../helpers/busybox-rootfs.js';
 import { execIn, launchIn } from '../helpers/launch.js';
 

@@ -11,7 +11,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KoffiSyscalls, createLogger, defaultCgroupParentName, loadConfig } from '@koker/core';
+import { KoffiSyscalls } from '@koker/host';
+import { createLogger } from '@koker/log';
+import { defaultCgroupParentName } from '@koker/cgroups';
+import { loadConfig } from '@koker/core';
 import { BridgeNetworkDriver } from '@koker/net-bridge';
 import { fixtureRegistry, type FixtureRegistry } from '../../fixtures/fixture-registry.js';
 import { leaksBetween, snapshotHost, type HostSnapshot } from '../../helpers/host-leaks.js';

@@ -1,6 +1,8 @@
 // A separate koker process for the cross-process IPAM test: attaches N containers to the bridge
 // given in argv, prints their addresses as JSON, holds them until stdin closes, then detaches.
-import { KoffiSyscalls, createLogger, newContainerId } from '@koker/core';
+import { KoffiSyscalls } from '@koker/host';
+import { createLogger } from '@koker/log';
+import { newContainerId } from '@koker/core';
 import { BridgeNetworkDriver } from '@koker/net-bridge';
 
 const [configJson, countText] = process.argv.slice(2);

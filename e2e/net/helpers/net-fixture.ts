@@ -1,7 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { KoffiSyscalls, createLogger, loadConfig, type KokerConfig } from '@koker/core';
+import { KoffiSyscalls } from '@koker/host';
+import { createLogger } from '@koker/log';
+import { loadConfig, type KokerConfig } from '@koker/core';
 import { BridgeNetworkDriver } from '@koker/net-bridge';
 import { must } from './host-commands.js';
 

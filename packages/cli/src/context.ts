@@ -2,22 +2,21 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import {
   ConfigToken,
   DriverCatalog,
-  FileImageStore,
-  FileStateStore,
   Images,
-  HostFacts,
-  KoffiSyscalls,
   LoggerToken,
   PermissionError,
   State,
   SyscallsToken,
-  createLogger,
   loadConfig,
   type ContractKey,
   type KokerConfig,
   type Logger,
   type Selection,
 } from '@koker/core';
+import { FileImageStore } from '@koker/image-store';
+import { FileStateStore } from '@koker/engine';
+import { HostFacts, KoffiSyscalls } from '@koker/host';
+import { createLogger } from '@koker/log';
 import { registerBuiltinDrivers } from './drivers.js';
 import { importModule } from './module-importer.js';
 

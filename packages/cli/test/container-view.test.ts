@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ContainerRecord, type ObservedContainer } from '@koker/core';
+import { type ContainerRecord } from '@koker/core';
+import { type ObservedContainer } from '@koker/engine';
 import { inspectDocument } from '../src/containers/inspect-view.js';
 import { commandText, createdText, portsText, statusText } from '../src/output/container-view.js';
 import { humanDuration } from '../src/output/human-duration.js';

@@ -1,17 +1,15 @@
 import 'reflect-metadata';
 
-export * from './cgroups/index.js';
+// The public surface of @koker/core: what drivers and front ends build on. Reviewed through
+// the API report (api/core.api.md); a change here is a change to every driver.
 export * from './config/index.js';
 export * from './contracts/index.js';
 export * from './discovery/index.js';
 export * from './domain/index.js';
 export * from './errors/index.js';
-export * from './host/index.js';
-export * from './image-store/index.js';
-export * from './kernel/index.js';
-export * from './launch/index.js';
-export * from './lifecycle/index.js';
-export * from './log/index.js';
+export * from './host/cgroup-layout.js';
+export * from './host/host-view.js';
+export * from './host/mountinfo.js';
+export * from './kernel/syscalls.js';
+export * from './log/logger.js';
 export * from './oci/index.js';
-export * from './run/index.js';
-export * from './state/index.js';

@@ -5,9 +5,9 @@ import {
   DEFAULT_CONFIG,
   DriverCatalog,
   DriverUnavailableError,
-  HostFacts,
   contractKey,
   type DriverRegistration,
+  type HostView,
   type ProbeContext,
 } from '../src/index.js';
 
@@ -15,7 +15,14 @@ interface Greeter {
   greet(): string;
 }
 const Greeters = contractKey<Greeter>('greeter');
-const context: ProbeContext = { host: new HostFacts(), config: DEFAULT_CONFIG };
+const host: HostView = {
+  kernelRelease: '6.1.0',
+  mounts: [],
+  cgroupLayout: { mode: 'none', unifiedControllers: [], v1: [], self: {} },
+  filesystems: [],
+  isRoot: true,
+};
+const context: ProbeContext = { host, config: DEFAULT_CONFIG };
 
 function driver(name: string, priority: number, usable: boolean | 'throws'): DriverRegistration<Greeter> {
   return {

@@ -5,8 +5,8 @@ import {
   v2Site,
   type CgroupDriverDeps,
   type CgroupSite,
-  type HostView,
-} from '@koker/core';
+} from '@koker/cgroups';
+import { type HostView } from '@koker/core';
 
 /**
  * The v1 hierarchies for limits, plus the cgroup2 hierarchy with no controllers: it tracks the

@@ -1,12 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  defaultCgroupParentName,
-  newContainerId,
-  parseByteSize,
-  parseCpus,
-  type ContainerId,
-} from '@koker/core';
-import { FakeCgroupHost, recordingLogger } from '@koker/core/testing';
+import { defaultCgroupParentName } from '@koker/cgroups';
+import { newContainerId, parseByteSize, parseCpus, type ContainerId } from '@koker/core';
+import { FakeCgroupHost } from '@koker/cgroups/testing';
+import { recordingLogger } from '@koker/core/testing';
 import { CgroupHybridDriver } from '../src/index.js';
 
 const ROOT = '/tmp/koker-unit-root';

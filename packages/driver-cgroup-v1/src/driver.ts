@@ -4,8 +4,8 @@ import {
   v1Sites,
   type CgroupDriverDeps,
   type CgroupSite,
-  type HostView,
-} from '@koker/core';
+} from '@koker/cgroups';
+import { type HostView } from '@koker/core';
 
 /** The container's cgroup in each v1 hierarchy koker uses (memory, cpu, cpuacct, cpuset, pids, freezer). */
 export function legacySites(host: HostView, parentSetting: string): CgroupSite[] {

@@ -1,4 +1,5 @@
-import { Resources, cgroupDriverDeps, type DriverCatalog } from '@koker/core';
+import { Resources, type DriverCatalog } from '@koker/core';
+import { cgroupDriverDeps } from '@koker/cgroups';
 import { CgroupV1Driver } from './driver.js';
 import { probe } from './probe.js';
 

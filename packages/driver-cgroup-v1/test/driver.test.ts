@@ -1,13 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  InvalidValueError,
-  defaultCgroupParentName,
-  newContainerId,
-  parseByteSize,
-  parseCpus,
-  type ContainerId,
-} from '@koker/core';
-import { FakeCgroupHost, recordingLogger, type FakeCgroupHostOptions } from '@koker/core/testing';
+import { InvalidValueError, newContainerId, parseByteSize, parseCpus, type ContainerId } from '@koker/core';
+import { defaultCgroupParentName } from '@koker/cgroups';
+import { FakeCgroupHost, type FakeCgroupHostOptions } from '@koker/cgroups/testing';
+import { recordingLogger } from '@koker/core/testing';
 import { CgroupV1Driver } from '../src/index.js';
 
 const ROOT = '/tmp/koker-unit-root';

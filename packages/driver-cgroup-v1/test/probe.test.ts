@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type CgroupMode, type HostView } from '@koker/core';
+import { DEFAULT_CONFIG, type CgroupMode } from '@koker/core';
+import { type HostView } from '@koker/core';
 import { probe } from '../src/index.js';
 
 function hostWith(mode: CgroupMode, isRoot = true): HostView {

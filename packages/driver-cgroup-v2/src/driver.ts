@@ -5,8 +5,8 @@ import {
   v2Site,
   type CgroupDriverDeps,
   type CgroupSite,
-  type HostView,
-} from '@koker/core';
+} from '@koker/cgroups';
+import { type HostView } from '@koker/core';
 
 /** The container's cgroup in the single cgroup2 hierarchy, with koker's controllers enabled. */
 export function unifiedSites(host: HostView, parentSetting: string): CgroupSite[] {

@@ -3,14 +3,14 @@ import {
   HostError,
   InvalidValueError,
   NotFoundError,
-  defaultCgroupParentName,
   newContainerId,
   parseByteSize,
   parseCpus,
-  type CgroupFs,
   type ContainerId,
 } from '@koker/core';
-import { FakeCgroupHost, recordingLogger, type FakeCgroupHostOptions } from '@koker/core/testing';
+import { defaultCgroupParentName, type CgroupFs } from '@koker/cgroups';
+import { FakeCgroupHost, type FakeCgroupHostOptions } from '@koker/cgroups/testing';
+import { recordingLogger } from '@koker/core/testing';
 import { CgroupV2Driver } from '../src/index.js';
 
 const ROOT = '/tmp/koker-unit-root';

@@ -17,7 +17,8 @@ import {
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, InvalidValueError, createLogger } from '@koker/core';
+import { ConflictError, InvalidValueError } from '@koker/core';
+import { createLogger } from '@koker/log';
 import { applyLayer, type ZstdDecoder } from '../src/index.js';
 import { findZstd } from '../src/apply/decompress.js';
 import { TAR, TAR_GZIP, TAR_ZSTD, gzip, sha256, streamOf, tarOf, tempDir } from './helpers/layer-tar.js';

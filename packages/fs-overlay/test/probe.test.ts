@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type HostView, type MountEntry } from '@koker/core';
+import { DEFAULT_CONFIG, type MountEntry } from '@koker/core';
+import { type HostView } from '@koker/core';
 import { kernelHasLowerdirPlus, probe } from '../src/probe.js';
 
 function mount(mountPoint: string, fsType: string): MountEntry {

@@ -1,7 +1,7 @@
 import { lstatSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '@koker/core';
+import { createLogger } from '@koker/log';
 import { applyLayer } from '../src/index.js';
 import { AtCalls } from '../src/kernel/at-calls.js';
 import { TAR, streamOf, tarOf, tempDir } from './helpers/layer-tar.js';

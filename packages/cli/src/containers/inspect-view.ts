@@ -1,4 +1,5 @@
-import { type ContainerRecord, type ObservedContainer, type PortMapping } from '@koker/core';
+import { type ContainerRecord, type PortMapping } from '@koker/core';
+import { type ObservedContainer } from '@koker/engine';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 

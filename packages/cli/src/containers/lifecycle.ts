@@ -1,4 +1,5 @@
-import { ContainerLifecycle, Network, Resources, Storage, type TeardownDrivers } from '@koker/core';
+import { ContainerLifecycle, type TeardownDrivers } from '@koker/engine';
+import { Network, Resources, Storage } from '@koker/core';
 import { type CliContext } from '../context.js';
 
 /** The drivers a teardown needs, resolved once per invocation and only when one is needed. */

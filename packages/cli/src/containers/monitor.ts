@@ -1,7 +1,8 @@
 import { existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findNativeBuild, HostError, type ContainerId } from '@koker/core';
+import { findNativeBuild } from '@koker/host';
+import { HostError, type ContainerId } from '@koker/core';
 import { type CliContext } from '../context.js';
 
 /**

@@ -1,9 +1,5 @@
-import {
-  shortContainerId,
-  type ContainerRecord,
-  type ObservedContainer,
-  type PortMapping,
-} from '@koker/core';
+import { shortContainerId, type ContainerRecord, type PortMapping } from '@koker/core';
+import { type ObservedContainer } from '@koker/engine';
 import { humanDuration } from './human-duration.js';
 
 /** A container as `ls` and `inspect` show it: its record and what was observed of it now. */

@@ -1,10 +1,5 @@
-import {
-  formatDecimalSize,
-  type LayerInfo,
-  type LayerState,
-  type Logger,
-  type ProgressSink,
-} from '@koker/core';
+import { formatDecimalSize, type Logger } from '@koker/core';
+import { type LayerInfo, type LayerState, type ProgressSink } from '@koker/image-store';
 
 const BAR_WIDTH = 30;
 

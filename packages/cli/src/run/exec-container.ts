@@ -1,14 +1,7 @@
 import { isatty } from 'node:tty';
-import {
-  NativeLauncher,
-  NotFoundError,
-  Resources,
-  UsageError,
-  exitCodeOfStatus,
-  execInContainer,
-  nativeHelperPath,
-  parseEnvFlag,
-} from '@koker/core';
+import { NativeLauncher, execInContainer, parseEnvFlag } from '@koker/engine';
+import { NotFoundError, Resources, UsageError, exitCodeOfStatus } from '@koker/core';
+import { nativeHelperPath } from '@koker/host';
 import { lifecycleOf } from '../containers/lifecycle.js';
 import { type CliContext } from '../context.js';
 

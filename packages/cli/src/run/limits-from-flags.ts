@@ -2,13 +2,12 @@ import {
   InvalidValueError,
   UsageError,
   bytes,
-  formatCpuList,
   parseByteSize,
-  parseCpuList,
   parseCpus,
   type ByteSize,
   type ResourceLimits,
 } from '@koker/core';
+import { formatCpuList, parseCpuList } from '@koker/cgroups';
 
 /** The resource flags of `run`, as commander hands them over (strings, absent when not given). */
 export interface LimitFlags {

@@ -1,19 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, closeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import {
-  Network,
-  NativeLauncher,
-  OOM_EXIT_CODE,
-  Resources,
-  RunOrchestrator,
-  Storage,
-  UsageError,
-  describeOom,
-  nativeHelperPath,
-  type RunImage,
-  type RunRequest,
-} from '@koker/core';
-import { closeSync } from 'node:fs';
+import { Network, Resources, Storage, UsageError } from '@koker/core';
+import { NativeLauncher, RunOrchestrator, type RunImage, type RunRequest } from '@koker/engine';
+import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
+import { nativeHelperPath } from '@koker/host';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { parsePublishFlags } from './ports-from-flags.js';

@@ -1,4 +1,5 @@
-import { ImageReference, NotFoundError, type RunImage } from '@koker/core';
+import { ImageReference, NotFoundError } from '@koker/core';
+import { type RunImage } from '@koker/engine';
 import { type CliContext } from '../context.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';

@@ -2,12 +2,10 @@ import {
   InvalidValueError,
   NotImplementedError,
   parseContainerName,
-  parseEnvFile,
-  parseEnvFlag,
   type NetworkMode,
   type PortMapping,
-  type RunRequest,
 } from '@koker/core';
+import { parseEnvFile, parseEnvFlag, type RunRequest } from '@koker/engine';
 import { limitsFromFlags, type LimitFlags } from './limits-from-flags.js';
 
 /** `run`'s flags as commander hands them over. */

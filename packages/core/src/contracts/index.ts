@@ -6,3 +6,4 @@ export * from './network.js';
 export * from './resources.js';
 export * from './state-store.js';
 export * from './storage.js';
+export * from './container-spec.js';

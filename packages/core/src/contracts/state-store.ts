@@ -1,6 +1,6 @@
 import { type ContainerId } from '../domain/container-id.js';
 import { type ContainerName } from '../domain/container-name.js';
-import { type ContainerSpec } from '../domain/container-spec.js';
+import { type ContainerSpec } from './container-spec.js';
 import { type ResourceLimits } from '../domain/resource-limits.js';
 import { contractKey } from './contract-key.js';
 import { type NetworkMode, type PortMapping } from './network.js';

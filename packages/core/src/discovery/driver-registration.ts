@@ -1,7 +1,7 @@
 import { type DependencyContainer } from 'tsyringe';
 import { type KokerConfig } from '../config/config.js';
 import { type ContractKey } from '../contracts/contract-key.js';
-import { type HostView } from '../host/host-facts.js';
+import { type HostView } from '../host/host-view.js';
 
 /** What a probe reports: usable here, or why not. */
 export type ProbeResult =

@@ -2,7 +2,6 @@ export * from './brand.js';
 export * from './byte-size.js';
 export * from './container-id.js';
 export * from './container-name.js';
-export * from './container-spec.js';
 export * from './cpus.js';
 export * from './digest.js';
 export * from './image-reference.js';

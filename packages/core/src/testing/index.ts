@@ -1,2 +1,1 @@
-export * from './fake-cgroupfs.js';
 export * from './recording-logger.js';

@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import { type Duplex, Readable, Transform, pipeline } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { Decompress } from 'fzstd';
-import { loadLibc } from '@koker/core';
+import { loadLibc } from '@koker/host';
 import { sniffCompression, type Compression } from './layer-media-type.js';
 
 /**

@@ -1,4 +1,5 @@
-import { loadLibc, SyscallError } from '@koker/core';
+import { loadLibc } from '@koker/host';
+import { SyscallError } from '@koker/core';
 
 // System calls added since Linux 5.1 share one number on every architecture, so openat2 (which
 // glibc does not wrap) is safe to call through syscall(2).

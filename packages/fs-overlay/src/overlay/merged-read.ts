@@ -1,6 +1,8 @@
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidValueError, lgetxattr, readRegularFile } from '@koker/core';
+import { InvalidValueError } from '@koker/core';
+import { lgetxattr } from '@koker/host';
+import { readRegularFile } from '@koker/host';
 
 const MAX_LINKS = 40;
 const OPAQUE = 'trusted.overlay.opaque';

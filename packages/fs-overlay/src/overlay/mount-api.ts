@@ -1,5 +1,6 @@
 import { readSync } from 'node:fs';
-import { loadLibc, SyscallError } from '@koker/core';
+import { loadLibc } from '@koker/host';
+import { SyscallError } from '@koker/core';
 import { cpath } from '../kernel/at-calls.js';
 
 // The new mount API (Linux 5.2); the numbers are the same on every architecture.

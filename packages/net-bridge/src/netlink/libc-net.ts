@@ -1,4 +1,4 @@
-import { loadLibc } from '@koker/core';
+import { loadLibc } from '@koker/host';
 
 type Fn = (...args: unknown[]) => number;
 

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { signalNumber } from '@koker/core';
+import { signalNumber } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
 import { forEachContainer } from '../../containers/each-container.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';

@@ -1,11 +1,6 @@
 import { Command } from 'commander';
-import {
-  InvalidValueError,
-  NotFoundError,
-  followContainerLog,
-  readContainerLog,
-  type LogLine,
-} from '@koker/core';
+import { InvalidValueError, NotFoundError } from '@koker/core';
+import { followContainerLog, readContainerLog, type LogLine } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { StateError, pruneContainers } from '@koker/core';
+import { StateError } from '@koker/core';
+import { pruneContainers } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
 import { confirm } from '../../output/confirm.js';

@@ -1,14 +1,8 @@
 import { closeSync } from 'node:fs';
 import { Command } from 'commander';
-import {
-  NativeLauncher,
-  Network,
-  NotImplementedError,
-  Resources,
-  Storage,
-  nativeHelperPath,
-  startContainer,
-} from '@koker/core';
+import { NativeLauncher, startContainer } from '@koker/engine';
+import { Network, NotImplementedError, Resources, Storage } from '@koker/core';
+import { nativeHelperPath } from '@koker/host';
 import { contextOf } from '../../command-context.js';
 import { forEachContainer } from '../../containers/each-container.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';

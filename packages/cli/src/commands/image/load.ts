@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
-import { NotFoundError, Storage, UsageError, loadArchive, shortDigest } from '@koker/core';
+import { NotFoundError, Storage, UsageError, shortDigest } from '@koker/core';
+import { loadArchive } from '@koker/image-store';
 import { contextOf } from '../../command-context.js';
 import { abortOnSignals, progressFor } from './pull.js';
 

@@ -1,14 +1,6 @@
 import { Command } from 'commander';
-import {
-  ImageReference,
-  ImageSources,
-  Storage,
-  hostPlatform,
-  parsePlatform,
-  pullImage,
-  silentProgress,
-  type ProgressSink,
-} from '@koker/core';
+import { ImageReference, ImageSources, Storage, hostPlatform, parsePlatform } from '@koker/core';
+import { pullImage, silentProgress, type ProgressSink } from '@koker/image-store';
 import { contextOf } from '../../command-context.js';
 import { type CliContext } from '../../context.js';
 import { LogProgress, TerminalProgress, type TransferKind } from '../../output/pull-progress.js';

@@ -3,7 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { UsageError, saveArchive } from '@koker/core';
+import { UsageError } from '@koker/core';
+import { saveArchive } from '@koker/image-store';
 import { contextOf } from '../../command-context.js';
 
 export function saveCommand(name = 'save'): Command {

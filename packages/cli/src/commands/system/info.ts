@@ -1,13 +1,11 @@
 import { Command } from 'commander';
+import { cgroupParentSetting, cgroupSupport, type CgroupSupport } from '@koker/cgroups';
 import {
-  cgroupParentSetting,
-  cgroupSupport,
   ImageSources,
   Network,
   Resources,
   Storage,
   type CgroupLayout,
-  type CgroupSupport,
   type ContractKey,
   type ProbeReport,
 } from '@koker/core';

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { StateError, collectGarbage, formatDecimalSize } from '@koker/core';
+import { StateError, formatDecimalSize } from '@koker/core';
+import { collectGarbage } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
 import { lifecycleOf, teardownDrivers } from '../../containers/lifecycle.js';
 import { confirm } from '../../output/confirm.js';

@@ -1,0 +1,113 @@
+import { type DependencyContainer } from 'tsyringe';
+import {
+  ConfigToken,
+  type KokerConfig,
+  type CgroupPlacement,
+  type ResourceDriver,
+  type ResourceStats,
+  type ContainerId,
+  type ResourceLimits,
+  type Logger,
+  LoggerToken,
+} from '@koker/core';
+import { type HostView } from '@koker/core';
+import { HostFacts } from '@koker/host';
+import { type CgroupFs } from './cgroup-fs.js';
+import { type CgroupSite } from './cgroup-site.js';
+import { ContainerCgroups, type LimitTranslator } from './container-cgroups.js';
+import { cgroupParentSetting } from './site-plan.js';
+
+/** What a cgroup driver is built from; tests pass a fake host and filesystem. */
+export interface CgroupDriverDeps {
+  readonly host: HostView;
+  readonly config: Pick<KokerConfig, 'root' | 'cgroupParent'>;
+  readonly log: Logger;
+  readonly fs?: CgroupFs;
+  readonly kill?: (pid: number) => void;
+  readonly onlineCpus?: () => number[];
+  readonly killTimeoutMs?: number;
+}
+
+/** The services a driver's `create(container)` finds in koker's DI container. */
+export function cgroupDriverDeps(container: DependencyContainer): CgroupDriverDeps {
+  return {
+    host: container.resolve(HostFacts),
+    config: container.resolve<KokerConfig>(ConfigToken),
+    log: container.resolve<Logger>(LoggerToken),
+  };
+}
+
+/** How one layout's driver differs from the others. */
+export interface CgroupDriverShape {
+  readonly name: string;
+  /** The sites a container lives in, from the host layout and the parent setting. */
+  readonly sites: (host: HostView, parentSetting: string) => CgroupSite[];
+  readonly translate: LimitTranslator;
+  readonly statsFrom: 'v1' | 'v2';
+}
+
+/**
+ * A ResourceDriver over ContainerCgroups. The v1, hybrid and v2 drivers are this with their own
+ * sites, translation (v1 or cgroup2 files) and stats format. Sites are resolved on first use, so
+ * building the driver reads nothing.
+ */
+export class CgroupResourceDriver implements ResourceDriver {
+  readonly name: string;
+  private cgroupsCache?: ContainerCgroups;
+
+  constructor(
+    private readonly shape: CgroupDriverShape,
+    private readonly deps: CgroupDriverDeps,
+  ) {
+    this.name = shape.name;
+  }
+
+  protected get cgroups(): ContainerCgroups {
+    if (!this.cgroupsCache) {
+      const sites = this.shape.sites(this.deps.host, cgroupParentSetting(this.deps.config));
+      this.deps.log.debug(
+        { driver: this.name, parents: sites.map((s) => s.parent.directory).join(',') },
+        'Use cgroup parents',
+      );
+      this.cgroupsCache = new ContainerCgroups({
+        sites,
+        translate: this.shape.translate,
+        statsFrom: this.shape.statsFrom,
+        log: this.deps.log,
+        ...(this.deps.fs ? { fs: this.deps.fs } : {}),
+        ...(this.deps.kill ? { kill: this.deps.kill } : {}),
+        ...(this.deps.onlineCpus ? { onlineCpus: this.deps.onlineCpus } : {}),
+        ...(this.deps.killTimeoutMs !== undefined ? { killTimeoutMs: this.deps.killTimeoutMs } : {}),
+      });
+    }
+    return this.cgroupsCache;
+  }
+
+  async validate(limits: ResourceLimits): Promise<void> {
+    this.cgroups.validate(limits);
+  }
+
+  async create(id: ContainerId, limits: ResourceLimits): Promise<CgroupPlacement> {
+    return this.cgroups.create(id, limits);
+  }
+
+  async placement(id: ContainerId): Promise<CgroupPlacement> {
+    return this.cgroups.placementOf(id);
+  }
+
+  async stats(id: ContainerId): Promise<ResourceStats> {
+    return this.cgroups.stats(id);
+  }
+
+  async oomKilled(id: ContainerId): Promise<boolean> {
+    return this.cgroups.oomKilled(id);
+  }
+
+  async destroy(id: ContainerId): Promise<void> {
+    await this.cgroups.destroy(id);
+  }
+
+  async list(): Promise<ContainerId[]> {
+    return this.cgroups.list();
+  }
+}

@@ -1,0 +1,431 @@
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type CgroupPlacement,
+  type ResourceStats,
+  type ContainerId,
+  type ResourceLimits,
+  ConflictError,
+  HostError,
+  NotFoundError,
+  type Logger,
+} from '@koker/core';
+import { parseProcs } from './cgroup-files.js';
+import { type CgroupFs, nodeCgroupFs } from './cgroup-fs.js';
+import { type CgroupSite, siteHas } from './cgroup-site.js';
+import { v1Stats, v2Stats } from './cgroup-stats.js';
+import { readKernelCpuList } from './cpu-list.js';
+import { checkLimits, type LimitCapabilities, type LimitController } from './limit-checks.js';
+
+/** A limit file write, routed to the site that manages its controller. */
+export interface LimitWrite {
+  readonly controller: LimitController;
+  readonly file: string;
+  readonly value: string;
+}
+
+/** Turns limits into writes once swap accounting is known (it is read from the new cgroup on v2). */
+export type LimitTranslator = (limits: ResourceLimits, options: { swapAccounting: boolean }) => LimitWrite[];
+
+export interface ContainerCgroupsOptions {
+  readonly sites: readonly CgroupSite[];
+  readonly translate: LimitTranslator;
+  /** Which format usage is read in: v1 files (legacy, hybrid) or cgroup2 files. */
+  readonly statsFrom: 'v1' | 'v2';
+  readonly log: Logger;
+  readonly fs?: CgroupFs;
+  /** CPUs online, when no cpuset says which the parent may use. */
+  readonly onlineCpus?: () => number[];
+  /** How long destroy waits for killed processes to leave before it gives up. */
+  readonly killTimeoutMs?: number;
+  /** Sends SIGKILL (tests replace it: their PIDs are not real processes). */
+  readonly kill?: (pid: number) => void;
+}
+
+const CONTAINER_DIR = /^[0-9a-f]{64}$/;
+
+const WHAT: Record<LimitController, string> = {
+  memory: "Set container's memory limit",
+  cpu: "Set container's cpus limit",
+  cpuset: "Set container's cpuset",
+  pids: "Set container's pids limit",
+};
+
+function errno(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function readOnlineCpus(): number[] {
+  return readKernelCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8'));
+}
+
+/**
+ * The cgroupfs mechanics every cgroup driver shares: a container's cgroup in each of its sites
+ * (v1 hierarchies, the cgroup2 hierarchy, or both), created under koker's parent with its limits,
+ * read for usage, and torn down (processes killed first, so rmdir never meets EBUSY).
+ */
+export class ContainerCgroups {
+  private readonly fs: CgroupFs;
+  private readonly log: Logger;
+
+  constructor(private readonly options: ContainerCgroupsOptions) {
+    this.fs = options.fs ?? nodeCgroupFs;
+    this.log = options.log;
+  }
+
+  get sites(): readonly CgroupSite[] {
+    return this.options.sites;
+  }
+
+  /** The container's directory in a site. */
+  directory(site: CgroupSite, id: ContainerId): string {
+    return posix.join(site.parent.directory, id);
+  }
+
+  /** What the host offers a new container cgroup (read from the parents, creating nothing). */
+  capabilities(): LimitCapabilities {
+    const controllers = new Set<string>();
+    const sources: string[] = [];
+    for (const site of this.sites) {
+      if (site.kind === 'v1') {
+        for (const c of site.controllers) controllers.add(c);
+        sources.push(`${site.mountPoint} (${site.controllers.join(',')})`);
+      } else if (site.enable.length > 0) {
+        const file = posix.join(posix.dirname(site.parent.directory), 'cgroup.subtree_control');
+        const offered = this.readOptional(file)?.split(/\s+/).filter(Boolean) ?? [];
+        for (const c of offered) if (site.enable.includes(c)) controllers.add(c);
+        sources.push(`${file}: ${offered.join(' ') || 'none'}`);
+      }
+    }
+    return {
+      controllers,
+      controllersSource: sources.length > 0 ? `controllers from ${sources.join('; ')}` : 'no controllers',
+      cpus: this.availableCpus(),
+    };
+  }
+
+  private availableCpus(): number[] {
+    for (const site of this.sites) {
+      if (!siteHas(site, 'cpuset')) continue;
+      const file = site.kind === 'v1' ? 'cpuset.effective_cpus' : 'cpuset.cpus.effective';
+      const text = this.readOptional(posix.join(posix.dirname(site.parent.directory), file));
+      if (text !== undefined && text.trim() !== '') return readKernelCpuList(text);
+    }
+    return (this.options.onlineCpus ?? readOnlineCpus)();
+  }
+
+  validate(limits: ResourceLimits): void {
+    checkLimits(limits, this.capabilities());
+  }
+
+  /**
+   * Validates, creates the container's cgroup in every site (koker's parent first, if needed),
+   * writes the limits, and returns the files the launcher writes the PID into. On failure,
+   * whatever was created is removed again.
+   */
+  async create(id: ContainerId, limits: ResourceLimits): Promise<CgroupPlacement> {
+    this.validate(limits);
+    const created: string[] = [];
+    try {
+      for (const site of this.sites) {
+        const dir = this.directory(site, id);
+        this.makeContainerDir(site, dir);
+        created.push(dir);
+        if (siteHas(site, 'cpuset')) this.inheritCpuset(site, site.parent.directory, dir);
+      }
+      this.writeLimits(id, limits);
+    } catch (error) {
+      for (const dir of created.reverse()) this.tryRmdir(dir);
+      for (const site of this.sites) this.tryRmdir(site.parent.directory);
+      throw error;
+    }
+    return this.placementOf(id);
+  }
+
+  private makeContainerDir(site: CgroupSite, dir: string): void {
+    // A concurrent destroy may remove the (then empty) parent between our steps: make it again.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        this.ensureParent(site);
+        this.log.debug({ path: dir }, 'Create cgroup');
+        if (!this.fs.mkdir(dir)) throw new ConflictError(`cgroup ${dir} already exists`);
+        return;
+      } catch (error) {
+        if (attempt < 3 && !this.fs.exists(site.parent.directory)) continue;
+        throw this.hostError(`cannot create cgroup ${dir}`, error);
+      }
+    }
+  }
+
+  /** koker's parent cgroup: made if missing, controllers enabled for its children (cgroup2). */
+  private ensureParent(site: CgroupSite): void {
+    const dir = site.parent.directory;
+    let made = false;
+    try {
+      made = this.fs.mkdir(dir);
+    } catch (error) {
+      throw this.hostError(`cannot create koker's parent cgroup ${dir}`, error);
+    }
+    if (made) this.log.debug({ path: dir }, 'Create parent cgroup');
+    if (site.kind === 'v2' && site.enable.length > 0) {
+      const offered = new Set(this.fs.read(posix.join(dir, 'cgroup.controllers')).split(/\s+/));
+      const enable = site.enable.filter((c) => offered.has(c));
+      const file = posix.join(dir, 'cgroup.subtree_control');
+      const enabled = new Set(this.fs.read(file).split(/\s+/));
+      const missing = enable.filter((c) => !enabled.has(c));
+      if (missing.length > 0) {
+        const value = missing.map((c) => `+${c}`).join(' ');
+        this.log.debug({ file, value }, 'Enable cgroup controllers');
+        this.writeFile(file, value);
+      }
+    }
+    if (siteHas(site, 'cpuset')) this.inheritCpuset(site, posix.dirname(dir), dir);
+  }
+
+  /**
+   * v1 cpuset cgroups start with no CPUs and no memory nodes, and a process cannot join such a
+   * cgroup: copy the parent's. (cgroup2 inherits by itself: an empty cpuset means the parent's.)
+   */
+  private inheritCpuset(site: CgroupSite, from: string, to: string): void {
+    if (site.kind !== 'v1') return;
+    for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+      const own = this.fs.read(posix.join(to, file)).trim();
+      if (own !== '') continue;
+      const value = this.fs.read(posix.join(from, file)).trim();
+      this.log.debug({ file: posix.join(to, file), value }, 'Inherit cpuset');
+      this.writeFile(posix.join(to, file), value);
+    }
+  }
+
+  private swapAccounting(id: ContainerId): boolean {
+    const site = this.sites.find((s) => siteHas(s, 'memory'));
+    if (!site) return false;
+    // v1: memsw files exist in every memory cgroup; cgroup2: memory.swap.max in non-root ones.
+    return site.kind === 'v1'
+      ? this.fs.exists(posix.join(site.mountPoint, 'memory.memsw.limit_in_bytes'))
+      : this.fs.exists(posix.join(this.directory(site, id), 'memory.swap.max'));
+  }
+
+  private writeLimits(id: ContainerId, limits: ResourceLimits): void {
+    const swapAccounting = this.swapAccounting(id);
+    if (!swapAccounting && limits.memorySwap !== undefined) {
+      this.log.warn(
+        { memorySwap: limits.memorySwap },
+        'This kernel does not account swap in cgroups (swapaccount off or no swap controller): memory is limited, swap is not',
+      );
+    }
+    for (const write of this.options.translate(limits, { swapAccounting })) {
+      const site = this.sites.find((s) => siteHas(s, write.controller));
+      if (!site) throw new HostError(`no cgroup hierarchy manages the ${write.controller} controller`);
+      const file = posix.join(this.directory(site, id), write.file);
+      this.log.debug({ file, value: write.value }, WHAT[write.controller]);
+      this.writeFile(file, write.value);
+    }
+  }
+
+  private writeFile(file: string, value: string): void {
+    try {
+      this.fs.write(file, value);
+    } catch (error) {
+      const code = errno(error);
+      throw this.hostError(
+        code === 'EINVAL' || code === 'ERANGE'
+          ? `the kernel refused "${value}" for ${file}`
+          : `cannot write "${value}" to ${file}`,
+        error,
+      );
+    }
+  }
+
+  private hostError(message: string, error: unknown): Error {
+    if (error instanceof HostError || error instanceof ConflictError) return error;
+    const code = errno(error);
+    return new HostError(`${message}: ${code ?? (error as Error).message}`, {
+      cause: error,
+      ...(code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? { hint: 'koker needs root and a writable cgroup filesystem' }
+        : {}),
+    });
+  }
+
+  /** The files an `exec`'d process writes its PID into; NotFoundError once the cgroups are gone. */
+  placementOf(id: ContainerId): CgroupPlacement {
+    const procsFiles = this.sites.map((site) => posix.join(this.directory(site, id), 'cgroup.procs'));
+    for (const file of procsFiles)
+      if (!this.fs.exists(file))
+        throw new NotFoundError(`container ${id.slice(0, 12)} has no cgroup (${posix.dirname(file)})`);
+    const nsSite = this.sites.find((s) => s.kind === 'v2') ?? this.sites[0];
+    return {
+      procsFiles,
+      ...(nsSite ? { namespaceRoot: posix.join(nsSite.parent.cgroupPath, id) } : {}),
+    };
+  }
+
+  stats(id: ContainerId): ResourceStats {
+    this.placementOf(id);
+    if (this.options.statsFrom === 'v2') {
+      const site = this.sites.find((s) => s.kind === 'v2');
+      if (!site) return {};
+      return v2Stats((file) => this.readOptional(posix.join(this.directory(site, id), file)));
+    }
+    return v1Stats((controller, file) => {
+      const site = this.sites.find((s) => s.kind === 'v1' && s.controllers.includes(controller));
+      return site ? this.readOptional(posix.join(this.directory(site, id), file)) : undefined;
+    });
+  }
+
+  oomKilled(id: ContainerId): boolean {
+    try {
+      return (this.stats(id).oomKills ?? 0) > 0;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /** IDs with a cgroup under koker's parent in any site. */
+  list(): ContainerId[] {
+    const ids = new Set<string>();
+    for (const site of this.sites) {
+      let names: string[] = [];
+      try {
+        names = this.fs.children(site.parent.directory);
+      } catch (error) {
+        if (errno(error) !== 'ENOENT') throw this.hostError(`cannot list ${site.parent.directory}`, error);
+      }
+      for (const name of names) if (CONTAINER_DIR.test(name)) ids.add(name);
+    }
+    return [...ids].sort() as ContainerId[];
+  }
+
+  /**
+   * Kills every process left in the container's cgroups, waits until they are gone, removes the
+   * cgroups, then koker's parent if no other container uses it. Missing cgroups are fine.
+   */
+  async destroy(id: ContainerId): Promise<void> {
+    const dirs = this.sites.map((site) => this.directory(site, id)).filter((dir) => this.fs.exists(dir));
+    if (dirs.length === 0) return;
+    this.log.debug({ container: id.slice(0, 12) }, 'Remove container cgroups');
+    const deadline = Date.now() + (this.options.killTimeoutMs ?? 10_000);
+    let lastKill = 0;
+    for (;;) {
+      const left = this.processesIn(dirs);
+      if (left.length === 0) break;
+      if (Date.now() > deadline) {
+        throw new HostError(
+          `processes ${left.join(', ')} of container ${id.slice(0, 12)} did not die; its cgroups stay`,
+          { hint: 'they may be stuck in the kernel (D state); run koker system prune later' },
+        );
+      }
+      if (Date.now() - lastKill >= 250) {
+        this.killAll(id, left);
+        lastKill = Date.now();
+      }
+      await sleep(5);
+    }
+    for (const dir of dirs.reverse()) await this.rmdirWhenFree(dir, deadline);
+    for (const site of this.sites) this.tryRmdir(site.parent.directory);
+  }
+
+  private processesIn(dirs: readonly string[]): number[] {
+    const pids = new Set<number>();
+    for (const dir of dirs) {
+      const text = this.readOptional(posix.join(dir, 'cgroup.procs'));
+      for (const pid of parseProcs(text ?? '')) pids.add(pid);
+    }
+    return [...pids];
+  }
+
+  /**
+   * cgroup2's `cgroup.kill` (Linux 5.14+) kills the whole cgroup at once, new forks included.
+   * Without it, processes are frozen first (v1 freezer or `cgroup.freeze`) so a fork bomb cannot
+   * outrun the kill, each PID gets SIGKILL, then the cgroup thaws so they can die.
+   */
+  private killAll(id: ContainerId, pids: readonly number[]): void {
+    const v2 = this.sites.find((s) => s.kind === 'v2');
+    const killFile = v2 && posix.join(this.directory(v2, id), 'cgroup.kill');
+    if (v2 && killFile && this.fs.exists(killFile)) {
+      // A launch that failed halfway may have left a process in the v1 cgroups only.
+      const reached = new Set(this.processesIn([this.directory(v2, id)]));
+      this.log.debug({ file: killFile, pids: pids.length }, 'Kill processes left in cgroup');
+      this.writeFile(killFile, '1');
+      this.sigkill(pids.filter((pid) => !reached.has(pid)));
+      return;
+    }
+    const freezer = this.freezer(id);
+    if (freezer) this.setFrozen(freezer, true);
+    const all = freezer ? this.processesIn([posix.dirname(freezer.file)]) : pids;
+    this.log.debug({ pids: all.join(',') }, 'Kill processes left in cgroup');
+    this.sigkill(all.length > 0 ? all : pids);
+    if (freezer) this.setFrozen(freezer, false);
+  }
+
+  private sigkill(pids: readonly number[]): void {
+    for (const pid of pids) {
+      try {
+        (this.options.kill ?? ((p: number) => process.kill(p, 'SIGKILL')))(pid);
+      } catch (error) {
+        if (errno(error) !== 'ESRCH') throw this.hostError(`cannot kill process ${pid}`, error);
+      }
+    }
+  }
+
+  private freezer(id: ContainerId): { file: string; frozen: string; thawed: string } | undefined {
+    for (const site of this.sites) {
+      const dir = this.directory(site, id);
+      if (site.kind === 'v1' && site.controllers.includes('freezer'))
+        return { file: posix.join(dir, 'freezer.state'), frozen: 'FROZEN', thawed: 'THAWED' };
+      if (site.kind === 'v2' && this.fs.exists(posix.join(dir, 'cgroup.freeze')))
+        return { file: posix.join(dir, 'cgroup.freeze'), frozen: '1', thawed: '0' };
+    }
+    return undefined;
+  }
+
+  private setFrozen(freezer: { file: string; frozen: string; thawed: string }, frozen: boolean): void {
+    const value = frozen ? freezer.frozen : freezer.thawed;
+    this.log.debug({ file: freezer.file, value }, frozen ? 'Freeze cgroup' : 'Thaw cgroup');
+    try {
+      this.fs.write(freezer.file, value);
+    } catch (error) {
+      // Freezing only makes the kill race-free; killing without it still works.
+      this.log.debug({ file: freezer.file, error: errno(error) }, 'Cannot freeze cgroup');
+    }
+  }
+
+  private async rmdirWhenFree(dir: string, deadline: number): Promise<void> {
+    for (;;) {
+      try {
+        this.log.debug({ path: dir }, 'Remove cgroup');
+        this.fs.rmdir(dir);
+        return;
+      } catch (error) {
+        const code = errno(error);
+        if (code === 'ENOENT') return;
+        // A killed process may still be on its way out of the cgroup.
+        if (code === 'EBUSY' && Date.now() < deadline) {
+          await sleep(10);
+          continue;
+        }
+        throw this.hostError(`cannot remove cgroup ${dir}`, error);
+      }
+    }
+  }
+
+  private tryRmdir(dir: string): void {
+    try {
+      this.fs.rmdir(dir);
+      this.log.debug({ path: dir }, 'Remove cgroup');
+    } catch {
+      // In use by another container, or already gone: both fine for a parent.
+    }
+  }
+
+  private readOptional(path: string): string | undefined {
+    try {
+      return this.fs.read(path);
+    } catch {
+      return undefined;
+    }
+  }
+}

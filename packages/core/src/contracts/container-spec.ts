@@ -1,0 +1,48 @@
+import { type NetworkRequest } from './network.js';
+import { type Rlimit } from './launcher.js';
+import { type ContainerId } from '../domain/container-id.js';
+import { type ContainerName } from '../domain/container-name.js';
+import { type ResourceLimits } from '../domain/resource-limits.js';
+
+/**
+ * A container fully decided from the CLI request and the image: what the orchestrator runs,
+ * and what a record keeps so that `start` can run it again. Only the user (a name needs the
+ * container's /etc/passwd) is resolved at launch.
+ */
+export interface ContainerSpec {
+  readonly id: ContainerId;
+  readonly name: ContainerName;
+  readonly hostname: string;
+  readonly image: { readonly reference: string; readonly id: string };
+  /** Image layer directories, topmost first. */
+  readonly layerDirs: readonly string[];
+  readonly readOnlyRootfs: boolean;
+  readonly limits: ResourceLimits;
+  readonly network: NetworkRequest;
+  readonly process: ProcessRequest;
+  readonly privileged: boolean;
+  /** `--init`: a minimal init as PID 1. */
+  readonly init: boolean;
+  /** `--rm` */
+  readonly autoRemove: boolean;
+}
+
+/**
+ * The process decided from the image and the flags, before the rootfs exists: only the user
+ * (a name needs the container's /etc/passwd) is left to `resolveProcess`.
+ */
+export interface ProcessRequest {
+  /** What Docker shows as Config.Entrypoint and Config.Cmd after the overrides. */
+  readonly entrypoint: readonly string[];
+  readonly command: readonly string[];
+  readonly args: readonly string[];
+  readonly env: readonly string[];
+  readonly cwd: string;
+  /** As given (`-u`, else the image's User); empty for root. */
+  readonly user: string;
+  readonly terminal: boolean;
+  readonly stdin: boolean;
+  readonly capabilities: readonly string[];
+  readonly noNewPrivileges: boolean;
+  readonly rlimits: readonly Rlimit[];
+}

@@ -1,3 +1,0 @@
-export * from './cgroup-layout.js';
-export * from './host-facts.js';
-export * from './mountinfo.js';

@@ -1,0 +1,177 @@
+import {
+  type DeviceNode,
+  type ExecPlan,
+  type LaunchPlan,
+  type MountStep,
+  type NamespaceJoin,
+  type NamespaceKind,
+  type ProcessSpec,
+  type SymlinkStep,
+  type NetworkMode,
+  type CgroupPlacement,
+  type OverlayMount,
+  type ContainerId,
+} from '@koker/core';
+
+/** Docker's /dev: these nodes, each 0666, on a fresh tmpfs. */
+export const DEFAULT_DEVICES: readonly DeviceNode[] = [
+  { path: '/dev/null', type: 'c', major: 1, minor: 3, mode: 0o666 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5, mode: 0o666 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7, mode: 0o666 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0, mode: 0o666 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8, mode: 0o666 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, mode: 0o666 },
+];
+
+export const DEFAULT_SYMLINKS: readonly SymlinkStep[] = [
+  { path: '/dev/fd', target: '/proc/self/fd' },
+  { path: '/dev/stdin', target: '/proc/self/fd/0' },
+  { path: '/dev/stdout', target: '/proc/self/fd/1' },
+  { path: '/dev/stderr', target: '/proc/self/fd/2' },
+  { path: '/dev/ptmx', target: 'pts/ptmx' },
+  { path: '/dev/core', target: '/proc/kcore' },
+];
+
+/** Docker's masked paths: hidden behind /dev/null (files) or an empty read-only tmpfs (dirs). */
+export const DEFAULT_MASKED_PATHS: readonly string[] = [
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/interrupts',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
+];
+
+export const DEFAULT_READONLY_PATHS: readonly string[] = [
+  '/proc/bus',
+  '/proc/fs',
+  '/proc/irq',
+  '/proc/sys',
+  '/proc/sysrq-trigger',
+];
+
+/** The container's own copies of these files, in its directory (never written into the image). */
+export interface ContainerFiles {
+  readonly hostname: string;
+  readonly hosts: string;
+  readonly resolvConf: string;
+}
+
+export interface PlanInputs {
+  readonly id: ContainerId;
+  readonly rootfs: { readonly path: string; readonly readOnly: boolean; readonly overlay?: OverlayMount };
+  readonly hostname: string;
+  readonly process: ProcessSpec;
+  readonly cgroups: CgroupPlacement;
+  readonly network: { readonly mode: NetworkMode; readonly netnsPath?: string };
+  readonly files: ContainerFiles;
+  readonly privileged: boolean;
+  readonly init: boolean;
+  /** Whether the kernel has cgroup namespaces (/proc/self/ns/cgroup exists). */
+  readonly cgroupNamespace: boolean;
+}
+
+/** Docker's default mounts, in order; `/sys` is writable only when privileged. */
+export function defaultMounts(privileged: boolean, files: ContainerFiles): MountStep[] {
+  const bind = (source: string, target: string): MountStep => ({
+    source,
+    target,
+    fstype: '',
+    flags: ['bind', 'rec'],
+    targetType: 'file',
+  });
+  return [
+    { source: 'proc', target: '/proc', fstype: 'proc', flags: ['nosuid', 'noexec', 'nodev'] },
+    {
+      source: 'tmpfs',
+      target: '/dev',
+      fstype: 'tmpfs',
+      flags: ['nosuid', 'strictatime'],
+      data: 'mode=755,size=65536k',
+    },
+    {
+      source: 'devpts',
+      target: '/dev/pts',
+      fstype: 'devpts',
+      flags: ['nosuid', 'noexec'],
+      data: 'newinstance,ptmxmode=0666,mode=0620,gid=5',
+    },
+    {
+      source: 'sysfs',
+      target: '/sys',
+      fstype: 'sysfs',
+      flags: ['nosuid', 'noexec', 'nodev', ...(privileged ? [] : ['ro'])],
+    },
+    { source: 'mqueue', target: '/dev/mqueue', fstype: 'mqueue', flags: ['nosuid', 'noexec', 'nodev'] },
+    {
+      source: 'shm',
+      target: '/dev/shm',
+      fstype: 'tmpfs',
+      flags: ['nosuid', 'noexec', 'nodev'],
+      data: 'mode=1777,size=65536k',
+    },
+    bind(files.resolvConf, '/etc/resolv.conf'),
+    bind(files.hostname, '/etc/hostname'),
+    bind(files.hosts, '/etc/hosts'),
+  ];
+}
+
+/**
+ * A run's plan: new mount, UTS, IPC and PID namespaces, the network one from the driver (or a
+ * new one with only `lo` for `none`, none at all for `host`), a cgroup namespace where the
+ * kernel has one; Docker's mounts, /dev, masked and read-only paths.
+ */
+export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
+  const create: NamespaceKind[] = ['mount', 'uts', 'ipc', 'pid'];
+  const join: NamespaceJoin[] = [];
+  const { mode, netnsPath } = inputs.network;
+  if (netnsPath) join.push({ kind: 'net', path: netnsPath });
+  else if (mode !== 'host') create.push('net');
+  if (inputs.cgroupNamespace) create.push('cgroup');
+  return {
+    id: inputs.id,
+    rootfs: inputs.rootfs.path,
+    ...(inputs.rootfs.overlay ? { rootfsOverlay: inputs.rootfs.overlay } : {}),
+    readOnlyRootfs: inputs.rootfs.readOnly,
+    newNamespaces: create,
+    joinNamespaces: join,
+    cgroups: inputs.cgroups,
+    hostname: inputs.hostname,
+    loopback: create.includes('net'),
+    mounts: defaultMounts(inputs.privileged, inputs.files),
+    devices: DEFAULT_DEVICES,
+    symlinks: DEFAULT_SYMLINKS,
+    maskedPaths: inputs.privileged ? [] : DEFAULT_MASKED_PATHS,
+    readOnlyPaths: inputs.privileged ? [] : DEFAULT_READONLY_PATHS,
+    process: inputs.process,
+    init: inputs.init,
+  };
+}
+
+/** The namespaces `exec` joins, in the order it joins them (mount last: it changes the root). */
+export const EXEC_NAMESPACES: readonly NamespaceKind[] = ['cgroup', 'ipc', 'uts', 'net', 'pid', 'mount'];
+
+/** `exec`: every namespace of the container's first process, and its cgroups. */
+export function buildExecPlan(inputs: {
+  id: ContainerId;
+  pid: number;
+  process: ProcessSpec;
+  cgroups: CgroupPlacement;
+  namespaces?: readonly NamespaceKind[];
+}): ExecPlan {
+  return {
+    id: inputs.id,
+    joinNamespaces: (inputs.namespaces ?? EXEC_NAMESPACES).map((kind) => ({
+      kind,
+      path: `/proc/${inputs.pid}/ns/${kind === 'mount' ? 'mnt' : kind}`,
+    })),
+    cgroups: inputs.cgroups,
+    process: inputs.process,
+  };
+}

@@ -1,0 +1,152 @@
+import { spawn, type StdioOptions } from 'node:child_process';
+import { type Socket } from 'node:net';
+import {
+  type ExecPlan,
+  type ExitStatus,
+  type LaunchedProcess,
+  type LaunchOptions,
+  type LaunchPlan,
+  type Launcher,
+  type ProcessSpec,
+  type StdioTarget,
+  HostError,
+  type KokerError,
+  type Logger,
+} from '@koker/core';
+import { encodeExecPlan, encodeLaunchPlan, type NativeOps, serializeOps } from './native-plan.js';
+import { nativeError, parseNativeRecord, type NativeRecord } from './native-report.js';
+
+function stdioOption(target: StdioTarget): 'inherit' | 'ignore' | number {
+  return target === 'null' ? 'ignore' : target;
+}
+
+/**
+ * The Launcher made of koker-init (native/): the plan goes to it on fd 3, a socket, and its
+ * reports come back on the same socket, each step logged at debug as it happens.
+ */
+export class NativeLauncher implements Launcher {
+  readonly name = 'native';
+
+  constructor(
+    private readonly helper: string,
+    private readonly log: Logger,
+  ) {}
+
+  start(plan: LaunchPlan, options: LaunchOptions = {}): Promise<LaunchedProcess> {
+    return this.launch(encodeLaunchPlan(plan, options), plan.process, options);
+  }
+
+  exec(plan: ExecPlan, options: LaunchOptions = {}): Promise<LaunchedProcess> {
+    return this.launch(encodeExecPlan(plan, options), plan.process, options);
+  }
+
+  private launch(ops: NativeOps, process: ProcessSpec, options: LaunchOptions): Promise<LaunchedProcess> {
+    const stdio = options.stdio ?? [process.stdin ? 'inherit' : 'null', 'inherit', 'inherit'];
+    const argv = [...(options.wrapper ?? []), this.helper];
+    this.log.debug({ helper: argv.join(' '), ops: ops.length }, 'Start native helper');
+    // Its own process group: a Ctrl-C on the terminal reaches koker alone, which forwards it once.
+    const child = spawn(argv[0] as string, argv.slice(1), {
+      stdio: [...stdio.map(stdioOption), 'pipe'] as StdioOptions,
+      detached: true,
+    });
+    const channel = child.stdio[3] as Socket;
+    channel.end(serializeOps(ops));
+
+    let pid: number | undefined;
+    let failure: KokerError | undefined;
+    let exit: ExitStatus | undefined;
+    let started = false;
+    const ended = new Promise<ExitStatus>((resolve, reject) => {
+      child.once('error', (error) =>
+        reject(
+          new HostError(`cannot start the native helper ${this.helper}: ${error.message}`, {
+            cause: error,
+            hint: 'build it with npm run build (make in native/)',
+          }),
+        ),
+      );
+      child.once('close', (code, signal) => {
+        if (exit) resolve(exit);
+        else if (signal) reject(new HostError(`the native helper was killed by ${signal}`));
+        else resolve({ code: code ?? 125 });
+      });
+    });
+
+    return new Promise<LaunchedProcess>((resolve, reject) => {
+      const launched: LaunchedProcess = {
+        get pid() {
+          return pid ?? -1;
+        },
+        wait: () => ended,
+        kill: (signal) => {
+          if (exit || child.exitCode !== null || child.signalCode !== null) return;
+          // SIGKILL and SIGSTOP cannot be caught, so not forwarded: they go to the process itself.
+          if (
+            (signal === 'SIGKILL' || signal === 9 || signal === 'SIGSTOP' || signal === 19) &&
+            pid !== undefined
+          )
+            globalThis.process.kill(pid, signal);
+          else child.kill(signal);
+        },
+      };
+      const onRecord = (record: NativeRecord) => {
+        switch (record.kind) {
+          case 'log':
+            this.log.debug(record.fields, record.message);
+            break;
+          case 'pid':
+            pid = record.pid;
+            break;
+          case 'started':
+            started = true;
+            pid = record.pid;
+            // `pid` is a field the console format leaves out (pino's own): hence hostPid.
+            this.log.debug({ hostPid: pid }, 'Container process started');
+            if (options.detached) {
+              channel.destroy();
+              child.unref();
+            }
+            resolve(launched);
+            break;
+          case 'error':
+            failure ??= nativeError(record);
+            this.log.debug(
+              { step: record.step, syscall: record.syscall, errno: record.errno, detail: record.detail },
+              'Native step failed',
+            );
+            break;
+          case 'exit':
+            exit = record.status;
+            break;
+          default:
+            this.log.debug({ line: record.line }, 'Unknown report from the native helper');
+        }
+      };
+      let buffered = '';
+      channel.setEncoding('utf8');
+      channel.on('data', (chunk: string) => {
+        buffered += chunk;
+        for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+          onRecord(parseNativeRecord(buffered.slice(0, nl)));
+          buffered = buffered.slice(nl + 1);
+        }
+      });
+      channel.on('error', () => undefined);
+      // Not started: wait for the helper to end (nothing may outlive a failed start), then fail.
+      ended.then(
+        (status) => {
+          if (!started)
+            reject(
+              failure ??
+                new HostError(
+                  `the native helper ended before the command started (${JSON.stringify(status)})`,
+                ),
+            );
+        },
+        (error: unknown) => {
+          if (!started) reject(failure ?? error);
+        },
+      );
+    });
+  }
+}

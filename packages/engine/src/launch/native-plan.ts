@@ -1,0 +1,152 @@
+import {
+  type ExecPlan,
+  type LaunchPlan,
+  type ProcessSpec,
+  type OverlayMount,
+  InvalidValueError,
+} from '@koker/core';
+import { capabilityMask } from './capabilities.js';
+import { searchPath } from './process-spec.js';
+
+/**
+ * The plan in koker-init's encoding: a flat list of strings, each op a name followed by a fixed
+ * number of arguments (lists carry their length first). See native/README.md for every op.
+ * The monitor's ops come first, up to `clone`; the container's process runs the rest in order.
+ */
+export type NativeOps = string[];
+
+const hex = (mask: bigint) => mask.toString(16);
+const octal = (mode: number) => mode.toString(8);
+const list = (items: readonly (string | number)[]) => [String(items.length), ...items.map(String)];
+
+/** The capability sets: root keeps the bounding set in effect; other users start with none. */
+export function capabilitySets(process: ProcessSpec): {
+  bounding: bigint;
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+  ambient: bigint;
+} {
+  const bounding = capabilityMask(process.capabilities);
+  const own = process.uid === 0 ? bounding : 0n;
+  return { bounding, effective: own, permitted: own, inheritable: 0n, ambient: 0n };
+}
+
+function monitorOps(options: { detached: boolean; terminal: boolean; stdin: boolean }): NativeOps {
+  return [
+    // Killed with koker, unless it must outlive it (-d).
+    ...(options.detached ? [] : ['pdeathsig', '9']),
+    ...(options.terminal ? ['tty', options.stdin ? '1' : '0'] : []),
+  ];
+}
+
+/** The process's identity and its execve: shared by run and exec. */
+function processOps(process: ProcessSpec, init: boolean): NativeOps {
+  const caps = capabilitySets(process);
+  return [
+    ...process.rlimits.flatMap((r) => ['rlimit', r.type, String(r.soft), String(r.hard)]),
+    ...(process.terminal ? ['console', String(process.uid), String(process.gid)] : []),
+    // As root first (runc's order); one root cannot enter is tried again as the user.
+    'cwd',
+    process.cwd,
+    'bounding',
+    hex(caps.bounding),
+    'user',
+    String(process.uid),
+    String(process.gid),
+    ...list(process.additionalGids),
+    'caps',
+    hex(caps.effective),
+    hex(caps.permitted),
+    hex(caps.inheritable),
+    hex(caps.ambient),
+    ...(process.noNewPrivileges ? ['nnp'] : []),
+    'env',
+    ...list(process.env),
+    'exec',
+    init ? '1' : '0',
+    searchPath(process.env),
+    ...list(process.args),
+  ];
+}
+
+/** The overlay at the rootfs path, mounted by the container's process in its mount namespace. */
+function overlayOps(target: string, overlay: OverlayMount): NativeOps {
+  return [
+    'overlay',
+    target,
+    overlay.upperDir,
+    overlay.workDir,
+    overlay.volatile ? '1' : '0',
+    ...list(overlay.lowerDirs),
+    overlay.legacy?.data ?? '',
+    overlay.legacy?.cwd ?? '',
+  ];
+}
+
+export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean } = {}): NativeOps {
+  const ops: NativeOps = [
+    ...monitorOps({
+      detached: options.detached ?? false,
+      terminal: plan.process.terminal,
+      stdin: plan.process.stdin,
+    }),
+    ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
+    ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),
+    // The cgroup namespace comes after the cgroups are joined, so that they are its root.
+    'clone',
+    plan.newNamespaces.filter((k) => k !== 'cgroup').join(','),
+    ...(plan.newNamespaces.includes('cgroup') ? ['unshare', 'cgroup'] : []),
+    // Nothing mounted below may propagate back to the host.
+    'mount',
+    '',
+    '/',
+    '',
+    'rec,private',
+    '',
+    ...(plan.rootfsOverlay ? overlayOps(plan.rootfs, plan.rootfsOverlay) : []),
+    'rootfs',
+    plan.rootfs,
+  ];
+  for (const m of plan.mounts) {
+    ops.push(m.targetType === 'file' ? 'mkfile' : 'mkdir', m.target, m.targetType === 'file' ? '644' : '755');
+    ops.push('mount', m.source, m.target, m.fstype, m.flags.join(','), m.data ?? '');
+  }
+  for (const d of plan.devices)
+    ops.push('mknod', d.path, d.type, String(d.major), String(d.minor), octal(d.mode));
+  for (const s of plan.symlinks) ops.push('symlink', s.target, s.path);
+  if (plan.process.terminal) ops.push('mkfile', '/dev/console', '600');
+  ops.push('pivot');
+  for (const path of plan.maskedPaths) ops.push('mask', path);
+  for (const path of plan.readOnlyPaths) ops.push('readonly', path);
+  // `-w` is created if missing (as root, like Docker), before the root may become read-only.
+  ops.push('mkdir', plan.process.cwd, '755');
+  if (plan.readOnlyRootfs) ops.push('mount', '', '/', '', 'bind,remount,ro', '');
+  if (plan.hostname !== undefined) ops.push('hostname', plan.hostname);
+  if (plan.loopback) ops.push('loopback');
+  ops.push(...processOps(plan.process, plan.init));
+  return ops;
+}
+
+export function encodeExecPlan(plan: ExecPlan, options: { detached?: boolean } = {}): NativeOps {
+  return [
+    ...monitorOps({
+      detached: options.detached ?? false,
+      terminal: plan.process.terminal,
+      stdin: plan.process.stdin,
+    }),
+    ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
+    ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),
+    'clone',
+    '',
+    ...processOps(plan.process, false),
+  ];
+}
+
+/** NUL-terminated strings: what koker-init reads on its channel. */
+export function serializeOps(ops: NativeOps): Buffer {
+  for (const op of ops) {
+    if (op.includes('\0')) throw new InvalidValueError('launch plan value', op, 'contains a NUL byte');
+  }
+  return Buffer.from(ops.map((op) => `${op}\0`).join(''), 'utf8');
+}

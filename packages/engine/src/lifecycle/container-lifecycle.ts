@@ -1,0 +1,229 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type ContainerRecord,
+  type StateStore,
+  shortContainerId,
+  type ContainerId,
+  ConflictError,
+  NotFoundError,
+  StateError,
+  type Logger,
+} from '@koker/core';
+import { crashPoint } from '../run/crash-point.js';
+import { readExitFile } from './exit-file.js';
+import { observeContainer, type ObservedContainer } from './observe-container.js';
+import { signalNumber } from './signals.js';
+import { teardownContainer, type TeardownDrivers } from './teardown.js';
+
+export interface LifecycleOptions {
+  readonly store: StateStore;
+  /** Resolved only when something must be torn down: `ls` and friends never probe drivers. */
+  readonly drivers: () => Promise<TeardownDrivers>;
+  readonly log: Logger;
+  /** Sends a signal to a host PID (tests record it instead). */
+  readonly kill?: (pid: number, signal: number) => void;
+}
+
+/** How long `rm -f` and a timed-out `stop` wait for a SIGKILLed container to be reaped. */
+const KILL_GRACE_MS = 10_000;
+
+/**
+ * What happens to containers after `run`: settle (bring a record back to the truth after the
+ * container ended or something crashed), stop, kill, remove. Every change to a container happens
+ * under its container lock; reads take none.
+ */
+export class ContainerLifecycle {
+  private readonly store: StateStore;
+  private readonly log: Logger;
+  private readonly sendSignal: (pid: number, signal: number) => void;
+
+  constructor(private readonly options: LifecycleOptions) {
+    this.store = options.store;
+    this.log = options.log;
+    this.sendSignal = options.kill ?? ((pid, signal) => process.kill(pid, signal));
+  }
+
+  /** The container's real state, without changing anything. */
+  async observe(record: ContainerRecord): Promise<ObservedContainer> {
+    return observeContainer(record, {
+      kept: this.store.isKept(record.id),
+      locked: this.store.isLocked(record.id),
+      exit: await readExitFile(this.store.directory(record.id)),
+    });
+  }
+
+  /**
+   * Brings the record back to the truth when it is stale: tears down what the container held
+   * and records how it ended (or removes it, for `--rm`). Returns the record, or undefined when
+   * it no longer exists.
+   */
+  async settle(id: ContainerId): Promise<ContainerRecord | undefined> {
+    let record: ContainerRecord;
+    try {
+      record = await this.store.get(id);
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+    if (!(await this.observe(record)).stale) return record;
+    const lock = await this.store.lockContainer(id);
+    try {
+      return await this.settleLocked(id);
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** `settle` for a caller that holds the container lock. */
+  async settleLocked(id: ContainerId): Promise<ContainerRecord | undefined> {
+    let record: ContainerRecord;
+    try {
+      record = await this.store.get(id);
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+    // We hold the container lock: nobody else is setting it up.
+    const seen = observeContainer(record, {
+      kept: this.store.isKept(id),
+      locked: false,
+      exit: await readExitFile(this.store.directory(id)),
+    });
+    if (!seen.stale) return record;
+    const container = shortContainerId(id);
+    // At debug: `logs` and `inspect` settle too, and their stderr is the container's.
+    this.log.debug(
+      { container, ...(seen.reason ? { reason: seen.reason } : { exitCode: seen.exitCode }) },
+      'Clean up container',
+    );
+    const drivers = await this.options.drivers();
+    const oomKilled =
+      record.status === 'running' ? await drivers.resources.oomKilled(id).catch(() => false) : false;
+    await this.teardown(id, drivers);
+    crashPoint('settle:torn-down');
+    if (record.autoRemove) {
+      await this.store.remove(id);
+      this.log.info({ container }, 'Remove container');
+      return undefined;
+    }
+    return this.store.update(id, (current) => {
+      const { pid: _pid, monitorPid: _monitorPid, ...rest } = current;
+      return {
+        ...rest,
+        status: 'exited',
+        exitCode: seen.exitCode ?? current.exitCode ?? 0,
+        finished: seen.finished ?? new Date().toISOString(),
+        oomKilled: oomKilled || current.oomKilled === true,
+        ...(seen.reason !== undefined ? { reason: seen.reason } : {}),
+      };
+    });
+  }
+
+  /** Sends `signal` to a running container's first process. */
+  async kill(id: ContainerId, signal: string | number): Promise<ContainerRecord> {
+    const number = signalNumber(signal);
+    const record = await this.settle(id);
+    if (!record) throw new NotFoundError(`no such container: ${id}`);
+    const seen = await this.observe(record);
+    if (!seen.running || record.pid === undefined)
+      throw new ConflictError(`container ${record.name} is not running`);
+    this.log.debug({ container: shortContainerId(id), pid: record.pid, signal: number }, 'Send signal');
+    this.signal(record.pid, number);
+    return record;
+  }
+
+  /**
+   * Docker's stop: the stop signal (SIGTERM unless the image says otherwise), then SIGKILL after
+   * `timeoutSeconds`; returns once the container has ended and been settled.
+   */
+  async stop(id: ContainerId, timeoutSeconds: number): Promise<ContainerRecord | undefined> {
+    const record = await this.settle(id);
+    if (!record) return undefined;
+    if (!(await this.observe(record)).running || record.pid === undefined) return record;
+    const container = shortContainerId(id);
+    const first = signalNumber(record.stopSignal ?? 'SIGTERM');
+    this.log.info({ container, signal: first, timeout: timeoutSeconds }, 'Stop container');
+    this.signal(record.pid, first);
+    if (!(await this.waitForEnd(id, timeoutSeconds * 1000))) {
+      this.log.info({ container }, 'Kill container after the stop timeout');
+      this.signal(record.pid, signalNumber('SIGKILL'));
+      if (!(await this.waitForEnd(id, KILL_GRACE_MS)))
+        throw new StateError(`container ${record.name} did not end ${KILL_GRACE_MS / 1000} s after SIGKILL`);
+    }
+    return this.settle(id);
+  }
+
+  /**
+   * Removes a container and everything it holds. A running one needs `force` (then it is killed
+   * first); a broken record needs `force` too, and is then torn down by its ID alone.
+   */
+  async remove(id: ContainerId, options: { force: boolean }): Promise<void> {
+    const container = shortContainerId(id);
+    const lock = await this.store.lockContainer(id).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    if (!lock) return;
+    try {
+      let record: ContainerRecord | undefined;
+      try {
+        record = await this.store.get(id);
+      } catch (error) {
+        if (error instanceof NotFoundError) return;
+        if (!(error instanceof StateError) || !options.force) throw error;
+        this.log.warn({ container, err: error }, 'Remove a container whose record is broken');
+      }
+      if (record && (await this.observe(record)).running) {
+        if (!options.force) {
+          throw new ConflictError(`cannot remove container "/${record.name}": container is running`, {
+            hint: 'stop the container before removing it (koker stop), or force the removal: koker rm -f',
+          });
+        }
+        if (record.pid !== undefined) {
+          this.log.info({ container }, 'Kill container before removal');
+          this.signal(record.pid, signalNumber('SIGKILL'));
+          // Its monitor lets go once the process is reaped; its cleanup then waits for our lock.
+          await this.waitForEnd(id, KILL_GRACE_MS);
+        }
+      }
+      // Whatever the record said, release everything under this ID: repeating a teardown is safe.
+      await this.teardown(id, await this.options.drivers());
+      crashPoint('remove:torn-down');
+      await this.store.remove(id);
+      this.log.info({ container }, 'Remove container');
+    } finally {
+      lock.release();
+    }
+  }
+
+  private async teardown(id: ContainerId, drivers: TeardownDrivers): Promise<void> {
+    const failures = await teardownContainer(id, drivers, this.log);
+    if (failures.length > 0) {
+      const detail = failures
+        .map((f) => `${f.name}: ${f.error instanceof Error ? f.error.message : String(f.error)}`)
+        .join('; ');
+      throw new StateError(`could not release everything of container ${shortContainerId(id)}: ${detail}`, {
+        hint: 'koker system prune tries again',
+      });
+    }
+  }
+
+  private signal(pid: number, signal: number): void {
+    try {
+      this.sendSignal(pid, signal);
+    } catch (error) {
+      // Gone already: its keeper is about to record the end.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+
+  /** Waits for the keeper to let go (the container's process has ended and was recorded). */
+  private async waitForEnd(id: ContainerId, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.store.isKept(id)) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(25);
+    }
+  }
+}

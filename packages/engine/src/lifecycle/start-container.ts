@@ -1,0 +1,101 @@
+import {
+  type LaunchOptions,
+  type Launcher,
+  type NetworkDriver,
+  type ResourceDriver,
+  type ContainerRecord,
+  type StateStore,
+  type StorageDriver,
+  shortContainerId,
+  type ContainerId,
+  NotFoundError,
+  StateError,
+  type Logger,
+} from '@koker/core';
+import { prepareContainer, runningRecord } from '../run/prepare-container.js';
+import { ResourceScope } from '../run/resource-scope.js';
+import { procHost, type RunHost } from '../run/run-orchestrator.js';
+import { SignalGuard } from '../run/signal-guard.js';
+import { type ContainerLifecycle } from './container-lifecycle.js';
+import { removeExitFile } from './exit-file.js';
+
+export interface StartDrivers {
+  readonly storage: StorageDriver;
+  readonly resources: ResourceDriver;
+  readonly network: NetworkDriver;
+  readonly launcher: Launcher;
+  readonly state: StateStore;
+}
+
+/** How the monitor wraps the launcher, for a container (its -t and -i decide the monitor's stdio). */
+export type StartDetach = (record: ContainerRecord) => Pick<LaunchOptions, 'wrapper' | 'stdio'>;
+
+/**
+ * `koker start` of a stopped container: the same setup as `run` from the spec its record keeps
+ * (rootfs, cgroups, network, files, plan), the launcher under a monitor, as `run -d` does. A
+ * running container is left as it is. If the setup fails, what it made is released and the
+ * record keeps the error as its reason.
+ */
+export async function startContainer(
+  id: ContainerId,
+  drivers: StartDrivers,
+  lifecycle: ContainerLifecycle,
+  detach: StartDetach,
+  log: Logger,
+  host: RunHost = procHost,
+): Promise<ContainerRecord> {
+  const { state, launcher, resources } = drivers;
+  const container = shortContainerId(id);
+  const lock = await state.lockContainer(id);
+  try {
+    const record = await lifecycle.settleLocked(id);
+    if (!record) throw new NotFoundError(`no such container: ${id}`);
+    if ((await lifecycle.observe(record)).running) return record;
+    const spec = record.spec;
+    if (!spec) {
+      throw new StateError(`container ${record.name} cannot be started again: its record has no run spec`, {
+        hint: 'it was made by an older koker; remove it and run the image again',
+      });
+    }
+    await resources.validate(spec.limits);
+    // The previous end must not be read as this run's.
+    await removeExitFile(state.directory(id));
+    const scope = new ResourceScope(log.child({ container }));
+    const guard = new SignalGuard();
+    let handedOver = false;
+    try {
+      // The monitor owns the terminal: nobody would proxy one the launcher opens, once we return.
+      const detachedSpec = { ...spec, process: { ...spec.process, terminal: false } };
+      const { plan, process, attachment } = await prepareContainer(detachedSpec, {
+        drivers,
+        scope,
+        checkpoint: () => guard.signal.throwIfAborted(),
+        log: log.child({ container }),
+        host,
+      });
+      log.info({ container, command: process.args[0] }, 'Execute command');
+      const at = new Date().toISOString();
+      const launched = await launcher.start(plan, { ...detach(record), detached: true });
+      handedOver = true;
+      return await state.update(id, (current) => ({
+        ...runningRecord(current, { pid: launched.pid, at, attachment }),
+        detached: true,
+      }));
+    } catch (error) {
+      if (!handedOver) {
+        await scope.close();
+        await state
+          .update(id, (current) => ({
+            ...current,
+            reason: error instanceof Error ? error.message : String(error),
+          }))
+          .catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      guard.dispose();
+    }
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,48 @@
+import {
+  type NetworkDriver,
+  type ResourceDriver,
+  type StorageDriver,
+  shortContainerId,
+  type ContainerId,
+  type Logger,
+} from '@koker/core';
+import { crashPoint } from '../run/crash-point.js';
+import { type ReleaseFailure } from '../run/resource-scope.js';
+
+export interface TeardownDrivers {
+  readonly network: NetworkDriver;
+  readonly storage: StorageDriver;
+  readonly resources: ResourceDriver;
+}
+
+/**
+ * Everything a container holds, released in the reverse order of run's setup: cgroups first (the
+ * driver kills what is left in them, so nothing keeps the rootfs busy), then the rootfs, then the
+ * network. Each driver treats a missing piece as done, so a teardown can be repeated after a
+ * crash; a failing step is reported and the others still run.
+ */
+export async function teardownContainer(
+  id: ContainerId,
+  drivers: TeardownDrivers,
+  log?: Logger,
+): Promise<ReleaseFailure[]> {
+  const container = shortContainerId(id);
+  const failures: ReleaseFailure[] = [];
+  const step = async (name: string, release: () => Promise<void>) => {
+    try {
+      log?.debug({ container, resource: name }, 'Release resource');
+      crashPoint(`teardown:${name}`);
+      await release();
+    } catch (error) {
+      log?.error({ container, resource: name, err: error }, 'Could not release resource');
+      failures.push({ name, error });
+    }
+  };
+  await step('cgroups', () => drivers.resources.destroy(id));
+  await step('rootfs', async () => {
+    const left = await drivers.storage.release(id);
+    if (left.length > 0) throw new Error(`could not remove ${left.join(', ')}`);
+  });
+  await step('network', () => drivers.network.detach(id));
+  return failures;
+}

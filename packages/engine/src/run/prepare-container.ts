@@ -1,0 +1,140 @@
+import {
+  type LaunchPlan,
+  type ProcessSpec,
+  type NetworkAttachment,
+  type NetworkDriver,
+  type ResourceDriver,
+  type ContainerRecord,
+  type StateStore,
+  type StorageDriver,
+  type ContainerSpec,
+  type Logger,
+} from '@koker/core';
+import { readFileInRoot } from '../launch/in-root.js';
+import { buildLaunchPlan } from '../launch/launch-plan.js';
+import { resolveProcess } from '../launch/process-spec.js';
+import { parseGroup, parsePasswd } from '../launch/users.js';
+import { containerFileContents, writeContainerFiles } from './container-files.js';
+import { crashPoint } from './crash-point.js';
+import { type ResourceScope } from './resource-scope.js';
+import { type RunHost } from './run-orchestrator.js';
+
+export interface PrepareContext {
+  readonly drivers: {
+    readonly storage: StorageDriver;
+    readonly resources: ResourceDriver;
+    readonly network: NetworkDriver;
+    readonly state: StateStore;
+  };
+  /** Takes what is acquired, so the caller releases it on failure (or hands it over). */
+  readonly scope: ResourceScope;
+  /** Throws when a signal asked to stop the setup. */
+  readonly checkpoint: () => void;
+  readonly log: Logger;
+  readonly host: RunHost;
+}
+
+/**
+ * Everything a container needs before its process starts, from its spec: the rootfs, the
+ * cgroups and the network in that order (each taken by the scope), the files of its directory,
+ * the process resolved against the image's users, and the launch plan. Shared by `run` and by
+ * `start` of a stopped container.
+ */
+export async function prepareContainer(
+  spec: ContainerSpec,
+  context: PrepareContext,
+): Promise<{ plan: LaunchPlan; process: ProcessSpec; attachment: NetworkAttachment }> {
+  const { storage, resources, network, state } = context.drivers;
+  const { scope, checkpoint, log } = context;
+  const { id, hostname } = spec;
+  log.info('Mount filesystem for container');
+  const rootfs = await scope.acquire(
+    'rootfs',
+    // Writable even for --read-only: mount targets the image lacks (/etc/resolv.conf...) are
+    // made first; the launcher remounts the root read-only after its mounts, as runc does.
+    // Mounted by the launcher inside the container where the driver can: nothing to unmount on
+    // the host afterwards, and no mount code loaded here.
+    () =>
+      storage.prepare(id, spec.layerDirs, {
+        readOnly: false,
+        inContainer: true,
+        volatile: spec.autoRemove,
+      }),
+    async () => {
+      const left = await storage.release(id);
+      if (left.length > 0) log.warn({ paths: left }, 'Could not remove everything of the rootfs');
+    },
+  );
+  checkpoint();
+  crashPoint('run:rootfs');
+  log.info("Set container's limit using cgroup");
+  const cgroups = await scope.acquire(
+    'cgroups',
+    () => resources.create(id, spec.limits),
+    () => resources.destroy(id),
+  );
+  checkpoint();
+  crashPoint('run:cgroups');
+  log.info('Setup network for container');
+  const attachment = await scope.acquire(
+    'network',
+    () => network.attach(id, spec.network),
+    () => network.detach(id),
+  );
+  checkpoint();
+  crashPoint('run:network');
+
+  log.info('Copy nameserver config');
+  const files = await writeContainerFiles(state.directory(id), containerFileContents(hostname, attachment));
+  const readFile = (path: string) =>
+    rootfs.readFile ? rootfs.readFile(path) : readFileInRoot(rootfs.path, path);
+  const process = resolveProcess(spec.process, {
+    passwd: parsePasswd(readFile('/etc/passwd') ?? ''),
+    groups: parseGroup(readFile('/etc/group') ?? ''),
+  });
+  const plan = buildLaunchPlan({
+    id,
+    rootfs: {
+      path: rootfs.path,
+      readOnly: spec.readOnlyRootfs,
+      ...(rootfs.overlay ? { overlay: rootfs.overlay } : {}),
+    },
+    hostname,
+    process,
+    cgroups,
+    network: {
+      mode: attachment.mode,
+      ...(attachment.netnsPath ? { netnsPath: attachment.netnsPath } : {}),
+    },
+    files,
+    privileged: spec.privileged,
+    init: spec.init,
+    cgroupNamespace: context.host.cgroupNamespace,
+  });
+  return { plan, process, attachment };
+}
+
+/**
+ * The record of a container whose process started: its PID, when it started (taken before the
+ * launch, so never after its end), and its network as the driver made it (address, gateway,
+ * published ports with the host ports chosen).
+ */
+export function runningRecord(
+  record: ContainerRecord,
+  started: { pid: number; at: string; attachment: NetworkAttachment },
+): ContainerRecord {
+  const { exitCode: _code, reason: _reason, oomKilled: _oom, finished: _finished, ...rest } = record;
+  const { attachment } = started;
+  return {
+    ...rest,
+    status: 'running',
+    pid: started.pid,
+    started: started.at,
+    network: {
+      mode: attachment.mode,
+      ...(attachment.ipAddress ? { ipAddress: attachment.ipAddress } : {}),
+      ...(attachment.gateway ? { gateway: attachment.gateway } : {}),
+      ports: attachment.ports,
+    },
+  };
+}

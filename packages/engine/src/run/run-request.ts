@@ -1,0 +1,22 @@
+import { type NetworkMode, type PortMapping, type ContainerName, type ResourceLimits } from '@koker/core';
+import { type ProcessFlags } from '../launch/process-spec.js';
+
+/** `koker run` as the CLI parsed it: every flag validated and in its unit, nothing decided yet. */
+export interface RunRequest {
+  /** The image as the user wrote it. */
+  readonly image: string;
+  readonly name?: ContainerName;
+  /** `--hostname`; default: the short container ID. */
+  readonly hostname?: string;
+  readonly process: Omit<ProcessFlags, 'hostname' | 'availableCapabilities'>;
+  readonly limits: ResourceLimits;
+  readonly network: {
+    readonly mode: NetworkMode;
+    readonly ports: readonly PortMapping[];
+    readonly dns: readonly string[];
+  };
+  readonly readOnlyRootfs: boolean;
+  readonly init: boolean;
+  /** `--rm` */
+  readonly autoRemove: boolean;
+}

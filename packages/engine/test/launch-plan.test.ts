@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_MASKED_PATHS,
+  DEFAULT_READONLY_PATHS,
+  buildExecPlan,
+  buildLaunchPlan,
+  type PlanInputs,
+} from '../src/index.js';
+import { parseContainerId, type ProcessSpec } from '@koker/core';
+
+const id = parseContainerId('a'.repeat(64));
+const process: ProcessSpec = {
+  args: ['sh'],
+  env: ['PATH=/bin'],
+  cwd: '/',
+  uid: 0,
+  gid: 0,
+  additionalGids: [0],
+  terminal: false,
+  stdin: false,
+  capabilities: ['CHOWN'],
+  noNewPrivileges: false,
+  rlimits: [],
+};
+const inputs = (more: Partial<PlanInputs> = {}): PlanInputs => ({
+  id,
+  rootfs: { path: '/var/lib/koker/overlay/x/merged', readOnly: false },
+  hostname: 'aaaaaaaaaaaa',
+  process,
+  cgroups: { procsFiles: ['/sys/fs/cgroup/pids/koker/x/cgroup.procs'] },
+  network: { mode: 'none' },
+  files: { hostname: '/c/hostname', hosts: '/c/hosts', resolvConf: '/c/resolv.conf' },
+  privileged: false,
+  init: false,
+  cgroupNamespace: true,
+  ...more,
+});
+
+describe('the launch plan', () => {
+  it('creates mount, UTS, IPC, PID, net (none) and cgroup namespaces, and brings lo up', () => {
+    const plan = buildLaunchPlan(inputs());
+    expect(plan.newNamespaces).toEqual(['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup']);
+    expect(plan.joinNamespaces).toEqual([]);
+    expect(plan.loopback).toBe(true);
+  });
+
+  it("joins the network driver's namespace, or shares the host's", () => {
+    const bridged = buildLaunchPlan(inputs({ network: { mode: 'bridge', netnsPath: '/run/koker/netns/x' } }));
+    expect(bridged.joinNamespaces).toEqual([{ kind: 'net', path: '/run/koker/netns/x' }]);
+    expect(bridged.newNamespaces).not.toContain('net');
+    expect(bridged.loopback).toBe(false);
+    const host = buildLaunchPlan(inputs({ network: { mode: 'host' }, cgroupNamespace: false }));
+    expect(host.newNamespaces).toEqual(['mount', 'uts', 'ipc', 'pid']);
+  });
+
+  it("mounts Docker's filesystems and binds the container's own files", () => {
+    const plan = buildLaunchPlan(inputs());
+    expect(plan.mounts.map((m) => m.target)).toEqual([
+      '/proc',
+      '/dev',
+      '/dev/pts',
+      '/sys',
+      '/dev/mqueue',
+      '/dev/shm',
+      '/etc/resolv.conf',
+      '/etc/hostname',
+      '/etc/hosts',
+    ]);
+    expect(plan.mounts.find((m) => m.target === '/sys')?.flags).toContain('ro');
+    expect(plan.mounts.find((m) => m.target === '/dev/pts')?.data).toContain('newinstance');
+    expect(plan.mounts.find((m) => m.target === '/etc/hosts')).toMatchObject({
+      source: '/c/hosts',
+      targetType: 'file',
+    });
+    expect(plan.devices.map((d) => d.path)).toEqual([
+      '/dev/null',
+      '/dev/zero',
+      '/dev/full',
+      '/dev/tty',
+      '/dev/random',
+      '/dev/urandom',
+    ]);
+    expect(plan.maskedPaths).toEqual(DEFAULT_MASKED_PATHS);
+    expect(plan.readOnlyPaths).toEqual(DEFAULT_READONLY_PATHS);
+  });
+
+  it('masks nothing and leaves /sys writable when privileged', () => {
+    const plan = buildLaunchPlan(inputs({ privileged: true }));
+    expect(plan.maskedPaths).toEqual([]);
+    expect(plan.readOnlyPaths).toEqual([]);
+    expect(plan.mounts.find((m) => m.target === '/sys')?.flags).not.toContain('ro');
+  });
+
+  it('exec joins every namespace of the container, mount last', () => {
+    const plan = buildExecPlan({ id, pid: 4242, process, cgroups: { procsFiles: [] } });
+    expect(plan.joinNamespaces.map((j) => j.path)).toEqual([
+      '/proc/4242/ns/cgroup',
+      '/proc/4242/ns/ipc',
+      '/proc/4242/ns/uts',
+      '/proc/4242/ns/net',
+      '/proc/4242/ns/pid',
+      '/proc/4242/ns/mnt',
+    ]);
+  });
+});

@@ -1,0 +1,24 @@
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+
+/**
+ * Reads the regular file at a host path already resolved (no symlink followed at its end);
+ * undefined when it is absent, not a regular file, or larger than `maxBytes`.
+ */
+export function readRegularFile(host: string, maxBytes: number): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
+    throw error;
+  }
+  try {
+    const stat = fstatSync(fd);
+    // A FIFO or device under /etc must not hang or feed us: only regular files are read.
+    if (!stat.isFile() || stat.size > maxBytes) return undefined;
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}

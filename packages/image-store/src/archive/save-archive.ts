@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  type Descriptor,
+  type ImageRecord,
+  digestHex,
+  parseDigest,
+  type Digest,
+  ImageReference,
+  NotFoundError,
+  StateError,
+  type Logger,
+  MediaTypes,
+  layerCompression,
+} from '@koker/core';
+import { type FileImageStore } from '../file-image-store.js';
+
+const OCI_LAYER: Readonly<Record<string, string>> = {
+  gzip: MediaTypes.ociLayerGzip,
+  zstd: MediaTypes.ociLayerZstd,
+  none: MediaTypes.ociLayer,
+};
+
+interface SavedImage {
+  readonly image: ImageRecord;
+  readonly tags: readonly ImageReference[];
+  readonly layers: readonly Descriptor[];
+  readonly manifest: Buffer;
+  readonly manifestDigest: Digest;
+}
+
+type BlobSource = { kind: 'file'; path: string; size: number } | { kind: 'bytes'; bytes: Buffer };
+
+/**
+ * `koker save`: the images as one tar that both `docker load` and OCI tools read (the form
+ * Docker 25 writes): an OCI image layout (oci-layout, index.json, blobs/sha256/...) plus
+ * Docker's manifest.json pointing at the same blobs. Layers are the blobs the image came with.
+ */
+export async function saveArchive(
+  store: FileImageStore,
+  names: readonly string[],
+  output: Writable,
+  log?: Logger,
+): Promise<void> {
+  const saved = new Map<string, { image: ImageRecord; tags: ImageReference[] }>();
+  for (const name of names) {
+    const image = await store.find(name);
+    if (!image)
+      throw new NotFoundError(`no such image: ${name}`, { hint: 'koker images lists the images there are' });
+    const entry = saved.get(image.id) ?? { image, tags: [] };
+    saved.set(image.id, entry);
+    let reference: ImageReference | undefined;
+    try {
+      reference = ImageReference.parse(name);
+    } catch {
+      reference = undefined;
+    }
+    if (reference?.tag && !reference.digest && image.repoTags.includes(reference.toFamiliarString())) {
+      if (!entry.tags.some((t) => t.toString() === reference.toString())) entry.tags.push(reference);
+    }
+  }
+
+  const blobs = new Map<string, BlobSource>();
+  const images: SavedImage[] = [];
+  for (const { image, tags } of saved.values()) {
+    const configPath = store.layout.blob(image.id);
+    const configSize = (await stat(configPath)).size;
+    blobs.set(image.id, { kind: 'file', path: configPath, size: configSize });
+    const layers: Descriptor[] = [];
+    for (const chainId of image.chainIds) {
+      const layer = await store.readLayer(chainId);
+      let chosen: Descriptor | undefined;
+      for (const blob of layer?.blobs ?? []) {
+        if (await store.hasBlob(blob.digest)) {
+          chosen = blob;
+          break;
+        }
+      }
+      if (!chosen) {
+        throw new StateError(`the blob of layer ${chainId} of image ${image.id} is missing from the store`, {
+          hint: 'pull or load the image again to save it',
+        });
+      }
+      const mediaType = OCI_LAYER[layerCompression(chosen.mediaType) ?? 'none'] as string;
+      layers.push({ mediaType, digest: chosen.digest, size: chosen.size });
+      blobs.set(chosen.digest, { kind: 'file', path: store.layout.blob(chosen.digest), size: chosen.size });
+    }
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociManifest,
+        config: { mediaType: MediaTypes.ociConfig, digest: image.id, size: configSize },
+        layers,
+      }),
+    );
+    const manifestDigest = parseDigest(`sha256:${createHash('sha256').update(manifest).digest('hex')}`);
+    blobs.set(manifestDigest, { kind: 'bytes', bytes: manifest });
+    images.push({ image, tags, layers, manifest, manifestDigest });
+  }
+
+  const index = {
+    schemaVersion: 2,
+    mediaType: MediaTypes.ociIndex,
+    manifests: images.flatMap(({ tags, manifest, manifestDigest }) => {
+      const base = { mediaType: MediaTypes.ociManifest, digest: manifestDigest, size: manifest.length };
+      if (tags.length === 0) return [base];
+      return tags.map((tag) => ({
+        ...base,
+        annotations: {
+          'io.containerd.image.name': tag.toString(),
+          'org.opencontainers.image.ref.name': tag.tag ?? 'latest',
+        },
+      }));
+    }),
+  };
+  const dockerManifest = images.map(({ image, tags, layers }) => ({
+    Config: `blobs/sha256/${digestHex(image.id)}`,
+    RepoTags: tags.map((t) => t.toFamiliarString()),
+    Layers: layers.map((l) => `blobs/sha256/${digestHex(l.digest)}`),
+  }));
+
+  // tar-stream is loaded here only: `koker save` is the one command that writes tars.
+  const tarStream = await import('tar-stream');
+  // Bundled, a CommonJS module's exports may sit on the namespace's default.
+  const pack = tarStream.pack ?? (tarStream as unknown as { default: typeof tarStream }).default.pack;
+  const tar = pack();
+  const mtime = new Date(0);
+  const writing = pipeline(tar, output);
+  const add = (name: string, data: Buffer) =>
+    new Promise<void>((resolve, reject) =>
+      tar.entry({ name, mtime, mode: 0o644, type: 'file' }, data, (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
+  try {
+    tar.entry({ name: 'blobs', type: 'directory', mtime, mode: 0o755 });
+    tar.entry({ name: 'blobs/sha256', type: 'directory', mtime, mode: 0o755 });
+    for (const [digest, source] of blobs) {
+      const name = `blobs/sha256/${digestHex(digest as Digest)}`;
+      if (source.kind === 'bytes') {
+        await add(name, source.bytes);
+        continue;
+      }
+      await new Promise<void>((resolve, reject) => {
+        const entry = tar.entry({ name, size: source.size, mtime, mode: 0o644, type: 'file' }, (error) =>
+          error ? reject(error) : resolve(),
+        );
+        createReadStream(source.path).on('error', reject).pipe(entry);
+      });
+      log?.debug({ digest, name }, 'Save blob');
+    }
+    await add('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
+    await add('index.json', Buffer.from(JSON.stringify(index)));
+    await add('manifest.json', Buffer.from(JSON.stringify(dockerManifest)));
+    tar.finalize();
+  } catch (error) {
+    tar.destroy(error as Error);
+  }
+  await writing;
+}
