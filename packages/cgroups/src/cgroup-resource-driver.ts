@@ -1,17 +1,13 @@
-import { type DependencyContainer } from 'tsyringe';
 import {
-  ConfigToken,
-  type KokerConfig,
   type CgroupPlacement,
-  type ResourceDriver,
-  type ResourceStats,
   type ContainerId,
-  type ResourceLimits,
+  type HostView,
+  type KokerConfig,
   type Logger,
-  LoggerToken,
+  type ResourceDriver,
+  type ResourceLimits,
+  type ResourceStats,
 } from '@koker/core';
-import { type HostView } from '@koker/core';
-import { HostFacts } from '@koker/host';
 import { type CgroupFs } from './cgroup-fs.js';
 import { type CgroupSite } from './cgroup-site.js';
 import { ContainerCgroups, type LimitTranslator } from './container-cgroups.js';
@@ -26,15 +22,6 @@ export interface CgroupDriverDeps {
   readonly kill?: (pid: number) => void;
   readonly onlineCpus?: () => number[];
   readonly killTimeoutMs?: number;
-}
-
-/** The services a driver's `create(container)` finds in koker's DI container. */
-export function cgroupDriverDeps(container: DependencyContainer): CgroupDriverDeps {
-  return {
-    host: container.resolve(HostFacts),
-    config: container.resolve<KokerConfig>(ConfigToken),
-    log: container.resolve<Logger>(LoggerToken),
-  };
 }
 
 /** How one layout's driver differs from the others. */

@@ -2,6 +2,7 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import {
   ConfigToken,
   DriverCatalog,
+  HostToken,
   Images,
   LoggerToken,
   PermissionError,
@@ -85,7 +86,7 @@ export class CliContext {
       const child = rootContainer.createChildContainer();
       child.register(ConfigToken, { useValue: this.config });
       child.register(LoggerToken, { useValue: this.log });
-      child.register(HostFacts, { useValue: this.host });
+      child.register(HostToken, { useValue: this.host });
       child.register(SyscallsToken, { useValue: new KoffiSyscalls() });
       child.register(State.token, { useValue: this.state });
       child.register(Images.token, { useValue: this.images });

@@ -1,11 +1,17 @@
 import 'reflect-metadata';
 import { container } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
+import { recordingLogger } from '../src/testing/index.js';
 import {
   DEFAULT_CONFIG,
   DriverCatalog,
   DriverUnavailableError,
   contractKey,
+  ConfigToken,
+  HostToken,
+  LoggerToken,
+  SyscallsToken,
+  type DriverContext,
   type DriverRegistration,
   type HostView,
   type ProbeContext,
@@ -95,10 +101,22 @@ describe('DriverCatalog', () => {
     const catalog = new DriverCatalog();
     catalog.add(driver('only', 10, true));
     const child = container.createChildContainer();
+    const { log } = recordingLogger();
+    const syscalls = { mount() {}, umount() {}, unshare() {}, setns() {} };
+    child.register(ConfigToken, { useValue: DEFAULT_CONFIG });
+    child.register(LoggerToken, { useValue: log });
+    child.register(HostToken, { useValue: host });
+    child.register(SyscallsToken, { useValue: syscalls });
+    let given: DriverContext | undefined;
+    catalog.add({ ...driver('spy', 5, true), create: (c) => ((given = c), { greet: () => 'spy' }) });
     await catalog.bind(child, Greeters, context);
     const greeter = child.resolve<Greeter>(Greeters.token);
     expect(greeter.greet()).toBe('hello from only');
     expect(child.resolve<Greeter>(Greeters.token)).toBe(greeter);
+    // The driver is built from plain values, not from the container.
+    await catalog.bind(child, Greeters, context, 'spy');
+    child.resolve<Greeter>(Greeters.token);
+    expect(given).toEqual({ config: DEFAULT_CONFIG, log, host, syscalls });
   });
 
   it('loads a third-party driver from a separate package and lets it outrank built-ins', async () => {

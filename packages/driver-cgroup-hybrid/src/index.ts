@@ -1,5 +1,4 @@
 import { Resources, type DriverCatalog } from '@koker/core';
-import { cgroupDriverDeps } from '@koker/cgroups';
 import { CgroupHybridDriver } from './driver.js';
 import { probe } from './probe.js';
 
@@ -13,6 +12,6 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
     priority: 70,
     description: 'cgroups on a hybrid host: v1 controllers, plus cgroup2 for process tracking',
     probe,
-    create: (container) => new CgroupHybridDriver(cgroupDriverDeps(container)),
+    create: (context) => new CgroupHybridDriver(context),
   });
 }

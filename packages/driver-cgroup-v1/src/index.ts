@@ -1,5 +1,4 @@
 import { Resources, type DriverCatalog } from '@koker/core';
-import { cgroupDriverDeps } from '@koker/cgroups';
 import { CgroupV1Driver } from './driver.js';
 import { probe } from './probe.js';
 
@@ -13,6 +12,6 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
     priority: 60,
     description: 'cgroups on a legacy host: one v1 hierarchy per controller',
     probe,
-    create: (container) => new CgroupV1Driver(cgroupDriverDeps(container)),
+    create: (context) => new CgroupV1Driver(context),
   });
 }

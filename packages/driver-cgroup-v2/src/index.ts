@@ -1,5 +1,4 @@
 import { Resources, type DriverCatalog } from '@koker/core';
-import { cgroupDriverDeps } from '@koker/cgroups';
 import { CgroupV2Driver } from './driver.js';
 import { probe } from './probe.js';
 
@@ -13,6 +12,6 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
     priority: 80,
     description: 'cgroups on a unified host: one cgroup2 hierarchy with every controller',
     probe,
-    create: (container) => new CgroupV2Driver(cgroupDriverDeps(container)),
+    create: (context) => new CgroupV2Driver(context),
   });
 }

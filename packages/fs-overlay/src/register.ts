@@ -1,27 +1,6 @@
-import {
-  ConfigToken,
-  LoggerToken,
-  Storage,
-  SyscallsToken,
-  type DriverCatalog,
-  type DriverRegistration,
-  type KokerConfig,
-  type Logger,
-  type Syscalls,
-} from '@koker/core';
+import { Storage, type DriverCatalog } from '@koker/core';
 import { probeCopy } from './copy/copy-probe.js';
-import { type OverlayDriverDeps } from './driver.js';
 import { probe } from './probe.js';
-
-type Container = Parameters<DriverRegistration<unknown>['create']>[0];
-
-function deps(container: Container): OverlayDriverDeps {
-  return {
-    config: container.resolve<KokerConfig>(ConfigToken),
-    log: container.resolve<Logger>(LoggerToken),
-    syscalls: container.resolve<Syscalls>(SyscallsToken),
-  };
-}
 
 /**
  * The storage drivers, as discovery sees them: names, probes, and factories that import the
@@ -35,7 +14,7 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
     priority: 80,
     description: 'overlayfs over layer directories',
     probe,
-    create: async (container) => new (await import('./driver.js')).OverlayStorageDriver(deps(container)),
+    create: async (context) => new (await import('./driver.js')).OverlayStorageDriver(context),
   });
   catalog.add({
     contract: Storage,
@@ -43,7 +22,6 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
     priority: 10,
     description: 'a full copy of the layers per container (fallback without overlayfs)',
     probe: probeCopy,
-    create: async (container) =>
-      new (await import('./copy/copy-driver.js')).CopyStorageDriver(deps(container)),
+    create: async (context) => new (await import('./copy/copy-driver.js')).CopyStorageDriver(context),
   });
 }

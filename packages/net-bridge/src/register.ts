@@ -1,13 +1,4 @@
-import {
-  ConfigToken,
-  LoggerToken,
-  Network,
-  SyscallsToken,
-  type DriverCatalog,
-  type KokerConfig,
-  type Logger,
-  type Syscalls,
-} from '@koker/core';
+import { Network, type DriverCatalog } from '@koker/core';
 import { probe } from './probe.js';
 
 /**
@@ -21,11 +12,6 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
     priority: 80,
     description: 'bridge + veth + iptables NAT (also --network none and host)',
     probe,
-    create: async (container) =>
-      new (await import('./driver.js')).BridgeNetworkDriver({
-        config: container.resolve<KokerConfig>(ConfigToken),
-        log: container.resolve<Logger>(LoggerToken),
-        syscalls: container.resolve<Syscalls>(SyscallsToken),
-      }),
+    create: async (context) => new (await import('./driver.js')).BridgeNetworkDriver(context),
   });
 }

@@ -1,11 +1,4 @@
-import {
-  ConfigToken,
-  ImageSources,
-  LoggerToken,
-  type DriverCatalog,
-  type KokerConfig,
-  type Logger,
-} from '@koker/core';
+import { ImageSources, type DriverCatalog } from '@koker/core';
 
 /**
  * The registry source, as discovery sees it: a factory that imports the registry client only
@@ -18,13 +11,12 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
     priority: 80,
     description: 'OCI distribution API v2 (Docker Hub by default)',
     probe: () => ({ usable: true }),
-    create: async (container) => {
-      const config = container.resolve<KokerConfig>(ConfigToken);
+    create: async ({ config, log }) => {
       const { OciRegistrySource } = await import('./driver.js');
       return new OciRegistrySource({
         mirrors: config.registry.mirrors,
         insecure: config.registry.insecure,
-        log: container.resolve<Logger>(LoggerToken),
+        log,
       });
     },
   });

@@ -1,7 +1,12 @@
 import { type DependencyContainer } from 'tsyringe';
 import { type ContractKey } from '../contracts/contract-key.js';
 import { DriverUnavailableError, InvalidValueError } from '../errors/index.js';
+import { ConfigToken } from '../config/config.js';
+import { HostToken } from '../host/host-view.js';
+import { SyscallsToken } from '../kernel/syscalls.js';
+import { LoggerToken } from '../log/logger.js';
 import {
+  type DriverContext,
   type DriverModule,
   type DriverRegistration,
   type ProbeContext,
@@ -108,8 +113,10 @@ export class DriverCatalog {
   }
 
   /**
-   * Selects and registers the chosen driver's factory under the contract's token. What the token
-   * resolves to may be a promise of the driver (see DriverRegistration.create): await it.
+   * Selects and registers the chosen driver's factory under the contract's token. The factory
+   * hands the driver the plain values registered in `container` (ConfigToken, LoggerToken,
+   * HostToken, SyscallsToken). What the token resolves to may be a promise of the driver (see
+   * DriverRegistration.create): await it.
    */
   async bind<T>(
     container: DependencyContainer,
@@ -119,13 +126,25 @@ export class DriverCatalog {
   ): Promise<Selection<T>> {
     const selection = await this.select(contract, context, forced);
     let instance: T | Promise<T> | undefined;
-    container.register(contract.token, { useFactory: (c) => (instance ??= selection.chosen.create(c)) });
+    container.register(contract.token, {
+      useFactory: (c) => (instance ??= selection.chosen.create(driverContext(c))),
+    });
     return selection;
   }
 
   contracts(): string[] {
     return [...this.byContract.keys()];
   }
+}
+
+/** The values a driver is built from, as the composition root registered them. */
+export function driverContext(container: DependencyContainer): DriverContext {
+  return {
+    config: container.resolve<DriverContext['config']>(ConfigToken),
+    log: container.resolve<DriverContext['log']>(LoggerToken),
+    host: container.resolve<DriverContext['host']>(HostToken),
+    syscalls: container.resolve<DriverContext['syscalls']>(SyscallsToken),
+  };
 }
 
 async function runProbe<T>(registration: DriverRegistration<T>, context: ProbeContext): Promise<ProbeResult> {

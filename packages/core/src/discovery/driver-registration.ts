@@ -1,7 +1,8 @@
-import { type DependencyContainer } from 'tsyringe';
 import { type KokerConfig } from '../config/config.js';
 import { type ContractKey } from '../contracts/contract-key.js';
 import { type HostView } from '../host/host-view.js';
+import { type Syscalls } from '../kernel/syscalls.js';
+import { type Logger } from '../log/logger.js';
 
 /** What a probe reports: usable here, or why not. */
 export type ProbeResult =
@@ -11,6 +12,19 @@ export type ProbeResult =
 export interface ProbeContext {
   readonly host: HostView;
   readonly config: KokerConfig;
+}
+
+/**
+ * What every driver is built from: plain values, so a driver needs nothing of koker's but the
+ * types of @koker/core (not its DI container, not a class identity that a second copy of core
+ * would not share).
+ */
+export interface DriverContext {
+  readonly config: KokerConfig;
+  readonly log: Logger;
+  readonly host: HostView;
+  /** The system calls koker's TypeScript side may make itself (mount, umount, setns, unshare). */
+  readonly syscalls: Syscalls;
 }
 
 /**
@@ -26,10 +40,10 @@ export interface DriverRegistration<T> {
   readonly description: string;
   probe(context: ProbeContext): Promise<ProbeResult> | ProbeResult;
   /**
-   * Builds the driver from the run's container (logger, config, host, syscalls are registered).
-   * May resolve asynchronously: a driver package then imports its code only when it is chosen.
+   * Builds the driver from plain values. May resolve asynchronously: a driver package then
+   * imports its code only when it is chosen.
    */
-  create(container: DependencyContainer): T | Promise<T>;
+  create(context: DriverContext): T | Promise<T>;
 }
 
 /** The shape a driver module exports. */

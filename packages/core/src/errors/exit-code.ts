@@ -1,4 +1,4 @@
-import { KokerError } from './koker-error.js';
+import { isKokerError } from './koker-error.js';
 
 /** Docker's exit codes: 125 engine failure, 126 cannot execute, 127 not found. */
 export const ExitCode = {
@@ -10,7 +10,7 @@ export const ExitCode = {
 
 /** The exit code a failure maps to: a KokerError's own, 125 for anything unexpected. */
 export function exitCodeOf(error: unknown): number {
-  return error instanceof KokerError ? error.exitCode : ExitCode.engineFailure;
+  return isKokerError(error) ? error.exitCode : ExitCode.engineFailure;
 }
 
 /** A process status as a shell reports it: the code, or 128 + the signal number. */

@@ -9,3 +9,5 @@ export interface HostView {
   readonly filesystems: readonly string[];
   readonly isRoot: boolean;
 }
+
+export const HostToken = Symbol.for('koker.Host');

@@ -29,13 +29,14 @@ const CONFIG_TYPES = new Set<string>([MediaTypes.ociConfig, MediaTypes.dockerCon
 const INDEX_TYPES = new Set<string>([MediaTypes.ociIndex, MediaTypes.dockerList]);
 const MANIFEST_TYPES = new Set<string>([MediaTypes.ociManifest, MediaTypes.dockerManifest]);
 
-type Json = Record<string, unknown>;
+/** A parsed JSON object, before its fields are checked. */
+export type JsonObject = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
+function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function parseJsonObject(bytes: Uint8Array, what: string): Json {
+export function parseJsonObject(bytes: Uint8Array, what: string): JsonObject {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(bytes).toString('utf8'));
