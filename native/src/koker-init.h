@@ -52,8 +52,7 @@ const char *fd_path(int fd);
 void op_overlay(const char *target, const char *upper, const char *work, int volatile_, char **lowers,
                 const char *legacy, const char *cwd);
 void op_rootfs(const char *path);
-void op_mount(const char *source, const char *target, const char *fstype, const char *flags,
-              const char *data);
+void op_mount(const char *source, const char *target, const char *fstype, const char *flags, const char *data);
 void op_mask(const char *path);
 void op_readonly(const char *path);
 void op_mknod(const char *path, const char *type, unsigned major, unsigned minor, mode_t mode);

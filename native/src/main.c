@@ -263,7 +263,8 @@ static int forwardable(int sig) { return sig != SIGCHLD && sig != SIGWINCH && si
 static int watch(pid_t pid, int master, int signals) {
     int status = 0, ended = 0, stdin_open = master >= 0 && monitor.tty_stdin, master_open = master >= 0;
     while (!ended) {
-        struct pollfd fds[3] = {{signals, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}, {master_open ? master : -1, POLLIN, 0}};
+        struct pollfd fds[3] = {
+            {signals, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}, {master_open ? master : -1, POLLIN, 0}};
         if (poll(fds, 3, -1) < 0) continue;
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo info;

@@ -21,11 +21,11 @@ static const struct {
     const char *name;
     unsigned long flag;
 } FLAGS[] = {
-    {"ro", MS_RDONLY},       {"nosuid", MS_NOSUID},           {"nodev", MS_NODEV},
-    {"noexec", MS_NOEXEC},   {"remount", MS_REMOUNT},         {"noatime", MS_NOATIME},
+    {"ro", MS_RDONLY},         {"nosuid", MS_NOSUID},           {"nodev", MS_NODEV},
+    {"noexec", MS_NOEXEC},     {"remount", MS_REMOUNT},         {"noatime", MS_NOATIME},
     {"relatime", MS_RELATIME}, {"strictatime", MS_STRICTATIME}, {"bind", MS_BIND},
-    {"rec", MS_REC},         {"private", MS_PRIVATE},         {"slave", MS_SLAVE},
-    {"shared", MS_SHARED},   {"unbindable", MS_UNBINDABLE},
+    {"rec", MS_REC},           {"private", MS_PRIVATE},         {"slave", MS_SLAVE},
+    {"shared", MS_SHARED},     {"unbindable", MS_UNBINDABLE},
 };
 
 static unsigned long parse_flags(const char *names) {
@@ -76,8 +76,7 @@ static void remount_ro(const char *path, unsigned long extra) {
 #define KOKER_MOVE_MOUNT_F_EMPTY_PATH 4
 
 static int fsconfig_str(int fs, const char *key, const char *value) {
-    return (int)syscall(SYS_fsconfig, fs, value ? KOKER_FSCONFIG_SET_STRING : KOKER_FSCONFIG_SET_FLAG, key,
-                        value, 0);
+    return (int)syscall(SYS_fsconfig, fs, value ? KOKER_FSCONFIG_SET_STRING : KOKER_FSCONFIG_SET_FLAG, key, value, 0);
 }
 
 /* What the kernel queued on a filesystem context about a failure ("e overlay: ..."). */
@@ -116,7 +115,8 @@ void op_overlay(const char *target, const char *upper, const char *work, int vol
             if (fsconfig_str(fs, "lowerdir+", lowers[i]) < 0)
                 die("mount the root filesystem", "fsconfig", errno, context_says(fs, fmt("lowerdir+=%s", lowers[i])));
         }
-        step("Set upper and work directories", "upperdir", upper, "workdir", work, "volatile", volatile_ ? "true" : "false");
+        step("Set upper and work directories", "upperdir", upper, "workdir", work, "volatile",
+             volatile_ ? "true" : "false");
         if (fsconfig_str(fs, "upperdir", upper) < 0)
             die("mount the root filesystem", "fsconfig", errno, context_says(fs, fmt("upperdir=%s", upper)));
         if (fsconfig_str(fs, "workdir", work) < 0)
@@ -135,7 +135,9 @@ void op_overlay(const char *target, const char *upper, const char *work, int vol
         return;
     }
     if (fs >= 0) close(fs);
-    if (!*legacy) die("mount the root filesystem", "mount", EINVAL, "this kernel needs legacy mount data, which these layer paths cannot be written in");
+    if (!*legacy)
+        die("mount the root filesystem", "mount", EINVAL,
+            "this kernel needs legacy mount data, which these layer paths cannot be written in");
     int back = -1;
     if (*cwd) {
         /* The short links resolve against the working directory at mount(2). */
@@ -159,13 +161,12 @@ void op_rootfs(const char *path) {
     root_set(fd);
 }
 
-void op_mount(const char *source, const char *target, const char *fstype, const char *flags,
-              const char *data) {
+void op_mount(const char *source, const char *target, const char *fstype, const char *flags, const char *data) {
     unsigned long bits = parse_flags(flags);
     int fd = in_root(target);
     if (fd < 0) die("resolve mount target", "openat2", errno, target);
-    step("Mount target", "source", *source ? source : "none", "target", target, "fstype",
-         *fstype ? fstype : "none", "flags", flags, *data ? "data" : NULL, data);
+    step("Mount target", "source", *source ? source : "none", "target", target, "fstype", *fstype ? fstype : "none",
+         "flags", flags, *data ? "data" : NULL, data);
     int bind = (bits & MS_BIND) && !(bits & MS_REMOUNT);
     if (mount(or_null(source), fd_path(fd), or_null(fstype), bind ? bits & ~MS_RDONLY : bits, or_null(data)) < 0)
         die("mount", "mount", errno, fmt("%s on %s", *source ? source : fstype, target));
@@ -210,8 +211,8 @@ void op_mknod(const char *path, const char *type, unsigned major, unsigned minor
     if (dir < 0) die("make device", "open", errno, path);
     close(pfd);
     mode_t kind = strcmp(type, "b") == 0 ? S_IFBLK : S_IFCHR;
-    step("Make device node", "path", path, "type", type, "major", fmt("%u", major), "minor",
-         fmt("%u", minor), "mode", fmt("%o", mode));
+    step("Make device node", "path", path, "type", type, "major", fmt("%u", major), "minor", fmt("%u", minor), "mode",
+         fmt("%o", mode));
     if (mknodat(dir, base, kind | mode, makedev(major, minor)) < 0) die("make device", "mknod", errno, path);
     /* mknod obeys the umask; the mode koker asked for is the mode it gets. */
     if (fchmodat(dir, base, mode, 0) < 0) die("make device", "fchmodat", errno, path);

@@ -17,7 +17,13 @@ void plan_read(int fd) {
     text = malloc(cap);
     if (!text) die("read plan", "malloc", ENOMEM, "");
     for (;;) {
-        if (size == cap && !(text = realloc(text, cap *= 2))) die("read plan", "realloc", ENOMEM, "");
+        if (size == cap) {
+            /* Keep `text` until realloc succeeds: a failed realloc leaves the old block allocated. */
+            char *grown = realloc(text, cap * 2);
+            if (!grown) die("read plan", "realloc", ENOMEM, "");
+            text = grown;
+            cap *= 2;
+        }
         ssize_t n = read(fd, text + size, cap - size);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) die("read plan", "read", errno, "");

@@ -53,8 +53,7 @@ void report(const char *kind, ...) {
 
 void fail(const char *what, const char *syscall, int err, const char *detail) {
     const char *name = err ? strerrorname_np(err) : "0";
-    report("error", what, syscall, name ? name : fmt("%d", err), detail ? detail : "",
-           (const char *)NULL);
+    report("error", what, syscall, name ? name : fmt("%d", err), detail ? detail : "", (const char *)NULL);
 }
 
 void fail_exit(int code) {

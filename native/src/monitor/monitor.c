@@ -156,10 +156,9 @@ static void write_exit_file(int status, pid_t pid) {
     format_now(finished, sizeof finished);
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    int n = snprintf(text, sizeof text, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"pid\":%d}\n",
-                     code, sig, finished, (int)pid);
-    if (path_in_dir(tmp, sizeof tmp, ".exit.json.tmp") < 0 || path_in_dir(final, sizeof final, "exit.json") < 0)
-        return;
+    int n = snprintf(text, sizeof text, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"pid\":%d}\n", code, sig,
+                     finished, (int)pid);
+    if (path_in_dir(tmp, sizeof tmp, ".exit.json.tmp") < 0 || path_in_dir(final, sizeof final, "exit.json") < 0) return;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         fprintf(stderr, "koker-monitor: open %s: %s\n", tmp, strerror(errno));
