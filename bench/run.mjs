@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, RESULTS } from './lib/harness.mjs';
 
-// The issue's benchmarks first (issue 9), then the per-area ones.
+// The benchmarks of docs/benchmarks.md's goals first, then the per-area ones.
 const ORDER = [
   'start',
   'start-bridge',

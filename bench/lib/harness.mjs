@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RESULTS = join(REPO, 'bench', 'results');
 export const KOKER = join(REPO, 'packages', 'cli', 'bin', 'koker');
-/** Issue 9's "CLI peak RSS <= 80 MB", in KiB (as every RSS figure here, MB read as MiB). */
+/** The goal "CLI peak RSS <= 80 MB" (docs/benchmarks.md), in KiB (as every RSS figure here, MB read as MiB). */
 export const CLI_PEAK_RSS_GOAL_KIB = 80 * 1024;
 
 /** Installs Debian packages the benchmark compares against, if missing. */

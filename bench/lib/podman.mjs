@@ -99,8 +99,8 @@ export function setupPodman({ dir, archive, subnet }) {
   const networks = join(home, 'networks');
   mkdirSync(networks, { recursive: true });
   const conf = join(home, 'containers.conf');
-  // This VM's bounding set lacks CAP_SYS_RESOURCE: podman's default rlimits (nofile and nproc
-  // raised to 1048576) cannot be set, so the containers get modest ones.
+  // A host whose bounding set lacks CAP_SYS_RESOURCE (some VMs): podman's default rlimits (nofile and nproc
+  // raised to 1048576) cannot set them, so the containers get modest ones.
   writeFileSync(
     conf,
     [

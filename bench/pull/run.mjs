@@ -1,6 +1,6 @@
 // bench/pull: `koker pull` (download + verify + extract) of the >= 100 MB fixture image from a
 // loopback docker-registry, side by side with `skopeo copy` + `umoci unpack` and with a plain
-// `tar -xzf` of the same layer blobs from local files. Goals (issue 9): koker at most half the
+// `tar -xzf` of the same layer blobs from local files. Goals (docs/benchmarks.md): koker at most half the
 // time of skopeo + umoci, and no slower than tar -xzf. Paired rounds (bench/lib/paired.mjs):
 // on this shared machine the load drifts too much between hyperfine's blocks of runs.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

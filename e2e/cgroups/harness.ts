@@ -101,7 +101,7 @@ export async function runIn(
   return { code, output: payload.output() };
 }
 
-/** Allocates (and touches) 20 MiB in one buffer: the seed's memory example (killed under --mem 10). */
+/** Allocates (and touches) 20 MiB in one buffer: the Go koker's memory example (killed under --mem 10). */
 export const ALLOCATE_20_MIB = ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=20M', 'count=1'] as const;
 
 /** The `max` count of pids.events in whichever of the container's cgroups is the pids one. */

@@ -20,7 +20,7 @@ import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-regis
 import { ALLOCATE_20_MIB, pidsEvents } from './harness.js';
 import { KOKER_BIN, koker } from '../helpers/koker.js';
 
-// The limits through the real `koker run`, with Docker's and the seed's flags; the host side is
+// The limits through the real `koker run`, with Docker's and the Go koker's flags; the host side is
 // read with the resources driver koker itself uses (same root, so the same parent cgroup).
 let registry: FixtureRegistry;
 let image: string;
@@ -63,7 +63,7 @@ async function detached(args: string[]): Promise<ContainerId> {
 }
 
 describe('limits through koker run', () => {
-  it("kills the seed's example (20 MiB in --mem 10): exit 137, the message, and inspect says so", async () => {
+  it("kills the Go koker's example (20 MiB in --mem 10): exit 137, the message, and inspect says so", async () => {
     const result = await run(['--name', 'koker-oom', '--mem', '10', image, ...ALLOCATE_20_MIB]);
     expect(result.code).toBe(137);
     expect(result.stderr).toContain('koker: container was killed: out of memory (limit 10 MiB)\n');

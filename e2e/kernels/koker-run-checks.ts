@@ -40,7 +40,7 @@ export function kokerRunChecks({ kokerBin, archive }: KokerRunSetup): {
       },
     },
     {
-      name: "koker run --mem 10 kills the seed's example: exit 137 and the message",
+      name: "koker run --mem 10 kills the Go koker's example: exit 137 and the message",
       async run() {
         const result = k(['run', '--rm', '--network', 'none', '--mem', '10', IMAGE, ...ALLOCATE_20_MIB]);
         assert.equal(result.code, 137, result.stderr);

@@ -202,7 +202,7 @@ describe('koker run', () => {
     expect(await capEff([])).toBe('00000000a80425fb');
     expect(await capEff(['--cap-add', 'NET_ADMIN'])).toBe('00000000a80435fb');
     expect(await capEff(['--cap-drop', 'NET_RAW', '--cap-drop', 'cap_chown'])).toBe('00000000a80405fa');
-    // --privileged gives every capability koker itself has (this VM may withhold some).
+    // --privileged gives every capability koker itself has (a VM or a container host may withhold some).
     const own = /^CapBnd:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
     expect(await capEff(['--privileged'])).toBe(own);
   });

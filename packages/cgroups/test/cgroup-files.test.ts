@@ -106,7 +106,7 @@ describe('stats', () => {
 });
 
 describe('describeOom', () => {
-  it("says the container was killed and by which limit, in the seed's words", () => {
+  it("says the container was killed and by which limit, in the Go koker's words", () => {
     expect(describeOom({ memory: parseByteSize('10m') })).toBe(
       'container was killed: out of memory (limit 10 MiB)',
     );

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 /**
  * A command known by its names only; its module (and everything that module imports) is loaded
  * when the command line names it, or when help needs the whole tree. Start-up time is a goal
- * (issue 9): `koker run` must not load the code of `pull`, `save` or `stats`.
+ * (docs/benchmarks.md): `koker run` must not load the code of `pull`, `save` or `stats`.
  */
 export interface LazyCommand {
   readonly names: readonly string[];

@@ -10,7 +10,7 @@ const command = <M>(load: () => Promise<M>, build: (module: M) => Command): (() 
   return async () => build(await load());
 };
 
-/** The top level: the seed's groups, and Docker's shortcuts next to them. */
+/** The top level: the Go koker's groups, and Docker's shortcuts next to them. */
 const TOP_LEVEL: readonly LazyCommand[] = [
   {
     names: ['container', 'c'],

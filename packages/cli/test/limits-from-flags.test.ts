@@ -9,7 +9,7 @@ describe('limitsFromFlags', () => {
     expect(limitsFromFlags({})).toEqual({});
   });
 
-  it("reads Docker's -m with units and the seed's --mem in MiB", () => {
+  it("reads Docker's -m with units and the Go koker's --mem in MiB", () => {
     expect(limitsFromFlags({ memory: '512m' })).toEqual({ memory: 512 * MiB });
     expect(limitsFromFlags({ memory: '1.5g' })).toEqual({ memory: 1.5 * 1024 * MiB });
     expect(limitsFromFlags({ memory: '104857600' })).toEqual({ memory: 100 * MiB });
@@ -30,7 +30,7 @@ describe('limitsFromFlags', () => {
     expect(limitsFromFlags({ memory: '10m', memorySwap: '0' })).toEqual({ memory: 10 * MiB });
   });
 
-  it("reads the seed's --swap as MiB on top of memory (no longer ignored)", () => {
+  it("reads the Go koker's --swap as MiB on top of memory (no longer ignored)", () => {
     expect(limitsFromFlags({ mem: '100', swap: '50' })).toEqual({ memory: 100 * MiB, memorySwap: 150 * MiB });
     expect(limitsFromFlags({ mem: '100', swap: '0' })).toEqual({ memory: 100 * MiB, memorySwap: 100 * MiB });
     expect(limitsFromFlags({ memory: '1g', swap: '-1' })).toEqual({
@@ -53,7 +53,7 @@ describe('limitsFromFlags', () => {
     expect(limitsFromFlags({ cpuShares: '-3' })).toEqual({ cpuShares: -3 });
   });
 
-  it('reads --pids-limit and the seed’s --pids, -1 and 0 meaning no limit', () => {
+  it('reads --pids-limit and the Go koker’s --pids, -1 and 0 meaning no limit', () => {
     expect(limitsFromFlags({ pidsLimit: '64' })).toEqual({ pidsLimit: 64 });
     expect(limitsFromFlags({ pids: '10' })).toEqual({ pidsLimit: 10 });
     expect(limitsFromFlags({ pidsLimit: '-1' })).toEqual({ pidsLimit: 'unlimited' });

@@ -23,7 +23,7 @@ describe('parseByteSize', () => {
     expect(parseByteSize(input)).toBe(expected);
   });
 
-  it("reads a bare number in the caller's default unit (the seed's --mem is MiB)", () => {
+  it("reads a bare number in the caller's default unit (the Go koker's --mem is MiB)", () => {
     expect(parseByteSize('10', { defaultUnit: 'm' })).toBe(10 * 1024 ** 2);
     expect(parseByteSize('10b', { defaultUnit: 'm' })).toBe(10);
     expect(parseByteSize('1g', { defaultUnit: 'm' })).toBe(1024 ** 3);

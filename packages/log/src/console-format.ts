@@ -1,4 +1,4 @@
-/** zerolog's console style, as the seed prints: `11:08AM DBG Mount target source=proc target=proc`. */
+/** zerolog's console style, as the Go koker prints: `11:08AM DBG Mount target source=proc target=proc`. */
 
 const LEVEL_LABEL: Record<number, string> = {
   10: 'TRC',
@@ -47,7 +47,7 @@ export function formatConsoleLine(record: Record<string, unknown>, color: boolea
     fields.error = err.message;
     delete fields.err;
   }
-  // zerolog prints fields sorted by key; keeping that makes our logs read like the seed's.
+  // zerolog prints fields sorted by key; keeping that makes our logs read like the Go koker's.
   for (const key of Object.keys(fields).sort()) {
     if (OMIT.has(key)) continue;
     parts.push(`${paint('36', `${key}=`)}${formatValue(fields[key])}`);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 const at = (h: number, m: number) => new Date(2026, 0, 1, h, m).getTime();
 
-describe("the seed's console log style", () => {
+describe("the Go koker's console log style", () => {
   it('prints kitchen time, a three-letter level, the message and sorted fields', () => {
     const line = formatConsoleLine(
       { level: 20, time: at(11, 8), msg: 'Setup virtual ethernet', virt: 'veth0_a', peer: 'veth1_a' },

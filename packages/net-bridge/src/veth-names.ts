@@ -2,7 +2,7 @@ import { type ContainerId } from '@koker/core';
 
 /**
  * Names for the host end of a container's veth pair, from the container's ID, not the clock (the
- * seed's collided for two runs in the same second): `veth` + 11 hex digits. Later candidates use
+ * Go koker's collided for two runs in the same second): `veth` + 11 hex digits. Later candidates use
  * later parts of the ID in case an earlier name exists on the host. The other end is born inside
  * the container's namespace as eth0, so it needs no name of its own on the host.
  */

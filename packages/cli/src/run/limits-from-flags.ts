@@ -13,16 +13,16 @@ import { formatCpuList, parseCpuList } from '@koker/cgroups';
 export interface LimitFlags {
   /** `-m/--memory` with units, Docker's way (`512m`; a bare number is bytes). */
   readonly memory?: string;
-  /** The seed's `--mem`: MiB. */
+  /** The Go koker's `--mem`: MiB. */
   readonly mem?: string;
   /** `--memory-swap`: memory + swap; `-1` unlimited; `0` unset. */
   readonly memorySwap?: string;
-  /** The seed's `--swap`: MiB of swap on top of memory; `-1` unlimited. */
+  /** The Go koker's `--swap`: MiB of swap on top of memory; `-1` unlimited. */
   readonly swap?: string;
   readonly cpus?: string;
   readonly cpuShares?: string;
   readonly cpusetCpus?: string;
-  /** `--pids-limit`, and the seed's `--pids`: `-1` or `0` for no limit. */
+  /** `--pids-limit`, and the Go koker's `--pids`: `-1` or `0` for no limit. */
   readonly pidsLimit?: string;
   readonly pids?: string;
 }
@@ -86,7 +86,7 @@ function pidsFrom(flags: LimitFlags): ResourceLimits['pidsLimit'] {
 
 /**
  * `run`'s resource flags to core's ResourceLimits, with Docker's meaning: `--memory-swap` is the
- * memory + swap total (`-1` unlimited); the seed's `--mem`/`--swap` are MiB, swap on top of memory;
+ * memory + swap total (`-1` unlimited); the Go koker's `--mem`/`--swap` are MiB, swap on top of memory;
  * 0 means "not set" for memory, swap, CPUs and shares as in Docker. Whether the host can honour
  * the values is the resources driver's `validate`.
  */

@@ -17,7 +17,7 @@ const SIZE = /^(\d+(?:\.\d+)?) ?([kmgtp]?)(i?)(b?)$/i;
 
 /**
  * Parses a size as Docker does for memory flags: `512m`, `1g`, `1.5GiB`, `100000` (bytes).
- * Units are binary (k = 1024). `defaultUnit` applies to a bare number: the seed's `--mem 10`
+ * Units are binary (k = 1024). `defaultUnit` applies to a bare number: the Go koker's `--mem 10`
  * means 10 MiB, so its flags pass `'m'`.
  */
 export function parseByteSize(

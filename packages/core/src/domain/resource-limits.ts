@@ -6,7 +6,7 @@ import { type NanoCpus } from './cpus.js';
  * Drivers translate these into their cgroup files (v1 and v2 differ, notably for swap).
  */
 export interface ResourceLimits {
-  /** `-m/--memory` (or the seed's `--mem` in MiB). */
+  /** `-m/--memory` (or the Go koker's `--mem` in MiB). */
   readonly memory?: ByteSize;
   /**
    * `--memory-swap`: memory + swap in total, as Docker defines it. `'unlimited'` is Docker's -1.
@@ -19,6 +19,6 @@ export interface ResourceLimits {
   readonly cpuShares?: number;
   /** `--cpuset-cpus`, e.g. `0-2,4`, already validated as a list syntax. */
   readonly cpusetCpus?: string;
-  /** `--pids-limit` (or the seed's `--pids`); `'unlimited'` for Docker's -1/0. */
+  /** `--pids-limit` (or the Go koker's `--pids`); `'unlimited'` for Docker's -1/0. */
   readonly pidsLimit?: number | 'unlimited';
 }

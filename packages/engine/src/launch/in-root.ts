@@ -1,7 +1,7 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { HostError, InvalidValueError } from '@koker/core';
-import { loadLibc, readRegularFile } from '@koker/host';
+import { loadLibc, readOpenRegularFile, readRegularFile } from '@koker/host';
 
 const MAX_LINKS = 40;
 
@@ -80,13 +80,7 @@ export function readFileInProcessRoot(
       if ([-2, -20, -40].includes(fd)) return undefined; // ENOENT, ENOTDIR, ELOOP
       throw new HostError(`cannot open ${path} in the root of process ${pid}: errno ${-fd}`);
     }
-    try {
-      const stat = fstatSync(fd);
-      if (!stat.isFile() || stat.size > maxBytes) return undefined;
-      return readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
+    return readOpenRegularFile(fd, maxBytes);
   } finally {
     closeSync(root);
   }

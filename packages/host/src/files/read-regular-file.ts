@@ -13,9 +13,16 @@ export function readRegularFile(host: string, maxBytes: number): string | undefi
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
     throw error;
   }
+  return readOpenRegularFile(fd, maxBytes);
+}
+
+/**
+ * Reads an open file if it is a regular file of at most `maxBytes` (undefined otherwise), and
+ * closes it either way. A FIFO or device under /etc must not hang or feed us.
+ */
+export function readOpenRegularFile(fd: number, maxBytes: number): string | undefined {
   try {
     const stat = fstatSync(fd);
-    // A FIFO or device under /etc must not hang or feed us: only regular files are read.
     if (!stat.isFile() || stat.size > maxBytes) return undefined;
     return readFileSync(fd, 'utf8');
   } finally {

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { collect, contextOf, setExitCode } from '../../command-context.js';
 import { type RunCommandFlags } from '../../run/run-container.js';
 
-/** `koker run` / `koker container run`: flags as Docker spells them, plus the seed's. */
+/** `koker run` / `koker container run`: flags as Docker spells them, plus the Go koker's. */
 export function runCommand(name = 'run'): Command {
   return new Command(name)
     .description('Run a command in a new container')
@@ -22,14 +22,14 @@ export function runCommand(name = 'run'): Command {
     .option('-u, --user <user[:group]>', 'user name or UID, optional group name or GID')
     .option('--entrypoint <command>', 'override the image entrypoint')
     .option('-m, --memory <bytes>', 'memory limit with unit (b, k, m, g), e.g. 512m')
-    .addOption(new Option('--mem <MiB>', "memory limit in MiB (the seed's flag)"))
+    .addOption(new Option('--mem <MiB>', "memory limit in MiB (the Go koker's flag)"))
     .option('--memory-swap <bytes>', 'memory + swap limit; -1 for unlimited swap')
-    .addOption(new Option('--swap <MiB>', "swap limit in MiB, on top of memory (the seed's flag)"))
+    .addOption(new Option('--swap <MiB>', "swap limit in MiB, on top of memory (the Go koker's flag)"))
     .option('--cpus <number>', 'number of CPUs, e.g. 1.5')
     .option('-c, --cpu-shares <weight>', 'relative CPU weight')
     .option('--cpuset-cpus <list>', 'CPUs allowed, e.g. 0-2,4')
     .option('--pids-limit <n>', 'process limit; -1 for unlimited')
-    .addOption(new Option('--pids <n>', "process limit (the seed's flag)"))
+    .addOption(new Option('--pids <n>', "process limit (the Go koker's flag)"))
     .option(
       '-p, --publish <[ip:]host:container[/proto]>',
       'publish a container port (repeatable)',
