@@ -17,7 +17,7 @@ import { parseGroup, parsePasswd } from '../launch/users.js';
 import { containerFileContents, writeContainerFiles } from './container-files.js';
 import { crashPoint } from './crash-point.js';
 import { type ResourceScope } from './resource-scope.js';
-import { type RunHost } from './run-orchestrator.js';
+import { type RunHost } from './run-host.js';
 
 export interface PrepareContext {
   readonly drivers: {

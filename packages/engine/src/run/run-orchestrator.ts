@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import {
   type ImageRecord,
   type ExitStatus,
@@ -18,11 +17,11 @@ import {
   exitCodeOfStatus,
   type Logger,
 } from '@koker/core';
-import { capabilityNames } from '../launch/capabilities.js';
 import { processRequest } from '../launch/process-spec.js';
 import { crashPoint } from './crash-point.js';
 import { prepareContainer, runningRecord } from './prepare-container.js';
 import { ResourceScope } from './resource-scope.js';
+import { procHost, type RunHost } from './run-host.js';
 import { type RunRequest } from './run-request.js';
 import { SignalGuard } from './signal-guard.js';
 
@@ -56,21 +55,6 @@ export interface RunOutcome {
   /** The memory limit killed a process of the container. */
   readonly oomKilled: boolean;
 }
-
-/** Facts about the host a plan depends on; read from /proc unless given (tests). */
-export interface RunHost {
-  readonly cgroupNamespace: boolean;
-  /** The capabilities koker may give: its own bounding set. */
-  readonly capabilities: () => string[];
-}
-
-export const procHost: RunHost = {
-  cgroupNamespace: existsSync('/proc/self/ns/cgroup'),
-  capabilities: () => {
-    const line = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    return capabilityNames(BigInt(`0x${line?.[1] ?? '0'}`));
-  },
-};
 
 /**
  * One attached container run: the record (locked) first, then the rootfs, the cgroups and the
