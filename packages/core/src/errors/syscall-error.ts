@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { HostError } from './index.js';
+import { HostError } from './kinds.js';
 
 const ERRNO_NAMES = new Map<number, string>(
   Object.entries(constants.errno).map(([name, value]) => [value, name]),

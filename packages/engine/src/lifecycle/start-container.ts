@@ -14,7 +14,7 @@ import {
 } from '@koker/core';
 import { prepareContainer, runningRecord } from '../run/prepare-container.js';
 import { ResourceScope } from '../run/resource-scope.js';
-import { procHost, type RunHost } from '../run/run-orchestrator.js';
+import { procHost, type RunHost } from '../run/run-host.js';
 import { SignalGuard } from '../run/signal-guard.js';
 import { type ContainerLifecycle } from './container-lifecycle.js';
 import { removeExitFile } from './exit-file.js';

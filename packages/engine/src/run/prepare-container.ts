@@ -17,7 +17,7 @@ import { parseGroup, parsePasswd } from '../launch/users.js';
 import { containerFileContents, writeContainerFiles } from './container-files.js';
 import { crashPoint } from './crash-point.js';
 import { type ResourceScope } from './resource-scope.js';
-import { type RunHost } from './run-orchestrator.js';
+import { type RunHost } from './run-host.js';
 
 export interface PrepareContext {
   readonly drivers: {
@@ -34,6 +34,13 @@ export interface PrepareContext {
   readonly host: RunHost;
 }
 
+/** A container ready to launch: its plan, its process as resolved, and its network as attached. */
+export interface PreparedContainer {
+  readonly plan: LaunchPlan;
+  readonly process: ProcessSpec;
+  readonly attachment: NetworkAttachment;
+}
+
 /**
  * Everything a container needs before its process starts, from its spec: the rootfs, the
  * cgroups and the network in that order (each taken by the scope), the files of its directory,
@@ -43,7 +50,7 @@ export interface PrepareContext {
 export async function prepareContainer(
   spec: ContainerSpec,
   context: PrepareContext,
-): Promise<{ plan: LaunchPlan; process: ProcessSpec; attachment: NetworkAttachment }> {
+): Promise<PreparedContainer> {
   const { storage, resources, network, state } = context.drivers;
   const { scope, checkpoint, log } = context;
   const { id, hostname } = spec;

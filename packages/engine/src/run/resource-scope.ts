@@ -38,6 +38,11 @@ export class ResourceScope {
     this.held.push({ name, release });
   }
 
+  /** Forgets what it holds, unreleased: another process (the container's monitor) owns it now. */
+  handOver(): void {
+    this.held.length = 0;
+  }
+
   get names(): string[] {
     return this.held.map((h) => h.name);
   }

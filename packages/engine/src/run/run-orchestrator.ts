@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import {
   type ImageRecord,
   type ExitStatus,
@@ -7,22 +6,22 @@ import {
   type Launcher,
   type NetworkDriver,
   type ResourceDriver,
-  type HeldLock,
   type StateStore,
   type StorageDriver,
   newContainerId,
   shortContainerId,
   type ContainerId,
   type ContainerSpec,
-  exitCodeOf,
   exitCodeOfStatus,
   type Logger,
+  type ProcessRequest,
 } from '@koker/core';
-import { capabilityNames } from '../launch/capabilities.js';
 import { processRequest } from '../launch/process-spec.js';
 import { crashPoint } from './crash-point.js';
-import { prepareContainer, runningRecord } from './prepare-container.js';
+import { type PreparedContainer, prepareContainer, runningRecord } from './prepare-container.js';
 import { ResourceScope } from './resource-scope.js';
+import { procHost, type RunHost } from './run-host.js';
+import { type RunEnding, RunRecord } from './run-record.js';
 import { type RunRequest } from './run-request.js';
 import { SignalGuard } from './signal-guard.js';
 
@@ -57,23 +56,24 @@ export interface RunOutcome {
   readonly oomKilled: boolean;
 }
 
-/** Facts about the host a plan depends on; read from /proc unless given (tests). */
-export interface RunHost {
-  readonly cgroupNamespace: boolean;
-  /** The capabilities koker may give: its own bounding set. */
-  readonly capabilities: () => string[];
+/** One run as its steps share it. */
+interface Run {
+  readonly id: ContainerId;
+  readonly log: Logger;
+  readonly hostname: string;
+  readonly request: RunRequest;
+  readonly image: RunImage;
+  readonly guard: SignalGuard;
+  /** What the steps made, released in reverse order however the run ends. */
+  readonly teardown: ResourceScope;
+  /** Throws when a signal asked to stop the setup. */
+  readonly checkpoint: () => void;
+  /** How it ended, for the teardown to record; set when the process exits or a step fails. */
+  ending: RunEnding;
 }
 
-export const procHost: RunHost = {
-  cgroupNamespace: existsSync('/proc/self/ns/cgroup'),
-  capabilities: () => {
-    const line = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    return capabilityNames(BigInt(`0x${line?.[1] ?? '0'}`));
-  },
-};
-
 /**
- * One attached container run: the record (locked) first, then the rootfs, the cgroups and the
+ * One container run, in steps: the record (locked) first, then the rootfs, the cgroups and the
  * network in that order, the process launched and awaited, and everything released in reverse
  * order whatever happens (the command's failure, an error, SIGINT, SIGTERM).
  */
@@ -89,14 +89,50 @@ export class RunOrchestrator {
     image: RunImage,
     options: { detach?: DetachOptions } = {},
   ): Promise<RunOutcome> {
-    const detach = options.detach;
-    const { resources, launcher, state } = this.drivers;
     const id = newContainerId();
     const container = shortContainerId(id);
     const log = this.log.child({ container });
     const hostname = request.hostname ?? container;
     // Everything the flags and the image decide is checked before anything is made.
-    const processReq = processRequest(image.record.config, {
+    const processReq = this.processRequest(request, image, hostname);
+    await this.drivers.resources.validate(request.limits);
+
+    const guard = new SignalGuard();
+    const run: Run = {
+      id,
+      log,
+      hostname,
+      request,
+      image,
+      guard,
+      teardown: new ResourceScope(log),
+      checkpoint: () => guard.signal.throwIfAborted(),
+      ending: { failure: undefined },
+    };
+    try {
+      const { record, spec } = await this.record(run, processReq, options.detach !== undefined);
+      const prepared = await prepareContainer(spec, {
+        drivers: this.drivers,
+        scope: run.teardown,
+        checkpoint: run.checkpoint,
+        log,
+        host: this.host,
+      });
+      if (options.detach) return await this.handOver(run, record, prepared, options.detach);
+      const launched = await this.launch(run, record, prepared);
+      return await this.wait(run, launched);
+    } catch (error) {
+      run.ending = { failure: error };
+      throw error;
+    } finally {
+      guard.dispose();
+      // In reverse: what the steps made, then the record (its end, --rm, its locks).
+      await run.teardown.close();
+    }
+  }
+
+  private processRequest(request: RunRequest, image: RunImage, hostname: string): ProcessRequest {
+    return processRequest(image.record.config, {
       ...request.process,
       hostname,
       // Only --privileged and --cap-add can ask for more than Docker's defaults.
@@ -104,19 +140,18 @@ export class RunOrchestrator {
         ? { availableCapabilities: this.host.capabilities() }
         : {}),
     });
-    await resources.validate(request.limits);
+  }
 
-    const guard = new SignalGuard();
-    const scope = new ResourceScope(log);
-    const checkpoint = () => guard.signal.throwIfAborted();
-    let lock: HeldLock | undefined;
-    let keeper: HeldLock | undefined;
-    let recorded = false;
-    let handedOver = false;
-    let outcome: RunOutcome | undefined;
-    let failure: unknown;
-    try {
-      const created = await state.createLocked({
+  /** The record, created locked, then the spec it keeps for `start`; its teardown comes last. */
+  private async record(
+    run: Run,
+    processReq: ProcessRequest,
+    detached: boolean,
+  ): Promise<{ record: RunRecord; spec: ContainerSpec }> {
+    const { id, hostname, request, image } = run;
+    const { record, name } = await RunRecord.create(
+      this.drivers.state,
+      {
         id,
         ...(request.name ? { name: request.name } : {}),
         image: { reference: image.reference, id: image.record.id },
@@ -133,122 +168,90 @@ export class RunOrchestrator {
         network: { mode: request.network.mode, ports: request.network.ports },
         limits: request.limits,
         autoRemove: request.autoRemove,
-        detached: detach !== undefined,
+        detached,
         ...(image.record.config.StopSignal ? { stopSignal: image.record.config.StopSignal } : {}),
-      });
-      lock = created.lock;
-      recorded = true;
-      crashPoint('run:recorded');
-      const spec: ContainerSpec = {
-        id,
-        name: created.record.name,
-        hostname,
-        image: { reference: image.reference, id: image.record.id },
-        layerDirs: image.layerDirs,
-        readOnlyRootfs: request.readOnlyRootfs,
-        limits: request.limits,
-        network: { ...request.network, hostname, name: created.record.name },
-        process: processReq,
-        privileged: request.process.privileged ?? false,
-        init: request.init,
-        autoRemove: request.autoRemove,
-      };
-      await state.update(id, (record) => ({ ...record, spec }));
-      checkpoint();
-
-      const { plan, process, attachment } = await prepareContainer(spec, {
-        drivers: this.drivers,
-        scope,
-        checkpoint,
-        log,
-        host: this.host,
-      });
-      if (detach) {
-        // The monitor holds the keeper lock before it starts the launcher, and outlives us.
-        checkpoint();
-        log.info({ command: process.args[0] }, 'Execute command');
-        const at = new Date().toISOString();
-        const launched = await launcher.start(plan, { ...detach(id), detached: true });
-        crashPoint('run:launched');
-        await state.update(id, (record) => runningRecord(record, { pid: launched.pid, at, attachment }));
-        // Handed over: what the container holds is now its monitor's cleanup's to release.
-        handedOver = true;
-        crashPoint('run:running');
-        outcome = { id, detached: true, status: { code: 0 }, exitCode: 0, oomKilled: false };
-        return outcome;
-      }
-      keeper = await state.holdKeeper(id);
-      checkpoint();
-      log.info({ command: process.args[0] }, 'Execute command');
-      const at = new Date().toISOString();
-      const launched = await launcher.start(plan);
-      crashPoint('run:launched');
-      guard.forwardTo((signal) => launched.kill(signal));
-      // A signal that came while the process was starting: it was meant to stop the run.
-      if (guard.signal.aborted) launched.kill('SIGKILL');
-      if (process.terminal) forwardResizes(launched, scope);
-      await state.update(id, (record) => runningRecord(record, { pid: launched.pid, at, attachment }));
-      lock.release();
-      lock = undefined;
-      crashPoint('run:running');
-
-      const status = await launched.wait();
-      const exitCode = exitCodeOfStatus(status);
-      // Asked before the cgroups go: afterwards nothing can tell.
-      const oomKilled = await resources.oomKilled(id).catch(() => false);
-      log.debug({ exitCode, oomKilled }, 'Container exited');
-      outcome = { id, status, exitCode, oomKilled };
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
-      guard.dispose();
-      if (handedOver) {
-        lock?.release();
-        lock = undefined;
-        recorded = false;
-      }
-      if (recorded && lock === undefined) {
-        // It ran. Its end is recorded while the keeper is still held (so it never looks crashed),
-        // then the keeper goes before the container lock is taken: `koker rm -f` holds that lock
-        // while it waits for the keeper.
-        await this.recordEnd(id, outcome, failure);
-        keeper?.release();
-        keeper = undefined;
-        lock = await state.lockContainer(id).catch(() => undefined);
-      }
-      if (!handedOver) await scope.close();
-      if (recorded) {
-        if (outcome === undefined) await this.recordEnd(id, outcome, failure);
-        if (request.autoRemove) {
-          await state
-            .remove(id)
-            .catch((error: unknown) => log.warn({ err: error }, 'Could not remove the container record'));
-        }
-      }
-      keeper?.release();
-      lock?.release();
-    }
-    return outcome as RunOutcome;
+      },
+      run.log,
+    );
+    run.teardown.defer('record', () => record.close(run.ending, request.autoRemove));
+    crashPoint('run:recorded');
+    const spec: ContainerSpec = {
+      id,
+      name,
+      hostname,
+      image: { reference: image.reference, id: image.record.id },
+      layerDirs: image.layerDirs,
+      readOnlyRootfs: request.readOnlyRootfs,
+      limits: request.limits,
+      network: { ...request.network, hostname, name },
+      process: processReq,
+      privileged: request.process.privileged ?? false,
+      init: request.init,
+      autoRemove: request.autoRemove,
+    };
+    await this.drivers.state.update(id, (current) => ({ ...current, spec }));
+    run.checkpoint();
+    return { record, spec };
   }
 
-  /** The record says how the container ended (or why it never ran). */
-  private async recordEnd(id: ContainerId, outcome: RunOutcome | undefined, failure: unknown): Promise<void> {
-    await this.drivers.state
-      .update(id, (record) => {
-        const { pid: _pid, ...rest } = record;
-        return {
-          ...rest,
-          status: 'exited',
-          exitCode: outcome ? outcome.exitCode : exitCodeOf(failure),
-          finished: new Date().toISOString(),
-          oomKilled: outcome?.oomKilled ?? false,
-          ...(outcome || failure === undefined
-            ? {}
-            : { reason: failure instanceof Error ? failure.message : String(failure) }),
-        };
-      })
-      .catch((error: unknown) => this.log.warn({ err: error }, 'Could not record the end of the container'));
+  /** `run -d`: the monitor holds the keeper lock before it starts the launcher, and outlives us. */
+  private async handOver(
+    run: Run,
+    record: RunRecord,
+    { plan, process, attachment }: PreparedContainer,
+    detach: DetachOptions,
+  ): Promise<RunOutcome> {
+    const { id } = run;
+    run.checkpoint();
+    run.log.info({ command: process.args[0] }, 'Execute command');
+    const at = new Date().toISOString();
+    const launched = await this.drivers.launcher.start(plan, { ...detach(id), detached: true });
+    crashPoint('run:launched');
+    await this.drivers.state.update(id, (current) =>
+      runningRecord(current, { pid: launched.pid, at, attachment }),
+    );
+    // What the container holds is its monitor's cleanup's to release now.
+    run.teardown.handOver();
+    record.handedOver();
+    crashPoint('run:running');
+    return { id, detached: true, status: { code: 0 }, exitCode: 0, oomKilled: false };
+  }
+
+  /** The attached process started under the keeper; signals go to it from then on. */
+  private async launch(
+    run: Run,
+    record: RunRecord,
+    { plan, process, attachment }: PreparedContainer,
+  ): Promise<LaunchedProcess> {
+    const { id, guard } = run;
+    await record.holdKeeper();
+    run.checkpoint();
+    run.log.info({ command: process.args[0] }, 'Execute command');
+    const at = new Date().toISOString();
+    const launched = await this.drivers.launcher.start(plan);
+    crashPoint('run:launched');
+    guard.forwardTo((signal) => launched.kill(signal));
+    // A signal that came while the process was starting: it was meant to stop the run.
+    if (guard.signal.aborted) launched.kill('SIGKILL');
+    if (process.terminal) forwardResizes(launched, run.teardown);
+    await this.drivers.state.update(id, (current) =>
+      runningRecord(current, { pid: launched.pid, at, attachment }),
+    );
+    record.running();
+    // First of the teardown once it ran: its end recorded, the keeper given back for the lock.
+    run.teardown.defer('end of run', () => record.ran(run.ending));
+    crashPoint('run:running');
+    return launched;
+  }
+
+  /** Its exit, and whether the memory limit killed it: asked before the cgroups go. */
+  private async wait(run: Run, launched: LaunchedProcess): Promise<RunOutcome> {
+    const status = await launched.wait();
+    const exitCode = exitCodeOfStatus(status);
+    const oomKilled = await this.drivers.resources.oomKilled(run.id).catch(() => false);
+    run.log.debug({ exitCode, oomKilled }, 'Container exited');
+    run.ending = { exitCode, oomKilled };
+    return { id: run.id, status, exitCode, oomKilled };
   }
 }
 
