@@ -68,4 +68,16 @@ describe('ResourceScope', () => {
       ),
     ).rejects.toThrow(/closing/);
   });
+
+  it('releases nothing handed over to another owner, but what is deferred after it', async () => {
+    const events: string[] = [];
+    const scope = new ResourceScope();
+    scope.defer('rootfs', async () => void events.push('release rootfs'));
+    scope.defer('cgroups', async () => void events.push('release cgroups'));
+    scope.handOver();
+    scope.defer('lock', async () => void events.push('release lock'));
+    expect(scope.names).toEqual(['lock']);
+    await scope.close();
+    expect(events).toEqual(['release lock']);
+  });
 });
