@@ -1,6 +1,6 @@
 import { closeSync, existsSync, readFileSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   ConflictError,
   InvalidValueError,
@@ -14,6 +14,7 @@ import {
   type PortMapping,
   type Syscalls,
 } from '@koker/core';
+import { withFileLock, writeFileAtomic } from '@koker/host';
 import { BridgeSetup, type BridgeSettings } from './bridge-setup.js';
 import { containerHostsEntries, hostHostsEntries } from './dns/hosts-file.js';
 import { containerResolvConf, parseDnsServers } from './dns/resolv-conf.js';
@@ -37,8 +38,7 @@ import { NetnsFiles } from './netns/netns-files.js';
 import { assertHostPortFree, pickFreeHostPort } from './ports/host-port-probe.js';
 import { validatePortMappings } from './ports/validate-ports.js';
 import { AttachmentRecords, type AttachmentRecord } from './state/attachment-record.js';
-import { readOptionalFile, writeFileAtomic } from './state/atomic-file.js';
-import { withFileLock } from './state/file-lock.js';
+import { readOptionalFile } from './state/optional-file.js';
 import { currentProcess, isAlive } from './state/process-owner.js';
 import { isValidLinkName, vethNameCandidates } from './veth-names.js';
 
@@ -123,6 +123,20 @@ export class BridgeNetworkDriver implements NetworkDriver {
     };
   }
 
+  /**
+   * Runs `work` holding the bridge's lock. 60 s, not the usual 30: the holder may be reclaiming
+   * the networks of many gone containers, an iptables batch each.
+   */
+  private async withBridgeLock<T>(bridge: string, work: () => Promise<T>): Promise<T> {
+    const { lock } = this.bridgePaths(bridge);
+    await mkdir(dirname(lock), { recursive: true, mode: 0o700 });
+    return withFileLock(
+      lock,
+      { timeoutMs: 60_000, log: this.log, what: `the leases of bridge ${bridge}` },
+      work,
+    );
+  }
+
   async attach(id: ContainerId, request: NetworkRequest): Promise<NetworkAttachment> {
     const dns = parseDnsServers(request.dns);
     switch (request.mode) {
@@ -172,7 +186,7 @@ export class BridgeNetworkDriver implements NetworkDriver {
     const wanted = validatePortMappings(request.ports);
     const netns = this.netnsPath(id);
     const resolvConf = this.resolvConf(dns, false);
-    const { bridge, record } = await withFileLock(this.bridgePaths(settings.name).lock, () =>
+    const { bridge, record } = await this.withBridgeLock(settings.name, () =>
       this.lease(id, settings, wanted, netns),
     );
     const ip = record.ipAddress as string;
@@ -340,7 +354,7 @@ export class BridgeNetworkDriver implements NetworkDriver {
     }
     const bridge = record?.bridge ?? (record ? undefined : this.options.config.network.bridge);
     if (bridge !== undefined && isValidLinkName(bridge)) {
-      await withFileLock(this.bridgePaths(bridge).lock, async () => {
+      await this.withBridgeLock(bridge, async () => {
         const text = await readOptionalFile(this.bridgePaths(bridge).leases);
         if (text === undefined) return;
         const table = parseLeaseTable(text, this.bridgePaths(bridge).leases);
@@ -462,7 +476,7 @@ export class BridgeNetworkDriver implements NetworkDriver {
   async removeBridge(): Promise<void> {
     const settings = this.settings();
     const paths = this.bridgePaths(settings.name);
-    await withFileLock(paths.lock, async () => {
+    await this.withBridgeLock(settings.name, async () => {
       const rt = new RtNetlink();
       try {
         const table = await this.reclaim(settings, await this.readLeases(settings), rt);
