@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { HostError, type Logger } from '@koker/core';
+import { writeFileAtomic } from '@koker/host';
 import { formatIpv4, parseIpv4 } from './ipam/ipv4.js';
 import { rangesOverlap, type Subnet } from './ipam/subnet.js';
 import { type Iptables } from './iptables/iptables.js';
 import { bridgeComment, bridgeRules } from './iptables/rules.js';
 import { setKernelParameter } from './kernel-parameter.js';
-import { readOptionalFile, writeFileAtomic } from './state/atomic-file.js';
+import { readOptionalFile } from './state/optional-file.js';
 import { currentProcess } from './state/process-owner.js';
 import { IFF_UP, RT_TABLE_MAIN } from './netlink/constants.js';
 import { type LinkInfo } from './netlink/route-replies.js';

@@ -1,4 +1,5 @@
 import { closeSync, constants, openSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HeldLock, StateError, type Logger } from '@koker/core';
 import { tryFlock } from './flock.js';
@@ -14,46 +15,95 @@ export interface LockOptions {
 }
 
 /**
+ * The last exclusive taker of each lock file in this process. flock() already excludes this
+ * process's own callers (each opens its own descriptor), but they would poll the kernel with
+ * growing delays and take the lock in no particular order; queued here, each gets it as soon as
+ * the one before releases it, in the order they asked.
+ */
+const exclusiveQueues = new Map<string, Promise<void>>();
+
+/** A place in the queue for `path`: `turn` settles when every earlier taker has released. */
+function joinQueue(path: string): { turn: Promise<void> | undefined; leave: () => void } {
+  const previous = exclusiveQueues.get(path);
+  let leave!: () => void;
+  const mine = new Promise<void>((done) => {
+    leave = done;
+  });
+  const tail = previous ? Promise.all([previous, mine]).then(() => undefined) : mine;
+  exclusiveQueues.set(path, tail);
+  return {
+    turn: previous,
+    leave: () => {
+      leave();
+      if (exclusiveQueues.get(path) === tail) exclusiveQueues.delete(path);
+    },
+  };
+}
+
+/** Whether `turn` settled before `deadline` (the timer is cleared, so it never holds a process up). */
+async function waitTurn(turn: Promise<void>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((done) => {
+    timer = setTimeout(() => done(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([turn.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function timeoutError(path: string, timeoutMs: number, options: LockOptions): StateError {
+  return new StateError(`timed out after ${timeoutMs} ms waiting for the lock on ${options.what ?? path}`, {
+    hint: `another koker process holds ${path}; if none runs, the lock is free again (the kernel drops it with its holder)`,
+  });
+}
+
+/**
  * Takes a flock on `path` (created 0600 if absent), polling with a growing delay so the event
  * loop keeps running. Node opens files with O_CLOEXEC, so children never inherit it; the kernel
- * drops it if the holder dies.
+ * drops it if the holder dies. Exclusive takers in one process queue in order before polling.
  */
 export async function acquireFileLock(path: string, options: LockOptions = {}): Promise<HeldLock> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const mode = options.mode ?? 'exclusive';
   const kind = mode === 'shared' ? 'shared lock' : 'lock';
-  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   const deadline = Date.now() + timeoutMs;
-  let delay = 1;
+  // Joined before any await, so callers queue in the order they called.
+  const queue = mode === 'exclusive' ? joinQueue(resolve(path)) : undefined;
   let waited = false;
+  let fd: number | undefined;
   try {
+    if (queue?.turn) {
+      options.log?.debug({ lock: path }, 'Wait for lock');
+      waited = true;
+      if (!(await waitTurn(queue.turn, deadline))) throw timeoutError(path, timeoutMs, options);
+    }
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    let delay = 1;
     while (!tryFlock(fd, mode)) {
       if (!waited) options.log?.debug({ lock: path }, 'Wait for lock');
       waited = true;
-      if (Date.now() >= deadline) {
-        throw new StateError(
-          `timed out after ${timeoutMs} ms waiting for the lock on ${options.what ?? path}`,
-          {
-            hint: `another koker process holds ${path}; if none runs, the lock is free again (the kernel drops it with its holder)`,
-          },
-        );
-      }
+      if (Date.now() >= deadline) throw timeoutError(path, timeoutMs, options);
       // Jitter keeps many waiters from retrying in lock-step.
       await sleep(delay + Math.random() * delay);
       delay = Math.min(delay * 2, 25);
     }
   } catch (error) {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
+    queue?.leave();
     throw error;
   }
   options.log?.debug({ lock: path }, `Acquire ${kind}`);
-  let held = true;
+  const held = fd;
+  let holding = true;
   return {
     release(): void {
-      if (!held) return;
-      held = false;
+      if (!holding) return;
+      holding = false;
       // Closing the last descriptor drops the flock.
-      closeSync(fd);
+      closeSync(held);
+      queue?.leave();
       options.log?.debug({ lock: path }, `Release ${kind}`);
     },
   };

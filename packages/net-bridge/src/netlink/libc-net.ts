@@ -2,14 +2,13 @@ import { loadLibc } from '@koker/host';
 
 type Fn = (...args: unknown[]) => number;
 
-/** The socket calls netlink needs, and flock for koker's lock files, bound through koffi. */
+/** The socket calls netlink needs, bound through koffi. */
 export interface LibcNet {
   socket: Fn;
   sendto: Fn;
   recv: Fn;
   close: Fn;
   setsockopt: Fn;
-  flock: Fn;
   errno: () => number;
 }
 
@@ -26,7 +25,6 @@ export function libcNet(): LibcNet {
     recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
     close: lib.func('int close(int fd)'),
     setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
-    flock: lib.func('int flock(int fd, int operation)'),
     errno,
   };
   return bound;

@@ -1,7 +1,8 @@
-import { readdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateError, parseContainerId, type ContainerId, type PortMapping } from '@koker/core';
-import { readOptionalFile, writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '@koker/host';
+import { readOptionalFile } from './optional-file.js';
 
 /**
  * What one container's network is made of, written before anything is created so that `detach`
@@ -28,6 +29,7 @@ export class AttachmentRecords {
   }
 
   async write(record: AttachmentRecord): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     // Not flushed: what a record describes (namespaces, veths, rules) does not survive a power loss either.
     await writeFileAtomic(this.path(record.id), `${JSON.stringify(record, null, 2)}\n`, { durable: false });
   }

@@ -1,0 +1,28 @@
+import { readdir } from 'node:fs/promises';
+import { parseContainerId, type ContainerId } from '@koker/core';
+import { type NetworkState } from '../state/network-state.js';
+import { isValidLinkName } from '../veth-names.js';
+
+/**
+ * Every container that may hold something of the network: a record, a namespace file, or a lease
+ * on the configured bridge (what the garbage collector detaches).
+ */
+export async function listNetworkHolders(state: NetworkState, bridge: string): Promise<ContainerId[]> {
+  const ids = new Set<ContainerId>(await state.records.ids());
+  try {
+    for (const name of await readdir(state.netnsDir)) {
+      try {
+        ids.add(parseContainerId(name));
+      } catch {
+        // not a container's namespace file
+      }
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (isValidLinkName(bridge)) {
+    const table = await state.leases(bridge).current();
+    for (const lease of table?.leases ?? []) ids.add(lease.id);
+  }
+  return [...ids];
+}
