@@ -56,7 +56,10 @@ function buildNative() {
       else
         failed.push({
           helper,
-          why: (made.stderr || made.error?.message || '').trim().split('\n').slice(-3).join(' / '),
+          why:
+            made.error?.code === 'ENOENT'
+              ? 'make is not installed'
+              : (made.stderr || made.error?.message || '').trim().split('\n').slice(-3).join(' / '),
         });
     }
   } finally {
