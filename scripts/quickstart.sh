@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
-# koker's main job on a fresh machine, as root: install what koker needs, build it, show what it
-# sees of this host, and run a container from an image built here from Debian's busybox-static
-# (loaded with `koker load`: no registry, no internet needed).
+# koker's main job on a fresh machine, as root: install what koker needs to run (.ci/apt-runtime.txt:
+# no test or benchmark tools), build it, show what it sees of this host, and run a container from
+# an image built here from Debian's busybox-static (loaded with `koker load`: no registry, no
+# internet needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 
 [ "$(id -u)" = 0 ] || { echo "quickstart: run as root (sudo $0)" >&2; exit 1; }
-mapfile -t packages < <(grep -v -E '^\s*(#|$)' .ci/apt-packages.txt)
-missing=()
-for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; fi
+scripts/install-apt-packages.sh .ci/apt-runtime.txt
 npm ci --no-fund --no-audit
 npm run build
 

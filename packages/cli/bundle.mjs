@@ -2,10 +2,10 @@
 // one for start-up, and chunks that heavy commands load on demand; then koker's start-up
 // snapshot (ADR 0010): the same program as one CommonJS file, run once under
 // `node --build-snapshot`. Start-up time matters: see bench/ and docs/benchmarks.md.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { buildSnapshotBlob } from './snapshot-blob.mjs';
 
 const result = await build({
   entryPoints: { koker: 'dist/cli.js' },
@@ -54,10 +54,7 @@ function loadedAtRunTime(names) {
   };
 }
 
-// The snapshot. V8 only starts from a blob made by the same binary with the same flags, so the
-// node binary that made it is stamped next to it (inode, size, mtime: what bin/koker compares
-// with `stat -L -c '%i %s %Y'`); bin/koker runs the bundle above when they differ.
-// Files are replaced by rename: a koker starting meanwhile reads an old blob or a new one, never a part.
+// The snapshot (snapshot-blob.mjs): koker.cjs here, then the blob made and stamped by this node.
 const snapshot = 'dist/snapshot';
 mkdirSync(snapshot, { recursive: true });
 const replace = (file, contents) => {
@@ -81,13 +78,4 @@ await build({
 });
 // import() of the driver modules named in the configuration (src/module-importer.ts).
 replace(join(snapshot, 'import-module.cjs'), 'module.exports = (specifier) => import(specifier);\n');
-const blob = join(snapshot, 'koker.blob');
-const made = spawnSync(
-  process.execPath,
-  ['--no-warnings', '--snapshot-blob', `${blob}.tmp`, '--build-snapshot', join(snapshot, 'koker.cjs')],
-  { stdio: 'inherit' },
-);
-if (made.status !== 0) throw new Error(`node --build-snapshot failed (status ${made.status})`);
-renameSync(`${blob}.tmp`, blob);
-const node = statSync(realpathSync(process.execPath));
-replace(join(snapshot, 'node.stamp'), `${node.ino} ${node.size} ${Math.floor(node.mtimeMs / 1000)}\n`);
+buildSnapshotBlob(snapshot);
