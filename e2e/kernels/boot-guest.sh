@@ -37,7 +37,7 @@ cp "$here/guest-init.sh" "$work/boot/init"
 chmod 755 "$work/boot/init"
 cwd=${GUEST_CWD:-$PWD}
 printf "cd '%s' || exit 125\n%s\n" "${cwd//\'/\'\\\'\'}" "$command" >"$work/boot/cmd.sh"
-(cd "$work/boot" && printf '%s\n' init cmd.sh | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$work/boot.cpio.gz"
+(cd "$work/boot" && printf '%s\n' init cmd.sh | /bin/busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$work/boot.cpio.gz"
 cat "$kernel/base.cpio.gz" "$work/boot.cpio.gz" >"$work/initrd"
 
 # ttyS0 is the console (stdout); ttyS1 carries the command's status into a file.

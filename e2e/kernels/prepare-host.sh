@@ -19,7 +19,8 @@ say() { echo "prepare-host: $*" >&2; }
 
 missing=()
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-[ -x /bin/busybox ] && /bin/busybox --list | grep -qx depmod || missing+=(busybox-static)
+# The static build: the initramfs has no C library for busybox to link against.
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   apt-get update -qq >&2
@@ -70,7 +71,7 @@ rm -rf "$modules/kernel/sound" "$modules/kernel/drivers/"{gpu,media,infiniband,u
   "$modules/kernel/drivers/net/"{wireless,ethernet,can,usb,wwan} "$modules/kernel/net/"{bluetooth,mac80211,wireless}
 # The guest loads the rest on demand (veth, bridge, nf_tables, ...) with busybox modprobe,
 # which reads this index.
-busybox depmod -b "$work/tree" "$release"
+/bin/busybox depmod -b "$work/tree" "$release"
 
 # The base initramfs: busybox, the modules the guest needs before it reaches the host's files
 # (virtio PCI, 9p over virtio, overlayfs) with everything they depend on, their own index, and a
@@ -94,8 +95,8 @@ for name in "${boot[@]}"; do
   done
 done
 cp "$modules"/modules.builtin* "$root/lib/modules/$release/" 2>/dev/null || true
-busybox depmod -b "$root" "$release"
-(cd "$root" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$work/base.cpio.gz"
+/bin/busybox depmod -b "$root" "$release"
+(cd "$root" && find . | /bin/busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$work/base.cpio.gz"
 rm -rf "$root"
 echo "$release" >"$work/release"
 touch "$work/ready"
