@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The `koker` command users run: the launcher that starts Node from koker's snapshot (ADR 0010). */
@@ -41,4 +43,30 @@ export function koker(args: readonly string[], options: KokerOptions = {}): Prom
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/**
+ * A copy of the built command that every user can read and run: bin/, the bundle and the start-up
+ * snapshot (the same files as the checkout's, so it starts the same way) in a fresh directory
+ * under /tmp. The checkout may sit where only root can enter (a clone under /root), and a user
+ * who cannot reach its files could not start it at all.
+ */
+export function kokerForAnyUser(): { readonly bin: string; remove(): void } {
+  const cli = dirname(dirname(KOKER_BIN));
+  const dir = mkdtempSync('/tmp/koker-e2e-any-user-');
+  cpSync(join(cli, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(cli, 'dist', 'bundle'), join(dir, 'dist', 'bundle'), { recursive: true });
+  mkdirSync(join(dir, 'dist', 'snapshot'));
+  for (const file of ['koker.blob', 'import-module.cjs', 'node.stamp'])
+    cpSync(join(cli, 'dist', 'snapshot', file), join(dir, 'dist', 'snapshot', file));
+  readableByAll(dir);
+  return { bin: join(dir, 'bin', 'koker'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** chmod -R a+rX: whatever umask the checkout was made with. */
+function readableByAll(path: string): void {
+  const stat = statSync(path);
+  const directory = stat.isDirectory();
+  chmodSync(path, stat.mode | (directory || stat.mode & 0o100 ? 0o555 : 0o444));
+  if (directory) for (const entry of readdirSync(path)) readableByAll(join(path, entry));
 }

@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 // `npm run test:kernels [unified|legacy|hybrid ...]`: boots Debian's kernel in a QEMU guest per
-// cgroup layout (the kernel-matrix tool) and runs the cgroup drivers' real-kernel checks there:
-// auto-detection picks the layout's driver, and its memory/OOM, PIDs and CPU limits, placement,
-// teardown and garbage collection work. Exits non-zero if any layout fails.
-//
-// The tool is found at $KOKER_KERNEL_MATRIX, else ../shared/tools/kernel-matrix next to the
-// repository, else /work/shared/tools/kernel-matrix. Missing, this fails: a skipped kernel matrix would hide the gap.
+// cgroup layout (boot-guest.sh, next to this file) and runs the cgroup drivers' real-kernel checks
+// there: auto-detection picks the layout's driver, and its memory/OOM, PIDs and CPU limits,
+// placement, teardown and garbage collection work. Exits non-zero if any layout fails.
+// Everything it needs comes from Debian's archive (prepare-host.sh): see README.md here.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,12 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const LAYOUTS = ['unified', 'legacy', 'hybrid'];
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// A clone may sit anywhere: next to the repository first, then the workplace's shared folder.
-const candidates = process.env.KOKER_KERNEL_MATRIX
-  ? [process.env.KOKER_KERNEL_MATRIX]
-  : [join(repo, '../shared/tools/kernel-matrix'), '/work/shared/tools/kernel-matrix'];
-const matrix = resolve(candidates.find((dir) => existsSync(join(dir, 'run-guest.sh'))) ?? candidates[0]);
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
 
 function fail(message) {
   console.error(`test:kernels: ${message}`);
@@ -29,27 +23,14 @@ function fail(message) {
 const layouts = process.argv.slice(2);
 for (const layout of layouts)
   if (!LAYOUTS.includes(layout)) fail(`unknown layout "${layout}" (${LAYOUTS.join(', ')})`);
-if (!existsSync(join(matrix, 'run-guest.sh')) || !existsSync(join(matrix, 'setup.sh')))
-  fail(
-    `the kernel-matrix tool is missing: no run-guest.sh/setup.sh in ${matrix}. ` +
-      'Set KOKER_KERNEL_MATRIX to its directory (it lives at ../shared/tools/kernel-matrix next to the repository on CI machines).',
-  );
 if (process.geteuid?.() !== 0) fail('needs root (qemu and the kernel download are installed with apt)');
 if (!existsSync(join(repo, 'packages/cli/dist/bundle/koker.js'))) fail('build koker first: npm run build');
 
-// qemu, busybox and Debian's kernel, once. Not re-run when present: other runs on this machine
-// may be booting guests from the same initramfs.
-const state = process.env.KERNEL_MATRIX_STATE ?? '/var/tmp/kernel-matrix';
-const hasQemu = spawnSync('sh', ['-c', 'command -v qemu-system-x86_64'], { stdio: 'ignore' }).status === 0;
-if (
-  !hasQemu ||
-  !existsSync(join(state, 'build/initramfs-base.cpio.gz')) ||
-  !existsSync(join(state, 'build/vmlinuz'))
-) {
-  console.log(`test:kernels: setting up the kernel matrix (${join(matrix, 'setup.sh')})`);
-  const setup = spawnSync('bash', [join(matrix, 'setup.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (setup.status !== 0) fail(`${join(matrix, 'setup.sh')} failed (status ${setup.status})`);
-}
+// qemu, busybox and Debian's kernel: installed and unpacked once, then only checked.
+const prepare = spawnSync('bash', [join(here, 'prepare-host.sh')], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+if (prepare.status !== 0) fail(`e2e/kernels/prepare-host.sh failed (status ${prepare.status})`);
 
 // One bundled file: node starts in seconds even in an emulated guest reading the host over 9p.
 const work = mkdtempSync(join(tmpdir(), 'koker-kernels-'));
@@ -86,14 +67,12 @@ function runGuest(layout) {
   return new Promise((resolveRun) => {
     const started = Date.now();
     const kokerBin = join(repo, 'packages/cli/bin/koker.js');
-    // stdbuf: run-guest.sh filters the console through grep, which would hold the lines back
-    // until the guest ends; line by line, a stalled guest shows where it stopped.
+    // The guest's console comes line by line as QEMU writes it: a stalled guest shows where it stopped.
     const child = spawn(
-      'stdbuf',
+      'bash',
       // NODE_PATH: the bundle lives outside the repository, koffi (external) is found there.
       [
-        '-oL',
-        join(matrix, 'run-guest.sh'),
+        join(here, 'boot-guest.sh'),
         layout,
         `${forwarded} NODE_PATH='${join(repo, 'node_modules')}' '${process.execPath}' '${bundle}' '${kokerBin}' '${archive}'`,
       ],
@@ -117,7 +96,8 @@ function runGuest(layout) {
       pending += chunk;
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const line of lines) {
+      for (const raw of lines) {
+        const line = raw.replace(/\r$/, ''); // the serial console ends lines with CR LF
         if (line.startsWith('RESULT ')) result = line;
         if (line.startsWith('STUCK ')) stuck = true;
         console.log(`[${layout}] ${line}`);
@@ -132,7 +112,7 @@ function runGuest(layout) {
   });
 }
 
-// A guest that ran into the timeout while its watchdog never said a check was stuck stopped as a
+// A guest that ran into boot-guest's timeout while its watchdog never said a check was stuck stopped as a
 // whole (QEMU's software emulation or the guest kernel; a check blocked even in a system call is
 // reported by the watchdog, with every process's kernel stack, and fails without a retry). Seen
 // twice in full `.ci/run`s (unified, then legacy; each in its first fork-bomb check, QEMU at 100 %

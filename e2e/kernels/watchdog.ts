@@ -1,4 +1,4 @@
-// A check that never finishes inside a guest would otherwise run into run-guest's timeout with
+// A check that never finishes inside a guest would otherwise run into boot-guest's timeout with
 // nothing said. The watchdog lives in a worker thread, so it still fires when the main thread is
 // blocked in a system call; it prints what every process of the guest is waiting on (ps, and the
 // kernel stack of each) straight to fd 1, then kills this process so the guest fails at once.
