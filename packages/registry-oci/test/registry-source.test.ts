@@ -6,7 +6,7 @@ import { ImageReference, MediaTypes, NotFoundError, RegistryError, type Resolved
 import { DockerCredentialStore, OciRegistrySource } from '../src/index.js';
 import { parseChallenge } from '../src/auth/challenge.js';
 import { endpointsFor } from '../src/endpoints.js';
-import { FakeRegistry, digestOf, publish } from './fake-registry.js';
+import { FakeRegistry, publish } from './fake-registry.js';
 
 const amd64 = { os: 'linux', architecture: 'amd64' };
 
