@@ -13,7 +13,12 @@ import {
   type PreparedRootfs,
   type StorageDriver,
 } from '../../src/index.js';
-import { describeStorageDriver, recordingLogger, type StorageSubject } from '../../src/testing/index.js';
+import {
+  describeStorageDriver,
+  readRootFile,
+  recordingLogger,
+  type StorageSubject,
+} from '../../src/testing/index.js';
 import { failedTests, failures, runSuite } from './run-suite.js';
 
 // The good driver is the third-party example of the e2e suite (plain JS, its own tar reader): the
@@ -26,7 +31,13 @@ const { tarEntries } = (await import(fixture('tar-entries.mjs'))) as {
   tarEntries: (tar: Buffer) => Iterable<{ name: string; type: string; data: Buffer; linkname: string }>;
 };
 
-type Breakage = 'none' | 'compressed-diff-id' | 'writes-anywhere' | 'bottom-wins' | 'release-keeps-root';
+type Breakage =
+  | 'none'
+  | 'compressed-diff-id'
+  | 'writes-anywhere'
+  | 'bottom-wins'
+  | 'overlay-bottom-first'
+  | 'release-keeps-root';
 
 async function bytesOf(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -71,6 +82,29 @@ function brokenDriver(broken: Breakage, config: typeof DEFAULT_CONFIG): StorageD
           options: PrepareOptions,
         ): Promise<PreparedRootfs> => prepare(id, [...dirs].reverse(), options),
       });
+    case 'overlay-bottom-first':
+      // Reads right through readFile, but hands the launcher an overlay of the layers reversed.
+      return Object.assign(driver, {
+        prepare: async (
+          id: ContainerId,
+          dirs: readonly string[],
+          options: PrepareOptions,
+        ): Promise<PreparedRootfs> => {
+          const rootfs = await prepare(id, dirs, options);
+          const dir = dirname(rootfs.path);
+          for (const sub of ['upper', 'work']) mkdirSync(join(dir, sub));
+          return {
+            ...rootfs,
+            overlay: {
+              lowerDirs: [...dirs].reverse(),
+              upperDir: join(dir, 'upper'),
+              workDir: join(dir, 'work'),
+              volatile: true,
+            },
+            readFile: (path) => readRootFile({ path: rootfs.path, readOnly: false }, path),
+          };
+        },
+      });
     case 'release-keeps-root':
       return Object.assign(driver, { release: async () => [] });
     default:
@@ -111,6 +145,12 @@ describe('describeStorageDriver', () => {
 
   it('fails a driver that merges the layers bottom first', async () => {
     expect(failedTests(await run('bottom-wins'))).toEqual([
+      'prepares a root showing the layers merged topmost first: overrides, whiteouts, opaque directories, links inside the root',
+    ]);
+  });
+
+  it('fails a driver that hands the launcher an overlay of the layers bottom first', async () => {
+    expect(failedTests(await run('overlay-bottom-first'))).toEqual([
       'prepares a root showing the layers merged topmost first: overrides, whiteouts, opaque directories, links inside the root',
     ]);
   });

@@ -7,6 +7,7 @@ import {
   readFileSync,
   readdirSync,
   readlinkSync,
+  realpathSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -163,6 +164,16 @@ export function describeStorageDriver(t: TestFunctions, options: StorageSuiteOpt
       try {
         rootfs = await s.driver.prepare(id, [top.target, bottom.target], prepareOptions);
         assert.ok(isAbsolute(rootfs.path), `the root path ${rootfs.path} is absolute`);
+        if (rootfs.overlay) {
+          // What the launcher mounts: the same layers, topmost first (overlayfs' leftmost wins).
+          assert.deepEqual(
+            rootfs.overlay.lowerDirs.map((dir) => realpathSync(dir)),
+            [top.target, bottom.target].map((dir) => realpathSync(dir)),
+            'overlay.lowerDirs are the layers, topmost first',
+          );
+          for (const dir of [rootfs.overlay.upperDir, rootfs.overlay.workDir])
+            assert.ok(statSync(dir).isDirectory(), `${dir} is made by prepare`);
+        }
         const read = (path: string) => readRootFile(rootfs as PreparedRootfs, path);
         assert.equal(read('/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
         assert.equal(read('/etc/motd'), 'from the top layer\n', 'the topmost layer wins');
