@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { MediaTypes } from '@koker/core';
 
 /** How the fake serves one blob: normally, cut after half once (or always), ignoring Range, corrupted. */
 export type BlobFault = 'cut-once' | 'cut-always' | 'ignore-range' | 'corrupt';
@@ -144,4 +145,51 @@ export class FakeRegistry {
     }
     response.writeHead(404).end();
   }
+}
+
+/** An image in the fake: an index listing arm64 before amd64, each a manifest with one layer. */
+export function publish(registry: FakeRegistry, repository: string, layerBytes = randomBytes(200_000)) {
+  const layer = registry.addBlob(layerBytes);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Cmd: ['sh'] },
+      rootfs: { type: 'layers', diff_ids: [digestOf(Buffer.from('x'))] },
+    }),
+  );
+  const configBlob = registry.addBlob(config);
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MediaTypes.ociManifest,
+    config: { mediaType: MediaTypes.ociConfig, ...configBlob },
+    layers: [{ mediaType: MediaTypes.ociLayerGzip, ...layer }],
+  };
+  const manifestDigest = registry.addManifest(repository, 'amd64-only', manifest, MediaTypes.ociManifest);
+  const arm = registry.addManifest(repository, 'arm', { ...manifest, layers: [] }, MediaTypes.ociManifest);
+  const size = Buffer.byteLength(JSON.stringify(manifest));
+  const indexDigest = registry.addManifest(
+    repository,
+    'latest',
+    {
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociIndex,
+      manifests: [
+        {
+          mediaType: MediaTypes.ociManifest,
+          digest: arm,
+          size: 10,
+          platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+        },
+        {
+          mediaType: MediaTypes.ociManifest,
+          digest: manifestDigest,
+          size,
+          platform: { os: 'linux', architecture: 'amd64' },
+        },
+      ],
+    },
+    MediaTypes.ociIndex,
+  );
+  return { layer, layerBytes, manifestDigest, indexDigest, config };
 }

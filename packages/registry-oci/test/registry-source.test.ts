@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { ImageReference, MediaTypes, NotFoundError, RegistryError, type Resolved
 import { DockerCredentialStore, OciRegistrySource } from '../src/index.js';
 import { parseChallenge } from '../src/auth/challenge.js';
 import { endpointsFor } from '../src/endpoints.js';
-import { FakeRegistry, digestOf } from './fake-registry.js';
+import { FakeRegistry, publish } from './fake-registry.js';
 
 const amd64 = { os: 'linux', architecture: 'amd64' };
 
@@ -15,53 +14,6 @@ async function drain(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-/** An image in the fake: an index listing arm64 before amd64, each a manifest with one layer. */
-function publish(registry: FakeRegistry, repository: string, layerBytes = randomBytes(200_000)) {
-  const layer = registry.addBlob(layerBytes);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      config: { Cmd: ['sh'] },
-      rootfs: { type: 'layers', diff_ids: [digestOf(Buffer.from('x'))] },
-    }),
-  );
-  const configBlob = registry.addBlob(config);
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: MediaTypes.ociManifest,
-    config: { mediaType: MediaTypes.ociConfig, ...configBlob },
-    layers: [{ mediaType: MediaTypes.ociLayerGzip, ...layer }],
-  };
-  const manifestDigest = registry.addManifest(repository, 'amd64-only', manifest, MediaTypes.ociManifest);
-  const arm = registry.addManifest(repository, 'arm', { ...manifest, layers: [] }, MediaTypes.ociManifest);
-  const size = Buffer.byteLength(JSON.stringify(manifest));
-  const indexDigest = registry.addManifest(
-    repository,
-    'latest',
-    {
-      schemaVersion: 2,
-      mediaType: MediaTypes.ociIndex,
-      manifests: [
-        {
-          mediaType: MediaTypes.ociManifest,
-          digest: arm,
-          size: 10,
-          platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
-        },
-        {
-          mediaType: MediaTypes.ociManifest,
-          digest: manifestDigest,
-          size,
-          platform: { os: 'linux', architecture: 'amd64' },
-        },
-      ],
-    },
-    MediaTypes.ociIndex,
-  );
-  return { layer, layerBytes, manifestDigest, indexDigest, config };
 }
 
 describe('OciRegistrySource', () => {

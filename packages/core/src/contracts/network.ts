@@ -32,7 +32,8 @@ export interface NetworkAttachment {
   readonly mode: NetworkMode;
   /**
    * The network namespace file the launcher joins (setns) before pivot_root: present for
-   * `bridge` and `none` (the driver made the namespace, with `lo` up); absent for `host`.
+   * `bridge`. For `none`, the driver's namespace with only `lo` (up), or absent: the launcher then
+   * makes a fresh namespace and brings `lo` up. Absent for `host`.
    */
   readonly netnsPath?: string;
   readonly ipAddress?: string;

@@ -1,1 +1,2 @@
 export * from './recording-logger.js';
+export * from './conformance/index.js';
