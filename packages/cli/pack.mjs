@@ -14,7 +14,16 @@
 // removed afterwards. Each appears by a rename, so a koker of this checkout started meanwhile
 // sees the whole copy or none.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,6 +68,9 @@ function stage() {
     if (!existsSync(join(cli, file)))
       throw new Error(`pack: ${file} is missing: run \`npm run build\` first`);
   }
+  // Tools' caches (.vite, .cache) may leave a node_modules with dot-directories only: not packed.
+  if (existsSync(modules) && readdirSync(modules).every((entry) => entry.startsWith('.')))
+    rmSync(modules, { recursive: true, force: true });
   if (existsSync(modules)) {
     throw new Error(`pack: ${modules} exists (npm nested a dependency there): it would be packed with koker`);
   }
