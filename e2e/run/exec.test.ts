@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
 import { KOKER_BIN, koker, type KokerResult } from '../helpers/koker.js';
+import { exeScanBase64, installExeScan } from './exe-scan.js';
 
 // `koker exec` end to end: a detached container, then commands in its namespaces and cgroups.
 let registry: FixtureRegistry;
@@ -102,6 +103,55 @@ describe('koker exec', () => {
       '1',
       '2',
     ]);
+  });
+
+  it('never lets the container reach the host’s koker-init through /proc, across 100 execs', async () => {
+    const install = await koker(
+      ['--root', root, 'exec', '-i', 'koker-exec-target', 'sh', '-c', installExeScan('/tmp/exe-scan')],
+      {
+        input: exeScanBase64(),
+      },
+    );
+    expect(install.code).toBe(0);
+    // The scanner runs in the container while the execs start: each exec's helper appears in the
+    // container's PID namespace from its clone to the command's execve.
+    const watcher = spawn(
+      KOKER_BIN,
+      [
+        '--root',
+        root,
+        'exec',
+        'koker-exec-target',
+        '/tmp/exe-scan',
+        'watch',
+        '/tmp/exe-scan-ready',
+        '/tmp/exe-scan-stop',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let report = '';
+    let problems = '';
+    watcher.stdout.setEncoding('utf8').on('data', (d: string) => (report += d));
+    watcher.stderr.setEncoding('utf8').on('data', (d: string) => (problems += d));
+    const watched = new Promise<number>((resolve) => watcher.on('close', (c) => resolve(c ?? -1)));
+    const end = Date.now() + 20_000;
+    while ((await exec(['koker-exec-target', 'ls', '/tmp/exe-scan-ready'])).code !== 0) {
+      if (Date.now() > end) throw new Error(`the scanner did not start: ${report} ${problems}`);
+    }
+    for (let round = 0; round < 25; round++) {
+      const results = await Promise.all([0, 1, 2, 3].map(() => exec(['koker-exec-target', 'true'])));
+      expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    }
+    await exec(['koker-exec-target', 'touch', '/tmp/exe-scan-stop']);
+    expect(await watched).toBe(0);
+    const [counts, ...found] = report.trim().split('\n');
+    // Each line found is a way in: an exe or maps naming the host's koker-init, not its sealed copy.
+    expect(found, report).toEqual([]);
+    const [, seen, denied] = /^seen (\d+) denied (\d+)$/.exec(counts ?? '') ?? [];
+    expect(Number(seen)).toBeGreaterThan(0);
+    expect(Number(denied)).toBeGreaterThan(0);
   });
 
   it("exits with the command's code, 126 and 127 like run", async () => {

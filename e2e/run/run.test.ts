@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
 import { KOKER_BIN, koker, type KokerResult } from '../helpers/koker.js';
+import { exeScanBase64, installExeScan } from './exe-scan.js';
 
 // `koker run` end to end: the real command, as root, with an image pulled from a registry on
 // loopback, against the real kernel.
@@ -286,6 +287,52 @@ describe('koker run', () => {
   it('leaks no file descriptor of koker into the container', async () => {
     expect(lines(await run([image, 'sh', '-c', 'ls /proc/$$/fd; true']))).toEqual(['0', '1', '2']);
     expect(lines(await run(['-i', image, 'sh', '-c', 'ls /proc/$$/fd; true']))).toEqual(['0', '1', '2']);
+    expect(lines(await run(['--init', image, 'sh', '-c', 'ls /proc/$$/fd; true']))).toEqual(['0', '1', '2']);
+  });
+
+  it('keeps the host’s koker-init out of reach of the container, as its init too', async () => {
+    // With --init, koker-init stays as PID 1: its exe, maps and fds are closed to the container
+    // (non-dumpable, and no CAP_SYS_PTRACE in the container), and name a sealed memfd copy only.
+    const probe = await run(
+      [
+        '--init',
+        '-i',
+        image,
+        'sh',
+        '-c',
+        `${installExeScan('/tmp/exe-scan')} && /tmp/exe-scan probe 1 && ls /proc/1/fd && (readlink /proc/1/fd/0 || echo fd-unreadable)`,
+      ],
+      {
+        input: exeScanBase64(),
+      },
+    );
+    // Its fds can be counted (only stdio: no host fd is left in the container) but not opened.
+    expect(lines(probe)).toEqual([
+      'exe-read EACCES exe-write EACCES maps EACCES',
+      '0',
+      '1',
+      '2',
+      'fd-unreadable',
+    ]);
+    const privileged = await run(
+      [
+        '--init',
+        '--cap-add',
+        'SYS_PTRACE',
+        '-i',
+        image,
+        'sh',
+        '-c',
+        `${installExeScan('/tmp/exe-scan')} && /tmp/exe-scan probe 1`,
+      ],
+      {
+        input: exeScanBase64(),
+      },
+    );
+    expect(privileged.stdout).toMatch(
+      /^exe-read ok:\/memfd:koker-init \(deleted\) exe-write (ETXTBSY|EPERM|ok:\/memfd:koker-init \(deleted\)) maps ok:read\n$/,
+    );
+    expect(privileged.code).toBe(0);
   });
 
   it('runs as a user and group named in the image, with supplementary groups', async () => {

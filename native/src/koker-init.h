@@ -27,6 +27,11 @@ _Noreturn void fail_exit(int code);
 _Noreturn void die(const char *what, const char *syscall, int err, const char *detail);
 const char *fmt(const char *format, ...); /* a small rotating buffer for field values */
 
+/* sealed.c: non-dumpable, and re-executed once from a sealed memfd copy of the binary (so the
+ * container never reaches the host's file through /proc/<pid>/exe). Before the channel is
+ * close-on-exec: the plan is read by the copy. */
+void protect_self(char **argv);
+
 /* plan.c: NUL-terminated strings read up to EOF; ops take a fixed number of them. */
 void plan_read(int fd);
 int plan_done(void);

@@ -303,6 +303,8 @@ static int run_monitor(void) {
     pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) die("start the container", "clone", errno, shown);
     if (pid == 0) {
+        /* The host's cgroup files are the monitor's to write: none stays open in the container. */
+        for (size_t i = 0; i < monitor.ncgroups; i++) close(monitor.cgroups[i]);
         close(sync_pipe[1]);
         close(exec_pipe[0]);
         if (monitor.tty) close(monitor.tty_sock[0]);
@@ -357,8 +359,9 @@ int main(int argc, char **argv) {
         fputs("koker-init: no plan given; this program is started by koker, not by hand\n", stderr);
         return EXIT_ENGINE;
     }
-    if (fcntl(CHANNEL_FD, F_SETFD, FD_CLOEXEC) < 0) return EXIT_ENGINE;
     report_open(CHANNEL_FD);
+    protect_self(argv);
+    if (fcntl(CHANNEL_FD, F_SETFD, FD_CLOEXEC) < 0) return EXIT_ENGINE;
     plan_read(CHANNEL_FD);
     return run_monitor();
 }

@@ -11,9 +11,11 @@ const bin = process.argv[2];
 const encode = (ops) => Buffer.from(ops.map((op) => `${op}\0`).join(''));
 
 /** Runs koker-init with `plan` (a Buffer or ops) on fd 3; collects stdout and the records. */
-function run(plan, { env = ['PATH=/usr/bin:/bin'] } = {}) {
+function run(plan, { env = ['PATH=/usr/bin:/bin'], as = [] } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(bin, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(as[0] ?? bin, [...as.slice(1), ...(as.length ? [bin] : [])], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let reports = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -97,6 +99,37 @@ test('reports 126 for a file it cannot execute, 127 for a missing path', async (
 test('passes no file descriptor of its own to the command', async () => {
   const r = await run(exec(['sh', '-c', 'ls /proc/$$/fd; true']));
   assert.deepEqual(r.stdout.trim().split('\n'), ['0', '1', '2']);
+});
+
+// The helper's monitor stays while the command runs: the command is its child, so $PPID is the
+// helper. Both run as one user without capabilities (nobody, when the test is root), as a
+// container's process and the helper's own part in the container do: then only the helper's
+// dumpable flag stands between the command and the helper's /proc entries.
+const root = process.getuid?.() === 0;
+const unprivileged = root
+  ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all']
+  : [];
+
+test('is non-dumpable: its exe, maps and fds are closed to a process of its own user', async () => {
+  const probe =
+    'for f in exe maps fd/0; do if cat /proc/$PPID/$f >/dev/null 2>&1; then echo "$f readable"; else echo "$f denied"; fi; done';
+  const r = await run(exec(['sh', '-c', probe]), { as: unprivileged });
+  assert.deepEqual(r.stdout.trim().split('\n'), ['exe denied', 'maps denied', 'fd/0 denied']);
+});
+
+test('runs from a sealed memfd copy of itself, which no one can write, under its own name', async () => {
+  const r = await run(
+    exec([
+      'sh',
+      '-c',
+      'cat /proc/$PPID/comm; readlink /proc/$PPID/exe || echo hidden; if printf x 2>/dev/null >>/proc/$PPID/exe; then echo written; else echo unwritable; fi',
+    ]),
+  );
+  assert.deepEqual(r.stdout.trim().split('\n'), [
+    'koker-init',
+    root ? '/memfd:koker-init (deleted)' : 'hidden',
+    'unwritable',
+  ]);
 });
 
 test('gives the command exactly the environment of the plan', async () => {
