@@ -2,8 +2,11 @@ import { type KokerConfig, type CgroupLayout, type V1Hierarchy, type MountEntry 
 import { defaultCgroupParentName, resolveCgroupParent } from './cgroup-parent.js';
 import { type CgroupSite } from './cgroup-site.js';
 
-/** The v1 controllers a container joins: its limits, usage, and the freezer for a clean kill. */
-export const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'freezer'] as const;
+/**
+ * The v1 controllers a container joins: its limits, usage, the freezer for a clean kill, and
+ * devices for its device policy.
+ */
+export const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'freezer', 'devices'] as const;
 /** The cgroup2 controllers koker enables for containers, when the host offers them. */
 export const V2_CONTROLLERS = ['cpu', 'cpuset', 'memory', 'pids'] as const;
 

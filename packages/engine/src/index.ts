@@ -1,4 +1,5 @@
 export * from './launch/capabilities.js';
+export * from './launch/device-policy.js';
 export * from './launch/environment.js';
 export * from './launch/in-root.js';
 export * from './launch/launch-plan.js';

@@ -11,6 +11,7 @@ import {
   type Logger,
 } from '@koker/core';
 import { readFileInRoot } from '../launch/in-root.js';
+import { devicePolicy } from '../launch/device-policy.js';
 import { buildLaunchPlan } from '../launch/launch-plan.js';
 import { resolveProcess } from '../launch/process-spec.js';
 import { parseGroup, parsePasswd } from '../launch/users.js';
@@ -77,7 +78,7 @@ export async function prepareContainer(
   log.info("Set container's limit using cgroup");
   const cgroups = await scope.acquire(
     'cgroups',
-    () => resources.create(id, spec.limits),
+    () => resources.create(id, spec.limits, devicePolicy({ privileged: spec.privileged })),
     () => resources.destroy(id),
   );
   checkpoint();
