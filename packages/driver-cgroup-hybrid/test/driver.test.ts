@@ -50,9 +50,19 @@ describe('cgroup-hybrid driver', () => {
       DEVICES,
     );
     expect(placement).toEqual({
-      procsFiles: ['cpu,cpuacct', 'cpuset', 'memory', 'pids', 'freezer', 'devices', 'unified'].map(
-        (h) => `${dir(h, id)}/cgroup.procs`,
-      ),
+      procsFiles: [
+        'cpu,cpuacct',
+        'cpuset',
+        'memory',
+        'pids',
+        'freezer',
+        'devices',
+        'blkio',
+        'net_cls,net_prio',
+        'perf_event',
+        'systemd',
+        'unified',
+      ].map((h) => `${dir(h, id)}/cgroup.procs`),
       namespaceRoot: `/${PARENT}/${id}`,
     });
     const at = (h: string, file: string) => `/${h}/${PARENT}/${id}/${file}`;

@@ -36,7 +36,19 @@ afterEach(() => {
   for (const fake of hosts.splice(0)) fake.cleanup();
 });
 
-const HIERARCHIES = ['cpu,cpuacct', 'cpuset', 'memory', 'pids', 'freezer', 'devices'];
+// Every mounted hierarchy, the named one included: none is left shared with the host.
+const HIERARCHIES = [
+  'cpu,cpuacct',
+  'cpuset',
+  'memory',
+  'pids',
+  'freezer',
+  'devices',
+  'blkio',
+  'net_cls,net_prio',
+  'perf_event',
+  'systemd',
+];
 
 describe('cgroup-v1 driver', () => {
   it('creates a cgroup in each hierarchy koker uses and writes every limit in v1 files', async () => {
@@ -55,8 +67,9 @@ describe('cgroup-v1 driver', () => {
       DEVICES,
     );
     expect(placement.procsFiles).toEqual(HIERARCHIES.map((h) => `${dir(h, id)}/cgroup.procs`));
-    // name=systemd is not joined: koker sets nothing there.
-    expect(fake.cgroups().filter((c) => c.startsWith('/systemd'))).toEqual([]);
+    expect(fake.cgroups()).toEqual(
+      HIERARCHIES.flatMap((h) => [`/${h}/${PARENT}`, `/${h}/${PARENT}/${id}`]).sort(),
+    );
     const at = (h: string, file: string) => `/${h}/${PARENT}/${id}/${file}`;
     expect(fake.writes).toEqual([
       // a v1 cpuset cgroup starts empty and refuses processes: parent and child inherit CPUs and nodes
@@ -183,6 +196,24 @@ describe('cgroup-v1 driver', () => {
     fake.fs.mkdir(fake.path('pids', PARENT, id));
     expect(await driver.list()).toEqual([id]);
     await driver.destroy(id);
+    expect(fake.cgroups()).toEqual([]);
+  });
+
+  it('finds and removes leftovers in hierarchies without limits too (perf_event, name=systemd)', async () => {
+    const { fake, driver } = setup();
+    const [a, b] = [newContainerId(), newContainerId()].sort() as [ContainerId, ContainerId];
+    for (const [h, id] of [
+      ['perf_event', a],
+      ['systemd', b],
+    ] as const) {
+      fake.fs.mkdir(fake.path(h, PARENT));
+      fake.fs.mkdir(fake.path(h, PARENT, id));
+    }
+    fake.addProcess(fake.path('systemd', PARENT, b), 611);
+    expect(await driver.list()).toEqual([a, b]);
+    await driver.destroy(a);
+    await driver.destroy(b);
+    expect(fake.killed).toEqual([611]);
     expect(fake.cgroups()).toEqual([]);
   });
 });

@@ -94,6 +94,9 @@ export class FakeCgroupHost {
         ['pids', ['pids']],
         ['freezer', ['freezer']],
         ['devices', ['devices']],
+        ['blkio', ['blkio']],
+        ['net_cls,net_prio', ['net_cls', 'net_prio']],
+        ['perf_event', ['perf_event']],
         ['systemd', ['name=systemd']],
       ];
       for (const [name, controllers] of v1Mounts) {
