@@ -45,6 +45,21 @@ describe('device policy of koker run', () => {
     expect(result.stdout).toContain('Operation not permitted');
   });
 
+  it('keeps a world-writable node shipped in an image layer unusable, even as root', async () => {
+    const write = (node: string) =>
+      `echo X | dd of=${node} conv=notrunc 2>&1; dd if=${node} of=/dev/null count=1 2>&1`;
+    const script = `stat -c "%F %t:%T %a" /shipped/loop0 /shipped/sda; ${write('/shipped/loop0')}; ${write('/shipped/sda')}`;
+    for (const flags of [[], ['-u', '65534', '--cap-drop', 'ALL']]) {
+      const result = await run([...flags, registry.images.devices, 'sh', '-c', script]);
+      const lines = result.stdout.trim().split('\n');
+      expect(lines.slice(0, 2), flags.join(' ')).toEqual([
+        'block special file 7:0 666',
+        'block special file 8:0 666',
+      ]);
+      expect(result.stdout.match(/Operation not permitted/g), result.stdout).toHaveLength(4);
+    }
+  });
+
   it('keeps /dev/null, /dev/zero, /dev/full, /dev/urandom and /dev/tty usable', async () => {
     const result = await run([
       image,
@@ -71,15 +86,11 @@ describe('device policy of koker run', () => {
     expect(text).toContain('/dev/pts/0\nhi\npty-ok');
   });
 
-  it('gives --privileged every device', async () => {
-    const result = await run([
-      '--privileged',
-      image,
-      'sh',
-      '-c',
-      'mknod /tmp/d c 1 7 && head -c 4 /tmp/d | wc -c',
-    ]);
-    expect(result.stdout.trim()).toBe('4');
+  it('gives --privileged every device: the kernel log (c 1:11) opens, and only then', async () => {
+    const read =
+      'mknod /tmp/d c 1 11 && dd if=/tmp/d bs=8192 count=1 2>&1 >/dev/null | grep -c "not permitted"';
+    expect((await run(['--privileged', image, 'sh', '-c', read])).stdout).toBe('0\n');
+    expect((await run([image, 'sh', '-c', read])).stdout).toBe('1\n');
   });
 
   it("runs in the container's own cgroup in every hierarchy", async () => {
