@@ -93,6 +93,17 @@ describe('device policy of koker run', () => {
     expect((await run([image, 'sh', '-c', read])).stdout).toBe('1\n');
   });
 
+  it('adds --device-cgroup-rule to the defaults: read a loop device, still not write it', async () => {
+    const script =
+      'mknod /tmp/d b 7 0 && dd if=/tmp/d of=/dev/null count=1 2>&1 | grep -c "not permitted"; ' +
+      'echo X | dd of=/tmp/d conv=notrunc 2>&1 | grep -c "not permitted"';
+    const result = await run(['--device-cgroup-rule', 'b 7:* r', image, 'sh', '-c', script]);
+    expect(result.stdout).toBe('0\n1\n');
+    const refused = await run(['--device-cgroup-rule', 'b 7 r', image, 'true']);
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toContain('invalid device cgroup rule');
+  });
+
   it("runs in the container's own cgroup in every hierarchy", async () => {
     const started = await koker(['--root', root, 'run', '-d', '--network', 'none', image, 'sleep', '60']);
     const id = started.stdout.trim();

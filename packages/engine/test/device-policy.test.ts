@@ -62,6 +62,16 @@ describe('devicePolicy', () => {
     expect(deviceAccessAllowed(rules, block(7, 0, 'mw'))).toBe(false);
   });
 
+  it('adds --device-cgroup-rule allow rules after the defaults', () => {
+    const extra = devicePolicy({
+      privileged: false,
+      extraRules: [{ allow: true, type: 'b', major: 7, access: 'r' }],
+    });
+    expect(extra.slice(0, DEFAULT_DEVICE_RULES.length)).toEqual(DEFAULT_DEVICE_RULES);
+    expect(deviceAccessAllowed(extra, block(7, 3, 'r'))).toBe(true);
+    expect(deviceAccessAllowed(extra, block(7, 3, 'w'))).toBe(false);
+  });
+
   it('gives --privileged every device', () => {
     const all = devicePolicy({ privileged: true });
     expect(deviceAccessAllowed(all, block(7, 0, 'rwm'))).toBe(true);

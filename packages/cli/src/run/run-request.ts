@@ -2,6 +2,7 @@ import {
   InvalidValueError,
   NotImplementedError,
   parseContainerName,
+  parseDeviceCgroupRule,
   type NetworkMode,
   type PortMapping,
 } from '@koker/core';
@@ -31,6 +32,7 @@ export interface RunFlags extends LimitFlags {
   readonly capDrop?: readonly string[];
   readonly privileged?: boolean;
   readonly securityOpt?: readonly string[];
+  readonly deviceCgroupRule?: readonly string[];
   readonly init?: boolean;
 }
 
@@ -123,6 +125,9 @@ export function runRequestFromFlags(
     limits: limitsFromFlags(flags),
     network: { mode, ports, dns: [...(flags.dns ?? [])] },
     readOnlyRootfs: flags.readOnly ?? false,
+    ...(flags.deviceCgroupRule?.length
+      ? { deviceCgroupRules: flags.deviceCgroupRule.map(parseDeviceCgroupRule) }
+      : {}),
     init: flags.init ?? false,
     autoRemove: flags.rm ?? false,
   };

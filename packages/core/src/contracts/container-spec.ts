@@ -2,6 +2,7 @@ import { type NetworkRequest } from './network.js';
 import { type Rlimit } from './launcher.js';
 import { type ContainerId } from '../domain/container-id.js';
 import { type ContainerName } from '../domain/container-name.js';
+import { type DeviceRule } from '../domain/device-rule.js';
 import { type ResourceLimits } from '../domain/resource-limits.js';
 
 /**
@@ -21,6 +22,8 @@ export interface ContainerSpec {
   readonly network: NetworkRequest;
   readonly process: ProcessRequest;
   readonly privileged: boolean;
+  /** `--device-cgroup-rule`: allow rules added to the default device policy. */
+  readonly deviceCgroupRules?: readonly DeviceRule[];
   /** `--init`: a minimal init as PID 1. */
   readonly init: boolean;
   /** `--rm` */

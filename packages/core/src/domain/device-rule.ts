@@ -1,3 +1,5 @@
+import { InvalidValueError } from '../errors/index.js';
+
 /**
  * One rule of a container's device policy, with the devices cgroup's meaning: which nodes
  * (`a` all, `b` block, `c` char; a major or minor left out is `*`) and which access (`r`ead,
@@ -48,4 +50,32 @@ export function deviceAccessAllowed(rules: readonly DeviceRule[], request: Devic
     if (!rule.allow && asked.some((a) => rule.access.includes(a))) return false;
   }
   return false;
+}
+
+const RULE = /^([abc]) (\d+|\*):(\d+|\*) ([rwm]{1,3})$/;
+
+/**
+ * `--device-cgroup-rule`: Docker's `TYPE MAJOR:MINOR ACCESS` (`c 42:* rmw`, `b 8:0 r`,
+ * `a *:* rwm`), an extra allow rule on top of the default policy.
+ */
+export function parseDeviceCgroupRule(text: string): DeviceRule {
+  const match = RULE.exec(text.trim().replace(/\s+/g, ' '));
+  const access = match?.[4] ?? '';
+  if (!match || new Set(access).size !== access.length) {
+    throw new InvalidValueError(
+      'device cgroup rule',
+      text,
+      'expected TYPE MAJOR:MINOR ACCESS: type a, b or c; major and minor a number or *; access of r, w, m',
+    );
+  }
+  const type = match[1] as DeviceRule['type'];
+  const number = (value: string) => (value === '*' ? undefined : Number(value));
+  const [major, minor] = [number(match[2]!), number(match[3]!)];
+  return {
+    allow: true,
+    type,
+    ...(type !== 'a' && major !== undefined ? { major } : {}),
+    ...(type !== 'a' && minor !== undefined ? { minor } : {}),
+    access: [...'rwm'].filter((a) => access.includes(a)).join(''),
+  };
 }

@@ -33,7 +33,12 @@ export const DEFAULT_DEVICE_RULES: readonly DeviceRule[] = [
 /** `--privileged`: every device, as Docker gives it. */
 export const PRIVILEGED_DEVICE_RULES: readonly DeviceRule[] = [{ allow: true, type: 'a', access: 'rwm' }];
 
-/** The device policy of a container, from its flags. */
-export function devicePolicy(options: { privileged: boolean }): readonly DeviceRule[] {
-  return options.privileged ? PRIVILEGED_DEVICE_RULES : DEFAULT_DEVICE_RULES;
+/** The device policy of a container, from its flags: `--device-cgroup-rule`s come last. */
+export function devicePolicy(options: {
+  privileged: boolean;
+  extraRules?: readonly DeviceRule[];
+}): readonly DeviceRule[] {
+  if (options.privileged) return PRIVILEGED_DEVICE_RULES;
+  const extra = options.extraRules ?? [];
+  return extra.length > 0 ? [...DEFAULT_DEVICE_RULES, ...extra] : DEFAULT_DEVICE_RULES;
 }

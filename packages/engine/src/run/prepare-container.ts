@@ -78,7 +78,12 @@ export async function prepareContainer(
   log.info("Set container's limit using cgroup");
   const cgroups = await scope.acquire(
     'cgroups',
-    () => resources.create(id, spec.limits, devicePolicy({ privileged: spec.privileged })),
+    () =>
+      resources.create(
+        id,
+        spec.limits,
+        devicePolicy({ privileged: spec.privileged, extraRules: spec.deviceCgroupRules ?? [] }),
+      ),
     () => resources.destroy(id),
   );
   checkpoint();

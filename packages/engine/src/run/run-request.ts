@@ -1,4 +1,10 @@
-import { type NetworkMode, type PortMapping, type ContainerName, type ResourceLimits } from '@koker/core';
+import {
+  type NetworkMode,
+  type PortMapping,
+  type ContainerName,
+  type DeviceRule,
+  type ResourceLimits,
+} from '@koker/core';
 import { type ProcessFlags } from '../launch/process-spec.js';
 
 /** `koker run` as the CLI parsed it: every flag validated and in its unit, nothing decided yet. */
@@ -16,6 +22,8 @@ export interface RunRequest {
     readonly dns: readonly string[];
   };
   readonly readOnlyRootfs: boolean;
+  /** `--device-cgroup-rule`, parsed. */
+  readonly deviceCgroupRules?: readonly DeviceRule[];
   readonly init: boolean;
   /** `--rm` */
   readonly autoRemove: boolean;
