@@ -104,6 +104,32 @@ describe('device policy of koker run', () => {
     expect(refused.stderr).toContain('invalid device cgroup rule');
   });
 
+  it('makes a --device node in the container, usable with the permissions given only', async () => {
+    const script =
+      'stat -c "%F %t:%T" /dev/xvda /dev/sub/zero; dd if=/dev/xvda of=/dev/null count=1 2>&1 | grep -c "not permitted"; ' +
+      'echo X | dd of=/dev/xvda conv=notrunc 2>&1 | grep -c "not permitted"; head -c 2 /dev/sub/zero | wc -c';
+    const result = await run([
+      '--device',
+      '/dev/loop0:/dev/xvda:r',
+      '--device',
+      '/dev/zero:/dev/sub/zero',
+      image,
+      'sh',
+      '-c',
+      script,
+    ]);
+    expect(result.stdout.trim().split('\n')).toEqual([
+      'block special file 7:0',
+      'character special file 1:5',
+      '0',
+      '1',
+      '2',
+    ]);
+    const refused = await run(['--device', '/etc/passwd', image, 'true']);
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toContain('/etc/passwd is not a device node');
+  });
+
   it("runs in the container's own cgroup in every hierarchy", async () => {
     const started = await koker(['--root', root, 'run', '-d', '--network', 'none', image, 'sleep', '60']);
     const id = started.stdout.trim();

@@ -72,6 +72,16 @@ describe('devicePolicy', () => {
     expect(deviceAccessAllowed(extra, block(7, 3, 'w'))).toBe(false);
   });
 
+  it('allows each --device with its permissions', () => {
+    const rules = devicePolicy({
+      privileged: false,
+      devices: [{ node: { path: '/dev/xvda', type: 'b', major: 7, minor: 3, mode: 0o660 }, access: 'r' }],
+    });
+    expect(deviceAccessAllowed(rules, block(7, 3, 'r'))).toBe(true);
+    expect(deviceAccessAllowed(rules, block(7, 3, 'w'))).toBe(false);
+    expect(deviceAccessAllowed(rules, block(7, 4, 'r'))).toBe(false);
+  });
+
   it('gives --privileged every device', () => {
     const all = devicePolicy({ privileged: true });
     expect(deviceAccessAllowed(all, block(7, 0, 'rwm'))).toBe(true);

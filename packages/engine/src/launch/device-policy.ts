@@ -1,4 +1,4 @@
-import { type DeviceRule } from '@koker/core';
+import { type DeviceMapping, type DeviceRule } from '@koker/core';
 
 const rwm = (type: 'b' | 'c', major: number | undefined, minor: number | undefined): DeviceRule => ({
   allow: true,
@@ -33,12 +33,25 @@ export const DEFAULT_DEVICE_RULES: readonly DeviceRule[] = [
 /** `--privileged`: every device, as Docker gives it. */
 export const PRIVILEGED_DEVICE_RULES: readonly DeviceRule[] = [{ allow: true, type: 'a', access: 'rwm' }];
 
-/** The device policy of a container, from its flags: `--device-cgroup-rule`s come last. */
+/**
+ * The device policy of a container, from its flags: each `--device` allowed with its
+ * permissions, then the `--device-cgroup-rule`s, after the defaults.
+ */
 export function devicePolicy(options: {
   privileged: boolean;
+  devices?: readonly DeviceMapping[];
   extraRules?: readonly DeviceRule[];
 }): readonly DeviceRule[] {
   if (options.privileged) return PRIVILEGED_DEVICE_RULES;
-  const extra = options.extraRules ?? [];
+  const extra = [
+    ...(options.devices ?? []).map(({ node, access }): DeviceRule => ({
+      allow: true,
+      type: node.type,
+      major: node.major,
+      minor: node.minor,
+      access,
+    })),
+    ...(options.extraRules ?? []),
+  ];
   return extra.length > 0 ? [...DEFAULT_DEVICE_RULES, ...extra] : DEFAULT_DEVICE_RULES;
 }

@@ -82,7 +82,11 @@ export async function prepareContainer(
       resources.create(
         id,
         spec.limits,
-        devicePolicy({ privileged: spec.privileged, extraRules: spec.deviceCgroupRules ?? [] }),
+        devicePolicy({
+          privileged: spec.privileged,
+          devices: spec.devices ?? [],
+          extraRules: spec.deviceCgroupRules ?? [],
+        }),
       ),
     () => resources.destroy(id),
   );
@@ -121,6 +125,7 @@ export async function prepareContainer(
     },
     files,
     privileged: spec.privileged,
+    devices: (spec.devices ?? []).map((d) => d.node),
     init: spec.init,
     cgroupNamespace: context.host.cgroupNamespace,
   });

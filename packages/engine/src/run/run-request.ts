@@ -2,6 +2,7 @@ import {
   type NetworkMode,
   type PortMapping,
   type ContainerName,
+  type DeviceMapping,
   type DeviceRule,
   type ResourceLimits,
 } from '@koker/core';
@@ -22,6 +23,8 @@ export interface RunRequest {
     readonly dns: readonly string[];
   };
   readonly readOnlyRootfs: boolean;
+  /** `--device`, each host node looked at. */
+  readonly devices?: readonly DeviceMapping[];
   /** `--device-cgroup-rule`, parsed. */
   readonly deviceCgroupRules?: readonly DeviceRule[];
   readonly init: boolean;

@@ -42,6 +42,7 @@ export function runCommand(name = 'run'): Command {
     .option('--cap-add <cap>', 'add a Linux capability (repeatable)', collect, [])
     .option('--cap-drop <cap>', 'drop a Linux capability (repeatable)', collect, [])
     .option('--privileged', 'give every capability and device, and no masked paths')
+    .option('--device <device>', 'add a host device, HOST[:CONTAINER][:rwm] (repeatable)', collect, [])
     .option(
       '--device-cgroup-rule <rule>',
       'allow devices in the cgroup, e.g. "c 42:* rmw" (repeatable)',
