@@ -86,6 +86,14 @@ describe('device policy of koker run', () => {
     expect(text).toContain('/dev/pts/0\nhi\npty-ok');
   });
 
+  it("shows the host's devices in /dev with --privileged only", async () => {
+    const script = 'stat -c "%F %t:%T" /dev/loop0 /dev/net/tun 2>&1; ls /dev/pts | grep -c ptmx';
+    const privileged = await run(['--privileged', image, 'sh', '-c', script]);
+    expect(privileged.stdout).toBe('block special file 7:0\ncharacter special file a:c8\n1\n');
+    const confined = await run([image, 'sh', '-c', script]);
+    expect(confined.stdout).toContain("can't stat '/dev/loop0'");
+  });
+
   it('gives --privileged every device: the kernel log (c 1:11) opens, and only then', async () => {
     const read =
       'mknod /tmp/d c 1 11 && dd if=/tmp/d bs=8192 count=1 2>&1 >/dev/null | grep -c "not permitted"';
