@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
 import {
@@ -10,6 +10,7 @@ import {
   type ResourceDriver,
   type ResourceLimits,
 } from '@koker/core';
+import { DEFAULT_DEVICE_RULES } from '@koker/engine';
 import { ALLOCATE_20_MIB, EXPECTED_DRIVER, joined, pidsEvents, runIn, startIn } from './harness.js';
 
 /**
@@ -29,6 +30,9 @@ export interface CgroupCheck {
   run(context: CgroupCheckContext): Promise<void>;
 }
 
+/** Docker's default device policy, as `koker run` asks for it. */
+const DEVICES = DEFAULT_DEVICE_RULES;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const CGROUP_CHECKS: readonly CgroupCheck[] = [
@@ -44,7 +48,7 @@ export const CGROUP_CHECKS: readonly CgroupCheck[] = [
     async run({ driver }) {
       const limits: ResourceLimits = { memory: parseByteSize('10m'), memorySwap: parseByteSize('10m') };
       const id = newContainerId();
-      const placement = await driver.create(id, limits);
+      const placement = await driver.create(id, limits, DEVICES);
       try {
         const { code } = await runIn(placement, ALLOCATE_20_MIB.join(' '));
         assert.equal(code, OOM_EXIT_CODE);
@@ -60,7 +64,7 @@ export const CGROUP_CHECKS: readonly CgroupCheck[] = [
     name: 'the same program completes in a 128 MiB container',
     async run({ driver }) {
       const id = newContainerId();
-      const placement = await driver.create(id, { memory: parseByteSize('128m') });
+      const placement = await driver.create(id, { memory: parseByteSize('128m') }, DEVICES);
       try {
         const { code, output } = await runIn(placement, ALLOCATE_20_MIB.join(' '));
         assert.match(output, /20971520 bytes/);
@@ -75,7 +79,7 @@ export const CGROUP_CHECKS: readonly CgroupCheck[] = [
     name: 'a PIDs limit stops a fork bomb, and teardown kills it',
     async run({ driver }) {
       const id = newContainerId();
-      const placement = await driver.create(id, { pidsLimit: 20, nanoCpus: parseCpus('0.5') });
+      const placement = await driver.create(id, { pidsLimit: 20, nanoCpus: parseCpus('0.5') }, DEVICES);
       // The shell execs sleep rather than forking it: at the limit no fork succeeds any more.
       const bomb = startIn(placement, `sh -c 'bomb() { bomb | bomb & }; bomb; exec sleep 60'`);
       try {
@@ -100,7 +104,7 @@ export const CGROUP_CHECKS: readonly CgroupCheck[] = [
     name: 'a CPU quota throttles a busy loop (nr_throttled grows)',
     async run({ driver }) {
       const id = newContainerId();
-      const placement = await driver.create(id, { nanoCpus: parseCpus('0.2') });
+      const placement = await driver.create(id, { nanoCpus: parseCpus('0.2') }, DEVICES);
       try {
         assert.equal((await driver.stats(id)).cpuThrottledPeriods ?? 0, 0);
         const started = process.hrtime.bigint();
@@ -120,7 +124,7 @@ export const CGROUP_CHECKS: readonly CgroupCheck[] = [
     name: "exec'd processes join the same cgroups; a cgroup namespace shows them as /",
     async run({ driver, mode }) {
       const id = newContainerId();
-      const placement = await driver.create(id, {});
+      const placement = await driver.create(id, {}, DEVICES);
       const main = startIn(placement, 'sleep 300');
       try {
         await joined(placement, main);
@@ -140,10 +144,33 @@ export const CGROUP_CHECKS: readonly CgroupCheck[] = [
     },
   },
   {
+    // v1 devices cgroup on legacy and hybrid hosts, a BPF device program on unified ones.
+    name: 'the default device policy: a host loop device made with mknod is unusable, /dev/null and /dev/zero work',
+    async run({ driver }) {
+      const id = newContainerId();
+      const placement = await driver.create(id, {}, DEVICES);
+      const dir = mkdtempSync('/tmp/koker-devices-');
+      try {
+        const { code, output } = await runIn(
+          placement,
+          `sh -c 'mknod ${dir}/loop b 7 0 && echo made; echo X | dd of=${dir}/loop conv=notrunc 2>&1; ` +
+            `dd if=${dir}/loop of=/dev/null count=1 2>&1; head -c 3 /dev/zero | wc -c; echo x > /dev/null && echo null-ok'`,
+        );
+        assert.equal(code, 0, output);
+        assert.ok(output.includes('made\n'), output);
+        assert.equal(output.match(/Operation not permitted/g)?.length, 2, output);
+        assert.ok(output.includes('3\nnull-ok\n'), output);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        await driver.destroy(id);
+      }
+    },
+  },
+  {
     name: 'teardown kills what is left and removes every cgroup without EBUSY',
     async run({ driver }) {
       const id = newContainerId();
-      const placement = await driver.create(id, { pidsLimit: 50 });
+      const placement = await driver.create(id, { pidsLimit: 50 }, DEVICES);
       const payload = startIn(placement, `sh -c 'sleep 300 & sleep 300 & sh -c "sleep 300" & wait'`);
       await joined(placement, payload);
       await sleep(200);
@@ -159,9 +186,12 @@ export const CGROUP_CHECKS: readonly CgroupCheck[] = [
     name: 'limits this host cannot honour are refused before anything is created',
     async run({ driver }) {
       const id = newContainerId();
-      await assert.rejects(driver.create(id, { cpusetCpus: '4000' }), InvalidValueError);
-      await assert.rejects(driver.create(id, { memory: parseByteSize('2m') }), /the minimum is 6 MiB/);
-      await assert.rejects(driver.create(id, { nanoCpus: parseCpus('4096') }), /invalid CPU count/);
+      await assert.rejects(driver.create(id, { cpusetCpus: '4000' }, DEVICES), InvalidValueError);
+      await assert.rejects(
+        driver.create(id, { memory: parseByteSize('2m') }, DEVICES),
+        /the minimum is 6 MiB/,
+      );
+      await assert.rejects(driver.create(id, { nanoCpus: parseCpus('4096') }, DEVICES), /invalid CPU count/);
       assert.ok(!(await driver.list()).includes(id));
       await assert.rejects(driver.placement(id), /has no cgroup/);
     },
@@ -171,8 +201,8 @@ export const CGROUP_CHECKS: readonly CgroupCheck[] = [
     name: 'cgroups left by a crash are listed, and destroy removes them with their processes',
     async run({ driver }) {
       const [live, leftover] = [newContainerId(), newContainerId()];
-      await driver.create(live, {});
-      const placement = await driver.create(leftover, {});
+      await driver.create(live, {}, DEVICES);
+      const placement = await driver.create(leftover, {}, DEVICES);
       const crashed = startIn(placement, 'sleep 300');
       await joined(placement, crashed);
       assert.deepEqual(await driver.list(), [live, leftover].sort());

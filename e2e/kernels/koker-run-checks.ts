@@ -90,6 +90,37 @@ export function kokerRunChecks({ kokerBin, archive }: KokerRunSetup): {
         await assert.rejects(driver.placement(id), /has no cgroup/);
       },
     },
+    {
+      name: 'koker run: a host loop device made with mknod is unusable, /dev/null, /dev/zero, /dev/urandom work',
+      async run() {
+        const result = k([
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          IMAGE,
+          'sh',
+          '-c',
+          'mknod /tmp/d b 7 0 && echo made; echo X | dd of=/tmp/d conv=notrunc 2>&1; ' +
+            'echo x > /dev/null && echo null-ok; head -c 3 /dev/zero | wc -c; head -c 3 /dev/urandom | wc -c',
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.ok(result.stdout.startsWith('made\n'), result.stdout);
+        assert.ok(result.stdout.includes('Operation not permitted'), result.stdout);
+        assert.ok(result.stdout.endsWith('null-ok\n3\n3\n'), result.stdout);
+      },
+    },
+    {
+      name: 'koker run --privileged: every device (the kernel log, c 1:11, opens; not without it)',
+      async run() {
+        const read =
+          'mknod /tmp/d c 1 11 && dd if=/tmp/d bs=8192 count=1 2>&1 >/dev/null | grep -c "not permitted"';
+        const privileged = k(['run', '--rm', '--network', 'none', '--privileged', IMAGE, 'sh', '-c', read]);
+        assert.equal(privileged.stdout, '0\n', privileged.stderr);
+        const confined = k(['run', '--rm', '--network', 'none', IMAGE, 'sh', '-c', read]);
+        assert.equal(confined.stdout, '1\n', confined.stderr);
+      },
+    },
   ];
   return {
     checks,

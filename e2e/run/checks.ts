@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { newContainerId, parseByteSize } from '@koker/core';
+import { DEFAULT_DEVICE_RULES } from '@koker/engine';
 import { type CgroupCheck } from '../cgroups/checks.js';
 import { makeBusyboxRootfs } from '../helpers/busybox-rootfs.js';
 import { execIn, launchIn } from '../helpers/launch.js';
@@ -40,7 +41,7 @@ export const RUN_CHECKS: readonly CgroupCheck[] = [
       const id = newContainerId();
       try {
         const memory = parseByteSize('16m');
-        const placement = await driver.create(id, { memory, memorySwap: memory });
+        const placement = await driver.create(id, { memory, memorySwap: memory }, DEFAULT_DEVICE_RULES);
         const result = await launchIn(
           box.rootfs,
           ['sh', '-c', 'cat /proc/self/cgroup; exec dd if=/dev/zero of=/dev/null bs=64M count=1'],
@@ -67,7 +68,7 @@ export const RUN_CHECKS: readonly CgroupCheck[] = [
       const box = makeBusyboxRootfs();
       const id = newContainerId();
       try {
-        const placement = await driver.create(id, {});
+        const placement = await driver.create(id, {}, DEFAULT_DEVICE_RULES);
         let seen = '';
         await launchIn(box.rootfs, ['sh', '-c', 'hostname > /tmp/ready; exec sleep 60'], {
           plan: { cgroups: placement, hostname: 'koker-guest' },

@@ -7,7 +7,9 @@ import {
   type ResourceDriver,
   type ResourceLimits,
   type ResourceStats,
+  type DeviceRule,
 } from '@koker/core';
+import { type DeviceProgramAttacher } from './bpf-device-attach.js';
 import { type CgroupFs } from './cgroup-fs.js';
 import { type CgroupSite } from './cgroup-site.js';
 import { ContainerCgroups, type LimitTranslator } from './container-cgroups.js';
@@ -22,6 +24,7 @@ export interface CgroupDriverDeps {
   readonly kill?: (pid: number) => void;
   readonly onlineCpus?: () => number[];
   readonly killTimeoutMs?: number;
+  readonly deviceAttacher?: DeviceProgramAttacher;
 }
 
 /** How one layout's driver differs from the others. */
@@ -65,6 +68,7 @@ export class CgroupResourceDriver implements ResourceDriver {
         ...(this.deps.kill ? { kill: this.deps.kill } : {}),
         ...(this.deps.onlineCpus ? { onlineCpus: this.deps.onlineCpus } : {}),
         ...(this.deps.killTimeoutMs !== undefined ? { killTimeoutMs: this.deps.killTimeoutMs } : {}),
+        ...(this.deps.deviceAttacher ? { deviceAttacher: this.deps.deviceAttacher } : {}),
       });
     }
     return this.cgroupsCache;
@@ -74,8 +78,12 @@ export class CgroupResourceDriver implements ResourceDriver {
     this.cgroups.validate(limits);
   }
 
-  async create(id: ContainerId, limits: ResourceLimits): Promise<CgroupPlacement> {
-    return this.cgroups.create(id, limits);
+  async create(
+    id: ContainerId,
+    limits: ResourceLimits,
+    devices: readonly DeviceRule[],
+  ): Promise<CgroupPlacement> {
+    return this.cgroups.create(id, limits, devices);
   }
 
   async placement(id: ContainerId): Promise<CgroupPlacement> {

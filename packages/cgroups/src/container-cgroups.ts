@@ -6,17 +6,21 @@ import {
   type ResourceStats,
   type ContainerId,
   type ResourceLimits,
+  type DeviceRule,
   ConflictError,
   HostError,
   NotFoundError,
   type Logger,
 } from '@koker/core';
+import { bpfDeviceAttacher, type DeviceProgramAttacher } from './bpf-device-attach.js';
 import { parseProcs } from './cgroup-files.js';
 import { type CgroupFs, nodeCgroupFs } from './cgroup-fs.js';
 import { type CgroupSite, siteHas } from './cgroup-site.js';
 import { v1Stats, v2Stats } from './cgroup-stats.js';
 import { readKernelCpuList } from './cpu-list.js';
+import { deviceFilterProgram } from './device-filter.js';
 import { checkLimits, type LimitCapabilities, type LimitController } from './limit-checks.js';
+import { v1DeviceWrites } from './v1-device-writes.js';
 
 /** A limit file write, routed to the site that manages its controller. */
 export interface LimitWrite {
@@ -41,6 +45,8 @@ export interface ContainerCgroupsOptions {
   readonly killTimeoutMs?: number;
   /** Sends SIGKILL (tests replace it: their PIDs are not real processes). */
   readonly kill?: (pid: number) => void;
+  /** Attaches the device program on cgroup2 (tests record it instead of calling bpf(2)). */
+  readonly deviceAttacher?: DeviceProgramAttacher;
 }
 
 const CONTAINER_DIR = /^[0-9a-f]{64}$/;
@@ -121,10 +127,14 @@ export class ContainerCgroups {
 
   /**
    * Validates, creates the container's cgroup in every site (koker's parent first, if needed),
-   * writes the limits, and returns the files the launcher writes the PID into. On failure,
-   * whatever was created is removed again.
+   * writes the limits, puts the device policy in force, and returns the files the launcher
+   * writes the PID into. On failure, whatever was created is removed again.
    */
-  async create(id: ContainerId, limits: ResourceLimits): Promise<CgroupPlacement> {
+  async create(
+    id: ContainerId,
+    limits: ResourceLimits,
+    devices: readonly DeviceRule[],
+  ): Promise<CgroupPlacement> {
     this.validate(limits);
     const created: string[] = [];
     try {
@@ -135,6 +145,7 @@ export class ContainerCgroups {
         if (siteHas(site, 'cpuset')) this.inheritCpuset(site, site.parent.directory, dir);
       }
       this.writeLimits(id, limits);
+      this.confineDevices(id, devices);
     } catch (error) {
       for (const dir of created.reverse()) this.tryRmdir(dir);
       for (const site of this.sites) this.tryRmdir(site.parent.directory);
@@ -221,6 +232,36 @@ export class ContainerCgroups {
       const file = posix.join(this.directory(site, id), write.file);
       this.log.debug({ file, value: write.value }, WHAT[write.controller]);
       this.writeFile(file, write.value);
+    }
+  }
+
+  /**
+   * The device policy, before any process joins: in the v1 devices hierarchy where there is one
+   * (legacy, hybrid), else as a device program attached to the cgroup2 cgroup (unified).
+   */
+  private confineDevices(id: ContainerId, rules: readonly DeviceRule[]): void {
+    const v1 = this.sites.find((s) => s.kind === 'v1' && s.controllers.includes('devices'));
+    if (v1) {
+      const dir = this.directory(v1, id);
+      for (const write of v1DeviceWrites(rules)) {
+        const file = posix.join(dir, write.file);
+        this.log.debug({ file, value: write.value }, 'Set device rule');
+        this.writeFile(file, write.value);
+      }
+      return;
+    }
+    const v2 = this.sites.find((s) => s.kind === 'v2');
+    if (!v2) {
+      throw new HostError('no devices hierarchy and no cgroup2 hierarchy: koker cannot confine devices', {
+        hint: 'mount the v1 devices controller or cgroup2',
+      });
+    }
+    const dir = this.directory(v2, id);
+    this.log.debug({ path: dir, rules: rules.length }, 'Attach device filter');
+    try {
+      (this.options.deviceAttacher ?? bpfDeviceAttacher).attach(dir, deviceFilterProgram(rules));
+    } catch (error) {
+      throw this.hostError(`cannot attach the device filter to ${dir}`, error);
     }
   }
 

@@ -2,8 +2,6 @@ import { type KokerConfig, type CgroupLayout, type V1Hierarchy, type MountEntry 
 import { defaultCgroupParentName, resolveCgroupParent } from './cgroup-parent.js';
 import { type CgroupSite } from './cgroup-site.js';
 
-/** The v1 controllers a container joins: its limits, usage, and the freezer for a clean kill. */
-export const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'freezer'] as const;
 /** The cgroup2 controllers koker enables for containers, when the host offers them. */
 export const V2_CONTROLLERS = ['cpu', 'cpuset', 'memory', 'pids'] as const;
 
@@ -21,11 +19,16 @@ function selfIn(layout: CgroupLayout, hierarchy: V1Hierarchy): string | undefine
   return undefined;
 }
 
-/** One site per v1 hierarchy carrying a controller koker uses (`cpu,cpuacct` may be one or two). */
+/**
+ * One site per mounted v1 hierarchy (`cpu,cpuacct` may be one or two), named ones such as
+ * `name=systemd` included: as with Docker, the container has its own cgroup in each, never
+ * staying in the host's (devices, blkio, net_cls, perf_event... would otherwise be shared).
+ */
 export function v1Sites(layout: CgroupLayout, setting: string): CgroupSite[] {
   const sites: CgroupSite[] = [];
   for (const hierarchy of layout.v1) {
-    if (!hierarchy.controllers.some((c) => (V1_CONTROLLERS as readonly string[]).includes(c))) continue;
+    // A hierarchy of a controller koker does not know cannot be matched to /proc/self/cgroup.
+    if (hierarchy.controllers.length === 0) continue;
     if (sites.some((s) => s.mountPoint === hierarchy.mountPoint)) continue;
     // The same hierarchy mounted twice shows the same cgroups: one site is enough.
     const sameHierarchy = sites.find(

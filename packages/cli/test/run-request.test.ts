@@ -32,6 +32,22 @@ describe('run flags -> RunRequest', () => {
     });
   });
 
+  it('parses --device-cgroup-rule, refusing a malformed one', () => {
+    const request = runRequestFromFlags(
+      'busybox',
+      [],
+      { deviceCgroupRule: ['c 42:* rmw', 'b 8:0 r'] },
+      context,
+    );
+    expect(request.deviceCgroupRules).toEqual([
+      { allow: true, type: 'c', major: 42, access: 'rwm' },
+      { allow: true, type: 'b', major: 8, minor: 0, access: 'r' },
+    ]);
+    expect(() => runRequestFromFlags('busybox', [], { deviceCgroupRule: ['c 42 rwm'] }, context)).toThrow(
+      InvalidValueError,
+    );
+  });
+
   it('reads env files first, then -e (a bare name comes from koker’s environment)', () => {
     const request = runRequestFromFlags(
       'busybox',

@@ -1,9 +1,16 @@
+import { type DeviceRule } from '@koker/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultCgroupParentName } from '@koker/cgroups';
 import { newContainerId, parseByteSize, parseCpus, type ContainerId } from '@koker/core';
 import { FakeCgroupHost } from '@koker/cgroups/testing';
 import { recordingLogger } from '@koker/core/testing';
 import { CgroupHybridDriver } from '../src/index.js';
+
+/** A short policy: the order of writes and program bytes are tested in @koker/cgroups. */
+const DEVICES: readonly DeviceRule[] = [
+  { allow: false, type: 'a', access: 'rwm' },
+  { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+];
 
 const ROOT = '/tmp/koker-unit-root';
 const PARENT = defaultCgroupParentName(ROOT);
@@ -18,6 +25,7 @@ function setup(options: { cgroupKill?: boolean; self?: Record<string, string> } 
     log: recordingLogger().log,
     fs: fake.fs,
     kill: fake.kill,
+    deviceAttacher: fake.deviceAttacher,
   });
   const dir = (hierarchy: string, id: ContainerId) => fake.path(hierarchy, PARENT, id);
   return { fake, driver, dir };
@@ -31,16 +39,30 @@ describe('cgroup-hybrid driver', () => {
   it('limits through the v1 hierarchies and places the process in cgroup2 too', async () => {
     const { fake, driver, dir } = setup();
     const id = newContainerId();
-    const placement = await driver.create(id, {
-      memory: parseByteSize('10m'),
-      memorySwap: parseByteSize('10m'),
-      nanoCpus: parseCpus('0.5'),
-      pidsLimit: 20,
-    });
+    const placement = await driver.create(
+      id,
+      {
+        memory: parseByteSize('10m'),
+        memorySwap: parseByteSize('10m'),
+        nanoCpus: parseCpus('0.5'),
+        pidsLimit: 20,
+      },
+      DEVICES,
+    );
     expect(placement).toEqual({
-      procsFiles: ['cpu,cpuacct', 'cpuset', 'memory', 'pids', 'freezer', 'unified'].map(
-        (h) => `${dir(h, id)}/cgroup.procs`,
-      ),
+      procsFiles: [
+        'cpu,cpuacct',
+        'cpuset',
+        'memory',
+        'pids',
+        'freezer',
+        'devices',
+        'blkio',
+        'net_cls,net_prio',
+        'perf_event',
+        'systemd',
+        'unified',
+      ].map((h) => `${dir(h, id)}/cgroup.procs`),
       namespaceRoot: `/${PARENT}/${id}`,
     });
     const at = (h: string, file: string) => `/${h}/${PARENT}/${id}/${file}`;
@@ -52,7 +74,11 @@ describe('cgroup-hybrid driver', () => {
       [at('cpu,cpuacct', 'cpu.cfs_period_us'), '100000'],
       [at('cpu,cpuacct', 'cpu.cfs_quota_us'), '50000'],
       [at('pids', 'pids.max'), '20'],
+      // devices through the v1 hierarchy; no program on cgroup2
+      [at('devices', 'devices.deny'), 'a'],
+      [at('devices', 'devices.allow'), 'c 1:3 rwm'],
     ]);
+    expect(fake.devicePrograms).toEqual([]);
   });
 
   it("follows koker's own cgroup per hierarchy (memory elsewhere than the rest)", async () => {
@@ -61,7 +87,7 @@ describe('cgroup-hybrid driver', () => {
     });
     fake.fs.mkdir(fake.path('memory', 'process_api'));
     const id = newContainerId();
-    const { procsFiles } = await driver.create(id, {});
+    const { procsFiles } = await driver.create(id, {}, DEVICES);
     expect(procsFiles.filter((f) => f.includes('/memory/'))).toEqual([
       fake.path('memory', 'process_api', PARENT, id, 'cgroup.procs'),
     ]);
@@ -73,7 +99,7 @@ describe('cgroup-hybrid driver', () => {
   it("tears down with cgroup2's cgroup.kill, which reaches every process", async () => {
     const { fake, driver, dir } = setup();
     const id = newContainerId();
-    await driver.create(id, {});
+    await driver.create(id, {}, DEVICES);
     for (const h of ['cpu,cpuacct', 'memory', 'pids', 'freezer', 'unified'])
       fake.addProcess(dir(h, id), 31337);
     await driver.destroy(id);
@@ -86,7 +112,7 @@ describe('cgroup-hybrid driver', () => {
   it('also kills a process a failed launch left in the v1 cgroups only', async () => {
     const { fake, driver, dir } = setup();
     const id = newContainerId();
-    await driver.create(id, {});
+    await driver.create(id, {}, DEVICES);
     fake.addProcess(dir('memory', id), 4040);
     fake.addProcess(dir('pids', id), 4040);
     await driver.destroy(id);
@@ -97,7 +123,7 @@ describe('cgroup-hybrid driver', () => {
   it('falls back to the v1 freezer on kernels without cgroup.kill', async () => {
     const { fake, driver, dir } = setup({ cgroupKill: false });
     const id = newContainerId();
-    await driver.create(id, {});
+    await driver.create(id, {}, DEVICES);
     fake.addProcess(dir('freezer', id), 8080);
     fake.addProcess(dir('unified', id), 8080);
     await driver.destroy(id);
@@ -112,7 +138,7 @@ describe('cgroup-hybrid driver', () => {
   it('reads stats from the v1 files', async () => {
     const { fake, driver, dir } = setup();
     const id = newContainerId();
-    await driver.create(id, { pidsLimit: 7 });
+    await driver.create(id, { pidsLimit: 7 }, DEVICES);
     fake.setKernelFile(`${dir('pids', id)}/pids.current`, '2');
     fake.setKernelFile(`${dir('cpu,cpuacct', id)}/cpuacct.usage`, '42');
     expect(await driver.stats(id)).toMatchObject({ pids: 2, pidsLimit: 7, cpuUsageNanos: 42, oomKills: 0 });

@@ -1,3 +1,4 @@
+import { type DeviceRule } from '@koker/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   HostError,
@@ -8,10 +9,16 @@ import {
   parseCpus,
   type ContainerId,
 } from '@koker/core';
-import { defaultCgroupParentName, type CgroupFs } from '@koker/cgroups';
+import { defaultCgroupParentName, deviceFilterProgram, type CgroupFs } from '@koker/cgroups';
 import { FakeCgroupHost, type FakeCgroupHostOptions } from '@koker/cgroups/testing';
 import { recordingLogger } from '@koker/core/testing';
 import { CgroupV2Driver } from '../src/index.js';
+
+/** A short policy: the order of writes and program bytes are tested in @koker/cgroups. */
+const DEVICES: readonly DeviceRule[] = [
+  { allow: false, type: 'a', access: 'rwm' },
+  { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+];
 
 const ROOT = '/tmp/koker-unit-root';
 const PARENT = defaultCgroupParentName(ROOT);
@@ -27,6 +34,7 @@ function setup(options: Partial<FakeCgroupHostOptions> = {}, fs?: (fake: FakeCgr
     log,
     fs: fs ? fs(fake) : fake.fs,
     kill: fake.kill,
+    deviceAttacher: fake.deviceAttacher,
     killTimeoutMs: 500,
   });
   const dir = (id: ContainerId) => fake.path('cgroup2', PARENT, id);
@@ -41,14 +49,18 @@ describe('cgroup-v2 driver', () => {
   it('creates the container cgroup under koker’s parent with every limit in cgroup2 files', async () => {
     const { fake, driver, dir } = setup();
     const id = newContainerId();
-    const placement = await driver.create(id, {
-      memory: parseByteSize('10m'),
-      memorySwap: parseByteSize('30m'),
-      nanoCpus: parseCpus('0.5'),
-      cpuShares: 512,
-      cpusetCpus: '1-2',
-      pidsLimit: 10,
-    });
+    const placement = await driver.create(
+      id,
+      {
+        memory: parseByteSize('10m'),
+        memorySwap: parseByteSize('30m'),
+        nanoCpus: parseCpus('0.5'),
+        cpuShares: 512,
+        cpusetCpus: '1-2',
+        pidsLimit: 10,
+      },
+      DEVICES,
+    );
     expect(placement).toEqual({
       procsFiles: [`${dir(id)}/cgroup.procs`],
       namespaceRoot: `/${PARENT}/${id}`,
@@ -64,11 +76,13 @@ describe('cgroup-v2 driver', () => {
       [at('pids.max'), '10'],
     ]);
     expect(fake.read(`${dir(id)}/cpu.max`)).toBe('50000 100000');
+    // cgroup2 has no devices controller: the policy is a device program on the cgroup
+    expect(fake.devicePrograms).toEqual([[`/cgroup2/${PARENT}/${id}`, deviceFilterProgram(DEVICES)]]);
   });
 
   it('writes nothing but the controllers for a container without limits', async () => {
     const { fake, driver } = setup();
-    await driver.create(newContainerId(), {});
+    await driver.create(newContainerId(), {}, DEVICES);
     expect(fake.writes.map(([file]) => file)).toEqual([`/cgroup2/${PARENT}/cgroup.subtree_control`]);
   });
 
@@ -77,7 +91,7 @@ describe('cgroup-v2 driver', () => {
     fake.fs.mkdir(fake.path('cgroup2', 'system.slice'));
     fake.fs.write(fake.path('cgroup2', 'system.slice', 'cgroup.subtree_control'), '+memory +pids');
     const id = newContainerId();
-    const placement = await driver.create(id, { pidsLimit: 5 });
+    const placement = await driver.create(id, { pidsLimit: 5 }, DEVICES);
     expect(placement.procsFiles).toEqual([fake.path('cgroup2', 'system.slice', PARENT, id, 'cgroup.procs')]);
     expect(placement.namespaceRoot).toBe(`/system.slice/${PARENT}/${id}`);
     // Only what koker's own cgroup's parent hands down can be enabled; the host's cgroups keep their settings.
@@ -89,7 +103,7 @@ describe('cgroup-v2 driver', () => {
 
   it('rejects limits the host cannot honour before creating anything', async () => {
     const { fake, driver } = setup({ cpus: '0-3' });
-    await expect(driver.create(newContainerId(), { cpusetCpus: '2-5' })).rejects.toThrow(
+    await expect(driver.create(newContainerId(), { cpusetCpus: '2-5' }, DEVICES)).rejects.toThrow(
       new InvalidValueError('cpuset', '2-5', 'CPUs 4-5 are not available on this host (available: 0-3)'),
     );
     await expect(driver.validate({ memory: parseByteSize('1m') })).rejects.toThrow(
@@ -100,7 +114,7 @@ describe('cgroup-v2 driver', () => {
 
   it('names the missing controller and where it looked', async () => {
     const { fake, driver } = setup({ rootSubtreeControl: ['cpu'] });
-    const failure = driver.create(newContainerId(), { memory: parseByteSize('64m') });
+    const failure = driver.create(newContainerId(), { memory: parseByteSize('64m') }, DEVICES);
     await expect(failure).rejects.toThrow(HostError);
     await expect(failure).rejects.toThrow(
       `the memory limit needs the memory cgroup controller, which is not available here (controllers from ${fake.path('cgroup2')}/cgroup.subtree_control: cpu)`,
@@ -111,7 +125,7 @@ describe('cgroup-v2 driver', () => {
   it('says so when the kernel does not account swap, and limits memory alone', async () => {
     const { fake, driver, records } = setup({ swapAccounting: false });
     const id = newContainerId();
-    await driver.create(id, { memory: parseByteSize('10m'), memorySwap: parseByteSize('20m') });
+    await driver.create(id, { memory: parseByteSize('10m'), memorySwap: parseByteSize('20m') }, DEVICES);
     expect(fake.writes.map(([file]) => file.split('/').pop())).toEqual([
       'cgroup.subtree_control',
       'memory.max',
@@ -128,7 +142,7 @@ describe('cgroup-v2 driver', () => {
       },
     }));
     const id = newContainerId();
-    await expect(driver.create(id, { pidsLimit: 5 })).rejects.toThrow(
+    await expect(driver.create(id, { pidsLimit: 5 }, DEVICES)).rejects.toThrow(
       `the kernel refused "5" for ${fake.path('cgroup2', PARENT, id, 'pids.max')}: EINVAL`,
     );
     expect(fake.cgroups()).toEqual([]);
@@ -147,7 +161,7 @@ describe('cgroup-v2 driver', () => {
       },
     }));
     const id = newContainerId();
-    await driver.create(id, { memory: parseByteSize('16m') });
+    await driver.create(id, { memory: parseByteSize('16m') }, DEVICES);
     expect(raced).toBe(true);
     expect(fake.read(`${dir(id)}/memory.max`)).toBe(String(16 * 1024 * 1024));
   });
@@ -155,7 +169,7 @@ describe('cgroup-v2 driver', () => {
   it('reads usage and OOM kills from memory.current, memory.stat, memory.events, cpu.stat, pids', async () => {
     const { fake, driver, dir } = setup();
     const id = newContainerId();
-    await driver.create(id, { memory: parseByteSize('10m'), pidsLimit: 10 });
+    await driver.create(id, { memory: parseByteSize('10m'), pidsLimit: 10 }, DEVICES);
     expect(await driver.oomKilled(id)).toBe(false);
     fake.setKernelFile(`${dir(id)}/memory.current`, '4000000');
     fake.setKernelFile(`${dir(id)}/memory.stat`, 'anon 1\ninactive_file 1000000\n');
@@ -178,8 +192,8 @@ describe('cgroup-v2 driver', () => {
   it('kills what is left with cgroup.kill, then removes the cgroup and the empty parent', async () => {
     const { fake, driver, dir } = setup();
     const [a, b] = [newContainerId(), newContainerId()];
-    await driver.create(a, {});
-    await driver.create(b, {});
+    await driver.create(a, {}, DEVICES);
+    await driver.create(b, {}, DEVICES);
     fake.addProcess(dir(a), 4242);
     fake.addProcess(dir(a), 4243);
     expect(await driver.list()).toEqual([a, b].sort());
@@ -196,7 +210,7 @@ describe('cgroup-v2 driver', () => {
   it('freezes and kills each process where cgroup.kill is missing (before Linux 5.14)', async () => {
     const { fake, driver, dir } = setup({ cgroupKill: false });
     const id = newContainerId();
-    await driver.create(id, {});
+    await driver.create(id, {}, DEVICES);
     fake.addProcess(dir(id), 777);
     await driver.destroy(id);
     expect(fake.killed).toEqual([777]);
@@ -210,7 +224,7 @@ describe('cgroup-v2 driver', () => {
   it('gives up with the PIDs named when processes do not die', async () => {
     const { fake, driver, dir } = setup({ cgroupKill: false });
     const id = newContainerId();
-    await driver.create(id, {});
+    await driver.create(id, {}, DEVICES);
     fake.addProcess(dir(id), 999);
     const stubborn = new CgroupV2Driver({
       host: fake.host(),
@@ -228,7 +242,7 @@ describe('cgroup-v2 driver', () => {
   it('lists only container cgroups, and fails clearly for a container without one', async () => {
     const { fake, driver } = setup();
     const id = newContainerId();
-    await driver.create(id, {});
+    await driver.create(id, {}, DEVICES);
     fake.fs.mkdir(fake.path('cgroup2', PARENT, 'not-a-container'));
     expect(await driver.list()).toEqual([id]);
     const gone = newContainerId();
@@ -249,9 +263,10 @@ describe('cgroup-v2 driver', () => {
       config: { root: ROOT, cgroupParent: 'koker-custom' },
       log: recordingLogger().log,
       fs: fake.fs,
+      deviceAttacher: fake.deviceAttacher,
     });
     const id = newContainerId();
-    expect((await driver.create(id, {})).procsFiles).toEqual([
+    expect((await driver.create(id, {}, DEVICES)).procsFiles).toEqual([
       fake.path('cgroup2', 'koker-custom', id, 'cgroup.procs'),
     ]);
   });

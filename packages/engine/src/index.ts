@@ -1,5 +1,7 @@
 export * from './launch/capabilities.js';
+export * from './launch/device-policy.js';
 export * from './launch/environment.js';
+export * from './launch/host-devices.js';
 export * from './launch/in-root.js';
 export * from './launch/launch-plan.js';
 export * from './launch/native-launcher.js';

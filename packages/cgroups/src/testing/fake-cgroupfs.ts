@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
+import { type DeviceProgramAttacher } from '../bpf-device-attach.js';
 import { type CgroupFs } from '../cgroup-fs.js';
 import { type CgroupLayout, type CgroupMode, type V1Hierarchy, type MountEntry } from '@koker/core';
 import { type HostView } from '@koker/core';
@@ -57,6 +58,8 @@ export class FakeCgroupHost {
   readonly writes: [string, string][] = [];
   /** PIDs "killed" through `kill` or `cgroup.kill`. */
   readonly killed: number[] = [];
+  /** Device programs attached, as [cgroup path relative to base, program bytes]. */
+  readonly devicePrograms: [string, Buffer][] = [];
   private readonly hierarchies: Hierarchy[] = [];
   private readonly swap: boolean;
   private readonly cgroupKill: boolean;
@@ -91,6 +94,9 @@ export class FakeCgroupHost {
         ['pids', ['pids']],
         ['freezer', ['freezer']],
         ['devices', ['devices']],
+        ['blkio', ['blkio']],
+        ['net_cls,net_prio', ['net_cls', 'net_prio']],
+        ['perf_event', ['perf_event']],
         ['systemd', ['name=systemd']],
       ];
       for (const [name, controllers] of v1Mounts) {
@@ -263,6 +269,15 @@ export class FakeCgroupHost {
         if (c === 'pids' && !root)
           Object.assign(files, { 'pids.max': 'max', 'pids.current': '0', 'pids.events': 'max 0\n' });
         if (c === 'freezer' && !root) files['freezer.state'] = 'THAWED';
+        if (c === 'devices')
+          Object.assign(files, {
+            'devices.allow': '',
+            'devices.deny': '',
+            // A new cgroup starts with its parent's rules.
+            'devices.list': root
+              ? 'a *:* rwm\n'
+              : readFileSync(posix.join(posix.dirname(dir), 'devices.list'), 'utf8'),
+          });
       }
     } else {
       const parentControl = posix.join(posix.dirname(dir), 'cgroup.subtree_control');
@@ -311,6 +326,28 @@ export class FakeCgroupHost {
     }
   }
 
+  /** `devices.list` after a write: `a` resets the list, any other rule is added (allow) or dropped (deny). */
+  private writeDeviceRule(dir: string, allow: boolean, value: string): void {
+    const file = posix.join(dir, 'devices.list');
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    if (value === 'a') {
+      writeFileSync(file, allow ? 'a *:* rwm\n' : '');
+      return;
+    }
+    if (!/^[abc] (\d+|\*):(\d+|\*) [rwm]{1,3}$/.test(value)) throw fsError('EINVAL', `write ${value}`);
+    const kept = allow ? [...lines, value] : lines.filter((l) => l !== value);
+    writeFileSync(file, kept.map((l) => `${l}\n`).join(''));
+  }
+
+  /** Records programs attached to cgroup2 cgroups, as bpf(2) would attach them. */
+  readonly deviceAttacher: DeviceProgramAttacher = {
+    attach: (dir, program) => {
+      if (!existsSync(dir)) throw fsError('ENOENT', `open ${dir}`);
+      if (this.hierarchyOf(dir).kind !== 'v2') throw fsError('EBADF', `${dir} is not a cgroup2 cgroup`);
+      this.devicePrograms.push([dir.slice(this.base.length), Buffer.from(program)]);
+    },
+  };
+
   private makeFs(): CgroupFs {
     return {
       mkdir: (path) => {
@@ -353,6 +390,10 @@ export class FakeCgroupHost {
         }
         if (name === 'cgroup.procs') {
           this.addProcess(dir, Number(value));
+          return;
+        }
+        if (name === 'devices.allow' || name === 'devices.deny') {
+          this.writeDeviceRule(dir, name === 'devices.allow', value);
           return;
         }
         if (name === 'cpuset.cpus') writeFileSync(posix.join(dir, 'cpuset.effective_cpus'), value);

@@ -2,10 +2,13 @@ import {
   InvalidValueError,
   NotImplementedError,
   parseContainerName,
+  parseDeviceCgroupRule,
   type NetworkMode,
   type PortMapping,
 } from '@koker/core';
 import { parseEnvFile, parseEnvFlag, type RunRequest } from '@koker/engine';
+import { type Stats } from 'node:fs';
+import { parseDeviceFlag } from './device-flags.js';
 import { limitsFromFlags, type LimitFlags } from './limits-from-flags.js';
 
 /** `run`'s flags as commander hands them over. */
@@ -31,6 +34,8 @@ export interface RunFlags extends LimitFlags {
   readonly capDrop?: readonly string[];
   readonly privileged?: boolean;
   readonly securityOpt?: readonly string[];
+  readonly deviceCgroupRule?: readonly string[];
+  readonly device?: readonly string[];
   readonly init?: boolean;
 }
 
@@ -40,6 +45,8 @@ export interface RunFlagContext {
   readonly readFile: (path: string) => string;
   /** Turns `-p` values into mappings (the network package's parser). */
   readonly parsePorts?: (values: readonly string[], mode: NetworkMode) => PortMapping[];
+  /** Looks at a `--device` host path (tests pass a fake). */
+  readonly statDevice?: (path: string) => Stats;
 }
 
 const NETWORK_MODES: readonly NetworkMode[] = ['bridge', 'none', 'host'];
@@ -123,6 +130,12 @@ export function runRequestFromFlags(
     limits: limitsFromFlags(flags),
     network: { mode, ports, dns: [...(flags.dns ?? [])] },
     readOnlyRootfs: flags.readOnly ?? false,
+    ...(flags.device?.length
+      ? { devices: flags.device.map((d) => parseDeviceFlag(d, context.statDevice)) }
+      : {}),
+    ...(flags.deviceCgroupRule?.length
+      ? { deviceCgroupRules: flags.deviceCgroupRule.map(parseDeviceCgroupRule) }
+      : {}),
     init: flags.init ?? false,
     autoRemove: flags.rm ?? false,
   };

@@ -1,7 +1,8 @@
 import { type NetworkRequest } from './network.js';
-import { type Rlimit } from './launcher.js';
+import { type DeviceNode, type Rlimit } from './launcher.js';
 import { type ContainerId } from '../domain/container-id.js';
 import { type ContainerName } from '../domain/container-name.js';
+import { type DeviceRule } from '../domain/device-rule.js';
 import { type ResourceLimits } from '../domain/resource-limits.js';
 
 /**
@@ -21,6 +22,10 @@ export interface ContainerSpec {
   readonly network: NetworkRequest;
   readonly process: ProcessRequest;
   readonly privileged: boolean;
+  /** `--device`: host devices made in the container's /dev, and allowed. */
+  readonly devices?: readonly DeviceMapping[];
+  /** `--device-cgroup-rule`: allow rules added to the default device policy. */
+  readonly deviceCgroupRules?: readonly DeviceRule[];
   /** `--init`: a minimal init as PID 1. */
   readonly init: boolean;
   /** `--rm` */
@@ -45,4 +50,12 @@ export interface ProcessRequest {
   readonly capabilities: readonly string[];
   readonly noNewPrivileges: boolean;
   readonly rlimits: readonly Rlimit[];
+}
+
+/** `--device HOST[:CONTAINER[:PERMISSIONS]]`, the host node already looked at. */
+export interface DeviceMapping {
+  /** The node made in the container: its path there, the host node's type and numbers. */
+  readonly node: DeviceNode;
+  /** What the container may do with it: a subset of `rwm`. */
+  readonly access: string;
 }

@@ -1,4 +1,5 @@
 import { type ContainerId } from '../domain/container-id.js';
+import { type DeviceRule } from '../domain/device-rule.js';
 import { type ResourceLimits } from '../domain/resource-limits.js';
 import { contractKey } from './contract-key.js';
 
@@ -44,8 +45,11 @@ export interface ResourceDriver {
    * anything: the run path calls it before it sets up anything else.
    */
   validate(limits: ResourceLimits): Promise<void>;
-  /** Validates, then creates the container's cgroups with its limits. */
-  create(id: ContainerId, limits: ResourceLimits): Promise<CgroupPlacement>;
+  /**
+   * Validates, then creates the container's cgroups with its limits and its device policy
+   * (`devices`, in force before any process joins; HostError where the host cannot enforce it).
+   */
+  create(id: ContainerId, limits: ResourceLimits, devices: readonly DeviceRule[]): Promise<CgroupPlacement>;
   /** Where an `exec`'d process joins: the same files as `create` returned. NotFoundError if gone. */
   placement(id: ContainerId): Promise<CgroupPlacement>;
   /** NotFoundError when the container has no cgroups. */

@@ -3,6 +3,7 @@ export * from './byte-size.js';
 export * from './container-id.js';
 export * from './container-name.js';
 export * from './cpus.js';
+export * from './device-rule.js';
 export * from './digest.js';
 export * from './image-reference.js';
 export * from './platform.js';

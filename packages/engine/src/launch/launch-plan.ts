@@ -72,6 +72,8 @@ export interface PlanInputs {
   readonly network: { readonly mode: NetworkMode; readonly netnsPath?: string };
   readonly files: ContainerFiles;
   readonly privileged: boolean;
+  /** `--device` nodes, made after Docker's own. */
+  readonly devices?: readonly DeviceNode[];
   readonly init: boolean;
   /** Whether the kernel has cgroup namespaces (/proc/self/ns/cgroup exists). */
   readonly cgroupNamespace: boolean;
@@ -145,7 +147,7 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     hostname: inputs.hostname,
     loopback: create.includes('net'),
     mounts: defaultMounts(inputs.privileged, inputs.files),
-    devices: DEFAULT_DEVICES,
+    devices: inputs.devices?.length ? [...DEFAULT_DEVICES, ...inputs.devices] : DEFAULT_DEVICES,
     symlinks: DEFAULT_SYMLINKS,
     maskedPaths: inputs.privileged ? [] : DEFAULT_MASKED_PATHS,
     readOnlyPaths: inputs.privileged ? [] : DEFAULT_READONLY_PATHS,

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import {
   type ExecPlan,
   type LaunchPlan,
@@ -112,8 +113,12 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean
     ops.push(m.targetType === 'file' ? 'mkfile' : 'mkdir', m.target, m.targetType === 'file' ? '644' : '755');
     ops.push('mount', m.source, m.target, m.fstype, m.flags.join(','), m.data ?? '');
   }
-  for (const d of plan.devices)
+  for (const d of plan.devices) {
+    // A `--device` may go below /dev (/dev/net/tun): its directory first.
+    const parent = posix.dirname(d.path);
+    if (parent !== '/dev' && parent !== '/') ops.push('mkdir', parent, '755');
     ops.push('mknod', d.path, d.type, String(d.major), String(d.minor), octal(d.mode));
+  }
   for (const s of plan.symlinks) ops.push('symlink', s.target, s.path);
   if (plan.process.terminal) ops.push('mkfile', '/dev/console', '600');
   ops.push('pivot');

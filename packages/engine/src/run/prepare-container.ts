@@ -8,9 +8,12 @@ import {
   type StateStore,
   type StorageDriver,
   type ContainerSpec,
+  type DeviceNode,
   type Logger,
 } from '@koker/core';
 import { readFileInRoot } from '../launch/in-root.js';
+import { devicePolicy } from '../launch/device-policy.js';
+import { hostDevices } from '../launch/host-devices.js';
 import { buildLaunchPlan } from '../launch/launch-plan.js';
 import { resolveProcess } from '../launch/process-spec.js';
 import { parseGroup, parsePasswd } from '../launch/users.js';
@@ -77,7 +80,16 @@ export async function prepareContainer(
   log.info("Set container's limit using cgroup");
   const cgroups = await scope.acquire(
     'cgroups',
-    () => resources.create(id, spec.limits),
+    () =>
+      resources.create(
+        id,
+        spec.limits,
+        devicePolicy({
+          privileged: spec.privileged,
+          devices: spec.devices ?? [],
+          extraRules: spec.deviceCgroupRules ?? [],
+        }),
+      ),
     () => resources.destroy(id),
   );
   checkpoint();
@@ -115,10 +127,19 @@ export async function prepareContainer(
     },
     files,
     privileged: spec.privileged,
+    devices: containerDevices(spec),
     init: spec.init,
     cgroupNamespace: context.host.cgroupNamespace,
   });
   return { plan, process, attachment };
+}
+
+/** `--device` nodes, after the host's for --privileged (as Docker shows them), a --device winning. */
+function containerDevices(spec: ContainerSpec): DeviceNode[] {
+  const asked = (spec.devices ?? []).map((d) => d.node);
+  const taken = new Set(asked.map((d) => d.path));
+  const host = spec.privileged ? hostDevices().filter((d) => !taken.has(d.path)) : [];
+  return [...host, ...asked];
 }
 
 /**

@@ -186,6 +186,8 @@ export class RunOrchestrator {
       network: { ...request.network, hostname, name },
       process: processReq,
       privileged: request.process.privileged ?? false,
+      ...(request.devices?.length ? { devices: request.devices } : {}),
+      ...(request.deviceCgroupRules?.length ? { deviceCgroupRules: request.deviceCgroupRules } : {}),
       init: request.init,
       autoRemove: request.autoRemove,
     };

@@ -1,4 +1,11 @@
-import { type NetworkMode, type PortMapping, type ContainerName, type ResourceLimits } from '@koker/core';
+import {
+  type NetworkMode,
+  type PortMapping,
+  type ContainerName,
+  type DeviceMapping,
+  type DeviceRule,
+  type ResourceLimits,
+} from '@koker/core';
 import { type ProcessFlags } from '../launch/process-spec.js';
 
 /** `koker run` as the CLI parsed it: every flag validated and in its unit, nothing decided yet. */
@@ -16,6 +23,10 @@ export interface RunRequest {
     readonly dns: readonly string[];
   };
   readonly readOnlyRootfs: boolean;
+  /** `--device`, each host node looked at. */
+  readonly devices?: readonly DeviceMapping[];
+  /** `--device-cgroup-rule`, parsed. */
+  readonly deviceCgroupRules?: readonly DeviceRule[];
   readonly init: boolean;
   /** `--rm` */
   readonly autoRemove: boolean;

@@ -13,10 +13,21 @@ interface Libc {
 
 let libc: Libc | undefined;
 
-/** The C library through koffi, for bindings beyond this class (the layer applier's *at calls). */
-export function loadLibc(): { lib: { func: (signature: string) => KoffiFn }; errno: () => number } {
+/**
+ * The C library through koffi, for bindings beyond this class (the layer applier's *at calls,
+ * bpf(2) through syscall(2)); `address` is where a Buffer's bytes are, for structs that point.
+ */
+export function loadLibc(): {
+  lib: { func: (signature: string) => KoffiFn };
+  errno: () => number;
+  address: (buffer: Buffer) => bigint;
+} {
   const require = createRequire(import.meta.url);
-  let koffi: { load: (name: string) => { func: (s: string) => KoffiFn }; errno: () => number };
+  let koffi: {
+    load: (name: string) => { func: (s: string) => KoffiFn };
+    errno: () => number;
+    address: (value: unknown) => bigint;
+  };
   try {
     koffi = require('koffi');
   } catch (error) {
@@ -25,7 +36,11 @@ export function loadLibc(): { lib: { func: (signature: string) => KoffiFn }; err
       hint: 'run `npm ci` without --omit=optional so that koffi and its prebuilt binary are installed',
     });
   }
-  return { lib: koffi.load('libc.so.6'), errno: () => koffi.errno() };
+  return {
+    lib: koffi.load('libc.so.6'),
+    errno: () => koffi.errno(),
+    address: (buffer) => koffi.address(buffer),
+  };
 }
 
 function bind(): Libc {

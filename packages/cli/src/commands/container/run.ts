@@ -41,7 +41,14 @@ export function runCommand(name = 'run'): Command {
     .option('--read-only', 'mount the root filesystem read-only')
     .option('--cap-add <cap>', 'add a Linux capability (repeatable)', collect, [])
     .option('--cap-drop <cap>', 'drop a Linux capability (repeatable)', collect, [])
-    .option('--privileged', 'give every capability and no masked paths')
+    .option('--privileged', 'give every capability and device, and no masked paths')
+    .option('--device <device>', 'add a host device, HOST[:CONTAINER][:rwm] (repeatable)', collect, [])
+    .option(
+      '--device-cgroup-rule <rule>',
+      'allow devices in the cgroup, e.g. "c 42:* rmw" (repeatable)',
+      collect,
+      [],
+    )
     .option('--security-opt <opt>', 'security option, e.g. no-new-privileges (repeatable)', collect, [])
     .option('--init', 'run a minimal init as PID 1 that reaps zombies and forwards signals')
     .option('--platform <os/arch>', 'platform to pull if the image is absent')
