@@ -20,6 +20,7 @@ describeResourcesDriver(
           log: recordingLogger().log,
           fs: fake.fs,
           kill: fake.kill,
+          deviceAttacher: fake.deviceAttacher,
         }),
         startProcess: (placement) => {
           const pid = nextPid++;

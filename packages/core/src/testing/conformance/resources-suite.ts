@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { isAbsolute } from 'node:path';
 import { type CgroupPlacement, type ResourceDriver } from '../../contracts/resources.js';
 import { newContainerId, type ContainerId } from '../../domain/container-id.js';
+import { type DeviceRule } from '../../domain/device-rule.js';
 import { type ResourceLimits } from '../../domain/resource-limits.js';
 import { type ByteSize } from '../../domain/byte-size.js';
 import { NotFoundError } from '../../errors/kinds.js';
@@ -36,6 +37,8 @@ export interface ResourcesSuiteOptions {
    * memory+swap without memory, memory under 6 MiB, a negative PIDs limit).
    */
   readonly invalidLimits?: readonly ResourceLimits[];
+  /** The device rules every container is created with; default: deny all but /dev/null. */
+  readonly devices?: readonly DeviceRule[];
 }
 
 const MiB = 1024 * 1024;
@@ -49,6 +52,11 @@ const DEFAULT_INVALID: readonly ResourceLimits[] = [
   { pidsLimit: -5 },
 ];
 
+const DEFAULT_DEVICES: readonly DeviceRule[] = [
+  { allow: false, type: 'a', access: 'rwm' },
+  { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+];
+
 const isNotFound = (error: unknown) => error instanceof NotFoundError;
 
 /**
@@ -60,6 +68,7 @@ const isNotFound = (error: unknown) => error instanceof NotFoundError;
 export function describeResourcesDriver(t: TestFunctions, options: ResourcesSuiteOptions): void {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const invalid = options.invalidLimits ?? DEFAULT_INVALID;
+  const devices = options.devices ?? DEFAULT_DEVICES;
   const test = (name: string, body: (s: ResourcesSubject) => Promise<void>) =>
     t.it(name, () => withSubject(options.create, body));
 
@@ -85,7 +94,7 @@ export function describeResourcesDriver(t: TestFunctions, options: ResourcesSuit
           `validate(${shown}) must refuse with a KokerError`,
         );
         const id = newContainerId();
-        await assert.rejects(s.driver.create(id, bad), isKokerError, `create(${shown}) must refuse`);
+        await assert.rejects(s.driver.create(id, bad, devices), isKokerError, `create(${shown}) must refuse`);
         await gone(s.driver, id);
       }
     });
@@ -93,7 +102,7 @@ export function describeResourcesDriver(t: TestFunctions, options: ResourcesSuit
     test('creates cgroups with the limits: a placement for the launcher, the same for exec, stats, list', async (s) => {
       const id = newContainerId();
       try {
-        const placement = await s.driver.create(id, limits);
+        const placement = await s.driver.create(id, limits, devices);
         assert.ok(placement.procsFiles.length > 0, 'at least one cgroup.procs file');
         for (const file of placement.procsFiles) assert.ok(isAbsolute(file), `${file} is an absolute path`);
         assert.deepEqual(
@@ -118,7 +127,7 @@ export function describeResourcesDriver(t: TestFunctions, options: ResourcesSuit
     test('creates cgroups without limits', async (s) => {
       const id = newContainerId();
       try {
-        const placement = await s.driver.create(id, {});
+        const placement = await s.driver.create(id, {}, devices);
         assert.ok(placement.procsFiles.length > 0);
         const stats = await s.driver.stats(id);
         assert.equal(stats.memoryLimit, undefined, 'no memory limit is reported as absent');
@@ -130,7 +139,7 @@ export function describeResourcesDriver(t: TestFunctions, options: ResourcesSuit
 
     test('destroy kills what runs in the container and removes its cgroups; a second destroy is no error', async (s) => {
       const id = newContainerId();
-      const placement = await s.driver.create(id, limits);
+      const placement = await s.driver.create(id, limits, devices);
       const process = await s.startProcess(placement);
       assert.equal(await process.alive(), true, 'the placed process runs');
       await s.driver.destroy(id);
@@ -148,8 +157,8 @@ export function describeResourcesDriver(t: TestFunctions, options: ResourcesSuit
     test('containers are independent: destroying one leaves the other', async (s) => {
       const [a, b] = [newContainerId(), newContainerId()];
       try {
-        await s.driver.create(a, limits);
-        const placement = await s.driver.create(b, limits);
+        await s.driver.create(a, limits, devices);
+        const placement = await s.driver.create(b, limits, devices);
         await s.driver.destroy(a);
         assert.deepEqual(await s.driver.placement(b), placement);
         const listed = await s.driver.list();
