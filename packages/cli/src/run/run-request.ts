@@ -4,6 +4,7 @@ import {
   parseContainerName,
   type NetworkMode,
   type PortMapping,
+  type SeccompMode,
 } from '@koker/core';
 import { parseEnvFile, parseEnvFlag, type RunRequest } from '@koker/engine';
 import { limitsFromFlags, type LimitFlags } from './limits-from-flags.js';
@@ -47,28 +48,45 @@ const NETWORK_MODES: readonly NetworkMode[] = ['bridge', 'none', 'host'];
 const HOSTNAME =
   /^(?=.{1,64}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-/** `--security-opt`: no-new-privileges; the unconfined profiles koker never applies anyway. */
-export function parseSecurityOptions(values: readonly string[]): { noNewPrivileges: boolean } {
+/**
+ * `--security-opt`: no-new-privileges, seccomp=unconfined (no filter; the default is koker's
+ * profile), and the AppArmor/SELinux settings that mean what koker does anyway.
+ */
+export function parseSecurityOptions(values: readonly string[]): {
+  noNewPrivileges: boolean;
+  seccomp: SeccompMode;
+} {
   let noNewPrivileges = false;
+  let seccomp: SeccompMode = 'default';
   for (const value of values) {
     const [key = '', setting] = value.split(/[=:](.*)/s, 2);
     if (key === 'no-new-privileges') {
       if (setting === undefined || setting === 'true') noNewPrivileges = true;
       else if (setting === 'false') noNewPrivileges = false;
       else throw new InvalidValueError('security option', value, 'no-new-privileges takes true or false');
+    } else if (key === 'seccomp') {
+      if (setting === 'unconfined') seccomp = 'unconfined';
+      else
+        throw new InvalidValueError(
+          'security option',
+          value,
+          'koker does not read seccomp profile files yet',
+          {
+            hint: 'seccomp=unconfined runs without a filter; without it koker applies its default profile',
+          },
+        );
     } else if (
-      (key === 'seccomp' && setting === 'unconfined') ||
       (key === 'apparmor' && setting === 'unconfined') ||
       (key === 'label' && setting === 'disable')
     ) {
-      // koker applies no seccomp, AppArmor or SELinux profile: unconfined is what it does.
+      // koker applies no AppArmor or SELinux profile: unconfined is what it does.
     } else {
-      throw new InvalidValueError('security option', value, 'koker supports no-new-privileges[:true|false]', {
-        hint: 'seccomp=unconfined, apparmor=unconfined and label=disable are accepted (koker applies no such profile)',
+      throw new InvalidValueError('security option', value, `unknown option ${key}`, {
+        hint: 'koker supports no-new-privileges[:true|false], seccomp=unconfined, apparmor=unconfined and label=disable',
       });
     }
   }
-  return { noNewPrivileges };
+  return { noNewPrivileges, seccomp };
 }
 
 /** Docker's flags to a RunRequest: every value parsed, files read, conflicts refused. */
@@ -119,6 +137,7 @@ export function runRequestFromFlags(
       capDrop: flags.capDrop ?? [],
       privileged: flags.privileged ?? false,
       noNewPrivileges: security.noNewPrivileges,
+      ...(security.seccomp === 'unconfined' ? { seccomp: security.seccomp } : {}),
     },
     limits: limitsFromFlags(flags),
     network: { mode, ports, dns: [...(flags.dns ?? [])] },

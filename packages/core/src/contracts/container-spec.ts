@@ -1,5 +1,5 @@
 import { type NetworkRequest } from './network.js';
-import { type Rlimit } from './launcher.js';
+import { type Rlimit, type SeccompMode } from './launcher.js';
 import { type ContainerId } from '../domain/container-id.js';
 import { type ContainerName } from '../domain/container-name.js';
 import { type ResourceLimits } from '../domain/resource-limits.js';
@@ -44,5 +44,7 @@ export interface ProcessRequest {
   readonly stdin: boolean;
   readonly capabilities: readonly string[];
   readonly noNewPrivileges: boolean;
+  /** `default`: koker's seccomp profile; `unconfined` (--privileged, or asked): no filter. Absent: default. */
+  readonly seccomp?: SeccompMode;
   readonly rlimits: readonly Rlimit[];
 }

@@ -1,0 +1,3 @@
+export * from './bpf.js';
+export * from './compile.js';
+export * from './profile.js';
