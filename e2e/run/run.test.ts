@@ -386,9 +386,35 @@ describe('koker run', () => {
     ]);
     expect(ordinary.stdout.trim()).toBe('fine');
 
-    const file = await run(['--security-opt', 'seccomp=/no/such/profile.json', image, 'true']);
-    expect(file.code).toBe(125);
-    expect(file.stderr).toContain('seccomp profile files');
+    const missing = await run(['--security-opt', 'seccomp=/no/such/profile.json', image, 'true']);
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toContain('/no/such/profile.json');
+  });
+
+  it("takes a seccomp profile in Docker's format, and refuses by name what it does not support", async () => {
+    const file = join(root, 'profile.json');
+    const profile = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }],
+    };
+    writeFileSync(file, JSON.stringify(profile));
+    const custom = await run([
+      '--security-opt',
+      `seccomp=${file}`,
+      image,
+      'sh',
+      '-c',
+      'grep Seccomp: /proc/self/status; mkdir /tmp/d',
+    ]);
+    expect(lines(custom)[0]).toBe('Seccomp:\t2');
+    expect(custom.stderr).toContain('Permission denied');
+    expect(custom.code).not.toBe(0);
+
+    writeFileSync(file, JSON.stringify({ ...profile, defaultAction: 'SCMP_ACT_NOTIFY' }));
+    const refused = await run(['--security-opt', `seccomp=${file}`, image, 'true']);
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toContain('SCMP_ACT_NOTIFY');
     const unknown = await run(['--security-opt', 'systempaths=unconfined', image, 'true']);
     expect(unknown.code).toBe(125);
     expect(unknown.stderr).toContain('unknown option systempaths');

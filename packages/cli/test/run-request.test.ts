@@ -136,7 +136,18 @@ describe('--security-opt', () => {
       noNewPrivileges: false,
       seccomp: 'unconfined',
     });
-    expect(() => parseSecurityOptions(['seccomp=/etc/profile.json'])).toThrow('seccomp profile files');
+    expect(() =>
+      parseSecurityOptions(['seccomp=/no/profile.json'], () => {
+        throw new Error('ENOENT');
+      }),
+    ).toThrow('ENOENT');
+    expect(() =>
+      parseSecurityOptions(['seccomp=/p.json'], () => '{"defaultAction":"SCMP_ACT_NOTIFY"}'),
+    ).toThrow('SCMP_ACT_NOTIFY');
+    expect(parseSecurityOptions(['seccomp=/p.json'], () => '{"defaultAction":"SCMP_ACT_ALLOW"}')).toEqual({
+      noNewPrivileges: false,
+      seccomp: { profile: '{"defaultAction":"SCMP_ACT_ALLOW"}' },
+    });
     expect(() => parseSecurityOptions(['no-new-privileges:maybe'])).toThrow('takes true or false');
     expect(() => parseSecurityOptions(['systempaths=unconfined'])).toThrow('unknown option systempaths');
   });

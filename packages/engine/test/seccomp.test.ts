@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AUDIT_ARCH_X86_64,
   BPF,
-  type BpfInstruction,
   CLONE_NAMESPACE_FLAGS,
   compileSeccomp,
   DEFAULT_SECCOMP_PROFILE,
@@ -11,45 +9,7 @@ import {
   type SeccompProfile,
 } from '../src/index.js';
 import { SYSCALLS_X86_64 } from '../src/launch/seccomp/syscalls-x86_64.js';
-
-/** A classic BPF interpreter of the instructions the compiler emits, over struct seccomp_data. */
-function runFilter(
-  program: readonly BpfInstruction[],
-  nr: number,
-  args: bigint[] = [],
-  arch = AUDIT_ARCH_X86_64,
-) {
-  const data = Buffer.alloc(64);
-  data.writeInt32LE(nr, 0);
-  data.writeUInt32LE(arch, 4);
-  args.forEach((a, i) => data.writeBigUInt64LE(BigInt.asUintN(64, a), 16 + 8 * i));
-  let acc = 0;
-  for (let pc = 0; pc < program.length; pc++) {
-    const { code, jt, jf, k } = program[pc]!;
-    switch (code) {
-      case BPF.LD_W_ABS:
-        acc = data.readUInt32LE(k);
-        break;
-      case BPF.ALU_AND_K:
-        acc = (acc & k) >>> 0;
-        break;
-      case BPF.JEQ_K:
-        pc += acc === k ? jt : jf;
-        break;
-      case BPF.JGT_K:
-        pc += acc > k ? jt : jf;
-        break;
-      case BPF.JGE_K:
-        pc += acc >= k ? jt : jf;
-        break;
-      case BPF.RET_K:
-        return k;
-      default:
-        throw new Error(`unknown instruction ${code}`);
-    }
-  }
-  throw new Error('the filter ran off its end');
-}
+import { runFilter } from './seccomp-interpreter.js';
 
 const nr = (name: string) => {
   const n = SYSCALLS_X86_64[name];

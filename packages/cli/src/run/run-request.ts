@@ -6,7 +6,8 @@ import {
   type PortMapping,
   type SeccompMode,
 } from '@koker/core';
-import { parseEnvFile, parseEnvFlag, type RunRequest } from '@koker/engine';
+import { release } from 'node:os';
+import { parseDockerSeccompProfile, parseEnvFile, parseEnvFlag, type RunRequest } from '@koker/engine';
 import { limitsFromFlags, type LimitFlags } from './limits-from-flags.js';
 
 /** `run`'s flags as commander hands them over. */
@@ -49,10 +50,15 @@ const HOSTNAME =
   /^(?=.{1,64}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 /**
- * `--security-opt`: no-new-privileges, seccomp=unconfined (no filter; the default is koker's
- * profile), and the AppArmor/SELinux settings that mean what koker does anyway.
+ * `--security-opt`: no-new-privileges, seccomp=unconfined (no filter) or a profile file in
+ * Docker's format (the default is koker's profile), and the AppArmor/SELinux settings that mean what koker does anyway.
  */
-export function parseSecurityOptions(values: readonly string[]): {
+export function parseSecurityOptions(
+  values: readonly string[],
+  readFile: (path: string) => string = () => {
+    throw new Error('no file reader');
+  },
+): {
   noNewPrivileges: boolean;
   seccomp: SeccompMode;
 } {
@@ -66,15 +72,23 @@ export function parseSecurityOptions(values: readonly string[]): {
       else throw new InvalidValueError('security option', value, 'no-new-privileges takes true or false');
     } else if (key === 'seccomp') {
       if (setting === 'unconfined') seccomp = 'unconfined';
-      else
+      else if (!setting)
         throw new InvalidValueError(
           'security option',
           value,
-          'koker does not read seccomp profile files yet',
-          {
-            hint: 'seccomp=unconfined runs without a filter; without it koker applies its default profile',
-          },
+          'give seccomp=unconfined or seccomp=PROFILE.json',
         );
+      else {
+        let profile: string;
+        try {
+          profile = readFile(setting);
+        } catch (error) {
+          throw new InvalidValueError('seccomp profile', setting, (error as Error).message);
+        }
+        // Refused now (exit 125) rather than when the container starts.
+        parseDockerSeccompProfile(profile, release());
+        seccomp = { profile };
+      }
     } else if (
       (key === 'apparmor' && setting === 'unconfined') ||
       (key === 'label' && setting === 'disable')
@@ -82,7 +96,7 @@ export function parseSecurityOptions(values: readonly string[]): {
       // koker applies no AppArmor or SELinux profile: unconfined is what it does.
     } else {
       throw new InvalidValueError('security option', value, `unknown option ${key}`, {
-        hint: 'koker supports no-new-privileges[:true|false], seccomp=unconfined, apparmor=unconfined and label=disable',
+        hint: 'koker supports no-new-privileges[:true|false], seccomp=unconfined|PROFILE.json, apparmor=unconfined and label=disable',
       });
     }
   }
@@ -120,7 +134,7 @@ export function runRequestFromFlags(
   const publish = flags.publish ?? [];
   if (publish.length > 0 && !context.parsePorts) throw new NotImplementedError('-p/--publish');
   const ports = publish.length > 0 && context.parsePorts ? context.parsePorts(publish, mode) : [];
-  const security = parseSecurityOptions(flags.securityOpt ?? []);
+  const security = parseSecurityOptions(flags.securityOpt ?? [], context.readFile);
   return {
     image,
     ...(flags.name !== undefined ? { name: parseContainerName(flags.name) } : {}),
@@ -137,7 +151,7 @@ export function runRequestFromFlags(
       capDrop: flags.capDrop ?? [],
       privileged: flags.privileged ?? false,
       noNewPrivileges: security.noNewPrivileges,
-      ...(security.seccomp === 'unconfined' ? { seccomp: security.seccomp } : {}),
+      ...(security.seccomp !== 'default' ? { seccomp: security.seccomp } : {}),
     },
     limits: limitsFromFlags(flags),
     network: { mode, ports, dns: [...(flags.dns ?? [])] },

@@ -47,8 +47,11 @@ export interface Rlimit {
   readonly hard: number | 'unlimited';
 }
 
-/** Which seccomp filter the container's processes run under. */
-export type SeccompMode = 'default' | 'unconfined';
+/**
+ * Which seccomp filter the container's processes run under: koker's default, none, or a
+ * profile in Docker's JSON format (its text, kept as given: the engine compiles it at launch).
+ */
+export type SeccompMode = 'default' | 'unconfined' | { readonly profile: string };
 
 /** The container's process, every value resolved (uid from /etc/passwd, PATH, capabilities). */
 export interface ProcessSpec {

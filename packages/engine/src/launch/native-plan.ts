@@ -1,3 +1,4 @@
+import { release } from 'node:os';
 import {
   type ExecPlan,
   type LaunchPlan,
@@ -10,6 +11,7 @@ import { searchPath } from './process-spec.js';
 import { compileSeccomp } from './seccomp/compile.js';
 import { encodeProgram } from './seccomp/bpf.js';
 import { DEFAULT_SECCOMP_PROFILE } from './seccomp/profile.js';
+import { parseDockerSeccompProfile } from './seccomp/docker-profile.js';
 
 /**
  * The plan in koker-init's encoding: a flat list of strings, each op a name followed by a fixed
@@ -46,7 +48,11 @@ function monitorOps(options: { detached: boolean; terminal: boolean; stdin: bool
 /** The filter for the process's seccomp mode, compiled for its capabilities (none if unconfined). */
 export function seccompOps(process: ProcessSpec): NativeOps {
   if (process.seccomp === 'unconfined') return [];
-  const program = compileSeccomp(DEFAULT_SECCOMP_PROFILE, process.capabilities);
+  const profile =
+    typeof process.seccomp === 'object'
+      ? parseDockerSeccompProfile(process.seccomp.profile, release())
+      : DEFAULT_SECCOMP_PROFILE;
+  const program = compileSeccomp(profile, process.capabilities);
   return ['seccomp', encodeProgram(program).toString('hex')];
 }
 
