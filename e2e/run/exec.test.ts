@@ -105,6 +105,15 @@ describe('koker exec', () => {
     ]);
   });
 
+  it("runs under the container's seccomp filter: no nested user namespace", async () => {
+    expect(lines(await exec(['koker-exec-target', 'grep', 'Seccomp:', '/proc/self/status']))).toEqual([
+      'Seccomp:\t2',
+    ]);
+    const unshare = await exec(['koker-exec-target', 'unshare', '-U', '-r', 'true']);
+    expect(unshare.code).not.toBe(0);
+    expect(unshare.stderr).toContain('Operation not permitted');
+  });
+
   it('never lets the container reach the host’s koker-init through /proc, across 100 execs', async () => {
     const install = await koker(
       ['--root', root, 'exec', '-i', 'koker-exec-target', 'sh', '-c', installExeScan('/tmp/exe-scan')],

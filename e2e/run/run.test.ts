@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
 import { KOKER_BIN, koker, type KokerResult } from '../helpers/koker.js';
 import { exeScanBase64, installExeScan } from './exe-scan.js';
+import { runSeccompProbe, seccompProbeBase64 } from './seccomp-probe.js';
 
 // `koker run` end to end: the real command, as root, with an image pulled from a registry on
 // loopback, against the real kernel.
@@ -333,6 +334,90 @@ describe('koker run', () => {
       /^exe-read ok:\/memfd:koker-init \(deleted\) exe-write (ETXTBSY|EPERM|ok:\/memfd:koker-init \(deleted\)) maps ok:read\n$/,
     );
     expect(privileged.code).toBe(0);
+  });
+
+  it("applies a seccomp filter with Docker's default semantics, unless unconfined or privileged", async () => {
+    const status = async (flags: string[]) =>
+      lines(await run([...flags, image, 'grep', 'Seccomp:', '/proc/self/status']));
+    expect(await status([])).toEqual(['Seccomp:\t2']);
+    expect(await status(['--security-opt', 'seccomp=unconfined'])).toEqual(['Seccomp:\t0']);
+    expect(await status(['--privileged'])).toEqual(['Seccomp:\t0']);
+
+    // No nested user namespace (where every capability comes back).
+    const unshare = await run([image, 'unshare', '-U', '-r', 'true']);
+    expect(unshare.code).not.toBe(0);
+    expect(unshare.stderr).toContain('Operation not permitted');
+    expect(
+      (await run(['--security-opt', 'seccomp=unconfined', image, 'unshare', '-U', '-r', 'true'])).code,
+    ).toBe(0);
+
+    const probe = seccompProbeBase64();
+    const denied = await run(['-i', image, 'sh', '-c', runSeccompProbe], { input: probe });
+    expect(lines(denied)).toEqual([
+      'keyctl EPERM',
+      'add_key EPERM',
+      'perf_event_open EPERM',
+      'io_uring_setup EPERM',
+      'bpf EPERM',
+      'userfaultfd EPERM',
+    ]);
+    // Unconfined, the kernel answers: bad arguments, or a key ID; bpf is still the kernel's EPERM
+    // (unprivileged BPF is off on the host and the container has no CAP_BPF).
+    const unconfined = await run(
+      ['--security-opt', 'seccomp=unconfined', '-i', image, 'sh', '-c', runSeccompProbe],
+      {
+        input: probe,
+      },
+    );
+    const results = Object.fromEntries(lines(unconfined).map((l) => l.split(' ')));
+    for (const name of ['keyctl', 'add_key', 'perf_event_open', 'io_uring_setup', 'userfaultfd'])
+      expect(results[name], name).not.toBe('EPERM');
+
+    // What ordinary programs do still works: a shell, ls, ping (a raw socket as root).
+    const ordinary = await koker([
+      '--root',
+      root,
+      'run',
+      '--rm',
+      image,
+      'sh',
+      '-c',
+      'ls / >/dev/null && ping -c 1 -W 5 $(ip route | awk "/default/ {print \\$3}") >/dev/null && echo fine',
+    ]);
+    expect(ordinary.stdout.trim()).toBe('fine');
+
+    const missing = await run(['--security-opt', 'seccomp=/no/such/profile.json', image, 'true']);
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toContain('/no/such/profile.json');
+  });
+
+  it("takes a seccomp profile in Docker's format, and refuses by name what it does not support", async () => {
+    const file = join(root, 'profile.json');
+    const profile = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }],
+    };
+    writeFileSync(file, JSON.stringify(profile));
+    const custom = await run([
+      '--security-opt',
+      `seccomp=${file}`,
+      image,
+      'sh',
+      '-c',
+      'grep Seccomp: /proc/self/status; mkdir /tmp/d',
+    ]);
+    expect(lines(custom)[0]).toBe('Seccomp:\t2');
+    expect(custom.stderr).toContain('Permission denied');
+    expect(custom.code).not.toBe(0);
+
+    writeFileSync(file, JSON.stringify({ ...profile, defaultAction: 'SCMP_ACT_NOTIFY' }));
+    const refused = await run(['--security-opt', `seccomp=${file}`, image, 'true']);
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toContain('SCMP_ACT_NOTIFY');
+    const unknown = await run(['--security-opt', 'systempaths=unconfined', image, 'true']);
+    expect(unknown.code).toBe(125);
+    expect(unknown.stderr).toContain('unknown option systempaths');
   });
 
   it('runs as a user and group named in the image, with supplementary groups', async () => {

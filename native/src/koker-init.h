@@ -71,6 +71,9 @@ void op_user(uid_t uid, gid_t gid, char **groups);
 void op_caps(uint64_t effective, uint64_t permitted, uint64_t inheritable, uint64_t ambient);
 _Noreturn void op_exec(const char *search, char **argv, char **env);
 
+/* seccomp.c: installs the filter koker compiled (hex of struct sock_filter[]). */
+void op_seccomp(const char *hex);
+
 /* terminal.c: the pty (opened inside the container) and its proxy (run by the monitor). */
 void console_open(int sock, uid_t uid, gid_t gid);
 int console_receive(int sock); /* the master fd */

@@ -200,6 +200,8 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
         } else if (strcmp(op, "nnp") == 0) {
             step("Set no_new_privs");
             if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("set no_new_privs", "prctl", errno, "");
+        } else if (strcmp(op, "seccomp") == 0) {
+            op_seccomp(plan_str());
         } else if (strcmp(op, "cwd") == 0) {
             const char *dir = plan_str();
             step("Change directory", "dir", dir);

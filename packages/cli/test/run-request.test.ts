@@ -142,15 +142,29 @@ describe('run flags -> RunRequest', () => {
 });
 
 describe('--security-opt', () => {
-  it('knows no-new-privileges and accepts the unconfined profiles', () => {
-    expect(parseSecurityOptions([])).toEqual({ noNewPrivileges: false });
-    expect(parseSecurityOptions(['no-new-privileges'])).toEqual({ noNewPrivileges: true });
-    expect(parseSecurityOptions(['no-new-privileges:true'])).toEqual({ noNewPrivileges: true });
-    expect(parseSecurityOptions(['no-new-privileges=false'])).toEqual({ noNewPrivileges: false });
+  it('knows no-new-privileges, seccomp=unconfined, and the AppArmor/SELinux settings koker meets', () => {
+    const none = { noNewPrivileges: false, seccomp: 'default' };
+    expect(parseSecurityOptions([])).toEqual(none);
+    expect(parseSecurityOptions(['no-new-privileges'])).toEqual({ ...none, noNewPrivileges: true });
+    expect(parseSecurityOptions(['no-new-privileges:true'])).toEqual({ ...none, noNewPrivileges: true });
+    expect(parseSecurityOptions(['no-new-privileges=false'])).toEqual(none);
     expect(parseSecurityOptions(['seccomp=unconfined', 'apparmor=unconfined', 'label=disable'])).toEqual({
       noNewPrivileges: false,
+      seccomp: 'unconfined',
     });
-    expect(() => parseSecurityOptions(['seccomp=/etc/profile.json'])).toThrow(InvalidValueError);
+    expect(() =>
+      parseSecurityOptions(['seccomp=/no/profile.json'], () => {
+        throw new Error('ENOENT');
+      }),
+    ).toThrow('ENOENT');
+    expect(() =>
+      parseSecurityOptions(['seccomp=/p.json'], () => '{"defaultAction":"SCMP_ACT_NOTIFY"}'),
+    ).toThrow('SCMP_ACT_NOTIFY');
+    expect(parseSecurityOptions(['seccomp=/p.json'], () => '{"defaultAction":"SCMP_ACT_ALLOW"}')).toEqual({
+      noNewPrivileges: false,
+      seccomp: { profile: '{"defaultAction":"SCMP_ACT_ALLOW"}' },
+    });
     expect(() => parseSecurityOptions(['no-new-privileges:maybe'])).toThrow('takes true or false');
+    expect(() => parseSecurityOptions(['systempaths=unconfined'])).toThrow('unknown option systempaths');
   });
 });

@@ -13,3 +13,4 @@ export * from './lifecycle/index.js';
 export * from './run/index.js';
 export * from './state/container-record-codec.js';
 export * from './state/file-state-store.js';
+export * from './launch/seccomp/index.js';

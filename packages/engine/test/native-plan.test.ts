@@ -4,6 +4,10 @@ import {
   buildExecPlan,
   buildLaunchPlan,
   capabilitySets,
+  compileSeccomp,
+  DEFAULT_SECCOMP_PROFILE,
+  encodeProgram,
+  seccompOps,
   encodeExecPlan,
   encodeLaunchPlan,
   serializeOps,
@@ -143,7 +147,7 @@ describe("koker-init's encoding of a plan", () => {
   });
 
   it('sets the identity: rlimits, cwd (as root first), bounding set, user with groups, capability sets, no_new_privs', () => {
-    const ops = encodeLaunchPlan(plan());
+    const ops = encodeLaunchPlan(plan({ seccomp: 'unconfined' }));
     const from = ops.indexOf('rlimit');
     expect(ops.slice(from, from + 22)).toEqual([
       'rlimit',
@@ -169,6 +173,39 @@ describe("koker-init's encoding of a plan", () => {
       'env',
       '2',
     ]);
+  });
+
+  it('installs the seccomp filter with CAP_SYS_ADMIN still held, or last under no_new_privs', () => {
+    const names = (ops: string[]) =>
+      ops.filter((op) => ['bounding', 'seccomp', 'user', 'caps', 'nnp', 'exec'].includes(op));
+    const filter = seccompOps(process);
+    expect(filter[0]).toBe('seccomp');
+    expect(filter[1]).toBe(
+      encodeProgram(compileSeccomp(DEFAULT_SECCOMP_PROFILE, process.capabilities)).toString('hex'),
+    );
+    expect(names(encodeLaunchPlan(plan()))).toEqual(['bounding', 'user', 'caps', 'nnp', 'seccomp', 'exec']);
+    expect(names(encodeLaunchPlan(plan({ noNewPrivileges: false })))).toEqual([
+      'bounding',
+      'seccomp',
+      'user',
+      'caps',
+      'exec',
+    ]);
+    expect(names(encodeLaunchPlan(plan({ noNewPrivileges: false, seccomp: 'unconfined' })))).toEqual([
+      'bounding',
+      'user',
+      'caps',
+      'exec',
+    ]);
+    const exec = encodeExecPlan(
+      buildExecPlan({
+        id,
+        pid: 42,
+        process: { ...process, noNewPrivileges: false },
+        cgroups: { procsFiles: [] },
+      }),
+    );
+    expect(names(exec)).toEqual(['bounding', 'seccomp', 'user', 'caps', 'exec']);
   });
 
   it('gives a non-root user an empty capability set under the same bounding set', () => {

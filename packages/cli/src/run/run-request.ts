@@ -5,9 +5,11 @@ import {
   parseDeviceCgroupRule,
   type NetworkMode,
   type PortMapping,
+  type SeccompMode,
 } from '@koker/core';
-import { parseEnvFile, parseEnvFlag, type RunRequest } from '@koker/engine';
+import { release } from 'node:os';
 import { type Stats } from 'node:fs';
+import { parseDockerSeccompProfile, parseEnvFile, parseEnvFlag, type RunRequest } from '@koker/engine';
 import { parseDeviceFlag } from './device-flags.js';
 import { limitsFromFlags, type LimitFlags } from './limits-from-flags.js';
 
@@ -54,28 +56,58 @@ const NETWORK_MODES: readonly NetworkMode[] = ['bridge', 'none', 'host'];
 const HOSTNAME =
   /^(?=.{1,64}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-/** `--security-opt`: no-new-privileges; the unconfined profiles koker never applies anyway. */
-export function parseSecurityOptions(values: readonly string[]): { noNewPrivileges: boolean } {
+/**
+ * `--security-opt`: no-new-privileges, seccomp=unconfined (no filter) or a profile file in
+ * Docker's format (the default is koker's profile), and the AppArmor/SELinux settings that mean what koker does anyway.
+ */
+export function parseSecurityOptions(
+  values: readonly string[],
+  readFile: (path: string) => string = () => {
+    throw new Error('no file reader');
+  },
+): {
+  noNewPrivileges: boolean;
+  seccomp: SeccompMode;
+} {
   let noNewPrivileges = false;
+  let seccomp: SeccompMode = 'default';
   for (const value of values) {
     const [key = '', setting] = value.split(/[=:](.*)/s, 2);
     if (key === 'no-new-privileges') {
       if (setting === undefined || setting === 'true') noNewPrivileges = true;
       else if (setting === 'false') noNewPrivileges = false;
       else throw new InvalidValueError('security option', value, 'no-new-privileges takes true or false');
+    } else if (key === 'seccomp') {
+      if (setting === 'unconfined') seccomp = 'unconfined';
+      else if (!setting)
+        throw new InvalidValueError(
+          'security option',
+          value,
+          'give seccomp=unconfined or seccomp=PROFILE.json',
+        );
+      else {
+        let profile: string;
+        try {
+          profile = readFile(setting);
+        } catch (error) {
+          throw new InvalidValueError('seccomp profile', setting, (error as Error).message);
+        }
+        // Refused now (exit 125) rather than when the container starts.
+        parseDockerSeccompProfile(profile, release());
+        seccomp = { profile };
+      }
     } else if (
-      (key === 'seccomp' && setting === 'unconfined') ||
       (key === 'apparmor' && setting === 'unconfined') ||
       (key === 'label' && setting === 'disable')
     ) {
-      // koker applies no seccomp, AppArmor or SELinux profile: unconfined is what it does.
+      // koker applies no AppArmor or SELinux profile: unconfined is what it does.
     } else {
-      throw new InvalidValueError('security option', value, 'koker supports no-new-privileges[:true|false]', {
-        hint: 'seccomp=unconfined, apparmor=unconfined and label=disable are accepted (koker applies no such profile)',
+      throw new InvalidValueError('security option', value, `unknown option ${key}`, {
+        hint: 'koker supports no-new-privileges[:true|false], seccomp=unconfined|PROFILE.json, apparmor=unconfined and label=disable',
       });
     }
   }
-  return { noNewPrivileges };
+  return { noNewPrivileges, seccomp };
 }
 
 /** Docker's flags to a RunRequest: every value parsed, files read, conflicts refused. */
@@ -109,7 +141,7 @@ export function runRequestFromFlags(
   const publish = flags.publish ?? [];
   if (publish.length > 0 && !context.parsePorts) throw new NotImplementedError('-p/--publish');
   const ports = publish.length > 0 && context.parsePorts ? context.parsePorts(publish, mode) : [];
-  const security = parseSecurityOptions(flags.securityOpt ?? []);
+  const security = parseSecurityOptions(flags.securityOpt ?? [], context.readFile);
   return {
     image,
     ...(flags.name !== undefined ? { name: parseContainerName(flags.name) } : {}),
@@ -126,6 +158,7 @@ export function runRequestFromFlags(
       capDrop: flags.capDrop ?? [],
       privileged: flags.privileged ?? false,
       noNewPrivileges: security.noNewPrivileges,
+      ...(security.seccomp !== 'default' ? { seccomp: security.seccomp } : {}),
     },
     limits: limitsFromFlags(flags),
     network: { mode, ports, dns: [...(flags.dns ?? [])] },

@@ -1,5 +1,5 @@
 import { type NetworkRequest } from './network.js';
-import { type DeviceNode, type Rlimit } from './launcher.js';
+import { type DeviceNode, type Rlimit, type SeccompMode } from './launcher.js';
 import { type ContainerId } from '../domain/container-id.js';
 import { type ContainerName } from '../domain/container-name.js';
 import { type DeviceRule } from '../domain/device-rule.js';
@@ -49,6 +49,8 @@ export interface ProcessRequest {
   readonly stdin: boolean;
   readonly capabilities: readonly string[];
   readonly noNewPrivileges: boolean;
+  /** `default`: koker's seccomp profile; `unconfined` (--privileged, or asked): no filter. Absent: default. */
+  readonly seccomp?: SeccompMode;
   readonly rlimits: readonly Rlimit[];
 }
 

@@ -47,6 +47,12 @@ export interface Rlimit {
   readonly hard: number | 'unlimited';
 }
 
+/**
+ * Which seccomp filter the container's processes run under: koker's default, none, or a
+ * profile in Docker's JSON format (its text, kept as given: the engine compiles it at launch).
+ */
+export type SeccompMode = 'default' | 'unconfined' | { readonly profile: string };
+
 /** The container's process, every value resolved (uid from /etc/passwd, PATH, capabilities). */
 export interface ProcessSpec {
   readonly args: readonly string[];
@@ -62,6 +68,8 @@ export interface ProcessSpec {
   /** Capability names without the CAP_ prefix, e.g. `CHOWN`: the bounding set. */
   readonly capabilities: readonly string[];
   readonly noNewPrivileges: boolean;
+  /** `default`: koker's seccomp profile; `unconfined` (--privileged, or asked): no filter. Absent: default. */
+  readonly seccomp?: SeccompMode;
   readonly rlimits: readonly Rlimit[];
 }
 

@@ -1,3 +1,4 @@
+import { release } from 'node:os';
 import { posix } from 'node:path';
 import {
   type ExecPlan,
@@ -8,6 +9,10 @@ import {
 } from '@koker/core';
 import { capabilityMask } from './capabilities.js';
 import { searchPath } from './process-spec.js';
+import { compileSeccomp } from './seccomp/compile.js';
+import { encodeProgram } from './seccomp/bpf.js';
+import { DEFAULT_SECCOMP_PROFILE } from './seccomp/profile.js';
+import { parseDockerSeccompProfile } from './seccomp/docker-profile.js';
 
 /**
  * The plan in koker-init's encoding: a flat list of strings, each op a name followed by a fixed
@@ -41,9 +46,25 @@ function monitorOps(options: { detached: boolean; terminal: boolean; stdin: bool
   ];
 }
 
-/** The process's identity and its execve: shared by run and exec. */
+/** The filter for the process's seccomp mode, compiled for its capabilities (none if unconfined). */
+export function seccompOps(process: ProcessSpec): NativeOps {
+  if (process.seccomp === 'unconfined') return [];
+  const profile =
+    typeof process.seccomp === 'object'
+      ? parseDockerSeccompProfile(process.seccomp.profile, release())
+      : DEFAULT_SECCOMP_PROFILE;
+  const program = compileSeccomp(profile, process.capabilities);
+  return ['seccomp', encodeProgram(program).toString('hex')];
+}
+
+/**
+ * The process's identity and its execve: shared by run and exec. Installing the filter takes
+ * CAP_SYS_ADMIN or no_new_privs: without no_new_privs it goes before the user and capabilities
+ * are set (koker-init still has CAP_SYS_ADMIN; runc's order), with it just before the execve.
+ */
 function processOps(process: ProcessSpec, init: boolean): NativeOps {
   const caps = capabilitySets(process);
+  const seccomp = seccompOps(process);
   return [
     ...process.rlimits.flatMap((r) => ['rlimit', r.type, String(r.soft), String(r.hard)]),
     ...(process.terminal ? ['console', String(process.uid), String(process.gid)] : []),
@@ -52,6 +73,7 @@ function processOps(process: ProcessSpec, init: boolean): NativeOps {
     process.cwd,
     'bounding',
     hex(caps.bounding),
+    ...(process.noNewPrivileges ? [] : seccomp),
     'user',
     String(process.uid),
     String(process.gid),
@@ -61,7 +83,7 @@ function processOps(process: ProcessSpec, init: boolean): NativeOps {
     hex(caps.permitted),
     hex(caps.inheritable),
     hex(caps.ambient),
-    ...(process.noNewPrivileges ? ['nnp'] : []),
+    ...(process.noNewPrivileges ? ['nnp', ...seccomp] : []),
     'env',
     ...list(process.env),
     'exec',

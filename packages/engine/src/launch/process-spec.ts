@@ -5,6 +5,7 @@ import {
   type ProcessRequest,
   type ProcessSpec,
   type Rlimit,
+  type SeccompMode,
   UsageError,
 } from '@koker/core';
 import { resolveCapabilities } from './capabilities.js';
@@ -28,6 +29,8 @@ export interface ProcessFlags {
   readonly capDrop?: readonly string[];
   readonly privileged?: boolean;
   readonly noNewPrivileges?: boolean;
+  /** `--security-opt seccomp=unconfined`; --privileged means unconfined too (Docker's rule). */
+  readonly seccomp?: SeccompMode;
   readonly rlimits?: readonly Rlimit[];
   /** The capabilities koker may give (its own bounding set): what --privileged means. */
   readonly availableCapabilities?: readonly string[];
@@ -76,6 +79,7 @@ export function processRequest(image: ImageRunConfig, flags: ProcessFlags): Proc
       ...(flags.availableCapabilities ? { available: flags.availableCapabilities } : {}),
     }),
     noNewPrivileges: flags.noNewPrivileges ?? false,
+    seccomp: flags.privileged ? 'unconfined' : (flags.seccomp ?? 'default'),
     rlimits: flags.rlimits ?? [],
   };
 }
@@ -99,6 +103,7 @@ export function resolveProcess(
     stdin: request.stdin,
     capabilities: request.capabilities,
     noNewPrivileges: request.noNewPrivileges,
+    ...(request.seccomp ? { seccomp: request.seccomp } : {}),
     rlimits: request.rlimits,
   };
 }

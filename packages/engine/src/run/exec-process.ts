@@ -64,6 +64,8 @@ export function execProcessRequest(record: ContainerRecord, request: ExecRequest
     stdin: request.interactive,
     capabilities: spec?.capabilities ?? DEFAULT_CAPABILITIES,
     noNewPrivileges: spec?.noNewPrivileges ?? false,
+    // Docker's exec runs under the container's profile.
+    seccomp: spec?.seccomp ?? 'default',
     rlimits: spec?.rlimits ?? [],
   };
 }
