@@ -98,11 +98,13 @@ describe('the launcher', () => {
   it('keeps its mounts out of the host', async () => {
     const result = await launchIn(
       box.rootfs,
-      sh('mount -t tmpfs kokermark /tmp && echo mounted && sleep 30'),
+      // `ready` appears after the echo: the kill below never races the output it asserts.
+      sh('mount -t tmpfs kokermark /tmp && echo mounted && touch /tmp/ready && sleep 30'),
       {
         flags: { capAdd: ['SYS_ADMIN'] },
         during: async (process) => {
-          await waitFor(() => readFileSync(`/proc/${process.pid}/mountinfo`, 'utf8').includes('kokermark'));
+          await waitFor(() => existsSync(`/proc/${process.pid}/root/tmp/ready`));
+          expect(readFileSync(`/proc/${process.pid}/mountinfo`, 'utf8')).toContain('kokermark');
           const host = readFileSync('/proc/self/mountinfo', 'utf8');
           expect(host).not.toContain('kokermark');
           expect(host).not.toContain(box.rootfs);
