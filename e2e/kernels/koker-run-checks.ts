@@ -91,6 +91,26 @@ export function kokerRunChecks({ kokerBin, archive }: KokerRunSetup): {
       },
     },
     {
+      name: 'koker run -m 64m: the container reads its limit at /sys/fs/cgroup (memory.max or memory.limit_in_bytes)',
+      async run() {
+        const result = k([
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          '-m',
+          '64m',
+          IMAGE,
+          'sh',
+          '-c',
+          // cgroup2 at the top on unified hosts; the memory hierarchy on legacy and hybrid ones.
+          'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes',
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout, '67108864\n', result.stderr);
+      },
+    },
+    {
       name: 'koker run: a host loop device made with mknod is unusable, /dev/null, /dev/zero, /dev/urandom work',
       async run() {
         const result = k([

@@ -499,6 +499,38 @@ describe('koker run', () => {
     expect(nnp.stdout).toBe('NoNewPrivs:\t1\n');
   });
 
+  it('shows the container its own cgroups at /sys/fs/cgroup, read-only (this host is hybrid)', async () => {
+    const result = await run([
+      '-m',
+      '64m',
+      '--pids-limit',
+      '20',
+      image,
+      'sh',
+      '-c',
+      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; ' +
+        // The root of each mount is the container's cgroup: the shell (PID 1) is in it.
+        'grep -x 1 /sys/fs/cgroup/memory/cgroup.procs /sys/fs/cgroup/unified/cgroup.procs; ' +
+        'ls /sys/fs/cgroup/unified | grep -x cgroup.controllers; ' +
+        'touch /sys/fs/cgroup/memory/x 2>/dev/null && echo writable || echo read-only; ' +
+        'mkdir /sys/fs/cgroup/y 2>/dev/null && echo writable || echo read-only',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(lines(result)).toEqual([
+      '67108864',
+      '20',
+      '/sys/fs/cgroup/memory/cgroup.procs:1',
+      '/sys/fs/cgroup/unified/cgroup.procs:1',
+      'cgroup.controllers',
+      'read-only',
+      'read-only',
+    ]);
+    // Docker mounts them read-write for --privileged.
+    const options = 'awk \'$2 == "/sys/fs/cgroup/memory" { print substr($4, 1, 2) }\' /proc/mounts | sort -u';
+    expect(lines(await run([image, 'sh', '-c', options]))).toEqual(['ro']);
+    expect(lines(await run(['--privileged', image, 'sh', '-c', options]))).toEqual(['rw']);
+  });
+
   it('prints the OOM message and exits 137 when the memory limit kills it', async () => {
     const result = await run([
       '-m',

@@ -11,7 +11,9 @@ import {
   type CgroupPlacement,
   type OverlayMount,
   type ContainerId,
+  type CgroupLayout,
 } from '@koker/core';
+import { cgroupMounts } from './cgroup-mounts.js';
 
 /** Docker's /dev: these nodes, each 0666, on a fresh tmpfs. */
 export const DEFAULT_DEVICES: readonly DeviceNode[] = [
@@ -77,6 +79,8 @@ export interface PlanInputs {
   readonly init: boolean;
   /** Whether the kernel has cgroup namespaces (/proc/self/ns/cgroup exists). */
   readonly cgroupNamespace: boolean;
+  /** The host's cgroup mounts, which /sys/fs/cgroup shows (none when absent). */
+  readonly cgroupLayout?: CgroupLayout;
 }
 
 /** Docker's default mounts, in order; `/sys` is writable only when privileged. */
@@ -136,6 +140,9 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
   if (netnsPath) join.push({ kind: 'net', path: netnsPath });
   else if (mode !== 'host') create.push('net');
   if (inputs.cgroupNamespace) create.push('cgroup');
+  const cgroupFs = inputs.cgroupLayout
+    ? cgroupMounts(inputs.cgroupLayout, inputs.privileged, inputs.cgroupNamespace)
+    : { mounts: [], symlinks: [], readOnlyPaths: [] };
   return {
     id: inputs.id,
     rootfs: inputs.rootfs.path,
@@ -146,11 +153,11 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     cgroups: inputs.cgroups,
     hostname: inputs.hostname,
     loopback: create.includes('net'),
-    mounts: defaultMounts(inputs.privileged, inputs.files),
+    mounts: [...defaultMounts(inputs.privileged, inputs.files), ...cgroupFs.mounts],
     devices: inputs.devices?.length ? [...DEFAULT_DEVICES, ...inputs.devices] : DEFAULT_DEVICES,
-    symlinks: DEFAULT_SYMLINKS,
+    symlinks: [...DEFAULT_SYMLINKS, ...cgroupFs.symlinks],
     maskedPaths: inputs.privileged ? [] : DEFAULT_MASKED_PATHS,
-    readOnlyPaths: inputs.privileged ? [] : DEFAULT_READONLY_PATHS,
+    readOnlyPaths: inputs.privileged ? [] : [...DEFAULT_READONLY_PATHS, ...cgroupFs.readOnlyPaths],
     process: inputs.process,
     init: inputs.init,
   };

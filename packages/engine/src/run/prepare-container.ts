@@ -130,6 +130,7 @@ export async function prepareContainer(
     devices: containerDevices(spec),
     init: spec.init,
     cgroupNamespace: context.host.cgroupNamespace,
+    ...(context.host.cgroupLayout ? { cgroupLayout: context.host.cgroupLayout() } : {}),
   });
   return { plan, process, attachment };
 }
