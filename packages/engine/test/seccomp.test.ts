@@ -8,6 +8,7 @@ import {
   SECCOMP_RET,
   type SeccompProfile,
 } from '../src/index.js';
+import { DEFAULT_CAPABILITIES } from '../src/launch/capabilities.js';
 import { SYSCALLS_X86_64 } from '../src/launch/seccomp/syscalls-x86_64.js';
 import { runFilter } from './seccomp-interpreter.js';
 
@@ -18,22 +19,7 @@ const nr = (name: string) => {
 };
 const EPERM = (SECCOMP_RET.ERRNO | 1) >>> 0;
 const ENOSYS = (SECCOMP_RET.ERRNO | 38) >>> 0;
-const DOCKER_CAPS = [
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'FSETID',
-  'FOWNER',
-  'MKNOD',
-  'NET_RAW',
-  'SETGID',
-  'SETUID',
-  'SETFCAP',
-  'SETPCAP',
-  'NET_BIND_SERVICE',
-  'SYS_CHROOT',
-  'KILL',
-  'AUDIT_WRITE',
-];
+const DOCKER_CAPS = DEFAULT_CAPABILITIES;
 
 describe('the default seccomp profile, compiled', () => {
   const filter = compileSeccomp(DEFAULT_SECCOMP_PROFILE, DOCKER_CAPS);
