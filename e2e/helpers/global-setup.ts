@@ -11,6 +11,8 @@ export function setup(): void {
 export function teardown(): void {
   const leaks = leaksBetween(before, snapshotHost());
   if (leaks.length > 0) {
+    // Vitest reports an error thrown here but keeps the run's exit code: set it, so a leak fails CI.
+    process.exitCode = 1;
     throw new Error(`the e2e suite left these on the host:\n  ${leaks.join('\n  ')}`);
   }
 }
