@@ -168,6 +168,42 @@ describe("a Debian image's programs under the default seccomp profile", () => {
     ]);
   });
 
+  it("lets a process trace its own children without CAP_SYS_PTRACE, as Docker's profile does on kernels >= 4.8", async () => {
+    // PTRACE_TRACEME, then PTRACE_PEEKDATA of the child's memory by its parent (it is stopped at
+    // its raise(SIGSTOP)); process_vm_readv of it as well.
+    const trace = `
+import ctypes, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.restype = ctypes.c_long
+value = ctypes.c_long(0x6b6f6b6572)
+pid = os.fork()
+if pid == 0:
+    if libc.ptrace(0, 0, None, None) != 0: os._exit(ctypes.get_errno())
+    os.kill(os.getpid(), signal.SIGSTOP)
+    os._exit(0)
+_, status = os.waitpid(pid, 0)
+print('stopped', os.WIFSTOPPED(status))
+word = libc.ptrace(2, pid, ctypes.byref(value), None)
+print('peek', hex(word & 0xffffffffff))
+class iovec(ctypes.Structure): _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]
+out = ctypes.c_long(0)
+local, remote = iovec(ctypes.addressof(out), 8), iovec(ctypes.addressof(value), 8)
+print('process_vm_readv', libc.process_vm_readv(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0), hex(out.value))
+libc.ptrace(17, pid, None, None)
+os.kill(pid, signal.SIGCONT)
+print('exit', os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+`;
+    for (const flags of [[], ['-u', 'nobody']]) {
+      const result = await run([...flags, DEBIAN_IMAGE, 'python3', '-c', trace]);
+      expect(result.stdout.trim().split('\n'), `${flags.join(' ')} ${result.stderr}`).toEqual([
+        'stopped True',
+        'peek 0x6b6f6b6572',
+        'process_vm_readv 8 0x6b6f6b6572',
+        'exit 0',
+      ]);
+    }
+  });
+
   it('pings the loopback as root and as nobody; ICMP datagram sockets work without NET_RAW, as on Docker', async () => {
     const ping = 'ping -c 1 -W 5 127.0.0.1 >/dev/null && echo "$(id -un) pinged"';
     for (const [flags, who] of [
