@@ -53,7 +53,8 @@ static int gateway_mac(const char *gateway, uint8_t mac[6]) {
         unsigned flags;
         while (arp && fgets(line, sizeof line, arp)) {
             if (sscanf(line, "%63s %*s %x %63s", ip, &flags, hw) == 3 && strcmp(ip, gateway) == 0 && (flags & 2) &&
-                sscanf(hw, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) == 6) {
+                sscanf(hw, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) ==
+                    6) {
                 fclose(arp);
                 close(udp);
                 return 0;
