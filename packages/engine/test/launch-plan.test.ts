@@ -53,8 +53,11 @@ describe('the launch plan', () => {
     expect(host.newNamespaces).toEqual(['mount', 'uts', 'ipc', 'pid']);
   });
 
-  it("lets any group ping in the container's own network namespace, as Docker does, not on the host's", () => {
-    const range = { 'net.ipv4.ping_group_range': '0 2147483647' };
+  it("lets any group ping and any user bind ports below 1024 in the container's own network namespace, as Docker does, not on the host's", () => {
+    const range = {
+      'net.ipv4.ping_group_range': '0 2147483647',
+      'net.ipv4.ip_unprivileged_port_start': '0',
+    };
     expect(buildLaunchPlan(inputs()).sysctls).toEqual(range);
     expect(
       buildLaunchPlan(inputs({ network: { mode: 'bridge', netnsPath: '/run/koker/netns/x' } })).sysctls,

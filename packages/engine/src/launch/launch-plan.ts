@@ -61,10 +61,13 @@ export const DEFAULT_READONLY_PATHS: readonly string[] = [
 /**
  * Set in a network namespace of the container's own, as Docker does: any group may open ICMP
  * datagram sockets, so `ping` works without CAP_NET_RAW or a setuid/file-capability binary (what
- * Debian's ping falls back to when its file capability is lost or NET_RAW dropped).
+ * Debian's ping falls back to when its file capability is lost or NET_RAW dropped); any user
+ * may bind a port below 1024 (a web server running as a user on :80), which in a namespace of
+ * its own reaches nothing of the host's.
  */
 export const NETWORK_NAMESPACE_SYSCTLS: Readonly<Record<string, string>> = {
   'net.ipv4.ping_group_range': '0 2147483647',
+  'net.ipv4.ip_unprivileged_port_start': '0',
 };
 
 /** The container's own copies of these files, in its directory (never written into the image). */
