@@ -1,9 +1,9 @@
-import { readFileSync, closeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { Network, Resources, Storage, UsageError } from '@koker/core';
 import { NativeLauncher, RunOrchestrator, type RunImage, type RunRequest } from '@koker/engine';
 import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
-import { nativeHelperPath } from '@koker/host';
+import { nativeHelperPath, readInputFile } from '@koker/host';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { parsePublishFlags } from './ports-from-flags.js';
@@ -27,7 +27,7 @@ export async function runContainer(
 ): Promise<number> {
   const request: RunRequest = runRequestFromFlags(image, args, flags, {
     hostEnv: process.env,
-    readFile: (path) => readFileSync(path, 'utf8'),
+    readFile: (path, what) => readInputFile(path, { what }),
     parsePorts: (values) => parsePublishFlags(values),
   });
   // Detached, nothing of koker's terminal is used: Docker's `run -dit` works from a script.

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidValueError } from '../errors/index.js';
 import { DEFAULT_CONFIG, type KokerConfig } from './config.js';
+import { parseRootDirectory } from './root-directory.js';
 
 export interface ConfigSources {
   /** From flags: `--root`, `--cgroup-driver`, ... */
@@ -12,8 +13,14 @@ export interface ConfigSources {
   readonly readFile?: (path: string) => string | undefined;
 }
 
+const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
 function readOptional(path: string): string | undefined {
   try {
+    // A device or FIFO named by KOKER_CONFIG must not be read forever.
+    const stat = statSync(path);
+    if (!stat.isFile() || stat.size > MAX_CONFIG_FILE_BYTES)
+      throw new InvalidValueError('config file', path, `not a regular file of at most 1 MiB`);
     return readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -37,8 +44,14 @@ export function loadConfig(sources: ConfigSources = {}): KokerConfig {
       throw new InvalidValueError('config file', filePath, 'expected a JSON object');
     }
   }
-  const root = sources.flags?.root ?? env.KOKER_ROOT ?? file.root ?? DEFAULT_CONFIG.root;
-  if (!root.startsWith('/')) throw new InvalidValueError('root directory', root, 'must be an absolute path');
+  const root =
+    sources.flags?.root !== undefined
+      ? parseRootDirectory(sources.flags.root, '--root')
+      : env.KOKER_ROOT !== undefined
+        ? parseRootDirectory(env.KOKER_ROOT, 'KOKER_ROOT')
+        : file.root !== undefined
+          ? parseRootDirectory(file.root, `root in ${filePath}`)
+          : DEFAULT_CONFIG.root;
   const mirrorEnv = env.KOKER_REGISTRY_MIRROR?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
