@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { type Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidValueError, NoSpaceError, NotFoundError } from '@koker/core';
 import { readInputFile, requireRegularFile } from '../src/files/input-file.js';
