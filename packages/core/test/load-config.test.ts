@@ -87,3 +87,27 @@ describe('isNoSpace', () => {
     expect((mapped as Error).message).toBe('no space left on device: /r/x');
   });
 });
+
+describe('registry deadlines', () => {
+  it('default to 15 s connect, 30 s idle, 120 s stall; the file and then the environment override', () => {
+    expect(loadConfig({ env: {}, readFile: noFile }).registry.timeouts).toEqual({
+      connect: 15,
+      idle: 30,
+      stall: 120,
+    });
+    const readFile = () => JSON.stringify({ registry: { timeouts: { idle: 60, stall: 600 } } });
+    expect(loadConfig({ env: { KOKER_REGISTRY_STALL_TIMEOUT: '0.5' }, readFile }).registry.timeouts).toEqual({
+      connect: 15,
+      idle: 60,
+      stall: 0.5,
+    });
+  });
+  it('must be seconds > 0', () => {
+    expect(() => loadConfig({ env: { KOKER_REGISTRY_IDLE_TIMEOUT: 'soon' }, readFile: noFile })).toThrow(
+      'invalid registry idle timeout (KOKER_REGISTRY_IDLE_TIMEOUT) "soon": expected seconds > 0',
+    );
+    expect(() => loadConfig({ env: {}, readFile: () => '{"registry":{"timeouts":{"connect":0}}}' })).toThrow(
+      /registry connect timeout \(registry.timeouts.connect in .*\) "0"/,
+    );
+  });
+});

@@ -1,7 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidValueError } from '../errors/index.js';
-import { DEFAULT_CONFIG, type KokerConfig } from './config.js';
+import {
+  DEFAULT_CONFIG,
+  DEFAULT_REGISTRY_TIMEOUTS,
+  type KokerConfig,
+  type RegistryTimeouts,
+} from './config.js';
 import { parseRootDirectory } from './root-directory.js';
 
 export interface ConfigSources {
@@ -26,6 +31,33 @@ function readOptional(path: string): string | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+const TIMEOUT_ENV: Readonly<Record<keyof RegistryTimeouts, string>> = {
+  connect: 'KOKER_REGISTRY_CONNECT_TIMEOUT',
+  idle: 'KOKER_REGISTRY_IDLE_TIMEOUT',
+  stall: 'KOKER_REGISTRY_STALL_TIMEOUT',
+};
+
+/** Registry deadlines: defaults < `registry.timeouts` of the file < environment; positive seconds. */
+function registryTimeouts(
+  fromFile: Partial<Record<keyof RegistryTimeouts, unknown>> | undefined,
+  env: NodeJS.ProcessEnv,
+  filePath: string,
+): RegistryTimeouts {
+  const pick = (key: keyof RegistryTimeouts): number => {
+    const envValue = env[TIMEOUT_ENV[key]];
+    const [raw, from] =
+      envValue !== undefined && envValue !== ''
+        ? [envValue, TIMEOUT_ENV[key]]
+        : [fromFile?.[key], `registry.timeouts.${key} in ${filePath}`];
+    if (raw === undefined) return DEFAULT_REGISTRY_TIMEOUTS[key];
+    const seconds = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
+    if (!Number.isFinite(seconds) || seconds <= 0)
+      throw new InvalidValueError(`registry ${key} timeout (${from})`, String(raw), 'expected seconds > 0');
+    return seconds;
+  };
+  return { connect: pick('connect'), idle: pick('idle'), stall: pick('stall') };
 }
 
 /** Merges defaults < config file < environment < flags, validating as it goes. */
@@ -66,6 +98,7 @@ export function loadConfig(sources: ConfigSources = {}): KokerConfig {
       ...DEFAULT_CONFIG.registry,
       ...file.registry,
       ...(mirrorEnv ? { mirrors: mirrorEnv } : {}),
+      timeouts: registryTimeouts(file.registry?.timeouts, env, filePath),
     },
     drivers: { ...file.drivers, ...sources.flags?.drivers },
     driverModules: [...(file.driverModules ?? []), ...(env.KOKER_DRIVERS?.split(',').filter(Boolean) ?? [])],

@@ -47,6 +47,7 @@ export function loginCommand(): Command {
           {
             mirrors: [],
             insecure: context.config.registry.insecure,
+            timeouts: context.config.registry.timeouts,
             log: context.log,
           },
           { host: registry, credentials },
