@@ -1,9 +1,16 @@
 import { closeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { Network, Resources, Storage, UsageError } from '@koker/core';
-import { NativeLauncher, RunOrchestrator, type RunImage, type RunRequest } from '@koker/engine';
+import {
+  NativeLauncher,
+  RunOrchestrator,
+  settleStaleContainers,
+  type RunImage,
+  type RunRequest,
+} from '@koker/engine';
 import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
 import { nativeHelperPath, readInputFile } from '@koker/host';
+import { lifecycleOf } from '../containers/lifecycle.js';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { parsePublishFlags } from './ports-from-flags.js';
@@ -47,6 +54,8 @@ export async function runContainer(
     { storage, resources, network, launcher, state: context.state },
     context.log,
   );
+  // A run killed during setup left its netns, ports, address and cgroups: released first.
+  await settleStaleContainers(context.state, lifecycleOf(context), context.log);
   if (flags.detach) return runDetached(context, orchestrator, request, runImage);
   const outcome = await orchestrator.run(request, runImage);
   if (outcome.oomKilled) {
