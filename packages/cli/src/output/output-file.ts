@@ -55,3 +55,9 @@ export function refuseTerminal(what: string, example: string): void {
     });
   }
 }
+
+/** Writing to stdout failed because its reader went away (`koker export c | head`): not koker's failure. */
+export function readerWentAway(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}

@@ -23,10 +23,18 @@ export async function writeTar(entries: AsyncIterable<TreeEntry>, output: Writab
   // Bundled, a CommonJS module's exports may sit on the namespace's default.
   const pack = tarStream.pack ?? (tarStream as unknown as { default: typeof tarStream }).default.pack;
   const tar = pack();
-  const writing = pipeline(tar, output);
+  // The reader may go away (`| head`): its error ends the copy instead of going unhandled.
+  let failure: Error | undefined;
+  const writing = pipeline(tar, output).catch((error: Error) => {
+    failure = error;
+  });
+  const failed = writing.then(() => {
+    if (failure) throw failure;
+  });
   let bytes = 0;
   try {
     for await (const entry of entries) {
+      if (failure) break;
       const header = {
         name: textPath(entry.name),
         type: TAR_TYPES[entry.type],
@@ -38,12 +46,13 @@ export async function writeTar(entries: AsyncIterable<TreeEntry>, output: Writab
         ...(entry.linkname !== undefined ? { linkname: textPath(entry.linkname) } : {}),
         ...(entry.devmajor !== undefined ? { devmajor: entry.devmajor, devminor: entry.devminor ?? 0 } : {}),
       };
-      await new Promise<void>((resolve, reject) => {
+      const written = new Promise<void>((resolve, reject) => {
         const sink = tar.entry(header, (error) => (error ? reject(error) : resolve()));
         if (entry.type !== 'file') return;
         void (async () => {
           try {
             for await (const chunk of entry.content ?? []) {
+              if (failure) throw failure;
               bytes += chunk.length;
               if (!sink.write(chunk)) await new Promise((drained) => sink.once('drain', drained));
             }
@@ -53,11 +62,13 @@ export async function writeTar(entries: AsyncIterable<TreeEntry>, output: Writab
           }
         })();
       });
+      await Promise.race([written, failed]);
     }
-    tar.finalize();
+    if (!failure) tar.finalize();
   } catch (error) {
     tar.destroy(error as Error);
+    throw error;
   }
-  await writing;
+  await failed;
   return bytes;
 }

@@ -14,6 +14,7 @@ import {
 import { contextOf } from '../../command-context.js';
 import { withContainerRoot } from '../../containers/container-root.js';
 import { containerPath, copyDirection } from '../../copy/cp-args.js';
+import { readerWentAway } from '../../output/output-file.js';
 
 interface CpOptions {
   archive?: boolean;
@@ -66,7 +67,12 @@ export function cpCommand(name = 'cp'): Command {
               new NotFoundError(`Could not find the file ${missing} in container ${direction.container}`),
           };
           if (direction.destination.kind === 'stream') {
-            return copyToTar(source, process.stdout, { ...base, owner: { keep: true } });
+            return copyToTar(source, process.stdout, { ...base, owner: { keep: true } }).catch(
+              (error: unknown) => {
+                if (readerWentAway(error)) return { bytes: 0 };
+                throw error;
+              },
+            );
           }
           // Files copied out belong to the user running cp, unless -a keeps the container's owners.
           const owner: CopyOptions['owner'] = archive

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { readTree, writeTar } from '@koker/fs-overlay';
 import { contextOf } from '../../command-context.js';
 import { withContainerRoot } from '../../containers/container-root.js';
-import { refuseTerminal, writeOutputFile } from '../../output/output-file.js';
+import { readerWentAway, refuseTerminal, writeOutputFile } from '../../output/output-file.js';
 
 export function exportCommand(name = 'export'): Command {
   return new Command(name)
@@ -17,7 +17,11 @@ export function exportCommand(name = 'export'): Command {
       await withContainerRoot(ctx, container, 'image', async (root) => {
         const tar = (output: NodeJS.WritableStream) =>
           writeTar(readTree(root.fd, { topName: '' }), output as never).then(() => undefined);
-        if (!options.output) return tar(process.stdout);
+        if (!options.output) {
+          return tar(process.stdout).catch((error: unknown) => {
+            if (!readerWentAway(error)) throw error;
+          });
+        }
         const file = await writeOutputFile(options.output, tar);
         ctx.log.debug({ container, file }, 'Exported container');
         return undefined;
