@@ -36,7 +36,8 @@ export async function writeTar(entries: AsyncIterable<TreeEntry>, output: Writab
     for await (const entry of entries) {
       if (failure) break;
       const header = {
-        name: textPath(entry.name),
+        // Directories end with '/', as GNU tar and Docker write them.
+        name: entry.type === 'dir' ? `${textPath(entry.name)}/` : textPath(entry.name),
         type: TAR_TYPES[entry.type],
         mode: entry.mode,
         uid: entry.uid,
