@@ -1,5 +1,5 @@
 import { fstatSync, lstatSync, readdirSync, type Stats } from 'node:fs';
-import { AtCalls, O, RESOLVE_SAFE } from '../kernel/at-calls.js';
+import { O, RESOLVE_SAFE, type AtCalls } from '../kernel/at-calls.js';
 import { resolveMerged } from '../overlay/merged-read.js';
 import { atCalls } from './in-root.js';
 
