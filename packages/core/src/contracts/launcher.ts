@@ -22,6 +22,13 @@ export interface MountStep {
   readonly data?: string;
   /** What to create at the target when it is absent: a directory (default) or an empty file. */
   readonly targetType?: 'directory' | 'file';
+  /** Set on the mount once made (a bind's `bind-propagation`, e.g. `rslave`). */
+  readonly propagation?: string;
+  /**
+   * A volume's first use: when the source directory is empty, what the root has at the target
+   * (owners, modes, symlinks) is copied into it before the mount (Docker's copy-up).
+   */
+  readonly copyUp?: boolean;
 }
 
 export interface DeviceNode {
@@ -84,6 +91,11 @@ export interface LaunchPlan {
   readonly rootfsOverlay?: OverlayMount;
   readonly readOnlyRootfs: boolean;
   readonly newNamespaces: readonly NamespaceKind[];
+  /**
+   * The propagation the container's mount tree starts with: `rprivate` unless a bind asks to
+   * receive (`rslave`) or share (`rshared`) mounts with the host.
+   */
+  readonly rootPropagation?: 'rprivate' | 'rslave' | 'rshared';
   /** Joined before the clone, e.g. the network namespace a network driver made. */
   readonly joinNamespaces: readonly NamespaceJoin[];
   readonly cgroups: CgroupPlacement;
