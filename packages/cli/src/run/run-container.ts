@@ -44,7 +44,7 @@ export async function runContainer(
   ]);
   const launcher = new NativeLauncher(nativeHelperPath(context.config.nativeHelper), context.log);
   const orchestrator = new RunOrchestrator(
-    { storage, resources, network, launcher, state: context.state },
+    { storage, resources, network, launcher, state: context.state, volumes: context.volumeDrivers() },
     context.log,
   );
   if (flags.detach) return runDetached(context, orchestrator, request, runImage);

@@ -92,10 +92,11 @@ export interface LaunchPlan {
   readonly readOnlyRootfs: boolean;
   readonly newNamespaces: readonly NamespaceKind[];
   /**
-   * The propagation the container's mount tree starts with: `rprivate` unless a bind asks to
-   * receive (`rslave`) or share (`rshared`) mounts with the host.
+   * The propagation the container's mount tree starts with: `rprivate`, or `rslave` when a bind
+   * asks for another propagation than private (the host's mounts then reach the container;
+   * nothing of the container's reaches the host).
    */
-  readonly rootPropagation?: 'rprivate' | 'rslave' | 'rshared';
+  readonly rootPropagation?: 'rprivate' | 'rslave';
   /** Joined before the clone, e.g. the network namespace a network driver made. */
   readonly joinNamespaces: readonly NamespaceJoin[];
   readonly cgroups: CgroupPlacement;
@@ -104,6 +105,12 @@ export interface LaunchPlan {
   readonly loopback: boolean;
   /** In order, before pivot_root: targets are paths inside `rootfs`. */
   readonly mounts: readonly MountStep[];
+  /**
+   * The user's mounts (-v, --mount, --tmpfs, volumes), after koker's, parents first: each
+   * target made if missing and resolved strictly inside the root (a symlink out of it is an
+   * error), mounted through its fd.
+   */
+  readonly userMounts?: readonly MountStep[];
   readonly devices: readonly DeviceNode[];
   readonly symlinks: readonly SymlinkStep[];
   readonly maskedPaths: readonly string[];

@@ -125,7 +125,7 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean
     '',
     '/',
     '',
-    'rec,private',
+    plan.rootPropagation === 'rslave' ? 'rec,slave' : 'rec,private',
     '',
     ...(plan.rootfsOverlay ? overlayOps(plan.rootfs, plan.rootfsOverlay) : []),
     'rootfs',
@@ -134,6 +134,19 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean
   for (const m of plan.mounts) {
     ops.push(m.targetType === 'file' ? 'mkfile' : 'mkdir', m.target, m.targetType === 'file' ? '644' : '755');
     ops.push('mount', m.source, m.target, m.fstype, m.flags.join(','), m.data ?? '');
+  }
+  for (const m of plan.userMounts ?? []) {
+    ops.push(
+      'usermount',
+      m.source,
+      m.target,
+      m.fstype,
+      m.flags.join(','),
+      m.data ?? '',
+      m.propagation ?? '',
+      m.copyUp ? '1' : '0',
+      m.targetType === 'file' ? '1' : '0',
+    );
   }
   for (const d of plan.devices) {
     // A `--device` may go below /dev (/dev/net/tun): its directory first.
