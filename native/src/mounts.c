@@ -288,7 +288,8 @@ static int bind_tree(const char *source, int target_fd, unsigned long bits) {
         if (err == ENOSYS) return -1;
         die("mount", "mount_setattr", err, source);
     }
-    if (syscall(SYS_move_mount, tree, "", target_fd, "", KOKER_MOVE_MOUNT_F_EMPTY_PATH | KOKER_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    if (syscall(SYS_move_mount, tree, "", target_fd, "",
+                KOKER_MOVE_MOUNT_F_EMPTY_PATH | KOKER_MOVE_MOUNT_T_EMPTY_PATH) < 0)
         die("mount", "move_mount", errno, source);
     close(tree);
     return 0;
@@ -300,8 +301,9 @@ static unsigned long propagation_flags(const char *name) {
         const char *name;
         unsigned long flags;
     } P[] = {
-        {"private", MS_PRIVATE}, {"rprivate", MS_PRIVATE | MS_REC}, {"shared", MS_SHARED},
-        {"rshared", MS_SHARED | MS_REC}, {"slave", MS_SLAVE}, {"rslave", MS_SLAVE | MS_REC},
+        {"private", MS_PRIVATE}, {"rprivate", MS_PRIVATE | MS_REC},
+        {"shared", MS_SHARED},   {"rshared", MS_SHARED | MS_REC},
+        {"slave", MS_SLAVE},     {"rslave", MS_SLAVE | MS_REC},
     };
     for (size_t i = 0; i < sizeof P / sizeof P[0]; i++)
         if (strcmp(P[i].name, name) == 0) return P[i].flags;
