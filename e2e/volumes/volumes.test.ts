@@ -316,6 +316,36 @@ describe('named and anonymous volumes', () => {
     expect(await volumeNames()).toEqual([]);
   });
 
+  it("the local driver's --opt: a tmpfs, and a bind of a host path, mounted in the container only", async () => {
+    await suite.must([
+      'volume',
+      'create',
+      '--opt',
+      'type=tmpfs',
+      '--opt',
+      'device=tmpfs',
+      '--opt',
+      'o=size=1m,uid=1000',
+      'tv',
+    ]);
+    expect(await out(['-v', 'tv:/t', suite.image, 'grep', ' /t ', '/proc/mounts'])).toMatch(
+      /^tmpfs \/t tmpfs rw,.*size=1024k.*uid=1000/,
+    );
+    const dir = fresh('opt-bind');
+    writeFileSync(join(dir, 'there'), 'bound by the driver\n');
+    await suite.must(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${dir}`, 'bv']);
+    expect(await out(['-v', 'bv:/b', suite.image, 'cat', '/b/there'])).toBe('bound by the driver\n');
+    const [volume] = JSON.parse(await suite.must(['volume', 'inspect', 'bv'])) as [
+      { Options: Record<string, string> },
+    ];
+    expect(volume.Options).toEqual({ type: 'none', o: 'bind', device: dir });
+    const bad = await suite.koker(['volume', 'create', '--opt', 'size=1g', 'nope']);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toContain('the local driver takes type, device and o');
+    await suite.must(['volume', 'rm', 'tv', 'bv']);
+    expect(readFileSync(join(dir, 'there'), 'utf8')).toBe('bound by the driver\n');
+  });
+
   it('system prune --volumes removes the anonymous volumes no container uses', async () => {
     const id = firstLine(
       await suite.must(['run', '-d', '--network', 'none', '-v', '/scratch', suite.image, 'true']),
