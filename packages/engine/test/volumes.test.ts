@@ -245,3 +245,43 @@ describe('volume filters', () => {
     expect(() => parseVolumeFilters(['dangling=maybe'])).toThrow(/true or false/);
   });
 });
+
+describe("a record's mounts on disk", () => {
+  it('keep what inspect shows (name, driver, mode, propagation) and refuse a bad type', async () => {
+    const { decodeContainerRecord, encodeContainerRecord } =
+      await import('../src/state/container-record-codec.js');
+    const id = newContainerId();
+    const record = {
+      id,
+      name: 'vol-test',
+      image: { reference: 'busybox', id: 'sha256:x' },
+      entrypoint: [],
+      command: ['sh'],
+      env: [],
+      hostname: 'h',
+      created: new Date().toISOString(),
+      status: 'created',
+      network: { mode: 'none', ports: [] },
+      limits: {},
+      autoRemove: false,
+      mounts: [
+        {
+          type: 'volume',
+          source: '/r/volumes/db/_data',
+          destination: '/db',
+          readOnly: true,
+          name: 'db',
+          driver: 'local',
+          mode: 'ro',
+        },
+        { type: 'bind', source: '/h', destination: '/c', readOnly: false, propagation: 'rslave', mode: '' },
+      ],
+    } as unknown as ContainerRecord;
+    expect(decodeContainerRecord(encodeContainerRecord(record), id).mounts).toEqual(record.mounts);
+    const bad = encodeContainerRecord({
+      ...record,
+      mounts: [{ type: 'nfs', source: '', destination: '/x', readOnly: false }],
+    } as unknown as ContainerRecord);
+    expect(() => decodeContainerRecord(bad, id)).toThrow(/mounts\[0\]\.type/);
+  });
+});
