@@ -51,7 +51,7 @@ export async function runContainer(
   ]);
   const launcher = new NativeLauncher(nativeHelperPath(context.config.nativeHelper), context.log);
   const orchestrator = new RunOrchestrator(
-    { storage, resources, network, launcher, state: context.state },
+    { storage, resources, network, launcher, state: context.state, volumes: context.volumeDrivers() },
     context.log,
   );
   // A run killed during setup left its netns, ports, address and cgroups: released first.

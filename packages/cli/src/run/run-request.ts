@@ -13,6 +13,7 @@ import { type Stats } from 'node:fs';
 import { parseDockerSeccompProfile, parseEnvFile, parseEnvFlag, type RunRequest } from '@koker/engine';
 import { parseDeviceFlag } from './device-flags.js';
 import { limitsFromFlags, type LimitFlags } from './limits-from-flags.js';
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, parseVolumesFromFlag } from './mount-flags.js';
 
 /** `run`'s flags as commander hands them over. */
 export interface RunFlags extends LimitFlags {
@@ -40,6 +41,10 @@ export interface RunFlags extends LimitFlags {
   readonly deviceCgroupRule?: readonly string[];
   readonly device?: readonly string[];
   readonly init?: boolean;
+  readonly volume?: readonly string[];
+  readonly mount?: readonly string[];
+  readonly tmpfs?: readonly string[];
+  readonly volumesFrom?: readonly string[];
 }
 
 export interface RunFlagContext {
@@ -145,6 +150,11 @@ export function runRequestFromFlags(
   if (publish.length > 0 && !context.parsePorts) throw new NotImplementedError('-p/--publish');
   const ports = publish.length > 0 && context.parsePorts ? context.parsePorts(publish, mode) : [];
   const security = parseSecurityOptions(flags.securityOpt ?? [], context.readFile);
+  const mounts = [
+    ...(flags.volume ?? []).map(parseVolumeFlag),
+    ...(flags.mount ?? []).map(parseMountFlag),
+    ...(flags.tmpfs ?? []).map(parseTmpfsFlag),
+  ];
   return {
     image,
     ...(flags.name !== undefined ? { name: parseContainerName(flags.name) } : {}),
@@ -173,6 +183,8 @@ export function runRequestFromFlags(
       ? { deviceCgroupRules: flags.deviceCgroupRule.map(parseDeviceCgroupRule) }
       : {}),
     init: flags.init ?? false,
+    ...(mounts.length > 0 ? { mounts } : {}),
+    ...(flags.volumesFrom?.length ? { volumesFrom: flags.volumesFrom.map(parseVolumesFromFlag) } : {}),
     autoRemove: flags.rm ?? false,
   };
 }

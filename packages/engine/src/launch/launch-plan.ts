@@ -93,6 +93,9 @@ export interface PlanInputs {
   readonly cgroupNamespace: boolean;
   /** The host's cgroup mounts, which /sys/fs/cgroup shows (none when absent). */
   readonly cgroupLayout?: CgroupLayout;
+  /** The user's mounts (userMountSteps), and the propagation they need. */
+  readonly userMounts?: readonly MountStep[];
+  readonly rootPropagation?: LaunchPlan['rootPropagation'];
 }
 
 /** Docker's default mounts, in order; `/sys` is writable only when privileged. */
@@ -152,6 +155,7 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
   if (netnsPath) join.push({ kind: 'net', path: netnsPath });
   else if (mode !== 'host') create.push('net');
   if (inputs.cgroupNamespace) create.push('cgroup');
+  const userTargets = new Set((inputs.userMounts ?? []).map((m) => m.target));
   const cgroupFs = inputs.cgroupLayout
     ? cgroupMounts(inputs.cgroupLayout, inputs.privileged, inputs.cgroupNamespace)
     : { mounts: [], symlinks: [], readOnlyPaths: [] };
@@ -166,7 +170,14 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     hostname: inputs.hostname,
     loopback: create.includes('net'),
     ...(mode !== 'host' ? { sysctls: NETWORK_NAMESPACE_SYSCTLS } : {}),
-    mounts: [...defaultMounts(inputs.privileged, inputs.files), ...cgroupFs.mounts],
+    // A user's mount at /etc/hosts (or another of koker's targets) takes its place, as in Docker.
+    mounts: [...defaultMounts(inputs.privileged, inputs.files), ...cgroupFs.mounts].filter(
+      (m) => !userTargets.has(m.target),
+    ),
+    ...(inputs.userMounts?.length ? { userMounts: inputs.userMounts } : {}),
+    ...(inputs.rootPropagation && inputs.rootPropagation !== 'rprivate'
+      ? { rootPropagation: inputs.rootPropagation }
+      : {}),
     devices: inputs.devices?.length ? [...DEFAULT_DEVICES, ...inputs.devices] : DEFAULT_DEVICES,
     symlinks: [...DEFAULT_SYMLINKS, ...cgroupFs.symlinks],
     maskedPaths: inputs.privileged ? [] : DEFAULT_MASKED_PATHS,

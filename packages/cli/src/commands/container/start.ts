@@ -26,6 +26,7 @@ export function startCommand(name = 'start'): Command {
           network: await ctx.driver(Network),
           launcher: new NativeLauncher(nativeHelperPath(ctx.config.nativeHelper), ctx.log),
           state: ctx.state,
+          volumes: ctx.volumeDrivers(),
         };
         const lifecycle = lifecycleOf(ctx);
         await forEachContainer(ctx, names, async (container) => {
