@@ -19,6 +19,8 @@ export function statusText({ record, seen }: ContainerView, now: number): string
       const finished = seen.finished ?? record.finished;
       const ago = finished ? ` ${humanDuration(now - Date.parse(finished))} ago` : '';
       const reason = seen.reason ? ` (${seen.reason})` : '';
+      // Docker's word for a container waiting out its restart policy's back-off.
+      if (record.restarting) return `Restarting (${seen.exitCode ?? 0})${ago}`;
       return `Exited (${seen.exitCode ?? 0})${ago}${reason}`;
     }
   }

@@ -1,6 +1,10 @@
 import {
+  type ContainerId,
   InvalidValueError,
+  NotFoundError,
   NotImplementedError,
+  type NamespaceModes,
+  UsageError,
   parseContainerName,
   parseDeviceCgroupRule,
   type NetworkMode,
@@ -9,7 +13,28 @@ import {
 } from '@koker/core';
 import { release } from 'node:os';
 import { type Stats } from 'node:fs';
-import { parseDockerSeccompProfile, parseEnvFile, parseEnvFlag, type RunRequest } from '@koker/engine';
+import {
+  parseDockerSeccompProfile,
+  parseEnvFile,
+  parseEnvFlag,
+  parseRestartPolicy,
+  type RunRequest,
+} from '@koker/engine';
+import {
+  checkHostnameWithUts,
+  parseGroupAdd,
+  parseIpcMode,
+  parseLabels,
+  parseOomScoreAdj,
+  parsePidMode,
+  parseShmSize,
+  parseStopSignal,
+  parseStopTimeout,
+  parseSysctl,
+  parseUlimits,
+  parseUtsMode,
+  type PendingNamespace,
+} from './run-option-flags.js';
 import { parseDeviceFlag } from './device-flags.js';
 import { limitsFromFlags, type LimitFlags } from './limits-from-flags.js';
 
@@ -39,9 +64,24 @@ export interface RunFlags extends LimitFlags {
   readonly deviceCgroupRule?: readonly string[];
   readonly device?: readonly string[];
   readonly init?: boolean;
+  readonly label?: readonly string[];
+  readonly labelFile?: readonly string[];
+  readonly ulimit?: readonly string[];
+  readonly groupAdd?: readonly string[];
+  readonly stopTimeout?: string;
+  readonly stopSignal?: string;
+  readonly shmSize?: string;
+  readonly sysctl?: readonly string[];
+  readonly oomScoreAdj?: string;
+  readonly uts?: string;
+  readonly pid?: string;
+  readonly ipc?: string;
+  readonly restart?: string;
 }
 
 export interface RunFlagContext {
+  /** `--pid/--ipc container:NAME`: the IDs those names resolved to (see containerRefs). */
+  readonly containers?: ReadonlyMap<string, ContainerId>;
   readonly hostEnv: NodeJS.ProcessEnv;
   /** Reads an --env-file. */
   readonly readFile: (path: string) => string;
@@ -142,6 +182,24 @@ export function runRequestFromFlags(
   if (publish.length > 0 && !context.parsePorts) throw new NotImplementedError('-p/--publish');
   const ports = publish.length > 0 && context.parsePorts ? context.parsePorts(publish, mode) : [];
   const security = parseSecurityOptions(flags.securityOpt ?? [], context.readFile);
+  const namespaces = namespaceModes(flags, context.containers ?? new Map());
+  checkHostnameWithUts(flags.hostname, namespaces.uts);
+  const labels =
+    (flags.label?.length ?? 0) + (flags.labelFile?.length ?? 0) > 0
+      ? parseLabels(flags.label ?? [], flags.labelFile ?? [], context.readFile)
+      : undefined;
+  const sysctls = (flags.sysctl ?? []).map((entry) =>
+    parseSysctl(entry, {
+      network: mode,
+      ipcHost: namespaces.ipc === 'host',
+      utsHost: namespaces.uts === 'host',
+    }),
+  );
+  const restartPolicy = flags.restart !== undefined ? parseRestartPolicy(flags.restart) : undefined;
+  if (restartPolicy && restartPolicy.name !== 'no' && flags.rm)
+    throw new UsageError('conflicting options: --restart and --rm', {
+      hint: 'a container removed when it exits cannot be restarted: give only one of them',
+    });
   return {
     image,
     ...(flags.name !== undefined ? { name: parseContainerName(flags.name) } : {}),
@@ -159,6 +217,8 @@ export function runRequestFromFlags(
       privileged: flags.privileged ?? false,
       noNewPrivileges: security.noNewPrivileges,
       ...(security.seccomp !== 'default' ? { seccomp: security.seccomp } : {}),
+      ...(flags.ulimit?.length ? { rlimits: parseUlimits(flags.ulimit) } : {}),
+      ...(flags.groupAdd?.length ? { groupAdd: flags.groupAdd.map(parseGroupAdd) } : {}),
     },
     limits: limitsFromFlags(flags),
     network: { mode, ports, dns: [...(flags.dns ?? [])] },
@@ -171,5 +231,38 @@ export function runRequestFromFlags(
       : {}),
     init: flags.init ?? false,
     autoRemove: flags.rm ?? false,
+    ...(labels ? { labels } : {}),
+    ...(flags.stopSignal !== undefined ? { stopSignal: parseStopSignal(flags.stopSignal) } : {}),
+    ...(flags.stopTimeout !== undefined ? { stopTimeout: parseStopTimeout(flags.stopTimeout) } : {}),
+    ...(restartPolicy && restartPolicy.name !== 'no' ? { restartPolicy } : {}),
+    ...(flags.shmSize !== undefined ? { shmSize: parseShmSize(flags.shmSize) } : {}),
+    ...(sysctls.length > 0 ? { sysctls } : {}),
+    ...(flags.oomScoreAdj !== undefined ? { oomScoreAdj: parseOomScoreAdj(flags.oomScoreAdj) } : {}),
+    ...(Object.keys(namespaces).length > 0 ? { namespaces } : {}),
+  };
+}
+
+/** The names given to `--pid/--ipc container:NAME`, for the caller to resolve before parsing. */
+export function containerRefs(flags: RunFlags): string[] {
+  const refs: string[] = [];
+  for (const mode of [parsePidMode(flags.pid ?? ''), parseIpcMode(flags.ipc ?? '')])
+    if (typeof mode === 'object') refs.push(mode.containerRef);
+  return refs;
+}
+
+function namespaceModes(flags: RunFlags, containers: ReadonlyMap<string, ContainerId>): NamespaceModes {
+  const resolve = <T extends string>(mode: PendingNamespace<T> | undefined) => {
+    if (typeof mode !== 'object') return mode;
+    const id = containers.get(mode.containerRef);
+    if (!id) throw new NotFoundError(`no such container: ${mode.containerRef}`);
+    return { container: id };
+  };
+  const uts = parseUtsMode(flags.uts ?? '');
+  const pid = resolve(parsePidMode(flags.pid ?? ''));
+  const ipc = resolve(parseIpcMode(flags.ipc ?? ''));
+  return {
+    ...(uts ? { uts } : {}),
+    ...(pid ? { pid } : {}),
+    ...(ipc && ipc !== 'private' ? { ipc } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { type NetworkRequest } from './network.js';
-import { type DeviceNode, type Rlimit, type SeccompMode } from './launcher.js';
+import { type DeviceNode, type Rlimit, type SeccompMode, type Sysctl } from './launcher.js';
+import { type ByteSize } from '../domain/byte-size.js';
 import { type ContainerId } from '../domain/container-id.js';
 import { type ContainerName } from '../domain/container-name.js';
 import { type DeviceRule } from '../domain/device-rule.js';
@@ -30,6 +31,27 @@ export interface ContainerSpec {
   readonly init: boolean;
   /** `--rm` */
   readonly autoRemove: boolean;
+  /** `--shm-size`: the size of the /dev/shm tmpfs (Docker's default 64 MiB when absent). */
+  readonly shmSize?: ByteSize;
+  /** `--sysctl`: namespaced kernel parameters, checked against Docker's allow-list. */
+  readonly sysctls?: readonly Sysctl[];
+  /** `--oom-score-adj`, -1000..1000. */
+  readonly oomScoreAdj?: number;
+  /** `--uts`, `--pid`, `--ipc`: the namespaces not made new for the container. */
+  readonly namespaces?: NamespaceModes;
+}
+
+/** Another container's namespace, by its ID: it must be running when this one starts. */
+export interface ContainerNamespace {
+  readonly container: ContainerId;
+}
+
+/** Docker's `--uts`, `--pid` and `--ipc` modes; absent: a new namespace of the container's own. */
+export interface NamespaceModes {
+  readonly uts?: 'host';
+  readonly pid?: 'host' | ContainerNamespace;
+  /** `shareable`: others may join it (`--ipc container:ID`); `private`: they may not (the default). */
+  readonly ipc?: 'host' | 'shareable' | 'private' | ContainerNamespace;
 }
 
 /**
@@ -52,6 +74,8 @@ export interface ProcessRequest {
   /** `default`: koker's seccomp profile; `unconfined` (--privileged, or asked): no filter. Absent: default. */
   readonly seccomp?: SeccompMode;
   readonly rlimits: readonly Rlimit[];
+  /** `--group-add`: supplementary groups by name (looked up in the container) or GID. */
+  readonly groupAdd?: readonly string[];
 }
 
 /** `--device HOST[:CONTAINER[:PERMISSIONS]]`, the host node already looked at. */

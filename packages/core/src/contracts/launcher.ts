@@ -99,6 +99,16 @@ export interface LaunchPlan {
   readonly process: ProcessSpec;
   /** `--init`: a minimal init is PID 1, reaping zombies and forwarding signals. */
   readonly init: boolean;
+  /** `--sysctl`: written under /proc/sys inside the container before it becomes read-only. */
+  readonly sysctls?: readonly Sysctl[];
+  /** `--oom-score-adj`: the container's /proc/self/oom_score_adj, inherited by its processes. */
+  readonly oomScoreAdj?: number;
+}
+
+/** A kernel parameter by its dotted name (`net.ipv4.ip_forward`) and its value. */
+export interface Sysctl {
+  readonly name: string;
+  readonly value: string;
 }
 
 /** `koker exec`: a process that joins every namespace and cgroup of a running container. */

@@ -12,6 +12,7 @@ import {
   type OverlayMount,
   type ContainerId,
   type CgroupLayout,
+  type Sysctl,
 } from '@koker/core';
 import { cgroupMounts } from './cgroup-mounts.js';
 
@@ -81,10 +82,32 @@ export interface PlanInputs {
   readonly cgroupNamespace: boolean;
   /** The host's cgroup mounts, which /sys/fs/cgroup shows (none when absent). */
   readonly cgroupLayout?: CgroupLayout;
+  /** `--shm-size` in bytes; Docker's 64 MiB when absent. */
+  readonly shmSize?: number;
+  readonly sysctls?: readonly Sysctl[];
+  readonly oomScoreAdj?: number;
+  /** `--uts`, `--pid`, `--ipc` resolved: the host's (none made), or another's to join. */
+  readonly namespaces?: NamespaceChoices;
 }
 
+/** A namespace the container does not make: the host's, or one to join by its /proc path. */
+export type SharedNamespace = 'host' | { readonly path: string };
+
+export interface NamespaceChoices {
+  readonly uts?: 'host';
+  readonly pid?: SharedNamespace;
+  readonly ipc?: SharedNamespace;
+}
+
+/** Docker's /dev/shm size when `--shm-size` is not given. */
+export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
+
 /** Docker's default mounts, in order; `/sys` is writable only when privileged. */
-export function defaultMounts(privileged: boolean, files: ContainerFiles): MountStep[] {
+export function defaultMounts(
+  privileged: boolean,
+  files: ContainerFiles,
+  shmSize: number = DEFAULT_SHM_SIZE,
+): MountStep[] {
   const bind = (source: string, target: string): MountStep => ({
     source,
     target,
@@ -120,7 +143,7 @@ export function defaultMounts(privileged: boolean, files: ContainerFiles): Mount
       target: '/dev/shm',
       fstype: 'tmpfs',
       flags: ['nosuid', 'noexec', 'nodev'],
-      data: 'mode=1777,size=65536k',
+      data: `mode=1777,size=${Math.ceil(shmSize / 1024)}k`,
     },
     bind(files.resolvConf, '/etc/resolv.conf'),
     bind(files.hostname, '/etc/hostname'),
@@ -134,8 +157,15 @@ export function defaultMounts(privileged: boolean, files: ContainerFiles): Mount
  * kernel has one; Docker's mounts, /dev, masked and read-only paths.
  */
 export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
-  const create: NamespaceKind[] = ['mount', 'uts', 'ipc', 'pid'];
+  const create: NamespaceKind[] = ['mount'];
   const join: NamespaceJoin[] = [];
+  const shared = inputs.namespaces ?? {};
+  if (shared.uts !== 'host') create.push('uts');
+  for (const kind of ['ipc', 'pid'] as const) {
+    const choice = shared[kind];
+    if (choice === undefined) create.push(kind);
+    else if (choice !== 'host') join.push({ kind, path: choice.path });
+  }
   const { mode, netnsPath } = inputs.network;
   if (netnsPath) join.push({ kind: 'net', path: netnsPath });
   else if (mode !== 'host') create.push('net');
@@ -151,15 +181,18 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     newNamespaces: create,
     joinNamespaces: join,
     cgroups: inputs.cgroups,
-    hostname: inputs.hostname,
+    // The host's UTS namespace keeps the host's name.
+    ...(shared.uts === 'host' ? {} : { hostname: inputs.hostname }),
     loopback: create.includes('net'),
-    mounts: [...defaultMounts(inputs.privileged, inputs.files), ...cgroupFs.mounts],
+    mounts: [...defaultMounts(inputs.privileged, inputs.files, inputs.shmSize), ...cgroupFs.mounts],
     devices: inputs.devices?.length ? [...DEFAULT_DEVICES, ...inputs.devices] : DEFAULT_DEVICES,
     symlinks: [...DEFAULT_SYMLINKS, ...cgroupFs.symlinks],
     maskedPaths: inputs.privileged ? [] : DEFAULT_MASKED_PATHS,
     readOnlyPaths: inputs.privileged ? [] : [...DEFAULT_READONLY_PATHS, ...cgroupFs.readOnlyPaths],
     process: inputs.process,
     init: inputs.init,
+    ...(inputs.sysctls?.length ? { sysctls: inputs.sysctls } : {}),
+    ...(inputs.oomScoreAdj !== undefined ? { oomScoreAdj: inputs.oomScoreAdj } : {}),
   };
 }
 

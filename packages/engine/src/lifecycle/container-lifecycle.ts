@@ -22,6 +22,11 @@ export interface LifecycleOptions {
   readonly log: Logger;
   /** Sends a signal to a host PID (tests record it instead). */
   readonly kill?: (pid: number, signal: number) => void;
+  /**
+   * Called after settling a container whose keeper died without reporting its end (a killed
+   * monitor): its restart policy is the caller's to apply, since no cleanup will.
+   */
+  readonly onKeeperLost?: (record: ContainerRecord) => void;
 }
 
 /** How long `rm -f` and a timed-out `stop` wait for a SIGKILLed container to be reaped. */
@@ -106,7 +111,7 @@ export class ContainerLifecycle {
       this.log.info({ container }, 'Remove container');
       return undefined;
     }
-    return this.store.update(id, (current) => {
+    const settled = await this.store.update(id, (current) => {
       const { pid: _pid, monitorPid: _monitorPid, ...rest } = current;
       return {
         ...rest,
@@ -117,6 +122,9 @@ export class ContainerLifecycle {
         ...(seen.reason !== undefined ? { reason: seen.reason } : {}),
       };
     });
+    if (record.status === 'running' && record.detached && seen.reason !== undefined)
+      this.options.onKeeperLost?.(settled);
+    return settled;
   }
 
   /** Sends `signal` to a running container's first process. */
@@ -128,17 +136,27 @@ export class ContainerLifecycle {
     if (!seen.running || record.pid === undefined)
       throw new ConflictError(`container ${record.name} is not running`);
     this.log.debug({ container: shortContainerId(id), pid: record.pid, signal: number }, 'Send signal');
+    // Docker's rule: a container killed by hand is not restarted by its policy.
+    if (record.restartPolicy) await this.markStopped(id);
     this.signal(record.pid, number);
     return record;
   }
 
   /**
-   * Docker's stop: the stop signal (SIGTERM unless the image says otherwise), then SIGKILL after
-   * `timeoutSeconds`; returns once the container has ended and been settled.
+   * Docker's stop: the stop signal (`--stop-signal`, else the image's, else SIGTERM), then SIGKILL
+   * after `timeoutSeconds` (`--stop-timeout`, else 10); returns once the container has ended and
+   * been settled. Its restart policy ends too, also in the middle of a back-off.
    */
-  async stop(id: ContainerId, timeoutSeconds: number): Promise<ContainerRecord | undefined> {
-    const record = await this.settle(id);
+  async stop(id: ContainerId, timeoutSeconds?: number): Promise<ContainerRecord | undefined> {
+    let record = await this.settle(id);
     if (!record) return undefined;
+    if (record.restartPolicy) {
+      await this.markStopped(id);
+      // A restart that was starting it finishes first: then its process is the one to stop.
+      (await this.store.lockContainer(id)).release();
+      record = await this.store.get(id);
+    }
+    if (timeoutSeconds === undefined) timeoutSeconds = record.stopTimeout ?? 10;
     if (!(await this.observe(record)).running || record.pid === undefined) return record;
     const container = shortContainerId(id);
     const first = signalNumber(record.stopSignal ?? 'SIGTERM');
@@ -194,6 +212,14 @@ export class ContainerLifecycle {
     } finally {
       lock.release();
     }
+  }
+
+  /** Stopped by hand: no restart (a pending one is called off). */
+  private markStopped(id: ContainerId): Promise<ContainerRecord> {
+    return this.store.update(id, (current) => {
+      const { restarting: _restarting, ...rest } = current;
+      return { ...rest, manuallyStopped: true };
+    });
   }
 
   private async teardown(id: ContainerId, drivers: TeardownDrivers): Promise<void> {

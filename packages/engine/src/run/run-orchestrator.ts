@@ -45,6 +45,17 @@ export interface RunImage {
 /** `run -d`: how the container's monitor wraps the launcher (its argv prefix and own stdio). */
 export type DetachOptions = (id: ContainerId) => Pick<LaunchOptions, 'wrapper' | 'stdio'>;
 
+export interface RunOptions {
+  /** `run -d`: the monitor takes the container. */
+  readonly detach?: DetachOptions;
+  /** Called once the record exists (`--cidfile`). */
+  readonly onCreated?: (id: ContainerId) => void;
+  /** Attached: the container's stdio (`-a`); default koker's own. */
+  readonly stdio?: LaunchOptions['stdio'];
+  /** Attached: forward koker's signals to the container (`--sig-proxy`, default true); false: ignore them. */
+  readonly sigProxy?: boolean;
+}
+
 export interface RunOutcome {
   readonly id: ContainerId;
   /** Started detached: its monitor waits on it and cleans up after it. */
@@ -84,11 +95,7 @@ export class RunOrchestrator {
     private readonly host: RunHost = procHost,
   ) {}
 
-  async run(
-    request: RunRequest,
-    image: RunImage,
-    options: { detach?: DetachOptions } = {},
-  ): Promise<RunOutcome> {
+  async run(request: RunRequest, image: RunImage, options: RunOptions = {}): Promise<RunOutcome> {
     const id = newContainerId();
     const container = shortContainerId(id);
     const log = this.log.child({ container });
@@ -111,6 +118,7 @@ export class RunOrchestrator {
     };
     try {
       const { record, spec } = await this.record(run, processReq, options.detach !== undefined);
+      options.onCreated?.(id);
       const prepared = await prepareContainer(spec, {
         drivers: this.drivers,
         scope: run.teardown,
@@ -119,7 +127,7 @@ export class RunOrchestrator {
         host: this.host,
       });
       if (options.detach) return await this.handOver(run, record, prepared, options.detach);
-      const launched = await this.launch(run, record, prepared);
+      const launched = await this.launch(run, record, prepared, options);
       return await this.wait(run, launched);
     } catch (error) {
       run.ending = { failure: error };
@@ -169,7 +177,11 @@ export class RunOrchestrator {
         limits: request.limits,
         autoRemove: request.autoRemove,
         detached,
-        ...(image.record.config.StopSignal ? { stopSignal: image.record.config.StopSignal } : {}),
+        ...stopSettings(request, image),
+        ...labelsOf(request, image),
+        ...(request.restartPolicy && request.restartPolicy.name !== 'no'
+          ? { restartPolicy: request.restartPolicy, restartCount: 0 }
+          : {}),
       },
       run.log,
     );
@@ -190,6 +202,12 @@ export class RunOrchestrator {
       ...(request.deviceCgroupRules?.length ? { deviceCgroupRules: request.deviceCgroupRules } : {}),
       init: request.init,
       autoRemove: request.autoRemove,
+      ...(request.shmSize !== undefined ? { shmSize: request.shmSize } : {}),
+      ...(request.sysctls?.length ? { sysctls: request.sysctls } : {}),
+      ...(request.oomScoreAdj !== undefined ? { oomScoreAdj: request.oomScoreAdj } : {}),
+      ...(request.namespaces && Object.keys(request.namespaces).length > 0
+        ? { namespaces: request.namespaces }
+        : {}),
     };
     await this.drivers.state.update(id, (current) => ({ ...current, spec }));
     run.checkpoint();
@@ -224,15 +242,17 @@ export class RunOrchestrator {
     run: Run,
     record: RunRecord,
     { plan, process, attachment }: PreparedContainer,
+    options: RunOptions,
   ): Promise<LaunchedProcess> {
     const { id, guard } = run;
     await record.holdKeeper();
     run.checkpoint();
     run.log.info({ command: process.args[0] }, 'Execute command');
     const at = new Date().toISOString();
-    const launched = await this.drivers.launcher.start(plan);
+    const launched = await this.drivers.launcher.start(plan, options.stdio ? { stdio: options.stdio } : {});
     crashPoint('run:launched');
-    guard.forwardTo((signal) => launched.kill(signal));
+    // --sig-proxy=false: koker's signals are not the container's (stop it with koker stop).
+    guard.forwardTo(options.sigProxy === false ? () => undefined : (signal) => launched.kill(signal));
     // A signal that came while the process was starting: it was meant to stop the run.
     if (guard.signal.aborted) launched.kill('SIGKILL');
     if (process.terminal) forwardResizes(launched, run.teardown);
@@ -255,6 +275,21 @@ export class RunOrchestrator {
     run.ending = { exitCode, oomKilled };
     return { id: run.id, status, exitCode, oomKilled };
   }
+}
+
+/** `--stop-signal` over the image's StopSignal, and `--stop-timeout`. */
+function stopSettings(request: RunRequest, image: RunImage): { stopSignal?: string; stopTimeout?: number } {
+  const stopSignal = request.stopSignal ?? image.record.config.StopSignal;
+  return {
+    ...(stopSignal ? { stopSignal } : {}),
+    ...(request.stopTimeout !== undefined ? { stopTimeout: request.stopTimeout } : {}),
+  };
+}
+
+/** Config.Labels: the image's, then `--label-file`/`--label` (later wins), as Docker merges them. */
+function labelsOf(request: RunRequest, image: RunImage): { labels?: Record<string, string> } {
+  const labels = { ...(image.record.config.Labels ?? {}), ...(request.labels ?? {}) };
+  return Object.keys(labels).length > 0 ? { labels } : {};
 }
 
 /** With -t: the user's terminal resizes reach the container's (koker-init copies the size). */

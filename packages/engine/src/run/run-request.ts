@@ -5,6 +5,10 @@ import {
   type DeviceMapping,
   type DeviceRule,
   type ResourceLimits,
+  type ByteSize,
+  type NamespaceModes,
+  type RestartPolicy,
+  type Sysctl,
 } from '@koker/core';
 import { type ProcessFlags } from '../launch/process-spec.js';
 
@@ -30,4 +34,17 @@ export interface RunRequest {
   readonly init: boolean;
   /** `--rm` */
   readonly autoRemove: boolean;
+  /** `--label`, `--label-file`: over the image's labels. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** `--stop-signal`: over the image's StopSignal. */
+  readonly stopSignal?: string;
+  /** `--stop-timeout` in seconds. */
+  readonly stopTimeout?: number;
+  /** `--restart` */
+  readonly restartPolicy?: RestartPolicy;
+  readonly shmSize?: ByteSize;
+  readonly sysctls?: readonly Sysctl[];
+  readonly oomScoreAdj?: number;
+  /** `--uts`, `--pid`, `--ipc` */
+  readonly namespaces?: NamespaceModes;
 }

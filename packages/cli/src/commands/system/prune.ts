@@ -5,6 +5,7 @@ import { contextOf } from '../../command-context.js';
 import { lifecycleOf, teardownDrivers } from '../../containers/lifecycle.js';
 import { confirm } from '../../output/confirm.js';
 import { imagesInUse } from '../image/in-use.js';
+import { bootCommand } from './boot.js';
 
 const warning = (all: boolean) => `WARNING! This will remove:
   - all stopped containers
@@ -64,5 +65,6 @@ export function systemCommand(): Command {
         }
       }),
   );
+  group.addCommand(bootCommand());
   return group;
 }
