@@ -4,6 +4,7 @@ import {
   DEFAULT_READONLY_PATHS,
   buildExecPlan,
   buildLaunchPlan,
+  encodeLaunchPlan,
   type PlanInputs,
 } from '../src/index.js';
 import { parseContainerId, type ProcessSpec } from '@koker/core';
@@ -51,6 +52,34 @@ describe('the launch plan', () => {
     expect(bridged.loopback).toBe(false);
     const host = buildLaunchPlan(inputs({ network: { mode: 'host' }, cgroupNamespace: false }));
     expect(host.newNamespaces).toEqual(['mount', 'uts', 'ipc', 'pid']);
+  });
+
+  it('--uts/--pid/--ipc: the host namespace (none made) or another container to join', () => {
+    const plan = buildLaunchPlan(
+      inputs({
+        namespaces: { uts: 'host', pid: { path: '/proc/42/ns/pid' }, ipc: 'host' },
+      }),
+    );
+    expect(plan.newNamespaces).toEqual(['mount', 'net', 'cgroup']);
+    expect(plan.joinNamespaces).toEqual([{ kind: 'pid', path: '/proc/42/ns/pid' }]);
+    expect(plan.hostname).toBeUndefined();
+  });
+
+  it('--shm-size, --sysctl and --oom-score-adj reach the plan', () => {
+    const plan = buildLaunchPlan(
+      inputs({
+        shmSize: 32 * 1024 * 1024,
+        sysctls: [{ name: 'kernel.sem', value: '1 2 3 4' }],
+        oomScoreAdj: 7,
+      }),
+    );
+    expect(plan.mounts.find((m) => m.target === '/dev/shm')?.data).toBe('mode=1777,size=32768k');
+    expect(buildLaunchPlan(inputs()).mounts.find((m) => m.target === '/dev/shm')?.data).toBe(
+      'mode=1777,size=65536k',
+    );
+    const ops = encodeLaunchPlan(plan);
+    const pivot = ops.indexOf('pivot');
+    expect(ops.slice(pivot + 1, pivot + 6)).toEqual(['sysctl', 'kernel.sem', '1 2 3 4', 'oomscore', '7']);
   });
 
   it("mounts Docker's filesystems and binds the container's own files", () => {
