@@ -1,4 +1,4 @@
-import { type ContainerRecord, type PortMapping } from '@koker/core';
+import { type ContainerRecord, type HealthcheckConfig, type PortMapping } from '@koker/core';
 import { formatRestartPolicy, type ObservedContainer } from '@koker/engine';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -24,6 +24,9 @@ export function inspectDocument(record: ContainerRecord, seen: ObservedContainer
       Error: seen.reason ?? '',
       StartedAt: record.started ?? ZERO_TIME,
       FinishedAt: seen.status === 'exited' ? (seen.finished ?? record.finished ?? ZERO_TIME) : ZERO_TIME,
+      ...(record.spec?.healthcheck
+        ? { Health: seen.health ?? { Status: 'starting', FailingStreak: 0, Log: [] } }
+        : {}),
     },
     Image: record.image.id,
     Name: `/${record.name}`,
@@ -65,6 +68,7 @@ export function inspectDocument(record: ContainerRecord, seen: ObservedContainer
       StopSignal: record.stopSignal ?? 'SIGTERM',
       ...(record.stopTimeout !== undefined ? { StopTimeout: record.stopTimeout } : {}),
       Labels: record.labels ?? {},
+      ...(record.spec?.healthcheck ? { Healthcheck: healthcheckView(record.spec.healthcheck) } : {}),
     },
     NetworkSettings: {
       IPAddress: record.network.ipAddress ?? '',
@@ -99,6 +103,19 @@ function runOptionsView(record: ContainerRecord) {
       Hard: r.hard === 'unlimited' ? -1 : r.hard,
     })),
     MemoryReservation: record.limits.memoryReservation ?? 0,
+  };
+}
+
+/** Config.Healthcheck in Docker's units (nanoseconds). */
+function healthcheckView(config: HealthcheckConfig) {
+  const ns = (ms: number) => ms * 1e6;
+  return {
+    Test: config.test,
+    Interval: ns(config.intervalMs),
+    Timeout: ns(config.timeoutMs),
+    StartPeriod: ns(config.startPeriodMs),
+    StartInterval: ns(config.startIntervalMs),
+    Retries: config.retries,
   };
 }
 

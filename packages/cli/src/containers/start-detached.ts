@@ -32,6 +32,7 @@ export async function startDetached(
           wrapper: monitorWrapper(ctx, record.id, {
             tty: record.tty === true || record.spec?.process.terminal === true,
             stdin: record.interactive === true || record.spec?.process.stdin === true,
+            healthcheck: record.spec?.healthcheck !== undefined,
           }),
           stdio,
         };

@@ -14,7 +14,7 @@ export function statusText({ record, seen }: ContainerView, now: number): string
     case 'created':
       return 'Created';
     case 'running':
-      return `Up ${humanDuration(now - Date.parse(record.started ?? record.created))}`;
+      return `Up ${humanDuration(now - Date.parse(record.started ?? record.created))}${healthText(seen)}`;
     case 'exited': {
       const finished = seen.finished ?? record.finished;
       const ago = finished ? ` ${humanDuration(now - Date.parse(finished))} ago` : '';
@@ -24,6 +24,13 @@ export function statusText({ record, seen }: ContainerView, now: number): string
       return `Exited (${seen.exitCode ?? 0})${ago}${reason}`;
     }
   }
+}
+
+/** Docker's suffix: ` (healthy)`, ` (unhealthy)`, ` (health: starting)`. */
+function healthText(seen: ObservedContainer): string {
+  const status = seen.health?.Status;
+  if (!status) return '';
+  return status === 'starting' ? ' (health: starting)' : ` (${status})`;
 }
 
 export function createdText(record: ContainerRecord, now: number): string {

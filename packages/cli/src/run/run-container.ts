@@ -1,7 +1,13 @@
 import { readFileSync, closeSync, existsSync, writeFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { type ContainerId, InvalidValueError, Network, Resources, Storage, UsageError } from '@koker/core';
-import { NativeLauncher, RunOrchestrator, type RunImage, type RunRequest } from '@koker/engine';
+import {
+  NativeLauncher,
+  RunOrchestrator,
+  healthcheckConfig,
+  type RunImage,
+  type RunRequest,
+} from '@koker/engine';
 import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
 import { nativeHelperPath } from '@koker/host';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
@@ -108,7 +114,12 @@ async function runDetached(
           const stdio = monitorStdio(context, id);
           opened.push(stdio[2]);
           return {
-            wrapper: monitorWrapper(context, id, { tty, stdin: request.process.interactive }),
+            wrapper: monitorWrapper(context, id, {
+              tty,
+              stdin: request.process.interactive,
+              healthcheck:
+                healthcheckConfig(image.record.config.Healthcheck, request.health ?? {}) !== undefined,
+            }),
             stdio,
           };
         },

@@ -251,3 +251,93 @@ export function checkHostnameWithUts(hostname: string | undefined, uts: 'host' |
       hint: 'with --uts host the container has the host name: drop -h/--hostname',
     });
 }
+
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** A Go duration (`1m30s`, `500ms`, `2s`; a bare `0` too), as Docker's flags take them: milliseconds. */
+export function parseDuration(flag: string, input: string): number {
+  const text = input.trim();
+  if (text === '0') return 0;
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text)
+    throw new InvalidValueError(flag, input, 'expected a duration such as 500ms, 10s or 1m30s');
+  return Math.round(
+    parts.reduce((sum, [, n = '0', unit = 's']) => sum + Number(n) * DURATION_UNITS[unit]!, 0),
+  );
+}
+
+/** `--health-*` and `--no-healthcheck`, as Docker checks them. */
+export interface HealthFlagValues {
+  readonly healthCmd?: string;
+  readonly healthInterval?: string;
+  readonly healthTimeout?: string;
+  readonly healthStartPeriod?: string;
+  readonly healthStartInterval?: string;
+  readonly healthRetries?: string;
+  readonly healthcheck?: boolean;
+}
+
+export function parseHealthFlags(flags: HealthFlagValues): {
+  cmd?: string;
+  intervalMs?: number;
+  timeoutMs?: number;
+  startPeriodMs?: number;
+  startIntervalMs?: number;
+  retries?: number;
+  none?: boolean;
+} {
+  const given = [
+    flags.healthCmd,
+    flags.healthInterval,
+    flags.healthTimeout,
+    flags.healthStartPeriod,
+    flags.healthStartInterval,
+    flags.healthRetries,
+  ].some((v) => v !== undefined);
+  // commander's `--no-healthcheck` sets healthcheck to false.
+  if (flags.healthcheck === false) {
+    if (given)
+      throw new UsageError('--no-healthcheck conflicts with --health-* options', {
+        hint: 'give either --no-healthcheck or the --health-* options',
+      });
+    return { none: true };
+  }
+  const positive = (flag: string, value: string | undefined, zeroOk: boolean) => {
+    if (value === undefined) return undefined;
+    const ms = parseDuration(flag, value);
+    if (ms === 0 && !zeroOk) throw new InvalidValueError(flag, value, 'it must be at least 1ms');
+    return ms;
+  };
+  let retries: number | undefined;
+  if (flags.healthRetries !== undefined) {
+    if (!/^\d+$/.test(flags.healthRetries))
+      throw new InvalidValueError(
+        '--health-retries',
+        flags.healthRetries,
+        'expected a whole number, 0 or more',
+      );
+    retries = Number(flags.healthRetries);
+  }
+  if (flags.healthCmd !== undefined && flags.healthCmd.trim() === '')
+    throw new InvalidValueError('--health-cmd', flags.healthCmd, 'expected a command');
+  const intervalMs = positive('--health-interval', flags.healthInterval, true);
+  const timeoutMs = positive('--health-timeout', flags.healthTimeout, true);
+  const startPeriodMs = positive('--health-start-period', flags.healthStartPeriod, true);
+  const startIntervalMs = positive('--health-start-interval', flags.healthStartInterval, true);
+  return {
+    ...(flags.healthCmd !== undefined ? { cmd: flags.healthCmd } : {}),
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(startPeriodMs !== undefined ? { startPeriodMs } : {}),
+    ...(startIntervalMs !== undefined ? { startIntervalMs } : {}),
+    ...(retries !== undefined ? { retries } : {}),
+  };
+}

@@ -23,6 +23,8 @@ import {
 import {
   checkHostnameWithUts,
   parseGroupAdd,
+  parseHealthFlags,
+  type HealthFlagValues,
   parseIpcMode,
   parseLabels,
   parseOomScoreAdj,
@@ -39,7 +41,7 @@ import { parseDeviceFlag } from './device-flags.js';
 import { limitsFromFlags, type LimitFlags } from './limits-from-flags.js';
 
 /** `run`'s flags as commander hands them over. */
-export interface RunFlags extends LimitFlags {
+export interface RunFlags extends LimitFlags, HealthFlagValues {
   readonly detach?: boolean;
   readonly rm?: boolean;
   readonly interactive?: boolean;
@@ -239,7 +241,13 @@ export function runRequestFromFlags(
     ...(sysctls.length > 0 ? { sysctls } : {}),
     ...(flags.oomScoreAdj !== undefined ? { oomScoreAdj: parseOomScoreAdj(flags.oomScoreAdj) } : {}),
     ...(Object.keys(namespaces).length > 0 ? { namespaces } : {}),
+    ...healthOf(flags),
   };
+}
+
+function healthOf(flags: RunFlags): Pick<RunRequest, 'health'> {
+  const health = parseHealthFlags(flags);
+  return Object.keys(health).length > 0 ? { health } : {};
 }
 
 /** The names given to `--pid/--ipc container:NAME`, for the caller to resolve before parsing. */

@@ -39,6 +39,22 @@ export interface ContainerSpec {
   readonly oomScoreAdj?: number;
   /** `--uts`, `--pid`, `--ipc`: the namespaces not made new for the container. */
   readonly namespaces?: NamespaceModes;
+  /** `--health-*` over the image's HEALTHCHECK; absent: none (or `--no-healthcheck`). */
+  readonly healthcheck?: HealthcheckConfig;
+}
+
+/** A container's health check, every value decided (Docker's defaults filled in). */
+export interface HealthcheckConfig {
+  /** `["CMD", argv...]` or `["CMD-SHELL", command]`, as Docker keeps it. */
+  readonly test: readonly string[];
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Failures in this time after the start do not count (a success ends it early). */
+  readonly startPeriodMs: number;
+  /** The interval during the start period. */
+  readonly startIntervalMs: number;
+  /** Consecutive failures that make it unhealthy. */
+  readonly retries: number;
 }
 
 /** Another container's namespace, by its ID: it must be running when this one starts. */

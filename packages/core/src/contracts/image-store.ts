@@ -12,6 +12,18 @@ export interface ImageRunConfig {
   readonly ExposedPorts?: Readonly<Record<string, object>>;
   readonly Labels?: Readonly<Record<string, string>> | null;
   readonly StopSignal?: string;
+  /** The image's HEALTHCHECK, durations in nanoseconds (Docker's format). */
+  readonly Healthcheck?: ImageHealthcheck;
+}
+
+/** Docker's `Healthcheck` of an image config: Test is `["NONE"]`, `["CMD", ...]` or `["CMD-SHELL", "..."]`. */
+export interface ImageHealthcheck {
+  readonly Test?: readonly string[];
+  readonly Interval?: number;
+  readonly Timeout?: number;
+  readonly StartPeriod?: number;
+  readonly StartInterval?: number;
+  readonly Retries?: number;
 }
 
 export interface ImageRecord {

@@ -11,6 +11,7 @@ import {
 } from '@koker/core';
 import { crashPoint } from '../run/crash-point.js';
 import { readExitFile } from './exit-file.js';
+import { HEALTH_STARTING, readHealthFile } from './health.js';
 import { observeContainer, type ObservedContainer } from './observe-container.js';
 import { signalNumber } from './signals.js';
 import { teardownContainer, type TeardownDrivers } from './teardown.js';
@@ -50,10 +51,14 @@ export class ContainerLifecycle {
 
   /** The container's real state, without changing anything. */
   async observe(record: ContainerRecord): Promise<ObservedContainer> {
+    const dir = this.store.directory(record.id);
+    // Before its checker's first write, a check is starting.
+    const health = record.spec?.healthcheck ? ((await readHealthFile(dir)) ?? HEALTH_STARTING) : undefined;
     return observeContainer(record, {
       kept: this.store.isKept(record.id),
       locked: this.store.isLocked(record.id),
-      exit: await readExitFile(this.store.directory(record.id)),
+      exit: await readExitFile(dir),
+      ...(health ? { health } : {}),
     });
   }
 

@@ -7,3 +7,4 @@ export * from './garbage-collector.js';
 export * from './container-log.js';
 export * from './start-container.js';
 export * from './restart-policy.js';
+export * from './health.js';

@@ -18,6 +18,7 @@ import { procHost, type RunHost } from '../run/run-host.js';
 import { SignalGuard } from '../run/signal-guard.js';
 import { type ContainerLifecycle } from './container-lifecycle.js';
 import { removeExitFile } from './exit-file.js';
+import { removeHealthFile } from './health.js';
 
 export interface StartDrivers {
   readonly storage: StorageDriver;
@@ -70,6 +71,7 @@ export async function startContainer(
     await resources.validate(spec.limits);
     // The previous end must not be read as this run's.
     await removeExitFile(state.directory(id));
+    await removeHealthFile(state.directory(id));
     const scope = new ResourceScope(log.child({ container }));
     const guard = new SignalGuard();
     let handedOver = false;

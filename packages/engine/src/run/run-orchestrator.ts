@@ -15,8 +15,10 @@ import {
   exitCodeOfStatus,
   type Logger,
   type ProcessRequest,
+  type HealthcheckConfig,
 } from '@koker/core';
 import { processRequest } from '../launch/process-spec.js';
+import { healthcheckConfig } from '../lifecycle/health.js';
 import { crashPoint } from './crash-point.js';
 import { type PreparedContainer, prepareContainer, runningRecord } from './prepare-container.js';
 import { ResourceScope } from './resource-scope.js';
@@ -208,6 +210,7 @@ export class RunOrchestrator {
       ...(request.namespaces && Object.keys(request.namespaces).length > 0
         ? { namespaces: request.namespaces }
         : {}),
+      ...healthOf(request, image),
     };
     await this.drivers.state.update(id, (current) => ({ ...current, spec }));
     run.checkpoint();
@@ -275,6 +278,12 @@ export class RunOrchestrator {
     run.ending = { exitCode, oomKilled };
     return { id: run.id, status, exitCode, oomKilled };
   }
+}
+
+/** The health check, from `--health-*` over the image's HEALTHCHECK. */
+function healthOf(request: RunRequest, image: RunImage): { healthcheck?: HealthcheckConfig } {
+  const healthcheck = healthcheckConfig(image.record.config.Healthcheck, request.health ?? {});
+  return healthcheck ? { healthcheck } : {};
 }
 
 /** `--stop-signal` over the image's StopSignal, and `--stop-timeout`. */

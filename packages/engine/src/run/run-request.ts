@@ -11,6 +11,7 @@ import {
   type Sysctl,
 } from '@koker/core';
 import { type ProcessFlags } from '../launch/process-spec.js';
+import { type HealthFlags } from '../lifecycle/health.js';
 
 /** `koker run` as the CLI parsed it: every flag validated and in its unit, nothing decided yet. */
 export interface RunRequest {
@@ -47,4 +48,6 @@ export interface RunRequest {
   readonly oomScoreAdj?: number;
   /** `--uts`, `--pid`, `--ipc` */
   readonly namespaces?: NamespaceModes;
+  /** `--health-*` and `--no-healthcheck`, over the image's HEALTHCHECK. */
+  readonly health?: HealthFlags;
 }

@@ -18,4 +18,9 @@ export const containerCommands: readonly LazyCommand[] = [
   { names: ['port'], load: async () => (await import('./port.js')).portCommand() },
   { names: ['stats'], load: async () => (await import('./stats.js')).statsCommand() },
   { names: ['cleanup'], hidden: true, load: async () => (await import('./cleanup.js')).cleanupCommand() },
+  {
+    names: ['healthcheck'],
+    hidden: true,
+    load: async () => (await import('./healthcheck.js')).healthcheckCommand(),
+  },
 ];

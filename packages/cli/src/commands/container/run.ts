@@ -73,6 +73,13 @@ export function runCommand(name = 'run'): Command {
     .option('--cidfile <file>', 'write the container ID to the file (which must not exist)')
     .option('-a, --attach <stream>', 'attach to stdin, stdout or stderr (repeatable)', collect, [])
     .option('--sig-proxy [bool]', 'forward the signals koker receives to the container (default true)')
+    .option('--health-cmd <command>', 'command to run to check health (through /bin/sh -c)')
+    .option('--health-interval <duration>', 'time between checks, e.g. 30s (default 30s)')
+    .option('--health-timeout <duration>', 'time a check may take, e.g. 30s (default 30s)')
+    .option('--health-retries <n>', 'consecutive failures needed to report unhealthy (default 3)')
+    .option('--health-start-period <duration>', 'time to start before failures count, e.g. 1m (default 0s)')
+    .option('--health-start-interval <duration>', 'time between checks during the start period (default 5s)')
+    .option('--no-healthcheck', "disable the image's HEALTHCHECK")
     .option('--platform <os/arch>', 'platform to pull if the image is absent')
     .addOption(
       new Option('--pull <policy>', 'when to pull the image')
