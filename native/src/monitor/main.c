@@ -38,8 +38,9 @@ static pid_t child;
 static int status, exited;
 
 static void usage(void) {
-    fail("usage: koker-monitor --dir DIR [--tty] [--stdin] [--sync-fd N] [--on-exit ARG]... [--companion ARG]... "
-         "-- PROGRAM [ARG...]");
+    fail(
+        "usage: koker-monitor --dir DIR [--tty] [--stdin] [--sync-fd N] [--on-exit ARG]... [--companion ARG]... "
+        "-- PROGRAM [ARG...]");
 }
 
 /* A pty master is also the held stdin: once it is closed as an output, it is no longer held. */
