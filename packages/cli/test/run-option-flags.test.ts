@@ -3,6 +3,8 @@ import { InvalidValueError, UsageError } from '@koker/core';
 import {
   parseAttach,
   parseBooleanFlag,
+  parseDuration,
+  parseHealthFlags,
   parseIpcMode,
   parseLabels,
   parseOomScoreAdj,
@@ -95,6 +97,30 @@ describe('run option flags', () => {
     expect(parseBooleanFlag('--sig-proxy', undefined, true)).toBe(true);
     expect(parseBooleanFlag('--sig-proxy', 'false', true)).toBe(false);
     expect(() => parseBooleanFlag('--sig-proxy', 'maybe', true)).toThrow(/--sig-proxy/);
+  });
+});
+
+describe('health flags', () => {
+  it('Go durations', () => {
+    expect(parseDuration('--health-interval', '1m30s')).toBe(90_000);
+    expect(parseDuration('--health-interval', '500ms')).toBe(500);
+    expect(parseDuration('--health-interval', '1.5s')).toBe(1500);
+    expect(parseDuration('--health-interval', '0')).toBe(0);
+    for (const bad of ['10', '1x', 's', '1s2', ''])
+      expect(() => parseDuration('--health-interval', bad), bad).toThrow(/--health-interval/);
+  });
+
+  it('--health-* and --no-healthcheck', () => {
+    expect(parseHealthFlags({ healthCmd: 'true', healthInterval: '2s', healthRetries: '4' })).toEqual({
+      cmd: 'true',
+      intervalMs: 2000,
+      retries: 4,
+    });
+    expect(parseHealthFlags({ healthcheck: false })).toEqual({ none: true });
+    expect(parseHealthFlags({ healthcheck: true })).toEqual({});
+    expect(() => parseHealthFlags({ healthcheck: false, healthCmd: 'true' })).toThrow(UsageError);
+    expect(() => parseHealthFlags({ healthRetries: '-1' })).toThrow(/--health-retries/);
+    expect(() => parseHealthFlags({ healthCmd: ' ' })).toThrow(/--health-cmd/);
   });
 });
 
