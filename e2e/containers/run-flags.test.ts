@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KOKER_BIN } from '../helpers/koker.js';
 import { firstLine, startContainerSuite, type ContainerSuite } from './helpers/container-suite.js';
 
 // `run`'s process, namespace and kernel-parameter flags, each by what the container sees.
@@ -162,6 +164,45 @@ describe('run flags: what the container sees', () => {
   });
 });
 
+describe('--sig-proxy', () => {
+  /** `koker run` attached, SIGTERM to koker once the trap is set: what the container printed. */
+  const runAndSignal = (flags: string[]) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(
+        KOKER_BIN,
+        [
+          '--root',
+          suite.root,
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          ...flags,
+          suite.image,
+          'sh',
+          '-c',
+          'trap "echo got TERM; exit 7" TERM; echo ready; for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.1; done; echo done',
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, KOKER_CONFIG: join(suite.root, 'config.json') },
+        },
+      );
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        if (chunk.includes('ready')) child.kill('SIGTERM');
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+
+  it('forwards koker’s signals by default; =false keeps them from the container', async () => {
+    expect(await runAndSignal([])).toEqual({ code: 7, stdout: 'ready\ngot TERM\n' });
+    expect(await runAndSignal(['--sig-proxy=false'])).toEqual({ code: 0, stdout: 'ready\ndone\n' });
+  });
+});
+
 describe('run flags: what koker records and does', () => {
   it('--label and --label-file show in inspect', async () => {
     const file = join(suite.root, 'labels');
@@ -237,6 +278,40 @@ describe('run flags: what koker records and does', () => {
     await suite.must(['rm', 'stubborn']);
   });
 
+  it('--platform: the host platform runs; another is pulled from an index that lists it, else refused', async () => {
+    expect(
+      await suite.must([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--platform',
+        'linux/amd64',
+        suite.image,
+        'true',
+      ]),
+    ).toBe('');
+    const single = await suite.koker(['run', '--rm', '--platform', 'linux/arm64', suite.image, 'true']);
+    expect(single.code).toBe(125);
+    expect(single.stderr).toContain('--platform');
+    expect(single.stderr).toContain('has no linux/arm64 image');
+    // The fixture's arm64 image is a marker layer without busybox: pulled and tried, not refused.
+    const multi = await suite.koker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--platform',
+      'linux/arm64',
+      suite.registry.images.multiarch,
+      'cat',
+      '/etc/hostname',
+    ]);
+    expect(multi.stderr).not.toContain('--platform');
+    expect(multi.code).toBe(127);
+    await suite.must(['rmi', suite.registry.images.multiarch]);
+  });
+
   it('bad values exit 125 and name the flag', async () => {
     for (const [flag, value] of [
       ['--ulimit', 'nofile=abc'],
@@ -248,6 +323,9 @@ describe('run flags: what koker records and does', () => {
       ['--pid', 'vm'],
       ['--ipc', 'none'],
       ['--uts', 'private'],
+      ['--platform', 'amd64'],
+      ['--pull', 'sometimes'],
+      ['--health-interval', '10'],
     ] as const) {
       const result = await suite.koker(['run', '--rm', flag, value, suite.image, 'true']);
       expect(result.code, `${flag} ${value}`).toBe(125);

@@ -13,7 +13,7 @@ import { nativeHelperPath } from '@koker/host';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { parsePublishFlags } from './ports-from-flags.js';
-import { resolveRunImage, type PullPolicy } from './run-image.js';
+import { parseRunPlatform, resolveRunImage, type PullPolicy } from './run-image.js';
 import { parseAttach, parseBooleanFlag } from './run-option-flags.js';
 import { containerRefs, runRequestFromFlags, type RunFlags } from './run-request.js';
 
@@ -43,6 +43,8 @@ export async function runContainer(
     parsePorts: (values) => parsePublishFlags(values),
     containers,
   });
+  // Checked with the other flags, before anything is pulled or made.
+  if (flags.platform !== undefined) parseRunPlatform(flags.platform);
   const attach = parseAttach(flags.attach ?? []);
   const sigProxy = parseBooleanFlag('--sig-proxy', flags.sigProxy, true);
   if (flags.detach && attach.length > 0)
