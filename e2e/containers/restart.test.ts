@@ -80,6 +80,31 @@ describe('--restart', () => {
     },
   );
 
+  it(
+    'an attached run exits with the code, and its policy restarts it in the background',
+    { timeout: 60_000 },
+    async () => {
+      const result = await suite.koker([
+        'run',
+        '--name',
+        'attached',
+        '--restart',
+        'on-failure:1',
+        suite.image,
+        'sh',
+        '-c',
+        'exit 4',
+      ]);
+      expect(result.code).toBe(4);
+      await waitFor(async () => {
+        const doc = await inspect('attached');
+        return doc.RestartCount === 1 && doc.State.Status === 'exited' && !doc.State.Restarting;
+      }, 'one restart');
+      expect((await inspect('attached')).State.ExitCode).toBe(4);
+      await suite.must(['rm', 'attached']);
+    },
+  );
+
   it('on-failure does not restart a clean exit', async () => {
     await suite.must(['run', '-d', '--name', 'clean', '--restart', 'on-failure', suite.image, 'true']);
     await waitFor(async () => (await inspect('clean')).State.Status === 'exited', 'its exit');

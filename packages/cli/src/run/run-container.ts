@@ -84,6 +84,12 @@ export async function runContainer(
       : {}),
     sigProxy,
   });
+  // Attached, as with Docker: koker returns the container's code, and its policy restarts it in
+  // the background (under a monitor from then on).
+  if (request.restartPolicy) {
+    const { restartInBackground } = await import('../containers/restart-manager.js');
+    restartInBackground(context, await context.state.get(outcome.id));
+  }
   if (outcome.oomKilled) {
     process.stderr.write(`koker: ${describeOom(request.limits)}\n`);
     return OOM_EXIT_CODE;
