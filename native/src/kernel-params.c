@@ -1,7 +1,7 @@
 /*
- * Kernel parameters of the container, written by its first process after pivot_root, while
- * /proc/sys is still writable and the process still has its capabilities: `--sysctl` values
- * (koker checked them against Docker's allow-list of namespaced ones) and `--oom-score-adj`.
+ * `--oom-score-adj`, written by the container's first process after pivot_root while it still
+ * has its capabilities (lowering the score takes CAP_SYS_RESOURCE); its children inherit it.
+ * (`--sysctl` values go through main.c's `sysctl` op.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,17 +21,6 @@ static void write_value(const char *what, const char *path, const char *value) {
         die(what, "write", err, path);
     }
     close(fd);
-}
-
-void op_sysctl(const char *name, const char *value) {
-    /* net.ipv4.ip_forward -> /proc/sys/net/ipv4/ip_forward (a name may use / already). */
-    char path[512];
-    int n = snprintf(path, sizeof path, "/proc/sys/%s", name);
-    if (n < 0 || (size_t)n >= sizeof path) die("set sysctl", "parse", ENAMETOOLONG, name);
-    for (char *c = path + strlen("/proc/sys/"); *c; c++)
-        if (*c == '.') *c = '/';
-    step("Set sysctl", "name", name, "value", value);
-    write_value("set sysctl", path, value);
 }
 
 void op_oom_score_adj(const char *value) {

@@ -60,9 +60,17 @@ describe('run option flags', () => {
     expect(parseLabels(['b=3', 'c'], ['f'], read)).toEqual({ a: '1', b: '3', flag: '', c: '' });
     expect(() => parseLabels(['=x'], [], read)).toThrow(/--label/);
     expect(() =>
-      parseLabels([], ['missing'], () => {
-        throw new Error('ENOENT');
-      }),
+      runRequestFromFlags(
+        'busybox',
+        [],
+        { labelFile: ['missing'] },
+        {
+          hostEnv: {},
+          readFile: () => {
+            throw new Error('ENOENT');
+          },
+        },
+      ),
     ).toThrow(/--label-file/);
   });
 
@@ -153,7 +161,7 @@ describe('run option flags -> RunRequest', () => {
       stopSignal: 'SIGHUP',
       stopTimeout: 5,
       shmSize: 1024 ** 3,
-      sysctls: [{ name: 'kernel.sem', value: '250 32000 32 128' }],
+      sysctls: { 'kernel.sem': '250 32000 32 128' },
       oomScoreAdj: -5,
       namespaces: { uts: 'host', pid: 'host', ipc: 'shareable' },
       restartPolicy: { name: 'on-failure', maximumRetryCount: 3 },

@@ -69,7 +69,7 @@ describe('the launch plan', () => {
     const plan = buildLaunchPlan(
       inputs({
         shmSize: 32 * 1024 * 1024,
-        sysctls: [{ name: 'kernel.sem', value: '1 2 3 4' }],
+        sysctls: { 'kernel.sem': '1 2 3 4', 'net.ipv4.ping_group_range': '1 1' },
         oomScoreAdj: 7,
       }),
     );
@@ -77,9 +77,29 @@ describe('the launch plan', () => {
     expect(buildLaunchPlan(inputs()).mounts.find((m) => m.target === '/dev/shm')?.data).toBe(
       'mode=1777,size=65536k',
     );
+    // --sysctl over the network namespace's default.
+    expect(plan.sysctls).toEqual({ 'net.ipv4.ping_group_range': '1 1', 'kernel.sem': '1 2 3 4' });
     const ops = encodeLaunchPlan(plan);
     const pivot = ops.indexOf('pivot');
-    expect(ops.slice(pivot + 1, pivot + 6)).toEqual(['sysctl', 'kernel.sem', '1 2 3 4', 'oomscore', '7']);
+    expect(ops.slice(pivot + 1, pivot + 9)).toEqual([
+      'sysctl',
+      'net.ipv4.ping_group_range',
+      '1 1',
+      'sysctl',
+      'kernel.sem',
+      '1 2 3 4',
+      'oomscore',
+      '7',
+    ]);
+  });
+
+  it("lets any group ping in the container's own network namespace, as Docker does, not on the host's", () => {
+    const range = { 'net.ipv4.ping_group_range': '0 2147483647' };
+    expect(buildLaunchPlan(inputs()).sysctls).toEqual(range);
+    expect(
+      buildLaunchPlan(inputs({ network: { mode: 'bridge', netnsPath: '/run/koker/netns/x' } })).sysctls,
+    ).toEqual(range);
+    expect(buildLaunchPlan(inputs({ network: { mode: 'host' } })).sysctls).toBeUndefined();
   });
 
   it("mounts Docker's filesystems and binds the container's own files", () => {

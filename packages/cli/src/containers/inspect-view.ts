@@ -94,7 +94,7 @@ function runOptionsView(record: ContainerRecord) {
     PidMode: mode(modes.pid),
     IpcMode: mode(modes.ipc) || 'private',
     ShmSize: spec?.shmSize ?? 64 * 1024 * 1024,
-    Sysctls: Object.fromEntries((spec?.sysctls ?? []).map((s) => [s.name, s.value])),
+    Sysctls: spec?.sysctls ?? {},
     OomScoreAdj: spec?.oomScoreAdj ?? 0,
     GroupAdd: spec?.process.groupAdd ?? null,
     Ulimits: (spec?.process.rlimits ?? []).map((r) => ({

@@ -1,15 +1,17 @@
-import { readFileSync, closeSync, existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, writeFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { type ContainerId, InvalidValueError, Network, Resources, Storage, UsageError } from '@koker/core';
 import {
   NativeLauncher,
   RunOrchestrator,
   healthcheckConfig,
+  settleStaleContainers,
   type RunImage,
   type RunRequest,
 } from '@koker/engine';
 import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
-import { nativeHelperPath } from '@koker/host';
+import { nativeHelperPath, readInputFile } from '@koker/host';
+import { lifecycleOf } from '../containers/lifecycle.js';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { parsePublishFlags } from './ports-from-flags.js';
@@ -39,7 +41,7 @@ export async function runContainer(
   for (const ref of containerRefs(flags)) containers.set(ref, await context.state.resolve(ref));
   const request: RunRequest = runRequestFromFlags(image, args, flags, {
     hostEnv: process.env,
-    readFile: (path) => readFileSync(path, 'utf8'),
+    readFile: (path, what) => readInputFile(path, { what }),
     parsePorts: (values) => parsePublishFlags(values),
     containers,
   });
@@ -76,6 +78,8 @@ export async function runContainer(
     { storage, resources, network, launcher, state: context.state },
     context.log,
   );
+  // A run killed during setup left its netns, ports, address and cgroups: released first.
+  await settleStaleContainers(context.state, lifecycleOf(context), context.log);
   if (flags.detach) return runDetached(context, orchestrator, request, runImage, onCreated);
   const outcome = await orchestrator.run(request, runImage, {
     ...(onCreated ? { onCreated } : {}),

@@ -5,7 +5,6 @@ import {
   type ByteSize,
   type NetworkMode,
   type Rlimit,
-  type Sysctl,
 } from '@koker/core';
 import { signalNumber } from '@koker/engine';
 
@@ -28,12 +27,7 @@ export function parseLabels(
     result[key] = value;
   };
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFile(file);
-    } catch (error) {
-      throw new InvalidValueError('--label-file', file, (error as Error).message);
-    }
+    const text = readFile(file);
     for (const line of text.split(/\r?\n/)) {
       const trimmed = line.trim();
       if (trimmed !== '' && !trimmed.startsWith('#')) add(trimmed, '--label-file');
@@ -151,6 +145,12 @@ const IPC_SYSCTLS = new Set([
   'kernel.shmmni',
   'kernel.shm_rmid_forced',
 ]);
+
+/** A kernel parameter by its dotted name (`net.ipv4.ip_forward`) and its value. */
+export interface Sysctl {
+  readonly name: string;
+  readonly value: string;
+}
 
 /** What a `--sysctl` needs of the container's namespaces. */
 export interface SysctlNamespaces {

@@ -2,6 +2,7 @@ import {
   type ContainerId,
   InvalidValueError,
   NotFoundError,
+  isKokerError,
   NotImplementedError,
   type NamespaceModes,
   UsageError,
@@ -85,8 +86,11 @@ export interface RunFlagContext {
   /** `--pid/--ipc container:NAME`: the IDs those names resolved to (see containerRefs). */
   readonly containers?: ReadonlyMap<string, ContainerId>;
   readonly hostEnv: NodeJS.ProcessEnv;
-  /** Reads an --env-file. */
-  readonly readFile: (path: string) => string;
+  /**
+   * Reads a file a flag names (--env-file, a seccomp profile): bounded, regular files only
+   * (readInputFile of @koker/host); `what` names it in messages.
+   */
+  readonly readFile: (path: string, what: string) => string;
   /** Turns `-p` values into mappings (the network package's parser). */
   readonly parsePorts?: (values: readonly string[], mode: NetworkMode) => PortMapping[];
   /** Looks at a `--device` host path (tests pass a fake). */
@@ -104,7 +108,7 @@ const HOSTNAME =
  */
 export function parseSecurityOptions(
   values: readonly string[],
-  readFile: (path: string) => string = () => {
+  readFile: (path: string, what: string) => string = () => {
     throw new Error('no file reader');
   },
 ): {
@@ -128,12 +132,7 @@ export function parseSecurityOptions(
           'give seccomp=unconfined or seccomp=PROFILE.json',
         );
       else {
-        let profile: string;
-        try {
-          profile = readFile(setting);
-        } catch (error) {
-          throw new InvalidValueError('seccomp profile', setting, (error as Error).message);
-        }
+        const profile = readFlagFile(readFile, setting, 'seccomp profile');
         // Refused now (exit 125) rather than when the container starts.
         parseDockerSeccompProfile(profile, release());
         seccomp = { profile };
@@ -150,6 +149,16 @@ export function parseSecurityOptions(
     }
   }
   return { noNewPrivileges, seccomp };
+}
+
+/** A flag's file through the reader; a failure that is not already koker's says which file. */
+function readFlagFile(readFile: RunFlagContext['readFile'], path: string, what: string): string {
+  try {
+    return readFile(path, what);
+  } catch (error) {
+    if (isKokerError(error)) throw error;
+    throw new InvalidValueError(what, path, (error as Error).message);
+  }
 }
 
 /** Docker's flags to a RunRequest: every value parsed, files read, conflicts refused. */
@@ -169,13 +178,7 @@ export function runRequestFromFlags(
       'use letters, digits, "-" and "." (at most 64 characters)',
     );
   const fromFiles = (flags.envFile ?? []).flatMap((file) => {
-    let text: string;
-    try {
-      text = context.readFile(file);
-    } catch (error) {
-      throw new InvalidValueError('env file', file, (error as Error).message);
-    }
-    return parseEnvFile(text, file, context.hostEnv);
+    return parseEnvFile(readFlagFile(context.readFile, file, 'env file'), file, context.hostEnv);
   });
   const fromFlags = (flags.env ?? [])
     .map((entry) => parseEnvFlag(entry, context.hostEnv))
@@ -188,7 +191,9 @@ export function runRequestFromFlags(
   checkHostnameWithUts(flags.hostname, namespaces.uts);
   const labels =
     (flags.label?.length ?? 0) + (flags.labelFile?.length ?? 0) > 0
-      ? parseLabels(flags.label ?? [], flags.labelFile ?? [], context.readFile)
+      ? parseLabels(flags.label ?? [], flags.labelFile ?? [], (path) =>
+          readFlagFile(context.readFile, path, '--label-file'),
+        )
       : undefined;
   const sysctls = (flags.sysctl ?? []).map((entry) =>
     parseSysctl(entry, {
@@ -238,7 +243,7 @@ export function runRequestFromFlags(
     ...(flags.stopTimeout !== undefined ? { stopTimeout: parseStopTimeout(flags.stopTimeout) } : {}),
     ...(restartPolicy && restartPolicy.name !== 'no' ? { restartPolicy } : {}),
     ...(flags.shmSize !== undefined ? { shmSize: parseShmSize(flags.shmSize) } : {}),
-    ...(sysctls.length > 0 ? { sysctls } : {}),
+    ...(sysctls.length > 0 ? { sysctls: Object.fromEntries(sysctls.map((s) => [s.name, s.value])) } : {}),
     ...(flags.oomScoreAdj !== undefined ? { oomScoreAdj: parseOomScoreAdj(flags.oomScoreAdj) } : {}),
     ...(Object.keys(namespaces).length > 0 ? { namespaces } : {}),
     ...healthOf(flags),

@@ -1,5 +1,5 @@
 import { type NetworkRequest } from './network.js';
-import { type DeviceNode, type Rlimit, type SeccompMode, type Sysctl } from './launcher.js';
+import { type DeviceNode, type Rlimit, type SeccompMode } from './launcher.js';
 import { type ByteSize } from '../domain/byte-size.js';
 import { type ContainerId } from '../domain/container-id.js';
 import { type ContainerName } from '../domain/container-name.js';
@@ -34,7 +34,7 @@ export interface ContainerSpec {
   /** `--shm-size`: the size of the /dev/shm tmpfs (Docker's default 64 MiB when absent). */
   readonly shmSize?: ByteSize;
   /** `--sysctl`: namespaced kernel parameters, checked against Docker's allow-list. */
-  readonly sysctls?: readonly Sysctl[];
+  readonly sysctls?: Readonly<Record<string, string>>;
   /** `--oom-score-adj`, -1000..1000. */
   readonly oomScoreAdj?: number;
   /** `--uts`, `--pid`, `--ipc`: the namespaces not made new for the container. */

@@ -90,6 +90,12 @@ export interface LaunchPlan {
   readonly hostname?: string;
   /** Bring `lo` up (a new network namespace of its own). */
   readonly loopback: boolean;
+  /**
+   * Kernel settings of the container's own namespaces, written through its /proc/sys after
+   * pivot_root and before /proc/sys becomes read-only: dotted name (`net.ipv4.ping_group_range`)
+   * to value.
+   */
+  readonly sysctls?: Readonly<Record<string, string>>;
   /** In order, before pivot_root: targets are paths inside `rootfs`. */
   readonly mounts: readonly MountStep[];
   readonly devices: readonly DeviceNode[];
@@ -99,16 +105,8 @@ export interface LaunchPlan {
   readonly process: ProcessSpec;
   /** `--init`: a minimal init is PID 1, reaping zombies and forwarding signals. */
   readonly init: boolean;
-  /** `--sysctl`: written under /proc/sys inside the container before it becomes read-only. */
-  readonly sysctls?: readonly Sysctl[];
   /** `--oom-score-adj`: the container's /proc/self/oom_score_adj, inherited by its processes. */
   readonly oomScoreAdj?: number;
-}
-
-/** A kernel parameter by its dotted name (`net.ipv4.ip_forward`) and its value. */
-export interface Sysctl {
-  readonly name: string;
-  readonly value: string;
 }
 
 /** `koker exec`: a process that joins every namespace and cgroup of a running container. */

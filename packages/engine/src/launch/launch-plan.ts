@@ -12,7 +12,6 @@ import {
   type OverlayMount,
   type ContainerId,
   type CgroupLayout,
-  type Sysctl,
 } from '@koker/core';
 import { cgroupMounts } from './cgroup-mounts.js';
 
@@ -59,6 +58,15 @@ export const DEFAULT_READONLY_PATHS: readonly string[] = [
   '/proc/sysrq-trigger',
 ];
 
+/**
+ * Set in a network namespace of the container's own, as Docker does: any group may open ICMP
+ * datagram sockets, so `ping` works without CAP_NET_RAW or a setuid/file-capability binary (what
+ * Debian's ping falls back to when its file capability is lost or NET_RAW dropped).
+ */
+export const NETWORK_NAMESPACE_SYSCTLS: Readonly<Record<string, string>> = {
+  'net.ipv4.ping_group_range': '0 2147483647',
+};
+
 /** The container's own copies of these files, in its directory (never written into the image). */
 export interface ContainerFiles {
   readonly hostname: string;
@@ -84,7 +92,8 @@ export interface PlanInputs {
   readonly cgroupLayout?: CgroupLayout;
   /** `--shm-size` in bytes; Docker's 64 MiB when absent. */
   readonly shmSize?: number;
-  readonly sysctls?: readonly Sysctl[];
+  /** `--sysctl`, over the network namespace's defaults. */
+  readonly sysctls?: Readonly<Record<string, string>>;
   readonly oomScoreAdj?: number;
   /** `--uts`, `--pid`, `--ipc` resolved: the host's (none made), or another's to join. */
   readonly namespaces?: NamespaceChoices;
@@ -173,6 +182,8 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
   const cgroupFs = inputs.cgroupLayout
     ? cgroupMounts(inputs.cgroupLayout, inputs.privileged, inputs.cgroupNamespace)
     : { mounts: [], symlinks: [], readOnlyPaths: [] };
+  // Docker's default for a network namespace of the container's own, then `--sysctl`.
+  const sysctls = { ...(mode !== 'host' ? NETWORK_NAMESPACE_SYSCTLS : {}), ...inputs.sysctls };
   return {
     id: inputs.id,
     rootfs: inputs.rootfs.path,
@@ -184,6 +195,7 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     // The host's UTS namespace keeps the host's name.
     ...(shared.uts === 'host' ? {} : { hostname: inputs.hostname }),
     loopback: create.includes('net'),
+    ...(Object.keys(sysctls).length > 0 ? { sysctls } : {}),
     mounts: [...defaultMounts(inputs.privileged, inputs.files, inputs.shmSize), ...cgroupFs.mounts],
     devices: inputs.devices?.length ? [...DEFAULT_DEVICES, ...inputs.devices] : DEFAULT_DEVICES,
     symlinks: [...DEFAULT_SYMLINKS, ...cgroupFs.symlinks],
@@ -191,7 +203,6 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     readOnlyPaths: inputs.privileged ? [] : [...DEFAULT_READONLY_PATHS, ...cgroupFs.readOnlyPaths],
     process: inputs.process,
     init: inputs.init,
-    ...(inputs.sysctls?.length ? { sysctls: inputs.sysctls } : {}),
     ...(inputs.oomScoreAdj !== undefined ? { oomScoreAdj: inputs.oomScoreAdj } : {}),
   };
 }

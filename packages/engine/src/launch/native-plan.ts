@@ -145,7 +145,7 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean
   if (plan.process.terminal) ops.push('mkfile', '/dev/console', '600');
   ops.push('pivot');
   // Before /proc/sys becomes read-only, with every capability still held.
-  for (const sysctl of plan.sysctls ?? []) ops.push('sysctl', sysctl.name, sysctl.value);
+  for (const [name, value] of Object.entries(plan.sysctls ?? {})) ops.push('sysctl', name, value);
   if (plan.oomScoreAdj !== undefined) ops.push('oomscore', String(plan.oomScoreAdj));
   for (const path of plan.maskedPaths) ops.push('mask', path);
   for (const path of plan.readOnlyPaths) ops.push('readonly', path);

@@ -8,3 +8,4 @@ export * from './container-log.js';
 export * from './start-container.js';
 export * from './restart-policy.js';
 export * from './health.js';
+export * from './settle-stale.js';

@@ -72,6 +72,8 @@ export async function prepareContainer(
         volatile: spec.autoRemove,
       }),
     async () => {
+      // A kept container keeps its files (its changes) until `rm`, as Docker keeps them.
+      if (!spec.autoRemove && storage.unmount) return storage.unmount(id);
       const left = await storage.release(id);
       if (left.length > 0) log.warn({ paths: left }, 'Could not remove everything of the rootfs');
     },
@@ -132,7 +134,7 @@ export async function prepareContainer(
     devices: containerDevices(spec),
     init: spec.init,
     ...(spec.shmSize !== undefined ? { shmSize: spec.shmSize } : {}),
-    ...(spec.sysctls?.length ? { sysctls: spec.sysctls } : {}),
+    ...(spec.sysctls ? { sysctls: spec.sysctls } : {}),
     ...(spec.oomScoreAdj !== undefined ? { oomScoreAdj: spec.oomScoreAdj } : {}),
     namespaces,
     cgroupNamespace: context.host.cgroupNamespace,

@@ -205,7 +205,7 @@ export class RunOrchestrator {
       init: request.init,
       autoRemove: request.autoRemove,
       ...(request.shmSize !== undefined ? { shmSize: request.shmSize } : {}),
-      ...(request.sysctls?.length ? { sysctls: request.sysctls } : {}),
+      ...(request.sysctls && Object.keys(request.sysctls).length > 0 ? { sysctls: request.sysctls } : {}),
       ...(request.oomScoreAdj !== undefined ? { oomScoreAdj: request.oomScoreAdj } : {}),
       ...(request.namespaces && Object.keys(request.namespaces).length > 0
         ? { namespaces: request.namespaces }

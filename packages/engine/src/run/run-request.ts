@@ -8,7 +8,6 @@ import {
   type ByteSize,
   type NamespaceModes,
   type RestartPolicy,
-  type Sysctl,
 } from '@koker/core';
 import { type ProcessFlags } from '../launch/process-spec.js';
 import { type HealthFlags } from '../lifecycle/health.js';
@@ -44,7 +43,7 @@ export interface RunRequest {
   /** `--restart` */
   readonly restartPolicy?: RestartPolicy;
   readonly shmSize?: ByteSize;
-  readonly sysctls?: readonly Sysctl[];
+  readonly sysctls?: Readonly<Record<string, string>>;
   readonly oomScoreAdj?: number;
   /** `--uts`, `--pid`, `--ipc` */
   readonly namespaces?: NamespaceModes;
