@@ -5,6 +5,7 @@ import { contextOf } from '../../command-context.js';
 import { lifecycleOf, teardownDrivers } from '../../containers/lifecycle.js';
 import { confirm } from '../../output/confirm.js';
 import { imagesInUse } from '../image/in-use.js';
+import { bootCommand } from './boot.js';
 
 const warning = (all: boolean, volumes: boolean) => `WARNING! This will remove:
   - all stopped containers${volumes ? '\n  - all anonymous volumes not used by at least one container' : ''}
@@ -79,5 +80,6 @@ export function systemCommand(): Command {
         }
       }),
   );
+  group.addCommand(bootCommand());
   return group;
 }
