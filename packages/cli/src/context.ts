@@ -49,7 +49,8 @@ export class CliContext {
   get config(): KokerConfig {
     this.configCache ??= loadConfig({
       flags: {
-        ...(this.globals.root ? { root: this.globals.root } : {}),
+        // `--root ''` is refused by the config, not taken for the default.
+        ...(this.globals.root !== undefined ? { root: this.globals.root } : {}),
         drivers: forcedDrivers({
           resources: this.globals.cgroupDriver,
           storage: this.globals.storageDriver,

@@ -55,9 +55,11 @@ export async function writeTar(entries: AsyncIterable<TreeEntry>, output: Writab
             for await (const chunk of entry.content ?? []) {
               if (failure) throw failure;
               bytes += chunk.length;
-              if (!sink.write(chunk)) await new Promise((drained) => sink.once('drain', drained));
+              if (!sink.write(chunk))
+                await new Promise<void>((drained) => sink.once('drain', () => drained()));
             }
-            sink.end();
+            // streamx types end() with a required argument; the data is optional at run time.
+            sink.end(undefined);
           } catch (error) {
             reject(error as Error);
           }
