@@ -124,6 +124,10 @@ describe('koker cp', () => {
     // A directory to a missing name is created with the source's contents.
     await suite.must(['cp', 'stopped:/data', join(out, 'newdir')]);
     expect(readdirSync(join(out, 'newdir'))).toEqual(['sub']);
+    // A stopped container keeps its files: started again, it runs on them.
+    await suite.must(['start', 'stopped']);
+    await suite.must(['cp', 'stopped:/tmp/renamed', join(out, 'after-start')]);
+    expect(readFileSync(join(out, 'after-start'), 'utf8')).toBe('from host\n');
   });
 
   it('streams tar archives with -, both ways', async () => {
