@@ -149,6 +149,10 @@ describe('koker cp', () => {
     expect(
       execFileSync('tar', ['--numeric-owner', '-tvf', '-'], { input: back.stdout, encoding: 'utf8' }),
     ).toMatch(/42\/43 .* x$/m);
+    // A compressed archive is taken too, as Docker takes one.
+    const gzipped = execFileSync('tar', ['-czf', '-', '-C', src, 'in']);
+    expect(kokerBinary(['cp', '-', 'stopped:/var'], gzipped).code).toBe(0);
+    expect(kokerBinary(['cp', 'stopped:/var/in/dir/x', '-']).code).toBe(0);
     const refused = kokerBinary(['cp', '-', 'stopped:/tmp/in/dir/x'], input);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('destination "stopped:/tmp/in/dir/x" must be a directory');
