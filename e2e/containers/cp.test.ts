@@ -250,6 +250,7 @@ describe('koker cp against planted symlinks', () => {
 
   it('a running container swapping a directory for a symlink to the host cannot redirect cp', async () => {
     const canary = suite.canary;
+    // The secret appears whole (written beside, then renamed), so a copy sees all of it or nothing.
     await suite.must([
       'run',
       '-d',
@@ -260,7 +261,7 @@ describe('koker cp against planted symlinks', () => {
       'busybox',
       'sh',
       '-c',
-      `mkdir -p /t; while :; do rm -rf /t/sw; mkdir -p /t/sw/sub; echo inside > /t/sw/secret; ` +
+      `mkdir -p /t; while :; do rm -rf /t/sw; mkdir -p /t/sw/sub; echo inside > /t/sw/.s; mv /t/sw/.s /t/sw/secret; ` +
         `rm -rf /t/sw; ln -s ${canary} /t/sw; rm -f /t/sw; ln -s /etc /t/sw; done`,
     ]);
     const src = hostDir('race');
