@@ -238,7 +238,7 @@ describe('the bridge driver', () => {
     }
     expect(await net.driver.list()).toEqual([]);
     const leases = JSON.parse(
-      readFileSync(join(net.config.runRoot, 'network', net.bridge, 'leases.json'), 'utf8'),
+      readFileSync(join(HOST_BRIDGES_DIR, net.bridge, 'leases.json'), 'utf8'),
     ) as {
       leases: unknown[];
     };
@@ -299,7 +299,7 @@ describe('the bridge driver', () => {
       expect(net.log()).toContain(
         `Reclaim the network of a container that is gone container=${deadId.slice(0, 12)}`,
       );
-      const leases = readFileSync(join(net.config.runRoot, 'network', net.bridge, 'leases.json'), 'utf8');
+      const leases = readFileSync(join(HOST_BRIDGES_DIR, net.bridge, 'leases.json'), 'utf8');
       expect(leases).not.toContain(deadId);
     } finally {
       await net.driver.detach(id);

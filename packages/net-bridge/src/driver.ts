@@ -39,6 +39,8 @@ export interface BridgeDriverOptions {
   readonly hostFiles?: HostNetworkFiles;
   /** How long verified bridge rules are trusted before `iptables-save` checks them again. */
   readonly rulesCheckIntervalMs?: number;
+  /** The host's directory of bridge lease tables (default `/run/koker/network/bridges`). */
+  readonly bridgesDir?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export class BridgeNetworkDriver implements NetworkDriver {
     this.log = options.log;
     this.iptables = options.iptables ?? new Iptables(options.log);
     this.hostFiles = options.hostFiles ?? HOST_NETWORK_FILES;
-    this.state = new NetworkState(options.config.runRoot, options.log);
+    this.state = new NetworkState(options.config.runRoot, options.log, options.bridgesDir);
     const netns = new NetnsFiles(options.syscalls, options.log);
     const teardown = new ContainerTeardown(this.log, this.iptables, netns, this.state);
     this.reclaimer = new GoneLeaseReclaimer(this.log, netns, this.state, teardown);

@@ -120,7 +120,7 @@ export class BridgeAttachment {
         ports,
       };
       await state.records.write(record);
-      const lease: Lease = { id, ip, ports, netns, owner: currentProcess() };
+      const lease: Lease = { id, ip, ports, netns, owner: currentProcess(), runRoot: state.runRoot };
       log.debug({ bridge: settings.name, ip }, 'Lease IP address');
       try {
         await store.write(withLease(table, lease, settings.subnet));

@@ -5,7 +5,7 @@ import { isValidLinkName } from '../veth-names.js';
 
 /**
  * Every container that may hold something of the network: a record, a namespace file, or a lease
- * on the configured bridge (what the garbage collector detaches).
+ * of this koker root on the configured bridge (what the garbage collector detaches).
  */
 export async function listNetworkHolders(state: NetworkState, bridge: string): Promise<ContainerId[]> {
   const ids = new Set<ContainerId>(await state.records.ids());
@@ -22,7 +22,9 @@ export async function listNetworkHolders(state: NetworkState, bridge: string): P
   }
   if (isValidLinkName(bridge)) {
     const table = await state.leases(bridge).current();
-    for (const lease of table?.leases ?? []) ids.add(lease.id);
+    // The table is the host's: only this root's leases are its garbage.
+    for (const lease of table?.leases ?? [])
+      if (lease.runRoot === undefined || lease.runRoot === state.runRoot) ids.add(lease.id);
   }
   return [...ids];
 }

@@ -24,9 +24,14 @@ export interface Lease {
   readonly netns: string;
   /** The process that took the lease: it is alive while it sets the network up. */
   readonly owner: ProcessOwner;
+  /**
+   * The run root of the koker root that owns the container (its attachment record is there):
+   * the table is shared by every root on the host. Absent in tables written before it was.
+   */
+  readonly runRoot?: string;
 }
 
-/** Every lease of one bridge: the file `<root>/network/<bridge>/leases.json`. */
+/** Every lease of one bridge, for the whole host: `/run/koker/network/bridges/<bridge>/leases.json`. */
 export interface LeaseTable {
   readonly version: 1;
   readonly subnet: string;
@@ -69,7 +74,8 @@ export function parseLeaseTable(text: string, path: string): LeaseTable {
       typeof lease.netns !== 'string' ||
       !Array.isArray(lease.ports) ||
       !owner ||
-      typeof owner.pid !== 'number'
+      typeof owner.pid !== 'number' ||
+      (lease.runRoot !== undefined && typeof lease.runRoot !== 'string')
     )
       throw corrupt(path, `lease of ${String(lease.id)} is incomplete`);
     return lease as Lease;

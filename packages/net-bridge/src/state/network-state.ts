@@ -4,23 +4,32 @@ import { AttachmentRecords } from './attachment-record.js';
 import { LeaseStore } from './lease-store.js';
 
 /**
- * Where the driver keeps what it knows, all under the run root (`/run/koker`, a tmpfs: a
- * container's network does not outlive a reboot, and neither does this state):
- * `network/<bridge>/leases.json` (+ `lock`, `rules-checked.json`), `network/containers/<id>.json`
- * and the pinned namespaces `netns/<id>`.
+ * The directory of every bridge's lease table, lock and rules marker: one per host, whatever the
+ * koker root, since a bridge is one kernel object that every root's containers share (a table per
+ * root handed two containers the same address). On a tmpfs, like the namespaces it describes.
  */
+export const HOST_BRIDGES_DIR = '/run/koker/network/bridges';
+
+/**
+ * Where the driver keeps what it knows, all on tmpfs (a container's network does not outlive a
+ * reboot, and neither does this state): per bridge, for the whole host,
+ * `<bridgesDir>/<bridge>/leases.json` (+ `lock`, `rules-checked.json`); per koker root, under its
+ * run root, `network/containers/<id>.json` and the pinned namespaces `netns/<id>`.
+ */
+/** The attachment records of the koker root whose run root is `runRoot`. */
+export function recordsOf(runRoot: string): AttachmentRecords {
+  return new AttachmentRecords(join(runRoot, 'network', 'containers'));
+}
+
 export class NetworkState {
   readonly records: AttachmentRecords;
 
   constructor(
-    private readonly runRoot: string,
+    readonly runRoot: string,
     private readonly log: Logger,
+    private readonly bridgesDir: string = HOST_BRIDGES_DIR,
   ) {
-    this.records = new AttachmentRecords(join(this.networkDir, 'containers'));
-  }
-
-  private get networkDir(): string {
-    return join(this.runRoot, 'network');
+    this.records = recordsOf(runRoot);
   }
 
   /** The directory of pinned network namespaces. */
@@ -32,9 +41,9 @@ export class NetworkState {
     return join(this.netnsDir, id);
   }
 
-  /** Everything koker keeps about one bridge (removed with it). */
+  /** Everything koker keeps about one bridge, for the whole host (removed with it). */
   bridgeDir(bridge: string): string {
-    return join(this.networkDir, bridge);
+    return join(this.bridgesDir, bridge);
   }
 
   /** When the bridge's iptables rules were last read back. */
