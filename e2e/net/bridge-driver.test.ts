@@ -8,6 +8,7 @@ import { ConflictError, newContainerId, type ContainerId, type NetworkRequest } 
 import { inNetns, must, sh, startInNetns, wgetFrom } from './helpers/host-commands.js';
 import { createNetFixture, freeSubnetPrefix, type NetFixture } from './helpers/net-fixture.js';
 import { createRemoteHost, type RemoteHost } from './helpers/remote-host.js';
+import { HOST_BRIDGES_DIR } from '@koker/net-bridge';
 
 // The bridge driver against the real kernel: namespaces, veths, a bridge, iptables. Traffic only
 // goes to this machine's own namespaces: containers, and a "remote host" the test creates.

@@ -26,6 +26,11 @@ export interface NetworkRequest {
   readonly ports: readonly PortMapping[];
   /** Name servers for the container's resolv.conf (`--dns`); empty means the host's. */
   readonly dns: readonly string[];
+  /**
+   * A user network's name or ID (`--network NAME`), with mode `bridge`: the driver attaches the
+   * container to that network instead of its default one (a `NotFoundError` if there is none).
+   */
+  readonly network?: string;
 }
 
 export interface NetworkAttachment {
@@ -50,9 +55,63 @@ export interface NetworkAttachment {
   readonly hostsEntries: readonly string[];
 }
 
+/** What `koker network create` asks for; absent fields are the driver's to choose. */
+export interface UserNetworkSpec {
+  readonly name: string;
+  /** IPv4 CIDR (`--subnet`); absent: a free one from the driver's pool. */
+  readonly subnet?: string;
+  /** `--gateway`: the bridge's address in the subnet; absent: the first host address. */
+  readonly gateway?: string;
+  /** `--ip-range`: a CIDR inside the subnet that addresses are handed out from. */
+  readonly ipRange?: string;
+  /** `--internal`: no way out of the network (no NAT, no forwarding to other interfaces). */
+  readonly internal: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Driver options (`--opt`), e.g. `com.docker.network.bridge.name`. */
+  readonly options: Readonly<Record<string, string>>;
+}
+
+/** A user network as a driver keeps it (what `network ls` and `network inspect` show). */
+export interface UserNetwork {
+  /** 64 hex digits. */
+  readonly id: string;
+  readonly name: string;
+  /** The driver that provides it (its `NetworkDriver.name`). */
+  readonly driver: string;
+  /** ISO 8601. */
+  readonly created: string;
+  readonly subnet: string;
+  readonly gateway: string;
+  readonly ipRange?: string;
+  readonly internal: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly options: Readonly<Record<string, string>>;
+  /** The containers attached now, with their address on this network. */
+  readonly containers: readonly { readonly id: ContainerId; readonly ipAddress: string }[];
+}
+
+/**
+ * User networks (`koker network ...`): a driver that offers them implements this. Names are
+ * unique per koker root; `find` takes a name, a full ID or an unambiguous ID prefix.
+ */
+export interface UserNetworks {
+  /** A `ConflictError` if the name is taken or the subnet overlaps another network or route. */
+  create(spec: UserNetworkSpec): Promise<UserNetwork>;
+  list(): Promise<UserNetwork[]>;
+  /** A `NotFoundError` if no network matches. */
+  find(nameOrId: string): Promise<UserNetwork>;
+  /**
+   * Deletes the network with everything it made (bridge, rules, address table); a
+   * `ConflictError` while containers are attached.
+   */
+  remove(nameOrId: string): Promise<void>;
+}
+
 /** Container networking: bridge + veth + NAT, or none, or the host's. */
 export interface NetworkDriver {
   readonly name: string;
+  /** User networks, when the driver offers them (`--network NAME`). */
+  readonly networks?: UserNetworks;
   attach(id: ContainerId, request: NetworkRequest): Promise<NetworkAttachment>;
   /** Removes everything `attach` made; missing pieces are not an error. */
   detach(id: ContainerId): Promise<void>;
