@@ -87,7 +87,7 @@ describe('the bridge driver', () => {
       expect(attachment.hostsEntries.at(-1)).toBe(`${attachment.ipAddress}\tfirst`);
       const log = net.log();
       for (const step of [
-        `Check default bridge is up or not bridge=${net.bridge}`,
+        `Check bridge is up or not bridge=${net.bridge}`,
         `Setup virtual ethernet netns=${netns} peer=eth0 virt=veth${id.slice(0, 11)}`,
         `Set the master of the link device link=veth${id.slice(0, 11)} master=${net.bridge}`,
         `Mount new network namespace netns=${netns}`,
@@ -238,9 +238,7 @@ describe('the bridge driver', () => {
       await Promise.all(ids.map((id) => net.driver.detach(id)));
     }
     expect(await net.driver.list()).toEqual([]);
-    const leases = JSON.parse(
-      readFileSync(join(HOST_BRIDGES_DIR, net.bridge, 'leases.json'), 'utf8'),
-    ) as {
+    const leases = JSON.parse(readFileSync(join(HOST_BRIDGES_DIR, net.bridge, 'leases.json'), 'utf8')) as {
       leases: unknown[];
     };
     expect(leases.leases).toEqual([]);

@@ -106,7 +106,7 @@ describe('run flags -> RunRequest', () => {
   });
 
   it('refuses bad values before anything is made', () => {
-    expect(() => runRequestFromFlags('busybox', [], { network: 'overlay' }, context)).toThrow(
+    expect(() => runRequestFromFlags('busybox', [], { network: 'no/such' }, context)).toThrow(
       InvalidValueError,
     );
     expect(() => runRequestFromFlags('busybox', [], { hostname: 'bad_host!' }, context)).toThrow(
@@ -122,6 +122,11 @@ describe('run flags -> RunRequest', () => {
     expect(() => runRequestFromFlags('busybox', [], { publish: ['80:80'] }, context)).toThrow(
       NotImplementedError,
     );
+  });
+
+  it('takes any other --network value as the name of a user network, on the bridge', () => {
+    const request = runRequestFromFlags('busybox', [], { network: 'backend' }, context);
+    expect(request.network).toEqual({ mode: 'bridge', ports: [], dns: [], network: 'backend' });
   });
 
   it('publishes ports through the network parser', () => {

@@ -25,6 +25,7 @@ import { parseDnsServers } from './dns/resolv-conf.js';
 import { parseSubnet } from './ipam/subnet.js';
 import { Iptables } from './iptables/iptables.js';
 import { NetnsFiles } from './netns/netns-files.js';
+import { BridgeUserNetworks, settingsOf } from './networks/bridge-user-networks.js';
 import { validatePortMappings } from './ports/validate-ports.js';
 import { NetworkState } from './state/network-state.js';
 import { isValidLinkName } from './veth-names.js';
@@ -57,6 +58,7 @@ export class BridgeNetworkDriver implements NetworkDriver {
   private readonly reclaimer: GoneLeaseReclaimer;
   private readonly bridgeAttachment: BridgeAttachment;
   private readonly hostFiles: HostNetworkFiles;
+  readonly networks: BridgeUserNetworks;
 
   constructor(private readonly options: BridgeDriverOptions) {
     this.log = options.log;
@@ -75,6 +77,13 @@ export class BridgeNetworkDriver implements NetworkDriver {
       reclaimer: this.reclaimer,
       bridgeSetup: (bridge) => this.bridgeSetup(bridge),
       configuredBridge: options.config.network.bridge,
+    });
+    this.networks = new BridgeUserNetworks({
+      log: this.log,
+      root: options.config.root,
+      state: this.state,
+      reclaimer: this.reclaimer,
+      bridgeSetup: (bridge) => this.bridgeSetup(bridge),
     });
   }
 
@@ -115,7 +124,10 @@ export class BridgeNetworkDriver implements NetworkDriver {
           hostsEntries: containerHostsEntries({ hostname: request.hostname, name: request.name }),
         };
       case 'bridge': {
-        const settings = this.settings();
+        const settings =
+          request.network === undefined
+            ? this.settings()
+            : settingsOf(await this.networks.definitions.find(request.network));
         const ports = validatePortMappings(request.ports);
         const resolvConf = readContainerResolvConf(this.hostFiles, this.log, dns, false);
         return this.bridgeAttachment.attach(id, {
@@ -136,7 +148,10 @@ export class BridgeNetworkDriver implements NetworkDriver {
   }
 
   async list(): Promise<ContainerId[]> {
-    return listNetworkHolders(this.state, this.options.config.network.bridge);
+    return listNetworkHolders(this.state, [
+      this.options.config.network.bridge,
+      ...(await this.networks.bridges()),
+    ]);
   }
 
   /**

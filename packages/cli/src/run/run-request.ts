@@ -52,6 +52,8 @@ export interface RunFlagContext {
 }
 
 const NETWORK_MODES: readonly NetworkMode[] = ['bridge', 'none', 'host'];
+/** A network's name or ID, as `network create` accepts them. */
+const USER_NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 // A hostname the kernel takes (64 bytes at most) and resolvers accept (RFC 1123 labels).
 const HOSTNAME =
   /^(?=.{1,64}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
@@ -117,9 +119,17 @@ export function runRequestFromFlags(
   flags: RunFlags,
   context: RunFlagContext,
 ): RunRequest {
-  const mode = (flags.network ?? flags.net ?? 'bridge') as NetworkMode;
-  if (!NETWORK_MODES.includes(mode))
-    throw new InvalidValueError('network mode', mode, 'use bridge, none or host');
+  const networkFlag = flags.network ?? flags.net ?? 'bridge';
+  if (networkFlag.startsWith('container:')) throw new NotImplementedError('--network container:NAME');
+  // Anything but a mode names a user network, on the bridge (the driver finds it, or says none).
+  const userNetwork = NETWORK_MODES.includes(networkFlag as NetworkMode) ? undefined : networkFlag;
+  const mode: NetworkMode = userNetwork === undefined ? (networkFlag as NetworkMode) : 'bridge';
+  if (userNetwork !== undefined && !USER_NETWORK.test(userNetwork))
+    throw new InvalidValueError(
+      'network',
+      userNetwork,
+      'use bridge, none, host or the name or ID of a network',
+    );
   if (flags.hostname !== undefined && !HOSTNAME.test(flags.hostname))
     throw new InvalidValueError(
       'hostname',
@@ -161,7 +171,12 @@ export function runRequestFromFlags(
       ...(security.seccomp !== 'default' ? { seccomp: security.seccomp } : {}),
     },
     limits: limitsFromFlags(flags),
-    network: { mode, ports, dns: [...(flags.dns ?? [])] },
+    network: {
+      mode,
+      ports,
+      dns: [...(flags.dns ?? [])],
+      ...(userNetwork !== undefined ? { network: userNetwork } : {}),
+    },
     readOnlyRootfs: flags.readOnly ?? false,
     ...(flags.device?.length
       ? { devices: flags.device.map((d) => parseDeviceFlag(d, context.statDevice)) }

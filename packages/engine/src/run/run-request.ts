@@ -21,6 +21,8 @@ export interface RunRequest {
     readonly mode: NetworkMode;
     readonly ports: readonly PortMapping[];
     readonly dns: readonly string[];
+    /** A user network's name or ID (`--network NAME`, mode `bridge`). */
+    readonly network?: string;
   };
   readonly readOnlyRootfs: boolean;
   /** `--device`, each host node looked at. */

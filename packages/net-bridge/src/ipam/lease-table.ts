@@ -85,7 +85,7 @@ export function parseLeaseTable(text: string, path: string): LeaseTable {
 
 /**
  * The next free address at or after the cursor, wrapping around: never the network, gateway or
- * broadcast address, never one already leased.
+ * broadcast address, never one already leased, never one outside `first..last` (an `--ip-range`).
  */
 export function nextFreeAddress(table: LeaseTable, subnet: Subnet): string {
   const used = new Set(table.leases.map((lease) => parseIpv4(lease.ip)));
@@ -99,7 +99,7 @@ export function nextFreeAddress(table: LeaseTable, subnet: Subnet): string {
     start = subnet.first;
   for (let step = 0; step < size; step++) {
     const candidate = subnet.first + ((start - subnet.first + step) % size);
-    if (!used.has(candidate)) return formatIpv4(candidate);
+    if (!used.has(candidate) && candidate !== subnet.gateway) return formatIpv4(candidate);
   }
   throw new ConflictError(
     `no free address left in ${subnet.cidr}: ${table.leases.length} containers hold one`,

@@ -1,4 +1,7 @@
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withFileLock } from '@koker/host';
+import { isValidLinkName } from '../veth-names.js';
 import { type ContainerId, type Logger } from '@koker/core';
 import { AttachmentRecords } from './attachment-record.js';
 import { LeaseStore } from './lease-store.js';
@@ -49,6 +52,39 @@ export class NetworkState {
   /** When the bridge's iptables rules were last read back. */
   rulesCheckedPath(bridge: string): string {
     return join(this.bridgeDir(bridge), 'rules-checked.json');
+  }
+
+  /**
+   * Runs `work` holding the host's lock of subnet choices: two koker processes (of any root)
+   * creating networks at once never pick the same free subnet.
+   */
+  async poolLocked<T>(work: () => Promise<T>): Promise<T> {
+    await mkdir(this.bridgesDir, { recursive: true, mode: 0o700 });
+    return withFileLock(
+      join(this.bridgesDir, 'subnets.lock'),
+      { timeoutMs: 60_000, log: this.log, what: 'the subnets of bridges' },
+      work,
+    );
+  }
+
+  /** The subnet of every bridge with a lease table on this host, whatever its koker root. */
+  async bridgeSubnets(): Promise<{ bridge: string; subnet: string }[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.bridgesDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const found: { bridge: string; subnet: string }[] = [];
+    for (const bridge of names) {
+      if (!isValidLinkName(bridge)) continue;
+      const table = await this.leases(bridge)
+        .current()
+        .catch(() => undefined);
+      if (table) found.push({ bridge, subnet: table.subnet });
+    }
+    return found;
   }
 
   leases(bridge: string): LeaseStore {

@@ -36,7 +36,7 @@ export function runCommand(name = 'run'): Command {
       collect,
       [],
     )
-    .option('--network, --net <mode>', 'bridge (default), none or host', 'bridge')
+    .option('--network, --net <network>', 'bridge (default), none, host, or a network name or ID', 'bridge')
     .option('--dns <ip>', 'DNS server (repeatable)', collect, [])
     .option('--read-only', 'mount the root filesystem read-only')
     .option('--cap-add <cap>', 'add a Linux capability (repeatable)', collect, [])
