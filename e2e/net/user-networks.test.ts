@@ -1,0 +1,275 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOST_BRIDGES_DIR } from '@koker/net-bridge';
+import { koker } from '../helpers/koker.js';
+import { must, startInNetns } from './helpers/host-commands.js';
+import { freeSubnetPrefix } from './helpers/net-fixture.js';
+import { createRemoteHost, type RemoteHost } from './helpers/remote-host.js';
+
+// User networks through the `koker` command: each its own bridge and subnet, isolated from the
+// others; --internal ones without a way out; rm and prune leave nothing behind.
+
+const SCRIPT = fileURLToPath(new URL('../../scripts/build-busybox-image.sh', import.meta.url));
+const WEB = (text: string) =>
+  `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`;
+/** busybox wget with retries while a server starts; `timeout` bounds each try (wget's -T crashes). */
+const FETCH = (url: string, tries = 30) =>
+  `for i in $(seq ${tries}); do timeout 3 wget -q -O - ${url} && exit 0; sleep 0.2; done; exit 1`;
+
+let dir: string;
+let root: string;
+let env: NodeJS.ProcessEnv;
+let remote: RemoteHost;
+let remoteServer: { stop: () => void };
+const tag = randomBytes(2).toString('hex');
+
+const run = (args: readonly string[]) => koker(['--root', root, ...args], { env });
+
+async function ok(args: readonly string[]): Promise<string> {
+  const result = await run(args);
+  expect(result.code, `koker ${args.join(' ')}: ${result.stderr}`).toBe(0);
+  return result.stdout.trim();
+}
+
+async function createNetwork(name: string, ...flags: string[]): Promise<string> {
+  return ok(['network', 'create', ...flags, name]);
+}
+
+interface NetworkDocument {
+  Id: string;
+  IPAM: { Config: { Subnet: string; Gateway: string }[] };
+  Internal: boolean;
+  Containers: Record<string, { Name: string; IPv4Address: string }>;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+}
+
+async function inspectNetwork(name: string): Promise<NetworkDocument> {
+  return (JSON.parse(await ok(['network', 'inspect', name])) as NetworkDocument[])[0] as NetworkDocument;
+}
+
+async function ipOf(container: string): Promise<string> {
+  const [document] = JSON.parse(await ok(['inspect', container])) as {
+    NetworkSettings: { IPAddress: string };
+  }[];
+  return document?.NetworkSettings.IPAddress ?? '';
+}
+
+/** Runs `jobs` with at most `width` at once. */
+async function inBatches<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
+  const results: T[] = new Array<T>(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      results[index] = await (jobs[index] as () => Promise<T>)();
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  return results;
+}
+
+/** What a network leaves on the host: its bridge, veths on it, rules naming it, its table. */
+function traces(bridge: string): string[] {
+  return [
+    ...must('ip', ['-o', 'link', 'show'])
+      .split('\n')
+      .filter((l) => l.includes(bridge)),
+    ...must('iptables-save', [])
+      .split('\n')
+      .filter((l) => l.includes(bridge)),
+    ...(existsSync(join(HOST_BRIDGES_DIR, bridge)) ? [join(HOST_BRIDGES_DIR, bridge)] : []),
+  ];
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync('/tmp/koker-e2e-usernet-');
+  root = join(dir, 'root');
+  const configFile = join(dir, 'config.json');
+  // The default bridge is the test's own too, though these tests use only user networks.
+  writeFileSync(
+    configFile,
+    JSON.stringify({ network: { bridge: `koker-t${tag}`, subnet: `${freeSubnetPrefix()}.0/24` } }),
+  );
+  env = { KOKER_CONFIG: configFile };
+  const archive = join(dir, 'busybox.tar');
+  execFileSync(SCRIPT, [archive, 'busybox:latest']);
+  await ok(['load', '-i', archive]);
+  remote = createRemoteHost(freeSubnetPrefix());
+  const www = join(dir, 'remote-www');
+  mkdirSync(www);
+  writeFileSync(join(www, 'index.html'), 'remote-page\n');
+  remoteServer = startInNetns(remote.netns, 'httpd', ['-f', '-p', '8000', '-h', www]);
+});
+
+afterAll(async () => {
+  try {
+    const all = (await run(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+    if (all.length > 0) await run(['rm', '-f', ...all]);
+    const left = (await run(['network', 'ls', '-q'])).stdout.split('\n').filter(Boolean);
+    if (left.length > 0) await run(['network', 'rm', ...left]);
+  } finally {
+    remoteServer?.stop();
+    remote?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('user networks', () => {
+  it('creates networks with their own bridge and subnet, listed and inspected as Docker shows them', async () => {
+    const id = await createNetwork(`front-${tag}`, '--label', 'tier=front');
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    await createNetwork(`back-${tag}`, '--subnet', '10.71.200.0/24', '--gateway', '10.71.200.254');
+    const front = await inspectNetwork(`front-${tag}`);
+    const back = await inspectNetwork(`back-${tag}`);
+    expect(back.IPAM.Config[0]).toEqual({ Subnet: '10.71.200.0/24', Gateway: '10.71.200.254' });
+    expect(front.IPAM.Config[0]?.Subnet).not.toBe(back.IPAM.Config[0]?.Subnet);
+    expect(front.Labels).toEqual({ tier: 'front' });
+    const bridge = front.Options['com.docker.network.bridge.name'] as string;
+    expect(must('ip', ['-o', '-4', 'addr', 'show', 'dev', bridge])).toContain(
+      `inet ${front.IPAM.Config[0]?.Gateway}/24`,
+    );
+    const table = await ok(['network', 'ls']);
+    expect(table.split('\n')[0]).toMatch(/^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE$/);
+    expect(table).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+front-${tag}\\s+bridge\\s+local$`, 'm'));
+    expect(await ok(['network', 'ls', '-q', '--filter', 'label=tier=front'])).toBe(id.slice(0, 12));
+    expect(await ok(['network', 'ls', '-q', '--filter', `name=back-${tag}`])).not.toContain(id.slice(0, 12));
+    const taken = await run(['network', 'create', `front-${tag}`]);
+    expect(taken.code).toBe(125);
+    expect(taken.stderr).toContain(`network with name front-${tag} already exists`);
+    const overlap = await run(['network', 'create', '--subnet', '10.71.200.128/25', `x-${tag}`]);
+    expect(overlap.code).toBe(125);
+    expect(overlap.stderr).toContain('overlaps');
+    const unknown = await run(['run', '--rm', '--network', `nope-${tag}`, 'busybox', 'true']);
+    expect(unknown.code).toBe(125);
+    expect(unknown.stderr).toContain(`network nope-${tag} not found`);
+  });
+
+  it('connects containers of one network, isolates them from another, and NATs them out to a remote host', async () => {
+    const web = await ok([
+      'run',
+      '-d',
+      '--network',
+      `front-${tag}`,
+      'busybox',
+      'sh',
+      '-c',
+      WEB('front-page'),
+    ]);
+    const ip = await ipOf(web);
+    expect((await inspectNetwork(`front-${tag}`)).Containers[web]?.IPv4Address).toBe(`${ip}/24`);
+    const same = await run([
+      'run',
+      '--rm',
+      '--network',
+      `front-${tag}`,
+      'busybox',
+      'sh',
+      '-c',
+      FETCH(`http://${ip}/`),
+    ]);
+    expect(same.stdout).toBe('front-page\n');
+    const other = await run([
+      'run',
+      '--rm',
+      '--network',
+      `back-${tag}`,
+      'busybox',
+      'sh',
+      '-c',
+      FETCH(`http://${ip}/`, 2),
+    ]);
+    expect(other.code).not.toBe(0);
+    expect(other.stdout).toBe('');
+    const out = await run([
+      'run',
+      '--rm',
+      '--network',
+      `back-${tag}`,
+      'busybox',
+      'sh',
+      '-c',
+      FETCH(`http://${remote.address}:8000/`),
+    ]);
+    expect(out.stdout).toBe('remote-page\n');
+  });
+
+  it('--internal: reachable inside the network, no way out', async () => {
+    await createNetwork(`internal-${tag}`, '--internal');
+    expect((await inspectNetwork(`internal-${tag}`)).Internal).toBe(true);
+    const web = await ok(['run', '-d', '--network', `internal-${tag}`, 'busybox', 'sh', '-c', WEB('inside')]);
+    const ip = await ipOf(web);
+    const inside = await run([
+      'run',
+      '--rm',
+      '--network',
+      `internal-${tag}`,
+      'busybox',
+      'sh',
+      '-c',
+      FETCH(`http://${ip}/`),
+    ]);
+    expect(inside.stdout).toBe('inside\n');
+    const out = await run([
+      'run',
+      '--rm',
+      '--network',
+      `internal-${tag}`,
+      'busybox',
+      'sh',
+      '-c',
+      FETCH(`http://${remote.address}:8000/`, 2),
+    ]);
+    expect(out.code).not.toBe(0);
+    expect(out.stdout).toBe('');
+  });
+
+  it('refuses to remove a network with containers; rm and prune then leave no bridge, veth, rule or lease', async () => {
+    const front = await inspectNetwork(`front-${tag}`);
+    const bridge = front.Options['com.docker.network.bridge.name'] as string;
+    const refused = await run(['network', 'rm', `front-${tag}`]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('has active endpoints');
+    const all = (await run(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+    await ok(['rm', '-f', ...all]);
+    expect(await ok(['network', 'rm', `front-${tag}`])).toBe(`front-${tag}`);
+    expect(traces(bridge)).toEqual([]);
+    const bridges = await Promise.all(
+      [`back-${tag}`, `internal-${tag}`].map(
+        async (n) => (await inspectNetwork(n)).Options['com.docker.network.bridge.name'] as string,
+      ),
+    );
+    const pruned = await ok(['network', 'prune', '-f']);
+    expect(pruned).toContain(`back-${tag}`);
+    expect(pruned).toContain(`internal-${tag}`);
+    for (const b of bridges) expect(traces(b)).toEqual([]);
+    expect(await ok(['network', 'ls', '-q'])).toBe('');
+  });
+
+  it('starts 50 containers over 5 networks at once, all with distinct addresses in their network', async () => {
+    const names = Array.from({ length: 5 }, (_, i) => `many${i}-${tag}`);
+    for (const name of names) await createNetwork(name);
+    const subnets = await Promise.all(
+      names.map(async (n) => (await inspectNetwork(n)).IPAM.Config[0]?.Subnet as string),
+    );
+    expect(new Set(subnets).size).toBe(5);
+    const jobs = Array.from({ length: 50 }, (_, i) => async () => {
+      const network = names[i % 5] as string;
+      const id = await ok(['run', '-d', '--network', network, 'busybox', 'sleep', '600']);
+      return { network, ip: await ipOf(id) };
+    });
+    const started = await inBatches(jobs, 8);
+    expect(new Set(started.map((s) => s.ip)).size).toBe(50);
+    for (const { network, ip } of started) {
+      const prefix = (subnets[names.indexOf(network)] as string).split('.').slice(0, 3).join('.');
+      expect(ip.startsWith(`${prefix}.`)).toBe(true);
+    }
+    const all = (await run(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+    await ok(['rm', '-f', ...all]);
+    await ok(['network', 'rm', ...names]);
+  });
+});
