@@ -198,6 +198,76 @@ describe('user networks', () => {
     expect(out.stdout).toBe('remote-page\n');
   });
 
+  it('resolves names, aliases and short IDs on the same network (wget http://web/), none from another', async () => {
+    const web = await ok([
+      'run',
+      '-d',
+      '--name',
+      `web-${tag}`,
+      '--network',
+      `front-${tag}`,
+      '--network-alias',
+      'www',
+      'busybox',
+      'sh',
+      '-c',
+      WEB('by-name'),
+    ]);
+    for (const name of [`web-${tag}`, 'www', web.slice(0, 12)]) {
+      const got = await run([
+        'run',
+        '--rm',
+        '--network',
+        `front-${tag}`,
+        'busybox',
+        'sh',
+        '-c',
+        FETCH(`http://${name}/`),
+      ]);
+      expect(got.stdout, `http://${name}/ ${got.stderr}`).toBe('by-name\n');
+    }
+    // A container started later is known to the earlier one too (its /etc/hosts is kept current).
+    const later = await ok([
+      'run',
+      '-d',
+      '--name',
+      `later-${tag}`,
+      '--network',
+      `front-${tag}`,
+      'busybox',
+      'sleep',
+      '600',
+    ]);
+    const seen = await run(['exec', web, 'ping', '-c', '1', '-W', '2', `later-${tag}`]);
+    expect(seen.code, seen.stdout + seen.stderr).toBe(0);
+    await ok(['rm', '-f', later]);
+    const gone = await run(['exec', web, 'cat', '/etc/hosts']);
+    expect(gone.stdout).not.toContain(`later-${tag}`);
+    const other = await run([
+      'run',
+      '--rm',
+      '--network',
+      `back-${tag}`,
+      'busybox',
+      'sh',
+      '-c',
+      `cat /etc/hosts; ping -c 1 -W 1 web-${tag}`,
+    ]);
+    expect(other.code).not.toBe(0);
+    expect(other.stdout).not.toContain(`web-${tag}`);
+  });
+
+  it('--ip gives the wanted address on the network, and refuses one taken', async () => {
+    const subnet = (await inspectNetwork(`back-${tag}`)).IPAM.Config[0]?.Subnet as string;
+    const wanted = subnet.replace(/0\/24$/, '77');
+    const id = await ok(['run', '-d', '--network', `back-${tag}`, '--ip', wanted, 'busybox', 'sleep', '600']);
+    expect(await ipOf(id)).toBe(wanted);
+    const taken = await run(['run', '--rm', '--network', `back-${tag}`, '--ip', wanted, 'busybox', 'true']);
+    expect(taken.code).toBe(125);
+    expect(taken.stderr).toContain(`address ${wanted} is already in use`);
+    await ok(['rm', '-f', id]);
+  });
+
   it('--internal: reachable inside the network, no way out', async () => {
     await createNetwork(`internal-${tag}`, '--internal');
     expect((await inspectNetwork(`internal-${tag}`)).Internal).toBe(true);

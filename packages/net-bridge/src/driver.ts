@@ -130,12 +130,22 @@ export class BridgeNetworkDriver implements NetworkDriver {
             : settingsOf(await this.networks.definitions.find(request.network));
         const ports = validatePortMappings(request.ports);
         const resolvConf = readContainerResolvConf(this.hostFiles, this.log, dns, false);
+        if (request.network === undefined && (request.aliases?.length || request.ip !== undefined))
+          throw new InvalidValueError(
+            'network',
+            'bridge',
+            '--network-alias and --ip need a user network (koker network create)',
+          );
         return this.bridgeAttachment.attach(id, {
           settings,
           ports,
           resolvConf,
           hostname: request.hostname,
           name: request.name,
+          ...(request.network !== undefined && request.hostsFile !== undefined
+            ? { resolve: { hostsFile: request.hostsFile, aliases: request.aliases ?? [] } }
+            : {}),
+          ...(request.ip !== undefined ? { ip: request.ip } : {}),
         });
       }
       default:

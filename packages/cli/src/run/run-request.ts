@@ -30,6 +30,9 @@ export interface RunFlags extends LimitFlags {
   /** `--network` (commander names it after its last spelling, `--net`). */
   readonly net?: string;
   readonly network?: string;
+  /** `--network-alias` (commander names it after `--net-alias`). */
+  readonly netAlias?: readonly string[];
+  readonly ip?: string;
   readonly dns?: readonly string[];
   readonly readOnly?: boolean;
   readonly capAdd?: readonly string[];
@@ -176,6 +179,8 @@ export function runRequestFromFlags(
       ports,
       dns: [...(flags.dns ?? [])],
       ...(userNetwork !== undefined ? { network: userNetwork } : {}),
+      ...(flags.netAlias?.length ? { aliases: [...flags.netAlias] } : {}),
+      ...(flags.ip !== undefined ? { ip: flags.ip } : {}),
     },
     readOnlyRootfs: flags.readOnly ?? false,
     ...(flags.device?.length

@@ -31,6 +31,16 @@ export interface NetworkRequest {
    * container to that network instead of its default one (a `NotFoundError` if there is none).
    */
   readonly network?: string;
+  /** `--network-alias`: more names the container has on its user network. */
+  readonly aliases?: readonly string[];
+  /** `--ip`: the address wanted on the user network (a `ConflictError` if taken). */
+  readonly ip?: string;
+  /**
+   * The host file the container's /etc/hosts is bind-mounted from. A driver that makes names
+   * resolve through it writes it itself (rewriting it in place as containers come and go on the
+   * network) and says so with `hostsWritten`; otherwise the engine writes `hostsEntries` there.
+   */
+  readonly hostsFile?: string;
 }
 
 export interface NetworkAttachment {
@@ -53,6 +63,8 @@ export interface NetworkAttachment {
   readonly resolvConf: string;
   /** Every line of the container's /etc/hosts, in order (localhost lines, then its own address). */
   readonly hostsEntries: readonly string[];
+  /** The driver wrote `NetworkRequest.hostsFile` (and keeps it current): the engine leaves it alone. */
+  readonly hostsWritten?: boolean;
 }
 
 /** What `koker network create` asks for; absent fields are the driver's to choose. */

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   type LaunchPlan,
   type ProcessSpec,
@@ -97,14 +98,16 @@ export async function prepareContainer(
   log.info('Setup network for container');
   const attachment = await scope.acquire(
     'network',
-    () => network.attach(id, spec.network),
+    () => network.attach(id, { ...spec.network, hostsFile: join(state.directory(id), 'hosts') }),
     () => network.detach(id),
   );
   checkpoint();
   crashPoint('run:network');
 
   log.info('Copy nameserver config');
-  const files = await writeContainerFiles(state.directory(id), containerFileContents(hostname, attachment));
+  const files = await writeContainerFiles(state.directory(id), containerFileContents(hostname, attachment), {
+    hostsWritten: attachment.hostsWritten === true,
+  });
   const readFile = (path: string) =>
     rootfs.readFile ? rootfs.readFile(path) : readFileInRoot(rootfs.path, path);
   const process = resolveProcess(spec.process, {

@@ -23,6 +23,10 @@ export interface RunRequest {
     readonly dns: readonly string[];
     /** A user network's name or ID (`--network NAME`, mode `bridge`). */
     readonly network?: string;
+    /** `--network-alias`. */
+    readonly aliases?: readonly string[];
+    /** `--ip`. */
+    readonly ip?: string;
   };
   readonly readOnlyRootfs: boolean;
   /** `--device`, each host node looked at. */

@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  InvalidValueError,
   StateError,
   parseContainerId,
   type ContainerId,
@@ -29,6 +30,13 @@ export interface Lease {
    * the table is shared by every root on the host. Absent in tables written before it was.
    */
   readonly runRoot?: string;
+  /**
+   * On a user network: the container's name then its aliases (what the others resolve it by),
+   * its hostname, and the file its /etc/hosts is bind-mounted from (rewritten as peers change).
+   */
+  readonly names?: readonly string[];
+  readonly hostname?: string;
+  readonly hostsFile?: string;
 }
 
 /** Every lease of one bridge, for the whole host: `/run/koker/network/bridges/<bridge>/leases.json`. */
@@ -75,7 +83,10 @@ export function parseLeaseTable(text: string, path: string): LeaseTable {
       !Array.isArray(lease.ports) ||
       !owner ||
       typeof owner.pid !== 'number' ||
-      (lease.runRoot !== undefined && typeof lease.runRoot !== 'string')
+      (lease.runRoot !== undefined && typeof lease.runRoot !== 'string') ||
+      (lease.names !== undefined &&
+        !(Array.isArray(lease.names) && lease.names.every((n) => typeof n === 'string'))) ||
+      (lease.hostsFile !== undefined && typeof lease.hostsFile !== 'string')
     )
       throw corrupt(path, `lease of ${String(lease.id)} is incomplete`);
     return lease as Lease;
@@ -107,6 +118,21 @@ export function nextFreeAddress(table: LeaseTable, subnet: Subnet): string {
       hint: 'remove stopped containers, or configure a larger network.subnet',
     },
   );
+}
+
+/** `--ip`: the wanted address, if it is a free one of the range (a ConflictError if taken). */
+export function chosenAddress(table: LeaseTable, subnet: Subnet, wanted: string): string {
+  const address = parseIpv4(wanted, '--ip address');
+  if (address < subnet.first || address > subnet.last || address === subnet.gateway)
+    throw new InvalidValueError(
+      '--ip address',
+      wanted,
+      `not an address containers may have in ${subnet.cidr}`,
+    );
+  const holder = table.leases.find((lease) => parseIpv4(lease.ip) === address);
+  if (holder)
+    throw new ConflictError(`address ${wanted} is already in use by container ${holder.id.slice(0, 12)}`);
+  return formatIpv4(address);
 }
 
 /** Whether two host port claims would catch the same packets. */

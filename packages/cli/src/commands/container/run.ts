@@ -37,6 +37,13 @@ export function runCommand(name = 'run'): Command {
       [],
     )
     .option('--network, --net <network>', 'bridge (default), none, host, or a network name or ID', 'bridge')
+    .option(
+      '--network-alias, --net-alias <alias>',
+      'another name on a user network (repeatable)',
+      collect,
+      [],
+    )
+    .option('--ip <address>', 'IPv4 address on a user network')
     .option('--dns <ip>', 'DNS server (repeatable)', collect, [])
     .option('--read-only', 'mount the root filesystem read-only')
     .option('--cap-add <cap>', 'add a Linux capability (repeatable)', collect, [])
