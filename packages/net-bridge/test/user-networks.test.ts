@@ -4,6 +4,7 @@ import { emptyLeaseTable, nextFreeAddress } from '../src/ipam/lease-table.js';
 import { parseSubnet, withAddressing } from '../src/ipam/subnet.js';
 import { parseNetworkName } from '../src/networks/network-definitions.js';
 import { freePoolSubnet } from '../src/networks/subnet-pool.js';
+import { networkHostsEntries } from '../src/dns/network-hosts.js';
 
 const range = (cidr: string) => {
   const subnet = parseSubnet(cidr);
@@ -53,5 +54,30 @@ describe('user networks', () => {
     expect(parseNetworkName('backend_1.x-y')).toBe('backend_1.x-y');
     for (const bad of ['-x', 'a b', 'bridge', 'host', 'none', ''])
       expect(() => parseNetworkName(bad)).toThrow('network name');
+  });
+});
+
+describe('names on a user network', () => {
+  const owner = { pid: 1, start: 0, boot: '' };
+  const lease = (n: number, names?: string[]) => ({
+    id: String(n).repeat(64) as never,
+    ip: `10.70.0.${n + 1}`,
+    ports: [],
+    netns: '',
+    owner,
+    ...(names ? { names, hostname: `h${n}`, hostsFile: `/x/${n}` } : {}),
+  });
+
+  it("lists the container's own lines, then every other named container with its aliases and short ID", () => {
+    const web = lease(1, ['web', 'www']);
+    const table = {
+      version: 1 as const,
+      subnet: '10.70.0.0/24',
+      next: '',
+      leases: [web, lease(2, ['db']), lease(3)],
+    };
+    const lines = networkHostsEntries(web, table);
+    expect(lines.slice(-2)).toEqual(['10.70.0.2\th1 web', `10.70.0.3\tdb ${'2'.repeat(12)}`]);
+    expect(networkHostsEntries(lease(2, ['db']), table).at(-1)).toBe(`10.70.0.2\tweb www ${'1'.repeat(12)}`);
   });
 });
