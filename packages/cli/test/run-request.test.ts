@@ -129,6 +129,29 @@ describe('run flags -> RunRequest', () => {
     expect(request.network).toEqual({ mode: 'bridge', ports: [], dns: [], network: 'backend' });
   });
 
+  it('carries --add-host, --dns-search and --dns-option; --network host takes the host name', () => {
+    const request = runRequestFromFlags(
+      'busybox',
+      [],
+      { addHost: ['db:192.0.2.9', 'gw:host-gateway'], dnsSearch: ['a.example'], dnsOpt: ['ndots:2'] },
+      context,
+    );
+    expect(request.network.extraHosts).toEqual([
+      { name: 'db', ip: '192.0.2.9' },
+      { name: 'gw', ip: 'host-gateway' },
+    ]);
+    expect(request.network.dnsSearch).toEqual(['a.example']);
+    expect(request.network.dnsOptions).toEqual(['ndots:2']);
+    expect(() => runRequestFromFlags('busybox', [], { addHost: ['nocolon'] }, context)).toThrow('--add-host');
+    const onHost = runRequestFromFlags(
+      'busybox',
+      [],
+      { network: 'host' },
+      { ...context, hostHostname: () => 'the-host' },
+    );
+    expect(onHost.hostname).toBe('the-host');
+  });
+
   it('publishes ports through the network parser', () => {
     const request = runRequestFromFlags(
       'busybox',

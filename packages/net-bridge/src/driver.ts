@@ -21,7 +21,9 @@ import {
   type HostNetworkFiles,
 } from './dns/host-network-files.js';
 import { containerHostsEntries } from './dns/hosts-file.js';
-import { parseDnsServers } from './dns/resolv-conf.js';
+import { extraHostsLines } from './dns/extra-hosts.js';
+import { parseDnsServers, parseResolverWords } from './dns/resolv-conf.js';
+import { formatIpv4 } from './ipam/ipv4.js';
 import { parseSubnet } from './ipam/subnet.js';
 import { Iptables } from './iptables/iptables.js';
 import { NetnsFiles } from './netns/netns-files.js';
@@ -104,14 +106,21 @@ export class BridgeNetworkDriver implements NetworkDriver {
 
   async attach(id: ContainerId, request: NetworkRequest): Promise<NetworkAttachment> {
     const dns = parseDnsServers(request.dns);
+    const resolver = {
+      search: parseResolverWords('--dns-search', request.dnsSearch),
+      options: parseResolverWords('--dns-option', request.dnsOptions),
+    };
     switch (request.mode) {
       case 'host':
         if (request.ports.length > 0) this.log.warn('Published ports are ignored with --network host');
         return {
           mode: 'host',
           ports: [],
-          resolvConf: readContainerResolvConf(this.hostFiles, this.log, dns, true),
-          hostsEntries: readHostHostsEntries(this.hostFiles),
+          resolvConf: readContainerResolvConf(this.hostFiles, this.log, dns, true, resolver),
+          hostsEntries: [
+            ...readHostHostsEntries(this.hostFiles),
+            ...extraHostsLines(request.extraHosts, '127.0.0.1'),
+          ],
         };
       case 'none':
         // The launcher creates the namespace in its clone() and brings lo up: nothing to pin,
@@ -120,8 +129,11 @@ export class BridgeNetworkDriver implements NetworkDriver {
         return {
           mode: 'none',
           ports: [],
-          resolvConf: readContainerResolvConf(this.hostFiles, this.log, dns, false),
-          hostsEntries: containerHostsEntries({ hostname: request.hostname, name: request.name }),
+          resolvConf: readContainerResolvConf(this.hostFiles, this.log, dns, false, resolver),
+          hostsEntries: [
+            ...containerHostsEntries({ hostname: request.hostname, name: request.name }),
+            ...extraHostsLines(request.extraHosts, formatIpv4(this.settings().subnet.gateway)),
+          ],
         };
       case 'bridge': {
         const settings =
@@ -129,7 +141,8 @@ export class BridgeNetworkDriver implements NetworkDriver {
             ? this.settings()
             : settingsOf(await this.networks.definitions.find(request.network));
         const ports = validatePortMappings(request.ports);
-        const resolvConf = readContainerResolvConf(this.hostFiles, this.log, dns, false);
+        const resolvConf = readContainerResolvConf(this.hostFiles, this.log, dns, false, resolver);
+        const extraHosts = extraHostsLines(request.extraHosts, formatIpv4(settings.subnet.gateway));
         if (request.network === undefined && (request.aliases?.length || request.ip !== undefined))
           throw new InvalidValueError(
             'network',
@@ -142,6 +155,7 @@ export class BridgeNetworkDriver implements NetworkDriver {
           resolvConf,
           hostname: request.hostname,
           name: request.name,
+          extraHosts,
           ...(request.network !== undefined && request.hostsFile !== undefined
             ? { resolve: { hostsFile: request.hostsFile, aliases: request.aliases ?? [] } }
             : {}),

@@ -1,3 +1,4 @@
+import { hostname as osHostname } from 'node:os';
 import {
   InvalidValueError,
   NotImplementedError,
@@ -34,6 +35,10 @@ export interface RunFlags extends LimitFlags {
   readonly netAlias?: readonly string[];
   readonly ip?: string;
   readonly dns?: readonly string[];
+  readonly dnsSearch?: readonly string[];
+  /** `--dns-option` (commander names it after `--dns-opt`). */
+  readonly dnsOpt?: readonly string[];
+  readonly addHost?: readonly string[];
   readonly readOnly?: boolean;
   readonly capAdd?: readonly string[];
   readonly capDrop?: readonly string[];
@@ -45,6 +50,8 @@ export interface RunFlags extends LimitFlags {
 }
 
 export interface RunFlagContext {
+  /** The host's hostname (a container on `--network host` gets it, as with Docker). */
+  readonly hostHostname?: () => string;
   readonly hostEnv: NodeJS.ProcessEnv;
   /** Reads an --env-file. */
   readonly readFile: (path: string) => string;
@@ -115,6 +122,14 @@ export function parseSecurityOptions(
   return { noNewPrivileges, seccomp };
 }
 
+/** `--add-host NAME:IP` (the IP may hold colons: IPv6); the driver checks both parts. */
+function parseAddHost(value: string): { name: string; ip: string } {
+  const colon = value.indexOf(':');
+  if (colon <= 0 || colon === value.length - 1)
+    throw new InvalidValueError('--add-host', value, 'expected NAME:IP or NAME:host-gateway');
+  return { name: value.slice(0, colon), ip: value.slice(colon + 1) };
+}
+
 /** Docker's flags to a RunRequest: every value parsed, files read, conflicts refused. */
 export function runRequestFromFlags(
   image: string,
@@ -158,7 +173,11 @@ export function runRequestFromFlags(
   return {
     image,
     ...(flags.name !== undefined ? { name: parseContainerName(flags.name) } : {}),
-    ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
+    ...(flags.hostname !== undefined
+      ? { hostname: flags.hostname }
+      : mode === 'host'
+        ? { hostname: context.hostHostname?.() ?? osHostname() }
+        : {}),
     process: {
       ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
       args: [...args],
@@ -181,6 +200,9 @@ export function runRequestFromFlags(
       ...(userNetwork !== undefined ? { network: userNetwork } : {}),
       ...(flags.netAlias?.length ? { aliases: [...flags.netAlias] } : {}),
       ...(flags.ip !== undefined ? { ip: flags.ip } : {}),
+      ...(flags.dnsSearch?.length ? { dnsSearch: [...flags.dnsSearch] } : {}),
+      ...(flags.dnsOpt?.length ? { dnsOptions: [...flags.dnsOpt] } : {}),
+      ...(flags.addHost?.length ? { extraHosts: flags.addHost.map(parseAddHost) } : {}),
     },
     readOnlyRootfs: flags.readOnly ?? false,
     ...(flags.device?.length

@@ -26,6 +26,15 @@ export interface NetworkRequest {
   readonly ports: readonly PortMapping[];
   /** Name servers for the container's resolv.conf (`--dns`); empty means the host's. */
   readonly dns: readonly string[];
+  /** `--dns-search`: replaces the host's search domains (`.` for none). */
+  readonly dnsSearch?: readonly string[];
+  /** `--dns-option`: replaces the host's resolver options. */
+  readonly dnsOptions?: readonly string[];
+  /**
+   * `--add-host NAME:IP`: more lines of /etc/hosts. `ip` may be `host-gateway`: the host's
+   * address as the container reaches it (its network's gateway).
+   */
+  readonly extraHosts?: readonly { readonly name: string; readonly ip: string }[];
   /**
    * A user network's name or ID (`--network NAME`), with mode `bridge`: the driver attaches the
    * container to that network instead of its default one (a `NotFoundError` if there is none).

@@ -27,6 +27,10 @@ export interface RunRequest {
     readonly aliases?: readonly string[];
     /** `--ip`. */
     readonly ip?: string;
+    readonly dnsSearch?: readonly string[];
+    readonly dnsOptions?: readonly string[];
+    /** `--add-host`. */
+    readonly extraHosts?: readonly { readonly name: string; readonly ip: string }[];
   };
   readonly readOnlyRootfs: boolean;
   /** `--device`, each host node looked at. */

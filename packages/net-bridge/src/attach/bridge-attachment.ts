@@ -44,6 +44,8 @@ export interface BridgeAttachRequest {
   readonly resolvConf: string;
   readonly hostname: string;
   readonly name: string;
+  /** `--add-host` lines, after the container's own. */
+  readonly extraHosts: readonly string[];
   /**
    * On a user network: names resolve through /etc/hosts (`hostsFile`, written here), by name,
    * `aliases` and short ID. Absent on the default bridge, as with Docker.
@@ -146,6 +148,7 @@ export class BridgeAttachment {
               names: [...new Set([request.name, ...resolve.aliases].filter(Boolean))],
               hostname: request.hostname,
               hostsFile: resolve.hostsFile,
+              ...(request.extraHosts.length > 0 ? { extraHosts: [...request.extraHosts] } : {}),
             }
           : {}),
       };

@@ -18,7 +18,7 @@ export function networkHostsEntries(self: Lease, table: LeaseTable): string[] {
   const peers = table.leases
     .filter((peer) => peer.id !== self.id && peer.names !== undefined)
     .map((peer) => `${peer.ip}\t${[...new Set([...(peer.names ?? []), peer.id.slice(0, 12)])].join(' ')}`);
-  return [...own, ...peers];
+  return [...own, ...(self.extraHosts ?? []), ...peers];
 }
 
 /**

@@ -37,6 +37,8 @@ export interface Lease {
   readonly names?: readonly string[];
   readonly hostname?: string;
   readonly hostsFile?: string;
+  /** `--add-host` lines, kept in the file after the container's own. */
+  readonly extraHosts?: readonly string[];
 }
 
 /** Every lease of one bridge, for the whole host: `/run/koker/network/bridges/<bridge>/leases.json`. */

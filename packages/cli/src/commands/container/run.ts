@@ -45,6 +45,14 @@ export function runCommand(name = 'run'): Command {
     )
     .option('--ip <address>', 'IPv4 address on a user network')
     .option('--dns <ip>', 'DNS server (repeatable)', collect, [])
+    .option('--dns-search <domain>', 'DNS search domain (repeatable; "." for none)', collect, [])
+    .option('--dns-option, --dns-opt <option>', 'DNS resolver option (repeatable)', collect, [])
+    .option(
+      '--add-host <host:ip>',
+      'add a line to /etc/hosts, NAME:IP or NAME:host-gateway (repeatable)',
+      collect,
+      [],
+    )
     .option('--read-only', 'mount the root filesystem read-only')
     .option('--cap-add <cap>', 'add a Linux capability (repeatable)', collect, [])
     .option('--cap-drop <cap>', 'drop a Linux capability (repeatable)', collect, [])
