@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -266,6 +267,62 @@ describe('user networks', () => {
     expect(taken.code).toBe(125);
     expect(taken.stderr).toContain(`address ${wanted} is already in use`);
     await ok(['rm', '-f', id]);
+  });
+
+  it('hairpin: a container reaches a published port through the host address (its network gateway)', async () => {
+    const web = await ok([
+      'run',
+      '-d',
+      '--network',
+      `back-${tag}`,
+      '-p',
+      '0:80',
+      'busybox',
+      'sh',
+      '-c',
+      WEB('hairpin'),
+    ]);
+    const port = (await ok(['port', web, '80'])).split('\n')[0]?.split(':').at(-1) as string;
+    const client = await run([
+      'run',
+      '--rm',
+      '--network',
+      `back-${tag}`,
+      '--add-host',
+      'host.koker.internal:host-gateway',
+      'busybox',
+      'sh',
+      '-c',
+      FETCH(`http://host.koker.internal:${port}/`),
+    ]);
+    expect(client.stdout, client.stderr).toBe('hairpin\n');
+    await ok(['rm', '-f', web]);
+  });
+
+  it('--add-host, --dns-search, --dns-option; --network host takes the host name', async () => {
+    const files = await ok([
+      'run',
+      '--rm',
+      '--network',
+      `back-${tag}`,
+      '--add-host',
+      'db.example:192.0.2.9',
+      '--add-host',
+      'gw:host-gateway',
+      '--dns-search',
+      'a.example',
+      '--dns-option',
+      'ndots:3',
+      'busybox',
+      'sh',
+      '-c',
+      'cat /etc/hosts /etc/resolv.conf',
+    ]);
+    expect(files).toContain('192.0.2.9\tdb.example');
+    expect(files).toContain(`${(await inspectNetwork(`back-${tag}`)).IPAM.Config[0]?.Gateway}\tgw`);
+    expect(files).toContain('search a.example');
+    expect(files).toContain('options ndots:3');
+    expect(await ok(['run', '--rm', '--network', 'host', 'busybox', 'hostname'])).toBe(hostname());
   });
 
   it('--internal: reachable inside the network, no way out', async () => {

@@ -16,6 +16,7 @@ describe('iptables rules', () => {
     const rules = bridgeRules('koker0', '10.69.0.0/16');
     expect(rules.map((r) => `${r.table} ${r.chain} ${r.position} ${r.comment}`)).toEqual([
       'nat POSTROUTING append koker:koker0:masquerade',
+      'nat POSTROUTING append koker:koker0:hairpin',
       'nat POSTROUTING append koker:koker0:localhost',
       'filter FORWARD insert koker:koker0:forward-out',
       'filter FORWARD insert koker:koker0:forward-in',
@@ -45,9 +46,9 @@ describe('iptables rules', () => {
     expect(restoreScript(rules, 'add')).toBe(
       [
         '*nat',
-        `-A PREROUTING ! -i koker0 -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 18080 -m comment --comment koker:${ID}:0.0.0.0:18080/tcp -j DNAT --to-destination 10.69.0.5:80`,
+        `-A PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 18080 -m comment --comment koker:${ID}:0.0.0.0:18080/tcp -j DNAT --to-destination 10.69.0.5:80`,
         `-A OUTPUT -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 18080 -m comment --comment koker:${ID}:0.0.0.0:18080/tcp -j DNAT --to-destination 10.69.0.5:80`,
-        `-A PREROUTING ! -i koker0 -p udp -d 127.0.0.1/32 -m udp --dport 5353 -m comment --comment koker:${ID}:127.0.0.1:5353/udp -j DNAT --to-destination 10.69.0.5:53`,
+        `-A PREROUTING -p udp -d 127.0.0.1/32 -m udp --dport 5353 -m comment --comment koker:${ID}:127.0.0.1:5353/udp -j DNAT --to-destination 10.69.0.5:53`,
         `-A OUTPUT -p udp -d 127.0.0.1/32 -m udp --dport 5353 -m comment --comment koker:${ID}:127.0.0.1:5353/udp -j DNAT --to-destination 10.69.0.5:53`,
         'COMMIT',
         '',

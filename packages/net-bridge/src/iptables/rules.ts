@@ -94,6 +94,16 @@ function bridgeRulesWithNat(bridge: string, subnet: string): IptablesRule[] {
       comment: bridgeComment(bridge, 'masquerade'),
     },
     {
+      // Hairpin: a container that reached a published port through the host's address is
+      // DNAT-ed back onto its own bridge; the answer would go straight back over the bridge
+      // with the wrong source. Masquerading it makes the answer return through the host.
+      table: 'nat',
+      chain: 'POSTROUTING',
+      position: 'append',
+      args: ['-s', subnet, '-o', bridge, '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'MASQUERADE'],
+      comment: bridgeComment(bridge, 'hairpin'),
+    },
+    {
       // Published ports reached at 127.0.0.1 leave for the bridge with a loopback source that
       // the container could not answer: give them the bridge's address.
       table: 'nat',
@@ -170,7 +180,9 @@ export function portRules(
         table: 'nat',
         chain: 'PREROUTING',
         position: 'append',
-        args: ['!', '-i', bridge, ...match, ...target],
+        // From the bridge too: a container reaching a published port at the host's address
+        // (hairpin); the bridge's hairpin MASQUERADE makes the answers come back through the host.
+        args: [...match, ...target],
         comment,
       },
       { table: 'nat', chain: 'OUTPUT', position: 'append', args: [...match, ...target], comment },
