@@ -325,6 +325,40 @@ describe('user networks', () => {
     expect(await ok(['run', '--rm', '--network', 'host', 'busybox', 'hostname'])).toBe(hostname());
   });
 
+  it('--network container:NAME shares the network namespace, hosts and hostname of a running container', async () => {
+    const web = await ok([
+      'run',
+      '-d',
+      '--name',
+      `pod-${tag}`,
+      '--network',
+      `back-${tag}`,
+      'busybox',
+      'sh',
+      '-c',
+      WEB('sidecar'),
+    ]);
+    const shared = await run([
+      'run',
+      '--rm',
+      '--network',
+      `container:pod-${tag}`,
+      'busybox',
+      'sh',
+      '-c',
+      `hostname; ip -o -4 addr show eth0; ${FETCH('http://127.0.0.1/')}`,
+    ]);
+    expect(shared.code, shared.stderr).toBe(0);
+    expect(shared.stdout).toContain(`${web.slice(0, 12)}\n`);
+    expect(shared.stdout).toContain(`inet ${await ipOf(web)}/24`);
+    expect(shared.stdout).toContain('sidecar\n');
+    await ok(['stop', '-t', '1', web]);
+    const stopped = await run(['run', '--rm', '--network', `container:pod-${tag}`, 'busybox', 'true']);
+    expect(stopped.code).toBe(125);
+    expect(stopped.stderr).toContain(`cannot join network of a non running container: pod-${tag}`);
+    await ok(['rm', '-f', web]);
+  });
+
   it('--internal: reachable inside the network, no way out', async () => {
     await createNetwork(`internal-${tag}`, '--internal');
     expect((await inspectNetwork(`internal-${tag}`)).Internal).toBe(true);

@@ -152,6 +152,17 @@ describe('run flags -> RunRequest', () => {
     expect(onHost.hostname).toBe('the-host');
   });
 
+  it('--network container:NAME joins that container, and refuses the flags that would change its network', () => {
+    const request = runRequestFromFlags('busybox', [], { network: 'container:web' }, context);
+    expect(request.network).toEqual({ mode: 'container', ports: [], dns: [], container: 'web' });
+    expect(() =>
+      runRequestFromFlags('busybox', [], { network: 'container:web', hostname: 'x' }, context),
+    ).toThrow('conflicting options: hostname and the container type network mode');
+    expect(() => runRequestFromFlags('busybox', [], { network: 'container:' }, context)).toThrow(
+      'container:NAME',
+    );
+  });
+
   it('publishes ports through the network parser', () => {
     const request = runRequestFromFlags(
       'busybox',

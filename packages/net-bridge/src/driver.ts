@@ -122,6 +122,19 @@ export class BridgeNetworkDriver implements NetworkDriver {
             ...extraHostsLines(request.extraHosts, '127.0.0.1'),
           ],
         };
+      case 'container': {
+        // Another container's namespace: nothing is made, so detach has nothing to remove.
+        const join = request.joinContainer;
+        if (!join) throw new InvalidValueError('network mode', 'container', 'no container to join was given');
+        if (request.ports.length > 0) this.log.warn('Published ports are ignored with --network container:');
+        return {
+          mode: 'container',
+          netnsPath: join.netnsPath,
+          ports: [],
+          resolvConf: join.resolvConf,
+          hostsEntries: [...join.hostsEntries],
+        };
+      }
       case 'none':
         // The launcher creates the namespace in its clone() and brings lo up: nothing to pin,
         // nothing to clean up, and no system call from this process.
@@ -163,7 +176,11 @@ export class BridgeNetworkDriver implements NetworkDriver {
         });
       }
       default:
-        throw new InvalidValueError('network mode', String(request.mode), 'expected bridge, none or host');
+        throw new InvalidValueError(
+          'network mode',
+          String(request.mode),
+          'expected bridge, none, host or container',
+        );
     }
   }
 

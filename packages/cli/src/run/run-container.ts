@@ -6,6 +6,7 @@ import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
 import { nativeHelperPath } from '@koker/host';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
+import { withJoinedContainer } from './join-container-network.js';
 import { parsePublishFlags } from './ports-from-flags.js';
 import { resolveRunImage, type PullPolicy } from './run-image.js';
 import { runRequestFromFlags, type RunFlags } from './run-request.js';
@@ -25,11 +26,14 @@ export async function runContainer(
   args: readonly string[],
   flags: RunCommandFlags,
 ): Promise<number> {
-  const request: RunRequest = runRequestFromFlags(image, args, flags, {
-    hostEnv: process.env,
-    readFile: (path) => readFileSync(path, 'utf8'),
-    parsePorts: (values) => parsePublishFlags(values),
-  });
+  const request: RunRequest = await withJoinedContainer(
+    context,
+    runRequestFromFlags(image, args, flags, {
+      hostEnv: process.env,
+      readFile: (path) => readFileSync(path, 'utf8'),
+      parsePorts: (values) => parsePublishFlags(values),
+    }),
+  );
   // Detached, nothing of koker's terminal is used: Docker's `run -dit` works from a script.
   if (request.process.tty && request.process.interactive && !flags.detach && !isatty(0))
     throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });

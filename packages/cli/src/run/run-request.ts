@@ -122,6 +122,32 @@ export function parseSecurityOptions(
   return { noNewPrivileges, seccomp };
 }
 
+/**
+ * `--network container:NAME` shares that container's network, names and files: Docker refuses
+ * the flags that would change them.
+ */
+function refuseWithContainerNetwork(joined: string, flags: RunFlags): void {
+  if (joined === '')
+    throw new InvalidValueError('network', 'container:', 'name the container, container:NAME');
+  const conflicts: [boolean, string][] = [
+    [flags.hostname !== undefined, 'hostname'],
+    [(flags.publish ?? []).length > 0, 'port publishing'],
+    [
+      (flags.dns ?? []).length > 0 || (flags.dnsSearch ?? []).length > 0 || (flags.dnsOpt ?? []).length > 0,
+      'dns',
+    ],
+    [(flags.addHost ?? []).length > 0, 'custom host-to-IP mapping'],
+    [(flags.netAlias ?? []).length > 0 || flags.ip !== undefined, 'network alias and IP'],
+  ];
+  const conflict = conflicts.find(([given]) => given);
+  if (conflict)
+    throw new InvalidValueError(
+      'network',
+      `container:${joined}`,
+      `conflicting options: ${conflict[1]} and the container type network mode`,
+    );
+}
+
 /** `--add-host NAME:IP` (the IP may hold colons: IPv6); the driver checks both parts. */
 function parseAddHost(value: string): { name: string; ip: string } {
   const colon = value.indexOf(':');
@@ -138,10 +164,13 @@ export function runRequestFromFlags(
   context: RunFlagContext,
 ): RunRequest {
   const networkFlag = flags.network ?? flags.net ?? 'bridge';
-  if (networkFlag.startsWith('container:')) throw new NotImplementedError('--network container:NAME');
+  const joined = networkFlag.startsWith('container:') ? networkFlag.slice('container:'.length) : undefined;
+  if (joined !== undefined) refuseWithContainerNetwork(joined, flags);
   // Anything but a mode names a user network, on the bridge (the driver finds it, or says none).
-  const userNetwork = NETWORK_MODES.includes(networkFlag as NetworkMode) ? undefined : networkFlag;
-  const mode: NetworkMode = userNetwork === undefined ? (networkFlag as NetworkMode) : 'bridge';
+  const userNetwork =
+    joined !== undefined || NETWORK_MODES.includes(networkFlag as NetworkMode) ? undefined : networkFlag;
+  const mode: NetworkMode =
+    joined !== undefined ? 'container' : userNetwork === undefined ? (networkFlag as NetworkMode) : 'bridge';
   if (userNetwork !== undefined && !USER_NETWORK.test(userNetwork))
     throw new InvalidValueError(
       'network',
@@ -198,6 +227,7 @@ export function runRequestFromFlags(
       ports,
       dns: [...(flags.dns ?? [])],
       ...(userNetwork !== undefined ? { network: userNetwork } : {}),
+      ...(joined !== undefined ? { container: joined } : {}),
       ...(flags.netAlias?.length ? { aliases: [...flags.netAlias] } : {}),
       ...(flags.ip !== undefined ? { ip: flags.ip } : {}),
       ...(flags.dnsSearch?.length ? { dnsSearch: [...flags.dnsSearch] } : {}),

@@ -5,8 +5,10 @@ import { contractKey } from './contract-key.js';
  * - `bridge` (default): a network namespace of its own, a veth pair to the bridge, an address.
  * - `none`: a network namespace of its own with only `lo` (up).
  * - `host`: the host's network namespace.
+ * - `container`: another container's network namespace (`--network container:NAME`), with its
+ *   /etc/hosts and resolv.conf.
  */
-export type NetworkMode = 'bridge' | 'none' | 'host';
+export type NetworkMode = 'bridge' | 'none' | 'host' | 'container';
 
 export type PortProtocol = 'tcp' | 'udp';
 
@@ -40,6 +42,16 @@ export interface NetworkRequest {
    * container to that network instead of its default one (a `NotFoundError` if there is none).
    */
   readonly network?: string;
+  /**
+   * Mode `container`: the running container whose namespace is joined, as the engine found it
+   * (its namespace file, e.g. `/proc/PID/ns/net`, and the contents of its /etc/hosts and
+   * resolv.conf, which the new container shares).
+   */
+  readonly joinContainer?: {
+    readonly netnsPath: string;
+    readonly hostsEntries: readonly string[];
+    readonly resolvConf: string;
+  };
   /** `--network-alias`: more names the container has on its user network. */
   readonly aliases?: readonly string[];
   /** `--ip`: the address wanted on the user network (a `ConflictError` if taken). */

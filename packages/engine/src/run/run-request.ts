@@ -1,5 +1,6 @@
 import {
   type NetworkMode,
+  type NetworkRequest,
   type PortMapping,
   type ContainerName,
   type DeviceMapping,
@@ -31,6 +32,10 @@ export interface RunRequest {
     readonly dnsOptions?: readonly string[];
     /** `--add-host`. */
     readonly extraHosts?: readonly { readonly name: string; readonly ip: string }[];
+    /** Mode `container`: the name or ID given (`--network container:NAME`). */
+    readonly container?: string;
+    /** Mode `container`: what the caller found of that container. */
+    readonly joinContainer?: NetworkRequest['joinContainer'];
   };
   readonly readOnlyRootfs: boolean;
   /** `--device`, each host node looked at. */

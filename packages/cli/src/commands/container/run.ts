@@ -36,7 +36,11 @@ export function runCommand(name = 'run'): Command {
       collect,
       [],
     )
-    .option('--network, --net <network>', 'bridge (default), none, host, or a network name or ID', 'bridge')
+    .option(
+      '--network, --net <network>',
+      'bridge (default), none, host, container:NAME, or a network name or ID',
+      'bridge',
+    )
     .option(
       '--network-alias, --net-alias <alias>',
       'another name on a user network (repeatable)',
