@@ -276,7 +276,7 @@ describe('user networks', () => {
       '--network',
       `back-${tag}`,
       '-p',
-      '0:80',
+      '80',
       'busybox',
       'sh',
       '-c',
