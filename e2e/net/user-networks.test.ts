@@ -389,6 +389,68 @@ describe('user networks', () => {
     expect(out.stdout).toBe('');
   });
 
+  it('connects a running container to another network and disconnects it (names follow)', async () => {
+    const web = await ok([
+      'run',
+      '-d',
+      '--name',
+      `svc-${tag}`,
+      '--network',
+      `back-${tag}`,
+      'busybox',
+      'sh',
+      '-c',
+      WEB('on-back'),
+    ]);
+    const cli = await ok([
+      'run',
+      '-d',
+      '--name',
+      `cli-${tag}`,
+      '--network',
+      `front-${tag}`,
+      'busybox',
+      'sleep',
+      '600',
+    ]);
+    const before = await run(['exec', cli, 'sh', '-c', FETCH(`http://svc-${tag}/`, 1)]);
+    expect(before.stdout).toBe('');
+    await ok(['network', 'connect', '--alias', `cli2-${tag}`, `back-${tag}`, `cli-${tag}`]);
+    const after = await run([
+      'exec',
+      cli,
+      'sh',
+      '-c',
+      `ip -o -4 addr show eth1; ${FETCH(`http://svc-${tag}/`)}`,
+    ]);
+    expect(after.stdout).toContain('on-back\n');
+    expect(after.stdout).toMatch(/eth1\s+inet 10\.71\.200\./);
+    expect((await run(['exec', web, 'ping', '-c', '1', '-W', '2', `cli2-${tag}`])).code).toBe(0);
+    const again = await run(['network', 'connect', `back-${tag}`, `cli-${tag}`]);
+    expect(again.code).toBe(125);
+    expect(again.stderr).toContain('already exists in network');
+    await ok(['network', 'disconnect', `back-${tag}`, `cli-${tag}`]);
+    const gone = await run(['exec', cli, 'sh', '-c', `ip -o link show eth1; grep svc-${tag} /etc/hosts`]);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stdout).toBe('');
+    await ok(['rm', '-f', web, cli]);
+  });
+
+  it('kill -9 during connect: disconnect and rm then leave no veth or lease', async () => {
+    const cli = await ok(['run', '-d', '--network', `front-${tag}`, 'busybox', 'sleep', '600']);
+    const bridge = (await inspectNetwork(`back-${tag}`)).Options['com.docker.network.bridge.name'] as string;
+    for (const delayMs of [150, 300, 450, 600]) {
+      await run(['network', 'connect', `back-${tag}`, cli]).then(() => undefined);
+      await run(['network', 'disconnect', `back-${tag}`, cli]);
+      await koker(['--root', root, 'network', 'connect', `back-${tag}`, cli], { env, timeoutMs: delayMs });
+      // Killed at some step (or finished): a disconnect removes whatever was made.
+      await run(['network', 'disconnect', `back-${tag}`, cli]);
+      expect((await inspectNetwork(`back-${tag}`)).Containers[cli]).toBeUndefined();
+    }
+    await ok(['rm', '-f', cli]);
+    expect(must('ip', ['-o', 'link', 'show', 'master', bridge]).trim()).toBe('');
+  });
+
   it('refuses to remove a network with containers; rm and prune then leave no bridge, veth, rule or lease', async () => {
     const front = await inspectNetwork(`front-${tag}`);
     const bridge = front.Options['com.docker.network.bridge.name'] as string;

@@ -84,6 +84,7 @@ export class BridgeNetworkDriver implements NetworkDriver {
       log: this.log,
       root: options.config.root,
       state: this.state,
+      netns,
       reclaimer: this.reclaimer,
       bridgeSetup: (bridge) => this.bridgeSetup(bridge),
     });
@@ -185,14 +186,16 @@ export class BridgeNetworkDriver implements NetworkDriver {
   }
 
   async detach(id: ContainerId): Promise<void> {
+    await this.networks.connections.disconnectAll(id);
     await this.bridgeAttachment.detach(id);
   }
 
   async list(): Promise<ContainerId[]> {
-    return listNetworkHolders(this.state, [
+    const holders = await listNetworkHolders(this.state, [
       this.options.config.network.bridge,
       ...(await this.networks.bridges()),
     ]);
+    return [...new Set([...holders, ...(await this.state.connections.ids())])];
   }
 
   /**

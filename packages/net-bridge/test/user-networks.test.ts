@@ -80,4 +80,24 @@ describe('names on a user network', () => {
     expect(lines.slice(-2)).toEqual(['10.70.0.2\th1 web', `10.70.0.3\tdb ${'2'.repeat(12)}`]);
     expect(networkHostsEntries(lease(2, ['db']), table).at(-1)).toBe(`10.70.0.2\tweb www ${'1'.repeat(12)}`);
   });
+
+  it('a container on two networks (network connect) sees the peers of both, its own line from the first', () => {
+    const a = {
+      version: 1 as const,
+      subnet: '10.70.0.0/24',
+      next: '',
+      leases: [lease(1, ['cli']), lease(2, ['web'])],
+    };
+    const connected = { ...lease(1, ['cli']), ip: '10.70.1.9', connected: true };
+    const b = {
+      version: 1 as const,
+      subnet: '10.70.1.0/24',
+      next: '',
+      leases: [connected, { ...lease(3, ['db']), ip: '10.70.1.4' }],
+    };
+    const lines = networkHostsEntries(connected, b, [a, b]);
+    expect(lines).toContain('10.70.0.2\th1 cli');
+    expect(lines.filter((l) => l.includes('web'))).toEqual([`10.70.0.3\tweb ${'2'.repeat(12)}`]);
+    expect(lines.filter((l) => l.includes('db'))).toEqual([`10.70.1.4\tdb ${'3'.repeat(12)}`]);
+  });
 });

@@ -138,6 +138,29 @@ export interface UserNetworks {
    * `ConflictError` while containers are attached.
    */
   remove(nameOrId: string): Promise<void>;
+  /**
+   * `network connect`: one more interface for a running container, in its live namespace.
+   * A `ConflictError` if it is already on the network. Optional: a driver may not offer it.
+   */
+  connect?(
+    nameOrId: string,
+    id: ContainerId,
+    request: ConnectRequest,
+  ): Promise<{ readonly ipAddress: string }>;
+  /** `network disconnect`: removes what `connect` made; a `NotFoundError` if it was not connected. */
+  disconnect?(nameOrId: string, id: ContainerId): Promise<void>;
+}
+
+/** What `network connect` knows of the running container. */
+export interface ConnectRequest {
+  /** Its network namespace (e.g. `/proc/PID/ns/net`). */
+  readonly netnsPath: string;
+  readonly name: string;
+  readonly hostname: string;
+  readonly aliases?: readonly string[];
+  readonly ip?: string;
+  /** The host file of its /etc/hosts, rewritten so that names on the network resolve. */
+  readonly hostsFile?: string;
 }
 
 /** Container networking: bridge + veth + NAT, or none, or the host's. */

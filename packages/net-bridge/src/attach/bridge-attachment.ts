@@ -156,12 +156,16 @@ export class BridgeAttachment {
       const after = withLease(table, lease, settings.subnet);
       try {
         await store.write(after);
-        if (resolve) await refreshNetworkHosts(after, log, id);
+        if (resolve) await refreshNetworkHosts(after, log, id, await state.allTables());
       } catch (error) {
         await state.records.remove(id);
         throw error;
       }
-      return { bridge, record, ...(resolve ? { hostsEntries: networkHostsEntries(lease, after) } : {}) };
+      return {
+        bridge,
+        record,
+        ...(resolve ? { hostsEntries: networkHostsEntries(lease, after, await state.allTables()) } : {}),
+      };
     } finally {
       rt.close();
     }
@@ -181,7 +185,11 @@ export class BridgeAttachment {
     }
     const bridge = record?.bridge ?? (record ? undefined : this.parts.configuredBridge);
     if (bridge !== undefined && isValidLinkName(bridge))
-      await state.leases(bridge).release(id, (left) => refreshNetworkHosts(left, this.parts.log));
+      await state
+        .leases(bridge)
+        .release(id, async (left) =>
+          refreshNetworkHosts(left, this.parts.log, undefined, await state.allTables()),
+        );
     await state.records.remove(id);
   }
 

@@ -9,16 +9,31 @@ import { containerHostsEntries } from './hosts-file.js';
  * (no memory, no start cost); unknown names go to the host's resolvers from resolv.conf.
  * See docs/adr/0013-names-on-user-networks-through-hosts-files.md.
  */
-export function networkHostsEntries(self: Lease, table: LeaseTable): string[] {
+export function networkHostsEntries(
+  self: Lease,
+  table: LeaseTable,
+  others: readonly LeaseTable[] = [],
+): string[] {
+  // A container on several networks (`network connect`): its own line is from the network it
+  // was started on, its peers from every network it is on.
+  // A network's subnet tells its table apart (no two overlap); `others` may hold a copy of `table`.
+  const tables = [
+    table,
+    ...others.filter((t) => t.subnet !== table.subnet && t.leases.some((l) => l.id === self.id)),
+  ];
+  const mine = tables.flatMap((t) => t.leases.filter((l) => l.id === self.id));
+  const primary = mine.find((l) => !l.connected) ?? self;
   const own = containerHostsEntries({
-    hostname: self.hostname ?? self.id.slice(0, 12),
-    name: self.names?.[0] ?? '',
-    ipAddress: self.ip,
+    hostname: primary.hostname ?? self.hostname ?? self.id.slice(0, 12),
+    name: primary.names?.[0] ?? self.names?.[0] ?? '',
+    ipAddress: primary.ip,
   });
-  const peers = table.leases
-    .filter((peer) => peer.id !== self.id && peer.names !== undefined)
-    .map((peer) => `${peer.ip}\t${[...new Set([...(peer.names ?? []), peer.id.slice(0, 12)])].join(' ')}`);
-  return [...own, ...(self.extraHosts ?? []), ...peers];
+  const peers = tables.flatMap((t) =>
+    t.leases
+      .filter((peer) => peer.id !== self.id && peer.names !== undefined)
+      .map((peer) => `${peer.ip}\t${[...new Set([...(peer.names ?? []), peer.id.slice(0, 12)])].join(' ')}`),
+  );
+  return [...own, ...(primary.extraHosts ?? []), ...peers];
 }
 
 /**
@@ -32,10 +47,11 @@ export async function refreshNetworkHosts(
   table: LeaseTable,
   log: Logger,
   created?: ContainerId,
+  others: readonly LeaseTable[] = [],
 ): Promise<void> {
   for (const lease of table.leases) {
     if (lease.hostsFile === undefined || lease.names === undefined) continue;
-    const text = `${networkHostsEntries(lease, table).join('\n')}\n`;
+    const text = `${networkHostsEntries(lease, table, others).join('\n')}\n`;
     let file;
     try {
       file = await open(lease.hostsFile, lease.id === created ? 'w' : 'r+', 0o644);

@@ -39,6 +39,8 @@ export interface Lease {
   readonly hostsFile?: string;
   /** `--add-host` lines, kept in the file after the container's own. */
   readonly extraHosts?: readonly string[];
+  /** A network added by `network connect` (not the one the container was started on). */
+  readonly connected?: boolean;
 }
 
 /** Every lease of one bridge, for the whole host: `/run/koker/network/bridges/<bridge>/leases.json`. */

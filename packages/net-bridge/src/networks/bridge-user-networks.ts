@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import {
   ConflictError,
   InvalidValueError,
+  type ConnectRequest,
+  type ContainerId,
   type Logger,
   type UserNetwork,
   type UserNetworks,
@@ -17,6 +19,8 @@ import { RT_TABLE_MAIN } from '../netlink/constants.js';
 import { RtNetlink } from '../netlink/rtnetlink.js';
 import { type NetworkState } from '../state/network-state.js';
 import { isValidLinkName } from '../veth-names.js';
+import { type NetnsFiles } from '../netns/netns-files.js';
+import { NetworkConnections } from './network-connection.js';
 import { NetworkDefinitions, parseNetworkName, type NetworkDefinition } from './network-definitions.js';
 import { freePoolSubnet, overlapping, type UsedRange } from './subnet-pool.js';
 
@@ -27,6 +31,7 @@ export interface UserNetworkParts {
   readonly log: Logger;
   readonly root: string;
   readonly state: NetworkState;
+  readonly netns: NetnsFiles;
   readonly reclaimer: GoneLeaseReclaimer;
   readonly bridgeSetup: (bridge: string) => BridgeSetup;
 }
@@ -47,9 +52,22 @@ export function settingsOf(definition: NetworkDefinition): BridgeSettings {
  */
 export class BridgeUserNetworks implements UserNetworks {
   readonly definitions: NetworkDefinitions;
+  readonly connections: NetworkConnections;
 
   constructor(private readonly parts: UserNetworkParts) {
     this.definitions = new NetworkDefinitions(parts.root, parts.log);
+    this.connections = new NetworkConnections(parts);
+  }
+
+  async connect(nameOrId: string, id: ContainerId, request: ConnectRequest): Promise<{ ipAddress: string }> {
+    const definition = await this.definitions.find(nameOrId);
+    const ipAddress = await this.connections.connect(definition.name, settingsOf(definition), id, request);
+    return { ipAddress };
+  }
+
+  async disconnect(nameOrId: string, id: ContainerId): Promise<void> {
+    const definition = await this.definitions.find(nameOrId);
+    await this.connections.disconnect(definition.name, settingsOf(definition), id);
   }
 
   async create(spec: UserNetworkSpec): Promise<UserNetwork> {

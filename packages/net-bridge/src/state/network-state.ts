@@ -4,7 +4,9 @@ import { withFileLock } from '@koker/host';
 import { isValidLinkName } from '../veth-names.js';
 import { type ContainerId, type Logger } from '@koker/core';
 import { AttachmentRecords } from './attachment-record.js';
+import { ConnectionRecords } from './connection-record.js';
 import { LeaseStore } from './lease-store.js';
+import { type LeaseTable } from '../ipam/lease-table.js';
 
 /**
  * The directory of every bridge's lease table, lock and rules marker: one per host, whatever the
@@ -26,6 +28,8 @@ export function recordsOf(runRoot: string): AttachmentRecords {
 
 export class NetworkState {
   readonly records: AttachmentRecords;
+  /** `network connect`'s extra networks of running containers. */
+  readonly connections: ConnectionRecords;
 
   constructor(
     readonly runRoot: string,
@@ -33,6 +37,7 @@ export class NetworkState {
     private readonly bridgesDir: string = HOST_BRIDGES_DIR,
   ) {
     this.records = recordsOf(runRoot);
+    this.connections = new ConnectionRecords(join(runRoot, 'network', 'connections'));
   }
 
   /** The directory of pinned network namespaces. */
@@ -85,6 +90,18 @@ export class NetworkState {
       if (table) found.push({ bridge, subnet: table.subnet });
     }
     return found;
+  }
+
+  /** Every bridge's lease table on this host (for /etc/hosts of containers on several networks). */
+  async allTables(): Promise<LeaseTable[]> {
+    const tables: LeaseTable[] = [];
+    for (const { bridge } of await this.bridgeSubnets()) {
+      const table = await this.leases(bridge)
+        .current()
+        .catch(() => undefined);
+      if (table) tables.push(table);
+    }
+    return tables;
   }
 
   leases(bridge: string): LeaseStore {

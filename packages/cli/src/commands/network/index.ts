@@ -7,4 +7,6 @@ export const networkCommands: readonly LazyCommand[] = [
   { names: ['inspect'], load: async () => (await import('./inspect.js')).networkInspectCommand() },
   { names: ['rm', 'remove'], load: async () => (await import('./rm.js')).networkRmCommand().alias('remove') },
   { names: ['prune'], load: async () => (await import('./prune.js')).networkPruneCommand() },
+  { names: ['connect'], load: async () => (await import('./connect.js')).networkConnectCommand() },
+  { names: ['disconnect'], load: async () => (await import('./connect.js')).networkDisconnectCommand() },
 ];
