@@ -3,6 +3,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { containerCommands } from './commands/container/index.js';
 import { imageCommands } from './commands/image/index.js';
 import { networkCommands } from './commands/network/index.js';
+import { volumeCommands } from './commands/volume/index.js';
 import { addCommands, LazyGroup, type LazyCommand } from './lazy-command.js';
 
 export const VERSION: string = packageJson.version;
@@ -28,6 +29,10 @@ const TOP_LEVEL: readonly LazyCommand[] = [
   {
     names: ['network'],
     load: async () => new LazyGroup('network', networkCommands).description('Manage networks'),
+  },
+  {
+    names: ['volume'],
+    load: async () => new LazyGroup('volume', volumeCommands).description('Manage volumes'),
   },
   {
     names: ['info'],
@@ -132,6 +137,27 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     load: command(
       () => import('./commands/container/stats.js'),
       (m) => m.statsCommand(),
+    ),
+  },
+  {
+    names: ['cp'],
+    load: command(
+      () => import('./commands/container/cp.js'),
+      (m) => m.cpCommand(),
+    ),
+  },
+  {
+    names: ['diff'],
+    load: command(
+      () => import('./commands/container/diff.js'),
+      (m) => m.diffCommand(),
+    ),
+  },
+  {
+    names: ['export'],
+    load: command(
+      () => import('./commands/container/export.js'),
+      (m) => m.exportCommand(),
     ),
   },
   {
