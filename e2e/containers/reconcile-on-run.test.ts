@@ -61,7 +61,7 @@ describe('the next run -p on the same port after koker was killed during run -d 
         ]);
       expect(suite.containerLeaks()).toEqual([]);
       // The network driver's own state: no lease, no attachment record, no netns file.
-      const leaseFile = join(suite.root, 'run/network', suite.bridge, 'leases.json');
+      const leaseFile = join('/run/koker/network/bridges', suite.bridge, 'leases.json');
       const leases = existsSync(leaseFile)
         ? (JSON.parse(readFileSync(leaseFile, 'utf8')) as { leases: unknown[] }).leases
         : [];

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { containerCommands } from './commands/container/index.js';
 import { imageCommands } from './commands/image/index.js';
+import { networkCommands } from './commands/network/index.js';
 import { volumeCommands } from './commands/volume/index.js';
 import { addCommands, LazyGroup, type LazyCommand } from './lazy-command.js';
 
@@ -24,6 +25,10 @@ const TOP_LEVEL: readonly LazyCommand[] = [
   {
     names: ['image', 'i'],
     load: async () => new LazyGroup('image', imageCommands).alias('i').description('Manage images'),
+  },
+  {
+    names: ['network'],
+    load: async () => new LazyGroup('network', networkCommands).description('Manage networks'),
   },
   {
     names: ['volume'],

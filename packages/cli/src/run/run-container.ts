@@ -14,6 +14,7 @@ import { nativeHelperPath, readInputFile } from '@koker/host';
 import { lifecycleOf } from '../containers/lifecycle.js';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
+import { withJoinedContainer } from './join-container-network.js';
 import { parsePublishFlags } from './ports-from-flags.js';
 import { parseRunPlatform, resolveRunImage, type PullPolicy } from './run-image.js';
 import { parseAttach, parseBooleanFlag } from './run-option-flags.js';
@@ -39,12 +40,15 @@ export async function runContainer(
 ): Promise<number> {
   const containers = new Map<string, ContainerId>();
   for (const ref of containerRefs(flags)) containers.set(ref, await context.state.resolve(ref));
-  const request: RunRequest = runRequestFromFlags(image, args, flags, {
-    hostEnv: process.env,
-    readFile: (path, what) => readInputFile(path, { what }),
-    parsePorts: (values) => parsePublishFlags(values),
-    containers,
-  });
+  const request: RunRequest = await withJoinedContainer(
+    context,
+    runRequestFromFlags(image, args, flags, {
+      hostEnv: process.env,
+      readFile: (path, what) => readInputFile(path, { what }),
+      parsePorts: (values) => parsePublishFlags(values),
+      containers,
+    }),
+  );
   // Checked with the other flags, before anything is pulled or made.
   if (flags.platform !== undefined) parseRunPlatform(flags.platform);
   const attach = parseAttach(flags.attach ?? []);

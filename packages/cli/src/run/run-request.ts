@@ -1,3 +1,4 @@
+import { hostname as osHostname } from 'node:os';
 import {
   type ContainerId,
   InvalidValueError,
@@ -59,7 +60,14 @@ export interface RunFlags extends LimitFlags, HealthFlagValues {
   /** `--network` (commander names it after its last spelling, `--net`). */
   readonly net?: string;
   readonly network?: string;
+  /** `--network-alias` (commander names it after `--net-alias`). */
+  readonly netAlias?: readonly string[];
+  readonly ip?: string;
   readonly dns?: readonly string[];
+  readonly dnsSearch?: readonly string[];
+  /** `--dns-option` (commander names it after `--dns-opt`). */
+  readonly dnsOpt?: readonly string[];
+  readonly addHost?: readonly string[];
   readonly readOnly?: boolean;
   readonly capAdd?: readonly string[];
   readonly capDrop?: readonly string[];
@@ -88,6 +96,8 @@ export interface RunFlags extends LimitFlags, HealthFlagValues {
 }
 
 export interface RunFlagContext {
+  /** The host's hostname (a container on `--network host` gets it, as with Docker). */
+  readonly hostHostname?: () => string;
   /** `--pid/--ipc container:NAME`: the IDs those names resolved to (see containerRefs). */
   readonly containers?: ReadonlyMap<string, ContainerId>;
   readonly hostEnv: NodeJS.ProcessEnv;
@@ -103,6 +113,8 @@ export interface RunFlagContext {
 }
 
 const NETWORK_MODES: readonly NetworkMode[] = ['bridge', 'none', 'host'];
+/** A network's name or ID, as `network create` accepts them. */
+const USER_NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 // A hostname the kernel takes (64 bytes at most) and resolvers accept (RFC 1123 labels).
 const HOSTNAME =
   /^(?=.{1,64}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
@@ -156,6 +168,40 @@ export function parseSecurityOptions(
   return { noNewPrivileges, seccomp };
 }
 
+/**
+ * `--network container:NAME` shares that container's network, names and files: Docker refuses
+ * the flags that would change them.
+ */
+function refuseWithContainerNetwork(joined: string, flags: RunFlags): void {
+  if (joined === '')
+    throw new InvalidValueError('network', 'container:', 'name the container, container:NAME');
+  const conflicts: [boolean, string][] = [
+    [flags.hostname !== undefined, 'hostname'],
+    [(flags.publish ?? []).length > 0, 'port publishing'],
+    [
+      (flags.dns ?? []).length > 0 || (flags.dnsSearch ?? []).length > 0 || (flags.dnsOpt ?? []).length > 0,
+      'dns',
+    ],
+    [(flags.addHost ?? []).length > 0, 'custom host-to-IP mapping'],
+    [(flags.netAlias ?? []).length > 0 || flags.ip !== undefined, 'network alias and IP'],
+  ];
+  const conflict = conflicts.find(([given]) => given);
+  if (conflict)
+    throw new InvalidValueError(
+      'network',
+      `container:${joined}`,
+      `conflicting options: ${conflict[1]} and the container type network mode`,
+    );
+}
+
+/** `--add-host NAME:IP` (the IP may hold colons: IPv6); the driver checks both parts. */
+function parseAddHost(value: string): { name: string; ip: string } {
+  const colon = value.indexOf(':');
+  if (colon <= 0 || colon === value.length - 1)
+    throw new InvalidValueError('--add-host', value, 'expected NAME:IP or NAME:host-gateway');
+  return { name: value.slice(0, colon), ip: value.slice(colon + 1) };
+}
+
 /** A flag's file through the reader; a failure that is not already koker's says which file. */
 function readFlagFile(readFile: RunFlagContext['readFile'], path: string, what: string): string {
   try {
@@ -173,9 +219,20 @@ export function runRequestFromFlags(
   flags: RunFlags,
   context: RunFlagContext,
 ): RunRequest {
-  const mode = (flags.network ?? flags.net ?? 'bridge') as NetworkMode;
-  if (!NETWORK_MODES.includes(mode))
-    throw new InvalidValueError('network mode', mode, 'use bridge, none or host');
+  const networkFlag = flags.network ?? flags.net ?? 'bridge';
+  const joined = networkFlag.startsWith('container:') ? networkFlag.slice('container:'.length) : undefined;
+  if (joined !== undefined) refuseWithContainerNetwork(joined, flags);
+  // Anything but a mode names a user network, on the bridge (the driver finds it, or says none).
+  const userNetwork =
+    joined !== undefined || NETWORK_MODES.includes(networkFlag as NetworkMode) ? undefined : networkFlag;
+  const mode: NetworkMode =
+    joined !== undefined ? 'container' : userNetwork === undefined ? (networkFlag as NetworkMode) : 'bridge';
+  if (userNetwork !== undefined && !USER_NETWORK.test(userNetwork))
+    throw new InvalidValueError(
+      'network',
+      userNetwork,
+      'use bridge, none, host or the name or ID of a network',
+    );
   if (flags.hostname !== undefined && !HOSTNAME.test(flags.hostname))
     throw new InvalidValueError(
       'hostname',
@@ -220,7 +277,11 @@ export function runRequestFromFlags(
   return {
     image,
     ...(flags.name !== undefined ? { name: parseContainerName(flags.name) } : {}),
-    ...(flags.hostname !== undefined ? { hostname: flags.hostname } : {}),
+    ...(flags.hostname !== undefined
+      ? { hostname: flags.hostname }
+      : mode === 'host'
+        ? { hostname: context.hostHostname?.() ?? osHostname() }
+        : {}),
     process: {
       ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
       args: [...args],
@@ -238,7 +299,18 @@ export function runRequestFromFlags(
       ...(flags.groupAdd?.length ? { groupAdd: flags.groupAdd.map(parseGroupAdd) } : {}),
     },
     limits: limitsFromFlags(flags),
-    network: { mode, ports, dns: [...(flags.dns ?? [])] },
+    network: {
+      mode,
+      ports,
+      dns: [...(flags.dns ?? [])],
+      ...(userNetwork !== undefined ? { network: userNetwork } : {}),
+      ...(joined !== undefined ? { container: joined } : {}),
+      ...(flags.netAlias?.length ? { aliases: [...flags.netAlias] } : {}),
+      ...(flags.ip !== undefined ? { ip: flags.ip } : {}),
+      ...(flags.dnsSearch?.length ? { dnsSearch: [...flags.dnsSearch] } : {}),
+      ...(flags.dnsOpt?.length ? { dnsOptions: [...flags.dnsOpt] } : {}),
+      ...(flags.addHost?.length ? { extraHosts: flags.addHost.map(parseAddHost) } : {}),
+    },
     readOnlyRootfs: flags.readOnly ?? false,
     ...(flags.device?.length
       ? { devices: flags.device.map((d) => parseDeviceFlag(d, context.statDevice)) }

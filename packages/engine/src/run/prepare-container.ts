@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   type LaunchPlan,
   type ProcessSpec,
@@ -104,7 +105,7 @@ export async function prepareContainer(
   log.info('Setup network for container');
   const attachment = await scope.acquire(
     'network',
-    () => network.attach(id, spec.network),
+    () => network.attach(id, { ...spec.network, hostsFile: join(state.directory(id), 'hosts') }),
     () => network.detach(id),
   );
   checkpoint();
@@ -112,7 +113,9 @@ export async function prepareContainer(
 
   const namespaces = await sharedNamespaces(spec, state);
   log.info('Copy nameserver config');
-  const files = await writeContainerFiles(state.directory(id), containerFileContents(hostname, attachment));
+  const files = await writeContainerFiles(state.directory(id), containerFileContents(hostname, attachment), {
+    hostsWritten: attachment.hostsWritten === true,
+  });
   const readFile = (path: string) =>
     rootfs.readFile ? rootfs.readFile(path) : readFileInRoot(rootfs.path, path);
   const process = resolveProcess(spec.process, {

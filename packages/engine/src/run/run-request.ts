@@ -1,5 +1,6 @@
 import {
   type NetworkMode,
+  type NetworkRequest,
   type PortMapping,
   type ContainerName,
   type DeviceMapping,
@@ -26,6 +27,20 @@ export interface RunRequest {
     readonly mode: NetworkMode;
     readonly ports: readonly PortMapping[];
     readonly dns: readonly string[];
+    /** A user network's name or ID (`--network NAME`, mode `bridge`). */
+    readonly network?: string;
+    /** `--network-alias`. */
+    readonly aliases?: readonly string[];
+    /** `--ip`. */
+    readonly ip?: string;
+    readonly dnsSearch?: readonly string[];
+    readonly dnsOptions?: readonly string[];
+    /** `--add-host`. */
+    readonly extraHosts?: readonly { readonly name: string; readonly ip: string }[];
+    /** Mode `container`: the name or ID given (`--network container:NAME`). */
+    readonly container?: string;
+    /** Mode `container`: what the caller found of that container. */
+    readonly joinContainer?: NetworkRequest['joinContainer'];
   };
   readonly readOnlyRootfs: boolean;
   /** `--device`, each host node looked at. */

@@ -186,7 +186,7 @@ export function decodeContainerRecord(text: string, expectedId: ContainerId): Co
     oomKilled: optionalBoolean(raw.oomKilled, 'oomKilled'),
     reason: optionalString(raw.reason, 'reason'),
     network: {
-      mode: oneOf<NetworkMode>(network.mode, 'network.mode', ['bridge', 'none', 'host']),
+      mode: oneOf<NetworkMode>(network.mode, 'network.mode', ['bridge', 'none', 'host', 'container']),
       ipAddress: optionalString(network.ipAddress, 'network.ipAddress'),
       gateway: optionalString(network.gateway, 'network.gateway'),
       ports: ports(network.ports, 'network.ports'),

@@ -36,8 +36,27 @@ export function runCommand(name = 'run'): Command {
       collect,
       [],
     )
-    .option('--network, --net <mode>', 'bridge (default), none or host', 'bridge')
+    .option(
+      '--network, --net <network>',
+      'bridge (default), none, host, container:NAME, or a network name or ID',
+      'bridge',
+    )
+    .option(
+      '--network-alias, --net-alias <alias>',
+      'another name on a user network (repeatable)',
+      collect,
+      [],
+    )
+    .option('--ip <address>', 'IPv4 address on a user network')
     .option('--dns <ip>', 'DNS server (repeatable)', collect, [])
+    .option('--dns-search <domain>', 'DNS search domain (repeatable; "." for none)', collect, [])
+    .option('--dns-option, --dns-opt <option>', 'DNS resolver option (repeatable)', collect, [])
+    .option(
+      '--add-host <host:ip>',
+      'add a line to /etc/hosts, NAME:IP or NAME:host-gateway (repeatable)',
+      collect,
+      [],
+    )
     .option('--read-only', 'mount the root filesystem read-only')
     .option(
       '-v, --volume <[SOURCE:]TARGET[:MODES]>',
