@@ -1,5 +1,5 @@
 // bench/net-names: what name resolution on user networks costs. Names resolve through each
-// container's /etc/hosts (docs/adr/0013-names-on-user-networks-through-hosts-files.md): no
+// container's /etc/hosts (docs/adr/0014-names-on-user-networks-through-hosts-files.md): no
 // resolver process, so its memory is 0; the cost is the rewrite of every peer's hosts file at
 // each attach and detach. Timed in one process: attach + detach of one container on a user
 // network with N containers already on it, with names (a hosts file per container) and without

@@ -7,7 +7,7 @@ import { containerHostsEntries } from './hosts-file.js';
  * Names on a user network resolve through each container's /etc/hosts: its own lines, then one
  * line per other container on the network with its name, aliases and short ID. No resolver runs
  * (no memory, no start cost); unknown names go to the host's resolvers from resolv.conf.
- * See docs/adr/0013-names-on-user-networks-through-hosts-files.md.
+ * See docs/adr/0014-names-on-user-networks-through-hosts-files.md.
  */
 export function networkHostsEntries(
   self: Lease,
