@@ -130,6 +130,27 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     ),
   },
   {
+    names: ['cp'],
+    load: command(
+      () => import('./commands/container/cp.js'),
+      (m) => m.cpCommand(),
+    ),
+  },
+  {
+    names: ['diff'],
+    load: command(
+      () => import('./commands/container/diff.js'),
+      (m) => m.diffCommand(),
+    ),
+  },
+  {
+    names: ['export'],
+    load: command(
+      () => import('./commands/container/export.js'),
+      (m) => m.exportCommand(),
+    ),
+  },
+  {
     names: ['images'],
     load: command(
       () => import('./commands/image/ls.js'),

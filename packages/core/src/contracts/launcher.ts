@@ -90,6 +90,12 @@ export interface LaunchPlan {
   readonly hostname?: string;
   /** Bring `lo` up (a new network namespace of its own). */
   readonly loopback: boolean;
+  /**
+   * Kernel settings of the container's own namespaces, written through its /proc/sys after
+   * pivot_root and before /proc/sys becomes read-only: dotted name (`net.ipv4.ping_group_range`)
+   * to value.
+   */
+  readonly sysctls?: Readonly<Record<string, string>>;
   /** In order, before pivot_root: targets are paths inside `rootfs`. */
   readonly mounts: readonly MountStep[];
   readonly devices: readonly DeviceNode[];

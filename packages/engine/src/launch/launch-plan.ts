@@ -58,6 +58,15 @@ export const DEFAULT_READONLY_PATHS: readonly string[] = [
   '/proc/sysrq-trigger',
 ];
 
+/**
+ * Set in a network namespace of the container's own, as Docker does: any group may open ICMP
+ * datagram sockets, so `ping` works without CAP_NET_RAW or a setuid/file-capability binary (what
+ * Debian's ping falls back to when its file capability is lost or NET_RAW dropped).
+ */
+export const NETWORK_NAMESPACE_SYSCTLS: Readonly<Record<string, string>> = {
+  'net.ipv4.ping_group_range': '0 2147483647',
+};
+
 /** The container's own copies of these files, in its directory (never written into the image). */
 export interface ContainerFiles {
   readonly hostname: string;
@@ -153,6 +162,7 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     cgroups: inputs.cgroups,
     hostname: inputs.hostname,
     loopback: create.includes('net'),
+    ...(mode !== 'host' ? { sysctls: NETWORK_NAMESPACE_SYSCTLS } : {}),
     mounts: [...defaultMounts(inputs.privileged, inputs.files), ...cgroupFs.mounts],
     devices: inputs.devices?.length ? [...DEFAULT_DEVICES, ...inputs.devices] : DEFAULT_DEVICES,
     symlinks: [...DEFAULT_SYMLINKS, ...cgroupFs.symlinks],

@@ -99,7 +99,7 @@ export class ContainerLifecycle {
     const drivers = await this.options.drivers();
     const oomKilled =
       record.status === 'running' ? await drivers.resources.oomKilled(id).catch(() => false) : false;
-    await this.teardown(id, drivers);
+    await this.teardown(id, drivers, { keepFiles: !record.autoRemove });
     crashPoint('settle:torn-down');
     if (record.autoRemove) {
       await this.store.remove(id);
@@ -196,8 +196,12 @@ export class ContainerLifecycle {
     }
   }
 
-  private async teardown(id: ContainerId, drivers: TeardownDrivers): Promise<void> {
-    const failures = await teardownContainer(id, drivers, this.log);
+  private async teardown(
+    id: ContainerId,
+    drivers: TeardownDrivers,
+    options: { keepFiles?: boolean } = {},
+  ): Promise<void> {
+    const failures = await teardownContainer(id, drivers, this.log, options);
     if (failures.length > 0) {
       const detail = failures
         .map((f) => `${f.name}: ${f.error instanceof Error ? f.error.message : String(f.error)}`)

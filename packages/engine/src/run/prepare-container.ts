@@ -71,6 +71,8 @@ export async function prepareContainer(
         volatile: spec.autoRemove,
       }),
     async () => {
+      // A kept container keeps its files (its changes) until `rm`, as Docker keeps them.
+      if (!spec.autoRemove && storage.unmount) return storage.unmount(id);
       const left = await storage.release(id);
       if (left.length > 0) log.warn({ paths: left }, 'Could not remove everything of the rootfs');
     },
