@@ -56,7 +56,7 @@ describe('files given to flags', () => {
     );
     expectRefused(
       await root.run(['run', '--rm', '--env-file', join(scratch, 'none.env'), 'busybox', 'true']),
-      `env file ${join(scratch, 'none.env')} does not exist`,
+      `cannot read env file ${join(scratch, 'none.env')}: no such file`,
     );
     expectRefused(
       await root.run(['run', '--rm', '--security-opt', 'seccomp=/dev/zero', 'busybox', 'true']),

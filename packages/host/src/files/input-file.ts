@@ -23,7 +23,9 @@ function sizeWords(bytes: number): string {
 function openFailure(what: string, path: string, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR')
-    return new NotFoundError(`${what} ${path} does not exist`, { hint: `check the path of the ${what}` });
+    return new NotFoundError(`cannot read ${what} ${path}: no such file`, {
+      hint: `check the path of the ${what}`,
+    });
   if (code === 'EACCES' || code === 'EPERM')
     return new InvalidValueError(what, path, 'permission denied', { hint: `make the ${what} readable` });
   return new InvalidValueError(what, path, (error as Error).message);
