@@ -124,12 +124,19 @@ describe('koker cp', () => {
     // A directory to a missing name is created with the source's contents.
     await suite.must(['cp', 'stopped:/data', join(out, 'newdir')]);
     expect(readdirSync(join(out, 'newdir'))).toEqual(['sub']);
+    // A stopped container keeps its files: started again, it runs on them.
+    await suite.must(['start', 'stopped']);
+    await suite.must(['cp', 'stopped:/tmp/renamed', join(out, 'after-start')]);
+    expect(readFileSync(join(out, 'after-start'), 'utf8')).toBe('from host\n');
   });
 
   it('streams tar archives with -, both ways', async () => {
     const tar = kokerBinary(['cp', 'stopped:/data', '-']);
     expect(tar.code).toBe(0);
-    const listing = execFileSync('tar', ['-tvf', '-'], { input: tar.stdout, encoding: 'utf8' });
+    const listing = execFileSync('tar', ['--numeric-owner', '-tvf', '-'], {
+      input: tar.stdout,
+      encoding: 'utf8',
+    });
     expect(listing).toMatch(/^-rw-r----- 1234\/99 +7 .* data\/sub\/f$/m);
     expect(listing).toMatch(/^d.* data\/$/m);
 
@@ -139,9 +146,13 @@ describe('koker cp', () => {
     const input = execFileSync('tar', ['-cf', '-', '-C', src, '--owner=42', '--group=43', 'in']);
     expect(kokerBinary(['cp', '-a', '-', 'stopped:/tmp'], input).code).toBe(0);
     const back = kokerBinary(['cp', 'stopped:/tmp/in/dir/x', '-']);
-    expect(execFileSync('tar', ['-tvf', '-'], { input: back.stdout, encoding: 'utf8' })).toMatch(
-      /42\/43 .* x$/,
-    );
+    expect(
+      execFileSync('tar', ['--numeric-owner', '-tvf', '-'], { input: back.stdout, encoding: 'utf8' }),
+    ).toMatch(/42\/43 .* x$/m);
+    // A compressed archive is taken too, as Docker takes one.
+    const gzipped = execFileSync('tar', ['-czf', '-', '-C', src, 'in']);
+    expect(kokerBinary(['cp', '-', 'stopped:/var'], gzipped).code).toBe(0);
+    expect(kokerBinary(['cp', 'stopped:/var/in/dir/x', '-']).code).toBe(0);
     const refused = kokerBinary(['cp', '-', 'stopped:/tmp/in/dir/x'], input);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('destination "stopped:/tmp/in/dir/x" must be a directory');

@@ -204,6 +204,34 @@ print('exit', os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
     }
   });
 
+  it("lets nobody bind port 80 in its own network namespace (ip_unprivileged_port_start 0, as Docker), not in the host's", async () => {
+    const bind =
+      'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); ' +
+      "s.bind(('127.0.0.1', 80)); s.listen(); print('bound', s.getsockname()[1])";
+    for (const flags of [
+      ['-u', 'nobody'],
+      ['-u', 'nobody', '--cap-drop', 'ALL'],
+    ]) {
+      const result = await run([...flags, DEBIAN_IMAGE, 'python3', '-c', bind]);
+      expect(result.stdout, `${flags.join(' ')}: ${result.stderr}`).toBe('bound 80\n');
+    }
+    const host = await koker([
+      '--root',
+      root,
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '-u',
+      'nobody',
+      DEBIAN_IMAGE,
+      'sh',
+      '-c',
+      'cat /proc/sys/net/ipv4/ip_unprivileged_port_start',
+    ]);
+    expect(host.stdout).toBe(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
+  });
+
   it('pings the loopback as root and as nobody; ICMP datagram sockets work without NET_RAW, as on Docker', async () => {
     const ping = 'ping -c 1 -W 5 127.0.0.1 >/dev/null && echo "$(id -un) pinged"';
     for (const [flags, who] of [

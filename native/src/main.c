@@ -178,6 +178,11 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
             const char *source = plan_str(), *target = plan_str(), *fstype = plan_str();
             const char *flags = plan_str();
             op_mount(source, target, fstype, flags, plan_str());
+        } else if (strcmp(op, "usermount") == 0) {
+            const char *source = plan_str(), *target = plan_str(), *fstype = plan_str();
+            const char *flags = plan_str(), *data = plan_str(), *propagation = plan_str();
+            int copyup = (int)plan_num();
+            op_usermount(source, target, fstype, flags, data, propagation, copyup, (int)plan_num());
         } else if (strcmp(op, "mask") == 0) {
             op_mask(plan_str());
         } else if (strcmp(op, "readonly") == 0) {
@@ -198,6 +203,8 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
         } else if (strcmp(op, "sysctl") == 0) {
             const char *name = plan_str();
             op_sysctl(name, plan_str());
+        } else if (strcmp(op, "oomscore") == 0) {
+            op_oom_score_adj(plan_str());
         } else if (strcmp(op, "loopback") == 0) {
             loopback_up();
         } else if (strcmp(op, "rlimit") == 0) {

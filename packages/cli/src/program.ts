@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { containerCommands } from './commands/container/index.js';
 import { imageCommands } from './commands/image/index.js';
+import { volumeCommands } from './commands/volume/index.js';
 import { addCommands, LazyGroup, type LazyCommand } from './lazy-command.js';
 
 export const VERSION: string = packageJson.version;
@@ -23,6 +24,10 @@ const TOP_LEVEL: readonly LazyCommand[] = [
   {
     names: ['image', 'i'],
     load: async () => new LazyGroup('image', imageCommands).alias('i').description('Manage images'),
+  },
+  {
+    names: ['volume'],
+    load: async () => new LazyGroup('volume', volumeCommands).description('Manage volumes'),
   },
   {
     names: ['info'],

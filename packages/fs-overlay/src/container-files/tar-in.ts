@@ -3,6 +3,7 @@ import { InvalidValueError } from '@koker/core';
 import { type LayerLimits } from '@koker/core';
 import { displayName, TarFormatError, type EntrySink, type TarEntry } from '../tar/tar-entry.js';
 import { TarParser } from '../tar/tar-parser.js';
+import { decompress } from '../apply/decompress.js';
 import { cleanEntryName, type TreeEntry } from './tree-entry.js';
 import { type TreeWriter } from './tree-writer.js';
 
@@ -37,9 +38,9 @@ function treeEntry(entry: TarEntry, name: string): TreeEntry {
 }
 
 /**
- * Extracts a plain tar stream into a TreeWriter, with the layer applier's parser and rules:
+ * Extracts a tar stream (plain, gzip or zstd) into a TreeWriter, with the layer applier's parser and rules:
  * leading '/' confined, '..' refused (names and hardlink targets), the archive's own root
- * ('.', '/') skipped, bytes and entries bounded. Returns the entries written.
+ * ('.', '/') skipped, uncompressed bytes and entries bounded. Returns the entries written.
  */
 export async function extractTar(
   input: Readable,
@@ -64,7 +65,9 @@ export async function extractTar(
     },
   });
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
+    // Compressed archives too, recognised by their first bytes (gzip, zstd), as Docker takes them.
+    const { chunks } = await decompress(input as AsyncIterable<Buffer>, 'auto');
+    for await (const chunk of chunks) {
       bytes += chunk.length;
       if (bytes > limits.maxBytes) throw new TarFormatError(`more than ${limits.maxBytes} bytes`);
       if (!parser.ended) parser.write(chunk);

@@ -21,4 +21,9 @@ export const containerCommands: readonly LazyCommand[] = [
   { names: ['export'], load: async () => (await import('./export.js')).exportCommand() },
   { names: ['stats'], load: async () => (await import('./stats.js')).statsCommand() },
   { names: ['cleanup'], hidden: true, load: async () => (await import('./cleanup.js')).cleanupCommand() },
+  {
+    names: ['healthcheck'],
+    hidden: true,
+    load: async () => (await import('./healthcheck.js')).healthcheckCommand(),
+  },
 ];
