@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ describe('files given to flags', () => {
     );
     expectRefused(
       await root.run(['run', '--rm', '--env-file', join(scratch, 'none.env'), 'busybox', 'true']),
-      `env file ${join(scratch, 'none.env')} does not exist`,
+      `cannot read env file ${join(scratch, 'none.env')}: no such file`,
     );
     expectRefused(
       await root.run(['run', '--rm', '--security-opt', 'seccomp=/dev/zero', 'busybox', 'true']),
@@ -183,5 +183,25 @@ describe('a full disk', () => {
     expect(result.stderr).toMatch(new RegExp(`^koker: no space left on device.*: ${small}/`, 'm'));
     expect(result.stderr).not.toMatch(/corrupt|unsafe/);
     expect(readdirSync(join(small, 'images', 'tmp'))).toEqual([]);
+  });
+});
+
+describe('a full disk under run', () => {
+  it('run says "no space left on device" with the file, exit 125, and leaves no container', async () => {
+    const full = mkdtempSync(join(tmpdir(), 'koker-e2e-full-run-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'koker-e2e-full', full]);
+    try {
+      const archives = await fixtureArchives();
+      expect((await koker(['--root', full, 'load', '-q', '-i', archives.busyboxDocker])).code).toBe(0);
+      // Fill what is left.
+      spawnSync('dd', ['if=/dev/zero', `of=${join(full, 'filler')}`, 'bs=64k']);
+      const result = await koker(['--root', full, 'run', '--rm', '--network', 'none', 'busybox', 'true']);
+      expect(result.code).toBe(125);
+      expect(result.stderr).toMatch(new RegExp(`^koker: no space left on device.*: ${full}/`, 'm'));
+      expect((await koker(['--root', full, 'ps', '-aq'])).stdout).toBe('');
+    } finally {
+      execFileSync('umount', [full]);
+      rmSync(full, { recursive: true, force: true });
+    }
   });
 });

@@ -331,6 +331,8 @@ describe('koker export', () => {
     expect(readdirSync(join(suite.work, 'export'))).toEqual(['differ.tar']);
     const refused = await suite.koker(['export', '-o', '/dev/null', 'differ']);
     expect(refused.code).toBe(125);
-    expect(refused.stderr).toContain('/dev/null is not a regular file');
+    expect(refused.stderr).toContain(
+      'invalid output file "/dev/null": it is a character device, not a regular file',
+    );
   });
 });

@@ -71,3 +71,20 @@ describe('the next run -p on the same port after koker was killed during run -d 
     });
   }
 });
+
+describe('start of a stopped container on the port a killed run -d -p had taken', () => {
+  it('settles the dead container first, and starts', async () => {
+    const publish = `127.0.0.1:${await freePort()}:80`;
+    const id = (await suite.must(['run', '-d', '-p', publish, suite.image, 'sleep', '1000'])).trim();
+    await suite.must(['stop', '-t', '0', id]);
+    const crashed = await suite.koker(['run', '-d', '-p', publish, suite.image, 'sleep', '1000'], {
+      env: { KOKER_CRASH_AT: 'run:network' },
+    });
+    expect(crashed.signal).toBe('SIGKILL');
+    const started = await suite.koker(['start', id]);
+    expect(started.stderr).not.toMatch(/already published|in use/);
+    expect(started.code).toBe(0);
+    const port = (await suite.must(['port', id])).trim();
+    expect(port).toBe(`80/tcp -> ${publish.replace(/:80$/, '')}`);
+  });
+});

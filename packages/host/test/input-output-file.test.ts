@@ -60,11 +60,12 @@ describe('requireRegularFile', () => {
 });
 
 describe('checkOutputFile', () => {
-  it('takes a new file in an existing directory, or a regular file (through a symlink)', () => {
+  it('takes a new file in an existing directory, or a regular file; never follows a symlink', () => {
     expect(checkOutputFile(join(dir, 'new.tar'), 'output file')).toBe(join(dir, 'new.tar'));
     writeFileSync(join(dir, 'old.tar'), 'old');
-    symlinkSync(join(dir, 'old.tar'), join(dir, 'link.tar'));
-    expect(checkOutputFile(join(dir, 'link.tar'), 'output file')).toBe(join(dir, 'old.tar'));
+    expect(checkOutputFile(join(dir, 'old.tar'), 'output file')).toBe(join(dir, 'old.tar'));
+    symlinkSync('/dev/null', join(dir, 'link.tar'));
+    expect(() => checkOutputFile(join(dir, 'link.tar'), 'output file')).toThrow(/it is a symbolic link/);
   });
 
   it('refuses a device, a directory and a missing directory', () => {

@@ -16,6 +16,7 @@ import { prepareContainer, runningRecord } from '../run/prepare-container.js';
 import { ResourceScope } from '../run/resource-scope.js';
 import { procHost, type RunHost } from '../run/run-host.js';
 import { SignalGuard } from '../run/signal-guard.js';
+import { settleStaleContainers } from './settle-stale.js';
 import { type ContainerLifecycle } from './container-lifecycle.js';
 import { removeExitFile } from './exit-file.js';
 import { type VolumeDrivers } from '../volumes/volume-drivers.js';
@@ -58,6 +59,8 @@ export async function startContainer(
 ): Promise<ContainerRecord> {
   const { state, launcher, resources } = drivers;
   const container = shortContainerId(id);
+  // What crashed runs left (a port, an address) must not stand in this start's way.
+  await settleStaleContainers(state, lifecycle, log);
   const lock = await state.lockContainer(id);
   try {
     const record = await lifecycle.settleLocked(id);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { noSpaceOr } from '@koker/core';
 
 /** fsync of a directory: makes a rename or a new entry in it durable. */
 export async function syncDirectory(path: string): Promise<void> {
@@ -31,12 +32,17 @@ export async function writeNewFile(
   data: string | Uint8Array,
   { mode = 0o600, durable = true }: AtomicWriteOptions = {},
 ): Promise<void> {
-  const handle = await open(path, 'wx', mode);
   try {
-    await handle.writeFile(data);
-    if (durable) await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(path, 'wx', mode);
+    try {
+      await handle.writeFile(data);
+      if (durable) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    // A write through a descriptor names no path: a full disk says which file.
+    throw noSpaceOr(error, path, 'writing');
   }
 }
 
@@ -58,7 +64,7 @@ export async function writeFileAtomic(
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw error;
+    throw noSpaceOr(error, path, 'writing');
   }
   if (durable) await syncDirectory(dir);
 }

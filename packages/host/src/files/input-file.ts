@@ -12,6 +12,7 @@ export function fileKind(stat: Stats): string {
   if (stat.isCharacterDevice()) return 'a character device';
   if (stat.isBlockDevice()) return 'a block device';
   if (stat.isSocket()) return 'a socket';
+  if (stat.isSymbolicLink()) return 'a symbolic link';
   return 'not a regular file';
 }
 
@@ -22,7 +23,9 @@ function sizeWords(bytes: number): string {
 function openFailure(what: string, path: string, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR')
-    return new NotFoundError(`${what} ${path} does not exist`, { hint: `check the path of the ${what}` });
+    return new NotFoundError(`cannot read ${what} ${path}: no such file`, {
+      hint: `check the path of the ${what}`,
+    });
   if (code === 'EACCES' || code === 'EPERM')
     return new InvalidValueError(what, path, 'permission denied', { hint: `make the ${what} readable` });
   return new InvalidValueError(what, path, (error as Error).message);

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, realpathSync, statSync, type Stats } from 'node:fs';
+import { createWriteStream, lstatSync, statSync, type Stats } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { InvalidValueError, NotFoundError, noSpaceOr } from '@koker/core';
 import { fileKind } from './input-file.js';
 
-function statOrUndefined(path: string): Stats | undefined {
+function statOrUndefined(path: string, stat: (path: string) => Stats = statSync): Stats | undefined {
   try {
-    return statSync(path);
+    return stat(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -16,20 +17,20 @@ function statOrUndefined(path: string): Stats | undefined {
 }
 
 /**
- * Where a command may write a file a user named (`save -o`): its directory must exist, and the
- * path must be absent or a regular file (through symlinks: the file they lead to is replaced).
- * A device, FIFO or directory is refused, never replaced: `-o /dev/full` must not swap the host's
- * device for a file. Returns the path to replace.
+ * Where a command may write a file a user named (`save -o`, `export -o`): its directory must
+ * exist, and the path must be absent or a regular file. A device, FIFO, directory or symlink is
+ * refused, never replaced nor followed: `-o /dev/full` must not swap the host's device for a
+ * file, nor `-o /dev/sda` write a disk. Returns the absolute path to replace.
  */
 export function checkOutputFile(path: string, what: string): string {
   const target = resolve(path);
-  const stat = statOrUndefined(target);
+  const stat = statOrUndefined(target, lstatSync);
   if (stat) {
     if (!stat.isFile())
       throw new InvalidValueError(what, path, `it is ${fileKind(stat)}, not a regular file`, {
-        hint: 'give the path of a new file, or of a regular file to replace',
+        hint: 'give the path of a new file, or of a regular file to replace, or write to stdout',
       });
-    return realpathSync(target);
+    return target;
   }
   const directory = statOrUndefined(dirname(target));
   if (!directory)
@@ -61,9 +62,10 @@ export async function writeStreamAtomic(
     const failed = new Promise<never>((_, reject) => out.once('error', reject));
     failed.catch(() => undefined);
     await Promise.race([write(out), failed]);
-    if (!out.writableFinished) {
-      await Promise.race([new Promise((done) => out.end(done)), failed]);
-    }
+    // The writer may have ended the stream (a pipeline does) or not: either way, all of it is
+    // in the file before the sync.
+    if (!out.writableEnded) out.end();
+    await Promise.race([finished(out), failed]);
     const handle = await open(temporary, 'r');
     try {
       await handle.sync();

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { UsageError } from '@koker/core';
-import { checkOutputFile, writeStreamAtomic } from '@koker/host';
 import { saveArchive } from '@koker/image-store';
 import { contextOf } from '../../command-context.js';
+import { writeOutputFile } from '../../output/output-file.js';
 
 export function saveCommand(name = 'save'): Command {
   return new Command(name)
@@ -23,8 +23,9 @@ export function saveCommand(name = 'save'): Command {
       }
       // Checked before any work, written beside the target and renamed over it: a failed save
       // leaves no half archive, and never replaces a device, FIFO or directory.
-      const target = checkOutputFile(options.output, 'output file');
-      await writeStreamAtomic(target, (out) => saveArchive(context.images, images, out, context.log));
+      const target = await writeOutputFile(options.output, (out) =>
+        saveArchive(context.images, images, out, context.log),
+      );
       context.log.info({ file: target, images: images.join(' ') }, 'Images saved');
     });
 }
