@@ -157,7 +157,7 @@ describe('run -d', () => {
   it('removes a --rm container once it ends', async () => {
     const id = await runDetached('--rm', suite.image, 'true');
     await waitFor(() => !suite.containerDirs().includes(id), 'the --rm container to go');
-    expect((await suite.koker(['inspect', id])).stderr).toContain(`no such container: ${id}`);
+    expect((await suite.koker(['container', 'inspect', id])).stderr).toContain(`no such container: ${id}`);
   });
 
   it('keeps stdin open with -i, and gives a terminal with -t (its output logged as stdout)', async () => {

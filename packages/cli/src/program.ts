@@ -111,7 +111,7 @@ const TOP_LEVEL: readonly LazyCommand[] = [
   {
     names: ['inspect'],
     load: command(
-      () => import('./commands/container/inspect.js'),
+      () => import('./inspect/inspect-objects.js'),
       (m) => m.inspectCommand(),
     ),
   },

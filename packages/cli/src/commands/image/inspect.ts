@@ -1,7 +1,7 @@
-import { Command } from 'commander';
-import { NotFoundError, digestHex, type ImageRecord } from '@koker/core';
-import { contextOf } from '../../command-context.js';
+import { type Command } from 'commander';
+import { digestHex, type ImageRecord } from '@koker/core';
 import { type CliContext } from '../../context.js';
+import { inspectCommand } from '../../inspect/inspect-objects.js';
 
 /** Docker's image inspect object, with the config as the image carries it. */
 export async function inspectImage(
@@ -41,25 +41,7 @@ export async function inspectImage(
   };
 }
 
+/** `koker image inspect` (images only, `-f TEMPLATE` as Docker's). */
 export function imageInspectCommand(name = 'inspect'): Command {
-  return new Command(name)
-    .description('Show low-level information on images, as JSON')
-    .argument('<images...>', 'tags, image IDs or digests')
-    .action(async (names: string[], _options: unknown, command: Command) => {
-      const context = contextOf(command);
-      context.requireRoot('image inspect');
-      const found: Record<string, unknown>[] = [];
-      const missing: string[] = [];
-      for (const name of names) {
-        const image = await context.images.find(name);
-        if (image) found.push(await inspectImage(context, image));
-        else missing.push(name);
-      }
-      process.stdout.write(`${JSON.stringify(found, null, 4)}\n`);
-      if (missing.length) {
-        throw new NotFoundError(`no such image: ${missing.join(', ')}`, {
-          hint: 'koker images lists the images there are',
-        });
-      }
-    });
+  return inspectCommand(name, 'image');
 }
