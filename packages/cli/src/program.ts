@@ -164,6 +164,90 @@ const TOP_LEVEL: readonly LazyCommand[] = [
       (m) => m.saveCommand(),
     ),
   },
+  {
+    names: ['wait'],
+    load: command(
+      () => import('./commands/container/wait.js'),
+      (m) => m.waitCommand(),
+    ),
+  },
+  {
+    names: ['restart'],
+    load: command(
+      () => import('./commands/container/restart.js'),
+      (m) => m.restartCommand(),
+    ),
+  },
+  {
+    names: ['pause'],
+    load: command(
+      () => import('./commands/container/pause.js'),
+      (m) => m.pauseCommand(),
+    ),
+  },
+  {
+    names: ['unpause'],
+    load: command(
+      () => import('./commands/container/pause.js'),
+      (m) => m.unpauseCommand(),
+    ),
+  },
+  {
+    names: ['top'],
+    load: command(
+      () => import('./commands/container/top.js'),
+      (m) => m.topCommand(),
+    ),
+  },
+  {
+    names: ['rename'],
+    load: command(
+      () => import('./commands/container/rename.js'),
+      (m) => m.renameCommand(),
+    ),
+  },
+  {
+    names: ['update'],
+    load: command(
+      () => import('./commands/container/update.js'),
+      (m) => m.updateCommand(),
+    ),
+  },
+  {
+    names: ['tag'],
+    load: command(
+      () => import('./commands/image/tag.js'),
+      (m) => m.tagCommand(),
+    ),
+  },
+  {
+    names: ['history'],
+    load: command(
+      () => import('./commands/image/history.js'),
+      (m) => m.historyCommand(),
+    ),
+  },
+  {
+    names: ['events'],
+    load: command(
+      () => import('./commands/system/events.js'),
+      (m) => m.eventsCommand(),
+    ),
+  },
+  {
+    names: ['version'],
+    load: command(
+      () => import('./commands/system/version.js'),
+      (m) => m.versionCommand(),
+    ),
+  },
+  {
+    names: ['completion'],
+    load: command(
+      () => import('./commands/system/completion.js'),
+      (m) => m.completionCommand(),
+    ),
+  },
 ];
 
 /**

@@ -4,6 +4,7 @@ import { Network, Resources, Storage, UsageError } from '@koker/core';
 import { NativeLauncher, RunOrchestrator, type RunImage, type RunRequest } from '@koker/engine';
 import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
 import { nativeHelperPath } from '@koker/host';
+import { emitContainerEvent } from '../containers/container-events.js';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { parsePublishFlags } from './ports-from-flags.js';
@@ -87,6 +88,9 @@ async function runDetached(
     );
     // The monitor's terminal is the container's: recorded for inspect and for `start`.
     if (tty) await context.state.update(outcome.id, (record) => ({ ...record, tty: true }));
+    const record = await context.state.get(outcome.id);
+    await emitContainerEvent(context, record, 'create', { at: record.created });
+    await emitContainerEvent(context, record, 'start', record.started ? { at: record.started } : {});
     process.stdout.write(`${outcome.id}\n`);
     return 0;
   } finally {

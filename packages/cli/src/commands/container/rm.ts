@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { contextOf } from '../../command-context.js';
 import { forEachContainer } from '../../containers/each-container.js';
+import { emitContainerEvent } from '../../containers/container-events.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
 
 /** `koker rm` / `koker container rm`. */
@@ -15,7 +16,10 @@ export function rmCommand(name = 'rm'): Command {
       ctx.requireRoot('rm');
       const lifecycle = lifecycleOf(ctx);
       await forEachContainer(ctx, names, async (container) => {
-        await lifecycle.remove(await ctx.state.resolve(container), { force: options.force === true });
+        const id = await ctx.state.resolve(container);
+        const record = await ctx.state.get(id).catch(() => undefined);
+        await lifecycle.remove(id, { force: options.force === true });
+        if (record) await emitContainerEvent(ctx, record, 'destroy');
       });
     });
 }
