@@ -1,4 +1,4 @@
-import { ConflictError, type ContainerRecord } from '@koker/core';
+import { ConflictError, Resources, type ContainerId, type ContainerRecord } from '@koker/core';
 import { type CliContext } from '../context.js';
 import { lifecycleOf } from './lifecycle.js';
 
@@ -8,4 +8,22 @@ export async function runningContainer(ctx: CliContext, name: string): Promise<C
   const seen = await lifecycleOf(ctx).observe(record);
   if (!seen.running) throw new ConflictError(`container ${record.id} is not running`);
   return record;
+}
+
+/**
+ * Thaws a paused container before it is signalled: frozen processes cannot act on a signal
+ * (on cgroup v1 not even SIGKILL), so stop, kill and rm -f would wait for nothing.
+ */
+export async function thawIfPaused(ctx: CliContext, id: ContainerId): Promise<void> {
+  const resources = await ctx.driver(Resources);
+  if (await resources.paused(id)) await resources.resume(id);
+}
+
+/** The IDs of the running containers among `records` that are paused. */
+export async function pausedAmong(ctx: CliContext, ids: readonly ContainerId[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const resources = await ctx.driver(Resources);
+  const paused = new Set<string>();
+  for (const id of ids) if (await resources.paused(id)) paused.add(id);
+  return paused;
 }

@@ -1,4 +1,4 @@
-import { NotFoundError } from '@koker/core';
+import { NotFoundError, Resources } from '@koker/core';
 import { inspectDocument } from '../containers/inspect-view.js';
 import { lifecycleOf } from '../containers/lifecycle.js';
 import { type CliContext } from '../context.js';
@@ -16,5 +16,11 @@ export async function findContainerDocument(ctx: CliContext, name: string): Prom
   // Touching a container settles it: a crash's leftovers are cleaned before it is shown.
   const record = await lifecycle.settle(id);
   if (!record) return undefined;
-  return inspectDocument(record, await lifecycle.observe(record));
+  const seen = await lifecycle.observe(record);
+  const document = inspectDocument(record, seen) as { State?: Record<string, unknown> };
+  if (seen.running && document.State && (await (await ctx.driver(Resources)).paused(record.id))) {
+    document.State.Paused = true;
+    document.State.Status = 'paused';
+  }
+  return document;
 }

@@ -61,8 +61,9 @@ export class ContainerContext {
     if (seen.reason) this.Reason = seen.reason;
     this.RunningFor = createdText(record, now);
     this.Size = 'N/A';
-    this.State = seen.status;
-    this.Status = statusText(view, now);
+    const paused = (seen as { paused?: boolean }).paused === true;
+    this.State = paused ? 'paused' : seen.status;
+    this.Status = paused ? `${statusText(view, now)} (Paused)` : statusText(view, now);
     // The method is not an own property: `{{json .}}` shows the fields only.
     Object.defineProperty(this, 'labels', { value: labelsOf(record), enumerable: false });
   }

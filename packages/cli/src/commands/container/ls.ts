@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { shortContainerId } from '@koker/core';
 import { contextOf } from '../../command-context.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
+import { pausedAmong } from '../../containers/running-container.js';
 import { containerFilter } from '../../filters/container-filter.js';
 import { CONTAINER_HEADERS, ContainerContext, DEFAULT_PS_FORMAT } from '../../output/container-context.js';
 import { idText, type ContainerView } from '../../output/container-view.js';
@@ -57,10 +58,17 @@ export function lsCommand(name = 'ls'): Command {
       const all =
         options.all || last !== undefined || (options.filter ?? []).some((f) => f.startsWith('status='));
       const lifecycle = lifecycleOf(ctx);
+      const observed: ContainerView[] = [];
+      for (const record of [...records].reverse())
+        observed.push({ record, seen: await lifecycle.observe(record) });
+      const paused = await pausedAmong(
+        ctx,
+        observed.filter((v) => v.seen.running).map((v) => v.record.id),
+      );
       let views: ContainerView[] = [];
-      for (const record of [...records].reverse()) {
-        const seen = await lifecycle.observe(record);
-        const view = { record, seen };
+      for (const observedView of observed) {
+        const { record, seen } = observedView;
+        const view = paused.has(record.id) ? { record, seen: { ...seen, paused: true } } : observedView;
         if ((all || seen.running) && matches(view)) views.push(view);
       }
       if (last !== undefined && last >= 0) views = views.slice(0, last);

@@ -3,6 +3,7 @@ import { contextOf } from '../../command-context.js';
 import { forEachContainer } from '../../containers/each-container.js';
 import { emitContainerEvent } from '../../containers/container-events.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
+import { thawIfPaused } from '../../containers/running-container.js';
 
 /** `koker rm` / `koker container rm`. */
 export function rmCommand(name = 'rm'): Command {
@@ -18,6 +19,7 @@ export function rmCommand(name = 'rm'): Command {
       await forEachContainer(ctx, names, async (container) => {
         const id = await ctx.state.resolve(container);
         const record = await ctx.state.get(id).catch(() => undefined);
+        if (options.force) await thawIfPaused(ctx, id);
         await lifecycle.remove(id, { force: options.force === true });
         if (record) await emitContainerEvent(ctx, record, 'destroy');
       });
