@@ -210,7 +210,7 @@ describe('koker stats', () => {
     expect(both.stdout.trimEnd().split('\n')[2]).toMatch(/^[0-9a-f]{12} +koker-stopped +-- +-- +-- +--$/);
     await k(['rm', 'koker-stopped']);
     const missing = await k(['stats', '--no-stream', 'koker-nosuch']);
-    expect(missing.code).toBe(125);
+    expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('koker-nosuch');
   });
 

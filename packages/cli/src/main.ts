@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { CommanderError } from 'commander';
 import { UsageError } from '@koker/core';
 import { exitCodeOf } from './exit-code.js';
+import { failureExitCode } from './exit-status.js';
 import { reportError } from './output/report-error.js';
 import { buildProgram } from './program.js';
 
@@ -41,6 +42,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       );
     }
     const globals = program.opts<{ logFormat?: string; debug?: boolean }>();
-    return reportError(error, { json: globals.logFormat === 'json', debug: globals.debug === true });
+    return reportError(error, {
+      json: globals.logFormat === 'json',
+      debug: globals.debug === true,
+      exitCode: failureExitCode(argv, error),
+    });
   }
 }

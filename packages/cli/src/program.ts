@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
-import packageJson from '../package.json' with { type: 'json' };
 import { containerCommands } from './commands/container/index.js';
 import { imageCommands } from './commands/image/index.js';
 import { addCommands, LazyGroup, type LazyCommand } from './lazy-command.js';
+import { VERSION } from './version.js';
 
-export const VERSION: string = packageJson.version;
+export { VERSION };
 
 const command = <M>(load: () => Promise<M>, build: (module: M) => Command): (() => Promise<Command>) => {
   return async () => build(await load());
@@ -245,7 +245,7 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     names: ['completion'],
     load: command(
       () => import('./commands/system/completion.js'),
-      (m) => m.completionCommand(),
+      (m) => m.completionCommand(() => buildProgram([])),
     ),
   },
 ];

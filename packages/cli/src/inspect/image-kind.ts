@@ -1,4 +1,4 @@
-import { inspectImage } from '../commands/image/inspect.js';
+import { inspectImage } from './image-document.js';
 import { type CliContext } from '../context.js';
 
 export async function findImageDocument(ctx: CliContext, name: string): Promise<unknown> {

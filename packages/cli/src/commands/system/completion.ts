@@ -140,7 +140,7 @@ export function fishCompletion(root: CommandWords): string {
 }
 
 /** `koker completion bash|zsh|fish`: a script made from the whole command tree. */
-export function completionCommand(name = 'completion'): Command {
+export function completionCommand(wholeTree: () => Promise<Command>, name = 'completion'): Command {
   return new Command(name)
     .description('Output a shell completion script (bash, zsh or fish)')
     .argument('<shell>', 'bash, zsh or fish')
@@ -153,8 +153,7 @@ export function completionCommand(name = 'completion'): Command {
       const generate = generators[shell];
       if (!generate) throw new UsageError(`unsupported shell "${shell}": use bash, zsh or fish`);
       // The whole tree: every command's module is loaded, which only completion needs.
-      const { buildProgram } = await import('../../program.js');
-      const program = await buildProgram([]);
+      const program = await wholeTree();
       process.stdout.write(generate(wordsOf(program, [])));
     });
 }

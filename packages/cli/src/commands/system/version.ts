@@ -1,6 +1,6 @@
 import { arch, release } from 'node:os';
 import { Command } from 'commander';
-import { VERSION } from '../../program.js';
+import { VERSION } from '../../version.js';
 import { parseFormat, renderTemplate } from '../../output/template/index.js';
 
 /** The Docker Engine API version whose semantics koker's commands follow (Docker 26). */
