@@ -36,8 +36,8 @@ describe('ps', () => {
     const lines = table.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAMES {6}STATUS {3,}STATE$/);
     expect(lines.slice(1).sort()).toEqual([
-      expect.stringMatching(/^fmt-done   Exited \(3\) .* ago +EXITED$/),
-      expect.stringMatching(/^fmt-web    Up .+ +RUNNING$/),
+      expect.stringMatching(/^fmt-done {3}Exited \(3\) .* ago +EXITED$/),
+      expect.stringMatching(/^fmt-web {4}Up .+ +RUNNING$/),
     ]);
     const json = (await suite.must(['ps', '-a', '--format', '{{json .}}', '--no-trunc']))
       .trim()

@@ -35,6 +35,9 @@ export interface ResourceStats {
   readonly pidsLimit?: number;
   /** Processes killed by the memory limit. */
   readonly oomKills?: number;
+  /** Bytes read from and written to block devices by the container (blkio / io controller). */
+  readonly blockReadBytes?: number;
+  readonly blockWriteBytes?: number;
 }
 
 /** Resources through cgroups: one implementation per host layout (v1, hybrid, v2). */
