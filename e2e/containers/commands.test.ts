@@ -257,6 +257,24 @@ describe('images: tag, history', () => {
   });
 });
 
+describe('system df', () => {
+  it('shows images, containers, volumes and build cache as Docker does', async () => {
+    const id = firstLine(await suite.must(['run', '-d', '--name', 'df', suite.image, 'sleep', '1000']));
+    const table = (await suite.must(['system', 'df'])).trimEnd().split('\n');
+    expect(table[0]).toMatch(/^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE$/);
+    expect(table[1]).toMatch(/^Images +1 +1 +[\d.]+[kM]B +0B \(0%\)$/);
+    expect(table[2]).toMatch(/^Containers +1 +1 +[\d.]+k?B +0B \(0%\)$/);
+    expect(table.slice(3)).toEqual([
+      expect.stringMatching(/^Local Volumes +0 +0 +0B +0B$/),
+      expect.stringMatching(/^Build Cache +0 +0 +0B +0B$/),
+    ]);
+    expect(await suite.must(['system', 'df', '--format', '{{.Type}}={{.TotalCount}}'])).toBe(
+      'Images=1\nContainers=1\nLocal Volumes=0\nBuild Cache=0\n',
+    );
+    await suite.must(['rm', '-f', id]);
+  });
+});
+
 describe('version and completion', () => {
   it('prints the client and engine versions and completion scripts', async () => {
     expect(await suite.must(['version', '--format', '{{.Client.ApiVersion}} {{.Server.Os}}'])).toBe(

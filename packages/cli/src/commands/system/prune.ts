@@ -4,6 +4,7 @@ import { collectGarbage } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
 import { lifecycleOf, teardownDrivers } from '../../containers/lifecycle.js';
 import { confirm } from '../../output/confirm.js';
+import { dfCommand } from './df.js';
 import { eventsCommand } from './events.js';
 import { imagesInUse } from '../image/in-use.js';
 
@@ -18,6 +19,7 @@ Are you sure you want to continue?`;
 export function systemCommand(): Command {
   const group = new Command('system').description('Manage koker itself');
   group.addCommand(eventsCommand());
+  group.addCommand(dfCommand());
   group.addCommand(
     new Command('prune')
       .description('Remove stopped containers, the leftovers of crashed runs, and dangling images')
