@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { CommanderError } from 'commander';
-import { UsageError } from '@koker/core';
+import { DEFAULT_ROOT, UsageError, noSpaceOr } from '@koker/core';
 import { exitCodeOf } from './exit-code.js';
 import { failureExitCode } from './exit-status.js';
 import { reportError } from './output/report-error.js';
@@ -41,11 +41,14 @@ export async function main(argv: readonly string[]): Promise<number> {
         },
       );
     }
-    const globals = program.opts<{ logFormat?: string; debug?: boolean }>();
-    return reportError(error, {
+    const globals = program.opts<{ logFormat?: string; debug?: boolean; root?: string }>();
+    // A full disk anywhere (a state write, a layer, a log) is reported as such, with a path: the
+    // one Node names, else the root koker writes under.
+    const reported = noSpaceOr(error, globals.root || process.env.KOKER_ROOT || DEFAULT_ROOT);
+    return reportError(reported, {
       json: globals.logFormat === 'json',
       debug: globals.debug === true,
-      exitCode: failureExitCode(argv, error),
+      exitCode: failureExitCode(argv, reported),
     });
   }
 }

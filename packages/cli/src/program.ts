@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { containerCommands } from './commands/container/index.js';
 import { imageCommands } from './commands/image/index.js';
+import { volumeCommands } from './commands/volume/index.js';
 import { addCommands, LazyGroup, type LazyCommand } from './lazy-command.js';
 import { VERSION } from './version.js';
 
@@ -23,6 +24,10 @@ const TOP_LEVEL: readonly LazyCommand[] = [
   {
     names: ['image', 'i'],
     load: async () => new LazyGroup('image', imageCommands).alias('i').description('Manage images'),
+  },
+  {
+    names: ['volume'],
+    load: async () => new LazyGroup('volume', volumeCommands).description('Manage volumes'),
   },
   {
     names: ['info'],
@@ -127,6 +132,27 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     load: command(
       () => import('./commands/container/stats.js'),
       (m) => m.statsCommand(),
+    ),
+  },
+  {
+    names: ['cp'],
+    load: command(
+      () => import('./commands/container/cp.js'),
+      (m) => m.cpCommand(),
+    ),
+  },
+  {
+    names: ['diff'],
+    load: command(
+      () => import('./commands/container/diff.js'),
+      (m) => m.diffCommand(),
+    ),
+  },
+  {
+    names: ['export'],
+    load: command(
+      () => import('./commands/container/export.js'),
+      (m) => m.exportCommand(),
     ),
   },
   {

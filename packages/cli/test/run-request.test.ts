@@ -4,7 +4,7 @@ import { parseSecurityOptions, runRequestFromFlags, type RunFlagContext } from '
 
 const context: RunFlagContext = {
   hostEnv: { FROM_HOST: 'h' },
-  readFile: (path) => {
+  readFile: (path, _what) => {
     if (path === 'app.env') return '# settings\nA=from-file\nB=file\n';
     throw new Error('ENOENT: no such file');
   },

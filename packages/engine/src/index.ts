@@ -15,3 +15,4 @@ export * from './state/container-record-codec.js';
 export * from './state/file-state-store.js';
 export * from './launch/seccomp/index.js';
 export * from './events/event-journal.js';
+export * from './volumes/index.js';

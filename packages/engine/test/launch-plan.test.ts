@@ -53,6 +53,18 @@ describe('the launch plan', () => {
     expect(host.newNamespaces).toEqual(['mount', 'uts', 'ipc', 'pid']);
   });
 
+  it("lets any group ping and any user bind ports below 1024 in the container's own network namespace, as Docker does, not on the host's", () => {
+    const range = {
+      'net.ipv4.ping_group_range': '0 2147483647',
+      'net.ipv4.ip_unprivileged_port_start': '0',
+    };
+    expect(buildLaunchPlan(inputs()).sysctls).toEqual(range);
+    expect(
+      buildLaunchPlan(inputs({ network: { mode: 'bridge', netnsPath: '/run/koker/netns/x' } })).sysctls,
+    ).toEqual(range);
+    expect(buildLaunchPlan(inputs({ network: { mode: 'host' } })).sysctls).toBeUndefined();
+  });
+
   it("mounts Docker's filesystems and binds the container's own files", () => {
     const plan = buildLaunchPlan(inputs());
     expect(plan.mounts.map((m) => m.target)).toEqual([

@@ -47,9 +47,13 @@ export function inspectDocument(record: ContainerRecord, seen: ObservedContainer
     },
     Mounts: (record.mounts ?? []).map((m) => ({
       Type: m.type,
+      ...(m.type === 'volume' ? { Name: m.name ?? '' } : {}),
       Source: m.source,
       Destination: m.destination,
+      ...(m.type === 'volume' ? { Driver: m.driver ?? 'local' } : {}),
+      Mode: m.mode ?? '',
       RW: !m.readOnly,
+      Propagation: m.type === 'bind' ? (m.propagation ?? 'rprivate') : '',
     })),
     Config: {
       Hostname: record.hostname,

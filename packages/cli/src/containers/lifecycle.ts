@@ -15,5 +15,10 @@ export function teardownDrivers(ctx: CliContext): () => Promise<TeardownDrivers>
 
 /** The lifecycle of containers, composed for this invocation. */
 export function lifecycleOf(ctx: CliContext): ContainerLifecycle {
-  return new ContainerLifecycle({ store: ctx.state, drivers: teardownDrivers(ctx), log: ctx.log });
+  return new ContainerLifecycle({
+    store: ctx.state,
+    drivers: teardownDrivers(ctx),
+    log: ctx.log,
+    volumes: async () => ctx.volumeDrivers(),
+  });
 }

@@ -1,10 +1,17 @@
-import { readFileSync, closeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { Network, Resources, Storage, UsageError } from '@koker/core';
-import { NativeLauncher, RunOrchestrator, type RunImage, type RunRequest } from '@koker/engine';
+import {
+  NativeLauncher,
+  RunOrchestrator,
+  settleStaleContainers,
+  type RunImage,
+  type RunRequest,
+} from '@koker/engine';
 import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
-import { nativeHelperPath } from '@koker/host';
+import { nativeHelperPath, readInputFile } from '@koker/host';
 import { emitContainerEvent } from '../containers/container-events.js';
+import { lifecycleOf } from '../containers/lifecycle.js';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { parsePublishFlags } from './ports-from-flags.js';
@@ -28,7 +35,7 @@ export async function runContainer(
 ): Promise<number> {
   const request: RunRequest = runRequestFromFlags(image, args, flags, {
     hostEnv: process.env,
-    readFile: (path) => readFileSync(path, 'utf8'),
+    readFile: (path, what) => readInputFile(path, { what }),
     parsePorts: (values) => parsePublishFlags(values),
   });
   // Detached, nothing of koker's terminal is used: Docker's `run -dit` works from a script.
@@ -45,9 +52,11 @@ export async function runContainer(
   ]);
   const launcher = new NativeLauncher(nativeHelperPath(context.config.nativeHelper), context.log);
   const orchestrator = new RunOrchestrator(
-    { storage, resources, network, launcher, state: context.state },
+    { storage, resources, network, launcher, state: context.state, volumes: context.volumeDrivers() },
     context.log,
   );
+  // A run killed during setup left its netns, ports, address and cgroups: released first.
+  await settleStaleContainers(context.state, lifecycleOf(context), context.log);
   if (flags.detach) return runDetached(context, orchestrator, request, runImage);
   const outcome = await orchestrator.run(request, runImage);
   if (outcome.oomKilled) {

@@ -1,5 +1,6 @@
 import {
   InvalidValueError,
+  isKokerError,
   NotImplementedError,
   parseContainerName,
   parseDeviceCgroupRule,
@@ -12,6 +13,7 @@ import { type Stats } from 'node:fs';
 import { parseDockerSeccompProfile, parseEnvFile, parseEnvFlag, type RunRequest } from '@koker/engine';
 import { parseDeviceFlag } from './device-flags.js';
 import { limitsFromFlags, type LimitFlags } from './limits-from-flags.js';
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, parseVolumesFromFlag } from './mount-flags.js';
 
 /** `run`'s flags as commander hands them over. */
 export interface RunFlags extends LimitFlags {
@@ -39,12 +41,19 @@ export interface RunFlags extends LimitFlags {
   readonly deviceCgroupRule?: readonly string[];
   readonly device?: readonly string[];
   readonly init?: boolean;
+  readonly volume?: readonly string[];
+  readonly mount?: readonly string[];
+  readonly tmpfs?: readonly string[];
+  readonly volumesFrom?: readonly string[];
 }
 
 export interface RunFlagContext {
   readonly hostEnv: NodeJS.ProcessEnv;
-  /** Reads an --env-file. */
-  readonly readFile: (path: string) => string;
+  /**
+   * Reads a file a flag names (--env-file, a seccomp profile): bounded, regular files only
+   * (readInputFile of @koker/host); `what` names it in messages.
+   */
+  readonly readFile: (path: string, what: string) => string;
   /** Turns `-p` values into mappings (the network package's parser). */
   readonly parsePorts?: (values: readonly string[], mode: NetworkMode) => PortMapping[];
   /** Looks at a `--device` host path (tests pass a fake). */
@@ -62,7 +71,7 @@ const HOSTNAME =
  */
 export function parseSecurityOptions(
   values: readonly string[],
-  readFile: (path: string) => string = () => {
+  readFile: (path: string, what: string) => string = () => {
     throw new Error('no file reader');
   },
 ): {
@@ -86,12 +95,7 @@ export function parseSecurityOptions(
           'give seccomp=unconfined or seccomp=PROFILE.json',
         );
       else {
-        let profile: string;
-        try {
-          profile = readFile(setting);
-        } catch (error) {
-          throw new InvalidValueError('seccomp profile', setting, (error as Error).message);
-        }
+        const profile = readFlagFile(readFile, setting, 'seccomp profile');
         // Refused now (exit 125) rather than when the container starts.
         parseDockerSeccompProfile(profile, release());
         seccomp = { profile };
@@ -108,6 +112,16 @@ export function parseSecurityOptions(
     }
   }
   return { noNewPrivileges, seccomp };
+}
+
+/** A flag's file through the reader; a failure that is not already koker's says which file. */
+function readFlagFile(readFile: RunFlagContext['readFile'], path: string, what: string): string {
+  try {
+    return readFile(path, what);
+  } catch (error) {
+    if (isKokerError(error)) throw error;
+    throw new InvalidValueError(what, path, (error as Error).message);
+  }
 }
 
 /** Docker's flags to a RunRequest: every value parsed, files read, conflicts refused. */
@@ -127,13 +141,7 @@ export function runRequestFromFlags(
       'use letters, digits, "-" and "." (at most 64 characters)',
     );
   const fromFiles = (flags.envFile ?? []).flatMap((file) => {
-    let text: string;
-    try {
-      text = context.readFile(file);
-    } catch (error) {
-      throw new InvalidValueError('env file', file, (error as Error).message);
-    }
-    return parseEnvFile(text, file, context.hostEnv);
+    return parseEnvFile(readFlagFile(context.readFile, file, 'env file'), file, context.hostEnv);
   });
   const fromFlags = (flags.env ?? [])
     .map((entry) => parseEnvFlag(entry, context.hostEnv))
@@ -142,6 +150,11 @@ export function runRequestFromFlags(
   if (publish.length > 0 && !context.parsePorts) throw new NotImplementedError('-p/--publish');
   const ports = publish.length > 0 && context.parsePorts ? context.parsePorts(publish, mode) : [];
   const security = parseSecurityOptions(flags.securityOpt ?? [], context.readFile);
+  const mounts = [
+    ...(flags.volume ?? []).map(parseVolumeFlag),
+    ...(flags.mount ?? []).map(parseMountFlag),
+    ...(flags.tmpfs ?? []).map(parseTmpfsFlag),
+  ];
   return {
     image,
     ...(flags.name !== undefined ? { name: parseContainerName(flags.name) } : {}),
@@ -170,6 +183,8 @@ export function runRequestFromFlags(
       ? { deviceCgroupRules: flags.deviceCgroupRule.map(parseDeviceCgroupRule) }
       : {}),
     init: flags.init ?? false,
+    ...(mounts.length > 0 ? { mounts } : {}),
+    ...(flags.volumesFrom?.length ? { volumesFrom: flags.volumesFrom.map(parseVolumesFromFlag) } : {}),
     autoRemove: flags.rm ?? false,
   };
 }

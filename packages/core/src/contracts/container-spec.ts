@@ -1,3 +1,4 @@
+import { type ContainerMount } from './container-mount.js';
 import { type NetworkRequest } from './network.js';
 import { type DeviceNode, type Rlimit, type SeccompMode } from './launcher.js';
 import { type ContainerId } from '../domain/container-id.js';
@@ -28,6 +29,8 @@ export interface ContainerSpec {
   readonly deviceCgroupRules?: readonly DeviceRule[];
   /** `--init`: a minimal init as PID 1. */
   readonly init: boolean;
+  /** `-v`, `--mount`, `--tmpfs`, `--volumes-from` and the image's VOLUMEs, in the order they are mounted. */
+  readonly mounts?: readonly ContainerMount[];
   /** `--rm` */
   readonly autoRemove: boolean;
 }

@@ -12,6 +12,8 @@ export interface ImageRunConfig {
   readonly ExposedPorts?: Readonly<Record<string, object>>;
   readonly Labels?: Readonly<Record<string, string>> | null;
   readonly StopSignal?: string;
+  /** VOLUME entries: each path becomes an anonymous volume of a container that mounts nothing there. */
+  readonly Volumes?: Record<string, object>;
 }
 
 export interface ImageRecord {

@@ -12,12 +12,20 @@ import { type NetworkMode, type PortMapping } from './network.js';
  */
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
+/** A mount as `inspect` shows it (Docker's Mounts). */
 export interface MountRecord {
   readonly type: 'bind' | 'volume' | 'tmpfs';
-  /** Host path for bind mounts, the volume name for volumes, empty for tmpfs. */
+  /** Host path: the bound path, the volume's mountpoint; empty for tmpfs. */
   readonly source: string;
   readonly destination: string;
   readonly readOnly: boolean;
+  /** Volumes: its name and driver. */
+  readonly name?: string;
+  readonly driver?: string;
+  /** Binds: the propagation (`rprivate` unless asked). */
+  readonly propagation?: string;
+  /** Docker's Mode: what was given after the target (`ro`, `z`, `nocopy`), or empty. */
+  readonly mode?: string;
 }
 
 export interface ContainerRecord {

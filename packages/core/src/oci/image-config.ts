@@ -48,6 +48,9 @@ export function parseImageConfig(bytes: Uint8Array, what: string): ImageConfigFa
       : {}),
     ...(typeof raw.Labels === 'object' ? { Labels: raw.Labels as Record<string, string> | null } : {}),
     ...(typeof raw.StopSignal === 'string' ? { StopSignal: raw.StopSignal } : {}),
+    ...(typeof raw.Volumes === 'object' && raw.Volumes !== null && !Array.isArray(raw.Volumes)
+      ? { Volumes: raw.Volumes as Record<string, object> }
+      : {}),
   };
   return {
     architecture: typeof json.architecture === 'string' ? json.architecture : 'unknown',

@@ -58,6 +58,18 @@ export const DEFAULT_READONLY_PATHS: readonly string[] = [
   '/proc/sysrq-trigger',
 ];
 
+/**
+ * Set in a network namespace of the container's own, as Docker does: any group may open ICMP
+ * datagram sockets, so `ping` works without CAP_NET_RAW or a setuid/file-capability binary (what
+ * Debian's ping falls back to when its file capability is lost or NET_RAW dropped); any user
+ * may bind a port below 1024 (a web server running as a user on :80), which in a namespace of
+ * its own reaches nothing of the host's.
+ */
+export const NETWORK_NAMESPACE_SYSCTLS: Readonly<Record<string, string>> = {
+  'net.ipv4.ping_group_range': '0 2147483647',
+  'net.ipv4.ip_unprivileged_port_start': '0',
+};
+
 /** The container's own copies of these files, in its directory (never written into the image). */
 export interface ContainerFiles {
   readonly hostname: string;
@@ -81,6 +93,9 @@ export interface PlanInputs {
   readonly cgroupNamespace: boolean;
   /** The host's cgroup mounts, which /sys/fs/cgroup shows (none when absent). */
   readonly cgroupLayout?: CgroupLayout;
+  /** The user's mounts (userMountSteps), and the propagation they need. */
+  readonly userMounts?: readonly MountStep[];
+  readonly rootPropagation?: LaunchPlan['rootPropagation'];
 }
 
 /** Docker's default mounts, in order; `/sys` is writable only when privileged. */
@@ -140,6 +155,7 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
   if (netnsPath) join.push({ kind: 'net', path: netnsPath });
   else if (mode !== 'host') create.push('net');
   if (inputs.cgroupNamespace) create.push('cgroup');
+  const userTargets = new Set((inputs.userMounts ?? []).map((m) => m.target));
   const cgroupFs = inputs.cgroupLayout
     ? cgroupMounts(inputs.cgroupLayout, inputs.privileged, inputs.cgroupNamespace)
     : { mounts: [], symlinks: [], readOnlyPaths: [] };
@@ -153,7 +169,15 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     cgroups: inputs.cgroups,
     hostname: inputs.hostname,
     loopback: create.includes('net'),
-    mounts: [...defaultMounts(inputs.privileged, inputs.files), ...cgroupFs.mounts],
+    ...(mode !== 'host' ? { sysctls: NETWORK_NAMESPACE_SYSCTLS } : {}),
+    // A user's mount at /etc/hosts (or another of koker's targets) takes its place, as in Docker.
+    mounts: [...defaultMounts(inputs.privileged, inputs.files), ...cgroupFs.mounts].filter(
+      (m) => !userTargets.has(m.target),
+    ),
+    ...(inputs.userMounts?.length ? { userMounts: inputs.userMounts } : {}),
+    ...(inputs.rootPropagation && inputs.rootPropagation !== 'rprivate'
+      ? { rootPropagation: inputs.rootPropagation }
+      : {}),
     devices: inputs.devices?.length ? [...DEFAULT_DEVICES, ...inputs.devices] : DEFAULT_DEVICES,
     symlinks: [...DEFAULT_SYMLINKS, ...cgroupFs.symlinks],
     maskedPaths: inputs.privileged ? [] : DEFAULT_MASKED_PATHS,

@@ -14,6 +14,8 @@ import { readExitFile } from './exit-file.js';
 import { observeContainer, type ObservedContainer } from './observe-container.js';
 import { signalNumber } from './signals.js';
 import { teardownContainer, type TeardownDrivers } from './teardown.js';
+import { type VolumeDrivers } from '../volumes/volume-drivers.js';
+import { removeAnonymousVolumes } from '../volumes/volume-usage.js';
 
 export interface LifecycleOptions {
   readonly store: StateStore;
@@ -22,6 +24,8 @@ export interface LifecycleOptions {
   readonly log: Logger;
   /** Sends a signal to a host PID (tests record it instead). */
   readonly kill?: (pid: number, signal: number) => void;
+  /** The volume drivers, for the anonymous volumes of `--rm` and `rm -v` containers. */
+  readonly volumes?: () => Promise<VolumeDrivers>;
 }
 
 /** How long `rm -f` and a timed-out `stop` wait for a SIGKILLed container to be reaped. */
@@ -99,11 +103,12 @@ export class ContainerLifecycle {
     const drivers = await this.options.drivers();
     const oomKilled =
       record.status === 'running' ? await drivers.resources.oomKilled(id).catch(() => false) : false;
-    await this.teardown(id, drivers);
+    await this.teardown(id, drivers, { keepFiles: !record.autoRemove });
     crashPoint('settle:torn-down');
     if (record.autoRemove) {
       await this.store.remove(id);
       this.log.info({ container }, 'Remove container');
+      await this.removeVolumes(record);
       return undefined;
     }
     return this.store.update(id, (current) => {
@@ -157,7 +162,7 @@ export class ContainerLifecycle {
    * Removes a container and everything it holds. A running one needs `force` (then it is killed
    * first); a broken record needs `force` too, and is then torn down by its ID alone.
    */
-  async remove(id: ContainerId, options: { force: boolean }): Promise<void> {
+  async remove(id: ContainerId, options: { force: boolean; volumes?: boolean }): Promise<void> {
     const container = shortContainerId(id);
     const lock = await this.store.lockContainer(id).catch((error: unknown) => {
       if (error instanceof NotFoundError) return undefined;
@@ -191,13 +196,29 @@ export class ContainerLifecycle {
       crashPoint('remove:torn-down');
       await this.store.remove(id);
       this.log.info({ container }, 'Remove container');
+      if (options.volumes && record) await this.removeVolumes(record);
     } finally {
       lock.release();
     }
   }
 
-  private async teardown(id: ContainerId, drivers: TeardownDrivers): Promise<void> {
-    const failures = await teardownContainer(id, drivers, this.log);
+  /** The container's anonymous volumes (`rm -v`, `--rm`), once its record is gone. */
+  private async removeVolumes(record: ContainerRecord): Promise<void> {
+    if (!this.options.volumes || !record.spec?.mounts?.some((m) => m.type === 'volume' && m.anonymous))
+      return;
+    await removeAnonymousVolumes(record, {
+      volumes: await this.options.volumes(),
+      state: this.store,
+      log: this.log,
+    });
+  }
+
+  private async teardown(
+    id: ContainerId,
+    drivers: TeardownDrivers,
+    options: { keepFiles?: boolean } = {},
+  ): Promise<void> {
+    const failures = await teardownContainer(id, drivers, this.log, options);
     if (failures.length > 0) {
       const detail = failures
         .map((f) => `${f.name}: ${f.error instanceof Error ? f.error.message : String(f.error)}`)

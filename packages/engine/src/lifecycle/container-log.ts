@@ -2,7 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** koker-monitor's log of a container, in the CRI format (see native/src/monitor/monitor.c). */
+/** koker-monitor's log of a container, in the CRI format (see native/src/monitor/log-writer.c). */
 export const LOG_FILE = 'container.log';
 
 export type LogStream = 'stdout' | 'stderr';

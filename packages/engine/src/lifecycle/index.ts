@@ -6,3 +6,4 @@ export * from './teardown.js';
 export * from './garbage-collector.js';
 export * from './container-log.js';
 export * from './start-container.js';
+export * from './settle-stale.js';

@@ -18,6 +18,7 @@ import { procHost, type RunHost } from '../run/run-host.js';
 import { SignalGuard } from '../run/signal-guard.js';
 import { type ContainerLifecycle } from './container-lifecycle.js';
 import { removeExitFile } from './exit-file.js';
+import { type VolumeDrivers } from '../volumes/volume-drivers.js';
 
 export interface StartDrivers {
   readonly storage: StorageDriver;
@@ -25,6 +26,8 @@ export interface StartDrivers {
   readonly network: NetworkDriver;
   readonly launcher: Launcher;
   readonly state: StateStore;
+  /** The volume drivers by name, for a container that mounts volumes. */
+  readonly volumes?: VolumeDrivers;
 }
 
 /** How the monitor wraps the launcher, for a container (its -t and -i decide the monitor's stdio). */

@@ -21,6 +21,8 @@ import { containerFileContents, writeContainerFiles } from './container-files.js
 import { crashPoint } from './crash-point.js';
 import { type ResourceScope } from './resource-scope.js';
 import { type RunHost } from './run-host.js';
+import { rootPropagation, userMountSteps } from '../volumes/mount-steps.js';
+import { type VolumeDrivers } from '../volumes/volume-drivers.js';
 
 export interface PrepareContext {
   readonly drivers: {
@@ -28,6 +30,8 @@ export interface PrepareContext {
     readonly resources: ResourceDriver;
     readonly network: NetworkDriver;
     readonly state: StateStore;
+    /** The volume drivers, by name: needed when the container mounts volumes. */
+    readonly volumes?: VolumeDrivers;
   };
   /** Takes what is acquired, so the caller releases it on failure (or hands it over). */
   readonly scope: ResourceScope;
@@ -71,6 +75,8 @@ export async function prepareContainer(
         volatile: spec.autoRemove,
       }),
     async () => {
+      // A kept container keeps its files (its changes) until `rm`, as Docker keeps them.
+      if (!spec.autoRemove && storage.unmount) return storage.unmount(id);
       const left = await storage.release(id);
       if (left.length > 0) log.warn({ paths: left }, 'Could not remove everything of the rootfs');
     },
@@ -111,6 +117,16 @@ export async function prepareContainer(
     passwd: parsePasswd(readFile('/etc/passwd') ?? ''),
     groups: parseGroup(readFile('/etc/group') ?? ''),
   });
+  const mounts = spec.mounts ?? [];
+  const userMounts = await userMountSteps(id, mounts, {
+    ...(context.drivers.volumes ? { volumes: context.drivers.volumes } : {}),
+    log,
+    onMounted: (name, driver) =>
+      scope.defer(`volume ${name}`, async () => {
+        await (await context.drivers.volumes?.driver(driver))?.unmount(name, id);
+      }),
+  });
+  checkpoint();
   const plan = buildLaunchPlan({
     id,
     rootfs: {
@@ -130,6 +146,8 @@ export async function prepareContainer(
     devices: containerDevices(spec),
     init: spec.init,
     cgroupNamespace: context.host.cgroupNamespace,
+    userMounts,
+    rootPropagation: rootPropagation(mounts),
     ...(context.host.cgroupLayout ? { cgroupLayout: context.host.cgroupLayout() } : {}),
   });
   return { plan, process, attachment };

@@ -15,6 +15,7 @@ import {
   exitCodeOfStatus,
   type Logger,
   type ProcessRequest,
+  NotFoundError,
 } from '@koker/core';
 import { processRequest } from '../launch/process-spec.js';
 import { crashPoint } from './crash-point.js';
@@ -24,6 +25,9 @@ import { procHost, type RunHost } from './run-host.js';
 import { type RunEnding, RunRecord } from './run-record.js';
 import { type RunRequest } from './run-request.js';
 import { SignalGuard } from './signal-guard.js';
+import { resolveMounts, type ResolvedMounts } from '../volumes/resolve-mounts.js';
+import { type VolumeDrivers } from '../volumes/volume-drivers.js';
+import { removeAnonymousVolumes } from '../volumes/volume-usage.js';
 
 export interface RunDrivers {
   readonly storage: StorageDriver;
@@ -31,6 +35,8 @@ export interface RunDrivers {
   readonly network: NetworkDriver;
   readonly launcher: Launcher;
   readonly state: StateStore;
+  /** The volume drivers by name: needed for -v NAME, anonymous volumes and the image's VOLUMEs. */
+  readonly volumes?: VolumeDrivers;
 }
 
 /** The image to run, already in the store. */
@@ -173,8 +179,19 @@ export class RunOrchestrator {
       },
       run.log,
     );
-    run.teardown.defer('record', () => record.close(run.ending, request.autoRemove));
+    // Its anonymous volumes go with a --rm container, once its record is gone.
+    let mounts: ContainerSpec['mounts'] = [];
+    run.teardown.defer('record', async () => {
+      await record.close(run.ending, request.autoRemove);
+      if (request.autoRemove && this.drivers.volumes)
+        await removeAnonymousVolumes(
+          { id, spec: { mounts } as ContainerSpec },
+          { volumes: this.drivers.volumes, state: this.drivers.state, log: run.log },
+        );
+    });
     crashPoint('run:recorded');
+    const resolved = await this.mounts(run);
+    mounts = resolved.mounts;
     const spec: ContainerSpec = {
       id,
       name,
@@ -189,11 +206,37 @@ export class RunOrchestrator {
       ...(request.devices?.length ? { devices: request.devices } : {}),
       ...(request.deviceCgroupRules?.length ? { deviceCgroupRules: request.deviceCgroupRules } : {}),
       init: request.init,
+      ...(mounts.length > 0 ? { mounts } : {}),
       autoRemove: request.autoRemove,
     };
-    await this.drivers.state.update(id, (current) => ({ ...current, spec }));
+    await this.drivers.state.update(id, (current) => ({
+      ...current,
+      spec,
+      ...(resolved.records.length > 0 ? { mounts: resolved.records } : {}),
+    }));
     run.checkpoint();
     return { record, spec };
+  }
+
+  /** The mounts decided: bind sources looked at, volumes found or created (anonymous ones too). */
+  private async mounts(run: Run): Promise<ResolvedMounts> {
+    const { request, image } = run;
+    const imageVolumes = Object.keys(image.record.config.Volumes ?? {});
+    if (!request.mounts?.length && !request.volumesFrom?.length && imageVolumes.length === 0)
+      return { mounts: [], records: [] };
+    return resolveMounts({
+      requests: request.mounts ?? [],
+      volumesFrom: request.volumesFrom ?? [],
+      imageVolumes,
+      findContainer: (name) => this.drivers.state.find(name),
+      volumes: this.drivers.volumes ?? {
+        driver: async (name) => {
+          throw new NotFoundError(`no volume driver named ${name}`);
+        },
+        all: async () => [],
+      },
+      log: run.log,
+    });
   }
 
   /** `run -d`: the monitor holds the keeper lock before it starts the launcher, and outlives us. */

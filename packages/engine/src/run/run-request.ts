@@ -7,6 +7,7 @@ import {
   type ResourceLimits,
 } from '@koker/core';
 import { type ProcessFlags } from '../launch/process-spec.js';
+import { type MountRequest, type VolumesFromRequest } from '../volumes/mount-request.js';
 
 /** `koker run` as the CLI parsed it: every flag validated and in its unit, nothing decided yet. */
 export interface RunRequest {
@@ -28,6 +29,10 @@ export interface RunRequest {
   /** `--device-cgroup-rule`, parsed. */
   readonly deviceCgroupRules?: readonly DeviceRule[];
   readonly init: boolean;
+  /** `-v`, `--mount`, `--tmpfs`, parsed. */
+  readonly mounts?: readonly MountRequest[];
+  /** `--volumes-from`. */
+  readonly volumesFrom?: readonly VolumesFromRequest[];
   /** `--rm` */
   readonly autoRemove: boolean;
 }

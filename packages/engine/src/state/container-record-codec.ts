@@ -86,13 +86,17 @@ function ports(value: unknown, field: string): PortMapping[] {
 
 function mounts(value: unknown, field: string): MountRecord[] {
   if (!Array.isArray(value)) throw new RecordFormatError(`${field}: expected a list`);
-  return value.map((item, i) => {
+  return value.map((item, i): MountRecord => {
     const mount = object(item, `${field}[${i}]`);
     return {
       type: oneOf(mount.type, `${field}[${i}].type`, ['bind', 'volume', 'tmpfs'] as const),
       source: string(mount.source, `${field}[${i}].source`),
       destination: string(mount.destination, `${field}[${i}].destination`),
       readOnly: optionalBoolean(mount.readOnly, `${field}[${i}].readOnly`) ?? false,
+      name: optionalString(mount.name, `${field}[${i}].name`),
+      driver: optionalString(mount.driver, `${field}[${i}].driver`),
+      propagation: optionalString(mount.propagation, `${field}[${i}].propagation`),
+      mode: optionalString(mount.mode, `${field}[${i}].mode`),
     };
   });
 }

@@ -11,8 +11,8 @@ export function rmCommand(name = 'rm'): Command {
     .description('Remove one or more containers, and everything they hold')
     .argument('<containers...>', 'container IDs, ID prefixes or names')
     .option('-f, --force', 'kill a running container first (also removes a broken record)')
-    .option('-v, --volumes', 'remove anonymous volumes too (koker makes none)')
-    .action(async (names: string[], options: { force?: boolean }, command: Command) => {
+    .option('-v, --volumes', 'remove the anonymous volumes of the container too')
+    .action(async (names: string[], options: { force?: boolean; volumes?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('rm');
       const lifecycle = lifecycleOf(ctx);
@@ -20,7 +20,10 @@ export function rmCommand(name = 'rm'): Command {
         const id = await ctx.state.resolve(container);
         const record = await ctx.state.get(id).catch(() => undefined);
         if (options.force) await thawIfPaused(ctx, id);
-        await lifecycle.remove(id, { force: options.force === true });
+        await lifecycle.remove(id, {
+          force: options.force === true,
+          volumes: options.volumes === true,
+        });
         if (record) await emitContainerEvent(ctx, record, 'destroy');
       });
     });

@@ -39,6 +39,30 @@ export function runCommand(name = 'run'): Command {
     .option('--network, --net <mode>', 'bridge (default), none or host', 'bridge')
     .option('--dns <ip>', 'DNS server (repeatable)', collect, [])
     .option('--read-only', 'mount the root filesystem read-only')
+    .option(
+      '-v, --volume <[SOURCE:]TARGET[:MODES]>',
+      'bind a host path (absolute SOURCE) or mount a volume (named or, without SOURCE, anonymous); MODES: ro, rw, z, Z, nocopy, a propagation (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--mount <type=bind|volume|tmpfs,...>',
+      "mount a bind, volume or tmpfs, Docker's key=value syntax (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--tmpfs <PATH[:OPTIONS]>',
+      'mount a tmpfs, e.g. /run:size=64m,mode=1777 (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--volumes-from <CONTAINER[:ro|rw]>',
+      "mount another container's volumes and binds (repeatable)",
+      collect,
+      [],
+    )
     .option('--cap-add <cap>', 'add a Linux capability (repeatable)', collect, [])
     .option('--cap-drop <cap>', 'drop a Linux capability (repeatable)', collect, [])
     .option('--privileged', 'give every capability and device, and no masked paths')

@@ -18,6 +18,7 @@ export async function containerStarter(ctx: CliContext): Promise<(container: str
     network: await ctx.driver(Network),
     launcher: new NativeLauncher(nativeHelperPath(ctx.config.nativeHelper), ctx.log),
     state: ctx.state,
+    volumes: ctx.volumeDrivers(),
   };
   const lifecycle = lifecycleOf(ctx);
   return async (container) => {

@@ -1,0 +1,146 @@
+/*
+ * koker-monitor: waits on one detached container, as podman's conmon does.
+ *
+ *   koker-monitor --dir DIR [--tty] [--stdin] [--sync-fd N] [--on-exit ARG]... -- PROGRAM [ARG...]
+ *
+ * It holds DIR/keeper.lock (flock) for as long as the container lives, so koker can tell a
+ * running container from one whose monitor died. It starts PROGRAM (koker's launcher) with the
+ * container's stdio: pipes, or a pty with --tty; stdin is /dev/null, or with --stdin a pipe kept
+ * open so the program waits on it. File descriptors 3 and up that it was given pass to PROGRAM
+ * unchanged (the launcher's own channel to koker). The output goes to DIR/container.log
+ * (log-writer.c). When PROGRAM ends, its status goes to DIR/exit.json (atomically), then the
+ * monitor execs the --on-exit command (koker's cleanup); the lock is released by that exec
+ * (close-on-exec).
+ *
+ * On --sync-fd it reports `pid N` once PROGRAM is forked, or `error TEXT`, then closes it.
+ * It parses no JSON and decides no policy. The modules are listed in monitor.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "monitor.h"
+
+#define MAX_ON_EXIT 64
+/* After the program ends, output still buffered in the pipes is drained for at most this long
+ * (a process that escaped the container's PID namespace could hold them open forever). */
+#define DRAIN_MS 2000
+
+static struct child_stdio stdio;
+static pid_t child;
+static int status, exited;
+
+static void usage(void) {
+    fail("usage: koker-monitor --dir DIR [--tty] [--stdin] [--sync-fd N] [--on-exit ARG]... -- PROGRAM [ARG...]");
+}
+
+/* A pty master is also the held stdin: once it is closed as an output, it is no longer held. */
+static void stream_closed(int fd) {
+    if (fd == stdio.hold_in) stdio.hold_in = -1;
+}
+
+static void drain_over(void *data) {
+    (void)data;
+    loop_stop();
+}
+
+static void signals_ready(struct loop_source *source, short revents) {
+    (void)revents;
+    if (!signals_handle(source->fd, child, &status) || exited) return;
+    exited = 1;
+    loop_timer_set(TIMER_DRAIN, monotonic_ms() + DRAIN_MS, drain_over, NULL);
+    /* A pty master reads EIO once no slave is open: the held stdin is no reason to wait. */
+    if (!stdio.tty && stdio.hold_in >= 0) {
+        close(stdio.hold_in);
+        stdio.hold_in = -1;
+    }
+}
+
+int main(int argc, char **argv) {
+    int tty = 0, keep_stdin = 0, on_exit_count = 0;
+    const char *dir = NULL;
+    char *on_exit[MAX_ON_EXIT + 1];
+    int i = 1;
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        puts("koker-monitor 0.1.0");
+        return 0;
+    }
+    for (; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(arg, "--dir") == 0 && i + 1 < argc) {
+            dir = argv[++i];
+        } else if (strcmp(arg, "--tty") == 0) {
+            tty = 1;
+        } else if (strcmp(arg, "--stdin") == 0) {
+            keep_stdin = 1;
+        } else if (strcmp(arg, "--sync-fd") == 0 && i + 1 < argc) {
+            sync_fd = atoi(argv[++i]);
+            if (sync_fd < 3 || fcntl(sync_fd, F_SETFD, FD_CLOEXEC) < 0) {
+                sync_fd = -1;
+                fail("--sync-fd %s: not an open descriptor above 2", argv[i]);
+            }
+        } else if (strcmp(arg, "--on-exit") == 0 && i + 1 < argc) {
+            if (on_exit_count == MAX_ON_EXIT) fail("too many --on-exit arguments");
+            on_exit[on_exit_count++] = argv[++i];
+        } else {
+            usage();
+        }
+    }
+    on_exit[on_exit_count] = NULL;
+    if (!dir || i >= argc) usage();
+    container_dir_set(dir);
+    char **program = argv + i;
+
+    /* Held until exec of the on-exit command or death: the kernel drops it either way. */
+    int keeper = open_in_dir("keeper.lock", O_RDWR | O_CREAT, 0600);
+    while (flock(keeper, LOCK_EX) < 0)
+        if (errno != EINTR) fail("flock keeper.lock: %s", strerror(errno));
+    log_open();
+
+    /* Orphans of the launcher (the container's first process, if it double-forks) come to us. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+    child_stdio_open(&stdio, tty, keep_stdin);
+    int sfd = signals_block();
+    child = spawn_program(&stdio, program);
+    if (sync_fd >= 0) {
+        dprintf(sync_fd, "pid %d\n", (int)child);
+        close(sync_fd);
+        sync_fd = -1;
+    }
+
+    struct loop_source signal_source = {sfd, POLLIN, signals_ready, NULL};
+    loop_add(&signal_source);
+    outputs_start(&stdio, stream_closed);
+    if (outputs_open() > 0) loop_run();
+    while (!exited) {
+        /* Outputs closed before the program ended: just wait for it. */
+        if (waitpid(child, &status, 0) == child) exited = 1;
+        else if (errno != EINTR) break;
+    }
+    log_close();
+    crash_point("monitor:reaped");
+    write_exit_record(status, child);
+    crash_point("monitor:exit-file");
+    if (on_exit_count > 0) {
+        int null = open("/dev/null", O_RDWR);
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+        }
+        signals_unblock();
+        execvp(on_exit[0], on_exit);
+        fprintf(stderr, "koker-monitor: exec %s: %s\n", on_exit[0], strerror(errno));
+        return 125;
+    }
+    return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * koker-monitor's modules (see main.c for what the program does):
+ *
+ *   main.c          options, then the sequence: lock, log, stdio, spawn, loop, exit record, on-exit
+ *   failure.c       fatal errors (exit 125, reported on the sync fd) and the KOKER_CRASH_AT hook
+ *   container-dir.c paths and files in the container's directory
+ *   clock.c         timestamps (RFC 3339 UTC, nanoseconds) and the monotonic clock
+ *   full-write.c    writev until done (or a reported failure)
+ *   log-writer.c    the output, as records in container.log
+ *   child-stdio.c   the program's stdio: pipes (stdout, stderr apart, stdin) or a pty
+ *   output.c        the program's output streams, read by the loop into the log writer
+ *   spawn.c         fork + exec of the program with that stdio
+ *   signals.c       signalfd: reaping, forwarding signals to the program
+ *   event-loop.c    poll(2) over registered fds and timers: where new inputs join
+ *   exit-record.c   exit.json, written atomically
+ */
+#ifndef KOKER_MONITOR_H
+#define KOKER_MONITOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+/* failure.c */
+extern int sync_fd; /* --sync-fd, -1 once reported */
+__attribute__((noreturn, format(printf, 1, 2))) void fail(const char *format, ...);
+void crash_point(const char *step);
+
+/* container-dir.c */
+void container_dir_set(const char *dir);
+const char *container_dir(void);
+int path_in_dir(char *out, size_t size, const char *name);
+int open_in_dir(const char *name, int flags, mode_t mode); /* fails the monitor on error */
+
+/* clock.c */
+#define TIMESTAMP_SIZE 40
+void format_now(char *out, size_t size); /* 2024-05-01T10:00:00.123456789Z */
+int64_t monotonic_ms(void);
+
+/* full-write.c: 0, or -1 with errno (EINTR retried, short writes continued) */
+int write_all(int fd, const struct iovec *iov, int count);
+
+/* log-writer.c */
+void log_open(void);
+void log_chunk(const char *stream, const char *data, size_t length);
+void log_close(void);
+
+/* child-stdio.c */
+struct child_stdio {
+    int tty;
+    int in, out, err;    /* the child's ends (-1 with a tty: it opens the slave) */
+    char slave_name[64]; /* with a tty */
+    int master;          /* with a tty, else -1 */
+    int stdout_read, stderr_read;
+    int hold_in; /* our end of a kept-open stdin pipe, or -1 */
+};
+void child_stdio_open(struct child_stdio *stdio, int tty, int keep_stdin);
+void child_stdio_enter(struct child_stdio *stdio);  /* in the child, before exec */
+void child_stdio_parent(struct child_stdio *stdio); /* in the parent, after fork */
+
+/* output.c: `closed(fd)` is told before a stream's fd is closed. */
+void outputs_start(const struct child_stdio *stdio, void (*closed)(int fd));
+int outputs_open(void);
+
+/* spawn.c */
+pid_t spawn_program(struct child_stdio *stdio, char **program);
+
+/* signals.c */
+int signals_block(void);    /* blocks SIGCHLD/TERM/INT/HUP; returns a signalfd */
+void signals_unblock(void); /* before exec of anything */
+/* Reads the signalfd: forwards the others to `child`; returns 1 once `child` was reaped. */
+int signals_handle(int sfd, pid_t child, int *status);
+
+/* event-loop.c: sources are fds polled for `events`; timers fire once at a monotonic time. */
+struct loop_source;
+typedef void (*loop_ready_fn)(struct loop_source *source, short revents);
+struct loop_source {
+    int fd;
+    short events;
+    loop_ready_fn ready;
+    void *data;
+};
+void loop_add(struct loop_source *source);
+void loop_remove(struct loop_source *source);
+typedef void (*loop_timer_fn)(void *data);
+/* Fires `fire(data)` at `at_ms` (monotonic_ms); one timer per `id` (re-setting replaces it). */
+void loop_timer_set(int id, int64_t at_ms, loop_timer_fn fire, void *data);
+void loop_timer_clear(int id);
+void loop_run(void); /* until loop_stop() or nothing left to wait on */
+void loop_stop(void);
+enum { TIMER_DRAIN = 0, TIMER_COUNT = 8 };
+
+/* exit-record.c */
+void write_exit_record(int status, pid_t pid);
+
+#endif
