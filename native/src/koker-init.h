@@ -80,6 +80,9 @@ void op_user(uid_t uid, gid_t gid, char **groups);
 void op_caps(uint64_t effective, uint64_t permitted, uint64_t inheritable, uint64_t ambient);
 _Noreturn void op_exec(const char *search, char **argv, char **env);
 
+/* kernel-params.c: `--oom-score-adj`, after pivot_root. */
+void op_oom_score_adj(const char *value);
+
 /* seccomp.c: installs the filter koker compiled (hex of struct sock_filter[]). */
 void op_seccomp(const char *hex);
 

@@ -203,6 +203,8 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
         } else if (strcmp(op, "sysctl") == 0) {
             const char *name = plan_str();
             op_sysctl(name, plan_str());
+        } else if (strcmp(op, "oomscore") == 0) {
+            op_oom_score_adj(plan_str());
         } else if (strcmp(op, "loopback") == 0) {
             loopback_up();
         } else if (strcmp(op, "rlimit") == 0) {

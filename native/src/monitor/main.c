@@ -1,7 +1,8 @@
 /*
  * koker-monitor: waits on one detached container, as podman's conmon does.
  *
- *   koker-monitor --dir DIR [--tty] [--stdin] [--sync-fd N] [--on-exit ARG]... -- PROGRAM [ARG...]
+ *   koker-monitor --dir DIR [--tty] [--stdin] [--sync-fd N] [--on-exit ARG]... [--companion ARG]...
+ *                 -- PROGRAM [ARG...]
  *
  * It holds DIR/keeper.lock (flock) for as long as the container lives, so koker can tell a
  * running container from one whose monitor died. It starts PROGRAM (koker's launcher) with the
@@ -37,7 +38,9 @@ static pid_t child;
 static int status, exited;
 
 static void usage(void) {
-    fail("usage: koker-monitor --dir DIR [--tty] [--stdin] [--sync-fd N] [--on-exit ARG]... -- PROGRAM [ARG...]");
+    fail(
+        "usage: koker-monitor --dir DIR [--tty] [--stdin] [--sync-fd N] [--on-exit ARG]... [--companion ARG]... "
+        "-- PROGRAM [ARG...]");
 }
 
 /* A pty master is also the held stdin: once it is closed as an output, it is no longer held. */
@@ -63,9 +66,9 @@ static void signals_ready(struct loop_source *source, short revents) {
 }
 
 int main(int argc, char **argv) {
-    int tty = 0, keep_stdin = 0, on_exit_count = 0;
+    int tty = 0, keep_stdin = 0, on_exit_count = 0, companion_count = 0;
     const char *dir = NULL;
-    char *on_exit[MAX_ON_EXIT + 1];
+    char *on_exit[MAX_ON_EXIT + 1], *companion[MAX_ON_EXIT + 1];
     int i = 1;
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         puts("koker-monitor 0.1.0");
@@ -91,11 +94,15 @@ int main(int argc, char **argv) {
         } else if (strcmp(arg, "--on-exit") == 0 && i + 1 < argc) {
             if (on_exit_count == MAX_ON_EXIT) fail("too many --on-exit arguments");
             on_exit[on_exit_count++] = argv[++i];
+        } else if (strcmp(arg, "--companion") == 0 && i + 1 < argc) {
+            if (companion_count == MAX_ON_EXIT) fail("too many --companion arguments");
+            companion[companion_count++] = argv[++i];
         } else {
             usage();
         }
     }
     on_exit[on_exit_count] = NULL;
+    companion[companion_count] = NULL;
     if (!dir || i >= argc) usage();
     container_dir_set(dir);
     char **program = argv + i;
@@ -118,6 +125,8 @@ int main(int argc, char **argv) {
         sync_fd = -1;
     }
 
+    companion_start(companion);
+
     struct loop_source signal_source = {sfd, POLLIN, signals_ready, NULL};
     loop_add(&signal_source);
     outputs_start(&stdio, stream_closed);
@@ -127,6 +136,7 @@ int main(int argc, char **argv) {
         if (waitpid(child, &status, 0) == child) exited = 1;
         else if (errno != EINTR) break;
     }
+    companion_stop();
     log_close();
     crash_point("monitor:reaped");
     write_exit_record(status, child);

@@ -28,6 +28,16 @@ function kokerBin(from: string = import.meta.url): string {
 
 /** The koker command line the monitor runs once the container ended: `container cleanup ID`. */
 export function cleanupArgv(ctx: CliContext, id: ContainerId): string[] {
+  return monitorKokerArgv(ctx, ['container', 'cleanup', id]);
+}
+
+/** The koker command line the monitor runs beside a container with a health check. */
+export function healthcheckArgv(ctx: CliContext, id: ContainerId): string[] {
+  return monitorKokerArgv(ctx, ['container', 'healthcheck', id]);
+}
+
+/** koker with this invocation's root, log settings and forced drivers, then `args`. */
+function monitorKokerArgv(ctx: CliContext, args: readonly string[]): string[] {
   const g = ctx.globals;
   return [
     process.execPath,
@@ -39,9 +49,7 @@ export function cleanupArgv(ctx: CliContext, id: ContainerId): string[] {
     ...(g.cgroupDriver ? ['--cgroup-driver', g.cgroupDriver] : []),
     ...(g.storageDriver ? ['--storage-driver', g.storageDriver] : []),
     ...(g.networkDriver ? ['--network-driver', g.networkDriver] : []),
-    'container',
-    'cleanup',
-    id,
+    ...args,
   ];
 }
 
@@ -50,6 +58,8 @@ export interface MonitorOptions {
   readonly tty: boolean;
   /** `-i`: the container's stdin stays open (nothing writes to it: there is no attach yet). */
   readonly stdin: boolean;
+  /** It has a health check: the monitor runs `container healthcheck` beside it. */
+  readonly healthcheck?: boolean;
 }
 
 /**
@@ -64,6 +74,7 @@ export function monitorWrapper(ctx: CliContext, id: ContainerId, options: Monito
     ...(options.tty ? ['--tty'] : []),
     ...(options.stdin ? ['--stdin'] : []),
     ...cleanupArgv(ctx, id).flatMap((arg) => ['--on-exit', arg]),
+    ...(options.healthcheck ? healthcheckArgv(ctx, id).flatMap((arg) => ['--companion', arg]) : []),
     '--',
   ];
 }

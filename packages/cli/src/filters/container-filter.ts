@@ -68,10 +68,9 @@ function findRecord(all: readonly ContainerRecord[], value: string): ContainerRe
   );
 }
 
-/** Health of a record that has a healthcheck (`none` when it has not). */
-function healthOf(record: ContainerRecord): string {
-  const health = (record as { health?: { status?: string } }).health;
-  return health?.status ?? 'none';
+/** Health as the checker last wrote it (`none` without a health check). */
+function healthOf(seen: ContainerView['seen']): string {
+  return seen.health?.Status ?? 'none';
 }
 
 function matchesContainer(
@@ -98,7 +97,7 @@ function matchesContainer(
     anyValue(filters, 'volume', (v) =>
       (record.mounts ?? []).some((m) => m.source === v || m.destination === v),
     ) &&
-    anyValue(filters, 'health', (v) => healthOf(record) === v)
+    anyValue(filters, 'health', (v) => healthOf(seen) === v)
   );
 }
 

@@ -8,9 +8,9 @@ import {
   type ContainerView,
 } from './container-view.js';
 
-/** Labels of a record, when the record has them (run's `--label`). */
+/** Labels of a record (run's `--label`, over the image's). */
 export function labelsOf(record: ContainerRecord): Readonly<Record<string, string>> {
-  return (record as { labels?: Record<string, string> }).labels ?? {};
+  return record.labels ?? {};
 }
 
 /** `a=1,b=2`: Docker's Labels column (sorted, comma separated). */

@@ -1,9 +1,10 @@
-import { closeSync } from 'node:fs';
+import { closeSync, existsSync, writeFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { Network, Resources, Storage, UsageError } from '@koker/core';
+import { type ContainerId, InvalidValueError, Network, Resources, Storage, UsageError } from '@koker/core';
 import {
   NativeLauncher,
   RunOrchestrator,
+  healthcheckConfig,
   settleStaleContainers,
   type RunImage,
   type RunRequest,
@@ -15,12 +16,16 @@ import { lifecycleOf } from '../containers/lifecycle.js';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { parsePublishFlags } from './ports-from-flags.js';
-import { resolveRunImage, type PullPolicy } from './run-image.js';
-import { runRequestFromFlags, type RunFlags } from './run-request.js';
+import { parseRunPlatform, resolveRunImage, type PullPolicy } from './run-image.js';
+import { parseAttach, parseBooleanFlag } from './run-option-flags.js';
+import { containerRefs, runRequestFromFlags, type RunFlags } from './run-request.js';
 
 export interface RunCommandFlags extends RunFlags {
   readonly pull?: PullPolicy;
   readonly platform?: string;
+  readonly cidfile?: string;
+  readonly attach?: readonly string[];
+  readonly sigProxy?: string | boolean;
 }
 
 /**
@@ -33,11 +38,30 @@ export async function runContainer(
   args: readonly string[],
   flags: RunCommandFlags,
 ): Promise<number> {
+  const containers = new Map<string, ContainerId>();
+  for (const ref of containerRefs(flags)) containers.set(ref, await context.state.resolve(ref));
   const request: RunRequest = runRequestFromFlags(image, args, flags, {
     hostEnv: process.env,
     readFile: (path, what) => readInputFile(path, { what }),
     parsePorts: (values) => parsePublishFlags(values),
+    containers,
   });
+  // Checked with the other flags, before anything is pulled or made.
+  if (flags.platform !== undefined) parseRunPlatform(flags.platform);
+  const attach = parseAttach(flags.attach ?? []);
+  const sigProxy = parseBooleanFlag('--sig-proxy', flags.sigProxy, true);
+  if (flags.detach && attach.length > 0)
+    throw new UsageError('conflicting options: -a and -d', {
+      hint: 'a detached container is attached to nothing',
+    });
+  if (flags.detach && !sigProxy)
+    throw new UsageError('conflicting options: --sig-proxy=false and -d', { hint: 'drop --sig-proxy' });
+  // Docker refuses an existing file, before anything is made.
+  if (flags.cidfile !== undefined && existsSync(flags.cidfile))
+    throw new InvalidValueError('--cidfile', flags.cidfile, 'the file exists already', {
+      hint: 'remove it, or give another path',
+    });
+  const onCreated = flags.cidfile === undefined ? undefined : cidfileWriter(flags.cidfile);
   // Detached, nothing of koker's terminal is used: Docker's `run -dit` works from a script.
   if (request.process.tty && request.process.interactive && !flags.detach && !isatty(0))
     throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });
@@ -57,8 +81,20 @@ export async function runContainer(
   );
   // A run killed during setup left its netns, ports, address and cgroups: released first.
   await settleStaleContainers(context.state, lifecycleOf(context), context.log);
-  if (flags.detach) return runDetached(context, orchestrator, request, runImage);
-  const outcome = await orchestrator.run(request, runImage);
+  if (flags.detach) return runDetached(context, orchestrator, request, runImage, onCreated);
+  const outcome = await orchestrator.run(request, runImage, {
+    ...(onCreated ? { onCreated } : {}),
+    ...(attach.length > 0 && !request.process.tty
+      ? { stdio: attachedStdio(attach, request.process.interactive) }
+      : {}),
+    sigProxy,
+  });
+  // Attached, as with Docker: koker returns the container's code, and its policy restarts it in
+  // the background (under a monitor from then on).
+  if (request.restartPolicy) {
+    const { restartInBackground } = await import('../containers/restart-manager.js');
+    restartInBackground(context, await context.state.get(outcome.id));
+  }
   if (outcome.oomKilled) {
     process.stderr.write(`koker: ${describeOom(request.limits)}\n`);
     return OOM_EXIT_CODE;
@@ -77,6 +113,7 @@ async function runDetached(
   orchestrator: RunOrchestrator,
   request: RunRequest,
   image: RunImage,
+  onCreated: ((id: ContainerId) => void) | undefined,
 ): Promise<number> {
   const tty = request.process.tty;
   const opened: number[] = [];
@@ -85,11 +122,17 @@ async function runDetached(
       { ...request, process: { ...request.process, tty: false } },
       image,
       {
+        ...(onCreated ? { onCreated } : {}),
         detach: (id) => {
           const stdio = monitorStdio(context, id);
           opened.push(stdio[2]);
           return {
-            wrapper: monitorWrapper(context, id, { tty, stdin: request.process.interactive }),
+            wrapper: monitorWrapper(context, id, {
+              tty,
+              stdin: request.process.interactive,
+              healthcheck:
+                healthcheckConfig(image.record.config.Healthcheck, request.health ?? {}) !== undefined,
+            }),
             stdio,
           };
         },
@@ -105,4 +148,24 @@ async function runDetached(
   } finally {
     for (const fd of opened) closeSync(fd);
   }
+}
+
+/** `--cidfile`: the full ID, written once the container exists (exclusive: a file made since is not overwritten). */
+function cidfileWriter(path: string): (id: ContainerId) => void {
+  return (id) => {
+    try {
+      writeFileSync(path, id, { flag: 'wx', mode: 0o644 });
+    } catch (error) {
+      throw new InvalidValueError('--cidfile', path, (error as Error).message);
+    }
+  };
+}
+
+/** `-a`: the streams given are koker's; the others go nowhere (stdin only with -i, as Docker). */
+function attachedStdio(
+  streams: readonly ('stdin' | 'stdout' | 'stderr')[],
+  interactive: boolean,
+): ['inherit' | 'null', 'inherit' | 'null', 'inherit' | 'null'] {
+  const has = (stream: 'stdin' | 'stdout' | 'stderr') => (streams.includes(stream) ? 'inherit' : 'null');
+  return [interactive ? has('stdin') : 'null', has('stdout'), has('stderr')];
 }

@@ -1,7 +1,11 @@
 import {
+  type ContainerId,
   InvalidValueError,
+  NotFoundError,
   isKokerError,
   NotImplementedError,
+  type NamespaceModes,
+  UsageError,
   parseContainerName,
   parseDeviceCgroupRule,
   type NetworkMode,
@@ -10,13 +14,36 @@ import {
 } from '@koker/core';
 import { release } from 'node:os';
 import { type Stats } from 'node:fs';
-import { parseDockerSeccompProfile, parseEnvFile, parseEnvFlag, type RunRequest } from '@koker/engine';
+import {
+  parseDockerSeccompProfile,
+  parseEnvFile,
+  parseEnvFlag,
+  parseRestartPolicy,
+  type RunRequest,
+} from '@koker/engine';
+import {
+  checkHostnameWithUts,
+  parseGroupAdd,
+  parseHealthFlags,
+  type HealthFlagValues,
+  parseIpcMode,
+  parseLabels,
+  parseOomScoreAdj,
+  parsePidMode,
+  parseShmSize,
+  parseStopSignal,
+  parseStopTimeout,
+  parseSysctl,
+  parseUlimits,
+  parseUtsMode,
+  type PendingNamespace,
+} from './run-option-flags.js';
 import { parseDeviceFlag } from './device-flags.js';
 import { limitsFromFlags, type LimitFlags } from './limits-from-flags.js';
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, parseVolumesFromFlag } from './mount-flags.js';
 
 /** `run`'s flags as commander hands them over. */
-export interface RunFlags extends LimitFlags {
+export interface RunFlags extends LimitFlags, HealthFlagValues {
   readonly detach?: boolean;
   readonly rm?: boolean;
   readonly interactive?: boolean;
@@ -45,9 +72,24 @@ export interface RunFlags extends LimitFlags {
   readonly mount?: readonly string[];
   readonly tmpfs?: readonly string[];
   readonly volumesFrom?: readonly string[];
+  readonly label?: readonly string[];
+  readonly labelFile?: readonly string[];
+  readonly ulimit?: readonly string[];
+  readonly groupAdd?: readonly string[];
+  readonly stopTimeout?: string;
+  readonly stopSignal?: string;
+  readonly shmSize?: string;
+  readonly sysctl?: readonly string[];
+  readonly oomScoreAdj?: string;
+  readonly uts?: string;
+  readonly pid?: string;
+  readonly ipc?: string;
+  readonly restart?: string;
 }
 
 export interface RunFlagContext {
+  /** `--pid/--ipc container:NAME`: the IDs those names resolved to (see containerRefs). */
+  readonly containers?: ReadonlyMap<string, ContainerId>;
   readonly hostEnv: NodeJS.ProcessEnv;
   /**
    * Reads a file a flag names (--env-file, a seccomp profile): bounded, regular files only
@@ -155,6 +197,26 @@ export function runRequestFromFlags(
     ...(flags.mount ?? []).map(parseMountFlag),
     ...(flags.tmpfs ?? []).map(parseTmpfsFlag),
   ];
+  const namespaces = namespaceModes(flags, context.containers ?? new Map());
+  checkHostnameWithUts(flags.hostname, namespaces.uts);
+  const labels =
+    (flags.label?.length ?? 0) + (flags.labelFile?.length ?? 0) > 0
+      ? parseLabels(flags.label ?? [], flags.labelFile ?? [], (path) =>
+          readFlagFile(context.readFile, path, '--label-file'),
+        )
+      : undefined;
+  const sysctls = (flags.sysctl ?? []).map((entry) =>
+    parseSysctl(entry, {
+      network: mode,
+      ipcHost: namespaces.ipc === 'host',
+      utsHost: namespaces.uts === 'host',
+    }),
+  );
+  const restartPolicy = flags.restart !== undefined ? parseRestartPolicy(flags.restart) : undefined;
+  if (restartPolicy && restartPolicy.name !== 'no' && flags.rm)
+    throw new UsageError('conflicting options: --restart and --rm', {
+      hint: 'a container removed when it exits cannot be restarted: give only one of them',
+    });
   return {
     image,
     ...(flags.name !== undefined ? { name: parseContainerName(flags.name) } : {}),
@@ -172,6 +234,8 @@ export function runRequestFromFlags(
       privileged: flags.privileged ?? false,
       noNewPrivileges: security.noNewPrivileges,
       ...(security.seccomp !== 'default' ? { seccomp: security.seccomp } : {}),
+      ...(flags.ulimit?.length ? { rlimits: parseUlimits(flags.ulimit) } : {}),
+      ...(flags.groupAdd?.length ? { groupAdd: flags.groupAdd.map(parseGroupAdd) } : {}),
     },
     limits: limitsFromFlags(flags),
     network: { mode, ports, dns: [...(flags.dns ?? [])] },
@@ -186,5 +250,44 @@ export function runRequestFromFlags(
     ...(mounts.length > 0 ? { mounts } : {}),
     ...(flags.volumesFrom?.length ? { volumesFrom: flags.volumesFrom.map(parseVolumesFromFlag) } : {}),
     autoRemove: flags.rm ?? false,
+    ...(labels ? { labels } : {}),
+    ...(flags.stopSignal !== undefined ? { stopSignal: parseStopSignal(flags.stopSignal) } : {}),
+    ...(flags.stopTimeout !== undefined ? { stopTimeout: parseStopTimeout(flags.stopTimeout) } : {}),
+    ...(restartPolicy && restartPolicy.name !== 'no' ? { restartPolicy } : {}),
+    ...(flags.shmSize !== undefined ? { shmSize: parseShmSize(flags.shmSize) } : {}),
+    ...(sysctls.length > 0 ? { sysctls: Object.fromEntries(sysctls.map((s) => [s.name, s.value])) } : {}),
+    ...(flags.oomScoreAdj !== undefined ? { oomScoreAdj: parseOomScoreAdj(flags.oomScoreAdj) } : {}),
+    ...(Object.keys(namespaces).length > 0 ? { namespaces } : {}),
+    ...healthOf(flags),
+  };
+}
+
+function healthOf(flags: RunFlags): Pick<RunRequest, 'health'> {
+  const health = parseHealthFlags(flags);
+  return Object.keys(health).length > 0 ? { health } : {};
+}
+
+/** The names given to `--pid/--ipc container:NAME`, for the caller to resolve before parsing. */
+export function containerRefs(flags: RunFlags): string[] {
+  const refs: string[] = [];
+  for (const mode of [parsePidMode(flags.pid ?? ''), parseIpcMode(flags.ipc ?? '')])
+    if (typeof mode === 'object') refs.push(mode.containerRef);
+  return refs;
+}
+
+function namespaceModes(flags: RunFlags, containers: ReadonlyMap<string, ContainerId>): NamespaceModes {
+  const resolve = <T extends string>(mode: PendingNamespace<T> | undefined) => {
+    if (typeof mode !== 'object') return mode;
+    const id = containers.get(mode.containerRef);
+    if (!id) throw new NotFoundError(`no such container: ${mode.containerRef}`);
+    return { container: id };
+  };
+  const uts = parseUtsMode(flags.uts ?? '');
+  const pid = resolve(parsePidMode(flags.pid ?? ''));
+  const ipc = resolve(parseIpcMode(flags.ipc ?? ''));
+  return {
+    ...(uts ? { uts } : {}),
+    ...(pid ? { pid } : {}),
+    ...(ipc && ipc !== 'private' ? { ipc } : {}),
   };
 }

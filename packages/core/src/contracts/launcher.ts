@@ -124,6 +124,8 @@ export interface LaunchPlan {
   readonly process: ProcessSpec;
   /** `--init`: a minimal init is PID 1, reaping zombies and forwarding signals. */
   readonly init: boolean;
+  /** `--oom-score-adj`: the container's /proc/self/oom_score_adj, inherited by its processes. */
+  readonly oomScoreAdj?: number;
 }
 
 /** `koker exec`: a process that joins every namespace and cgroup of a running container. */

@@ -96,10 +96,33 @@ export interface PlanInputs {
   /** The user's mounts (userMountSteps), and the propagation they need. */
   readonly userMounts?: readonly MountStep[];
   readonly rootPropagation?: LaunchPlan['rootPropagation'];
+  /** `--shm-size` in bytes; Docker's 64 MiB when absent. */
+  readonly shmSize?: number;
+  /** `--sysctl`, over the network namespace's defaults. */
+  readonly sysctls?: Readonly<Record<string, string>>;
+  readonly oomScoreAdj?: number;
+  /** `--uts`, `--pid`, `--ipc` resolved: the host's (none made), or another's to join. */
+  readonly namespaces?: NamespaceChoices;
 }
 
+/** A namespace the container does not make: the host's, or one to join by its /proc path. */
+export type SharedNamespace = 'host' | { readonly path: string };
+
+export interface NamespaceChoices {
+  readonly uts?: 'host';
+  readonly pid?: SharedNamespace;
+  readonly ipc?: SharedNamespace;
+}
+
+/** Docker's /dev/shm size when `--shm-size` is not given. */
+export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
+
 /** Docker's default mounts, in order; `/sys` is writable only when privileged. */
-export function defaultMounts(privileged: boolean, files: ContainerFiles): MountStep[] {
+export function defaultMounts(
+  privileged: boolean,
+  files: ContainerFiles,
+  shmSize: number = DEFAULT_SHM_SIZE,
+): MountStep[] {
   const bind = (source: string, target: string): MountStep => ({
     source,
     target,
@@ -135,7 +158,7 @@ export function defaultMounts(privileged: boolean, files: ContainerFiles): Mount
       target: '/dev/shm',
       fstype: 'tmpfs',
       flags: ['nosuid', 'noexec', 'nodev'],
-      data: 'mode=1777,size=65536k',
+      data: `mode=1777,size=${Math.ceil(shmSize / 1024)}k`,
     },
     bind(files.resolvConf, '/etc/resolv.conf'),
     bind(files.hostname, '/etc/hostname'),
@@ -149,8 +172,15 @@ export function defaultMounts(privileged: boolean, files: ContainerFiles): Mount
  * kernel has one; Docker's mounts, /dev, masked and read-only paths.
  */
 export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
-  const create: NamespaceKind[] = ['mount', 'uts', 'ipc', 'pid'];
+  const create: NamespaceKind[] = ['mount'];
   const join: NamespaceJoin[] = [];
+  const shared = inputs.namespaces ?? {};
+  if (shared.uts !== 'host') create.push('uts');
+  for (const kind of ['ipc', 'pid'] as const) {
+    const choice = shared[kind];
+    if (choice === undefined) create.push(kind);
+    else if (choice !== 'host') join.push({ kind, path: choice.path });
+  }
   const { mode, netnsPath } = inputs.network;
   if (netnsPath) join.push({ kind: 'net', path: netnsPath });
   else if (mode !== 'host') create.push('net');
@@ -159,6 +189,8 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
   const cgroupFs = inputs.cgroupLayout
     ? cgroupMounts(inputs.cgroupLayout, inputs.privileged, inputs.cgroupNamespace)
     : { mounts: [], symlinks: [], readOnlyPaths: [] };
+  // Docker's default for a network namespace of the container's own, then `--sysctl`.
+  const sysctls = { ...(mode !== 'host' ? NETWORK_NAMESPACE_SYSCTLS : {}), ...inputs.sysctls };
   return {
     id: inputs.id,
     rootfs: inputs.rootfs.path,
@@ -167,11 +199,12 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     newNamespaces: create,
     joinNamespaces: join,
     cgroups: inputs.cgroups,
-    hostname: inputs.hostname,
+    // The host's UTS namespace keeps the host's name.
+    ...(shared.uts === 'host' ? {} : { hostname: inputs.hostname }),
     loopback: create.includes('net'),
-    ...(mode !== 'host' ? { sysctls: NETWORK_NAMESPACE_SYSCTLS } : {}),
+    ...(Object.keys(sysctls).length > 0 ? { sysctls } : {}),
     // A user's mount at /etc/hosts (or another of koker's targets) takes its place, as in Docker.
-    mounts: [...defaultMounts(inputs.privileged, inputs.files), ...cgroupFs.mounts].filter(
+    mounts: [...defaultMounts(inputs.privileged, inputs.files, inputs.shmSize), ...cgroupFs.mounts].filter(
       (m) => !userTargets.has(m.target),
     ),
     ...(inputs.userMounts?.length ? { userMounts: inputs.userMounts } : {}),
@@ -184,6 +217,7 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     readOnlyPaths: inputs.privileged ? [] : [...DEFAULT_READONLY_PATHS, ...cgroupFs.readOnlyPaths],
     process: inputs.process,
     init: inputs.init,
+    ...(inputs.oomScoreAdj !== undefined ? { oomScoreAdj: inputs.oomScoreAdj } : {}),
   };
 }
 

@@ -161,7 +161,9 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean
   for (const s of plan.symlinks) ops.push('symlink', s.target, s.path);
   if (plan.process.terminal) ops.push('mkfile', '/dev/console', '600');
   ops.push('pivot');
+  // Before /proc/sys becomes read-only, with every capability still held.
   for (const [name, value] of Object.entries(plan.sysctls ?? {})) ops.push('sysctl', name, value);
+  if (plan.oomScoreAdj !== undefined) ops.push('oomscore', String(plan.oomScoreAdj));
   for (const path of plan.maskedPaths) ops.push('mask', path);
   for (const path of plan.readOnlyPaths) ops.push('readonly', path);
   // `-w` is created if missing (as root, like Docker), before the root may become read-only.

@@ -11,6 +11,7 @@ import {
 } from '@koker/core';
 import { crashPoint } from '../run/crash-point.js';
 import { readExitFile } from './exit-file.js';
+import { HEALTH_STARTING, readHealthFile } from './health.js';
 import { observeContainer, type ObservedContainer } from './observe-container.js';
 import { signalNumber } from './signals.js';
 import { teardownContainer, type TeardownDrivers } from './teardown.js';
@@ -26,6 +27,11 @@ export interface LifecycleOptions {
   readonly kill?: (pid: number, signal: number) => void;
   /** The volume drivers, for the anonymous volumes of `--rm` and `rm -v` containers. */
   readonly volumes?: () => Promise<VolumeDrivers>;
+  /**
+   * Called after settling a container whose keeper died without reporting its end (a killed
+   * monitor): its restart policy is the caller's to apply, since no cleanup will.
+   */
+  readonly onKeeperLost?: (record: ContainerRecord) => void;
 }
 
 /** How long `rm -f` and a timed-out `stop` wait for a SIGKILLed container to be reaped. */
@@ -49,10 +55,14 @@ export class ContainerLifecycle {
 
   /** The container's real state, without changing anything. */
   async observe(record: ContainerRecord): Promise<ObservedContainer> {
+    const dir = this.store.directory(record.id);
+    // Before its checker's first write, a check is starting.
+    const health = record.spec?.healthcheck ? ((await readHealthFile(dir)) ?? HEALTH_STARTING) : undefined;
     return observeContainer(record, {
       kept: this.store.isKept(record.id),
       locked: this.store.isLocked(record.id),
-      exit: await readExitFile(this.store.directory(record.id)),
+      exit: await readExitFile(dir),
+      ...(health ? { health } : {}),
     });
   }
 
@@ -111,7 +121,7 @@ export class ContainerLifecycle {
       await this.removeVolumes(record);
       return undefined;
     }
-    return this.store.update(id, (current) => {
+    const settled = await this.store.update(id, (current) => {
       const { pid: _pid, monitorPid: _monitorPid, ...rest } = current;
       return {
         ...rest,
@@ -122,6 +132,9 @@ export class ContainerLifecycle {
         ...(seen.reason !== undefined ? { reason: seen.reason } : {}),
       };
     });
+    if (record.status === 'running' && record.detached && seen.reason !== undefined)
+      this.options.onKeeperLost?.(settled);
+    return settled;
   }
 
   /** Sends `signal` to a running container's first process. */
@@ -133,17 +146,27 @@ export class ContainerLifecycle {
     if (!seen.running || record.pid === undefined)
       throw new ConflictError(`container ${record.name} is not running`);
     this.log.debug({ container: shortContainerId(id), pid: record.pid, signal: number }, 'Send signal');
+    // Docker's rule: a container killed by hand is not restarted by its policy.
+    if (record.restartPolicy) await this.markStopped(id);
     this.signal(record.pid, number);
     return record;
   }
 
   /**
-   * Docker's stop: the stop signal (SIGTERM unless the image says otherwise), then SIGKILL after
-   * `timeoutSeconds`; returns once the container has ended and been settled.
+   * Docker's stop: the stop signal (`--stop-signal`, else the image's, else SIGTERM), then SIGKILL
+   * after `timeoutSeconds` (`--stop-timeout`, else 10); returns once the container has ended and
+   * been settled. Its restart policy ends too, also in the middle of a back-off.
    */
-  async stop(id: ContainerId, timeoutSeconds: number): Promise<ContainerRecord | undefined> {
-    const record = await this.settle(id);
+  async stop(id: ContainerId, timeoutSeconds?: number): Promise<ContainerRecord | undefined> {
+    let record = await this.settle(id);
     if (!record) return undefined;
+    if (record.restartPolicy) {
+      await this.markStopped(id);
+      // A restart that was starting it finishes first: then its process is the one to stop.
+      (await this.store.lockContainer(id)).release();
+      record = await this.store.get(id);
+    }
+    if (timeoutSeconds === undefined) timeoutSeconds = record.stopTimeout ?? 10;
     if (!(await this.observe(record)).running || record.pid === undefined) return record;
     const container = shortContainerId(id);
     const first = signalNumber(record.stopSignal ?? 'SIGTERM');
@@ -210,6 +233,14 @@ export class ContainerLifecycle {
       volumes: await this.options.volumes(),
       state: this.store,
       log: this.log,
+    });
+  }
+
+  /** Stopped by hand: no restart (a pending one is called off). */
+  private markStopped(id: ContainerId): Promise<ContainerRecord> {
+    return this.store.update(id, (current) => {
+      const { restarting: _restarting, ...rest } = current;
+      return { ...rest, manuallyStopped: true };
     });
   }
 

@@ -6,4 +6,6 @@ export * from './teardown.js';
 export * from './garbage-collector.js';
 export * from './container-log.js';
 export * from './start-container.js';
+export * from './restart-policy.js';
+export * from './health.js';
 export * from './settle-stale.js';

@@ -10,11 +10,12 @@ import {
   type ContainerSpec,
   type DeviceNode,
   type Logger,
+  ConflictError,
 } from '@koker/core';
 import { readFileInRoot } from '../launch/in-root.js';
 import { devicePolicy } from '../launch/device-policy.js';
 import { hostDevices } from '../launch/host-devices.js';
-import { buildLaunchPlan } from '../launch/launch-plan.js';
+import { buildLaunchPlan, type NamespaceChoices, type SharedNamespace } from '../launch/launch-plan.js';
 import { resolveProcess } from '../launch/process-spec.js';
 import { parseGroup, parsePasswd } from '../launch/users.js';
 import { containerFileContents, writeContainerFiles } from './container-files.js';
@@ -109,6 +110,7 @@ export async function prepareContainer(
   checkpoint();
   crashPoint('run:network');
 
+  const namespaces = await sharedNamespaces(spec, state);
   log.info('Copy nameserver config');
   const files = await writeContainerFiles(state.directory(id), containerFileContents(hostname, attachment));
   const readFile = (path: string) =>
@@ -145,12 +147,50 @@ export async function prepareContainer(
     privileged: spec.privileged,
     devices: containerDevices(spec),
     init: spec.init,
+    ...(spec.shmSize !== undefined ? { shmSize: spec.shmSize } : {}),
+    ...(spec.sysctls ? { sysctls: spec.sysctls } : {}),
+    ...(spec.oomScoreAdj !== undefined ? { oomScoreAdj: spec.oomScoreAdj } : {}),
+    namespaces,
     cgroupNamespace: context.host.cgroupNamespace,
     userMounts,
     rootPropagation: rootPropagation(mounts),
     ...(context.host.cgroupLayout ? { cgroupLayout: context.host.cgroupLayout() } : {}),
   });
   return { plan, process, attachment };
+}
+
+/**
+ * `--uts/--pid/--ipc`: the host's namespaces, or a running container's to join (its first
+ * process's). Docker's rule for IPC: only a container started with `--ipc shareable` is joined.
+ */
+async function sharedNamespaces(spec: ContainerSpec, state: StateStore): Promise<NamespaceChoices> {
+  const modes = spec.namespaces ?? {};
+  const join = async (kind: 'pid' | 'ipc', mode: NonNullable<typeof modes.pid>): Promise<SharedNamespace> => {
+    if (mode === 'host') return 'host';
+    const other = await state.get(mode.container);
+    if (!state.isKept(other.id) || other.pid === undefined)
+      throw new ConflictError(
+        `cannot join the ${kind} namespace of container ${other.name}: it is not running`,
+      );
+    if (
+      kind === 'ipc' &&
+      other.spec?.namespaces?.ipc !== 'shareable' &&
+      other.spec?.namespaces?.ipc !== 'host'
+    )
+      throw new ConflictError(
+        `cannot join the IPC namespace of container ${other.name}: it is not shareable`,
+        {
+          hint: `start it with --ipc shareable`,
+        },
+      );
+    return { path: `/proc/${other.pid}/ns/${kind}` };
+  };
+  const ipc = modes.ipc;
+  return {
+    ...(modes.uts === 'host' ? { uts: 'host' as const } : {}),
+    ...(modes.pid !== undefined ? { pid: await join('pid', modes.pid) } : {}),
+    ...(ipc !== undefined && ipc !== 'shareable' && ipc !== 'private' ? { ipc: await join('ipc', ipc) } : {}),
+  };
 }
 
 /** `--device` nodes, after the host's for --privileged (as Docker shows them), a --device winning. */

@@ -16,8 +16,10 @@ import {
   type Logger,
   type ProcessRequest,
   NotFoundError,
+  type HealthcheckConfig,
 } from '@koker/core';
 import { processRequest } from '../launch/process-spec.js';
+import { healthcheckConfig } from '../lifecycle/health.js';
 import { crashPoint } from './crash-point.js';
 import { type PreparedContainer, prepareContainer, runningRecord } from './prepare-container.js';
 import { ResourceScope } from './resource-scope.js';
@@ -50,6 +52,17 @@ export interface RunImage {
 
 /** `run -d`: how the container's monitor wraps the launcher (its argv prefix and own stdio). */
 export type DetachOptions = (id: ContainerId) => Pick<LaunchOptions, 'wrapper' | 'stdio'>;
+
+export interface RunOptions {
+  /** `run -d`: the monitor takes the container. */
+  readonly detach?: DetachOptions;
+  /** Called once the record exists (`--cidfile`). */
+  readonly onCreated?: (id: ContainerId) => void;
+  /** Attached: the container's stdio (`-a`); default koker's own. */
+  readonly stdio?: LaunchOptions['stdio'];
+  /** Attached: forward koker's signals to the container (`--sig-proxy`, default true); false: ignore them. */
+  readonly sigProxy?: boolean;
+}
 
 export interface RunOutcome {
   readonly id: ContainerId;
@@ -90,11 +103,7 @@ export class RunOrchestrator {
     private readonly host: RunHost = procHost,
   ) {}
 
-  async run(
-    request: RunRequest,
-    image: RunImage,
-    options: { detach?: DetachOptions } = {},
-  ): Promise<RunOutcome> {
+  async run(request: RunRequest, image: RunImage, options: RunOptions = {}): Promise<RunOutcome> {
     const id = newContainerId();
     const container = shortContainerId(id);
     const log = this.log.child({ container });
@@ -117,6 +126,7 @@ export class RunOrchestrator {
     };
     try {
       const { record, spec } = await this.record(run, processReq, options.detach !== undefined);
+      options.onCreated?.(id);
       const prepared = await prepareContainer(spec, {
         drivers: this.drivers,
         scope: run.teardown,
@@ -125,7 +135,7 @@ export class RunOrchestrator {
         host: this.host,
       });
       if (options.detach) return await this.handOver(run, record, prepared, options.detach);
-      const launched = await this.launch(run, record, prepared);
+      const launched = await this.launch(run, record, prepared, options);
       return await this.wait(run, launched);
     } catch (error) {
       run.ending = { failure: error };
@@ -175,7 +185,11 @@ export class RunOrchestrator {
         limits: request.limits,
         autoRemove: request.autoRemove,
         detached,
-        ...(image.record.config.StopSignal ? { stopSignal: image.record.config.StopSignal } : {}),
+        ...stopSettings(request, image),
+        ...labelsOf(request, image),
+        ...(request.restartPolicy && request.restartPolicy.name !== 'no'
+          ? { restartPolicy: request.restartPolicy, restartCount: 0 }
+          : {}),
       },
       run.log,
     );
@@ -208,6 +222,13 @@ export class RunOrchestrator {
       init: request.init,
       ...(mounts.length > 0 ? { mounts } : {}),
       autoRemove: request.autoRemove,
+      ...(request.shmSize !== undefined ? { shmSize: request.shmSize } : {}),
+      ...(request.sysctls && Object.keys(request.sysctls).length > 0 ? { sysctls: request.sysctls } : {}),
+      ...(request.oomScoreAdj !== undefined ? { oomScoreAdj: request.oomScoreAdj } : {}),
+      ...(request.namespaces && Object.keys(request.namespaces).length > 0
+        ? { namespaces: request.namespaces }
+        : {}),
+      ...healthOf(request, image),
     };
     await this.drivers.state.update(id, (current) => ({
       ...current,
@@ -267,15 +288,17 @@ export class RunOrchestrator {
     run: Run,
     record: RunRecord,
     { plan, process, attachment }: PreparedContainer,
+    options: RunOptions,
   ): Promise<LaunchedProcess> {
     const { id, guard } = run;
     await record.holdKeeper();
     run.checkpoint();
     run.log.info({ command: process.args[0] }, 'Execute command');
     const at = new Date().toISOString();
-    const launched = await this.drivers.launcher.start(plan);
+    const launched = await this.drivers.launcher.start(plan, options.stdio ? { stdio: options.stdio } : {});
     crashPoint('run:launched');
-    guard.forwardTo((signal) => launched.kill(signal));
+    // --sig-proxy=false: koker's signals are not the container's (stop it with koker stop).
+    guard.forwardTo(options.sigProxy === false ? () => undefined : (signal) => launched.kill(signal));
     // A signal that came while the process was starting: it was meant to stop the run.
     if (guard.signal.aborted) launched.kill('SIGKILL');
     if (process.terminal) forwardResizes(launched, run.teardown);
@@ -298,6 +321,27 @@ export class RunOrchestrator {
     run.ending = { exitCode, oomKilled };
     return { id: run.id, status, exitCode, oomKilled };
   }
+}
+
+/** The health check, from `--health-*` over the image's HEALTHCHECK. */
+function healthOf(request: RunRequest, image: RunImage): { healthcheck?: HealthcheckConfig } {
+  const healthcheck = healthcheckConfig(image.record.config.Healthcheck, request.health ?? {});
+  return healthcheck ? { healthcheck } : {};
+}
+
+/** `--stop-signal` over the image's StopSignal, and `--stop-timeout`. */
+function stopSettings(request: RunRequest, image: RunImage): { stopSignal?: string; stopTimeout?: number } {
+  const stopSignal = request.stopSignal ?? image.record.config.StopSignal;
+  return {
+    ...(stopSignal ? { stopSignal } : {}),
+    ...(request.stopTimeout !== undefined ? { stopTimeout: request.stopTimeout } : {}),
+  };
+}
+
+/** Config.Labels: the image's, then `--label-file`/`--label` (later wins), as Docker merges them. */
+function labelsOf(request: RunRequest, image: RunImage): { labels?: Record<string, string> } {
+  const labels = { ...(image.record.config.Labels ?? {}), ...(request.labels ?? {}) };
+  return Object.keys(labels).length > 0 ? { labels } : {};
 }
 
 /** With -t: the user's terminal resizes reach the container's (koker-init copies the size). */

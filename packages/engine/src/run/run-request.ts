@@ -5,9 +5,13 @@ import {
   type DeviceMapping,
   type DeviceRule,
   type ResourceLimits,
+  type ByteSize,
+  type NamespaceModes,
+  type RestartPolicy,
 } from '@koker/core';
 import { type ProcessFlags } from '../launch/process-spec.js';
 import { type MountRequest, type VolumesFromRequest } from '../volumes/mount-request.js';
+import { type HealthFlags } from '../lifecycle/health.js';
 
 /** `koker run` as the CLI parsed it: every flag validated and in its unit, nothing decided yet. */
 export interface RunRequest {
@@ -35,4 +39,19 @@ export interface RunRequest {
   readonly volumesFrom?: readonly VolumesFromRequest[];
   /** `--rm` */
   readonly autoRemove: boolean;
+  /** `--label`, `--label-file`: over the image's labels. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** `--stop-signal`: over the image's StopSignal. */
+  readonly stopSignal?: string;
+  /** `--stop-timeout` in seconds. */
+  readonly stopTimeout?: number;
+  /** `--restart` */
+  readonly restartPolicy?: RestartPolicy;
+  readonly shmSize?: ByteSize;
+  readonly sysctls?: Readonly<Record<string, string>>;
+  readonly oomScoreAdj?: number;
+  /** `--uts`, `--pid`, `--ipc` */
+  readonly namespaces?: NamespaceModes;
+  /** `--health-*` and `--no-healthcheck`, over the image's HEALTHCHECK. */
+  readonly health?: HealthFlags;
 }

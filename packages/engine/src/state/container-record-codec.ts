@@ -9,6 +9,7 @@ import {
   type ContainerId,
   parseContainerName,
   type ResourceLimits,
+  type RestartPolicy,
 } from '@koker/core';
 
 /** The on-disk format's version: bumped when a field changes meaning. */
@@ -101,6 +102,22 @@ function mounts(value: unknown, field: string): MountRecord[] {
   });
 }
 
+function optionalLabels(value: unknown, field: string): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const raw = object(value, field);
+  for (const [key, item] of Object.entries(raw)) string(item, `${field}.${key}`);
+  return raw as Record<string, string>;
+}
+
+function optionalRestartPolicy(value: unknown, field: string): RestartPolicy | undefined {
+  if (value === undefined) return undefined;
+  const raw = object(value, field);
+  return {
+    name: oneOf(raw.name, `${field}.name`, ['no', 'on-failure', 'always', 'unless-stopped'] as const),
+    maximumRetryCount: integer(raw.maximumRetryCount, `${field}.maximumRetryCount`),
+  };
+}
+
 function limits(value: unknown): ResourceLimits {
   const raw = object(value, 'limits');
   for (const [key, item] of Object.entries(raw)) {
@@ -179,6 +196,13 @@ export function decodeContainerRecord(text: string, expectedId: ContainerId): Co
     autoRemove: optionalBoolean(raw.autoRemove, 'autoRemove') ?? false,
     detached: optionalBoolean(raw.detached, 'detached'),
     stopSignal: optionalString(raw.stopSignal, 'stopSignal'),
+    stopTimeout: optionalInteger(raw.stopTimeout, 'stopTimeout'),
+    labels: optionalLabels(raw.labels, 'labels'),
+    restartPolicy: optionalRestartPolicy(raw.restartPolicy, 'restartPolicy'),
+    restartCount: optionalInteger(raw.restartCount, 'restartCount'),
+    restartDelayMs: optionalInteger(raw.restartDelayMs, 'restartDelayMs'),
+    restarting: optionalBoolean(raw.restarting, 'restarting'),
+    manuallyStopped: optionalBoolean(raw.manuallyStopped, 'manuallyStopped'),
     spec: raw.spec === undefined ? undefined : (object(raw.spec, 'spec') as unknown as ContainerSpec),
   };
   return dropUndefined(record);

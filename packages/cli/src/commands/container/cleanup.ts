@@ -3,6 +3,7 @@ import { parseContainerId } from '@koker/core';
 import { contextOf } from '../../command-context.js';
 import { emitContainerEvent } from '../../containers/container-events.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
+import { applyRestartPolicy } from '../../containers/restart-manager.js';
 
 /**
  * `koker container cleanup ID` (hidden): what koker-monitor execs once a detached container has
@@ -17,7 +18,8 @@ export function cleanupCommand(name = 'cleanup'): Command {
       ctx.requireRoot('container cleanup');
       const container = parseContainerId(id);
       const before = await ctx.state.get(container).catch(() => undefined);
-      const record = await lifecycleOf(ctx).settle(container);
+      const lifecycle = lifecycleOf(ctx, { appliesRestarts: true });
+      const record = await lifecycle.settle(container);
       if (before) {
         const exitCode = String(record?.exitCode ?? 0);
         await emitContainerEvent(ctx, before, 'die', { attributes: { exitCode } });
@@ -28,5 +30,7 @@ export function cleanupCommand(name = 'cleanup'): Command {
         { container: container.slice(0, 12), exitCode: record?.exitCode, removed: record === undefined },
         'Container exited',
       );
+      // Its restart policy: the back-off, then a new monitor (this process ends either way).
+      if (record) await applyRestartPolicy(ctx, container, lifecycle);
     });
 }

@@ -28,4 +28,9 @@ export const containerCommands: readonly LazyCommand[] = [
   { names: ['rename'], load: async () => (await import('./rename.js')).renameCommand() },
   { names: ['update'], load: async () => (await import('./update.js')).updateCommand() },
   { names: ['cleanup'], hidden: true, load: async () => (await import('./cleanup.js')).cleanupCommand() },
+  {
+    names: ['healthcheck'],
+    hidden: true,
+    load: async () => (await import('./healthcheck.js')).healthcheckCommand(),
+  },
 ];

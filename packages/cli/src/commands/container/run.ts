@@ -75,6 +75,35 @@ export function runCommand(name = 'run'): Command {
     )
     .option('--security-opt <opt>', 'security option, e.g. no-new-privileges (repeatable)', collect, [])
     .option('--init', 'run a minimal init as PID 1 that reaps zombies and forwards signals')
+    .option('--memory-reservation <bytes>', 'memory soft limit with unit, e.g. 256m')
+    .option('-l, --label <key=value>', 'set a label (repeatable)', collect, [])
+    .option('--label-file <file>', 'read labels from a file, one a line (repeatable)', collect, [])
+    .option(
+      '--ulimit <name=soft[:hard]>',
+      'a resource limit, e.g. nofile=1024:2048 (repeatable)',
+      collect,
+      [],
+    )
+    .option('--group-add <group>', 'add a supplementary group, by name or GID (repeatable)', collect, [])
+    .option('--stop-signal <signal>', "signal that stop sends first (default: the image's, else SIGTERM)")
+    .option('--stop-timeout <seconds>', 'seconds stop waits before SIGKILL (default 10)')
+    .option('--shm-size <bytes>', 'size of /dev/shm with unit (default 64m)')
+    .option('--sysctl <name=value>', 'a namespaced kernel parameter (repeatable)', collect, [])
+    .option('--oom-score-adj <n>', "the container's OOM score adjustment, -1000 to 1000")
+    .option('--uts <mode>', 'UTS namespace: host')
+    .option('--pid <mode>', 'PID namespace: host or container:NAME')
+    .option('--ipc <mode>', 'IPC namespace: private, shareable, host or container:NAME')
+    .option('--restart <policy>', 'no, on-failure[:max-retries], always or unless-stopped', 'no')
+    .option('--cidfile <file>', 'write the container ID to the file (which must not exist)')
+    .option('-a, --attach <stream>', 'attach to stdin, stdout or stderr (repeatable)', collect, [])
+    .option('--sig-proxy [bool]', 'forward the signals koker receives to the container (default true)')
+    .option('--health-cmd <command>', 'command to run to check health (through /bin/sh -c)')
+    .option('--health-interval <duration>', 'time between checks, e.g. 30s (default 30s)')
+    .option('--health-timeout <duration>', 'time a check may take, e.g. 30s (default 30s)')
+    .option('--health-retries <n>', 'consecutive failures needed to report unhealthy (default 3)')
+    .option('--health-start-period <duration>', 'time to start before failures count, e.g. 1m (default 0s)')
+    .option('--health-start-interval <duration>', 'time between checks during the start period (default 5s)')
+    .option('--no-healthcheck', "disable the image's HEALTHCHECK")
     .option('--platform <os/arch>', 'platform to pull if the image is absent')
     .addOption(
       new Option('--pull <policy>', 'when to pull the image')

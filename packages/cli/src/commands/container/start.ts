@@ -1,51 +1,18 @@
-import { closeSync } from 'node:fs';
 import { Command } from 'commander';
-import { NativeLauncher, startContainer } from '@koker/engine';
-import { Network, NotImplementedError, Resources, Storage } from '@koker/core';
-import { nativeHelperPath } from '@koker/host';
+import { NotImplementedError } from '@koker/core';
 import { contextOf } from '../../command-context.js';
 import { type CliContext } from '../../context.js';
 import { forEachContainer } from '../../containers/each-container.js';
 import { emitContainerEvent } from '../../containers/container-events.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
-import { monitorStdio, monitorWrapper } from '../../containers/monitor.js';
+import { startDetached } from '../../containers/start-detached.js';
 
 /** Starts one stopped container (ID, prefix or name) under its monitor; `restart` uses it too. */
 export async function containerStarter(ctx: CliContext): Promise<(container: string) => Promise<void>> {
-  const drivers = {
-    storage: await ctx.driver(Storage),
-    resources: await ctx.driver(Resources),
-    network: await ctx.driver(Network),
-    launcher: new NativeLauncher(nativeHelperPath(ctx.config.nativeHelper), ctx.log),
-    state: ctx.state,
-    volumes: ctx.volumeDrivers(),
-  };
   const lifecycle = lifecycleOf(ctx);
   return async (container) => {
-    const opened: number[] = [];
-    try {
-      await startContainer(
-        await ctx.state.resolve(container),
-        drivers,
-        lifecycle,
-        (record) => {
-          const stdio = monitorStdio(ctx, record.id);
-          opened.push(stdio[2]);
-          return {
-            wrapper: monitorWrapper(ctx, record.id, {
-              tty: record.tty === true || record.spec?.process.terminal === true,
-              stdin: record.interactive === true || record.spec?.process.stdin === true,
-            }),
-            stdio,
-          };
-        },
-        ctx.log,
-      );
-      const started = await ctx.state.find(container);
-      await emitContainerEvent(ctx, started, 'start', started.started ? { at: started.started } : {});
-    } finally {
-      for (const fd of opened) closeSync(fd);
-    }
+    const started = await startDetached(ctx, await ctx.state.resolve(container), lifecycle);
+    await emitContainerEvent(ctx, started, 'start', started.started ? { at: started.started } : {});
   };
 }
 

@@ -7,6 +7,7 @@ import { confirm } from '../../output/confirm.js';
 import { dfCommand } from './df.js';
 import { eventsCommand } from './events.js';
 import { imagesInUse } from '../image/in-use.js';
+import { bootCommand } from './boot.js';
 
 const warning = (all: boolean, volumes: boolean) => `WARNING! This will remove:
   - all stopped containers${volumes ? '\n  - all anonymous volumes not used by at least one container' : ''}
@@ -83,5 +84,6 @@ export function systemCommand(): Command {
         }
       }),
   );
+  group.addCommand(bootCommand());
   return group;
 }
