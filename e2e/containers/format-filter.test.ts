@@ -8,7 +8,9 @@ let done: string;
 
 beforeAll(async () => {
   suite = await startContainerSuite();
-  web = firstLine(await suite.must(['run', '-d', '--name', 'fmt-web', suite.image, 'sleep', '1000']));
+  web = firstLine(
+    await suite.must(['run', '-d', '--name', 'fmt-web', '--label', 'tier=web', suite.image, 'sleep', '1000']),
+  );
   done = firstLine(await suite.must(['run', '-d', '--name', 'fmt-done', suite.image, 'sh', '-c', 'exit 3']));
   await suite.must(['wait', 'fmt-done']).catch(async () => {
     // Before `wait` exists: poll until it has exited.
@@ -76,6 +78,10 @@ describe('ps', () => {
     expect(await names('before=fmt-done')).toEqual(['fmt-web']);
     expect(await names('since=fmt-web')).toEqual(['fmt-done']);
     expect(await names('label=nope')).toEqual([]);
+    expect(await names('label=tier')).toEqual(['fmt-web']);
+    expect(await names('label=tier=web')).toEqual(['fmt-web']);
+    expect(await names('label=tier=db')).toEqual([]);
+    expect(await suite.must(['ps', '--format', '{{.Label "tier"}} {{.Labels}}'])).toBe('web tier=web\n');
     expect(await names('network=bridge')).toEqual(['fmt-done', 'fmt-web']);
     expect(await names('health=none', 'name=fmt-web')).toEqual(['fmt-web']);
     // Without -a a status filter still sees stopped containers, as `docker ps -q -f status=exited`.
