@@ -100,7 +100,7 @@ describe('limits through koker run', () => {
     const stats = await k(['stats', '--no-stream', id.slice(0, 12)]);
     const row = stats.stdout.split('\n')[1]?.split(/ {3,}/) ?? [];
     expect(row[0]).toBe(id.slice(0, 12));
-    expect(Number(row[5])).toBeLessThanOrEqual(20);
+    expect(Number(row[7])).toBeLessThanOrEqual(20);
     expect((await k(['rm', '-f', id])).code).toBe(0);
     await expect(driver.placement(id)).rejects.toThrow('has no cgroup');
   });
@@ -191,13 +191,18 @@ describe('koker stats', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const [header, ...rows] = result.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +PIDS$/);
+    expect(header).toMatch(
+      /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/,
+    );
     const cells = rows.find((r) => r.startsWith(id.slice(0, 12)))?.split(/ {3,}/) ?? [];
     expect(cells[1]).toBe('koker-stats');
     expect(cells[2]).toMatch(/^\d+\.\d\d%$/);
     expect(cells[3]).toMatch(/^[\d.]+(B|KiB|MiB) \/ 64MiB$/);
     expect(cells[4]).toMatch(/^\d+\.\d\d%$/);
-    expect(Number(cells[5])).toBeGreaterThanOrEqual(1);
+    // Docker's decimal sizes: received / sent (no network here: --), read / written.
+    expect(cells[5]).toMatch(/^(--|[\d.]+k?B \/ [\d.]+k?B)$/);
+    expect(cells[6]).toMatch(/^[\d.]+[kMG]?B \/ [\d.]+[kMG]?B$/);
+    expect(Number(cells[7])).toBeGreaterThanOrEqual(1);
   });
 
   it('takes names and ID prefixes; a stopped container shows dashes; an unknown one fails', async () => {
@@ -207,10 +212,12 @@ describe('koker stats', () => {
     const stopped = await run(['--name', 'koker-stopped', image, 'true']);
     expect(stopped.code).toBe(0);
     const both = await k(['stats', '--no-stream', id.slice(0, 8), 'koker-stopped']);
-    expect(both.stdout.trimEnd().split('\n')[2]).toMatch(/^[0-9a-f]{12} +koker-stopped +-- +-- +-- +--$/);
+    expect(both.stdout.trimEnd().split('\n')[2]).toMatch(
+      /^[0-9a-f]{12} +koker-stopped +-- +-- +-- +-- +-- +--$/,
+    );
     await k(['rm', 'koker-stopped']);
     const missing = await k(['stats', '--no-stream', 'koker-nosuch']);
-    expect(missing.code).toBe(125);
+    expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('koker-nosuch');
   });
 

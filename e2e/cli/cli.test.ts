@@ -41,7 +41,7 @@ describe('the koker command', () => {
 
   it('reports an invalid --root', async () => {
     const result = await koker(['--root', 'relative/dir', 'info']);
-    expect(result.code).toBe(125);
+    expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       'invalid root directory (--root) "relative/dir": must be an absolute path',
     );

@@ -80,7 +80,7 @@ describe('the koker launcher (bin/koker)', () => {
       expect(info.drivers.network.selected).toBe('e2e-network');
     }
     const missing = await koker(['info'], { env: { KOKER_DRIVERS: '/nonexistent/driver.mjs' } });
-    expect(missing.code).toBe(125);
+    expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('cannot load driver module "/nonexistent/driver.mjs"');
   });
 });

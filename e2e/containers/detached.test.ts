@@ -149,7 +149,7 @@ describe('run -d', () => {
     expect(tail.stderr.endsWith('err 4\n')).toBe(true);
     expect((await suite.koker(['logs', '-n', '0', id])).stdout).toBe('');
     const bad = await suite.koker(['logs', '--tail', 'many', id]);
-    expect(bad.code).toBe(125);
+    expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('invalid --tail "many"');
     await suite.must(['rm', id]);
   });
@@ -157,7 +157,7 @@ describe('run -d', () => {
   it('removes a --rm container once it ends', async () => {
     const id = await runDetached('--rm', suite.image, 'true');
     await waitFor(() => !suite.containerDirs().includes(id), 'the --rm container to go');
-    expect((await suite.koker(['inspect', id])).stderr).toContain(`no such container: ${id}`);
+    expect((await suite.koker(['container', 'inspect', id])).stderr).toContain(`no such container: ${id}`);
   });
 
   it('keeps stdin open with -i, and gives a terminal with -t (its output logged as stdout)', async () => {
@@ -184,7 +184,7 @@ describe('run -d', () => {
     expect(clash.stderr).toContain(`the container name "/named" is already in use by container "${id}"`);
     for (const ref of ['named', id, id.slice(0, 5)]) expect((await inspect(ref)).Id).toBe(id);
     const missing = await suite.koker(['stop', 'nosuchcontainer']);
-    expect(missing.code).toBe(125);
+    expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no such container: nosuchcontainer');
     await suite.must(['rm', '-f', 'named']);
   });
@@ -235,7 +235,7 @@ describe('stop, kill, start, rm', () => {
     await suite.must(['kill', 'target']);
     expect((await waitExited('target')).State.ExitCode).toBe(137);
     const notRunning = await suite.koker(['kill', 'target']);
-    expect(notRunning.code).toBe(125);
+    expect(notRunning.code).toBe(1);
     expect(notRunning.stderr).toContain('container target is not running');
   });
 
@@ -257,7 +257,7 @@ describe('stop, kill, start, rm', () => {
     const id = await runDetached('--name', 'busy', suite.image, 'sleep', '1000');
     const pid = (await inspect('busy')).State.Pid;
     const refused = await suite.koker(['rm', 'busy']);
-    expect(refused.code).toBe(125);
+    expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('cannot remove container "/busy": container is running');
     expect(await suite.must(['rm', '-f', 'busy'])).toBe('busy\n');
     expect(alive(pid)).toBe(false);
@@ -301,7 +301,7 @@ describe('exec', () => {
     expect(await suite.must(['exec', 'ex', 'cat', '/proc/1/cmdline'])).toBe('sleep\u00001000\u0000');
     await suite.must(['stop', '-t', '0', 'ex']);
     const stopped = await suite.koker(['exec', 'ex', 'true']);
-    expect(stopped.code).toBe(125);
+    expect(stopped.code).toBe(1);
     expect(stopped.stderr).toContain('is not running');
     await suite.must(['rm', 'ex']);
   });
@@ -319,9 +319,9 @@ describe('a broken record', () => {
     expect(ps.stdout).toContain(good.slice(0, 12));
     expect(ps.stderr).toContain(`koker: container ${broken.slice(0, 12)}: config.json is corrupt`);
     const inspected = await suite.koker(['inspect', broken.slice(0, 12)]);
-    expect(inspected.code).toBe(125);
+    expect(inspected.code).toBe(1);
     expect(inspected.stderr).toContain(`the record of container ${broken.slice(0, 12)} is broken`);
-    expect((await suite.koker(['rm', broken])).code).toBe(125);
+    expect((await suite.koker(['rm', broken])).code).toBe(1);
     await suite.must(['rm', '-f', broken]);
     expect(alive(pid)).toBe(false);
     expect(existsSync(join(suite.root, 'containers', broken))).toBe(false);

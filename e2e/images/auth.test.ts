@@ -24,7 +24,7 @@ describe('registry authentication', () => {
 
     it('asks for a login, refuses a wrong password, pulls after koker login, forgets after logout', async () => {
       const anonymous = await root.run(['pull', registry.images.busybox], { env });
-      expect(anonymous.code).toBe(125);
+      expect(anonymous.code).toBe(1);
       expect(anonymous.stderr).toContain(`koker: ${registry.host} requires authentication\n`);
       expect(anonymous.stderr).toContain(`koker: hint: log in with: koker login ${registry.host}`);
 
@@ -32,7 +32,7 @@ describe('registry authentication', () => {
         env,
         input: 'nope\n',
       });
-      expect(wrong.code).toBe(125);
+      expect(wrong.code).toBe(1);
       expect(wrong.stderr).toContain(
         `koker: login to ${registry.host} failed: incorrect username or password`,
       );
@@ -59,7 +59,7 @@ describe('registry authentication', () => {
       expect((await root.run(['logout', registry.host], { env })).stdout).toBe(
         `Not logged in to ${registry.host}\n`,
       );
-      expect((await root.run(['pull', registry.images.layered], { env })).code).toBe(125);
+      expect((await root.run(['pull', registry.images.layered], { env })).code).toBe(1);
     });
   });
 
@@ -80,12 +80,12 @@ describe('registry authentication', () => {
       const registry = await fixtureRegistry({ auth: 'token', anonymousPull: false });
       try {
         const denied = await root.run(['pull', registry.images.zstd], { env });
-        expect(denied.code).toBe(125);
+        expect(denied.code).toBe(1);
         expect(denied.stderr).toContain(
           `koker: pull access denied for ${registry.host}/zstd: the repository does not exist or needs credentials`,
         );
         const wrong = await root.run(['login', registry.host, '-u', 'koker', '-p', 'wrong'], { env });
-        expect(wrong.code).toBe(125);
+        expect(wrong.code).toBe(1);
         expect(wrong.stderr).toContain(
           `koker: login to ${registry.host} failed for user "koker": incorrect username or password`,
         );

@@ -13,7 +13,7 @@ function blobFile(storage: string, digest: string): string {
   return join(storage, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
 }
 
-describe('bad input: a clear message, exit 125, nothing stored', () => {
+describe('bad input: a clear message, exit 1, nothing stored', () => {
   let registry: FixtureRegistry;
   let crafted: CraftedRegistry;
   let root: TempRoot;
@@ -66,7 +66,7 @@ describe('bad input: a clear message, exit 125, nothing stored', () => {
 
   const expectFailure = async (args: string[], message: string | RegExp) => {
     const result = await root.run(args);
-    expect(result.code).toBe(125);
+    expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     if (typeof message === 'string') expect(result.stderr).toContain(`koker: ${message}`);
     else expect(result.stderr).toMatch(message);

@@ -114,7 +114,7 @@ describe('image rm, prune and inspect', () => {
       autoRemove: false,
     });
     const refused = await root.run(['rmi', registry.images.layered]);
-    expect(refused.code).toBe(125);
+    expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
       `koker: unable to remove ${registry.images.layered} (must be forced): a container uses image ${registry.built.layered.id.slice(7, 19)}`,
     );
@@ -132,10 +132,10 @@ describe('image rm, prune and inspect', () => {
     expect(deleted.code).toBe(0);
     expect(deleted.stdout).toContain(`Deleted: ${registry.built.zstd.id}\n`);
     const missing = await root.run(['rmi', 'no-such-image']);
-    expect(missing.code).toBe(125);
+    expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('koker: no such image: no-such-image');
     const inspectMissing = await root.run(['image', 'inspect', 'no-such-image']);
-    expect(inspectMissing.code).toBe(125);
+    expect(inspectMissing.code).toBe(1);
     expect(inspectMissing.stdout).toBe('[]\n');
   });
 

@@ -140,10 +140,10 @@ describe('user networks', () => {
     expect(await ok(['network', 'ls', '-q', '--filter', 'label=tier=front'])).toBe(id.slice(0, 12));
     expect(await ok(['network', 'ls', '-q', '--filter', `name=back-${tag}`])).not.toContain(id.slice(0, 12));
     const taken = await run(['network', 'create', `front-${tag}`]);
-    expect(taken.code).toBe(125);
+    expect(taken.code).toBe(1);
     expect(taken.stderr).toContain(`network with name front-${tag} already exists`);
     const overlap = await run(['network', 'create', '--subnet', '10.71.200.128/25', `x-${tag}`]);
-    expect(overlap.code).toBe(125);
+    expect(overlap.code).toBe(1);
     expect(overlap.stderr).toContain('overlaps');
     const unknown = await run(['run', '--rm', '--network', `nope-${tag}`, 'busybox', 'true']);
     expect(unknown.code).toBe(125);
@@ -427,7 +427,7 @@ describe('user networks', () => {
     expect(after.stdout).toMatch(/eth1\s+inet 10\.71\.200\./);
     expect((await run(['exec', web, 'ping', '-c', '1', '-W', '2', `cli2-${tag}`])).code).toBe(0);
     const again = await run(['network', 'connect', `back-${tag}`, `cli-${tag}`]);
-    expect(again.code).toBe(125);
+    expect(again.code).toBe(1);
     expect(again.stderr).toContain('already exists in network');
     await ok(['network', 'disconnect', `back-${tag}`, `cli-${tag}`]);
     const gone = await run(['exec', cli, 'sh', '-c', `ip -o link show eth1; grep svc-${tag} /etc/hosts`]);

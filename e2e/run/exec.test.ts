@@ -233,7 +233,7 @@ describe('koker exec', () => {
 
   it('refuses a container that does not run', async () => {
     const result = await exec(['no-such-container', 'true']);
-    expect(result.code).toBe(125);
+    expect(result.code).toBe(1);
     expect(result.stderr).toContain('no-such-container');
   });
 });

@@ -98,6 +98,22 @@ export class CgroupResourceDriver implements ResourceDriver {
     return this.cgroups.oomKilled(id);
   }
 
+  async pause(id: ContainerId): Promise<void> {
+    await this.cgroups.setPaused(id, true);
+  }
+
+  async resume(id: ContainerId): Promise<void> {
+    await this.cgroups.setPaused(id, false);
+  }
+
+  async paused(id: ContainerId): Promise<boolean> {
+    return this.cgroups.paused(id);
+  }
+
+  async update(id: ContainerId, limits: ResourceLimits): Promise<void> {
+    this.cgroups.update(id, limits);
+  }
+
   async destroy(id: ContainerId): Promise<void> {
     await this.cgroups.destroy(id);
   }

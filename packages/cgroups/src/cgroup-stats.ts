@@ -27,7 +27,39 @@ export function v1Stats(read: ControllerFileReader): ResourceStats {
     pids: parseCounter(read('pids', 'pids.current') ?? ''),
     pidsLimit: parseLimit(read('pids', 'pids.max') ?? ''),
     oomKills: oom.oom_kill,
+    ...v1BlockIo(
+      read('blkio', 'blkio.throttle.io_service_bytes_recursive') ??
+        read('blkio', 'blkio.throttle.io_service_bytes'),
+    ),
   });
+}
+
+/** `8:0 Read 4096` lines (and a `Total`), summed over devices. */
+export function v1BlockIo(
+  text: string | undefined,
+): Pick<ResourceStats, 'blockReadBytes' | 'blockWriteBytes'> {
+  if (text === undefined) return {};
+  let read = 0;
+  let write = 0;
+  for (const line of text.split('\n')) {
+    const [device, op, value] = line.trim().split(/\s+/);
+    if (!device?.includes(':') || value === undefined) continue;
+    if (op === 'Read') read += Number(value);
+    else if (op === 'Write') write += Number(value);
+  }
+  return { blockReadBytes: read, blockWriteBytes: write };
+}
+
+/** `8:0 rbytes=4096 wbytes=0 ...` lines of io.stat, summed over devices. */
+export function v2BlockIo(
+  text: string | undefined,
+): Pick<ResourceStats, 'blockReadBytes' | 'blockWriteBytes'> {
+  if (text === undefined) return {};
+  let read = 0;
+  let write = 0;
+  for (const match of text.matchAll(/\brbytes=(\d+)/g)) read += Number(match[1]);
+  for (const match of text.matchAll(/\bwbytes=(\d+)/g)) write += Number(match[1]);
+  return { blockReadBytes: read, blockWriteBytes: write };
 }
 
 /** The same from cgroup2 files (`cpu.stat` is always there: CPU time is core accounting). */
@@ -46,5 +78,6 @@ export function v2Stats(read: (file: string) => string | undefined): ResourceSta
     pids: parseCounter(read('pids.current') ?? ''),
     pidsLimit: parseLimit(read('pids.max') ?? ''),
     oomKills: events.oom_kill,
+    ...v2BlockIo(read('io.stat')),
   });
 }

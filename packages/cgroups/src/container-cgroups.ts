@@ -218,7 +218,7 @@ export class ContainerCgroups {
       : this.fs.exists(posix.join(this.directory(site, id), 'memory.swap.max'));
   }
 
-  private writeLimits(id: ContainerId, limits: ResourceLimits): void {
+  private writeLimits(id: ContainerId, limits: ResourceLimits, options: { growing?: boolean } = {}): void {
     const swapAccounting = this.swapAccounting(id);
     if (!swapAccounting && limits.memorySwap !== undefined) {
       this.log.warn(
@@ -226,7 +226,14 @@ export class ContainerCgroups {
         'This kernel does not account swap in cgroups (swapaccount off or no swap controller): memory is limited, swap is not',
       );
     }
-    for (const write of this.options.translate(limits, { swapAccounting })) {
+    let writes = this.options.translate(limits, { swapAccounting });
+    // memsw may never be below the memory limit: when both grow, memsw goes first.
+    if (options.growing)
+      writes = [
+        ...writes.filter((w) => w.file === 'memory.memsw.limit_in_bytes'),
+        ...writes.filter((w) => w.file !== 'memory.memsw.limit_in_bytes'),
+      ];
+    for (const write of writes) {
       const site = this.sites.find((s) => siteHas(s, write.controller));
       if (!site) throw new HostError(`no cgroup hierarchy manages the ${write.controller} controller`);
       const file = posix.join(this.directory(site, id), write.file);
@@ -323,6 +330,61 @@ export class ContainerCgroups {
       if (error instanceof NotFoundError) return false;
       throw error;
     }
+  }
+
+  /**
+   * Freezes (`docker pause`) or thaws every process of the container: the v1 freezer where there
+   * is one (legacy, hybrid), else cgroup2's `cgroup.freeze`; resolves once the kernel reports the
+   * state reached (`freezer.state`, `cgroup.events`).
+   */
+  async setPaused(id: ContainerId, paused: boolean): Promise<void> {
+    this.placementOf(id);
+    const freezer = this.freezer(id);
+    if (!freezer) throw new HostError('this host has no cgroup freezer (v1 freezer or cgroup.freeze)');
+    const value = paused ? freezer.frozen : freezer.thawed;
+    this.log.debug({ file: freezer.file, value }, paused ? 'Freeze cgroup' : 'Thaw cgroup');
+    this.writeFile(freezer.file, value);
+    const deadline = Date.now() + 10_000;
+    while (this.isFrozen(freezer) !== paused) {
+      if (Date.now() > deadline) {
+        if (paused) this.setFrozen(freezer, false);
+        throw new HostError(
+          `the kernel did not ${paused ? 'freeze' : 'thaw'} ${posix.dirname(freezer.file)}`,
+        );
+      }
+      await sleep(5);
+    }
+  }
+
+  /** Whether the container is frozen (false when it has no cgroups or no freezer). */
+  paused(id: ContainerId): boolean {
+    const freezer = this.freezer(id);
+    if (!freezer || !this.fs.exists(freezer.file)) return false;
+    return this.isFrozen(freezer);
+  }
+
+  private isFrozen(freezer: { file: string; frozen: string }): boolean {
+    if (freezer.frozen === 'FROZEN') return this.readOptional(freezer.file)?.trim() === 'FROZEN';
+    const events = this.readOptional(posix.join(posix.dirname(freezer.file), 'cgroup.events')) ?? '';
+    return /^frozen 1$/m.test(events);
+  }
+
+  /**
+   * New limits for a running container (`docker update`): only the limits given are written, in
+   * the order the kernel accepts them (a memory limit below current memsw is raised first).
+   */
+  update(id: ContainerId, limits: ResourceLimits): void {
+    this.placementOf(id);
+    this.validate(limits);
+    this.writeLimits(id, limits, { growing: this.memoryGrows(id, limits) });
+  }
+
+  /** Whether a new memory limit is above the current one (v1: memsw must then be raised first). */
+  private memoryGrows(id: ContainerId, limits: ResourceLimits): boolean {
+    const site = this.sites.find((s) => s.kind === 'v1' && s.controllers.includes('memory'));
+    if (!site || limits.memory === undefined) return false;
+    const current = Number(this.readOptional(posix.join(this.directory(site, id), 'memory.limit_in_bytes')));
+    return Number.isFinite(current) && limits.memory > current;
   }
 
   /** IDs with a cgroup under koker's parent in any site. */

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { CommanderError } from 'commander';
 import { DEFAULT_ROOT, UsageError, noSpaceOr } from '@koker/core';
 import { exitCodeOf } from './exit-code.js';
+import { failureExitCode } from './exit-status.js';
 import { reportError } from './output/report-error.js';
 import { buildProgram } from './program.js';
 
@@ -44,6 +45,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     // A full disk anywhere (a state write, a layer, a log) is reported as such, with a path: the
     // one Node names, else the root koker writes under.
     const reported = noSpaceOr(error, globals.root || process.env.KOKER_ROOT || DEFAULT_ROOT);
-    return reportError(reported, { json: globals.logFormat === 'json', debug: globals.debug === true });
+    return reportError(reported, {
+      json: globals.logFormat === 'json',
+      debug: globals.debug === true,
+      exitCode: failureExitCode(argv, reported),
+    });
   }
 }

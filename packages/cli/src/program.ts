@@ -1,12 +1,12 @@
 import { Command, Option } from 'commander';
-import packageJson from '../package.json' with { type: 'json' };
 import { containerCommands } from './commands/container/index.js';
 import { imageCommands } from './commands/image/index.js';
 import { networkCommands } from './commands/network/index.js';
 import { volumeCommands } from './commands/volume/index.js';
 import { addCommands, LazyGroup, type LazyCommand } from './lazy-command.js';
+import { VERSION } from './version.js';
 
-export const VERSION: string = packageJson.version;
+export { VERSION };
 
 const command = <M>(load: () => Promise<M>, build: (module: M) => Command): (() => Promise<Command>) => {
   return async () => build(await load());
@@ -121,7 +121,7 @@ const TOP_LEVEL: readonly LazyCommand[] = [
   {
     names: ['inspect'],
     load: command(
-      () => import('./commands/container/inspect.js'),
+      () => import('./inspect/inspect-objects.js'),
       (m) => m.inspectCommand(),
     ),
   },
@@ -193,6 +193,90 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     load: command(
       () => import('./commands/image/save.js'),
       (m) => m.saveCommand(),
+    ),
+  },
+  {
+    names: ['wait'],
+    load: command(
+      () => import('./commands/container/wait.js'),
+      (m) => m.waitCommand(),
+    ),
+  },
+  {
+    names: ['restart'],
+    load: command(
+      () => import('./commands/container/restart.js'),
+      (m) => m.restartCommand(),
+    ),
+  },
+  {
+    names: ['pause'],
+    load: command(
+      () => import('./commands/container/pause.js'),
+      (m) => m.pauseCommand(),
+    ),
+  },
+  {
+    names: ['unpause'],
+    load: command(
+      () => import('./commands/container/pause.js'),
+      (m) => m.unpauseCommand(),
+    ),
+  },
+  {
+    names: ['top'],
+    load: command(
+      () => import('./commands/container/top.js'),
+      (m) => m.topCommand(),
+    ),
+  },
+  {
+    names: ['rename'],
+    load: command(
+      () => import('./commands/container/rename.js'),
+      (m) => m.renameCommand(),
+    ),
+  },
+  {
+    names: ['update'],
+    load: command(
+      () => import('./commands/container/update.js'),
+      (m) => m.updateCommand(),
+    ),
+  },
+  {
+    names: ['tag'],
+    load: command(
+      () => import('./commands/image/tag.js'),
+      (m) => m.tagCommand(),
+    ),
+  },
+  {
+    names: ['history'],
+    load: command(
+      () => import('./commands/image/history.js'),
+      (m) => m.historyCommand(),
+    ),
+  },
+  {
+    names: ['events'],
+    load: command(
+      () => import('./commands/system/events.js'),
+      (m) => m.eventsCommand(),
+    ),
+  },
+  {
+    names: ['version'],
+    load: command(
+      () => import('./commands/system/version.js'),
+      (m) => m.versionCommand(),
+    ),
+  },
+  {
+    names: ['completion'],
+    load: command(
+      () => import('./commands/system/completion.js'),
+      (m) => m.completionCommand(() => buildProgram([])),
     ),
   },
 ];

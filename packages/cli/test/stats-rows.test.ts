@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { newContainerId } from '@koker/core';
-import { cpuPercent, dockerBytes, statsRow, stoppedRow, type StatsSample } from '../src/stats/stats-rows.js';
+import {
+  cpuPercent,
+  dockerBytes,
+  parseNetDev,
+  statsRow,
+  stoppedRow,
+  type StatsSample,
+} from '../src/stats/stats-rows.js';
 
 const at = (ms: number) => BigInt(ms) * 1_000_000n;
 
@@ -30,8 +37,11 @@ describe('stats rows', () => {
         memoryUsage: 5 * 1024 * 1024,
         memoryLimit: 10 * 1024 * 1024,
         pids: 3,
+        blockReadBytes: 4096,
+        blockWriteBytes: 0,
       },
       at: at(500),
+      net: { rx: 1200, tx: 648 },
     };
     expect(statsRow({ id, name: 'web' }, previous, current, 1024 ** 3)).toEqual([
       id.slice(0, 12),
@@ -39,15 +49,36 @@ describe('stats rows', () => {
       '50.00%',
       '5MiB / 10MiB',
       '50.00%',
+      '1.2kB / 648B',
+      '4.1kB / 0B',
       '3',
     ]);
     expect(
       statsRow({ id }, undefined, { stats: { memoryUsage: 1024 ** 2 }, at: at(0) }, 4 * 1024 ** 3),
-    ).toEqual([id.slice(0, 12), '--', '--', '1MiB / 4GiB', '0.02%', '0']);
+    ).toEqual([id.slice(0, 12), '--', '--', '1MiB / 4GiB', '0.02%', '--', '--', '0']);
   });
 
   it('shows a container that is not running with nothing measured', () => {
     const id = newContainerId();
-    expect(stoppedRow({ id, name: 'done' })).toEqual([id.slice(0, 12), 'done', '--', '--', '--', '--']);
+    expect(stoppedRow({ id, name: 'done' })).toEqual([
+      id.slice(0, 12),
+      'done',
+      '--',
+      '--',
+      '--',
+      '--',
+      '--',
+      '--',
+    ]);
+  });
+
+  it('reads NET I/O from /proc/PID/net/dev without the loopback', () => {
+    const text = [
+      'Inter-|   Receive                                                |  Transmit',
+      ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+      '    lo:     100       1    0    0    0     0          0         0      100       1    0    0    0     0       0          0',
+      '  eth0:    1200      10    0    0    0     0          0         0      648       6    0    0    0     0       0          0',
+    ].join('\n');
+    expect(parseNetDev(text)).toEqual({ rx: 1200, tx: 648 });
   });
 });

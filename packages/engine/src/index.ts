@@ -14,4 +14,5 @@ export * from './run/index.js';
 export * from './state/container-record-codec.js';
 export * from './state/file-state-store.js';
 export * from './launch/seccomp/index.js';
+export * from './events/event-journal.js';
 export * from './volumes/index.js';

@@ -376,6 +376,14 @@ export class FakeCgroupHost {
             this.kill(Number(pid));
           return;
         }
+        if (name === 'cgroup.freeze') {
+          // The kernel reports the state it reached in cgroup.events; the fake reaches it at once.
+          writeFileSync(path, value);
+          const events = posix.join(dir, 'cgroup.events');
+          const text = readFileSync(events, 'utf8').replace(/^frozen \d$/m, `frozen ${value.trim()}`);
+          writeFileSync(events, text);
+          return;
+        }
         if (name === 'cgroup.subtree_control') {
           const offered = readFileSync(posix.join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/);
           const enabled = new Set(readFileSync(path, 'utf8').split(/\s+/).filter(Boolean));

@@ -4,8 +4,11 @@ import { KokerError, exitCodeOf } from '@koker/core';
  * Prints a failure on stderr in one or two lines: what failed (and where), then what to do.
  * Shown even with --quiet: a silent failure helps nobody.
  */
-export function reportError(error: unknown, options: { json: boolean; debug: boolean }): number {
-  const exitCode = exitCodeOf(error);
+export function reportError(
+  error: unknown,
+  options: { json: boolean; debug: boolean; exitCode?: number },
+): number {
+  const exitCode = options.exitCode ?? exitCodeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   const hint = error instanceof KokerError ? error.hint : undefined;
   if (options.json) {

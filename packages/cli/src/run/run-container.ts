@@ -11,6 +11,7 @@ import {
 } from '@koker/engine';
 import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
 import { nativeHelperPath, readInputFile } from '@koker/host';
+import { emitContainerEvent } from '../containers/container-events.js';
 import { lifecycleOf } from '../containers/lifecycle.js';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
@@ -143,6 +144,9 @@ async function runDetached(
     );
     // The monitor's terminal is the container's: recorded for inspect and for `start`.
     if (tty) await context.state.update(outcome.id, (record) => ({ ...record, tty: true }));
+    const record = await context.state.get(outcome.id);
+    await emitContainerEvent(context, record, 'create', { at: record.created });
+    await emitContainerEvent(context, record, 'start', record.started ? { at: record.started } : {});
     process.stdout.write(`${outcome.id}\n`);
     return 0;
   } finally {

@@ -1,9 +1,43 @@
-import { inBinaryUnits, shortContainerId, type ContainerId, type ResourceStats } from '@koker/core';
+import {
+  formatDecimalSize,
+  inBinaryUnits,
+  shortContainerId,
+  type ContainerId,
+  type ResourceStats,
+} from '@koker/core';
 
 /** A container `stats` shows: its ID and, when koker's records are at hand, its name. */
 export interface StatsTarget {
   readonly id: ContainerId;
   readonly name?: string;
+  /** Its first process, whose network namespace NET I/O is read from. */
+  readonly pid?: number;
+}
+
+/** Bytes received and sent by a network namespace's interfaces (loopback left out, as Docker). */
+export interface NetIo {
+  readonly rx: number;
+  readonly tx: number;
+}
+
+/** `/proc/<pid>/net/dev`: per interface, receive bytes first and transmit bytes ninth. */
+export function parseNetDev(text: string): NetIo {
+  let rx = 0;
+  let tx = 0;
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trim();
+    if (name === 'lo') continue;
+    const fields = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    rx += fields[0] ?? 0;
+    tx += fields[8] ?? 0;
+  }
+  return { rx, tx };
 }
 
 /** One reading of a container's cgroups, with when it was taken. */
@@ -11,9 +45,23 @@ export interface StatsSample {
   readonly stats: ResourceStats;
   /** process.hrtime.bigint() at the reading, in nanoseconds. */
   readonly at: bigint;
+  readonly net?: NetIo;
 }
 
-export const STATS_HEADERS = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'PIDS'] as const;
+export const STATS_HEADERS = [
+  'CONTAINER ID',
+  'NAME',
+  'CPU %',
+  'MEM USAGE / LIMIT',
+  'MEM %',
+  'NET I/O',
+  'BLOCK I/O',
+  'PIDS',
+] as const;
+
+/** `1.2kB / 648B`: Docker's decimal sizes, three significant digits. */
+const pair = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? '--' : `${formatDecimalSize(a)} / ${formatDecimalSize(b)}`;
 
 /** Docker's `units.BytesSize`: binary units, four significant digits, no space (`7.629MiB`). */
 export function dockerBytes(value: number): string {
@@ -50,11 +98,13 @@ export function statsRow(
     percent(cpuPercent(previous, current)),
     memoryUsage === undefined ? '--' : `${dockerBytes(memoryUsage)} / ${dockerBytes(limit)}`,
     percent(memoryUsage === undefined || limit === 0 ? undefined : (memoryUsage / limit) * 100),
+    pair(current.net?.rx, current.net?.tx),
+    pair(current.stats.blockReadBytes, current.stats.blockWriteBytes),
     String(pids ?? 0),
   ];
 }
 
 /** A container without cgroups (not running): Docker shows it with nothing measured. */
 export function stoppedRow(target: StatsTarget): string[] {
-  return [shortContainerId(target.id), target.name ?? '--', '--', '--', '--', '--'];
+  return [shortContainerId(target.id), target.name ?? '--', '--', '--', '--', '--', '--', '--'];
 }

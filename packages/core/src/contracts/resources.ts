@@ -35,6 +35,9 @@ export interface ResourceStats {
   readonly pidsLimit?: number;
   /** Processes killed by the memory limit. */
   readonly oomKills?: number;
+  /** Bytes read from and written to block devices by the container (blkio / io controller). */
+  readonly blockReadBytes?: number;
+  readonly blockWriteBytes?: number;
 }
 
 /** Resources through cgroups: one implementation per host layout (v1, hybrid, v2). */
@@ -56,6 +59,21 @@ export interface ResourceDriver {
   stats(id: ContainerId): Promise<ResourceStats>;
   /** Whether the memory limit killed a process in the container (false when it has no cgroups). */
   oomKilled(id: ContainerId): Promise<boolean>;
+  /**
+   * Freezes every process of the container (`docker pause`; the v1 freezer, cgroup2's
+   * `cgroup.freeze`): resolves once they are frozen. NotFoundError when it has no cgroups,
+   * HostError where the host cannot freeze.
+   */
+  pause(id: ContainerId): Promise<void>;
+  /** Thaws what `pause` froze; resolves once the processes run again. */
+  resume(id: ContainerId): Promise<void>;
+  /** Whether the container is frozen (false when it has no cgroups). */
+  paused(id: ContainerId): Promise<boolean>;
+  /**
+   * Changes the limits of a live container (`docker update`): only the fields given, checked as
+   * `validate` checks them. NotFoundError when it has no cgroups.
+   */
+  update(id: ContainerId, limits: ResourceLimits): Promise<void>;
   /** Kills what is left and removes the cgroups; a missing cgroup is not an error. */
   destroy(id: ContainerId): Promise<void>;
   /** IDs of cgroups this driver created (under its parent), for garbage collection after crashes. */

@@ -76,6 +76,28 @@ class MemoryResources implements ResourceDriver {
     return false;
   }
 
+  readonly frozen = new Set<ContainerId>();
+
+  async pause(id: ContainerId): Promise<void> {
+    this.group(id);
+    this.frozen.add(id);
+  }
+
+  async resume(id: ContainerId): Promise<void> {
+    this.group(id);
+    this.frozen.delete(id);
+  }
+
+  async paused(id: ContainerId): Promise<boolean> {
+    return this.groups.has(id) && this.frozen.has(id);
+  }
+
+  async update(id: ContainerId, limits: ResourceLimits): Promise<void> {
+    const group = this.group(id);
+    await this.validate(limits);
+    group.limits = { ...group.limits, ...limits };
+  }
+
   async destroy(id: ContainerId): Promise<void> {
     const group = this.groups.get(id);
     if (!group) {
@@ -114,7 +136,7 @@ describe('describeResourcesDriver', () => {
   it('passes a driver that keeps every promise', async () => {
     const outcome = await run('none');
     expect(outcome.failed, failures(outcome)).toEqual([]);
-    expect(outcome.passed.length).toBe(6);
+    expect(outcome.passed.length).toBe(7);
   });
 
   it('fails a driver that accepts invalid limits, or creates cgroups before checking them', async () => {

@@ -20,6 +20,13 @@ export const containerCommands: readonly LazyCommand[] = [
   { names: ['diff'], load: async () => (await import('./diff.js')).diffCommand() },
   { names: ['export'], load: async () => (await import('./export.js')).exportCommand() },
   { names: ['stats'], load: async () => (await import('./stats.js')).statsCommand() },
+  { names: ['wait'], load: async () => (await import('./wait.js')).waitCommand() },
+  { names: ['restart'], load: async () => (await import('./restart.js')).restartCommand() },
+  { names: ['pause'], load: async () => (await import('./pause.js')).pauseCommand() },
+  { names: ['unpause'], load: async () => (await import('./pause.js')).unpauseCommand() },
+  { names: ['top'], load: async () => (await import('./top.js')).topCommand() },
+  { names: ['rename'], load: async () => (await import('./rename.js')).renameCommand() },
+  { names: ['update'], load: async () => (await import('./update.js')).updateCommand() },
   { names: ['cleanup'], hidden: true, load: async () => (await import('./cleanup.js')).cleanupCommand() },
   {
     names: ['healthcheck'],

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { contextOf } from '../../command-context.js';
 import { forEachContainer } from '../../containers/each-container.js';
+import { emitContainerEvent } from '../../containers/container-events.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
+import { thawIfPaused } from '../../containers/running-container.js';
 
 /** `koker rm` / `koker container rm`. */
 export function rmCommand(name = 'rm'): Command {
@@ -15,10 +17,14 @@ export function rmCommand(name = 'rm'): Command {
       ctx.requireRoot('rm');
       const lifecycle = lifecycleOf(ctx);
       await forEachContainer(ctx, names, async (container) => {
-        await lifecycle.remove(await ctx.state.resolve(container), {
+        const id = await ctx.state.resolve(container);
+        const record = await ctx.state.get(id).catch(() => undefined);
+        if (options.force) await thawIfPaused(ctx, id);
+        await lifecycle.remove(id, {
           force: options.force === true,
           volumes: options.volumes === true,
         });
+        if (record) await emitContainerEvent(ctx, record, 'destroy');
       });
     });
 }

@@ -1,9 +1,20 @@
 import { Command } from 'commander';
 import { NotImplementedError } from '@koker/core';
 import { contextOf } from '../../command-context.js';
+import { type CliContext } from '../../context.js';
 import { forEachContainer } from '../../containers/each-container.js';
+import { emitContainerEvent } from '../../containers/container-events.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
 import { startDetached } from '../../containers/start-detached.js';
+
+/** Starts one stopped container (ID, prefix or name) under its monitor; `restart` uses it too. */
+export async function containerStarter(ctx: CliContext): Promise<(container: string) => Promise<void>> {
+  const lifecycle = lifecycleOf(ctx);
+  return async (container) => {
+    const started = await startDetached(ctx, await ctx.state.resolve(container), lifecycle);
+    await emitContainerEvent(ctx, started, 'start', started.started ? { at: started.started } : {});
+  };
+}
 
 export function startCommand(name = 'start'): Command {
   return new Command(name)
@@ -17,10 +28,7 @@ export function startCommand(name = 'start'): Command {
         ctx.requireRoot('start');
         if (options.attach || options.interactive)
           throw new NotImplementedError('start --attach/--interactive');
-        const lifecycle = lifecycleOf(ctx);
-        await forEachContainer(ctx, names, async (container) => {
-          await startDetached(ctx, await ctx.state.resolve(container), lifecycle);
-        });
+        await forEachContainer(ctx, names, await containerStarter(ctx));
       },
     );
 }

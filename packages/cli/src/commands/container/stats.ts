@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
@@ -8,6 +9,8 @@ import {
   STATS_HEADERS,
   statsRow,
   stoppedRow,
+  parseNetDev,
+  type NetIo,
   type StatsSample,
   type StatsTarget,
 } from '../../stats/stats-rows.js';
@@ -23,17 +26,31 @@ const STREAM_INTERVAL_MS = 1000;
 async function targetsOf(state: StateStore, args: readonly string[]): Promise<StatsTarget[]> {
   if (args.length > 0) {
     const records = await Promise.all(args.map((arg) => state.find(arg)));
-    return records.map((r) => ({ id: r.id, name: r.name }));
+    return records.map((r) => ({ id: r.id, name: r.name, ...(r.pid ? { pid: r.pid } : {}) }));
   }
   const { records } = await state.list();
-  return records.filter((r) => r.status === 'running').map((r) => ({ id: r.id, name: r.name }));
+  return records
+    .filter((r) => r.status === 'running')
+    .map((r) => ({ id: r.id, name: r.name, ...(r.pid ? { pid: r.pid } : {}) }));
+}
+
+/** NET I/O of the container's network namespace, read through its first process. */
+function netIo(pid: number | undefined): NetIo | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    return parseNetDev(readFileSync(`/proc/${pid}/net/dev`, 'utf8'));
+  } catch {
+    return undefined; // ended meanwhile
+  }
 }
 
 async function sample(resources: ResourceDriver, targets: readonly StatsTarget[]) {
   const samples = new Map<string, StatsSample>();
   for (const target of targets) {
     try {
-      samples.set(target.id, { stats: await resources.stats(target.id), at: process.hrtime.bigint() });
+      const stats = await resources.stats(target.id);
+      const net = netIo(target.pid);
+      samples.set(target.id, { stats, at: process.hrtime.bigint(), ...(net ? { net } : {}) });
     } catch (error) {
       // No cgroups: the container is not running (or ended since it was listed).
       if (!(error instanceof NotFoundError)) throw error;

@@ -3,6 +3,7 @@ import { InvalidValueError } from '@koker/core';
 import { contextOf } from '../../command-context.js';
 import { forEachContainer } from '../../containers/each-container.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
+import { thawIfPaused } from '../../containers/running-container.js';
 
 export function parseSeconds(input: string): number {
   const value = Number(input);
@@ -25,7 +26,9 @@ export function stopCommand(name = 'stop'): Command {
       const seconds = options.time === undefined ? undefined : parseSeconds(options.time);
       const lifecycle = lifecycleOf(ctx);
       await forEachContainer(ctx, names, async (container) => {
-        await lifecycle.stop(await ctx.state.resolve(container), seconds);
+        const id = await ctx.state.resolve(container);
+        await thawIfPaused(ctx, id);
+        await lifecycle.stop(id, seconds);
       });
     });
 }

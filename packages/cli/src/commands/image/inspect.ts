@@ -1,65 +1,7 @@
-import { Command } from 'commander';
-import { NotFoundError, digestHex, type ImageRecord } from '@koker/core';
-import { contextOf } from '../../command-context.js';
-import { type CliContext } from '../../context.js';
+import { type Command } from 'commander';
+import { inspectCommand } from '../../inspect/inspect-objects.js';
 
-/** Docker's image inspect object, with the config as the image carries it. */
-export async function inspectImage(
-  context: CliContext,
-  image: ImageRecord,
-): Promise<Record<string, unknown>> {
-  let raw: Record<string, unknown> = {};
-  try {
-    raw = JSON.parse(Buffer.from(await context.images.configBlob(image)).toString('utf8')) as Record<
-      string,
-      unknown
-    >;
-  } catch {
-    raw = {};
-  }
-  const layerDirs = await context.images.layerDirs(image).catch(() => [] as string[]);
-  return {
-    Id: image.id,
-    RepoTags: image.repoTags,
-    RepoDigests: image.repoDigests,
-    Parent: '',
-    Comment: typeof raw.comment === 'string' ? raw.comment : '',
-    Created: image.created ?? '',
-    Author: typeof raw.author === 'string' ? raw.author : '',
-    Config: raw.config ?? image.config,
-    Architecture: image.architecture,
-    ...(image.variant ? { Variant: image.variant } : {}),
-    Os: image.os,
-    Size: image.size,
-    GraphDriver: {
-      Name: 'overlay',
-      Data: { LowerDir: layerDirs.join(':') },
-    },
-    RootFS: { Type: 'layers', Layers: image.diffIds },
-    Metadata: { LastTagTime: image.stored },
-    KokerLayers: image.chainIds.map((chainId) => `sha256:${digestHex(chainId)}`),
-  };
-}
-
+/** `koker image inspect` (images only, `-f TEMPLATE` as Docker's). */
 export function imageInspectCommand(name = 'inspect'): Command {
-  return new Command(name)
-    .description('Show low-level information on images, as JSON')
-    .argument('<images...>', 'tags, image IDs or digests')
-    .action(async (names: string[], _options: unknown, command: Command) => {
-      const context = contextOf(command);
-      context.requireRoot('image inspect');
-      const found: Record<string, unknown>[] = [];
-      const missing: string[] = [];
-      for (const name of names) {
-        const image = await context.images.find(name);
-        if (image) found.push(await inspectImage(context, image));
-        else missing.push(name);
-      }
-      process.stdout.write(`${JSON.stringify(found, null, 4)}\n`);
-      if (missing.length) {
-        throw new NotFoundError(`no such image: ${missing.join(', ')}`, {
-          hint: 'koker images lists the images there are',
-        });
-      }
-    });
+  return inspectCommand(name, 'image');
 }

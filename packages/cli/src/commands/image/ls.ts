@@ -1,8 +1,10 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { formatDecimalSize, shortDigest, type ImageRecord } from '@koker/core';
 import { contextOf } from '../../command-context.js';
 import { humanDuration } from '../../output/human-duration.js';
-import { renderTable } from '../../output/table.js';
+import { imageFilter } from '../../filters/image-filter.js';
+import { goTime } from '../../output/container-context.js';
+import { parseFormat, renderItems } from '../../output/template/index.js';
 
 interface ImageRow {
   readonly repository: string;
@@ -35,7 +37,7 @@ export function imageRows(images: readonly ImageRecord[]): ImageRow[] {
   );
 }
 
-function matchesFilter(row: ImageRow, filter: string | undefined): boolean {
+function matchesArgument(row: ImageRow, filter: string | undefined): boolean {
   if (!filter) return true;
   const colon = filter.lastIndexOf(':');
   const [repository, tag] =
@@ -52,28 +54,34 @@ function created(image: ImageRecord): string {
   return Number.isNaN(time) ? 'N/A' : `${humanDuration(Date.now() - time)} ago`;
 }
 
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 /** `koker images` / `koker image ls`. */
 export function imageLsCommand(name = 'ls'): Command {
   return new Command(name)
     .description('List images')
     .argument('[repository]', 'only images of this repository (optionally :tag)')
+    .option('-a, --all', 'show all images (koker stores no intermediate images: the same list)')
     .option('-q, --quiet', 'only show image IDs')
+    .option('--digests', 'show digests')
     .option('--no-trunc', 'do not truncate output')
-    .addOption(
-      new Option('--format <format>', 'table (default) or json (one object per line)').choices([
-        'table',
-        'json',
-      ]),
-    )
+    .option('-f, --filter <filter>', 'filter output based on conditions provided (key=value)', collect)
+    .option('--format <format>', 'format output: table (default), table TEMPLATE, json, or a Go template')
     .action(
       async (
-        filter: string | undefined,
-        options: { quiet?: boolean; trunc: boolean; format?: string },
+        argument: string | undefined,
+        options: { quiet?: boolean; trunc: boolean; format?: string; filter?: string[]; digests?: boolean },
         command: Command,
       ) => {
         const context = contextOf(command);
         context.requireRoot('images');
-        const rows = imageRows(await context.images.list()).filter((row) => matchesFilter(row, filter));
+        const format = parseFormat(options.format);
+        const matches = await imageFilter(options.filter, (reference) =>
+          context.images.find(reference).catch(() => undefined),
+        );
+        const rows = imageRows(await context.images.list()).filter(
+          (row) => matchesArgument(row, argument) && matches(row),
+        );
         const id = (image: ImageRecord) => (options.trunc ? shortDigest(image.id) : image.id);
         if (options.quiet) {
           const seen = new Set<string>();
@@ -84,36 +92,60 @@ export function imageLsCommand(name = 'ls'): Command {
           }
           return;
         }
-        if (options.format === 'json') {
-          for (const row of rows) {
-            const digest = row.image.repoDigests.find((d) => d.startsWith(`${row.repository}@`));
-            process.stdout.write(
-              `${JSON.stringify({
-                Repository: row.repository,
-                Tag: row.tag,
-                ID: id(row.image),
-                Digest: digest ? digest.slice(digest.lastIndexOf('@') + 1) : '<none>',
-                CreatedAt: row.image.created ?? '',
-                CreatedSince: created(row.image),
-                Size: formatDecimalSize(row.image.size),
-                VirtualSize: row.image.size,
-              })}\n`,
-            );
-          }
-          return;
-        }
+        const items = rows.map((row) => new ImageContext(row, id(row.image)));
         process.stdout.write(
-          renderTable(
-            ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'],
-            rows.map((row) => [
-              row.repository,
-              row.tag,
-              id(row.image),
-              created(row.image),
-              formatDecimalSize(row.image.size),
-            ]),
+          renderItems(
+            format,
+            options.digests ? DEFAULT_DIGESTS_FORMAT : DEFAULT_IMAGES_FORMAT,
+            items,
+            IMAGE_HEADERS,
           ),
         );
       },
     );
+}
+
+const DEFAULT_IMAGES_FORMAT = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
+const DEFAULT_DIGESTS_FORMAT =
+  'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
+
+const IMAGE_HEADERS = {
+  Containers: 'CONTAINERS',
+  CreatedAt: 'CREATED AT',
+  CreatedSince: 'CREATED',
+  Digest: 'DIGEST',
+  ID: 'IMAGE ID',
+  Repository: 'REPOSITORY',
+  SharedSize: 'SHARED SIZE',
+  Size: 'SIZE',
+  Tag: 'TAG',
+  UniqueSize: 'UNIQUE SIZE',
+  VirtualSize: 'VIRTUAL SIZE',
+};
+
+/** One row as `images --format` templates see it: Docker's ImageContext fields, sorted for `{{json .}}`. */
+class ImageContext {
+  readonly Containers = 'N/A';
+  readonly CreatedAt: string;
+  readonly CreatedSince: string;
+  readonly Digest: string;
+  readonly ID: string;
+  readonly Repository: string;
+  readonly SharedSize = 'N/A';
+  readonly Size: string;
+  readonly Tag: string;
+  readonly UniqueSize = 'N/A';
+  readonly VirtualSize: string;
+
+  constructor(row: ImageRow, id: string) {
+    const digest = row.image.repoDigests.find((d) => d.startsWith(`${row.repository}@`));
+    this.CreatedAt = row.image.created ? goTime(row.image.created) : '';
+    this.CreatedSince = created(row.image);
+    this.Digest = digest ? digest.slice(digest.lastIndexOf('@') + 1) : '<none>';
+    this.ID = id;
+    this.Repository = row.repository;
+    this.Size = formatDecimalSize(row.image.size);
+    this.Tag = row.tag;
+    this.VirtualSize = formatDecimalSize(row.image.size);
+  }
 }

@@ -4,6 +4,8 @@ import { collectGarbage, pruneVolumes } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
 import { lifecycleOf, teardownDrivers } from '../../containers/lifecycle.js';
 import { confirm } from '../../output/confirm.js';
+import { dfCommand } from './df.js';
+import { eventsCommand } from './events.js';
 import { imagesInUse } from '../image/in-use.js';
 import { bootCommand } from './boot.js';
 
@@ -17,6 +19,8 @@ Are you sure you want to continue?`;
 /** `koker system prune`: stopped containers and what crashes left behind. */
 export function systemCommand(): Command {
   const group = new Command('system').description('Manage koker itself');
+  group.addCommand(eventsCommand());
+  group.addCommand(dfCommand());
   group.addCommand(
     new Command('prune')
       .description('Remove stopped containers, the leftovers of crashed runs, and dangling images')

@@ -154,6 +154,45 @@ export function describeResourcesDriver(t: TestFunctions, options: ResourcesSuit
       await gone(s.driver, id);
     });
 
+    test('pause freezes the container and resume thaws it; update changes a live limit', async (s) => {
+      const id = newContainerId();
+      try {
+        await s.driver.create(id, limits, devices);
+        assert.equal(await s.driver.paused(id), false, 'a new container is not paused');
+        await s.driver.pause(id);
+        assert.equal(await s.driver.paused(id), true, 'paused() after pause()');
+        await s.driver.resume(id);
+        assert.equal(await s.driver.paused(id), false, 'paused() after resume()');
+        if (typeof limits.pidsLimit === 'number') {
+          await s.driver.update(id, { pidsLimit: limits.pidsLimit + 1 });
+          assert.equal(
+            (await s.driver.stats(id)).pidsLimit,
+            limits.pidsLimit + 1,
+            'stats.pidsLimit after update',
+          );
+        }
+        if (typeof limits.memory === 'number') {
+          await s.driver.update(id, { memory: (limits.memory * 2) as ByteSize });
+          assert.equal(
+            (await s.driver.stats(id)).memoryLimit,
+            limits.memory * 2,
+            'stats.memoryLimit after update',
+          );
+        }
+        for (const bad of invalid)
+          await assert.rejects(s.driver.update(id, bad), isKokerError, 'update refuses invalid limits');
+      } finally {
+        await s.driver.destroy(id);
+      }
+      await assert.rejects(s.driver.pause(id), isNotFound, 'pause() of a destroyed container: NotFoundError');
+      await assert.rejects(
+        s.driver.update(id, {}),
+        isNotFound,
+        'update() of a destroyed container: NotFoundError',
+      );
+      assert.equal(await s.driver.paused(id), false);
+    });
+
     test('containers are independent: destroying one leaves the other', async (s) => {
       const [a, b] = [newContainerId(), newContainerId()];
       try {

@@ -1,0 +1,42 @@
+import { Command } from 'commander';
+import { Resources, UsageError, type ResourceLimits } from '@koker/core';
+import { contextOf } from '../../command-context.js';
+import { emitContainerEvent } from '../../containers/container-events.js';
+import { forEachContainer } from '../../containers/each-container.js';
+import { lifecycleOf } from '../../containers/lifecycle.js';
+import { limitsFromFlags, type LimitFlags } from '../../run/limits-from-flags.js';
+
+/**
+ * `koker update`: new limits for containers. A running container's cgroups change at once; the
+ * record keeps them for its next start (a stopped container gets them then).
+ */
+export function updateCommand(name = 'update'): Command {
+  return new Command(name)
+    .description('Update configuration (resource limits) of one or more containers')
+    .argument('<containers...>', 'container IDs, ID prefixes or names')
+    .option('-m, --memory <bytes>', 'memory limit with unit (b, k, m, g), e.g. 512m')
+    .option('--memory-swap <bytes>', 'memory + swap limit; -1 for unlimited swap')
+    .option('--cpus <number>', 'number of CPUs, e.g. 1.5')
+    .option('-c, --cpu-shares <weight>', 'CPU shares (relative weight)')
+    .option('--cpuset-cpus <list>', 'CPUs allowed, e.g. 0-2,4')
+    .option('--pids-limit <n>', 'process limit (-1 for unlimited)')
+    .action(async (names: string[], flags: LimitFlags, command: Command) => {
+      const ctx = contextOf(command);
+      ctx.requireRoot('update');
+      const limits: ResourceLimits = limitsFromFlags(flags);
+      if (Object.keys(limits).length === 0)
+        throw new UsageError('you must provide one or more flags when using this command');
+      const resources = await ctx.driver(Resources);
+      const lifecycle = lifecycleOf(ctx);
+      await forEachContainer(ctx, names, async (container) => {
+        const record = await ctx.state.find(container);
+        if ((await lifecycle.observe(record)).running) await resources.update(record.id, limits);
+        const updated = await ctx.state.update(record.id, (r) => ({
+          ...r,
+          limits: { ...r.limits, ...limits },
+          ...(r.spec ? { spec: { ...r.spec, limits: { ...r.spec.limits, ...limits } } } : {}),
+        }));
+        await emitContainerEvent(ctx, updated, 'update');
+      });
+    });
+}

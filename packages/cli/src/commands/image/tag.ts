@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import { ImageReference, NotFoundError } from '@koker/core';
+import { contextOf } from '../../command-context.js';
+import { emitEvent } from '../../containers/container-events.js';
+
+/** `koker tag SOURCE TARGET`: another name for an image already stored. */
+export function tagCommand(name = 'tag'): Command {
+  return new Command(name)
+    .description('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE')
+    .argument('<source>', 'image reference or ID')
+    .argument('<target>', 'new reference, e.g. localhost:5000/app:1')
+    .action(async (source: string, target: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      ctx.requireRoot('tag');
+      const reference = ImageReference.parse(target);
+      const image = await ctx.images.find(source);
+      if (!image)
+        throw new NotFoundError(`no such image: ${source}`, {
+          hint: 'koker images lists the images there are',
+        });
+      await ctx.images.tag(image.id, reference);
+      emitEvent(ctx, {
+        type: 'image',
+        action: 'tag',
+        id: image.id,
+        attributes: { name: reference.familiarName + (reference.tag ? `:${reference.tag}` : ':latest') },
+      });
+    });
+}
