@@ -20,7 +20,57 @@ grep -q '"exitCode":3,"signal":0,' "$d/exit.json" || fail "exit code 3: $(cat "$
 [ "$(awk '$2 == "stderr" { print $3, $4 }' "$d/container.log")" = "F err1" ] || fail "stderr line"
 [ "$(awk '$3 == "P" { print $2, $4 }' "$d/container.log")" = "stdout tail" ] || fail "partial line"
 grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z stdout F out1$' "$d/container.log" || fail "record format"
-grep -Eq '"finishedAt":"[0-9T:.-]+Z","pid":[0-9]+}' "$d/exit.json" || fail "exit.json fields"
+grep -Eq '"finishedAt":"[0-9T:.-]+Z","pid":[0-9]+,"logDropped":0}' "$d/exit.json" || fail "exit.json fields"
+
+# json-file: Docker's format, control characters and quotes escaped, a fragment without \n.
+d=$(fresh json)
+"$bin" --dir "$d" --log-driver json-file -- sh -c 'echo "a \"q\" b"; printf "t\tx\001\n" >&2; printf end'
+python3 - "$d/container-json.log" <<'PY' || fail "json-file records: $(cat "$d/container-json.log")"
+import json, re, sys
+records = [json.loads(line) for line in open(sys.argv[1])]
+assert [(r["stream"], r["log"]) for r in records] == [("stdout", 'a "q" b\n'), ("stderr", "t\tx\x01\n"), ("stdout", "end")], records
+assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z", r["time"]) for r in records)
+PY
+[ ! -e "$d/container.log" ] || fail "json-file wrote container.log"
+
+# Rotation: at most max-file files of at most max-size bytes, the newest lines in the current one.
+d=$(fresh rotate)
+"$bin" --dir "$d" --log-driver json-file --log-max-size 1000 --log-max-file 3 -- sh -c 'i=0; while [ $i -lt 200 ]; do echo line$i; i=$((i + 1)); done'
+[ "$(ls "$d" | grep -c '^container-json.log')" = 3 ] || fail "rotation: $(ls "$d")"
+for f in "$d"/container-json.log*; do [ "$(stat -c %s "$f")" -le 1000 ] || fail "rotation: $f is $(stat -c %s "$f") bytes"; done
+tail -n 1 "$d/container-json.log" | grep -q '"log":"line199\\n"' || fail "rotation: last line $(tail -n 1 "$d/container-json.log")"
+d=$(fresh truncate)
+"$bin" --dir "$d" --log-max-size 200 --log-max-file 1 -- sh -c 'i=0; while [ $i -lt 100 ]; do echo line$i; i=$((i + 1)); done'
+[ "$(stat -c %s "$d/container.log")" -le 200 ] && [ ! -e "$d/container.log.1" ] || fail "max-file 1: $(ls -l "$d")"
+d=$(fresh none)
+"$bin" --dir "$d" --log-driver none -- echo hidden
+[ ! -e "$d/container.log" ] && [ ! -e "$d/container-json.log" ] || fail "log-driver none wrote a log"
+
+# Attach: output live from when the client connected (--attach-wait: from the start), stdin
+# through the socket (closed once with --stdin-once), the exit code last.
+d=$(fresh attach)
+"$bin" --dir "$d" --stdin --stdin-once --attach --attach-wait 5000 --log-driver json-file -- sh -c 'echo hello; echo oops >&2; cat; exit 7' &
+i=0; while [ ! -S "$d/attach.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(stat -c %a "$d/attach.sock")" = 600 ] || fail "attach.sock mode $(stat -c %a "$d/attach.sock")"
+python3 - "$d/attach.sock" > "$d/attached" <<'PY' || fail "attach client: $(cat "$d/attached")"
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+def frame(kind, data): s.sendall(struct.pack(">B3xI", kind, len(data)) + data)
+frame(0, b"typed\n"); frame(1, b"")
+got, data = [], b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk: break
+    data += chunk
+while data:
+    kind, length = struct.unpack(">B3xI", data[:8]); got.append((kind, data[8:8 + length])); data = data[8 + length:]
+out = b"".join(p for k, p in got if k == 1); err = b"".join(p for k, p in got if k == 2)
+assert out == b"hello\ntyped\n" and err == b"oops\n" and got[-1] == (3, b"7"), got
+print("ok")
+PY
+wait
+grep -q '"exitCode":7,' "$d/exit.json" || fail "attach exit: $(cat "$d/exit.json")"
+[ ! -e "$d/attach.sock" ] || fail "attach.sock left behind"
 
 # Killed by a signal: 128 + n, and the signal.
 d=$(fresh signal)

@@ -8,7 +8,8 @@
  *   full-write.c    writev until done (or a reported failure)
  *   log-writer.c    the output, as records in container.log
  *   child-stdio.c   the program's stdio: pipes (stdout, stderr apart, stdin) or a pty
- *   output.c        the program's output streams, read by the loop into the log writer
+ *   output.c        the program's output streams, read by the loop into the log writer and attach
+ *   attach.c        DIR/attach.sock: live output to clients, their stdin, resizes and signals
  *   spawn.c         fork + exec of the program with that stdio
  *   signals.c       signalfd: reaping, forwarding signals to the program
  *   event-loop.c    poll(2) over registered fds and timers: where new inputs join
@@ -42,7 +43,12 @@ int64_t monotonic_ms(void);
 int write_all(int fd, const struct iovec *iov, int count);
 
 /* log-writer.c */
+#define OUTPUT_CHUNK 16384 /* the most read from an output at once */
+enum log_driver { LOG_JSON_FILE, LOG_LOCAL, LOG_NONE };
+/* -1 for an unknown driver; `max_size` 0 is unbounded. */
+int log_configure(const char *driver, unsigned long long max_size, unsigned max_files);
 void log_open(void);
+unsigned long long log_dropped(void); /* records lost to a full disk */
 void log_chunk(const char *stream, const char *data, size_t length);
 void log_close(void);
 
@@ -60,8 +66,25 @@ void child_stdio_enter(struct child_stdio *stdio);  /* in the child, before exec
 void child_stdio_parent(struct child_stdio *stdio); /* in the parent, after fork */
 
 /* output.c: `closed(fd)` is told before a stream's fd is closed. */
-void outputs_start(const struct child_stdio *stdio, void (*closed)(int fd));
+void outputs_prepare(const struct child_stdio *stdio, void (*closed)(int fd));
+void outputs_start(void); /* once: the loop reads them from then on */
 int outputs_open(void);
+
+/* attach.c: frames both ways are an 8-byte header [kind, 0, 0, 0, length (big-endian u32)] and
+ * the payload. To clients: 1 stdout, 2 stderr, 3 exit (the code, decimal). From them: 0 stdin
+ * data, 1 stdin closed, 2 resize ("ROWS COLS"), 3 signal (its number, decimal). */
+enum { FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_EXIT = 3 };
+enum { FRAME_STDIN = 0, FRAME_STDIN_CLOSED = 1, FRAME_RESIZE = 2, FRAME_SIGNAL = 3 };
+struct attach_target {
+    int *stdin_fd;  /* the program's stdin (our end), -1 if none */
+    int stdin_once; /* a client closing its stdin closes the program's */
+    int tty_master; /* for resizes, -1 without a tty */
+    pid_t *program; /* for signals */
+    void (*first_client)(void);
+};
+void attach_listen(const struct attach_target *target);
+void attach_output(int kind, const char *data, size_t length);
+void attach_exit(int code); /* tells every client, then closes them and the socket */
 
 /* spawn.c */
 pid_t spawn_program(struct child_stdio *stdio, char **program);
@@ -89,9 +112,10 @@ void loop_timer_set(int id, int64_t at_ms, loop_timer_fn fire, void *data);
 void loop_timer_clear(int id);
 void loop_run(void); /* until loop_stop() or nothing left to wait on */
 void loop_stop(void);
-enum { TIMER_DRAIN = 0, TIMER_COUNT = 8 };
+enum { TIMER_DRAIN = 0, TIMER_ATTACH_WAIT = 1, TIMER_COUNT = 8 };
 
-/* exit-record.c */
-void write_exit_record(int status, pid_t pid);
+/* exit-record.c: the room for it is taken at the start, so a full disk cannot lose it. */
+void exit_record_reserve(void);
+void write_exit_record(int status, pid_t pid, unsigned long long log_dropped);
 
 #endif
