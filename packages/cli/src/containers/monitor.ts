@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findNativeBuild } from '@koker/host';
 import { HostError, type ContainerId } from '@koker/core';
+import { monitorLogArgs, type LogConfig } from '@koker/engine';
 import { type CliContext } from '../context.js';
 
 /**
@@ -48,9 +49,18 @@ export function cleanupArgv(ctx: CliContext, id: ContainerId): string[] {
 export interface MonitorOptions {
   /** `-t`: the container's stdio is a pseudo-terminal. */
   readonly tty: boolean;
-  /** `-i`: the container's stdin stays open (nothing writes to it: there is no attach yet). */
+  /** `-i`: the container's stdin stays open (attach clients write to it). */
   readonly stdin: boolean;
+  /** `--log-driver`, `--log-opt`. */
+  readonly log: LogConfig;
+  /** Someone attaches right away (`run` without -d, `start -a`): the output waits for them. */
+  readonly attachNow?: boolean;
+  /** The attached client's end of stdin closes the container's (`run -i`, `start -ai`). */
+  readonly stdinOnce?: boolean;
 }
+
+/** How long the monitor keeps the output for an attach that `run` or `start -a` promised. */
+const ATTACH_WAIT_MS = 10_000;
 
 /**
  * The argv prefix that puts a container's launcher under its monitor (LaunchOptions.wrapper):
@@ -63,6 +73,10 @@ export function monitorWrapper(ctx: CliContext, id: ContainerId, options: Monito
     ctx.state.directory(id),
     ...(options.tty ? ['--tty'] : []),
     ...(options.stdin ? ['--stdin'] : []),
+    ...(options.stdinOnce ? ['--stdin-once'] : []),
+    ...monitorLogArgs(options.log),
+    '--attach',
+    ...(options.attachNow ? ['--attach-wait', String(ATTACH_WAIT_MS)] : []),
     ...cleanupArgv(ctx, id).flatMap((arg) => ['--on-exit', arg]),
     '--',
   ];

@@ -1,9 +1,18 @@
 import { readFileSync, closeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { Network, Resources, Storage, UsageError } from '@koker/core';
-import { NativeLauncher, RunOrchestrator, type RunImage, type RunRequest } from '@koker/engine';
-import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
+import { Network, Resources, Storage, UsageError, type ContainerId } from '@koker/core';
+import {
+  NativeLauncher,
+  RunOrchestrator,
+  parseLogConfig,
+  writeLogConfig,
+  type LogConfig,
+  type RunImage,
+  type RunRequest,
+} from '@koker/engine';
 import { nativeHelperPath } from '@koker/host';
+import { attachUntilEnd } from '../containers/attached-session.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../containers/detach-keys.js';
 import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { parsePublishFlags } from './ports-from-flags.js';
@@ -13,11 +22,17 @@ import { runRequestFromFlags, type RunFlags } from './run-request.js';
 export interface RunCommandFlags extends RunFlags {
   readonly pull?: PullPolicy;
   readonly platform?: string;
+  readonly logDriver?: string;
+  readonly logOpt?: readonly string[];
+  readonly detachKeys?: string;
+  readonly sigProxy?: boolean;
 }
 
 /**
- * `koker run`, attached: flags -> RunRequest -> the image (pulled if missing) -> the orchestrator
- * (rootfs, cgroups, network, launch, wait, teardown). Resolves to koker's exit code.
+ * `koker run`: flags -> RunRequest -> the image (pulled if missing) -> the orchestrator (rootfs,
+ * cgroups, network, launch) -> the container under its monitor. With `-d` koker prints the ID;
+ * else it attaches through the monitor's socket, as `docker run` does, until the container ends
+ * (its output is in `koker logs` either way). Resolves to koker's exit code.
  */
 export async function runContainer(
   context: CliContext,
@@ -30,6 +45,8 @@ export async function runContainer(
     readFile: (path) => readFileSync(path, 'utf8'),
     parsePorts: (values) => parsePublishFlags(values),
   });
+  const log = parseLogConfig(flags.logDriver, flags.logOpt ?? []);
+  const detachKeys = parseDetachKeys(flags.detachKeys ?? DEFAULT_DETACH_KEYS);
   // Detached, nothing of koker's terminal is used: Docker's `run -dit` works from a script.
   if (request.process.tty && request.process.interactive && !flags.detach && !isatty(0))
     throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });
@@ -47,27 +64,32 @@ export async function runContainer(
     { storage, resources, network, launcher, state: context.state },
     context.log,
   );
-  if (flags.detach) return runDetached(context, orchestrator, request, runImage);
-  const outcome = await orchestrator.run(request, runImage);
-  if (outcome.oomKilled) {
-    process.stderr.write(`koker: ${describeOom(request.limits)}\n`);
-    return OOM_EXIT_CODE;
+  const id = await startUnderMonitor(context, orchestrator, request, runImage, log, !flags.detach);
+  if (flags.detach) {
+    process.stdout.write(`${id}\n`);
+    return 0;
   }
-  return outcome.exitCode;
+  return attachUntilEnd(context, id, {
+    stdin: request.process.interactive,
+    tty: request.process.tty,
+    detachKeys,
+    sigProxy: flags.sigProxy ?? true,
+  });
 }
 
 /**
- * `run -d`: the container's launcher starts under koker-monitor, which holds its stdio, writes
- * its log, waits on it and runs `koker container cleanup` when it ends. Prints the ID.
- * With -t the monitor's pseudo-terminal is the container's stdio: the launcher opens none, since
- * there is nobody to proxy one for once koker returns.
+ * The container's launcher starts under koker-monitor, which holds its stdio, writes its log,
+ * serves its attach socket, waits on it and runs `koker container cleanup` when it ends. With
+ * -t the monitor's pseudo-terminal is the container's stdio: the launcher opens none.
  */
-async function runDetached(
+async function startUnderMonitor(
   context: CliContext,
   orchestrator: RunOrchestrator,
   request: RunRequest,
   image: RunImage,
-): Promise<number> {
+  log: LogConfig,
+  attachNow: boolean,
+): Promise<ContainerId> {
   const tty = request.process.tty;
   const opened: number[] = [];
   try {
@@ -76,10 +98,17 @@ async function runDetached(
       image,
       {
         detach: (id) => {
+          writeLogConfig(context.state.directory(id), log);
           const stdio = monitorStdio(context, id);
           opened.push(stdio[2]);
           return {
-            wrapper: monitorWrapper(context, id, { tty, stdin: request.process.interactive }),
+            wrapper: monitorWrapper(context, id, {
+              tty,
+              stdin: request.process.interactive,
+              stdinOnce: attachNow && request.process.interactive,
+              log,
+              attachNow,
+            }),
             stdio,
           };
         },
@@ -87,8 +116,7 @@ async function runDetached(
     );
     // The monitor's terminal is the container's: recorded for inspect and for `start`.
     if (tty) await context.state.update(outcome.id, (record) => ({ ...record, tty: true }));
-    process.stdout.write(`${outcome.id}\n`);
-    return 0;
+    return outcome.id;
   } finally {
     for (const fd of opened) closeSync(fd);
   }

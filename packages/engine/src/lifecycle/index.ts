@@ -6,3 +6,6 @@ export * from './teardown.js';
 export * from './garbage-collector.js';
 export * from './container-log.js';
 export * from './start-container.js';
+export * from './log-reader.js';
+export * from './log-time.js';
+export * from './log-config.js';

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { collect, contextOf, setExitCode } from '../../command-context.js';
+import { parseBool } from '../../containers/bool-flag.js';
 import { type RunCommandFlags } from '../../run/run-container.js';
 
 /** `koker run` / `koker container run`: flags as Docker spells them, plus the Go koker's. */
@@ -51,6 +52,14 @@ export function runCommand(name = 'run'): Command {
     )
     .option('--security-opt <opt>', 'security option, e.g. no-new-privileges (repeatable)', collect, [])
     .option('--init', 'run a minimal init as PID 1 that reaps zombies and forwards signals')
+    .option('--log-driver <driver>', 'json-file (default), local or none')
+    .option('--log-opt <key=value>', 'log driver option: max-size (default 20m), max-file (default 5)', collect, [])
+    .option('--detach-keys <keys>', 'keys that detach from the container (default ctrl-p,ctrl-q)')
+    .addOption(
+      new Option('--sig-proxy [bool]', 'send the signals koker gets to the container (default true)').argParser(
+        parseBool,
+      ),
+    )
     .option('--platform <os/arch>', 'platform to pull if the image is absent')
     .addOption(
       new Option('--pull <policy>', 'when to pull the image')

@@ -1,0 +1,146 @@
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { constants } from 'node:os';
+import { ConflictError } from '@koker/core';
+import { DetachKeyMatcher } from './detach-keys.js';
+
+/** The monitor's attach socket in the container's directory (native/src/monitor/attach.c). */
+export const ATTACH_SOCKET = 'attach.sock';
+
+// Frames both ways: [kind, 0, 0, 0, length (u32 big-endian)] then the payload.
+const TO_CLIENT = { stdout: 1, stderr: 2, exit: 3 } as const;
+const TO_MONITOR = { stdin: 0, stdinClosed: 1, resize: 2, signal: 3 } as const;
+
+export interface AttachOptions {
+  /** Send koker's stdin to the container. */
+  readonly stdin: boolean;
+  /** The container has a terminal: koker's goes raw, and its size follows. */
+  readonly tty: boolean;
+  /** Typed on stdin, they leave the container running (ctrl-p ctrl-q by default). */
+  readonly detachKeys: Uint8Array;
+  /** Signals koker gets go to the container (without a raw terminal, where ctrl-c is a key). */
+  readonly sigProxy: boolean;
+}
+
+export type AttachEnd =
+  | { readonly kind: 'exited'; readonly code: number }
+  | { readonly kind: 'detached' }
+  /** The monitor went away without saying how the container ended. */
+  | { readonly kind: 'lost' };
+
+const PROXIED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+function frame(kind: number, payload: Uint8Array | string = ''): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload);
+  const header = Buffer.alloc(8);
+  header[0] = kind;
+  header.writeUInt32BE(body.length, 4);
+  return Buffer.concat([header, body]);
+}
+
+/**
+ * Connects to a container's monitor. The path goes through /proc/self/fd: a container directory
+ * may be longer than a socket address allows.
+ */
+export function connectAttach(containerDir: string): Promise<Socket> {
+  if (!existsSync(join(containerDir, ATTACH_SOCKET)))
+    throw new ConflictError('cannot attach: the container has no attach socket (its monitor predates attach)');
+  const dirFd = openSync(containerDir, 'r');
+  return new Promise<Socket>((resolve, reject) => {
+    const socket = connect(`/proc/self/fd/${dirFd}/${ATTACH_SOCKET}`);
+    socket.once('connect', () => {
+      closeSync(dirFd);
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      closeSync(dirFd);
+      reject(new ConflictError(`cannot attach to the container: ${error.message}`));
+    });
+  });
+}
+
+/**
+ * Docker's attach on a connected socket: the container's output to koker's stdout and stderr,
+ * koker's stdin to it (watching for the detach keys), the terminal's size, signals. Resolves
+ * when the container ended, the user detached, or the monitor went away.
+ */
+export function runAttached(socket: Socket, options: AttachOptions): Promise<AttachEnd> {
+  const stdin = process.stdin;
+  const raw = options.tty && options.stdin && stdin.isTTY === true;
+  const cleanups: (() => void)[] = [];
+  return new Promise<AttachEnd>((resolve) => {
+    let ended: AttachEnd | undefined;
+    let pending: Buffer = Buffer.alloc(0);
+    let writing = Promise.resolve();
+    const finish = (end: AttachEnd) => {
+      if (ended) return;
+      ended = end;
+      for (const cleanup of cleanups.splice(0)) cleanup();
+      // What the container wrote last is on its way to the terminal: wait for it, then report.
+      void writing.then(() => resolve(end));
+    };
+    const write = (out: NodeJS.WriteStream, data: Buffer) => {
+      writing = writing.then(
+        () =>
+          new Promise<void>((done) => {
+            if (out.write(data)) done();
+            else out.once('drain', done);
+          }),
+      );
+    };
+    socket.on('data', (chunk: Buffer) => {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      while (pending.length >= 8) {
+        const length = pending.readUInt32BE(4);
+        if (pending.length < 8 + length) break;
+        const kind = pending[0];
+        const payload = pending.subarray(8, 8 + length);
+        pending = pending.subarray(8 + length);
+        if (kind === TO_CLIENT.stdout) write(process.stdout, Buffer.from(payload));
+        else if (kind === TO_CLIENT.stderr) write(process.stderr, Buffer.from(payload));
+        else if (kind === TO_CLIENT.exit) finish({ kind: 'exited', code: Number(payload.toString()) });
+      }
+    });
+    socket.on('close', () => finish({ kind: 'lost' }));
+    socket.on('error', () => undefined);
+    cleanups.push(() => socket.destroy());
+
+    if (options.stdin) {
+      const matcher = new DetachKeyMatcher(options.detachKeys);
+      if (raw) {
+        stdin.setRawMode(true);
+        cleanups.push(() => stdin.setRawMode(false));
+      }
+      const onData = (chunk: Buffer) => {
+        const { pass, detach } = matcher.feed(chunk);
+        if (pass.length) socket.write(frame(TO_MONITOR.stdin, pass));
+        if (detach) finish({ kind: 'detached' });
+      };
+      const onEnd = () => socket.write(frame(TO_MONITOR.stdinClosed));
+      stdin.on('data', onData);
+      stdin.once('end', onEnd);
+      stdin.resume();
+      cleanups.push(() => {
+        stdin.off('data', onData);
+        stdin.off('end', onEnd);
+        stdin.pause();
+        // A read pending on a terminal would keep koker alive.
+        if (!stdin.isTTY) stdin.destroy();
+      });
+    }
+    if (options.tty && process.stdout.isTTY) {
+      const resize = () => socket.write(frame(TO_MONITOR.resize, `${process.stdout.rows} ${process.stdout.columns}`));
+      resize();
+      process.stdout.on('resize', resize);
+      cleanups.push(() => process.stdout.off('resize', resize));
+    }
+    if (options.sigProxy && !raw) {
+      for (const name of PROXIED) {
+        const proxy = () => socket.write(frame(TO_MONITOR.signal, String(constants.signals[name])));
+        process.on(name, proxy);
+        cleanups.push(() => process.off(name, proxy));
+      }
+    }
+  });
+}
