@@ -28,7 +28,8 @@ d=$(fresh json)
 python3 - "$d/container-json.log" <<'PY' || fail "json-file records: $(cat "$d/container-json.log")"
 import json, re, sys
 records = [json.loads(line) for line in open(sys.argv[1])]
-assert [(r["stream"], r["log"]) for r in records] == [("stdout", 'a "q" b\n'), ("stderr", "t\tx\x01\n"), ("stdout", "end")], records
+assert [r["log"] for r in records if r["stream"] == "stdout"] == ['a "q" b\n', "end"], records
+assert [r["log"] for r in records if r["stream"] == "stderr"] == ["t\tx\x01\n"], records
 assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z", r["time"]) for r in records)
 PY
 [ ! -e "$d/container.log" ] || fail "json-file wrote container.log"
@@ -72,6 +73,22 @@ wait
 grep -q '"exitCode":7,' "$d/exit.json" || fail "attach exit: $(cat "$d/exit.json")"
 [ ! -e "$d/attach.sock" ] || fail "attach.sock left behind"
 
+# --attach-wait: a program that ended before the client came still gives it all its output.
+d=$(fresh attach-late)
+"$bin" --dir "$d" --attach --attach-wait 5000 -- sh -c 'echo early; exit 3' &
+sleep 0.5
+python3 - "$d/attach.sock" > "$d/attached" <<'PY' || fail "late attach client: $(cat "$d/attached")"
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk: break
+    data += chunk
+assert data == struct.pack(">B3xI", 1, 6) + b"early\n" + struct.pack(">B3xI", 3, 1) + b"3", data
+PY
+wait
+
 # Killed by a signal: 128 + n, and the signal.
 d=$(fresh signal)
 "$bin" --dir "$d" -- sh -c 'kill -9 $$'
@@ -109,6 +126,10 @@ grep -Eq ' stdout F /dev/pts/[0-9]+.?$' "$d/container.log" || fail "tty: $(cat "
 grep -q ' stdout F all-tty' "$d/container.log" || fail "tty on 0 and 2"
 grep -q ' stdout F 24 80' "$d/container.log" || fail "tty size"
 grep -q '"exitCode":4,' "$d/exit.json" || fail "tty exit code"
+d=$(fresh tty-raw)
+"$bin" --dir "$d" --tty --tty-raw --tty-size 33,101 -- sh -c 'stty size; stty -a | grep -q -- "-icanon" && echo raw'
+grep -q ' stdout F 33 101' "$d/container.log" || fail "tty size given: $(cat "$d/container.log")"
+grep -q ' stdout F raw$' "$d/container.log" || fail "tty raw: $(cat "$d/container.log")"
 
 # Crash points: killed after reaping (no exit.json, no on-exit), or after writing exit.json.
 d=$(fresh crash-reaped)

@@ -1,14 +1,15 @@
 /*
  * koker-monitor: waits on one detached container, as podman's conmon does.
  *
- *   koker-monitor --dir DIR [--tty] [--stdin] [--stdin-once] [--sync-fd N]
+ *   koker-monitor --dir DIR [--tty] [--tty-raw] [--tty-size ROWS,COLS] [--stdin] [--stdin-once] [--sync-fd N]
  *                 [--log-driver json-file|local|none] [--log-max-size BYTES] [--log-max-file N]
  *                 [--attach] [--attach-wait MS] [--on-exit ARG]... -- PROGRAM [ARG...]
  *
  * It holds DIR/keeper.lock (flock) for as long as the container lives, so koker can tell a
  * running container from one whose monitor died. It starts PROGRAM (koker's launcher) with the
- * container's stdio: pipes, or a pty with --tty; stdin is /dev/null, or with --stdin a pipe kept
- * open so the program waits on it. File descriptors 3 and up that it was given pass to PROGRAM
+ * container's stdio: pipes, or a pty with --tty (raw with --tty-raw, when it only carries the
+ * terminal koker-init opens in the container; its window size follows resizes from attach); stdin is /dev/null, or with
+ * --stdin a pipe kept open so the program waits on it. File descriptors 3 and up that it was given pass to PROGRAM
  * unchanged (the launcher's own channel to koker). The output goes to the log (log-writer.c: the
  * driver, its format, rotation) and, with --attach, to the clients of DIR/attach.sock (attach.c),
  * which may write to stdin; with --attach-wait the output waits (in the pipes) for the first
@@ -55,10 +56,17 @@ static unsigned long long number(const char *option, const char *text) {
     return value;
 }
 
+static void drain_over(void *data);
+
+/* Reading the output starts once the promised client is there (or gave up on): it sees it all. */
+static int waiting_for_client;
+
 static void start_outputs(void *data) {
     (void)data;
+    waiting_for_client = 0;
     loop_timer_clear(TIMER_ATTACH_WAIT);
     outputs_start();
+    if (exited) loop_timer_set(TIMER_DRAIN, monotonic_ms() + DRAIN_MS, drain_over, NULL);
 }
 
 static void first_client(void) { start_outputs(NULL); }
@@ -77,8 +85,7 @@ static void signals_ready(struct loop_source *source, short revents) {
     (void)revents;
     if (!signals_handle(source->fd, child, &status) || exited) return;
     exited = 1;
-    start_outputs(NULL); /* what the program wrote is logged even if nobody attached */
-    loop_timer_set(TIMER_DRAIN, monotonic_ms() + DRAIN_MS, drain_over, NULL);
+    if (!waiting_for_client) loop_timer_set(TIMER_DRAIN, monotonic_ms() + DRAIN_MS, drain_over, NULL);
     /* A pty master reads EIO once no slave is open: the held stdin is no reason to wait. */
     if (!stdio.tty && stdio.hold_in >= 0) {
         close(stdio.hold_in);
@@ -87,10 +94,11 @@ static void signals_ready(struct loop_source *source, short revents) {
 }
 
 int main(int argc, char **argv) {
-    int tty = 0, keep_stdin = 0, stdin_once = 0, attach = 0, on_exit_count = 0;
+    int tty = 0, tty_raw = 0, keep_stdin = 0, stdin_once = 0, attach = 0, on_exit_count = 0;
     long long attach_wait = -1;
     const char *dir = NULL, *log_driver = "local";
     unsigned long long log_max_size = 0, log_max_file = 1;
+    unsigned rows = 0, cols = 0;
     char *on_exit[MAX_ON_EXIT + 1];
     int i = 1;
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
@@ -106,6 +114,10 @@ int main(int argc, char **argv) {
             dir = argv[++i];
         } else if (strcmp(arg, "--tty") == 0) {
             tty = 1;
+        } else if (strcmp(arg, "--tty-raw") == 0) {
+            tty_raw = 1;
+        } else if (strcmp(arg, "--tty-size") == 0 && i + 1 < argc) {
+            if (sscanf(argv[++i], "%u,%u", &rows, &cols) != 2) fail("--tty-size %s: expected ROWS,COLS", argv[i]);
         } else if (strcmp(arg, "--stdin") == 0) {
             keep_stdin = 1;
         } else if (strcmp(arg, "--stdin-once") == 0) {
@@ -151,6 +163,7 @@ int main(int argc, char **argv) {
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
     child_stdio_open(&stdio, tty, keep_stdin);
+    child_stdio_terminal(&stdio, rows, cols, tty_raw);
     int sfd = signals_block();
     child = spawn_program(&stdio, program);
     if (sync_fd >= 0) {
@@ -166,8 +179,12 @@ int main(int argc, char **argv) {
         struct attach_target target = {&stdio.hold_in, stdin_once, stdio.master, &child, first_client};
         attach_listen(&target);
     }
-    if (attach && attach_wait > 0) loop_timer_set(TIMER_ATTACH_WAIT, monotonic_ms() + attach_wait, start_outputs, NULL);
-    else outputs_start();
+    if (attach && attach_wait > 0) {
+        waiting_for_client = 1;
+        loop_timer_set(TIMER_ATTACH_WAIT, monotonic_ms() + attach_wait, start_outputs, NULL);
+    } else {
+        outputs_start();
+    }
     if (outputs_open() > 0) loop_run();
     while (!exited) {
         /* Outputs closed before the program ended: just wait for it. */

@@ -55,13 +55,17 @@ void log_close(void);
 /* child-stdio.c */
 struct child_stdio {
     int tty;
-    int in, out, err;    /* the child's ends (-1 with a tty: it opens the slave) */
-    char slave_name[64]; /* with a tty */
-    int master;          /* with a tty, else -1 */
+    int raw;                   /* the pty only carries a terminal the program makes (koker-init's) */
+    unsigned short rows, cols; /* its first size */
+    int in, out, err;          /* the child's ends (-1 with a tty: it opens the slave) */
+    char slave_name[64];       /* with a tty */
+    int master;                /* with a tty, else -1 */
     int stdout_read, stderr_read;
     int hold_in; /* our end of a kept-open stdin pipe, or -1 */
 };
 void child_stdio_open(struct child_stdio *stdio, int tty, int keep_stdin);
+/* With a tty, before spawning: its first size, and whether it is raw. */
+void child_stdio_terminal(struct child_stdio *stdio, unsigned rows, unsigned cols, int raw);
 void child_stdio_enter(struct child_stdio *stdio);  /* in the child, before exec */
 void child_stdio_parent(struct child_stdio *stdio); /* in the parent, after fork */
 

@@ -21,7 +21,8 @@ afterEach(async () => {
 
 const T1 = '2030-01-01T00:00:01.000000001Z';
 const T2 = '2030-01-01T00:00:02.000000002Z';
-const cri = (time: string, stream: string, flag: string, text: string) => `${time} ${stream} ${flag} ${text}\n`;
+const cri = (time: string, stream: string, flag: string, text: string) =>
+  `${time} ${stream} ${flag} ${text}\n`;
 const json = (time: string, stream: string, log: string) => `${JSON.stringify({ log, stream, time })}\n`;
 
 async function all(options: LogReadOptions = {}): Promise<LogLine[]> {
@@ -33,7 +34,12 @@ const texts = (lines: LogLine[]) => lines.map((l) => l.text).join('');
 
 describe('log records', () => {
   it('parses both formats, a fragment being a record without its line end', () => {
-    expect(parseLogRecord('local', `${T1} stdout P hel`)).toEqual({ time: T1, stream: 'stdout', text: 'hel', complete: false });
+    expect(parseLogRecord('local', `${T1} stdout P hel`)).toEqual({
+      time: T1,
+      stream: 'stdout',
+      text: 'hel',
+      complete: false,
+    });
     expect(parseLogRecord('json-file', json(T1, 'stderr', 'a\tb\n').trim())).toEqual({
       time: T1,
       stream: 'stderr',
@@ -49,7 +55,11 @@ describe('log records', () => {
     const push = (line: string) => a.push(parseLogRecord('local', line.trimEnd()));
     expect(push(cri(T1, 'stdout', 'P', 'hel'))).toBeUndefined();
     expect(push(cri(T1, 'stderr', 'F', 'oops'))).toEqual({ time: T1, stream: 'stderr', text: 'oops\n' });
-    expect(push(cri(T2, 'stdout', 'F', 'lo world'))).toEqual({ time: T1, stream: 'stdout', text: 'hello world\n' });
+    expect(push(cri(T2, 'stdout', 'F', 'lo world'))).toEqual({
+      time: T1,
+      stream: 'stdout',
+      text: 'hello world\n',
+    });
     expect(push(cri(T2, 'stdout', 'P', 'no newline at the end'))).toBeUndefined();
     expect(a.flush()).toEqual([{ time: T2, stream: 'stdout', text: 'no newline at the end' }]);
   });
@@ -59,7 +69,10 @@ describe('reading a container log', () => {
   it('reads the rotated files oldest first, ignoring a record still being written', async () => {
     await writeFile(join(dir, 'container-json.log.2'), json(T1, 'stdout', 'one\n'));
     await writeFile(join(dir, 'container-json.log.1'), json(T1, 'stdout', 'tw'));
-    await writeFile(join(dir, 'container-json.log'), json(T2, 'stdout', 'o\n') + json(T2, 'stderr', 'end') + '{"log":"partial');
+    await writeFile(
+      join(dir, 'container-json.log'),
+      json(T2, 'stdout', 'o\n') + json(T2, 'stderr', 'end') + '{"log":"partial',
+    );
     expect(await listLogFiles(dir)).toEqual({
       format: 'json-file',
       current: 'container-json.log',
@@ -86,7 +99,10 @@ describe('reading a container log', () => {
     await writeFile(join(dir, 'container-json.log.1'), old);
     await writeFile(join(dir, 'container-json.log'), current);
     const expected = (from: number) =>
-      Array.from({ length: 2000 - from }, (_, k) => `line ${from + k} ${'x'.repeat((from + k) % 300)}\n`).join('');
+      Array.from(
+        { length: 2000 - from },
+        (_, k) => `line ${from + k} ${'x'.repeat((from + k) % 300)}\n`,
+      ).join('');
     expect(texts(await all({ tail: 3 }))).toBe(expected(1997));
     expect(texts(await all({ tail: 1600 }))).toBe(expected(400));
     expect(texts(await all({ tail: 5000 }))).toBe(expected(0));
@@ -96,7 +112,10 @@ describe('reading a container log', () => {
   it('--tail counts a line split in fragments once, and a last fragment as a line', async () => {
     await writeFile(
       join(dir, 'container.log'),
-      cri(T1, 'stdout', 'F', 'a') + cri(T1, 'stdout', 'P', 'b1') + cri(T1, 'stdout', 'F', 'b2') + cri(T2, 'stdout', 'P', 'c'),
+      cri(T1, 'stdout', 'F', 'a') +
+        cri(T1, 'stdout', 'P', 'b1') +
+        cri(T1, 'stdout', 'F', 'b2') +
+        cri(T2, 'stdout', 'P', 'c'),
     );
     expect(texts(await all({ tail: 2 }))).toBe('b1b2\nc');
   });
@@ -104,7 +123,9 @@ describe('reading a container log', () => {
   it('--since and --until keep the lines between', async () => {
     await writeFile(
       join(dir, 'container-json.log'),
-      json(T1, 'stdout', 'early\n') + json(T2, 'stdout', 'late\n') + json('2030-01-01T00:00:03Z', 'stdout', 'later\n'),
+      json(T1, 'stdout', 'early\n') +
+        json(T2, 'stdout', 'late\n') +
+        json('2030-01-01T00:00:03Z', 'stdout', 'later\n'),
     );
     const at = (s: string) => BigInt(Date.parse(s)) * 1_000_000n;
     expect(texts(await all({ since: at('2030-01-01T00:00:02Z') }))).toBe('late\nlater\n');

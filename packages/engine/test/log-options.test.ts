@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidValueError } from '@koker/core';
-import { monitorLogArgs, parseLogConfig, parseLogSize, parseLogTimeFlag, parseRecordTime } from '../src/index.js';
+import {
+  monitorLogArgs,
+  parseLogConfig,
+  parseLogSize,
+  parseLogTimeFlag,
+  parseRecordTime,
+} from '../src/index.js';
 
 describe('log sizes (Docker units, decimal)', () => {
   it.each([
@@ -13,17 +19,31 @@ describe('log sizes (Docker units, decimal)', () => {
     ['2KiB', 2000],
   ])('%s is %d bytes', (input, bytes) => expect(parseLogSize(input)).toBe(bytes));
 
-  it.each(['', 'ten', '10x', '-1k'])('refuses %j', (input) => expect(() => parseLogSize(input)).toThrow(InvalidValueError));
+  it.each(['', 'ten', '10x', '-1k'])('refuses %j', (input) =>
+    expect(() => parseLogSize(input)).toThrow(InvalidValueError),
+  );
 });
 
 describe('log options', () => {
   it('defaults to json-file, bounded', () => {
-    expect(parseLogConfig(undefined, [])).toEqual({ driver: 'json-file', maxSize: 20_000_000, maxFile: 5, options: {} });
+    expect(parseLogConfig(undefined, [])).toEqual({
+      driver: 'json-file',
+      maxSize: 20_000_000,
+      maxFile: 5,
+      options: {},
+    });
   });
   it('takes max-size and max-file, and -1 for no bound', () => {
     const config = parseLogConfig('local', ['max-size=1m', 'max-file=2']);
     expect(config).toMatchObject({ driver: 'local', maxSize: 1_000_000, maxFile: 2 });
-    expect(monitorLogArgs(config)).toEqual(['--log-driver', 'local', '--log-max-size', '1000000', '--log-max-file', '2']);
+    expect(monitorLogArgs(config)).toEqual([
+      '--log-driver',
+      'local',
+      '--log-max-size',
+      '1000000',
+      '--log-max-file',
+      '2',
+    ]);
     expect(parseLogConfig('json-file', ['max-size=-1'])).toMatchObject({ maxSize: 0, maxFile: 1 });
   });
   it.each([
@@ -33,7 +53,9 @@ describe('log options', () => {
     ['json-file', ['max-size=-1', 'max-file=3']],
     ['none', ['max-size=1m']],
     ['json-file', ['max-size']],
-  ])('refuses %s %j', (driver, opts) => expect(() => parseLogConfig(driver, opts)).toThrow(InvalidValueError));
+  ])('refuses %s %j', (driver, opts) =>
+    expect(() => parseLogConfig(driver, opts)).toThrow(InvalidValueError),
+  );
 });
 
 describe('log times', () => {
@@ -50,7 +72,9 @@ describe('log times', () => {
     expect(parseLogTimeFlag('--since', '1893456000', now)).toBe(ns('2030-01-01T00:00:00Z'));
     expect(parseLogTimeFlag('--since', '1893456000.25', now)).toBe(ns('2030-01-01T00:00:00.25Z'));
     expect(parseLogTimeFlag('--until', '2030-01-01T00:00:00.123Z', now)).toBe(ns('2030-01-01T00:00:00.123Z'));
-    expect(parseLogTimeFlag('--until', '2030-01-01T00:00:00', now)).toBe(BigInt(new Date('2030-01-01T00:00:00').getTime()) * 1_000_000n);
+    expect(parseLogTimeFlag('--until', '2030-01-01T00:00:00', now)).toBe(
+      BigInt(new Date('2030-01-01T00:00:00').getTime()) * 1_000_000n,
+    );
     expect(() => parseLogTimeFlag('--since', 'soon', now)).toThrow(InvalidValueError);
   });
 });

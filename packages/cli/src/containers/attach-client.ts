@@ -45,17 +45,21 @@ function frame(kind: number, payload: Uint8Array | string = ''): Buffer {
  */
 export function connectAttach(containerDir: string): Promise<Socket> {
   if (!existsSync(join(containerDir, ATTACH_SOCKET)))
-    throw new ConflictError('cannot attach: the container has no attach socket (its monitor predates attach)');
+    throw new ConflictError(
+      'cannot attach: the container has no attach socket (its monitor predates attach)',
+    );
   const dirFd = openSync(containerDir, 'r');
   return new Promise<Socket>((resolve, reject) => {
     const socket = connect(`/proc/self/fd/${dirFd}/${ATTACH_SOCKET}`);
-    socket.once('connect', () => {
-      closeSync(dirFd);
-      resolve(socket);
-    });
-    socket.once('error', (error) => {
+    const failed = (error: Error) => {
       closeSync(dirFd);
       reject(new ConflictError(`cannot attach to the container: ${error.message}`));
+    };
+    socket.once('error', failed);
+    socket.once('connect', () => {
+      socket.off('error', failed);
+      closeSync(dirFd);
+      resolve(socket);
     });
   });
 }
@@ -66,8 +70,8 @@ export function connectAttach(containerDir: string): Promise<Socket> {
  * when the container ended, the user detached, or the monitor went away.
  */
 export function runAttached(socket: Socket, options: AttachOptions): Promise<AttachEnd> {
-  const stdin = process.stdin;
-  const raw = options.tty && options.stdin && stdin.isTTY === true;
+  // process.stdin is made only when used: koker's stdin is the container's business otherwise.
+  const raw = options.tty && options.stdin && process.stdin.isTTY === true;
   const cleanups: (() => void)[] = [];
   return new Promise<AttachEnd>((resolve) => {
     let ended: AttachEnd | undefined;
@@ -107,6 +111,7 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
     cleanups.push(() => socket.destroy());
 
     if (options.stdin) {
+      const stdin = process.stdin;
       const matcher = new DetachKeyMatcher(options.detachKeys);
       if (raw) {
         stdin.setRawMode(true);
@@ -130,7 +135,8 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
       });
     }
     if (options.tty && process.stdout.isTTY) {
-      const resize = () => socket.write(frame(TO_MONITOR.resize, `${process.stdout.rows} ${process.stdout.columns}`));
+      const resize = () =>
+        socket.write(frame(TO_MONITOR.resize, `${process.stdout.rows} ${process.stdout.columns}`));
       resize();
       process.stdout.on('resize', resize);
       cleanups.push(() => process.stdout.off('resize', resize));

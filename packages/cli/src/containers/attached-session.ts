@@ -13,7 +13,11 @@ const HANDOVER_MS = 10_000;
  * as `run` is: its exit recorded, torn down, removed with `--rm`. Resolves to koker's exit code:
  * the container's, 137 with a message when the kernel killed it for memory, 0 after a detach.
  */
-export async function attachUntilEnd(ctx: CliContext, id: ContainerId, options: AttachOptions): Promise<number> {
+export async function attachUntilEnd(
+  ctx: CliContext,
+  id: ContainerId,
+  options: AttachOptions,
+): Promise<number> {
   const socket = await connectAttach(ctx.state.directory(id));
   const end = await runAttached(socket, options);
   if (end.kind === 'detached') return 0;

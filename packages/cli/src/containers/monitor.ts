@@ -49,6 +49,13 @@ export function cleanupArgv(ctx: CliContext, id: ContainerId): string[] {
 export interface MonitorOptions {
   /** `-t`: the container's stdio is a pseudo-terminal. */
   readonly tty: boolean;
+  /**
+   * The container's terminal is koker-init's, in its own devpts: the monitor's pty only carries
+   * it (raw), and its size reaches the container's (SIGWINCH to koker-init).
+   */
+  readonly terminalInside?: boolean;
+  /** The terminal's first size: the attaching user's, so the command sees it from its start. */
+  readonly size?: { readonly rows: number; readonly columns: number };
   /** `-i`: the container's stdin stays open (attach clients write to it). */
   readonly stdin: boolean;
   /** `--log-driver`, `--log-opt`. */
@@ -57,6 +64,12 @@ export interface MonitorOptions {
   readonly attachNow?: boolean;
   /** The attached client's end of stdin closes the container's (`run -i`, `start -ai`). */
   readonly stdinOnce?: boolean;
+}
+
+/** koker's terminal size, when its stdout is one. */
+export function terminalSize(): { rows: number; columns: number } | undefined {
+  const out = process.stdout;
+  return out.isTTY && out.rows > 0 && out.columns > 0 ? { rows: out.rows, columns: out.columns } : undefined;
 }
 
 /** How long the monitor keeps the output for an attach that `run` or `start -a` promised. */
@@ -72,6 +85,8 @@ export function monitorWrapper(ctx: CliContext, id: ContainerId, options: Monito
     '--dir',
     ctx.state.directory(id),
     ...(options.tty ? ['--tty'] : []),
+    ...(options.tty && options.terminalInside ? ['--tty-raw'] : []),
+    ...(options.tty && options.size ? ['--tty-size', `${options.size.rows},${options.size.columns}`] : []),
     ...(options.stdin ? ['--stdin'] : []),
     ...(options.stdinOnce ? ['--stdin-once'] : []),
     ...monitorLogArgs(options.log),

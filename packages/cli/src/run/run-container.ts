@@ -13,7 +13,7 @@ import {
 import { nativeHelperPath } from '@koker/host';
 import { attachUntilEnd } from '../containers/attached-session.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../containers/detach-keys.js';
-import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
+import { monitorStdio, monitorWrapper, terminalSize } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { parsePublishFlags } from './ports-from-flags.js';
 import { resolveRunImage, type PullPolicy } from './run-image.js';
@@ -80,7 +80,8 @@ export async function runContainer(
 /**
  * The container's launcher starts under koker-monitor, which holds its stdio, writes its log,
  * serves its attach socket, waits on it and runs `koker container cleanup` when it ends. With
- * -t the monitor's pseudo-terminal is the container's stdio: the launcher opens none.
+ * -t the container's terminal is koker-init's (in the container's devpts), carried by the
+ * monitor's pseudo-terminal.
  */
 async function startUnderMonitor(
   context: CliContext,
@@ -93,29 +94,26 @@ async function startUnderMonitor(
   const tty = request.process.tty;
   const opened: number[] = [];
   try {
-    const outcome = await orchestrator.run(
-      { ...request, process: { ...request.process, tty: false } },
-      image,
-      {
-        detach: (id) => {
-          writeLogConfig(context.state.directory(id), log);
-          const stdio = monitorStdio(context, id);
-          opened.push(stdio[2]);
-          return {
-            wrapper: monitorWrapper(context, id, {
-              tty,
-              stdin: request.process.interactive,
-              stdinOnce: attachNow && request.process.interactive,
-              log,
-              attachNow,
-            }),
-            stdio,
-          };
-        },
+    const size = attachNow ? terminalSize() : undefined;
+    const outcome = await orchestrator.run(request, image, {
+      detach: (id) => {
+        writeLogConfig(context.state.directory(id), log);
+        const stdio = monitorStdio(context, id);
+        opened.push(stdio[2]);
+        return {
+          wrapper: monitorWrapper(context, id, {
+            tty,
+            terminalInside: tty,
+            ...(size ? { size } : {}),
+            stdin: request.process.interactive,
+            stdinOnce: attachNow && request.process.interactive,
+            log,
+            attachNow,
+          }),
+          stdio,
+        };
       },
-    );
-    // The monitor's terminal is the container's: recorded for inspect and for `start`.
-    if (tty) await context.state.update(outcome.id, (record) => ({ ...record, tty: true }));
+    });
     return outcome.id;
   } finally {
     for (const fd of opened) closeSync(fd);

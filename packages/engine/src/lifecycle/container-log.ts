@@ -107,7 +107,10 @@ export async function listLogFiles(containerDir: string): Promise<LogFiles | und
   for (const format of ['json-file', 'local'] as const) {
     const current = LOG_FILES[format];
     const rotated = entries
-      .map((name) => ({ name, n: name.startsWith(`${current}.`) ? Number(name.slice(current.length + 1)) : NaN }))
+      .map((name) => ({
+        name,
+        n: name.startsWith(`${current}.`) ? Number(name.slice(current.length + 1)) : NaN,
+      }))
       .filter((entry) => Number.isSafeInteger(entry.n) && entry.n > 0)
       .sort((a, b) => b.n - a.n)
       .map((entry) => entry.name);

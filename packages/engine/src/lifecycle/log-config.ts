@@ -51,13 +51,27 @@ export function parseLogConfig(driverInput: string | undefined, opts: readonly s
     options[key] = opt.slice(eq + 1);
   }
   const unbounded = options['max-size'] === '-1';
-  const maxSize = unbounded ? 0 : options['max-size'] !== undefined ? parseLogSize(options['max-size']) : DEFAULT_LOG_MAX_SIZE;
-  if (!unbounded && maxSize <= 0) throw new InvalidValueError('log option', `max-size=${options['max-size']}`, 'must be positive');
+  const maxSize = unbounded
+    ? 0
+    : options['max-size'] !== undefined
+      ? parseLogSize(options['max-size'])
+      : DEFAULT_LOG_MAX_SIZE;
+  if (!unbounded && maxSize <= 0)
+    throw new InvalidValueError('log option', `max-size=${options['max-size']}`, 'must be positive');
   let maxFile = DEFAULT_LOG_MAX_FILE;
   if (options['max-file'] !== undefined) {
-    if (!/^\d+$/.test(options['max-file']) || Number(options['max-file']) < 1 || Number(options['max-file']) > 1000)
-      throw new InvalidValueError('log option', `max-file=${options['max-file']}`, 'expected a number of files, 1 to 1000');
-    if (unbounded) throw new InvalidValueError('log option', `max-file=${options['max-file']}`, 'max-file needs max-size');
+    if (
+      !/^\d+$/.test(options['max-file']) ||
+      Number(options['max-file']) < 1 ||
+      Number(options['max-file']) > 1000
+    )
+      throw new InvalidValueError(
+        'log option',
+        `max-file=${options['max-file']}`,
+        'expected a number of files, 1 to 1000',
+      );
+    if (unbounded)
+      throw new InvalidValueError('log option', `max-file=${options['max-file']}`, 'max-file needs max-size');
     maxFile = Number(options['max-file']);
   }
   return { driver, maxSize, maxFile: unbounded ? 1 : maxFile, options };
@@ -86,5 +100,12 @@ export function readLogConfig(containerDir: string): LogConfig {
 
 /** The monitor's options for it. */
 export function monitorLogArgs(config: LogConfig): string[] {
-  return ['--log-driver', config.driver, '--log-max-size', String(config.maxSize), '--log-max-file', String(config.maxFile)];
+  return [
+    '--log-driver',
+    config.driver,
+    '--log-max-size',
+    String(config.maxSize),
+    '--log-max-file',
+    String(config.maxFile),
+  ];
 }

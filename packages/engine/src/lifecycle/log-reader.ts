@@ -48,7 +48,9 @@ async function* recordsOf(
   for (;;) {
     const { bytesRead } = await handle.read(buffer, 0, CHUNK, at + carry.length);
     if (bytesRead === 0) break;
-    const data = carry.length ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+    const data = carry.length
+      ? Buffer.concat([carry, buffer.subarray(0, bytesRead)])
+      : buffer.subarray(0, bytesRead);
     let start = 0;
     for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a, start)) {
       const line = data.toString('utf8', start, nl);
@@ -130,12 +132,17 @@ function within(line: LogLine, options: LogReadOptions): 'before' | 'in' | 'afte
  * (or from where its last `tail` lines start), then, when following, what the monitor writes
  * next, reopening the current file when the monitor rotated it.
  */
-export async function* readContainerLog(containerDir: string, options: LogReadOptions = {}): AsyncGenerator<LogLine> {
+export async function* readContainerLog(
+  containerDir: string,
+  options: LogReadOptions = {},
+): AsyncGenerator<LogLine> {
   const follow = options.follow;
   let files = await listLogFiles(containerDir);
   while (!files && follow) {
     if (follow.ended() || follow.signal?.aborted) return;
-    await sleep(follow.pollMs ?? 100, undefined, follow.signal ? { signal: follow.signal } : {}).catch(() => undefined);
+    await sleep(follow.pollMs ?? 100, undefined, follow.signal ? { signal: follow.signal } : {}).catch(
+      () => undefined,
+    );
     files = await listLogFiles(containerDir);
   }
   if (!files) return;
@@ -210,7 +217,9 @@ export async function* readContainerLog(containerDir: string, options: LogReadOp
         continue;
       }
       if (over) break;
-      await sleep(follow.pollMs ?? 100, undefined, follow.signal ? { signal: follow.signal } : {}).catch(() => undefined);
+      await sleep(follow.pollMs ?? 100, undefined, follow.signal ? { signal: follow.signal } : {}).catch(
+        () => undefined,
+      );
     }
   } finally {
     await handle?.close();

@@ -23,9 +23,10 @@ export function attachCommand(name = 'attach'): Command {
     .option('--no-stdin', 'do not attach stdin')
     .option('--detach-keys <keys>', 'keys that detach from the container (default ctrl-p,ctrl-q)')
     .addOption(
-      new Option('--sig-proxy [bool]', 'send the signals koker gets to the container (default true)').argParser(
-        parseBool,
-      ),
+      new Option(
+        '--sig-proxy [bool]',
+        'send the signals koker gets to the container (default true)',
+      ).argParser(parseBool),
     )
     .action(async (container: string, flags: AttachFlags, command: Command) => {
       const ctx = contextOf(command);

@@ -33,7 +33,10 @@ export function logsCommand(name = 'logs'): Command {
     .option('-f, --follow', 'follow the output')
     .option('-n, --tail <n>', 'number of lines from the end', 'all')
     .option('-t, --timestamps', 'show timestamps')
-    .option('--since <time>', 'lines since a time (2024-05-01T10:00:00Z, a Unix time) or a duration before now (10m)')
+    .option(
+      '--since <time>',
+      'lines since a time (2024-05-01T10:00:00Z, a Unix time) or a duration before now (10m)',
+    )
     .option('--until <time>', 'lines before a time or a duration before now')
     .action(async (container: string, options: LogsOptions, command: Command) => {
       const ctx = contextOf(command);

@@ -53,12 +53,18 @@ export function runCommand(name = 'run'): Command {
     .option('--security-opt <opt>', 'security option, e.g. no-new-privileges (repeatable)', collect, [])
     .option('--init', 'run a minimal init as PID 1 that reaps zombies and forwards signals')
     .option('--log-driver <driver>', 'json-file (default), local or none')
-    .option('--log-opt <key=value>', 'log driver option: max-size (default 20m), max-file (default 5)', collect, [])
+    .option(
+      '--log-opt <key=value>',
+      'log driver option: max-size (default 20m), max-file (default 5)',
+      collect,
+      [],
+    )
     .option('--detach-keys <keys>', 'keys that detach from the container (default ctrl-p,ctrl-q)')
     .addOption(
-      new Option('--sig-proxy [bool]', 'send the signals koker gets to the container (default true)').argParser(
-        parseBool,
-      ),
+      new Option(
+        '--sig-proxy [bool]',
+        'send the signals koker gets to the container (default true)',
+      ).argParser(parseBool),
     )
     .option('--platform <os/arch>', 'platform to pull if the image is absent')
     .addOption(

@@ -8,7 +8,7 @@ import { attachUntilEnd } from '../../containers/attached-session.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../containers/detach-keys.js';
 import { forEachContainer } from '../../containers/each-container.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
-import { monitorStdio, monitorWrapper } from '../../containers/monitor.js';
+import { monitorStdio, monitorWrapper, terminalSize } from '../../containers/monitor.js';
 
 interface StartFlags {
   readonly attach?: boolean;
@@ -53,12 +53,16 @@ export function startCommand(name = 'start'): Command {
                 const dir = ctx.state.directory(record.id);
                 const stdio = monitorStdio(ctx, record.id);
                 opened.push(stdio[2]);
-                const tty = record.tty === true || record.spec?.process.terminal === true;
+                const inside = record.spec?.process.terminal === true;
+                const tty = record.tty === true || inside;
+                const size = attach ? terminalSize() : undefined;
                 const stdin = record.interactive === true || record.spec?.process.stdin === true;
                 if (attach) attached = { id: record.id, tty, stdin: stdin && options.interactive === true };
                 return {
                   wrapper: monitorWrapper(ctx, record.id, {
                     tty,
+                    terminalInside: inside,
+                    ...(size ? { size } : {}),
                     stdin,
                     stdinOnce: attached?.stdin === true,
                     log: readLogConfig(dir),
