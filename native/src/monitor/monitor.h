@@ -76,9 +76,10 @@ int outputs_open(void);
 
 /* attach.c: frames both ways are an 8-byte header [kind, 0, 0, 0, length (big-endian u32)] and
  * the payload. To clients: 1 stdout, 2 stderr, 3 exit (the code, decimal). From them: 0 stdin
- * data, 1 stdin closed, 2 resize ("ROWS COLS"), 3 signal (its number, decimal). */
+ * data, 1 stdin closed, 2 resize ("ROWS COLS"), 3 signal (its number, decimal), 4 hold (wait,
+ * after the exit frame, until this client closes: at most 2 s). */
 enum { FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_EXIT = 3 };
-enum { FRAME_STDIN = 0, FRAME_STDIN_CLOSED = 1, FRAME_RESIZE = 2, FRAME_SIGNAL = 3 };
+enum { FRAME_STDIN = 0, FRAME_STDIN_CLOSED = 1, FRAME_RESIZE = 2, FRAME_SIGNAL = 3, FRAME_HOLD = 4 };
 struct attach_target {
     int *stdin_fd;  /* the program's stdin (our end), -1 if none */
     int stdin_once; /* a client closing its stdin closes the program's */
@@ -88,7 +89,8 @@ struct attach_target {
 };
 void attach_listen(const struct attach_target *target);
 void attach_output(int kind, const char *data, size_t length);
-void attach_exit(int code); /* tells every client, then closes them and the socket */
+/* Tells every client, waits (briefly) for each to close, then closes them and the socket. */
+void attach_exit(int code);
 
 /* spawn.c */
 pid_t spawn_program(struct child_stdio *stdio, char **program);

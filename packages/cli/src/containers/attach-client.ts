@@ -10,7 +10,7 @@ export const ATTACH_SOCKET = 'attach.sock';
 
 // Frames both ways: [kind, 0, 0, 0, length (u32 big-endian)] then the payload.
 const TO_CLIENT = { stdout: 1, stderr: 2, exit: 3 } as const;
-const TO_MONITOR = { stdin: 0, stdinClosed: 1, resize: 2, signal: 3 } as const;
+const TO_MONITOR = { stdin: 0, stdinClosed: 1, resize: 2, signal: 3, hold: 4 } as const;
 
 export interface AttachOptions {
   /** Send koker's stdin to the container. */
@@ -24,10 +24,14 @@ export interface AttachOptions {
 }
 
 export type AttachEnd =
-  | { readonly kind: 'exited'; readonly code: number }
+  /** The monitor waits (briefly) for the socket to close before its cleanup: `close` it. */
+  | { readonly kind: 'exited'; readonly code: number; readonly close: () => void }
   | { readonly kind: 'detached' }
   /** The monitor went away without saying how the container ended. */
   | { readonly kind: 'lost' };
+
+/** The monitor takes frames up to 64 KiB. */
+const STDIN_FRAME = 32 * 1024;
 
 const PROXIED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
@@ -37,6 +41,26 @@ function frame(kind: number, payload: Uint8Array | string = ''): Buffer {
   header[0] = kind;
   header.writeUInt32BE(body.length, 4);
   return Buffer.concat([header, body]);
+}
+
+/**
+ * Connects as soon as the monitor made its socket (koker is still waiting for the container to
+ * start): the monitor keeps the output for this client, and a start that fails ends at once.
+ */
+export async function connectAttachWhenReady(containerDir: string, timeoutMs = 10_000): Promise<Socket> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // The socket's file exists from bind(2), a moment before it listens: tried again then.
+    if (existsSync(join(containerDir, ATTACH_SOCKET)))
+      try {
+        return await connectAttach(containerDir);
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+    if (Date.now() > deadline)
+      throw new ConflictError('cannot attach: the container never opened its attach socket');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 /**
@@ -103,12 +127,20 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
         pending = pending.subarray(8 + length);
         if (kind === TO_CLIENT.stdout) write(process.stdout, Buffer.from(payload));
         else if (kind === TO_CLIENT.stderr) write(process.stderr, Buffer.from(payload));
-        else if (kind === TO_CLIENT.exit) finish({ kind: 'exited', code: Number(payload.toString()) });
+        else if (kind === TO_CLIENT.exit) {
+          keepOpen = true;
+          finish({ kind: 'exited', code: Number(payload.toString()), close: () => socket.destroy() });
+        }
       }
     });
     socket.on('close', () => finish({ kind: 'lost' }));
+    // From now on the monitor waits, after the exit, for us to close (see attachUntilEnd).
+    socket.write(frame(TO_MONITOR.hold));
     socket.on('error', () => undefined);
-    cleanups.push(() => socket.destroy());
+    let keepOpen = false;
+    cleanups.push(() => {
+      if (!keepOpen) socket.destroy();
+    });
 
     if (options.stdin) {
       const stdin = process.stdin;
@@ -119,7 +151,8 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
       }
       const onData = (chunk: Buffer) => {
         const { pass, detach } = matcher.feed(chunk);
-        if (pass.length) socket.write(frame(TO_MONITOR.stdin, pass));
+        for (let at = 0; at < pass.length; at += STDIN_FRAME)
+          socket.write(frame(TO_MONITOR.stdin, pass.subarray(at, at + STDIN_FRAME)));
         if (detach) finish({ kind: 'detached' });
       };
       const onEnd = () => socket.write(frame(TO_MONITOR.stdinClosed));

@@ -11,6 +11,8 @@ import {
   type RunRequest,
 } from '@koker/engine';
 import { nativeHelperPath } from '@koker/host';
+import { type Socket } from 'node:net';
+import { connectAttach, connectAttachWhenReady } from '../containers/attach-client.js';
 import { attachUntilEnd } from '../containers/attached-session.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../containers/detach-keys.js';
 import { monitorStdio, monitorWrapper, terminalSize } from '../containers/monitor.js';
@@ -64,17 +66,29 @@ export async function runContainer(
     { storage, resources, network, launcher, state: context.state },
     context.log,
   );
-  const id = await startUnderMonitor(context, orchestrator, request, runImage, log, !flags.detach);
+  const { id, attached } = await startUnderMonitor(
+    context,
+    orchestrator,
+    request,
+    runImage,
+    log,
+    !flags.detach,
+  );
   if (flags.detach) {
     process.stdout.write(`${id}\n`);
     return 0;
   }
-  return attachUntilEnd(context, id, {
-    stdin: request.process.interactive,
-    tty: request.process.tty,
-    detachKeys,
-    sigProxy: flags.sigProxy ?? true,
-  });
+  return attachUntilEnd(
+    context,
+    id,
+    {
+      stdin: request.process.interactive,
+      tty: request.process.tty,
+      detachKeys,
+      sigProxy: flags.sigProxy ?? true,
+    },
+    await (attached ?? connectAttach(context.state.directory(id))),
+  );
 }
 
 /**
@@ -90,14 +104,19 @@ async function startUnderMonitor(
   image: RunImage,
   log: LogConfig,
   attachNow: boolean,
-): Promise<ContainerId> {
+): Promise<{ id: ContainerId; attached?: Promise<Socket> }> {
   const tty = request.process.tty;
   const opened: number[] = [];
+  let attached: Promise<Socket> | undefined;
   try {
     const size = attachNow ? terminalSize() : undefined;
     const outcome = await orchestrator.run(request, image, {
       detach: (id) => {
         writeLogConfig(context.state.directory(id), log);
+        if (attachNow) {
+          attached = connectAttachWhenReady(context.state.directory(id));
+          attached.catch(() => undefined); // a failed start reports its own error
+        }
         const stdio = monitorStdio(context, id);
         opened.push(stdio[2]);
         return {
@@ -114,7 +133,13 @@ async function startUnderMonitor(
         };
       },
     });
-    return outcome.id;
+    return { id: outcome.id, ...(attached ? { attached } : {}) };
+  } catch (error) {
+    void attached?.then(
+      (socket) => socket.destroy(),
+      () => undefined,
+    );
+    throw error;
   } finally {
     for (const fd of opened) closeSync(fd);
   }

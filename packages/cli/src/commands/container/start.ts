@@ -4,6 +4,8 @@ import { NativeLauncher, readLogConfig, startContainer } from '@koker/engine';
 import { Network, Resources, Storage, UsageError, type ContainerId } from '@koker/core';
 import { nativeHelperPath } from '@koker/host';
 import { contextOf, setExitCode } from '../../command-context.js';
+import { type Socket } from 'node:net';
+import { connectAttachWhenReady } from '../../containers/attach-client.js';
 import { attachUntilEnd } from '../../containers/attached-session.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../containers/detach-keys.js';
 import { forEachContainer } from '../../containers/each-container.js';
@@ -38,7 +40,7 @@ export function startCommand(name = 'start'): Command {
         state: ctx.state,
       };
       const lifecycle = lifecycleOf(ctx);
-      let attached: { id: ContainerId; tty: boolean; stdin: boolean } | undefined;
+      let attached: { id: ContainerId; tty: boolean; stdin: boolean; socket: Promise<Socket> } | undefined;
       await forEachContainer(
         ctx,
         names,
@@ -57,7 +59,11 @@ export function startCommand(name = 'start'): Command {
                 const tty = record.tty === true || inside;
                 const size = attach ? terminalSize() : undefined;
                 const stdin = record.interactive === true || record.spec?.process.stdin === true;
-                if (attach) attached = { id: record.id, tty, stdin: stdin && options.interactive === true };
+                if (attach) {
+                  const socket = connectAttachWhenReady(dir);
+                  socket.catch(() => undefined); // a failed start reports its own error
+                  attached = { id: record.id, tty, stdin: stdin && options.interactive === true, socket };
+                }
                 return {
                   wrapper: monitorWrapper(ctx, record.id, {
                     tty,
@@ -83,12 +89,12 @@ export function startCommand(name = 'start'): Command {
       if (!attached) return;
       setExitCode(
         command,
-        await attachUntilEnd(ctx, attached.id, {
-          stdin: attached.stdin,
-          tty: attached.tty,
-          detachKeys,
-          sigProxy: true,
-        }),
+        await attachUntilEnd(
+          ctx,
+          attached.id,
+          { stdin: attached.stdin, tty: attached.tty, detachKeys, sigProxy: true },
+          await attached.socket,
+        ),
       );
     });
 }
