@@ -239,9 +239,12 @@ void attach_listen(const struct attach_target *what) {
     loop_add(&listener);
 }
 
-/* After the exit frame a client only closes: waits for that, at most GOODBYE_MS. */
-static void goodbye(int fd) {
-    int64_t deadline = monotonic_ms() + GOODBYE_MS;
+/*
+ * After the exit frame a client only closes: waits for that, at most GOODBYE_MS for one that asked
+ * (hold), else a moment, in case it is about to ask (koker's run is still finishing the start).
+ */
+static void goodbye(int fd, int hold) {
+    int64_t deadline = monotonic_ms() + (hold ? GOODBYE_MS : GOODBYE_MS / 8);
     char sink[4096];
     for (;;) {
         int64_t left = deadline - monotonic_ms();
@@ -249,6 +252,10 @@ static void goodbye(int fd) {
         if (left <= 0 || poll(&p, 1, (int)left) <= 0) return;
         ssize_t n = read(fd, sink, sizeof sink);
         if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) return;
+        if (n > 0 && !hold) {
+            hold = 1; /* it is alive and talking: it will close once it has read the exit */
+            deadline = monotonic_ms() + GOODBYE_MS;
+        }
     }
 }
 
@@ -260,7 +267,7 @@ void attach_exit(int code) {
             drop_client(clients[i]);
     for (int i = 0; i < MAX_CLIENTS; i++)
         if (clients[i]) {
-            if (clients[i]->hold) goodbye(clients[i]->source.fd);
+            goodbye(clients[i]->source.fd, clients[i]->hold);
             drop_client(clients[i]);
         }
     if (listener.fd >= 0) {
