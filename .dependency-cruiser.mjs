@@ -3,7 +3,7 @@
 // across files and packages in about a second, where import/no-cycle re-walks it per file, per package.
 // Type-only imports count too: a cycle or an upward import through a type is still one in the design.
 
-const drivers = 'driver-cgroup-[^/]+|fs-overlay|net-bridge|registry-oci';
+const drivers = 'driver-cgroup-[^/]+|fs-overlay|net-bridge|registry-oci|volume-local';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {

@@ -9,6 +9,7 @@ import { REPO, RESULTS } from './lib/harness.mjs';
 const ORDER = [
   'start',
   'start-bridge',
+  'start-security',
   'pull',
   'extract',
   'parallel',

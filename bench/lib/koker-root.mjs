@@ -52,7 +52,8 @@ export function setupKoker({ dir, archive, subnet }) {
         .filter(Boolean);
       if (ids.length) spawnSync('bash', ['-c', command(`-q rm -f ${ids.join(' ')}`)], { stdio: 'ignore' });
       spawnSync('bash', ['-c', command('-q system prune -f')], { stdio: 'ignore' });
-      const { KoffiSyscalls, createLogger } = await import('@koker/core');
+      const { KoffiSyscalls } = await import('@koker/host');
+      const { createLogger } = await import('@koker/log');
       const { BridgeNetworkDriver } = await import('@koker/net-bridge');
       const driver = new BridgeNetworkDriver({
         config,

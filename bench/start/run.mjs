@@ -3,51 +3,23 @@
 // same busybox rootfs (an OCI bundle with the same namespaces), and `node -e 0` (Node's own
 // start-up, which koker cannot go below); then the same with bridge networking against podman
 // on a bridge network of its own.
-import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compare, ensureApt, loadAverage, runCleanups, writeResults } from '../lib/harness.mjs';
 import { busyboxArchive, freePrefix, setupKoker } from '../lib/koker-root.mjs';
 import { setupPodman } from '../lib/podman.mjs';
+import { busyboxBundle } from './bundle.mjs';
 import { measurePhases } from './phases.mjs';
+import { measureSecurityCost } from './security.mjs';
 
 ensureApt('runc', 'crun', 'busybox-static');
 const dir = mkdtempSync(join(tmpdir(), 'koker-bench-start-'));
 const cleanups = [];
 try {
-  // The same rootfs for everyone: Debian's static busybox and its applets.
-  const rootfs = join(dir, 'rootfs');
-  for (const sub of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev'])
-    mkdirSync(join(rootfs, sub), { recursive: true });
-  copyFileSync('/bin/busybox', join(rootfs, 'bin', 'busybox'));
-  for (const applet of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean))
-    if (applet !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', applet));
-  writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-  writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\n');
-
-  // An OCI bundle: runc's default spec (mount, UTS, IPC, PID and network namespaces, Docker's
-  // capabilities, masked paths), running `true`, in a cgroup named for koker.
-  const bundle = join(dir, 'bundle');
-  mkdirSync(bundle);
-  execFileSync('runc', ['spec', '--bundle', bundle]);
-  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
-  spec.process.args = ['true'];
-  spec.process.terminal = false;
-  spec.root = { path: rootfs, readonly: false };
-  spec.linux.cgroupsPath = '/koker-bench-start';
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  // The same rootfs for everyone, and runc's default spec around it (bundle.mjs).
+  const bundle = busyboxBundle(dir);
   const empty = join(dir, 'empty');
   writeFileSync(empty, '');
 
@@ -155,6 +127,13 @@ try {
       "Each engine has a bridge of its own (koker-b<hex>, koker-p<hex>) on a free /24, created before timing starts and kept between runs, as a host's default bridge is: koker's bridge driver (veth, IPAM lease, NAT rules), podman's netavark with DNS off, as on podman's default network.",
       `load average at the end: ${loadAverage()}`,
     ],
+  });
+
+  const security = await measureSecurityCost({ dir, koker });
+  writeResults('start-security', {
+    title:
+      'What the default isolation adds to a run: koker defaults vs seccomp=unconfined vs --privileged, runc without and with a filter',
+    ...security,
   });
 } finally {
   await runCleanups(cleanups);

@@ -44,10 +44,10 @@ async function pruneAndCheck(): Promise<void> {
   expect(suite.containerDirs()).toEqual([]);
   expect(suite.containerLeaks()).toEqual([]);
   // The network driver's own state: no lease, no attachment record, no netns file.
-  const leaseFile = `${suite.root}/run/network/${suite.bridge}/leases.json`;
+  const leaseFile = `/run/koker/network/bridges/${suite.bridge}/leases.json`;
   const leases = existsSync(leaseFile)
     ? (
-        JSON.parse(readFileSync(`${suite.root}/run/network/${suite.bridge}/leases.json`, 'utf8')) as {
+        JSON.parse(readFileSync(`/run/koker/network/bridges/${suite.bridge}/leases.json`, 'utf8')) as {
           leases: unknown[];
         }
       ).leases

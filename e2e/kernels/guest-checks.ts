@@ -16,6 +16,8 @@ const kokerBin = process.argv[2];
 if (kokerBin) process.env.KOKER_NATIVE_HELPER ??= join(dirname(kokerBin), '../../../native/build/koker-init');
 // A `docker save` archive of busybox: the limits are then also checked through `koker run`.
 const archive = process.argv[3];
+// e2e/run/seccomp-probe.c, built static on the host.
+const seccompProbe = process.argv[4];
 
 const kokerInfo: CgroupCheck = {
   name: 'koker info shows the layout and selects its driver',
@@ -40,7 +42,10 @@ if (expected !== undefined && detected.mode !== expected) {
   console.log(`FAIL layout: detected ${detected.mode}, the guest was booted ${expected}`);
   failed += 1;
 }
-const throughKoker = kokerBin && archive ? kokerRunChecks({ kokerBin, archive }) : undefined;
+const throughKoker =
+  kokerBin && archive
+    ? kokerRunChecks({ kokerBin, archive, ...(seccompProbe ? { seccompProbe } : {}) })
+    : undefined;
 const all = [kokerInfo, ...CGROUP_CHECKS, ...RUN_CHECKS, ...(throughKoker?.checks ?? [])];
 // KOKER_GUEST_CHECKS (a regular expression on the names) and KOKER_GUEST_REPEAT chase a flaky
 // check; the `koker run` checks need 'koker load' among them.

@@ -13,19 +13,33 @@ const IMAGE = 'busybox:latest';
 export interface KokerRunSetup {
   readonly kokerBin: string;
   readonly archive: string;
+  /** e2e/run/seccomp-probe.c built static on the host (run-matrix.mjs): the guest has no compiler to spare. */
+  readonly seccompProbe?: string;
 }
 
+/** What the probe prints under koker's default filter: the same in every guest as on the host. */
+const DENIED = [
+  'keyctl EPERM',
+  'add_key EPERM',
+  'perf_event_open EPERM',
+  'io_uring_setup EPERM',
+  'bpf EPERM',
+  'userfaultfd EPERM',
+  'clone3 ENOSYS',
+];
+
 /** A koker root on a fresh tmpfs, the image loaded; the checks; then the tmpfs goes. */
-export function kokerRunChecks({ kokerBin, archive }: KokerRunSetup): {
+export function kokerRunChecks({ kokerBin, archive, seccompProbe }: KokerRunSetup): {
   checks: CgroupCheck[];
   cleanup: () => void;
 } {
   const root = mkdtempSync('/tmp/koker-guest-root-');
   let mounted = false;
-  const k = (args: string[]) => {
+  const k = (args: string[], input?: string) => {
     const result = spawnSync(process.execPath, [kokerBin, '--root', root, '-q', ...args], {
       encoding: 'utf8',
       timeout: 300_000,
+      ...(input !== undefined ? { input } : {}),
     });
     return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
   };
@@ -139,6 +153,47 @@ export function kokerRunChecks({ kokerBin, archive }: KokerRunSetup): {
         assert.equal(privileged.stdout, '0\n', privileged.stderr);
         const confined = k(['run', '--rm', '--network', 'none', IMAGE, 'sh', '-c', read]);
         assert.equal(confined.stdout, '1\n', confined.stderr);
+      },
+    },
+    {
+      name: "koker run: the default seccomp filter (Seccomp: 2): the probe's blocked calls fail as on the host; unconfined: none",
+      async run() {
+        assert.ok(seccompProbe, 'no seccomp probe given');
+        const probe = readFileSync(seccompProbe).toString('base64');
+        const script =
+          'grep Seccomp: /proc/self/status; base64 -d > /tmp/probe && chmod +x /tmp/probe && /tmp/probe; ' +
+          'unshare -U -r true 2>/dev/null && echo unshare ok || echo unshare refused';
+        const confined = k(['run', '--rm', '-i', '--network', 'none', IMAGE, 'sh', '-c', script], probe);
+        assert.equal(confined.code, 0, confined.stderr);
+        assert.deepEqual(confined.stdout.trim().split('\n'), ['Seccomp:\t2', ...DENIED, 'unshare refused']);
+        const unconfined = k(
+          [
+            'run',
+            '--rm',
+            '-i',
+            '--network',
+            'none',
+            '--security-opt',
+            'seccomp=unconfined',
+            IMAGE,
+            'sh',
+            '-c',
+            script,
+          ],
+          probe,
+        );
+        assert.equal(unconfined.code, 0, unconfined.stderr);
+        const lines = unconfined.stdout.trim().split('\n');
+        assert.equal(lines[0], 'Seccomp:\t0');
+        for (const name of [
+          'keyctl',
+          'add_key',
+          'perf_event_open',
+          'io_uring_setup',
+          'userfaultfd',
+          'clone3',
+        ])
+          assert.ok(!DENIED.includes(lines.find((l) => l.startsWith(`${name} `)) ?? ''), unconfined.stdout);
       },
     },
   ];

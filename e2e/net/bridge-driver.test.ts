@@ -8,6 +8,7 @@ import { ConflictError, newContainerId, type ContainerId, type NetworkRequest } 
 import { inNetns, must, sh, startInNetns, wgetFrom } from './helpers/host-commands.js';
 import { createNetFixture, freeSubnetPrefix, type NetFixture } from './helpers/net-fixture.js';
 import { createRemoteHost, type RemoteHost } from './helpers/remote-host.js';
+import { HOST_BRIDGES_DIR } from '@koker/net-bridge';
 
 // The bridge driver against the real kernel: namespaces, veths, a bridge, iptables. Traffic only
 // goes to this machine's own namespaces: containers, and a "remote host" the test creates.
@@ -86,7 +87,7 @@ describe('the bridge driver', () => {
       expect(attachment.hostsEntries.at(-1)).toBe(`${attachment.ipAddress}\tfirst`);
       const log = net.log();
       for (const step of [
-        `Check default bridge is up or not bridge=${net.bridge}`,
+        `Check bridge is up or not bridge=${net.bridge}`,
         `Setup virtual ethernet netns=${netns} peer=eth0 virt=veth${id.slice(0, 11)}`,
         `Set the master of the link device link=veth${id.slice(0, 11)} master=${net.bridge}`,
         `Mount new network namespace netns=${netns}`,
@@ -237,9 +238,7 @@ describe('the bridge driver', () => {
       await Promise.all(ids.map((id) => net.driver.detach(id)));
     }
     expect(await net.driver.list()).toEqual([]);
-    const leases = JSON.parse(
-      readFileSync(join(net.config.runRoot, 'network', net.bridge, 'leases.json'), 'utf8'),
-    ) as {
+    const leases = JSON.parse(readFileSync(join(HOST_BRIDGES_DIR, net.bridge, 'leases.json'), 'utf8')) as {
       leases: unknown[];
     };
     expect(leases.leases).toEqual([]);
@@ -299,7 +298,7 @@ describe('the bridge driver', () => {
       expect(net.log()).toContain(
         `Reclaim the network of a container that is gone container=${deadId.slice(0, 12)}`,
       );
-      const leases = readFileSync(join(net.config.runRoot, 'network', net.bridge, 'leases.json'), 'utf8');
+      const leases = readFileSync(join(HOST_BRIDGES_DIR, net.bridge, 'leases.json'), 'utf8');
       expect(leases).not.toContain(deadId);
     } finally {
       await net.driver.detach(id);

@@ -360,6 +360,7 @@ describe('koker run', () => {
       'io_uring_setup EPERM',
       'bpf EPERM',
       'userfaultfd EPERM',
+      'clone3 ENOSYS',
     ]);
     // Unconfined, the kernel answers: bad arguments, or a key ID; bpf is still the kernel's EPERM
     // (unprivileged BPF is off on the host and the container has no CAP_BPF).
@@ -372,6 +373,7 @@ describe('koker run', () => {
     const results = Object.fromEntries(lines(unconfined).map((l) => l.split(' ')));
     for (const name of ['keyctl', 'add_key', 'perf_event_open', 'io_uring_setup', 'userfaultfd'])
       expect(results[name], name).not.toBe('EPERM');
+    expect(results.clone3).toBe('EINVAL');
 
     // What ordinary programs do still works: a shell, ls, ping (a raw socket as root). On the
     // loopback of a `none` network: the default bridge is host-wide, and the suite leaves none.

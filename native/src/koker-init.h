@@ -50,6 +50,9 @@ int in_root(const char *path);
 int in_root_mkdir(const char *path, mode_t mode);
 /* Creates an empty file if `path` is absent; returns its O_PATH fd, or -1. */
 int in_root_mkfile(const char *path, mode_t mode);
+/* walk.c: `path` resolved a component at a time with O_NOFOLLOW (openat2's fallback); with
+ * `strict`, a `..` that would climb out of the root is EXDEV instead of staying at `/`. */
+int in_root_walk(const char *path, int strict);
 /* "/proc/self/fd/<fd>": what mount(2) is given, so it acts on the resolved object. */
 const char *fd_path(int fd);
 
@@ -59,6 +62,12 @@ void op_overlay(const char *target, const char *upper, const char *work, int vol
 void op_rootfs(const char *path);
 void op_mount(const char *source, const char *target, const char *fstype, const char *flags, const char *data);
 void op_mask(const char *path);
+/* A mount the user asked for (-v, --mount, --tmpfs): its target made and resolved strictly in
+ * the root, the volume filled from the image first when `copyup`, then the propagation set. */
+void op_usermount(const char *source, const char *target, const char *fstype, const char *flags, const char *data,
+                  const char *propagation, int copyup, int file);
+/* copyup.c: copies what the root has at `dir_fd` into the host directory `dest` if it is empty. */
+void copy_up(int dir_fd, const char *dest, const char *shown);
 void op_readonly(const char *path);
 void op_mknod(const char *path, const char *type, unsigned major, unsigned minor, mode_t mode);
 void op_symlink(const char *target, const char *path);
@@ -70,6 +79,9 @@ void op_bounding(uint64_t keep);
 void op_user(uid_t uid, gid_t gid, char **groups);
 void op_caps(uint64_t effective, uint64_t permitted, uint64_t inheritable, uint64_t ambient);
 _Noreturn void op_exec(const char *search, char **argv, char **env);
+
+/* kernel-params.c: `--oom-score-adj`, after pivot_root. */
+void op_oom_score_adj(const char *value);
 
 /* seccomp.c: installs the filter koker compiled (hex of struct sock_filter[]). */
 void op_seccomp(const char *hex);

@@ -83,6 +83,23 @@ static void loopback_up(void) {
     close(sock);
 }
 
+/* A kernel setting of the container's namespaces, through its own /proc (after pivot_root). */
+static void op_sysctl(const char *name, const char *value) {
+    char path[256] = "/proc/sys/";
+    size_t at = strlen(path), len = strlen(name);
+    if (len == 0 || at + len >= sizeof path || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != len ||
+        name[0] == '.' || strstr(name, ".."))
+        die("set kernel parameter", "parse", EINVAL, name);
+    for (size_t i = 0; i < len; i++) path[at + i] = name[i] == '.' ? '/' : name[i];
+    step("Set kernel parameter", "name", name, "value", value);
+    int ref = in_root(path);
+    int fd = ref < 0 ? -1 : open(fd_path(ref), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) die("set kernel parameter", "open", errno, name);
+    if (write(fd, value, strlen(value)) < 0) die("set kernel parameter", "write", errno, name);
+    close(fd);
+    close(ref);
+}
+
 /* PID 1 with --init: runs the command as its child, reaps every zombie, forwards signals. */
 static _Noreturn void init_loop(const char *search, char **argv, char **env) {
     sigset_t all, none;
@@ -161,6 +178,11 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
             const char *source = plan_str(), *target = plan_str(), *fstype = plan_str();
             const char *flags = plan_str();
             op_mount(source, target, fstype, flags, plan_str());
+        } else if (strcmp(op, "usermount") == 0) {
+            const char *source = plan_str(), *target = plan_str(), *fstype = plan_str();
+            const char *flags = plan_str(), *data = plan_str(), *propagation = plan_str();
+            int copyup = (int)plan_num();
+            op_usermount(source, target, fstype, flags, data, propagation, copyup, (int)plan_num());
         } else if (strcmp(op, "mask") == 0) {
             op_mask(plan_str());
         } else if (strcmp(op, "readonly") == 0) {
@@ -178,6 +200,11 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
             const char *name = plan_str();
             step("Set hostname", "name", name);
             if (sethostname(name, strlen(name)) < 0) die("set hostname", "sethostname", errno, name);
+        } else if (strcmp(op, "sysctl") == 0) {
+            const char *name = plan_str();
+            op_sysctl(name, plan_str());
+        } else if (strcmp(op, "oomscore") == 0) {
+            op_oom_score_adj(plan_str());
         } else if (strcmp(op, "loopback") == 0) {
             loopback_up();
         } else if (strcmp(op, "rlimit") == 0) {

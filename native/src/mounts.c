@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,4 +245,111 @@ void op_pivot(void) {
     int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) die("pivot_root", "open", errno, "/");
     root_set(fd);
+}
+
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#define KOKER_OPEN_TREE_CLONE 1
+#define KOKER_AT_RECURSIVE 0x8000
+#define KOKER_MOVE_MOUNT_T_EMPTY_PATH 0x40
+#define KOKER_MOUNT_ATTR_RDONLY 0x1
+#define KOKER_MOUNT_ATTR_NOSUID 0x2
+#define KOKER_MOUNT_ATTR_NODEV 0x4
+#define KOKER_MOUNT_ATTR_NOEXEC 0x8
+
+struct koker_mount_attr {
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+/*
+ * A bind made with the new mount API (Linux 5.12): the tree cloned from the source, made
+ * read-only (recursively, every submount too) before it is attached, then moved onto the
+ * target's fd: no path is resolved twice. -1 with errno when the kernel lacks the calls.
+ */
+static int bind_tree(const char *source, int target_fd, unsigned long bits) {
+    int rec = (bits & MS_REC) ? KOKER_AT_RECURSIVE : 0;
+    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source, KOKER_OPEN_TREE_CLONE | O_CLOEXEC | rec);
+    if (tree < 0) {
+        if (errno == ENOSYS) return -1;
+        die("mount", "open_tree", errno, source);
+    }
+    struct koker_mount_attr attr = {0};
+    if (bits & MS_RDONLY) attr.attr_set |= KOKER_MOUNT_ATTR_RDONLY;
+    if (bits & MS_NOSUID) attr.attr_set |= KOKER_MOUNT_ATTR_NOSUID;
+    if (bits & MS_NODEV) attr.attr_set |= KOKER_MOUNT_ATTR_NODEV;
+    if (bits & MS_NOEXEC) attr.attr_set |= KOKER_MOUNT_ATTR_NOEXEC;
+    if (attr.attr_set && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0) {
+        int err = errno;
+        close(tree);
+        if (err == ENOSYS) return -1;
+        die("mount", "mount_setattr", err, source);
+    }
+    if (syscall(SYS_move_mount, tree, "", target_fd, "",
+                KOKER_MOVE_MOUNT_F_EMPTY_PATH | KOKER_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        die("mount", "move_mount", errno, source);
+    close(tree);
+    return 0;
+}
+
+/* Propagation flags by Docker's name, set on a mount once it is made. */
+static unsigned long propagation_flags(const char *name) {
+    static const struct {
+        const char *name;
+        unsigned long flags;
+    } P[] = {
+        {"private", MS_PRIVATE}, {"rprivate", MS_PRIVATE | MS_REC},
+        {"shared", MS_SHARED},   {"rshared", MS_SHARED | MS_REC},
+        {"slave", MS_SLAVE},     {"rslave", MS_SLAVE | MS_REC},
+    };
+    for (size_t i = 0; i < sizeof P / sizeof P[0]; i++)
+        if (strcmp(P[i].name, name) == 0) return P[i].flags;
+    die("parse propagation", "parse", EINVAL, name);
+}
+
+void op_usermount(const char *source, const char *target, const char *fstype, const char *flags, const char *data,
+                  const char *propagation, int copyup, int file) {
+    unsigned long bits = parse_flags(flags);
+    /* Made if missing, a component at a time inside the root (resolve.c). */
+    int made = file ? in_root_mkfile(target, 0644) : in_root_mkdir(target, 0755);
+    if (made < 0) die("make mount target", file ? "openat" : "mkdirat", errno, target);
+    close(made);
+    /* Then resolved again, strictly: a symlink that climbs out of the root is an error. */
+    int fd = in_root_walk(target, 1);
+    if (fd < 0 && errno == EXDEV)
+        die("resolve mount target", "openat", EXDEV,
+            fmt("%s leads out of the container's root through a symlink", target));
+    if (fd < 0) die("resolve mount target", "openat", errno, target);
+    struct stat st, root;
+    if (fstat(fd, &st) < 0 || fstat(root_fd(), &root) < 0) die("resolve mount target", "fstat", errno, target);
+    if (st.st_dev == root.st_dev && st.st_ino == root.st_ino)
+        die("resolve mount target", "openat", EXDEV, fmt("%s resolves to the container's root itself", target));
+    if (!file && !S_ISDIR(st.st_mode))
+        die("resolve mount target", "openat", ENOTDIR, fmt("%s is not a directory in the container", target));
+    if (file && S_ISDIR(st.st_mode))
+        die("resolve mount target", "openat", EISDIR, fmt("%s is a directory in the container", target));
+    if (copyup && S_ISDIR(st.st_mode)) copy_up(fd, source, target);
+    step("Mount target", "source", *source ? source : "none", "target", target, "fstype", *fstype ? fstype : "none",
+         "flags", flags, *data ? "data" : NULL, data);
+    int bind = (bits & MS_BIND) != 0;
+    if (bind && bind_tree(source, fd, bits) == 0) {
+        close(fd);
+    } else {
+        if (mount(or_null(source), fd_path(fd), or_null(fstype), bind ? bits & ~MS_RDONLY : bits, or_null(data)) < 0)
+            die("mount", "mount", errno, fmt("%s on %s", *source ? source : fstype, target));
+        close(fd);
+        /* Before Linux 5.12: the new mount, resolved again inside the root, remounted. */
+        if (bind && (bits & MS_RDONLY)) remount_ro(target, bits & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
+    }
+    if (*propagation) {
+        int at = in_root(target);
+        if (at < 0) die("set mount propagation", "openat2", errno, target);
+        step("Set mount propagation", "target", target, "propagation", propagation);
+        if (mount(NULL, fd_path(at), NULL, propagation_flags(propagation), NULL) < 0)
+            die("set mount propagation", "mount", errno, target);
+        close(at);
+    }
 }

@@ -29,7 +29,20 @@ static int open_in(int dir, const char *path, int flags) {
         .flags = (uint64_t)(flags | O_PATH | O_CLOEXEC),
         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
     };
-    return (int)syscall(SYS_openat2, dir, path, &how, sizeof how);
+    int fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof how);
+    if (fd < 0 && errno == ENOSYS && dir == root) {
+        /* Before Linux 5.6: the same resolution, a component at a time (walk.c). */
+        int walked = in_root_walk(path, 0);
+        if (walked < 0 || !(flags & O_DIRECTORY)) return walked;
+        struct stat st;
+        if (fstat(walked, &st) == 0 && !S_ISDIR(st.st_mode)) {
+            close(walked);
+            errno = ENOTDIR;
+            return -1;
+        }
+        return walked;
+    }
+    return fd;
 }
 
 int in_root(const char *path) { return open_in(root, path, 0); }

@@ -171,7 +171,7 @@ export function cgroupsOf(pid: number): string[] {
  * The root's parent cgroup in every hierarchy, wherever the drivers put it (next to the cgroup
  * koker ran in): the drivers keep it, as Docker keeps /docker.
  */
-async function removeCgroupParent(name: string): Promise<void> {
+export async function removeCgroupParent(name: string): Promise<void> {
   // A cgroup v1 directory whose last task just died can refuse rmdir (EBUSY) for a moment.
   for (let attempt = 0; attempt < 20; attempt++) {
     if (!removeCgroupParentOnce(name)) return;

@@ -3,7 +3,7 @@
  *
  *   koker-monitor --dir DIR [--tty] [--tty-raw] [--tty-size ROWS,COLS] [--stdin] [--stdin-once] [--sync-fd N]
  *                 [--log-driver json-file|local|none] [--log-max-size BYTES] [--log-max-file N]
- *                 [--attach] [--attach-wait MS] [--on-exit ARG]... -- PROGRAM [ARG...]
+ *                 [--attach] [--attach-wait MS] [--on-exit ARG]... [--companion ARG]... -- PROGRAM [ARG...]
  *
  * It holds DIR/keeper.lock (flock) for as long as the container lives, so koker can tell a
  * running container from one whose monitor died. It starts PROGRAM (koker's launcher) with the
@@ -44,8 +44,8 @@ static int status, exited;
 static void usage(void) {
     fail(
         "usage: koker-monitor --dir DIR [--tty] [--stdin] [--stdin-once] [--sync-fd N] [--log-driver NAME] "
-        "[--log-max-size BYTES] [--log-max-file N] [--attach] [--attach-wait MS] [--on-exit ARG]... -- PROGRAM "
-        "[ARG...]");
+        "[--log-max-size BYTES] [--log-max-file N] [--attach] [--attach-wait MS] [--on-exit ARG]... "
+        "[--companion ARG]... -- PROGRAM [ARG...]");
 }
 
 static unsigned long long number(const char *option, const char *text) {
@@ -94,12 +94,12 @@ static void signals_ready(struct loop_source *source, short revents) {
 }
 
 int main(int argc, char **argv) {
-    int tty = 0, tty_raw = 0, keep_stdin = 0, stdin_once = 0, attach = 0, on_exit_count = 0;
+    int tty = 0, tty_raw = 0, keep_stdin = 0, stdin_once = 0, attach = 0, on_exit_count = 0, companion_count = 0;
     long long attach_wait = -1;
     const char *dir = NULL, *log_driver = "local";
     unsigned long long log_max_size = 0, log_max_file = 1;
     unsigned rows = 0, cols = 0;
-    char *on_exit[MAX_ON_EXIT + 1];
+    char *on_exit[MAX_ON_EXIT + 1], *companion[MAX_ON_EXIT + 1];
     int i = 1;
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         puts("koker-monitor 0.1.0");
@@ -141,11 +141,15 @@ int main(int argc, char **argv) {
         } else if (strcmp(arg, "--on-exit") == 0 && i + 1 < argc) {
             if (on_exit_count == MAX_ON_EXIT) fail("too many --on-exit arguments");
             on_exit[on_exit_count++] = argv[++i];
+        } else if (strcmp(arg, "--companion") == 0 && i + 1 < argc) {
+            if (companion_count == MAX_ON_EXIT) fail("too many --companion arguments");
+            companion[companion_count++] = argv[++i];
         } else {
             usage();
         }
     }
     on_exit[on_exit_count] = NULL;
+    companion[companion_count] = NULL;
     if (!dir || i >= argc) usage();
     container_dir_set(dir);
     if (log_configure(log_driver, log_max_size, log_max_file > 1000 ? 1000 : (unsigned)log_max_file) < 0)
@@ -172,6 +176,8 @@ int main(int argc, char **argv) {
         sync_fd = -1;
     }
 
+    companion_start(companion);
+
     struct loop_source signal_source = {sfd, POLLIN, signals_ready, NULL};
     loop_add(&signal_source);
     outputs_prepare(&stdio, stream_closed);
@@ -191,6 +197,7 @@ int main(int argc, char **argv) {
         if (waitpid(child, &status, 0) == child) exited = 1;
         else if (errno != EINTR) break;
     }
+    companion_stop();
     log_close();
     crash_point("monitor:reaped");
     write_exit_record(status, child, log_dropped());

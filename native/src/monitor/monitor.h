@@ -14,6 +14,7 @@
  *   signals.c       signalfd: reaping, forwarding signals to the program
  *   event-loop.c    poll(2) over registered fds and timers: where new inputs join
  *   exit-record.c   exit.json, written atomically
+ *   companion.c     a program run beside the container while it runs (the health checker)
  */
 #ifndef KOKER_MONITOR_H
 #define KOKER_MONITOR_H
@@ -94,6 +95,10 @@ void attach_exit(int code);
 
 /* spawn.c */
 pid_t spawn_program(struct child_stdio *stdio, char **program);
+
+/* companion.c: started after the program, SIGTERMed and reaped once it has ended. */
+void companion_start(char **argv); /* argv NULL-terminated; nothing if empty */
+void companion_stop(void);
 
 /* signals.c */
 int signals_block(void);    /* blocks SIGCHLD/TERM/INT/HUP; returns a signalfd */

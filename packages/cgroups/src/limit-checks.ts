@@ -32,7 +32,12 @@ export interface LimitCapabilities {
 /** The controllers a set of limits needs. */
 export function controllersFor(limits: ResourceLimits): LimitController[] {
   const needed: LimitController[] = [];
-  if (limits.memory !== undefined || limits.memorySwap !== undefined) needed.push('memory');
+  if (
+    limits.memory !== undefined ||
+    limits.memorySwap !== undefined ||
+    limits.memoryReservation !== undefined
+  )
+    needed.push('memory');
   if (limits.nanoCpus !== undefined || limits.cpuShares !== undefined) needed.push('cpu');
   if (limits.cpusetCpus !== undefined) needed.push('cpuset');
   if (typeof limits.pidsLimit === 'number') needed.push('pids');
@@ -68,6 +73,14 @@ export function checkLimits(limits: ResourceLimits, host: LimitCapabilities): vo
         `it counts memory plus swap, so it must be at least the memory limit (${formatByteSize(memory)})`,
       );
     }
+  }
+  const { memoryReservation } = limits;
+  if (memoryReservation !== undefined && memory !== undefined && memoryReservation > memory) {
+    throw new InvalidValueError(
+      'memory reservation',
+      formatByteSize(memoryReservation),
+      `the memory limit (${formatByteSize(memory)}) can not be less than the memory reservation`,
+    );
   }
   if (nanoCpus !== undefined && nanoCpus !== 0) checkCpus(nanoCpus, host.cpus.length);
   if (cpuShares !== undefined) {

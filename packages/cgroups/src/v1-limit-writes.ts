@@ -30,6 +30,12 @@ export function v1LimitWrites(limits: ResourceLimits, options: V1LimitOptions): 
       writes.push({ controller: 'memory', file: 'memory.memsw.limit_in_bytes', value: total });
     }
   }
+  if (limits.memoryReservation !== undefined)
+    writes.push({
+      controller: 'memory',
+      file: 'memory.soft_limit_in_bytes',
+      value: String(limits.memoryReservation),
+    });
   if (limits.cpuShares !== undefined)
     writes.push({ controller: 'cpu', file: 'cpu.shares', value: String(limits.cpuShares) });
   if (limits.nanoCpus !== undefined && limits.nanoCpus > 0) {

@@ -46,6 +46,9 @@ export function v2LimitWrites(limits: ResourceLimits, options: V2LimitOptions): 
         value: v2SwapMax(limits.memory, limits.memorySwap),
       });
   }
+  // Docker's (and runc's) translation of the soft limit: protected from reclaim up to it.
+  if (limits.memoryReservation !== undefined)
+    writes.push({ controller: 'memory', file: 'memory.low', value: String(limits.memoryReservation) });
   if (limits.cpuShares !== undefined)
     writes.push({
       controller: 'cpu',

@@ -113,3 +113,14 @@ describe('checkLimits', () => {
     ).toEqual(['memory', 'cpu', 'cpuset', 'pids']);
   });
 });
+
+describe('the memory reservation', () => {
+  it('may not be above the memory limit (Docker refuses it)', () => {
+    expect(rejection({ memory: parseByteSize('32m'), memoryReservation: parseByteSize('64m') })).toContain(
+      'memory reservation',
+    );
+    expect(() =>
+      checkLimits({ memory: parseByteSize('64m'), memoryReservation: parseByteSize('32m') }, host),
+    ).not.toThrow();
+  });
+});

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cfsQuotaUs, cpuSharesToWeight, v1LimitWrites, v2LimitWrites, v2SwapMax } from '../src/index.js';
+import {
+  cfsQuotaUs,
+  controllersFor,
+  cpuSharesToWeight,
+  v1LimitWrites,
+  v2LimitWrites,
+  v2SwapMax,
+} from '../src/index.js';
 import { nanoCpus, parseByteSize, parseCpus, type ResourceLimits } from '@koker/core';
 
 const MiB = 1024 * 1024;
@@ -115,5 +122,18 @@ describe('cgroup2 limit files', () => {
   it('writes nothing for --cpus 0 (no limit, as Docker)', () => {
     expect(v2LimitWrites({ nanoCpus: nanoCpus(0) }, { swapAccounting: true })).toEqual([]);
     expect(v1LimitWrites({ nanoCpus: nanoCpus(0) }, { swapAccounting: true })).toEqual([]);
+  });
+});
+
+describe('--memory-reservation', () => {
+  it('is memory.soft_limit_in_bytes on v1 and memory.low on cgroup2, and needs the memory controller', () => {
+    const limits: ResourceLimits = { memoryReservation: mem('64m') };
+    expect(v1LimitWrites(limits, { swapAccounting: true })).toEqual([
+      { controller: 'memory', file: 'memory.soft_limit_in_bytes', value: String(64 * MiB) },
+    ]);
+    expect(v2LimitWrites(limits, { swapAccounting: true })).toEqual([
+      { controller: 'memory', file: 'memory.low', value: String(64 * MiB) },
+    ]);
+    expect(controllersFor(limits)).toEqual(['memory']);
   });
 });

@@ -9,13 +9,16 @@ import {
   State,
   SyscallsToken,
   loadConfig,
+  driverContext,
+  Volumes,
+  type VolumeDriver,
   type ContractKey,
   type KokerConfig,
   type Logger,
   type Selection,
 } from '@koker/core';
 import { FileImageStore } from '@koker/image-store';
-import { FileStateStore } from '@koker/engine';
+import { FileStateStore, type VolumeDrivers } from '@koker/engine';
 import { HostFacts, KoffiSyscalls } from '@koker/host';
 import { createLogger } from '@koker/log';
 import { registerBuiltinDrivers } from './drivers.js';
@@ -42,6 +45,7 @@ export class CliContext {
   private containerCache?: DependencyContainer;
   private stateCache?: FileStateStore;
   private imagesCache?: FileImageStore;
+  private readonly volumeCache = new Map<string, Promise<VolumeDriver>>();
   readonly host = new HostFacts();
 
   constructor(readonly globals: GlobalOptions) {}
@@ -49,7 +53,8 @@ export class CliContext {
   get config(): KokerConfig {
     this.configCache ??= loadConfig({
       flags: {
-        ...(this.globals.root ? { root: this.globals.root } : {}),
+        // `--root ''` is refused by the config, not taken for the default.
+        ...(this.globals.root !== undefined ? { root: this.globals.root } : {}),
         drivers: forcedDrivers({
           resources: this.globals.cgroupDriver,
           storage: this.globals.storageDriver,
@@ -120,6 +125,37 @@ export class CliContext {
       'Select driver',
     );
     return await this.container.resolve<T | Promise<T>>(contract.token);
+  }
+
+  /**
+   * The volume drivers by name: unlike the other contracts, every registered one serves at
+   * once (each volume names its own), each probed and built when a volume first needs it.
+   */
+  volumeDrivers(): VolumeDrivers {
+    const driver = (name: string): Promise<VolumeDriver> => {
+      let made = this.volumeCache.get(name);
+      if (!made) {
+        made = (async () => {
+          const selection = await (
+            await this.catalog()
+          ).select(Volumes, { host: this.host, config: this.config }, name);
+          this.log.debug({ contract: Volumes.id, driver: name }, 'Select driver');
+          return await selection.chosen.create(driverContext(this.container));
+        })();
+        this.volumeCache.set(name, made);
+      }
+      return made;
+    };
+    return {
+      driver,
+      all: async () => {
+        const catalog = await this.catalog();
+        const usable: VolumeDriver[] = [];
+        for (const report of await catalog.probeAll(Volumes, { host: this.host, config: this.config }))
+          if (report.result.usable) usable.push(await driver(report.name));
+        return usable;
+      },
+    };
   }
 
   /** Commands that touch namespaces, cgroups, mounts or koker's root need root. */

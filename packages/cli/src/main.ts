@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { CommanderError } from 'commander';
-import { UsageError } from '@koker/core';
+import { DEFAULT_ROOT, UsageError, noSpaceOr } from '@koker/core';
 import { exitCodeOf } from './exit-code.js';
 import { reportError } from './output/report-error.js';
 import { buildProgram } from './program.js';
@@ -40,7 +40,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         },
       );
     }
-    const globals = program.opts<{ logFormat?: string; debug?: boolean }>();
-    return reportError(error, { json: globals.logFormat === 'json', debug: globals.debug === true });
+    const globals = program.opts<{ logFormat?: string; debug?: boolean; root?: string }>();
+    // A full disk anywhere (a state write, a layer, a log) is reported as such, with a path: the
+    // one Node names, else the root koker writes under.
+    const reported = noSpaceOr(error, globals.root || process.env.KOKER_ROOT || DEFAULT_ROOT);
+    return reportError(reported, { json: globals.logFormat === 'json', debug: globals.debug === true });
   }
 }

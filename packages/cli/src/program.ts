@@ -2,6 +2,8 @@ import { Command, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { containerCommands } from './commands/container/index.js';
 import { imageCommands } from './commands/image/index.js';
+import { networkCommands } from './commands/network/index.js';
+import { volumeCommands } from './commands/volume/index.js';
 import { addCommands, LazyGroup, type LazyCommand } from './lazy-command.js';
 
 export const VERSION: string = packageJson.version;
@@ -23,6 +25,14 @@ const TOP_LEVEL: readonly LazyCommand[] = [
   {
     names: ['image', 'i'],
     load: async () => new LazyGroup('image', imageCommands).alias('i').description('Manage images'),
+  },
+  {
+    names: ['network'],
+    load: async () => new LazyGroup('network', networkCommands).description('Manage networks'),
+  },
+  {
+    names: ['volume'],
+    load: async () => new LazyGroup('volume', volumeCommands).description('Manage volumes'),
   },
   {
     names: ['info'],
@@ -134,6 +144,27 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     load: command(
       () => import('./commands/container/stats.js'),
       (m) => m.statsCommand(),
+    ),
+  },
+  {
+    names: ['cp'],
+    load: command(
+      () => import('./commands/container/cp.js'),
+      (m) => m.cpCommand(),
+    ),
+  },
+  {
+    names: ['diff'],
+    load: command(
+      () => import('./commands/container/diff.js'),
+      (m) => m.diffCommand(),
+    ),
+  },
+  {
+    names: ['export'],
+    load: command(
+      () => import('./commands/container/export.js'),
+      (m) => m.exportCommand(),
     ),
   },
   {

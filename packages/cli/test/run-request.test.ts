@@ -4,7 +4,7 @@ import { parseSecurityOptions, runRequestFromFlags, type RunFlagContext } from '
 
 const context: RunFlagContext = {
   hostEnv: { FROM_HOST: 'h' },
-  readFile: (path) => {
+  readFile: (path, _what) => {
     if (path === 'app.env') return '# settings\nA=from-file\nB=file\n';
     throw new Error('ENOENT: no such file');
   },
@@ -106,7 +106,7 @@ describe('run flags -> RunRequest', () => {
   });
 
   it('refuses bad values before anything is made', () => {
-    expect(() => runRequestFromFlags('busybox', [], { network: 'overlay' }, context)).toThrow(
+    expect(() => runRequestFromFlags('busybox', [], { network: 'no/such' }, context)).toThrow(
       InvalidValueError,
     );
     expect(() => runRequestFromFlags('busybox', [], { hostname: 'bad_host!' }, context)).toThrow(
@@ -121,6 +121,45 @@ describe('run flags -> RunRequest', () => {
     expect(() => runRequestFromFlags('busybox', [], { env: ['=x'] }, context)).toThrow(InvalidValueError);
     expect(() => runRequestFromFlags('busybox', [], { publish: ['80:80'] }, context)).toThrow(
       NotImplementedError,
+    );
+  });
+
+  it('takes any other --network value as the name of a user network, on the bridge', () => {
+    const request = runRequestFromFlags('busybox', [], { network: 'backend' }, context);
+    expect(request.network).toEqual({ mode: 'bridge', ports: [], dns: [], network: 'backend' });
+  });
+
+  it('carries --add-host, --dns-search and --dns-option; --network host takes the host name', () => {
+    const request = runRequestFromFlags(
+      'busybox',
+      [],
+      { addHost: ['db:192.0.2.9', 'gw:host-gateway'], dnsSearch: ['a.example'], dnsOpt: ['ndots:2'] },
+      context,
+    );
+    expect(request.network.extraHosts).toEqual([
+      { name: 'db', ip: '192.0.2.9' },
+      { name: 'gw', ip: 'host-gateway' },
+    ]);
+    expect(request.network.dnsSearch).toEqual(['a.example']);
+    expect(request.network.dnsOptions).toEqual(['ndots:2']);
+    expect(() => runRequestFromFlags('busybox', [], { addHost: ['nocolon'] }, context)).toThrow('--add-host');
+    const onHost = runRequestFromFlags(
+      'busybox',
+      [],
+      { network: 'host' },
+      { ...context, hostHostname: () => 'the-host' },
+    );
+    expect(onHost.hostname).toBe('the-host');
+  });
+
+  it('--network container:NAME joins that container, and refuses the flags that would change its network', () => {
+    const request = runRequestFromFlags('busybox', [], { network: 'container:web' }, context);
+    expect(request.network).toEqual({ mode: 'container', ports: [], dns: [], container: 'web' });
+    expect(() =>
+      runRequestFromFlags('busybox', [], { network: 'container:web', hostname: 'x' }, context),
+    ).toThrow('conflicting options: hostname and the container type network mode');
+    expect(() => runRequestFromFlags('busybox', [], { network: 'container:' }, context)).toThrow(
+      'container:NAME',
     );
   });
 

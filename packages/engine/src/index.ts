@@ -14,3 +14,4 @@ export * from './run/index.js';
 export * from './state/container-record-codec.js';
 export * from './state/file-state-store.js';
 export * from './launch/seccomp/index.js';
+export * from './volumes/index.js';

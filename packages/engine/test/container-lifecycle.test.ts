@@ -9,6 +9,7 @@ import {
   collectGarbage,
   observeContainer,
   pruneContainers,
+  settleStaleContainers,
   signalNumber,
 } from '../src/index.js';
 import { createLogger } from '@koker/log';
@@ -292,5 +293,31 @@ describe('NotFound paths', () => {
     const id = idWithPrefix('ee');
     expect(await lifecycle.settle(id)).toBeUndefined();
     await expect(lifecycle.kill(id, 'KILL')).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('settleStaleContainers (what run does before it claims anything)', () => {
+  it('settles the containers whose setup or keeper died, and leaves live ones alone', async () => {
+    const dead = await store.createLocked(sampleRecord());
+    dead.lock.release(); // koker run killed during setup
+    const settingUp = await store.createLocked(sampleRecord());
+    held.push(settingUp.lock);
+    const { record: live } = await running();
+    const { record: orphaned, keeper } = await running();
+    keeper.release(); // its monitor died
+    const settled = await settleStaleContainers(store, lifecycle, log);
+    expect(new Set(settled)).toEqual(new Set([dead.record.id, orphaned.id]));
+    expect((await store.get(dead.record.id)).status).toBe('exited');
+    expect((await store.get(orphaned.id)).status).toBe('exited');
+    expect((await store.get(settingUp.record.id)).status).toBe('created');
+    expect((await store.get(live.id)).status).toBe('running');
+  });
+
+  it('never fails the run: a container that cannot be settled now is left for prune', async () => {
+    const { record, keeper } = await running();
+    keeper.release();
+    drivers.failRootfs = true;
+    expect(await settleStaleContainers(store, lifecycle, log)).toEqual([]);
+    expect((await store.get(record.id)).status).toBe('running');
   });
 });

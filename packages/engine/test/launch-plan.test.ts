@@ -4,6 +4,7 @@ import {
   DEFAULT_READONLY_PATHS,
   buildExecPlan,
   buildLaunchPlan,
+  encodeLaunchPlan,
   type PlanInputs,
 } from '../src/index.js';
 import { parseContainerId, type ProcessSpec } from '@koker/core';
@@ -51,6 +52,63 @@ describe('the launch plan', () => {
     expect(bridged.loopback).toBe(false);
     const host = buildLaunchPlan(inputs({ network: { mode: 'host' }, cgroupNamespace: false }));
     expect(host.newNamespaces).toEqual(['mount', 'uts', 'ipc', 'pid']);
+  });
+
+  it('--uts/--pid/--ipc: the host namespace (none made) or another container to join', () => {
+    const plan = buildLaunchPlan(
+      inputs({
+        namespaces: { uts: 'host', pid: { path: '/proc/42/ns/pid' }, ipc: 'host' },
+      }),
+    );
+    expect(plan.newNamespaces).toEqual(['mount', 'net', 'cgroup']);
+    expect(plan.joinNamespaces).toEqual([{ kind: 'pid', path: '/proc/42/ns/pid' }]);
+    expect(plan.hostname).toBeUndefined();
+  });
+
+  it('--shm-size, --sysctl and --oom-score-adj reach the plan', () => {
+    const plan = buildLaunchPlan(
+      inputs({
+        shmSize: 32 * 1024 * 1024,
+        sysctls: { 'kernel.sem': '1 2 3 4', 'net.ipv4.ping_group_range': '1 1' },
+        oomScoreAdj: 7,
+      }),
+    );
+    expect(plan.mounts.find((m) => m.target === '/dev/shm')?.data).toBe('mode=1777,size=32768k');
+    expect(buildLaunchPlan(inputs()).mounts.find((m) => m.target === '/dev/shm')?.data).toBe(
+      'mode=1777,size=65536k',
+    );
+    // --sysctl over the network namespace's default.
+    expect(plan.sysctls).toEqual({
+      'net.ipv4.ping_group_range': '1 1',
+      'net.ipv4.ip_unprivileged_port_start': '0',
+      'kernel.sem': '1 2 3 4',
+    });
+    const ops = encodeLaunchPlan(plan);
+    const pivot = ops.indexOf('pivot');
+    expect(ops.slice(pivot + 1, pivot + 12)).toEqual([
+      'sysctl',
+      'net.ipv4.ping_group_range',
+      '1 1',
+      'sysctl',
+      'net.ipv4.ip_unprivileged_port_start',
+      '0',
+      'sysctl',
+      'kernel.sem',
+      '1 2 3 4',
+      'oomscore',
+      '7',
+    ]);
+  });
+  it("lets any group ping and any user bind ports below 1024 in the container's own network namespace, as Docker does, not on the host's", () => {
+    const range = {
+      'net.ipv4.ping_group_range': '0 2147483647',
+      'net.ipv4.ip_unprivileged_port_start': '0',
+    };
+    expect(buildLaunchPlan(inputs()).sysctls).toEqual(range);
+    expect(
+      buildLaunchPlan(inputs({ network: { mode: 'bridge', netnsPath: '/run/koker/netns/x' } })).sysctls,
+    ).toEqual(range);
+    expect(buildLaunchPlan(inputs({ network: { mode: 'host' } })).sysctls).toBeUndefined();
   });
 
   it("mounts Docker's filesystems and binds the container's own files", () => {

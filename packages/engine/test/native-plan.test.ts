@@ -57,6 +57,7 @@ function opNames(ops: string[]): string[] {
     'mknod',
     'symlink',
     'pivot',
+    'sysctl',
     'mask',
     'readonly',
     'hostname',
@@ -105,6 +106,11 @@ describe("koker-init's encoding of a plan", () => {
     const at = (name: string) => names.indexOf(name);
     expect(at('pivot')).toBeGreaterThan(names.lastIndexOf('symlink'));
     expect(at('mask')).toBeGreaterThan(at('pivot'));
+    // Through the container's own /proc, before /proc/sys is made read-only.
+    expect(at('sysctl')).toBeGreaterThan(at('pivot'));
+    expect(at('sysctl')).toBeLessThan(at('readonly'));
+    const sysctl = ops.indexOf('sysctl');
+    expect(ops.slice(sysctl, sysctl + 3)).toEqual(['sysctl', 'net.ipv4.ping_group_range', '0 2147483647']);
     expect(at('hostname')).toBeGreaterThan(at('readonly'));
     expect(at('user')).toBeGreaterThan(at('bounding'));
     expect(at('caps')).toBeGreaterThan(at('user'));

@@ -63,12 +63,17 @@ describe('the default seccomp profile, compiled', () => {
       expect(verdict(name), name).toBe(EPERM);
   });
 
-  it('allows mount, unshare and setns only with CAP_SYS_ADMIN, ptrace only with CAP_SYS_PTRACE', () => {
-    for (const name of ['mount', 'umount2', 'unshare', 'setns', 'ptrace'])
+  it('allows mount, unshare and setns only with CAP_SYS_ADMIN, kcmp and pidfd_getfd only with CAP_SYS_PTRACE', () => {
+    for (const name of ['mount', 'umount2', 'unshare', 'setns', 'kcmp', 'pidfd_getfd'])
       expect(verdict(name), name).toBe(EPERM);
     const admin = compileSeccomp(DEFAULT_SECCOMP_PROFILE, [...DOCKER_CAPS, 'SYS_ADMIN', 'SYS_PTRACE']);
-    for (const name of ['mount', 'umount2', 'unshare', 'setns', 'ptrace'])
+    for (const name of ['mount', 'umount2', 'unshare', 'setns', 'kcmp', 'pidfd_getfd'])
       expect(runFilter(admin, nr(name)), name).toBe(SECCOMP_RET.ALLOW);
+  });
+
+  it('allows ptrace and process_vm_readv/writev without CAP_SYS_PTRACE, as Docker does on kernels >= 4.8', () => {
+    for (const name of ['ptrace', 'process_vm_readv', 'process_vm_writev'])
+      expect(verdict(name), name).toBe(SECCOMP_RET.ALLOW);
   });
 
   it('allows clone for threads and processes, but not with a namespace flag unless CAP_SYS_ADMIN', () => {

@@ -25,7 +25,7 @@ import {
   type MountMethod,
   type OverlayLayout,
 } from './overlay/overlay-mount.js';
-import { mountsUnder } from './overlay/unmount.js';
+import { mountsUnder, unmountUnder } from './overlay/unmount.js';
 import { containerIdsIn, releaseDirectory } from './rootfs-dir.js';
 
 export interface OverlayDriverDeps {
@@ -142,6 +142,15 @@ export class OverlayStorageDriver implements StorageDriver {
     const dirs = containerDirs(this.deps.config.root, id);
     this.deps.log.debug({ container: shortContainerId(id), dir: dirs.dir }, 'Release root filesystem');
     return releaseDirectory(dirs.dir, this.deps);
+  }
+
+  async unmount(id: ContainerId): Promise<void> {
+    const dirs = containerDirs(this.deps.config.root, id);
+    this.deps.log.debug(
+      { container: shortContainerId(id), dir: dirs.dir },
+      'Unmount root filesystem, keep its files',
+    );
+    unmountUnder(dirs.dir, this.deps);
   }
 
   async list(): Promise<ContainerId[]> {

@@ -7,3 +7,4 @@ export { type ZstdDecoder } from './apply/decompress.js';
 export { type MountMethod } from './overlay/overlay-mount.js';
 export { readMergedFile, resolveMerged } from './overlay/merged-read.js';
 export { register } from './register.js';
+export * from './container-files/index.js';

@@ -7,3 +7,5 @@ export * from './kernel/koffi-syscalls.js';
 export * from './kernel/native-addon.js';
 export * from './kernel/xattr.js';
 export * from './native-helper.js';
+export * from './files/input-file.js';
+export * from './files/output-file.js';

@@ -72,3 +72,37 @@ describe('withFileLock', () => {
     expect(acquired).toBe(true);
   });
 });
+
+describe('removeOnRelease', () => {
+  it('unlinks the lock file on release, and a waiter starts over on the new file', async () => {
+    const { existsSync } = await import('node:fs');
+    const lock = join(dir, 'layer-x.lock');
+    const first = await acquireFileLock(lock, { removeOnRelease: true });
+    const order: string[] = [];
+    const second = acquireFileLock(lock, { removeOnRelease: true }).then((held) => {
+      order.push('second');
+      return held;
+    });
+    await pause(20);
+    order.push('first released');
+    first.release();
+    const held = await second;
+    expect(order).toEqual(['first released', 'second']);
+    expect(existsSync(lock)).toBe(true);
+    held.release();
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('removeUnheldLocks removes the unheld files and leaves a held one', async () => {
+    const { existsSync, writeFileSync } = await import('node:fs');
+    const { removeUnheldLocks } = await import('../src/files/file-lock.js');
+    const stale = join(dir, 'layer-stale.lock');
+    writeFileSync(stale, '');
+    const heldPath = join(dir, 'layer-held.lock');
+    const held = await acquireFileLock(heldPath);
+    expect(removeUnheldLocks([stale, heldPath, join(dir, 'layer-gone.lock')])).toBe(1);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(heldPath)).toBe(true);
+    held.release();
+  });
+});

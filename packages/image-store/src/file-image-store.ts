@@ -17,7 +17,14 @@ import {
   type Logger,
   type ImageConfigFacts,
 } from '@koker/core';
-import { syncDirectory, writeFileAtomic, writeNewFile, acquireFileLock, withFileLock } from '@koker/host';
+import {
+  acquireFileLock,
+  removeUnheldLocks,
+  syncDirectory,
+  withFileLock,
+  writeFileAtomic,
+  writeNewFile,
+} from '@koker/host';
 import { StoreLayout } from './store-layout.js';
 import { readStoredImage, readStoredLayer, type StoredImage, type StoredLayer } from './records.js';
 import { TagIndex } from './tag-index.js';
@@ -228,6 +235,14 @@ export class FileImageStore implements ImageStore {
       await mkdir(dir, { recursive: true, mode: 0o700 });
     }
     await sweepWorkDirs(this.layout.tmpDir, this.log);
+    // Layer locks left by a crash, or by a koker that did not remove them.
+    const stale = (await readdir(this.layout.locksDir))
+      .filter((name) => /^layer-[0-9a-f]+\.lock$/.test(name))
+      .map((name) => join(this.layout.locksDir, name));
+    if (stale.length > 0) {
+      const removed = removeUnheldLocks(stale);
+      this.log?.debug({ removed, dir: this.layout.locksDir }, 'Remove stale layer locks');
+    }
   }
 
   /** Holds off deletions of layers and blobs while `fn` builds on them. */
@@ -248,6 +263,8 @@ export class FileImageStore implements ImageStore {
   /** Serializes work on one layer across processes. */
   async lockLayer(chainId: Digest): Promise<HeldLock> {
     return acquireFileLock(this.layout.layerLock(chainId), {
+      // One file per layer: removed when released, so they do not pile up in the store.
+      removeOnRelease: true,
       timeoutMs: 3_600_000,
       log: this.log,
       what: `layer ${chainId}`,

@@ -10,6 +10,8 @@ import {
   type Digest,
   type Logger,
   ImageFormatError,
+  isNoSpace,
+  noSpaceOr,
 } from '@koker/core';
 import { type FileImageStore } from './file-image-store.js';
 import { type LayerState } from './layer-progress.js';
@@ -57,7 +59,8 @@ export async function storeLayer(layer: LayerToStore, context: StoreLayerContext
       return true;
     } catch (error) {
       await rm(work, { recursive: true, force: true });
-      throw error;
+      // A full disk says so, with where: not "corrupt" (the applier's failure would say that).
+      throw noSpaceOr(error, work, `storing layer ${layer.blob.digest}`);
     }
   } finally {
     lock.release();
@@ -95,7 +98,7 @@ export async function storeLayer(layer: LayerToStore, context: StoreLayerContext
       .catch((error: unknown) => {
         stop.abort();
         // The applier's own failure (a bad tar, a path escaping the layer) says which layer.
-        if (copyFailure !== undefined) throw error;
+        if (copyFailure !== undefined || isNoSpace(error)) throw error;
         throw new ImageFormatError(`layer ${l.blob.digest} cannot be unpacked: ${(error as Error).message}`, {
           cause: error,
           hint: 'the layer is corrupt or unsafe; nothing was stored',

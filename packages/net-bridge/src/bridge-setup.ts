@@ -15,6 +15,8 @@ import { type RtNetlink } from './netlink/rtnetlink.js';
 export interface BridgeSettings {
   readonly name: string;
   readonly subnet: Subnet;
+  /** An internal network: no NAT, nothing forwarded in or out. */
+  readonly internal?: boolean;
 }
 
 const DEFAULT_MTU = 1500;
@@ -40,7 +42,7 @@ export class BridgeSetup {
   async ensure(rt: RtNetlink, settings: BridgeSettings): Promise<LinkInfo> {
     const { name, subnet } = settings;
     const gateway = formatIpv4(subnet.gateway);
-    this.log.debug({ bridge: name }, 'Check default bridge is up or not');
+    this.log.debug({ bridge: name }, 'Check bridge is up or not');
     let bridge = rt.link(name);
     const created = !bridge;
     if (!bridge) {
@@ -130,7 +132,7 @@ export class BridgeSetup {
 
   private async ensureRules(settings: BridgeSettings): Promise<void> {
     const present = await this.iptables.kokerRules();
-    const missing = bridgeRules(settings.name, settings.subnet.cidr).filter(
+    const missing = bridgeRules(settings.name, settings.subnet.cidr, settings.internal).filter(
       (rule) =>
         !present.some((p) => p.table === rule.table && p.chain === rule.chain && p.comment === rule.comment),
     );

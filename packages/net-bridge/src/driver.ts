@@ -21,10 +21,13 @@ import {
   type HostNetworkFiles,
 } from './dns/host-network-files.js';
 import { containerHostsEntries } from './dns/hosts-file.js';
-import { parseDnsServers } from './dns/resolv-conf.js';
+import { extraHostsLines } from './dns/extra-hosts.js';
+import { parseDnsServers, parseResolverWords } from './dns/resolv-conf.js';
+import { formatIpv4 } from './ipam/ipv4.js';
 import { parseSubnet } from './ipam/subnet.js';
 import { Iptables } from './iptables/iptables.js';
 import { NetnsFiles } from './netns/netns-files.js';
+import { BridgeUserNetworks, settingsOf } from './networks/bridge-user-networks.js';
 import { validatePortMappings } from './ports/validate-ports.js';
 import { NetworkState } from './state/network-state.js';
 import { isValidLinkName } from './veth-names.js';
@@ -39,6 +42,8 @@ export interface BridgeDriverOptions {
   readonly hostFiles?: HostNetworkFiles;
   /** How long verified bridge rules are trusted before `iptables-save` checks them again. */
   readonly rulesCheckIntervalMs?: number;
+  /** The host's directory of bridge lease tables (default `/run/koker/network/bridges`). */
+  readonly bridgesDir?: string;
 }
 
 /**
@@ -55,12 +60,13 @@ export class BridgeNetworkDriver implements NetworkDriver {
   private readonly reclaimer: GoneLeaseReclaimer;
   private readonly bridgeAttachment: BridgeAttachment;
   private readonly hostFiles: HostNetworkFiles;
+  readonly networks: BridgeUserNetworks;
 
   constructor(private readonly options: BridgeDriverOptions) {
     this.log = options.log;
     this.iptables = options.iptables ?? new Iptables(options.log);
     this.hostFiles = options.hostFiles ?? HOST_NETWORK_FILES;
-    this.state = new NetworkState(options.config.runRoot, options.log);
+    this.state = new NetworkState(options.config.runRoot, options.log, options.bridgesDir);
     const netns = new NetnsFiles(options.syscalls, options.log);
     const teardown = new ContainerTeardown(this.log, this.iptables, netns, this.state);
     this.reclaimer = new GoneLeaseReclaimer(this.log, netns, this.state, teardown);
@@ -73,6 +79,14 @@ export class BridgeNetworkDriver implements NetworkDriver {
       reclaimer: this.reclaimer,
       bridgeSetup: (bridge) => this.bridgeSetup(bridge),
       configuredBridge: options.config.network.bridge,
+    });
+    this.networks = new BridgeUserNetworks({
+      log: this.log,
+      root: options.config.root,
+      state: this.state,
+      netns,
+      reclaimer: this.reclaimer,
+      bridgeSetup: (bridge) => this.bridgeSetup(bridge),
     });
   }
 
@@ -93,15 +107,35 @@ export class BridgeNetworkDriver implements NetworkDriver {
 
   async attach(id: ContainerId, request: NetworkRequest): Promise<NetworkAttachment> {
     const dns = parseDnsServers(request.dns);
+    const resolver = {
+      search: parseResolverWords('--dns-search', request.dnsSearch),
+      options: parseResolverWords('--dns-option', request.dnsOptions),
+    };
     switch (request.mode) {
       case 'host':
         if (request.ports.length > 0) this.log.warn('Published ports are ignored with --network host');
         return {
           mode: 'host',
           ports: [],
-          resolvConf: readContainerResolvConf(this.hostFiles, this.log, dns, true),
-          hostsEntries: readHostHostsEntries(this.hostFiles),
+          resolvConf: readContainerResolvConf(this.hostFiles, this.log, dns, true, resolver),
+          hostsEntries: [
+            ...readHostHostsEntries(this.hostFiles),
+            ...extraHostsLines(request.extraHosts, '127.0.0.1'),
+          ],
         };
+      case 'container': {
+        // Another container's namespace: nothing is made, so detach has nothing to remove.
+        const join = request.joinContainer;
+        if (!join) throw new InvalidValueError('network mode', 'container', 'no container to join was given');
+        if (request.ports.length > 0) this.log.warn('Published ports are ignored with --network container:');
+        return {
+          mode: 'container',
+          netnsPath: join.netnsPath,
+          ports: [],
+          resolvConf: join.resolvConf,
+          hostsEntries: [...join.hostsEntries],
+        };
+      }
       case 'none':
         // The launcher creates the namespace in its clone() and brings lo up: nothing to pin,
         // nothing to clean up, and no system call from this process.
@@ -109,32 +143,59 @@ export class BridgeNetworkDriver implements NetworkDriver {
         return {
           mode: 'none',
           ports: [],
-          resolvConf: readContainerResolvConf(this.hostFiles, this.log, dns, false),
-          hostsEntries: containerHostsEntries({ hostname: request.hostname, name: request.name }),
+          resolvConf: readContainerResolvConf(this.hostFiles, this.log, dns, false, resolver),
+          hostsEntries: [
+            ...containerHostsEntries({ hostname: request.hostname, name: request.name }),
+            ...extraHostsLines(request.extraHosts, formatIpv4(this.settings().subnet.gateway)),
+          ],
         };
       case 'bridge': {
-        const settings = this.settings();
+        const settings =
+          request.network === undefined
+            ? this.settings()
+            : settingsOf(await this.networks.definitions.find(request.network));
         const ports = validatePortMappings(request.ports);
-        const resolvConf = readContainerResolvConf(this.hostFiles, this.log, dns, false);
+        const resolvConf = readContainerResolvConf(this.hostFiles, this.log, dns, false, resolver);
+        const extraHosts = extraHostsLines(request.extraHosts, formatIpv4(settings.subnet.gateway));
+        if (request.network === undefined && (request.aliases?.length || request.ip !== undefined))
+          throw new InvalidValueError(
+            'network',
+            'bridge',
+            '--network-alias and --ip need a user network (koker network create)',
+          );
         return this.bridgeAttachment.attach(id, {
           settings,
           ports,
           resolvConf,
           hostname: request.hostname,
           name: request.name,
+          extraHosts,
+          ...(request.network !== undefined && request.hostsFile !== undefined
+            ? { resolve: { hostsFile: request.hostsFile, aliases: request.aliases ?? [] } }
+            : {}),
+          ...(request.ip !== undefined ? { ip: request.ip } : {}),
         });
       }
       default:
-        throw new InvalidValueError('network mode', String(request.mode), 'expected bridge, none or host');
+        throw new InvalidValueError(
+          'network mode',
+          String(request.mode),
+          'expected bridge, none, host or container',
+        );
     }
   }
 
   async detach(id: ContainerId): Promise<void> {
+    await this.networks.connections.disconnectAll(id);
     await this.bridgeAttachment.detach(id);
   }
 
   async list(): Promise<ContainerId[]> {
-    return listNetworkHolders(this.state, this.options.config.network.bridge);
+    const holders = await listNetworkHolders(this.state, [
+      this.options.config.network.bridge,
+      ...(await this.networks.bridges()),
+    ]);
+    return [...new Set([...holders, ...(await this.state.connections.ids())])];
   }
 
   /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { containerHostsEntries, hostHostsEntries } from '../src/dns/hosts-file.js';
-import { containerResolvConf, parseDnsServers } from '../src/dns/resolv-conf.js';
+import { containerResolvConf, parseDnsServers, parseResolverWords } from '../src/dns/resolv-conf.js';
+import { extraHostsLines } from '../src/dns/extra-hosts.js';
 
 describe("the container's resolv.conf", () => {
   it("copies the host's servers, search and options", () => {
@@ -61,5 +62,36 @@ describe("the container's /etc/hosts", () => {
       '127.0.0.1 localhost',
       '192.0.2.2 box',
     ]);
+  });
+});
+
+describe('--dns-search, --dns-option and --add-host', () => {
+  const host = 'nameserver 192.0.2.53\nsearch corp.example\noptions edns0\n';
+
+  it('replaces the search and options lines, and "." leaves no search domain', () => {
+    expect(
+      containerResolvConf({ host }, [], false, { search: ['a.example', 'b.example'], options: ['ndots:2'] })
+        .text,
+    ).toBe('nameserver 192.0.2.53\nsearch a.example b.example\noptions ndots:2\n');
+    expect(containerResolvConf({ host }, [], false, { search: ['.'] }).text).toBe(
+      'nameserver 192.0.2.53\noptions edns0\n',
+    );
+    expect(() => parseResolverWords('--dns-option', ['a b'])).toThrow('one word');
+  });
+
+  it('adds NAME:IP lines, host-gateway as the gateway, and refuses bad names and addresses', () => {
+    expect(
+      extraHostsLines(
+        [
+          { name: 'db', ip: '192.0.2.9' },
+          { name: 'host.local', ip: 'host-gateway' },
+        ],
+        '10.70.0.1',
+      ),
+    ).toEqual(['192.0.2.9\tdb', '10.70.0.1\thost.local']);
+    expect(() => extraHostsLines([{ name: 'db', ip: 'nope' }], '10.70.0.1')).toThrow('NAME:IP');
+    expect(() => extraHostsLines([{ name: 'bad name', ip: '192.0.2.9' }], '10.70.0.1')).toThrow(
+      'invalid host name',
+    );
   });
 });

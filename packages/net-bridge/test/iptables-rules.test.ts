@@ -7,7 +7,7 @@ import {
   ruleArguments,
   savedKokerRules,
 } from '../src/iptables/restore-script.js';
-import { bridgeRules, portRules } from '../src/iptables/rules.js';
+import { bridgeRules, portRules, type IptablesRule } from '../src/iptables/rules.js';
 
 const ID = 'c0ffee'.padEnd(64, '0') as ContainerId;
 
@@ -16,10 +16,12 @@ describe('iptables rules', () => {
     const rules = bridgeRules('koker0', '10.69.0.0/16');
     expect(rules.map((r) => `${r.table} ${r.chain} ${r.position} ${r.comment}`)).toEqual([
       'nat POSTROUTING append koker:koker0:masquerade',
+      'nat POSTROUTING append koker:koker0:hairpin',
       'nat POSTROUTING append koker:koker0:localhost',
       'filter FORWARD insert koker:koker0:forward-out',
       'filter FORWARD insert koker:koker0:forward-in',
       'filter INPUT insert koker:koker0:localhost-guard',
+      'mangle FORWARD insert koker:koker0:isolation',
     ]);
     expect(ruleArguments(rules[0]!)).toEqual([
       '-s',
@@ -44,9 +46,9 @@ describe('iptables rules', () => {
     expect(restoreScript(rules, 'add')).toBe(
       [
         '*nat',
-        `-A PREROUTING ! -i koker0 -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 18080 -m comment --comment koker:${ID}:0.0.0.0:18080/tcp -j DNAT --to-destination 10.69.0.5:80`,
+        `-A PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 18080 -m comment --comment koker:${ID}:0.0.0.0:18080/tcp -j DNAT --to-destination 10.69.0.5:80`,
         `-A OUTPUT -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 18080 -m comment --comment koker:${ID}:0.0.0.0:18080/tcp -j DNAT --to-destination 10.69.0.5:80`,
-        `-A PREROUTING ! -i koker0 -p udp -d 127.0.0.1/32 -m udp --dport 5353 -m comment --comment koker:${ID}:127.0.0.1:5353/udp -j DNAT --to-destination 10.69.0.5:53`,
+        `-A PREROUTING -p udp -d 127.0.0.1/32 -m udp --dport 5353 -m comment --comment koker:${ID}:127.0.0.1:5353/udp -j DNAT --to-destination 10.69.0.5:53`,
         `-A OUTPUT -p udp -d 127.0.0.1/32 -m udp --dport 5353 -m comment --comment koker:${ID}:127.0.0.1:5353/udp -j DNAT --to-destination 10.69.0.5:53`,
         'COMMIT',
         '',
@@ -54,9 +56,20 @@ describe('iptables rules', () => {
     );
   });
 
+  it('isolates every bridge in mangle FORWARD; an internal network has no NAT and no way in or out', () => {
+    const isolation = (rules: IptablesRule[]) =>
+      rules.filter((r) => r.table === 'mangle').map((r) => `${r.chain} ${r.args.join(' ')}`);
+    expect(isolation(bridgeRules('kb', '10.9.0.0/24'))).toEqual([
+      'FORWARD -o kb ! -i kb -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+    ]);
+    const internal = bridgeRules('kb', '10.9.0.0/24', true);
+    expect(isolation(internal)).toEqual(['FORWARD -i kb ! -o kb -j DROP', 'FORWARD -o kb ! -i kb -j DROP']);
+    expect(internal.some((r) => r.comment === 'koker:kb:masquerade')).toBe(false);
+  });
+
   it('groups a script by table and inserts where asked', () => {
     const script = restoreScript(bridgeRules('kb', '10.9.0.0/24'), 'add');
-    expect(script.split('\n').filter((l) => l.startsWith('*'))).toEqual(['*nat', '*filter']);
+    expect(script.split('\n').filter((l) => l.startsWith('*'))).toEqual(['*nat', '*filter', '*mangle']);
     expect(script).toContain('-I FORWARD -i kb -m comment --comment koker:kb:forward-out -j ACCEPT');
     expect(restoreScript(bridgeRules('kb', '10.9.0.0/24'), 'delete')).toContain('-D FORWARD -i kb');
   });
@@ -82,7 +95,7 @@ describe('iptables rules', () => {
       '-A POSTROUTING -s 10.69.0.0/16 ! -o koker0 -m comment --comment koker:koker0:masquerade -j MASQUERADE',
       '-A POSTROUTING -m comment --comment "someone else" -j MASQUERADE',
       'COMMIT',
-      '*mangle',
+      '*raw',
       '-A OUTPUT -m comment --comment "koker:not-ours-table" -j ACCEPT',
       'COMMIT',
     ].join('\n');

@@ -73,4 +73,14 @@ describe('IPAM lease table', () => {
       parseLeaseTable(JSON.stringify({ ...table, leases: [{ ...table.leases[0], ip: '10.1.2' }] }), 'l'),
     ).toThrow('four decimal octets');
   });
+
+  it("keeps the owner's run root (the table is shared by every koker root) and checks its type", () => {
+    const subnet = parseSubnet('10.1.2.0/24');
+    const owned = { ...lease(1, '10.1.2.2'), runRoot: '/tmp/a/run' };
+    const table = withLease(emptyLeaseTable(subnet), owned, subnet);
+    expect(parseLeaseTable(JSON.stringify(table), 'l').leases[0]?.runRoot).toBe('/tmp/a/run');
+    expect(() =>
+      parseLeaseTable(JSON.stringify({ ...table, leases: [{ ...owned, runRoot: 7 }] }), 'l'),
+    ).toThrow('is incomplete');
+  });
 });

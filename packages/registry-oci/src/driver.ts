@@ -14,6 +14,7 @@ import {
   type Platform,
   type ResolveOptions,
   type ResolvedImage,
+  type RegistryTimeouts,
 } from '@koker/core';
 import { Authenticator } from './auth/authenticator.js';
 import { DockerCredentialStore, type Credentials } from './auth/docker-config.js';
@@ -29,6 +30,8 @@ export interface OciRegistryOptions {
   /** Path of Docker's config.json (credentials). */
   readonly dockerConfig?: string;
   readonly log?: Logger;
+  /** Connect, idle and stall deadlines of every transfer (DEFAULT_REGISTRY_TIMEOUTS). */
+  readonly timeouts?: RegistryTimeouts;
 }
 
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -44,7 +47,7 @@ export class OciRegistrySource implements ImageSource {
     private readonly options: OciRegistryOptions = {},
     override?: { host: string; credentials: Credentials },
   ) {
-    this.http = new HttpClient(options.log);
+    this.http = new HttpClient(options.log, undefined, options.timeouts);
     this.auth = new Authenticator(
       this.http,
       new DockerCredentialStore(options.dockerConfig, options.log),

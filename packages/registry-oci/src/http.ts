@@ -1,6 +1,6 @@
 import { type Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
-import { type Logger } from '@koker/core';
+import { DEFAULT_REGISTRY_TIMEOUTS, type Logger, type RegistryTimeouts } from '@koker/core';
 
 type Undici = typeof import('undici');
 let undici: Promise<Undici> | undefined;
@@ -46,6 +46,7 @@ export class HttpClient {
   constructor(
     private readonly log?: Logger,
     private readonly connectionsPerOrigin = 8,
+    readonly timeouts: RegistryTimeouts = DEFAULT_REGISTRY_TIMEOUTS,
   ) {}
 
   async send(url: string, request: HttpRequest = {}): Promise<HttpResponse> {
@@ -53,9 +54,10 @@ export class HttpClient {
     this.agent ??= new Agent({
       connections: this.connectionsPerOrigin,
       keepAliveTimeout: 10_000,
-      headersTimeout: 30_000,
-      bodyTimeout: 60_000,
-      connectTimeout: 15_000,
+      // The idle deadline: no header byte, or no body byte between two reads, for this long.
+      headersTimeout: this.timeouts.idle * 1000,
+      bodyTimeout: this.timeouts.idle * 1000,
+      connectTimeout: this.timeouts.connect * 1000,
     });
     let current = url;
     let headers = { 'user-agent': 'koker', ...request.headers };

@@ -16,6 +16,7 @@ export function register(catalog: Pick<DriverCatalog, 'add'>): void {
       return new OciRegistrySource({
         mirrors: config.registry.mirrors,
         insecure: config.registry.insecure,
+        timeouts: config.registry.timeouts,
         log,
       });
     },

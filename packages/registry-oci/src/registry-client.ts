@@ -12,6 +12,7 @@ import {
 } from '@koker/core';
 import { type Authenticator } from './auth/authenticator.js';
 import { type Endpoint } from './endpoints.js';
+import { RegistryDeadlineError, deadlineOf, watchedChunks } from './deadlines.js';
 import { type HttpClient, type HttpResponse } from './http.js';
 import {
   DEFAULT_RETRY,
@@ -47,21 +48,6 @@ function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Reads at most `limit` bytes of a body; more is an error (a registry cannot make us buffer gigabytes). */
-async function readLimited(response: HttpResponse, limit: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) {
-      response.body.destroy();
-      throw new RegistryError(`${what} is larger than ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** One registry endpoint speaking the distribution API v2 for one repository's pulls. */
 export class RegistryClient {
   constructor(
@@ -71,6 +57,38 @@ export class RegistryClient {
     private readonly log?: Logger,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
+
+  /**
+   * Reads at most `limit` bytes of a body, under the stall deadline; more is an error (a
+   * registry cannot make us buffer gigabytes, nor send an endless manifest).
+   */
+  private async readLimited(response: HttpResponse, limit: number, what: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of watchedChunks(response.body, this.http.timeouts.stall)) {
+        total += chunk.length;
+        if (total > limit) {
+          response.body.destroy();
+          throw new RegistryError(`${what} is larger than ${limit} bytes`);
+        }
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      throw this.deadlineError(error, what) ?? error;
+    }
+    return Buffer.concat(chunks);
+  }
+
+  /** A RegistryDeadlineError if `error` is a passed deadline, naming what was being sent. */
+  private deadlineError(error: unknown, what: string): RegistryDeadlineError | undefined {
+    if (error instanceof RegistryDeadlineError) return error;
+    const deadline = deadlineOf(error);
+    if (deadline === undefined) return undefined;
+    return new RegistryDeadlineError(deadline, this.http.timeouts[deadline], this.endpoint.host, what, {
+      cause: error,
+    });
+  }
 
   private unreachable(error: unknown, url: string): RegistryError {
     const code = networkCode(error);
@@ -99,6 +117,8 @@ export class RegistryClient {
       headers?: Record<string, string>;
       method?: 'GET' | 'HEAD';
       signal?: AbortSignal;
+      /** What is asked, for a deadline's message. */
+      what?: string;
     },
   ): Promise<HttpResponse> {
     const url = `${this.endpoint.url}/v2/${path}`;
@@ -117,6 +137,9 @@ export class RegistryClient {
         });
       } catch (error) {
         if (error instanceof RegistryError || options.signal?.aborted) throw error;
+        // A passed deadline ends the transfer: another try would only wait as long again.
+        const deadline = this.deadlineError(error, options.what ?? url);
+        if (deadline) throw deadline;
         if (networkCode(error) === undefined) throw error;
         if (isRetryableNetworkError(error) && attempt < this.retry.attempts) {
           await backoff(attempt, this.retry, this.log, url);
@@ -144,7 +167,9 @@ export class RegistryClient {
   /** Turns an unexpected answer into an error that says what was asked and what the registry said. */
   async failure(response: HttpResponse, what: string, repository: string): Promise<Error> {
     let body: RegistryErrorBody = {};
-    const text = await response.body.text().catch(() => '');
+    const text = await this.readLimited(response, 64 * 1024, what)
+      .then((bytes) => bytes.toString('utf8'))
+      .catch(() => '');
     try {
       body = JSON.parse(text) as RegistryErrorBody;
     } catch {
@@ -197,10 +222,11 @@ export class RegistryClient {
     const response = await this.request(`${repository}/manifests/${reference}`, {
       scope: `repository:${repository}:pull`,
       accept: ACCEPTED_MANIFEST_TYPES.join(', '),
+      what,
       ...(signal ? { signal } : {}),
     });
     if (response.status !== 200) throw await this.failure(response, what, repository);
-    const bytes = await readLimited(response, 4 * 1024 * 1024, what);
+    const bytes = await this.readLimited(response, 4 * 1024 * 1024, what);
     const actual = parseDigest(`sha256:${sha256Hex(bytes)}`);
     const expected = reference.includes(':') ? reference : response.header('docker-content-digest');
     if (expected && expected.startsWith('sha256:') && expected !== actual) {
@@ -272,9 +298,10 @@ export class RegistryClient {
           scope: `repository:${repository}:pull`,
           ...(received > 0 ? { headers: { range: `bytes=${received}-` } } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
+          what,
         });
       } catch (error) {
-        if (received > 0 && error instanceof RegistryError) {
+        if (received > 0 && error instanceof RegistryError && !(error instanceof RegistryDeadlineError)) {
           await fault(error.message, error);
           continue;
         }
@@ -304,7 +331,7 @@ export class RegistryClient {
         throw await this.failure(response, what, repository);
       }
       try {
-        for await (const raw of response.body as AsyncIterable<Buffer>) {
+        for await (const raw of watchedChunks(response.body, this.http.timeouts.stall)) {
           let chunk = raw;
           if (skip > 0) {
             if (chunk.length <= skip) {
@@ -330,6 +357,8 @@ export class RegistryClient {
         }
       } catch (error) {
         if (error instanceof RegistryError || options.signal?.aborted) throw error;
+        const deadline = this.deadlineError(error, what);
+        if (deadline) throw deadline;
         await fault(`${(error as Error).message}`, error);
         continue;
       }

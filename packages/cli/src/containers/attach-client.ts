@@ -21,6 +21,14 @@ export interface AttachOptions {
   readonly detachKeys: Uint8Array;
   /** Signals koker gets go to the container (without a raw terminal, where ctrl-c is a key). */
   readonly sigProxy: boolean;
+  /** `run -a STREAM`: the output streams koker prints (both when absent). */
+  readonly output?: AttachedStreams;
+}
+
+/** Which of the container's output streams an attached koker prints. */
+export interface AttachedStreams {
+  readonly stdout: boolean;
+  readonly stderr: boolean;
 }
 
 export type AttachEnd =
@@ -125,9 +133,11 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
         const kind = pending[0];
         const payload = pending.subarray(8, 8 + length);
         pending = pending.subarray(8 + length);
-        if (kind === TO_CLIENT.stdout) write(process.stdout, Buffer.from(payload));
-        else if (kind === TO_CLIENT.stderr) write(process.stderr, Buffer.from(payload));
-        else if (kind === TO_CLIENT.exit) {
+        if (kind === TO_CLIENT.stdout) {
+          if (options.output?.stdout !== false) write(process.stdout, Buffer.from(payload));
+        } else if (kind === TO_CLIENT.stderr) {
+          if (options.output?.stderr !== false) write(process.stderr, Buffer.from(payload));
+        } else if (kind === TO_CLIENT.exit) {
           keepOpen = true;
           finish({ kind: 'exited', code: Number(payload.toString()), close: () => socket.destroy() });
         }

@@ -1,5 +1,5 @@
-import { type ContainerRecord, type PortMapping } from '@koker/core';
-import { type ObservedContainer } from '@koker/engine';
+import { type ContainerRecord, type HealthcheckConfig, type PortMapping } from '@koker/core';
+import { formatRestartPolicy, type ObservedContainer } from '@koker/engine';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -16,7 +16,7 @@ export function inspectDocument(record: ContainerRecord, seen: ObservedContainer
       Status: seen.status,
       Running: seen.running,
       Paused: false,
-      Restarting: false,
+      Restarting: record.restarting === true && seen.status === 'exited',
       OOMKilled: record.oomKilled === true,
       Dead: false,
       Pid: seen.running ? (record.pid ?? 0) : 0,
@@ -24,11 +24,15 @@ export function inspectDocument(record: ContainerRecord, seen: ObservedContainer
       Error: seen.reason ?? '',
       StartedAt: record.started ?? ZERO_TIME,
       FinishedAt: seen.status === 'exited' ? (seen.finished ?? record.finished ?? ZERO_TIME) : ZERO_TIME,
+      ...(record.spec?.healthcheck
+        ? { Health: seen.health ?? { Status: 'starting', FailingStreak: 0, Log: [] } }
+        : {}),
     },
     Image: record.image.id,
     Name: `/${record.name}`,
-    RestartCount: 0,
+    RestartCount: record.restartCount ?? 0,
     HostConfig: {
+      ...runOptionsView(record),
       NetworkMode: record.network.mode,
       PortBindings: portBindings(record.network.ports),
       AutoRemove: record.autoRemove,
@@ -47,9 +51,13 @@ export function inspectDocument(record: ContainerRecord, seen: ObservedContainer
     },
     Mounts: (record.mounts ?? []).map((m) => ({
       Type: m.type,
+      ...(m.type === 'volume' ? { Name: m.name ?? '' } : {}),
       Source: m.source,
       Destination: m.destination,
+      ...(m.type === 'volume' ? { Driver: m.driver ?? 'local' } : {}),
+      Mode: m.mode ?? '',
       RW: !m.readOnly,
+      Propagation: m.type === 'bind' ? (m.propagation ?? 'rprivate') : '',
     })),
     Config: {
       Hostname: record.hostname,
@@ -62,12 +70,56 @@ export function inspectDocument(record: ContainerRecord, seen: ObservedContainer
       WorkingDir: record.workingDir ?? '',
       Entrypoint: record.entrypoint.length > 0 ? record.entrypoint : null,
       StopSignal: record.stopSignal ?? 'SIGTERM',
+      ...(record.stopTimeout !== undefined ? { StopTimeout: record.stopTimeout } : {}),
+      Labels: record.labels ?? {},
+      ...(record.spec?.healthcheck ? { Healthcheck: healthcheckView(record.spec.healthcheck) } : {}),
     },
     NetworkSettings: {
       IPAddress: record.network.ipAddress ?? '',
       Gateway: record.network.gateway ?? '',
       Ports: portBindings(record.network.ports),
     },
+  };
+}
+
+/** HostConfig's fields of the run flags: restart policy, namespaces, kernel parameters, groups. */
+function runOptionsView(record: ContainerRecord) {
+  const spec = record.spec;
+  const modes = spec?.namespaces ?? {};
+  const mode = (value: string | { container: string } | undefined) =>
+    value === undefined ? '' : typeof value === 'string' ? value : `container:${value.container}`;
+  const policy = record.restartPolicy;
+  return {
+    RestartPolicy: {
+      Name: formatRestartPolicy(policy).split(':')[0] ?? 'no',
+      MaximumRetryCount: policy?.maximumRetryCount ?? 0,
+    },
+    UTSMode: mode(modes.uts),
+    PidMode: mode(modes.pid),
+    IpcMode: mode(modes.ipc) || 'private',
+    ShmSize: spec?.shmSize ?? 64 * 1024 * 1024,
+    Sysctls: spec?.sysctls ?? {},
+    OomScoreAdj: spec?.oomScoreAdj ?? 0,
+    GroupAdd: spec?.process.groupAdd ?? null,
+    Ulimits: (spec?.process.rlimits ?? []).map((r) => ({
+      Name: r.type,
+      Soft: r.soft === 'unlimited' ? -1 : r.soft,
+      Hard: r.hard === 'unlimited' ? -1 : r.hard,
+    })),
+    MemoryReservation: record.limits.memoryReservation ?? 0,
+  };
+}
+
+/** Config.Healthcheck in Docker's units (nanoseconds). */
+function healthcheckView(config: HealthcheckConfig) {
+  const ns = (ms: number) => ms * 1e6;
+  return {
+    Test: config.test,
+    Interval: ns(config.intervalMs),
+    Timeout: ns(config.timeoutMs),
+    StartPeriod: ns(config.startPeriodMs),
+    StartInterval: ns(config.startIntervalMs),
+    Retries: config.retries,
   };
 }
 

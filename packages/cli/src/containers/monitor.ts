@@ -29,6 +29,16 @@ function kokerBin(from: string = import.meta.url): string {
 
 /** The koker command line the monitor runs once the container ended: `container cleanup ID`. */
 export function cleanupArgv(ctx: CliContext, id: ContainerId): string[] {
+  return monitorKokerArgv(ctx, ['container', 'cleanup', id]);
+}
+
+/** The koker command line the monitor runs beside a container with a health check. */
+export function healthcheckArgv(ctx: CliContext, id: ContainerId): string[] {
+  return monitorKokerArgv(ctx, ['container', 'healthcheck', id]);
+}
+
+/** koker with this invocation's root, log settings and forced drivers, then `args`. */
+function monitorKokerArgv(ctx: CliContext, args: readonly string[]): string[] {
   const g = ctx.globals;
   return [
     process.execPath,
@@ -40,9 +50,7 @@ export function cleanupArgv(ctx: CliContext, id: ContainerId): string[] {
     ...(g.cgroupDriver ? ['--cgroup-driver', g.cgroupDriver] : []),
     ...(g.storageDriver ? ['--storage-driver', g.storageDriver] : []),
     ...(g.networkDriver ? ['--network-driver', g.networkDriver] : []),
-    'container',
-    'cleanup',
-    id,
+    ...args,
   ];
 }
 
@@ -64,6 +72,8 @@ export interface MonitorOptions {
   readonly attachNow?: boolean;
   /** The attached client's end of stdin closes the container's (`run -i`, `start -ai`). */
   readonly stdinOnce?: boolean;
+  /** It has a health check: the monitor runs `container healthcheck` beside it. */
+  readonly healthcheck?: boolean;
 }
 
 /** koker's terminal size, when its stdout is one. */
@@ -93,6 +103,7 @@ export function monitorWrapper(ctx: CliContext, id: ContainerId, options: Monito
     '--attach',
     ...(options.attachNow ? ['--attach-wait', String(ATTACH_WAIT_MS)] : []),
     ...cleanupArgv(ctx, id).flatMap((arg) => ['--on-exit', arg]),
+    ...(options.healthcheck ? healthcheckArgv(ctx, id).flatMap((arg) => ['--companion', arg]) : []),
     '--',
   ];
 }

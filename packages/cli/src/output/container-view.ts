@@ -14,14 +14,23 @@ export function statusText({ record, seen }: ContainerView, now: number): string
     case 'created':
       return 'Created';
     case 'running':
-      return `Up ${humanDuration(now - Date.parse(record.started ?? record.created))}`;
+      return `Up ${humanDuration(now - Date.parse(record.started ?? record.created))}${healthText(seen)}`;
     case 'exited': {
       const finished = seen.finished ?? record.finished;
       const ago = finished ? ` ${humanDuration(now - Date.parse(finished))} ago` : '';
       const reason = seen.reason ? ` (${seen.reason})` : '';
+      // Docker's word for a container waiting out its restart policy's back-off.
+      if (record.restarting) return `Restarting (${seen.exitCode ?? 0})${ago}`;
       return `Exited (${seen.exitCode ?? 0})${ago}${reason}`;
     }
   }
+}
+
+/** Docker's suffix: ` (healthy)`, ` (unhealthy)`, ` (health: starting)`. */
+function healthText(seen: ObservedContainer): string {
+  const status = seen.health?.Status;
+  if (!status) return '';
+  return status === 'starting' ? ' (health: starting)' : ` (${status})`;
 }
 
 export function createdText(record: ContainerRecord, now: number): string {

@@ -1,9 +1,22 @@
-import { UsageError } from '@koker/core';
+import { InvalidValueError, UsageError } from '@koker/core';
 
-/** All of stdin as text (for --password-stdin). */
-export async function readStdin(): Promise<string> {
+/** The most `--password-stdin` reads: a token is a few KiB; /dev/zero must not fill memory. */
+export const STDIN_SECRET_MAX_BYTES = 64 * 1024;
+
+/** All of stdin as text (for --password-stdin), refused past `maxBytes`. */
+export async function readStdin(what: string, maxBytes = STDIN_SECRET_MAX_BYTES): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let length = 0;
+  for await (const chunk of process.stdin) {
+    length += (chunk as Buffer).length;
+    if (length > maxBytes) {
+      process.stdin.destroy();
+      throw new InvalidValueError(what, 'stdin', `more than ${maxBytes / 1024} KiB`, {
+        hint: `pipe in only the ${what}, e.g. koker login -u NAME --password-stdin < token.txt`,
+      });
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 

@@ -25,6 +25,8 @@ export interface LimitFlags {
   /** `--pids-limit`, and the Go koker's `--pids`: `-1` or `0` for no limit. */
   readonly pidsLimit?: string;
   readonly pids?: string;
+  /** `--memory-reservation`: a soft limit with units. */
+  readonly memoryReservation?: string;
 }
 
 function conflict(a: string, b: string, what: string): UsageError {
@@ -98,6 +100,8 @@ export function limitsFromFlags(flags: LimitFlags): ResourceLimits {
   const cpuset =
     flags.cpusetCpus === undefined ? undefined : formatCpuList(parseCpuList(flags.cpusetCpus, 'cpuset'));
   const pidsLimit = pidsFrom(flags);
+  const reservation =
+    flags.memoryReservation === undefined ? undefined : parseByteSize(flags.memoryReservation);
   return {
     ...(memory !== undefined ? { memory } : {}),
     ...(memorySwap !== undefined ? { memorySwap } : {}),
@@ -105,5 +109,6 @@ export function limitsFromFlags(flags: LimitFlags): ResourceLimits {
     ...(shares !== undefined && shares !== 0 ? { cpuShares: shares } : {}),
     ...(cpuset !== undefined ? { cpusetCpus: cpuset } : {}),
     ...(pidsLimit !== undefined ? { pidsLimit } : {}),
+    ...(reservation ? { memoryReservation: reservation } : {}),
   };
 }

@@ -1,25 +1,30 @@
-import { readFileSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, writeFileSync } from 'node:fs';
+import { type Socket } from 'node:net';
 import { isatty } from 'node:tty';
-import { Network, Resources, Storage, UsageError, type ContainerId } from '@koker/core';
+import { type ContainerId, InvalidValueError, Network, Resources, Storage, UsageError } from '@koker/core';
 import {
   NativeLauncher,
   RunOrchestrator,
+  healthcheckConfig,
   parseLogConfig,
+  settleStaleContainers,
   writeLogConfig,
   type LogConfig,
   type RunImage,
   type RunRequest,
 } from '@koker/engine';
-import { nativeHelperPath } from '@koker/host';
-import { type Socket } from 'node:net';
-import { connectAttach, connectAttachWhenReady } from '../containers/attach-client.js';
+import { nativeHelperPath, readInputFile } from '@koker/host';
+import { connectAttach, connectAttachWhenReady, type AttachedStreams } from '../containers/attach-client.js';
 import { attachUntilEnd } from '../containers/attached-session.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../containers/detach-keys.js';
+import { lifecycleOf } from '../containers/lifecycle.js';
 import { monitorStdio, monitorWrapper, terminalSize } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
+import { withJoinedContainer } from './join-container-network.js';
 import { parsePublishFlags } from './ports-from-flags.js';
-import { resolveRunImage, type PullPolicy } from './run-image.js';
-import { runRequestFromFlags, type RunFlags } from './run-request.js';
+import { parseRunPlatform, resolveRunImage, type PullPolicy } from './run-image.js';
+import { parseAttach, parseBooleanFlag } from './run-option-flags.js';
+import { containerRefs, runRequestFromFlags, type RunFlags } from './run-request.js';
 
 export interface RunCommandFlags extends RunFlags {
   readonly pull?: PullPolicy;
@@ -27,7 +32,9 @@ export interface RunCommandFlags extends RunFlags {
   readonly logDriver?: string;
   readonly logOpt?: readonly string[];
   readonly detachKeys?: string;
-  readonly sigProxy?: boolean;
+  readonly cidfile?: string;
+  readonly attach?: readonly string[];
+  readonly sigProxy?: string | boolean;
 }
 
 /**
@@ -42,13 +49,35 @@ export async function runContainer(
   args: readonly string[],
   flags: RunCommandFlags,
 ): Promise<number> {
-  const request: RunRequest = runRequestFromFlags(image, args, flags, {
-    hostEnv: process.env,
-    readFile: (path) => readFileSync(path, 'utf8'),
-    parsePorts: (values) => parsePublishFlags(values),
-  });
+  const containers = new Map<string, ContainerId>();
+  for (const ref of containerRefs(flags)) containers.set(ref, await context.state.resolve(ref));
+  const request: RunRequest = await withJoinedContainer(
+    context,
+    runRequestFromFlags(image, args, flags, {
+      hostEnv: process.env,
+      readFile: (path, what) => readInputFile(path, { what }),
+      parsePorts: (values) => parsePublishFlags(values),
+      containers,
+    }),
+  );
+  // Checked with the other flags, before anything is pulled or made.
+  if (flags.platform !== undefined) parseRunPlatform(flags.platform);
   const log = parseLogConfig(flags.logDriver, flags.logOpt ?? []);
   const detachKeys = parseDetachKeys(flags.detachKeys ?? DEFAULT_DETACH_KEYS);
+  const attach = parseAttach(flags.attach ?? []);
+  const sigProxy = parseBooleanFlag('--sig-proxy', flags.sigProxy, true);
+  if (flags.detach && attach.length > 0)
+    throw new UsageError('conflicting options: -a and -d', {
+      hint: 'a detached container is attached to nothing',
+    });
+  if (flags.detach && !sigProxy)
+    throw new UsageError('conflicting options: --sig-proxy=false and -d', { hint: 'drop --sig-proxy' });
+  // Docker refuses an existing file, before anything is made.
+  if (flags.cidfile !== undefined && existsSync(flags.cidfile))
+    throw new InvalidValueError('--cidfile', flags.cidfile, 'the file exists already', {
+      hint: 'remove it, or give another path',
+    });
+  const onCreated = flags.cidfile === undefined ? undefined : cidfileWriter(flags.cidfile);
   // Detached, nothing of koker's terminal is used: Docker's `run -dit` works from a script.
   if (request.process.tty && request.process.interactive && !flags.detach && !isatty(0))
     throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });
@@ -63,54 +92,93 @@ export async function runContainer(
   ]);
   const launcher = new NativeLauncher(nativeHelperPath(context.config.nativeHelper), context.log);
   const orchestrator = new RunOrchestrator(
-    { storage, resources, network, launcher, state: context.state },
+    { storage, resources, network, launcher, state: context.state, volumes: context.volumeDrivers() },
     context.log,
   );
-  const { id, attached } = await startUnderMonitor(
-    context,
-    orchestrator,
-    request,
-    runImage,
+  // A run killed during setup left its netns, ports, address and cgroups: released first.
+  await settleStaleContainers(context.state, lifecycleOf(context), context.log);
+  const streams = attachedStreams(attach, request.process.tty);
+  const { id, attached } = await startUnderMonitor(context, orchestrator, request, runImage, {
     log,
-    !flags.detach,
-  );
+    attachNow: !flags.detach,
+    // -i with `-a` but not stdin: the container's stdin is empty, as with Docker's CLI.
+    stdin: request.process.interactive && streams.stdin,
+    onCreated,
+  });
   if (flags.detach) {
     process.stdout.write(`${id}\n`);
     return 0;
   }
+  // Attached, as with Docker: koker returns the container's code (or 0 after a detach); the
+  // monitor's cleanup applies the restart policy, as for a detached container.
   return attachUntilEnd(
     context,
     id,
     {
-      stdin: request.process.interactive,
+      stdin: request.process.interactive && streams.stdin,
       tty: request.process.tty,
       detachKeys,
-      sigProxy: flags.sigProxy ?? true,
+      sigProxy,
+      output: streams,
     },
     await (attached ?? connectAttach(context.state.directory(id))),
   );
 }
 
+/** `--cidfile`: the full ID, written once the container exists (exclusive: a file made since is not overwritten). */
+function cidfileWriter(path: string): (id: ContainerId) => void {
+  return (id) => {
+    try {
+      writeFileSync(path, id, { flag: 'wx', mode: 0o644 });
+    } catch (error) {
+      throw new InvalidValueError('--cidfile', path, (error as Error).message);
+    }
+  };
+}
+
+/**
+ * `-a`: the streams given are koker's; the others go nowhere (stdin only with -i, as Docker).
+ * Without -a, all of them; with -t the terminal is one stream, all of it koker's.
+ */
+function attachedStreams(
+  streams: readonly ('stdin' | 'stdout' | 'stderr')[],
+  tty: boolean,
+): AttachedStreams & { readonly stdin: boolean } {
+  if (streams.length === 0 || tty) return { stdin: true, stdout: true, stderr: true };
+  return {
+    stdin: streams.includes('stdin'),
+    stdout: streams.includes('stdout'),
+    stderr: streams.includes('stderr'),
+  };
+}
+
 /**
  * The container's launcher starts under koker-monitor, which holds its stdio, writes its log,
- * serves its attach socket, waits on it and runs `koker container cleanup` when it ends. With
- * -t the container's terminal is koker-init's (in the container's devpts), carried by the
- * monitor's pseudo-terminal.
+ * serves its attach socket, waits on it, runs its health check beside it (`--companion`) and
+ * runs `koker container cleanup` when it ends. With -t the container's terminal is koker-init's
+ * (in the container's devpts), carried by the monitor's pseudo-terminal.
  */
 async function startUnderMonitor(
   context: CliContext,
   orchestrator: RunOrchestrator,
   request: RunRequest,
   image: RunImage,
-  log: LogConfig,
-  attachNow: boolean,
+  options: {
+    readonly log: LogConfig;
+    readonly attachNow: boolean;
+    readonly stdin: boolean;
+    readonly onCreated: ((id: ContainerId) => void) | undefined;
+  },
 ): Promise<{ id: ContainerId; attached?: Promise<Socket> }> {
+  const { log, attachNow, stdin, onCreated } = options;
   const tty = request.process.tty;
+  const healthcheck = healthcheckConfig(image.record.config.Healthcheck, request.health ?? {}) !== undefined;
   const opened: number[] = [];
   let attached: Promise<Socket> | undefined;
   try {
     const size = attachNow ? terminalSize() : undefined;
     const outcome = await orchestrator.run(request, image, {
+      ...(onCreated ? { onCreated } : {}),
       detach: (id) => {
         writeLogConfig(context.state.directory(id), log);
         if (attachNow) {
@@ -124,10 +192,11 @@ async function startUnderMonitor(
             tty,
             terminalInside: tty,
             ...(size ? { size } : {}),
-            stdin: request.process.interactive,
-            stdinOnce: attachNow && request.process.interactive,
+            stdin,
+            stdinOnce: attachNow && stdin,
             log,
             attachNow,
+            healthcheck,
           }),
           stdio,
         };

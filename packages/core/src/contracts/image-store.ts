@@ -12,6 +12,20 @@ export interface ImageRunConfig {
   readonly ExposedPorts?: Readonly<Record<string, object>>;
   readonly Labels?: Readonly<Record<string, string>> | null;
   readonly StopSignal?: string;
+  /** VOLUME entries: each path becomes an anonymous volume of a container that mounts nothing there. */
+  readonly Volumes?: Record<string, object>;
+  /** The image's HEALTHCHECK, durations in nanoseconds (Docker's format). */
+  readonly Healthcheck?: ImageHealthcheck;
+}
+
+/** Docker's `Healthcheck` of an image config: Test is `["NONE"]`, `["CMD", ...]` or `["CMD-SHELL", "..."]`. */
+export interface ImageHealthcheck {
+  readonly Test?: readonly string[];
+  readonly Interval?: number;
+  readonly Timeout?: number;
+  readonly StartPeriod?: number;
+  readonly StartInterval?: number;
+  readonly Retries?: number;
 }
 
 export interface ImageRecord {

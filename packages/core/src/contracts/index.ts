@@ -7,3 +7,5 @@ export * from './resources.js';
 export * from './state-store.js';
 export * from './storage.js';
 export * from './container-spec.js';
+export * from './container-mount.js';
+export * from './volume.js';

@@ -22,6 +22,13 @@ export interface MountStep {
   readonly data?: string;
   /** What to create at the target when it is absent: a directory (default) or an empty file. */
   readonly targetType?: 'directory' | 'file';
+  /** Set on the mount once made (a bind's `bind-propagation`, e.g. `rslave`). */
+  readonly propagation?: string;
+  /**
+   * A volume's first use: when the source directory is empty, what the root has at the target
+   * (owners, modes, symlinks) is copied into it before the mount (Docker's copy-up).
+   */
+  readonly copyUp?: boolean;
 }
 
 export interface DeviceNode {
@@ -84,14 +91,32 @@ export interface LaunchPlan {
   readonly rootfsOverlay?: OverlayMount;
   readonly readOnlyRootfs: boolean;
   readonly newNamespaces: readonly NamespaceKind[];
+  /**
+   * The propagation the container's mount tree starts with: `rprivate`, or `rslave` when a bind
+   * asks for another propagation than private (the host's mounts then reach the container;
+   * nothing of the container's reaches the host).
+   */
+  readonly rootPropagation?: 'rprivate' | 'rslave';
   /** Joined before the clone, e.g. the network namespace a network driver made. */
   readonly joinNamespaces: readonly NamespaceJoin[];
   readonly cgroups: CgroupPlacement;
   readonly hostname?: string;
   /** Bring `lo` up (a new network namespace of its own). */
   readonly loopback: boolean;
+  /**
+   * Kernel settings of the container's own namespaces, written through its /proc/sys after
+   * pivot_root and before /proc/sys becomes read-only: dotted name (`net.ipv4.ping_group_range`)
+   * to value.
+   */
+  readonly sysctls?: Readonly<Record<string, string>>;
   /** In order, before pivot_root: targets are paths inside `rootfs`. */
   readonly mounts: readonly MountStep[];
+  /**
+   * The user's mounts (-v, --mount, --tmpfs, volumes), after koker's, parents first: each
+   * target made if missing and resolved strictly inside the root (a symlink out of it is an
+   * error), mounted through its fd.
+   */
+  readonly userMounts?: readonly MountStep[];
   readonly devices: readonly DeviceNode[];
   readonly symlinks: readonly SymlinkStep[];
   readonly maskedPaths: readonly string[];
@@ -99,6 +124,8 @@ export interface LaunchPlan {
   readonly process: ProcessSpec;
   /** `--init`: a minimal init is PID 1, reaping zombies and forwarding signals. */
   readonly init: boolean;
+  /** `--oom-score-adj`: the container's /proc/self/oom_score_adj, inherited by its processes. */
+  readonly oomScoreAdj?: number;
 }
 
 /** `koker exec`: a process that joins every namespace and cgroup of a running container. */

@@ -12,12 +12,20 @@ import { type NetworkMode, type PortMapping } from './network.js';
  */
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
+/** A mount as `inspect` shows it (Docker's Mounts). */
 export interface MountRecord {
   readonly type: 'bind' | 'volume' | 'tmpfs';
-  /** Host path for bind mounts, the volume name for volumes, empty for tmpfs. */
+  /** Host path: the bound path, the volume's mountpoint; empty for tmpfs. */
   readonly source: string;
   readonly destination: string;
   readonly readOnly: boolean;
+  /** Volumes: its name and driver. */
+  readonly name?: string;
+  readonly driver?: string;
+  /** Binds: the propagation (`rprivate` unless asked). */
+  readonly propagation?: string;
+  /** Docker's Mode: what was given after the target (`ro`, `z`, `nocopy`), or empty. */
+  readonly mode?: string;
 }
 
 export interface ContainerRecord {
@@ -59,10 +67,30 @@ export interface ContainerRecord {
   readonly autoRemove: boolean;
   /** `-d`: a monitor holds its stdio and waits on it. */
   readonly detached?: boolean;
-  /** Signal `stop` sends first (the image's StopSignal), default SIGTERM. */
+  /** Signal `stop` sends first (`--stop-signal`, else the image's StopSignal), default SIGTERM. */
   readonly stopSignal?: string;
+  /** `--stop-timeout`: seconds `stop` waits before SIGKILL when `-t` is not given (default 10). */
+  readonly stopTimeout?: number;
+  /** `--label`, `--label-file` over the image's labels: Config.Labels. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** `--restart`; absent: `no`. */
+  readonly restartPolicy?: RestartPolicy;
+  /** How many times the restart policy started the container again (Docker's RestartCount). */
+  readonly restartCount?: number;
+  /** The back-off before the next restart, in ms: doubles from 100, back to 100 after 10 s of running. */
+  readonly restartDelayMs?: number;
+  /** A restart is pending: the policy's back-off is running (Docker's `Restarting`). */
+  readonly restarting?: boolean;
+  /** `stop` (or `kill`) ended it: no policy restarts it, `unless-stopped` not even at boot. */
+  readonly manuallyStopped?: boolean;
   /** Everything `start` needs to run the container again, as `run` decided it. */
   readonly spec?: ContainerSpec;
+}
+
+/** Docker's restart policy: `on-failure` retries at most `maximumRetryCount` times (0: no limit). */
+export interface RestartPolicy {
+  readonly name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  readonly maximumRetryCount: number;
 }
 
 /** A record without its name: `create` generates one when it is absent. */

@@ -85,6 +85,13 @@ export interface StorageDriver {
   prepare(id: ContainerId, layerDirs: readonly string[], options: PrepareOptions): Promise<PreparedRootfs>;
   /** Unmounts (what is mounted on the host) and removes what `prepare` made; returns paths it could not remove. */
   release(id: ContainerId): Promise<string[]>;
+  /**
+   * The container ended and is kept (not `--rm`): unmounts what is mounted on the host for it but
+   * keeps its files (its changes), for a later `start`, `cp`, `diff` or `export`, as Docker keeps
+   * a stopped container's writable layer. `release` removes them with the container. A driver
+   * without it is released instead.
+   */
+  unmount?(id: ContainerId): Promise<void>;
   /** IDs holding a prepared rootfs (mounted or not), for garbage collection after crashes. */
   list?(): Promise<ContainerId[]>;
 }

@@ -13,6 +13,8 @@ export interface ResourceLimits {
    * Equal to `memory` means no swap. Absent with `memory` set: Docker allows swap = memory.
    */
   readonly memorySwap?: ByteSize | 'unlimited';
+  /** `--memory-reservation`: a soft limit the kernel reclaims down to under memory pressure. */
+  readonly memoryReservation?: ByteSize;
   /** `--cpus` */
   readonly nanoCpus?: NanoCpus;
   /** `--cpu-shares` (v1 weight 2..262144; v2 converts to cpu.weight). */

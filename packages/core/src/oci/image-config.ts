@@ -1,4 +1,4 @@
-import { type ImageRunConfig } from '../contracts/image-store.js';
+import { type ImageHealthcheck, type ImageRunConfig } from '../contracts/image-store.js';
 import { parseDigest, type Digest } from '../domain/digest.js';
 import { ImageFormatError } from './image-format-error.js';
 import { parseJsonObject } from './manifest.js';
@@ -16,6 +16,21 @@ export interface ImageConfigFacts {
 
 const strings = (value: unknown): readonly string[] | undefined =>
   Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+
+function healthcheck(raw: Record<string, unknown>): ImageHealthcheck {
+  const duration = (key: string) =>
+    typeof raw[key] === 'number' && Number.isSafeInteger(raw[key]) && (raw[key] as number) >= 0
+      ? { [key]: raw[key] as number }
+      : {};
+  return {
+    ...(strings(raw.Test) ? { Test: strings(raw.Test) } : {}),
+    ...duration('Interval'),
+    ...duration('Timeout'),
+    ...duration('StartPeriod'),
+    ...duration('StartInterval'),
+    ...duration('Retries'),
+  };
+}
 
 /** Parses an image config blob; what it cannot use (a bad diff_id, no rootfs) is refused. */
 export function parseImageConfig(bytes: Uint8Array, what: string): ImageConfigFacts {
@@ -48,6 +63,12 @@ export function parseImageConfig(bytes: Uint8Array, what: string): ImageConfigFa
       : {}),
     ...(typeof raw.Labels === 'object' ? { Labels: raw.Labels as Record<string, string> | null } : {}),
     ...(typeof raw.StopSignal === 'string' ? { StopSignal: raw.StopSignal } : {}),
+    ...(typeof raw.Volumes === 'object' && raw.Volumes !== null && !Array.isArray(raw.Volumes)
+      ? { Volumes: raw.Volumes as Record<string, object> }
+      : {}),
+    ...(typeof raw.Healthcheck === 'object' && raw.Healthcheck !== null
+      ? { Healthcheck: healthcheck(raw.Healthcheck as Record<string, unknown>) }
+      : {}),
   };
   return {
     architecture: typeof json.architecture === 'string' ? json.architecture : 'unknown',

@@ -58,6 +58,18 @@ export const DEFAULT_READONLY_PATHS: readonly string[] = [
   '/proc/sysrq-trigger',
 ];
 
+/**
+ * Set in a network namespace of the container's own, as Docker does: any group may open ICMP
+ * datagram sockets, so `ping` works without CAP_NET_RAW or a setuid/file-capability binary (what
+ * Debian's ping falls back to when its file capability is lost or NET_RAW dropped); any user
+ * may bind a port below 1024 (a web server running as a user on :80), which in a namespace of
+ * its own reaches nothing of the host's.
+ */
+export const NETWORK_NAMESPACE_SYSCTLS: Readonly<Record<string, string>> = {
+  'net.ipv4.ping_group_range': '0 2147483647',
+  'net.ipv4.ip_unprivileged_port_start': '0',
+};
+
 /** The container's own copies of these files, in its directory (never written into the image). */
 export interface ContainerFiles {
   readonly hostname: string;
@@ -81,10 +93,36 @@ export interface PlanInputs {
   readonly cgroupNamespace: boolean;
   /** The host's cgroup mounts, which /sys/fs/cgroup shows (none when absent). */
   readonly cgroupLayout?: CgroupLayout;
+  /** The user's mounts (userMountSteps), and the propagation they need. */
+  readonly userMounts?: readonly MountStep[];
+  readonly rootPropagation?: LaunchPlan['rootPropagation'];
+  /** `--shm-size` in bytes; Docker's 64 MiB when absent. */
+  readonly shmSize?: number;
+  /** `--sysctl`, over the network namespace's defaults. */
+  readonly sysctls?: Readonly<Record<string, string>>;
+  readonly oomScoreAdj?: number;
+  /** `--uts`, `--pid`, `--ipc` resolved: the host's (none made), or another's to join. */
+  readonly namespaces?: NamespaceChoices;
 }
 
+/** A namespace the container does not make: the host's, or one to join by its /proc path. */
+export type SharedNamespace = 'host' | { readonly path: string };
+
+export interface NamespaceChoices {
+  readonly uts?: 'host';
+  readonly pid?: SharedNamespace;
+  readonly ipc?: SharedNamespace;
+}
+
+/** Docker's /dev/shm size when `--shm-size` is not given. */
+export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
+
 /** Docker's default mounts, in order; `/sys` is writable only when privileged. */
-export function defaultMounts(privileged: boolean, files: ContainerFiles): MountStep[] {
+export function defaultMounts(
+  privileged: boolean,
+  files: ContainerFiles,
+  shmSize: number = DEFAULT_SHM_SIZE,
+): MountStep[] {
   const bind = (source: string, target: string): MountStep => ({
     source,
     target,
@@ -120,7 +158,7 @@ export function defaultMounts(privileged: boolean, files: ContainerFiles): Mount
       target: '/dev/shm',
       fstype: 'tmpfs',
       flags: ['nosuid', 'noexec', 'nodev'],
-      data: 'mode=1777,size=65536k',
+      data: `mode=1777,size=${Math.ceil(shmSize / 1024)}k`,
     },
     bind(files.resolvConf, '/etc/resolv.conf'),
     bind(files.hostname, '/etc/hostname'),
@@ -134,15 +172,25 @@ export function defaultMounts(privileged: boolean, files: ContainerFiles): Mount
  * kernel has one; Docker's mounts, /dev, masked and read-only paths.
  */
 export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
-  const create: NamespaceKind[] = ['mount', 'uts', 'ipc', 'pid'];
+  const create: NamespaceKind[] = ['mount'];
   const join: NamespaceJoin[] = [];
+  const shared = inputs.namespaces ?? {};
+  if (shared.uts !== 'host') create.push('uts');
+  for (const kind of ['ipc', 'pid'] as const) {
+    const choice = shared[kind];
+    if (choice === undefined) create.push(kind);
+    else if (choice !== 'host') join.push({ kind, path: choice.path });
+  }
   const { mode, netnsPath } = inputs.network;
   if (netnsPath) join.push({ kind: 'net', path: netnsPath });
   else if (mode !== 'host') create.push('net');
   if (inputs.cgroupNamespace) create.push('cgroup');
+  const userTargets = new Set((inputs.userMounts ?? []).map((m) => m.target));
   const cgroupFs = inputs.cgroupLayout
     ? cgroupMounts(inputs.cgroupLayout, inputs.privileged, inputs.cgroupNamespace)
     : { mounts: [], symlinks: [], readOnlyPaths: [] };
+  // Docker's default for a network namespace of the container's own, then `--sysctl`.
+  const sysctls = { ...(mode !== 'host' ? NETWORK_NAMESPACE_SYSCTLS : {}), ...inputs.sysctls };
   return {
     id: inputs.id,
     rootfs: inputs.rootfs.path,
@@ -151,15 +199,25 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     newNamespaces: create,
     joinNamespaces: join,
     cgroups: inputs.cgroups,
-    hostname: inputs.hostname,
+    // The host's UTS namespace keeps the host's name.
+    ...(shared.uts === 'host' ? {} : { hostname: inputs.hostname }),
     loopback: create.includes('net'),
-    mounts: [...defaultMounts(inputs.privileged, inputs.files), ...cgroupFs.mounts],
+    ...(Object.keys(sysctls).length > 0 ? { sysctls } : {}),
+    // A user's mount at /etc/hosts (or another of koker's targets) takes its place, as in Docker.
+    mounts: [...defaultMounts(inputs.privileged, inputs.files, inputs.shmSize), ...cgroupFs.mounts].filter(
+      (m) => !userTargets.has(m.target),
+    ),
+    ...(inputs.userMounts?.length ? { userMounts: inputs.userMounts } : {}),
+    ...(inputs.rootPropagation && inputs.rootPropagation !== 'rprivate'
+      ? { rootPropagation: inputs.rootPropagation }
+      : {}),
     devices: inputs.devices?.length ? [...DEFAULT_DEVICES, ...inputs.devices] : DEFAULT_DEVICES,
     symlinks: [...DEFAULT_SYMLINKS, ...cgroupFs.symlinks],
     maskedPaths: inputs.privileged ? [] : DEFAULT_MASKED_PATHS,
     readOnlyPaths: inputs.privileged ? [] : [...DEFAULT_READONLY_PATHS, ...cgroupFs.readOnlyPaths],
     process: inputs.process,
     init: inputs.init,
+    ...(inputs.oomScoreAdj !== undefined ? { oomScoreAdj: inputs.oomScoreAdj } : {}),
   };
 }
 

@@ -125,16 +125,33 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean
     '',
     '/',
     '',
-    'rec,private',
+    plan.rootPropagation === 'rslave' ? 'rec,slave' : 'rec,private',
     '',
     ...(plan.rootfsOverlay ? overlayOps(plan.rootfs, plan.rootfsOverlay) : []),
     'rootfs',
     plan.rootfs,
   ];
-  for (const m of plan.mounts) {
+  const kokers = (m: LaunchPlan['mounts'][number]) => {
     ops.push(m.targetType === 'file' ? 'mkfile' : 'mkdir', m.target, m.targetType === 'file' ? '644' : '755');
     ops.push('mount', m.source, m.target, m.fstype, m.flags.join(','), m.data ?? '');
+  };
+  // koker's files (/etc/hosts...) go on top of the user's mounts, so a volume at /etc keeps them.
+  const user = plan.userMounts ?? [];
+  for (const m of plan.mounts) if (m.targetType !== 'file' || user.length === 0) kokers(m);
+  for (const m of user) {
+    ops.push(
+      'usermount',
+      m.source,
+      m.target,
+      m.fstype,
+      m.flags.join(','),
+      m.data ?? '',
+      m.propagation ?? '',
+      m.copyUp ? '1' : '0',
+      m.targetType === 'file' ? '1' : '0',
+    );
   }
+  if (user.length > 0) for (const m of plan.mounts) if (m.targetType === 'file') kokers(m);
   for (const d of plan.devices) {
     // A `--device` may go below /dev (/dev/net/tun): its directory first.
     const parent = posix.dirname(d.path);
@@ -144,6 +161,9 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean
   for (const s of plan.symlinks) ops.push('symlink', s.target, s.path);
   if (plan.process.terminal) ops.push('mkfile', '/dev/console', '600');
   ops.push('pivot');
+  // Before /proc/sys becomes read-only, with every capability still held.
+  for (const [name, value] of Object.entries(plan.sysctls ?? {})) ops.push('sysctl', name, value);
+  if (plan.oomScoreAdj !== undefined) ops.push('oomscore', String(plan.oomScoreAdj));
   for (const path of plan.maskedPaths) ops.push('mask', path);
   for (const path of plan.readOnlyPaths) ops.push('readonly', path);
   // `-w` is created if missing (as root, like Docker), before the root may become read-only.

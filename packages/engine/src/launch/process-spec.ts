@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import {
   type ImageRunConfig,
   InvalidValueError,
+  NotFoundError,
   type ProcessRequest,
   type ProcessSpec,
   type Rlimit,
@@ -32,6 +33,8 @@ export interface ProcessFlags {
   /** `--security-opt seccomp=unconfined`; --privileged means unconfined too (Docker's rule). */
   readonly seccomp?: SeccompMode;
   readonly rlimits?: readonly Rlimit[];
+  /** `--group-add`: group names or GIDs. */
+  readonly groupAdd?: readonly string[];
   /** The capabilities koker may give (its own bounding set): what --privileged means. */
   readonly availableCapabilities?: readonly string[];
 }
@@ -81,6 +84,7 @@ export function processRequest(image: ImageRunConfig, flags: ProcessFlags): Proc
     noNewPrivileges: flags.noNewPrivileges ?? false,
     seccomp: flags.privileged ? 'unconfined' : (flags.seccomp ?? 'default'),
     rlimits: flags.rlimits ?? [],
+    ...(flags.groupAdd?.length ? { groupAdd: flags.groupAdd } : {}),
   };
 }
 
@@ -98,7 +102,9 @@ export function resolveProcess(
     cwd: request.cwd,
     uid: user.uid,
     gid: user.gid,
-    additionalGids: user.additionalGids,
+    additionalGids: [
+      ...new Set([...user.additionalGids, ...(request.groupAdd ?? []).map((g) => groupId(g, users.groups))]),
+    ],
     terminal: request.terminal,
     stdin: request.stdin,
     capabilities: request.capabilities,
@@ -106,6 +112,19 @@ export function resolveProcess(
     ...(request.seccomp ? { seccomp: request.seccomp } : {}),
     rlimits: request.rlimits,
   };
+}
+
+/** A `--group-add` value: a GID, or a group name of the container's /etc/group (Docker's rule). */
+function groupId(group: string, groups: readonly GroupEntry[]): number {
+  const entry = groups.find((g) => g.name === group);
+  if (entry) return entry.gid;
+  if (/^\d+$/.test(group) && Number(group) <= 0xffffffff) return Number(group);
+  throw new NotFoundError(
+    `unable to find group ${group}: no matching entries in the container's /etc/group`,
+    {
+      hint: 'give a group that exists in the image, or a numeric GID',
+    },
+  );
 }
 
 /** Where argv[0] is looked up: the container's PATH, never koker's. */

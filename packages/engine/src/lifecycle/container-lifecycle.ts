@@ -11,9 +11,12 @@ import {
 } from '@koker/core';
 import { crashPoint } from '../run/crash-point.js';
 import { readExitFile } from './exit-file.js';
+import { HEALTH_STARTING, readHealthFile } from './health.js';
 import { observeContainer, type ObservedContainer } from './observe-container.js';
 import { signalNumber } from './signals.js';
 import { teardownContainer, type TeardownDrivers } from './teardown.js';
+import { type VolumeDrivers } from '../volumes/volume-drivers.js';
+import { removeAnonymousVolumes } from '../volumes/volume-usage.js';
 
 export interface LifecycleOptions {
   readonly store: StateStore;
@@ -22,6 +25,13 @@ export interface LifecycleOptions {
   readonly log: Logger;
   /** Sends a signal to a host PID (tests record it instead). */
   readonly kill?: (pid: number, signal: number) => void;
+  /** The volume drivers, for the anonymous volumes of `--rm` and `rm -v` containers. */
+  readonly volumes?: () => Promise<VolumeDrivers>;
+  /**
+   * Called after settling a container whose keeper died without reporting its end (a killed
+   * monitor): its restart policy is the caller's to apply, since no cleanup will.
+   */
+  readonly onKeeperLost?: (record: ContainerRecord) => void;
 }
 
 /** How long `rm -f` and a timed-out `stop` wait for a SIGKILLed container to be reaped. */
@@ -45,10 +55,14 @@ export class ContainerLifecycle {
 
   /** The container's real state, without changing anything. */
   async observe(record: ContainerRecord): Promise<ObservedContainer> {
+    const dir = this.store.directory(record.id);
+    // Before its checker's first write, a check is starting.
+    const health = record.spec?.healthcheck ? ((await readHealthFile(dir)) ?? HEALTH_STARTING) : undefined;
     return observeContainer(record, {
       kept: this.store.isKept(record.id),
       locked: this.store.isLocked(record.id),
-      exit: await readExitFile(this.store.directory(record.id)),
+      exit: await readExitFile(dir),
+      ...(health ? { health } : {}),
     });
   }
 
@@ -99,14 +113,15 @@ export class ContainerLifecycle {
     const drivers = await this.options.drivers();
     const oomKilled =
       record.status === 'running' ? await drivers.resources.oomKilled(id).catch(() => false) : false;
-    await this.teardown(id, drivers);
+    await this.teardown(id, drivers, { keepFiles: !record.autoRemove });
     crashPoint('settle:torn-down');
     if (record.autoRemove) {
       await this.store.remove(id);
       this.log.info({ container }, 'Remove container');
+      await this.removeVolumes(record);
       return undefined;
     }
-    return this.store.update(id, (current) => {
+    const settled = await this.store.update(id, (current) => {
       const { pid: _pid, monitorPid: _monitorPid, ...rest } = current;
       return {
         ...rest,
@@ -117,6 +132,9 @@ export class ContainerLifecycle {
         ...(seen.reason !== undefined ? { reason: seen.reason } : {}),
       };
     });
+    if (record.status === 'running' && record.detached && seen.reason !== undefined)
+      this.options.onKeeperLost?.(settled);
+    return settled;
   }
 
   /** Sends `signal` to a running container's first process. */
@@ -128,17 +146,27 @@ export class ContainerLifecycle {
     if (!seen.running || record.pid === undefined)
       throw new ConflictError(`container ${record.name} is not running`);
     this.log.debug({ container: shortContainerId(id), pid: record.pid, signal: number }, 'Send signal');
+    // Docker's rule: a container killed by hand is not restarted by its policy.
+    if (record.restartPolicy) await this.markStopped(id);
     this.signal(record.pid, number);
     return record;
   }
 
   /**
-   * Docker's stop: the stop signal (SIGTERM unless the image says otherwise), then SIGKILL after
-   * `timeoutSeconds`; returns once the container has ended and been settled.
+   * Docker's stop: the stop signal (`--stop-signal`, else the image's, else SIGTERM), then SIGKILL
+   * after `timeoutSeconds` (`--stop-timeout`, else 10); returns once the container has ended and
+   * been settled. Its restart policy ends too, also in the middle of a back-off.
    */
-  async stop(id: ContainerId, timeoutSeconds: number): Promise<ContainerRecord | undefined> {
-    const record = await this.settle(id);
+  async stop(id: ContainerId, timeoutSeconds?: number): Promise<ContainerRecord | undefined> {
+    let record = await this.settle(id);
     if (!record) return undefined;
+    if (record.restartPolicy) {
+      await this.markStopped(id);
+      // A restart that was starting it finishes first: then its process is the one to stop.
+      (await this.store.lockContainer(id)).release();
+      record = await this.store.get(id);
+    }
+    if (timeoutSeconds === undefined) timeoutSeconds = record.stopTimeout ?? 10;
     if (!(await this.observe(record)).running || record.pid === undefined) return record;
     const container = shortContainerId(id);
     const first = signalNumber(record.stopSignal ?? 'SIGTERM');
@@ -157,7 +185,7 @@ export class ContainerLifecycle {
    * Removes a container and everything it holds. A running one needs `force` (then it is killed
    * first); a broken record needs `force` too, and is then torn down by its ID alone.
    */
-  async remove(id: ContainerId, options: { force: boolean }): Promise<void> {
+  async remove(id: ContainerId, options: { force: boolean; volumes?: boolean }): Promise<void> {
     const container = shortContainerId(id);
     const lock = await this.store.lockContainer(id).catch((error: unknown) => {
       if (error instanceof NotFoundError) return undefined;
@@ -191,13 +219,37 @@ export class ContainerLifecycle {
       crashPoint('remove:torn-down');
       await this.store.remove(id);
       this.log.info({ container }, 'Remove container');
+      if (options.volumes && record) await this.removeVolumes(record);
     } finally {
       lock.release();
     }
   }
 
-  private async teardown(id: ContainerId, drivers: TeardownDrivers): Promise<void> {
-    const failures = await teardownContainer(id, drivers, this.log);
+  /** The container's anonymous volumes (`rm -v`, `--rm`), once its record is gone. */
+  private async removeVolumes(record: ContainerRecord): Promise<void> {
+    if (!this.options.volumes || !record.spec?.mounts?.some((m) => m.type === 'volume' && m.anonymous))
+      return;
+    await removeAnonymousVolumes(record, {
+      volumes: await this.options.volumes(),
+      state: this.store,
+      log: this.log,
+    });
+  }
+
+  /** Stopped by hand: no restart (a pending one is called off). */
+  private markStopped(id: ContainerId): Promise<ContainerRecord> {
+    return this.store.update(id, (current) => {
+      const { restarting: _restarting, ...rest } = current;
+      return { ...rest, manuallyStopped: true };
+    });
+  }
+
+  private async teardown(
+    id: ContainerId,
+    drivers: TeardownDrivers,
+    options: { keepFiles?: boolean } = {},
+  ): Promise<void> {
+    const failures = await teardownContainer(id, drivers, this.log, options);
     if (failures.length > 0) {
       const detail = failures
         .map((f) => `${f.name}: ${f.error instanceof Error ? f.error.message : String(f.error)}`)

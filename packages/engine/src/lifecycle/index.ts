@@ -9,3 +9,6 @@ export * from './start-container.js';
 export * from './log-reader.js';
 export * from './log-time.js';
 export * from './log-config.js';
+export * from './restart-policy.js';
+export * from './health.js';
+export * from './settle-stale.js';

@@ -1,5 +1,6 @@
 import { type ContainerRecord, type ContainerStatus } from '@koker/core';
 import { type ExitFile } from './exit-file.js';
+import { type HealthState } from './health.js';
 
 /** What can be seen of a container besides its record. */
 export interface ContainerFacts {
@@ -9,6 +10,8 @@ export interface ContainerFacts {
   readonly locked: boolean;
   /** The monitor's report, if the container's process ended under it. */
   readonly exit?: ExitFile;
+  /** Its health checker's last state (health.json), for a container with a health check. */
+  readonly health?: HealthState;
 }
 
 export interface ObservedContainer {
@@ -23,6 +26,8 @@ export interface ObservedContainer {
    * the next command that touches it settles it (teardown, then the record).
    */
   readonly stale: boolean;
+  /** `State.Health`: as its health checker last wrote it. */
+  readonly health?: HealthState;
 }
 
 /** Exit code for a container whose end nobody saw (Docker uses 255 for "unknown"). */
@@ -33,6 +38,11 @@ export const UNKNOWN_EXIT_CODE = 255;
  * truth after any crash without changing anything.
  */
 export function observeContainer(record: ContainerRecord, facts: ContainerFacts): ObservedContainer {
+  const seen = observeStatus(record, facts);
+  return facts.health ? { ...seen, health: facts.health } : seen;
+}
+
+function observeStatus(record: ContainerRecord, facts: ContainerFacts): ObservedContainer {
   switch (record.status) {
     case 'created':
       if (facts.locked) return { status: 'created', running: false, stale: false };

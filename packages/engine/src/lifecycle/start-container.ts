@@ -18,6 +18,8 @@ import { procHost, type RunHost } from '../run/run-host.js';
 import { SignalGuard } from '../run/signal-guard.js';
 import { type ContainerLifecycle } from './container-lifecycle.js';
 import { removeExitFile } from './exit-file.js';
+import { type VolumeDrivers } from '../volumes/volume-drivers.js';
+import { removeHealthFile } from './health.js';
 
 export interface StartDrivers {
   readonly storage: StorageDriver;
@@ -25,10 +27,19 @@ export interface StartDrivers {
   readonly network: NetworkDriver;
   readonly launcher: Launcher;
   readonly state: StateStore;
+  /** The volume drivers by name, for a container that mounts volumes. */
+  readonly volumes?: VolumeDrivers;
 }
 
 /** How the monitor wraps the launcher, for a container (its -t and -i decide the monitor's stdio). */
 export type StartDetach = (record: ContainerRecord) => Pick<LaunchOptions, 'wrapper' | 'stdio'>;
+
+export interface StartOptions {
+  /** Start only if the record (read under the container lock) still says so. */
+  readonly onlyIf?: (record: ContainerRecord) => boolean;
+  /** Started by its restart policy: RestartCount goes up. */
+  readonly restart?: boolean;
+}
 
 /**
  * `koker start` of a stopped container: the same setup as `run` from the spec its record keeps
@@ -43,6 +54,7 @@ export async function startContainer(
   detach: StartDetach,
   log: Logger,
   host: RunHost = procHost,
+  options: StartOptions = {},
 ): Promise<ContainerRecord> {
   const { state, launcher, resources } = drivers;
   const container = shortContainerId(id);
@@ -51,6 +63,8 @@ export async function startContainer(
     const record = await lifecycle.settleLocked(id);
     if (!record) throw new NotFoundError(`no such container: ${id}`);
     if ((await lifecycle.observe(record)).running) return record;
+    // Checked under the container lock: a `stop` that came during the back-off wins.
+    if (options.onlyIf && !options.onlyIf(record)) return record;
     const spec = record.spec;
     if (!spec) {
       throw new StateError(`container ${record.name} cannot be started again: its record has no run spec`, {
@@ -60,6 +74,7 @@ export async function startContainer(
     await resources.validate(spec.limits);
     // The previous end must not be read as this run's.
     await removeExitFile(state.directory(id));
+    await removeHealthFile(state.directory(id));
     const scope = new ResourceScope(log.child({ container }));
     const guard = new SignalGuard();
     let handedOver = false;
@@ -77,10 +92,14 @@ export async function startContainer(
       const at = new Date().toISOString();
       const launched = await launcher.start(plan, { ...detach(record), detached: true });
       handedOver = true;
-      return await state.update(id, (current) => ({
-        ...runningRecord(current, { pid: launched.pid, at, attachment }),
-        detached: true,
-      }));
+      return await state.update(id, (current) => {
+        const { manuallyStopped: _stopped, restarting: _restarting, ...rest } = current;
+        return {
+          ...runningRecord(rest, { pid: launched.pid, at, attachment }),
+          detached: true,
+          ...(options.restart ? { restartCount: (current.restartCount ?? 0) + 1 } : {}),
+        };
+      });
     } catch (error) {
       if (!handedOver) {
         await scope.close();

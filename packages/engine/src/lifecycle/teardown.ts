@@ -18,13 +18,14 @@ export interface TeardownDrivers {
 /**
  * Everything a container holds, released in the reverse order of run's setup: cgroups first (the
  * driver kills what is left in them, so nothing keeps the rootfs busy), then the rootfs, then the
- * network. Each driver treats a missing piece as done, so a teardown can be repeated after a
+ * network (`keepFiles`: the rootfs is only unmounted, for a container that ended and is kept). Each driver treats a missing piece as done, so a teardown can be repeated after a
  * crash; a failing step is reported and the others still run.
  */
 export async function teardownContainer(
   id: ContainerId,
   drivers: TeardownDrivers,
   log?: Logger,
+  options: { keepFiles?: boolean } = {},
 ): Promise<ReleaseFailure[]> {
   const container = shortContainerId(id);
   const failures: ReleaseFailure[] = [];
@@ -40,6 +41,8 @@ export async function teardownContainer(
   };
   await step('cgroups', () => drivers.resources.destroy(id));
   await step('rootfs', async () => {
+    // A container that ended and is kept keeps its files (its changes) until it is removed.
+    if (options.keepFiles && drivers.storage.unmount) return drivers.storage.unmount(id);
     const left = await drivers.storage.release(id);
     if (left.length > 0) throw new Error(`could not remove ${left.join(', ')}`);
   });

@@ -36,6 +36,7 @@ export function containerFileContents(
 export async function writeContainerFiles(
   directory: string,
   contents: { hostname: string; hosts: string; resolvConf: string },
+  options: { readonly hostsWritten?: boolean } = {},
 ): Promise<ContainerFiles> {
   const files = {
     hostname: join(directory, 'hostname'),
@@ -44,7 +45,8 @@ export async function writeContainerFiles(
   };
   await Promise.all([
     writeFile(files.hostname, contents.hostname, { mode: 0o644 }),
-    writeFile(files.hosts, contents.hosts, { mode: 0o644 }),
+    // A network driver that resolves names through /etc/hosts wrote it (and keeps it current).
+    options.hostsWritten ? Promise.resolve() : writeFile(files.hosts, contents.hosts, { mode: 0o644 }),
     writeFile(files.resolvConf, contents.resolvConf, { mode: 0o644 }),
   ]);
   return files;

@@ -1,6 +1,7 @@
 import {
   type ExitStatus,
   type Launcher,
+  type LaunchOptions,
   type ResourceDriver,
   type ContainerRecord,
   type StateStore,
@@ -30,6 +31,10 @@ export interface ExecRequest {
   readonly interactive: boolean;
   /** `-d`: started in the background, its output discarded; koker returns at once. */
   readonly detach?: boolean;
+  /** Attached: where its stdio goes (default koker's own). */
+  readonly stdio?: LaunchOptions['stdio'];
+  /** Attached: SIGKILLs the process when aborted (a health check's timeout). */
+  readonly abort?: AbortSignal;
 }
 
 export interface ExecDrivers {
@@ -100,8 +105,10 @@ export async function execInContainer(
   const onResize = () => launched?.kill('SIGWINCH');
   let launched: Awaited<ReturnType<Launcher['exec']>> | undefined;
   try {
-    launched = await drivers.launcher.exec(plan);
+    launched = await drivers.launcher.exec(plan, request.stdio ? { stdio: request.stdio } : {});
     guard.forwardTo((signal) => launched?.kill(signal));
+    request.abort?.addEventListener('abort', () => launched?.kill('SIGKILL'), { once: true });
+    if (request.abort?.aborted) launched.kill('SIGKILL');
     if (process.terminal) globalThis.process.on('SIGWINCH', onResize);
     return await launched.wait();
   } finally {

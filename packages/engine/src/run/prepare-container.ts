@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   type LaunchPlan,
   type ProcessSpec,
@@ -10,17 +11,20 @@ import {
   type ContainerSpec,
   type DeviceNode,
   type Logger,
+  ConflictError,
 } from '@koker/core';
 import { readFileInRoot } from '../launch/in-root.js';
 import { devicePolicy } from '../launch/device-policy.js';
 import { hostDevices } from '../launch/host-devices.js';
-import { buildLaunchPlan } from '../launch/launch-plan.js';
+import { buildLaunchPlan, type NamespaceChoices, type SharedNamespace } from '../launch/launch-plan.js';
 import { resolveProcess } from '../launch/process-spec.js';
 import { parseGroup, parsePasswd } from '../launch/users.js';
 import { containerFileContents, writeContainerFiles } from './container-files.js';
 import { crashPoint } from './crash-point.js';
 import { type ResourceScope } from './resource-scope.js';
 import { type RunHost } from './run-host.js';
+import { rootPropagation, userMountSteps } from '../volumes/mount-steps.js';
+import { type VolumeDrivers } from '../volumes/volume-drivers.js';
 
 export interface PrepareContext {
   readonly drivers: {
@@ -28,6 +32,8 @@ export interface PrepareContext {
     readonly resources: ResourceDriver;
     readonly network: NetworkDriver;
     readonly state: StateStore;
+    /** The volume drivers, by name: needed when the container mounts volumes. */
+    readonly volumes?: VolumeDrivers;
   };
   /** Takes what is acquired, so the caller releases it on failure (or hands it over). */
   readonly scope: ResourceScope;
@@ -71,6 +77,8 @@ export async function prepareContainer(
         volatile: spec.autoRemove,
       }),
     async () => {
+      // A kept container keeps its files (its changes) until `rm`, as Docker keeps them.
+      if (!spec.autoRemove && storage.unmount) return storage.unmount(id);
       const left = await storage.release(id);
       if (left.length > 0) log.warn({ paths: left }, 'Could not remove everything of the rootfs');
     },
@@ -97,20 +105,33 @@ export async function prepareContainer(
   log.info('Setup network for container');
   const attachment = await scope.acquire(
     'network',
-    () => network.attach(id, spec.network),
+    () => network.attach(id, { ...spec.network, hostsFile: join(state.directory(id), 'hosts') }),
     () => network.detach(id),
   );
   checkpoint();
   crashPoint('run:network');
 
+  const namespaces = await sharedNamespaces(spec, state);
   log.info('Copy nameserver config');
-  const files = await writeContainerFiles(state.directory(id), containerFileContents(hostname, attachment));
+  const files = await writeContainerFiles(state.directory(id), containerFileContents(hostname, attachment), {
+    hostsWritten: attachment.hostsWritten === true,
+  });
   const readFile = (path: string) =>
     rootfs.readFile ? rootfs.readFile(path) : readFileInRoot(rootfs.path, path);
   const process = resolveProcess(spec.process, {
     passwd: parsePasswd(readFile('/etc/passwd') ?? ''),
     groups: parseGroup(readFile('/etc/group') ?? ''),
   });
+  const mounts = spec.mounts ?? [];
+  const userMounts = await userMountSteps(id, mounts, {
+    ...(context.drivers.volumes ? { volumes: context.drivers.volumes } : {}),
+    log,
+    onMounted: (name, driver) =>
+      scope.defer(`volume ${name}`, async () => {
+        await (await context.drivers.volumes?.driver(driver))?.unmount(name, id);
+      }),
+  });
+  checkpoint();
   const plan = buildLaunchPlan({
     id,
     rootfs: {
@@ -129,10 +150,50 @@ export async function prepareContainer(
     privileged: spec.privileged,
     devices: containerDevices(spec),
     init: spec.init,
+    ...(spec.shmSize !== undefined ? { shmSize: spec.shmSize } : {}),
+    ...(spec.sysctls ? { sysctls: spec.sysctls } : {}),
+    ...(spec.oomScoreAdj !== undefined ? { oomScoreAdj: spec.oomScoreAdj } : {}),
+    namespaces,
     cgroupNamespace: context.host.cgroupNamespace,
+    userMounts,
+    rootPropagation: rootPropagation(mounts),
     ...(context.host.cgroupLayout ? { cgroupLayout: context.host.cgroupLayout() } : {}),
   });
   return { plan, process, attachment };
+}
+
+/**
+ * `--uts/--pid/--ipc`: the host's namespaces, or a running container's to join (its first
+ * process's). Docker's rule for IPC: only a container started with `--ipc shareable` is joined.
+ */
+async function sharedNamespaces(spec: ContainerSpec, state: StateStore): Promise<NamespaceChoices> {
+  const modes = spec.namespaces ?? {};
+  const join = async (kind: 'pid' | 'ipc', mode: NonNullable<typeof modes.pid>): Promise<SharedNamespace> => {
+    if (mode === 'host') return 'host';
+    const other = await state.get(mode.container);
+    if (!state.isKept(other.id) || other.pid === undefined)
+      throw new ConflictError(
+        `cannot join the ${kind} namespace of container ${other.name}: it is not running`,
+      );
+    if (
+      kind === 'ipc' &&
+      other.spec?.namespaces?.ipc !== 'shareable' &&
+      other.spec?.namespaces?.ipc !== 'host'
+    )
+      throw new ConflictError(
+        `cannot join the IPC namespace of container ${other.name}: it is not shareable`,
+        {
+          hint: `start it with --ipc shareable`,
+        },
+      );
+    return { path: `/proc/${other.pid}/ns/${kind}` };
+  };
+  const ipc = modes.ipc;
+  return {
+    ...(modes.uts === 'host' ? { uts: 'host' as const } : {}),
+    ...(modes.pid !== undefined ? { pid: await join('pid', modes.pid) } : {}),
+    ...(ipc !== undefined && ipc !== 'shareable' && ipc !== 'private' ? { ipc: await join('ipc', ipc) } : {}),
+  };
 }
 
 /** `--device` nodes, after the host's for --privileged (as Docker shows them), a --device winning. */

@@ -15,8 +15,11 @@ import {
   exitCodeOfStatus,
   type Logger,
   type ProcessRequest,
+  NotFoundError,
+  type HealthcheckConfig,
 } from '@koker/core';
 import { processRequest } from '../launch/process-spec.js';
+import { healthcheckConfig } from '../lifecycle/health.js';
 import { crashPoint } from './crash-point.js';
 import { type PreparedContainer, prepareContainer, runningRecord } from './prepare-container.js';
 import { ResourceScope } from './resource-scope.js';
@@ -24,6 +27,9 @@ import { procHost, type RunHost } from './run-host.js';
 import { type RunEnding, RunRecord } from './run-record.js';
 import { type RunRequest } from './run-request.js';
 import { SignalGuard } from './signal-guard.js';
+import { resolveMounts, type ResolvedMounts } from '../volumes/resolve-mounts.js';
+import { type VolumeDrivers } from '../volumes/volume-drivers.js';
+import { removeAnonymousVolumes } from '../volumes/volume-usage.js';
 
 export interface RunDrivers {
   readonly storage: StorageDriver;
@@ -31,6 +37,8 @@ export interface RunDrivers {
   readonly network: NetworkDriver;
   readonly launcher: Launcher;
   readonly state: StateStore;
+  /** The volume drivers by name: needed for -v NAME, anonymous volumes and the image's VOLUMEs. */
+  readonly volumes?: VolumeDrivers;
 }
 
 /** The image to run, already in the store. */
@@ -44,6 +52,17 @@ export interface RunImage {
 
 /** `run -d`: how the container's monitor wraps the launcher (its argv prefix and own stdio). */
 export type DetachOptions = (id: ContainerId) => Pick<LaunchOptions, 'wrapper' | 'stdio'>;
+
+export interface RunOptions {
+  /** `run -d`: the monitor takes the container. */
+  readonly detach?: DetachOptions;
+  /** Called once the record exists (`--cidfile`). */
+  readonly onCreated?: (id: ContainerId) => void;
+  /** Attached: the container's stdio (`-a`); default koker's own. */
+  readonly stdio?: LaunchOptions['stdio'];
+  /** Attached: forward koker's signals to the container (`--sig-proxy`, default true); false: ignore them. */
+  readonly sigProxy?: boolean;
+}
 
 export interface RunOutcome {
   readonly id: ContainerId;
@@ -84,11 +103,7 @@ export class RunOrchestrator {
     private readonly host: RunHost = procHost,
   ) {}
 
-  async run(
-    request: RunRequest,
-    image: RunImage,
-    options: { detach?: DetachOptions } = {},
-  ): Promise<RunOutcome> {
+  async run(request: RunRequest, image: RunImage, options: RunOptions = {}): Promise<RunOutcome> {
     const id = newContainerId();
     const container = shortContainerId(id);
     const log = this.log.child({ container });
@@ -111,6 +126,7 @@ export class RunOrchestrator {
     };
     try {
       const { record, spec } = await this.record(run, processReq, options.detach !== undefined);
+      options.onCreated?.(id);
       const prepared = await prepareContainer(spec, {
         drivers: this.drivers,
         scope: run.teardown,
@@ -119,7 +135,7 @@ export class RunOrchestrator {
         host: this.host,
       });
       if (options.detach) return await this.handOver(run, record, prepared, options.detach);
-      const launched = await this.launch(run, record, prepared);
+      const launched = await this.launch(run, record, prepared, options);
       return await this.wait(run, launched);
     } catch (error) {
       run.ending = { failure: error };
@@ -169,12 +185,27 @@ export class RunOrchestrator {
         limits: request.limits,
         autoRemove: request.autoRemove,
         detached,
-        ...(image.record.config.StopSignal ? { stopSignal: image.record.config.StopSignal } : {}),
+        ...stopSettings(request, image),
+        ...labelsOf(request, image),
+        ...(request.restartPolicy && request.restartPolicy.name !== 'no'
+          ? { restartPolicy: request.restartPolicy, restartCount: 0 }
+          : {}),
       },
       run.log,
     );
-    run.teardown.defer('record', () => record.close(run.ending, request.autoRemove));
+    // Its anonymous volumes go with a --rm container, once its record is gone.
+    let mounts: ContainerSpec['mounts'] = [];
+    run.teardown.defer('record', async () => {
+      await record.close(run.ending, request.autoRemove);
+      if (request.autoRemove && this.drivers.volumes)
+        await removeAnonymousVolumes(
+          { id, spec: { mounts } as ContainerSpec },
+          { volumes: this.drivers.volumes, state: this.drivers.state, log: run.log },
+        );
+    });
     crashPoint('run:recorded');
+    const resolved = await this.mounts(run);
+    mounts = resolved.mounts;
     const spec: ContainerSpec = {
       id,
       name,
@@ -189,11 +220,44 @@ export class RunOrchestrator {
       ...(request.devices?.length ? { devices: request.devices } : {}),
       ...(request.deviceCgroupRules?.length ? { deviceCgroupRules: request.deviceCgroupRules } : {}),
       init: request.init,
+      ...(mounts.length > 0 ? { mounts } : {}),
       autoRemove: request.autoRemove,
+      ...(request.shmSize !== undefined ? { shmSize: request.shmSize } : {}),
+      ...(request.sysctls && Object.keys(request.sysctls).length > 0 ? { sysctls: request.sysctls } : {}),
+      ...(request.oomScoreAdj !== undefined ? { oomScoreAdj: request.oomScoreAdj } : {}),
+      ...(request.namespaces && Object.keys(request.namespaces).length > 0
+        ? { namespaces: request.namespaces }
+        : {}),
+      ...healthOf(request, image),
     };
-    await this.drivers.state.update(id, (current) => ({ ...current, spec }));
+    await this.drivers.state.update(id, (current) => ({
+      ...current,
+      spec,
+      ...(resolved.records.length > 0 ? { mounts: resolved.records } : {}),
+    }));
     run.checkpoint();
     return { record, spec };
+  }
+
+  /** The mounts decided: bind sources looked at, volumes found or created (anonymous ones too). */
+  private async mounts(run: Run): Promise<ResolvedMounts> {
+    const { request, image } = run;
+    const imageVolumes = Object.keys(image.record.config.Volumes ?? {});
+    if (!request.mounts?.length && !request.volumesFrom?.length && imageVolumes.length === 0)
+      return { mounts: [], records: [] };
+    return resolveMounts({
+      requests: request.mounts ?? [],
+      volumesFrom: request.volumesFrom ?? [],
+      imageVolumes,
+      findContainer: (name) => this.drivers.state.find(name),
+      volumes: this.drivers.volumes ?? {
+        driver: async (name) => {
+          throw new NotFoundError(`no volume driver named ${name}`);
+        },
+        all: async () => [],
+      },
+      log: run.log,
+    });
   }
 
   /** `run -d`: the monitor holds the keeper lock before it starts the launcher, and outlives us. */
@@ -224,15 +288,17 @@ export class RunOrchestrator {
     run: Run,
     record: RunRecord,
     { plan, process, attachment }: PreparedContainer,
+    options: RunOptions,
   ): Promise<LaunchedProcess> {
     const { id, guard } = run;
     await record.holdKeeper();
     run.checkpoint();
     run.log.info({ command: process.args[0] }, 'Execute command');
     const at = new Date().toISOString();
-    const launched = await this.drivers.launcher.start(plan);
+    const launched = await this.drivers.launcher.start(plan, options.stdio ? { stdio: options.stdio } : {});
     crashPoint('run:launched');
-    guard.forwardTo((signal) => launched.kill(signal));
+    // --sig-proxy=false: koker's signals are not the container's (stop it with koker stop).
+    guard.forwardTo(options.sigProxy === false ? () => undefined : (signal) => launched.kill(signal));
     // A signal that came while the process was starting: it was meant to stop the run.
     if (guard.signal.aborted) launched.kill('SIGKILL');
     if (process.terminal) forwardResizes(launched, run.teardown);
@@ -255,6 +321,27 @@ export class RunOrchestrator {
     run.ending = { exitCode, oomKilled };
     return { id: run.id, status, exitCode, oomKilled };
   }
+}
+
+/** The health check, from `--health-*` over the image's HEALTHCHECK. */
+function healthOf(request: RunRequest, image: RunImage): { healthcheck?: HealthcheckConfig } {
+  const healthcheck = healthcheckConfig(image.record.config.Healthcheck, request.health ?? {});
+  return healthcheck ? { healthcheck } : {};
+}
+
+/** `--stop-signal` over the image's StopSignal, and `--stop-timeout`. */
+function stopSettings(request: RunRequest, image: RunImage): { stopSignal?: string; stopTimeout?: number } {
+  const stopSignal = request.stopSignal ?? image.record.config.StopSignal;
+  return {
+    ...(stopSignal ? { stopSignal } : {}),
+    ...(request.stopTimeout !== undefined ? { stopTimeout: request.stopTimeout } : {}),
+  };
+}
+
+/** Config.Labels: the image's, then `--label-file`/`--label` (later wins), as Docker merges them. */
+function labelsOf(request: RunRequest, image: RunImage): { labels?: Record<string, string> } {
+  const labels = { ...(image.record.config.Labels ?? {}), ...(request.labels ?? {}) };
+  return Object.keys(labels).length > 0 ? { labels } : {};
 }
 
 /** With -t: the user's terminal resizes reach the container's (koker-init copies the size). */

@@ -9,6 +9,7 @@ import {
   type ContainerId,
   parseContainerName,
   type ResourceLimits,
+  type RestartPolicy,
 } from '@koker/core';
 
 /** The on-disk format's version: bumped when a field changes meaning. */
@@ -86,15 +87,35 @@ function ports(value: unknown, field: string): PortMapping[] {
 
 function mounts(value: unknown, field: string): MountRecord[] {
   if (!Array.isArray(value)) throw new RecordFormatError(`${field}: expected a list`);
-  return value.map((item, i) => {
+  return value.map((item, i): MountRecord => {
     const mount = object(item, `${field}[${i}]`);
     return {
       type: oneOf(mount.type, `${field}[${i}].type`, ['bind', 'volume', 'tmpfs'] as const),
       source: string(mount.source, `${field}[${i}].source`),
       destination: string(mount.destination, `${field}[${i}].destination`),
       readOnly: optionalBoolean(mount.readOnly, `${field}[${i}].readOnly`) ?? false,
+      name: optionalString(mount.name, `${field}[${i}].name`),
+      driver: optionalString(mount.driver, `${field}[${i}].driver`),
+      propagation: optionalString(mount.propagation, `${field}[${i}].propagation`),
+      mode: optionalString(mount.mode, `${field}[${i}].mode`),
     };
   });
+}
+
+function optionalLabels(value: unknown, field: string): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const raw = object(value, field);
+  for (const [key, item] of Object.entries(raw)) string(item, `${field}.${key}`);
+  return raw as Record<string, string>;
+}
+
+function optionalRestartPolicy(value: unknown, field: string): RestartPolicy | undefined {
+  if (value === undefined) return undefined;
+  const raw = object(value, field);
+  return {
+    name: oneOf(raw.name, `${field}.name`, ['no', 'on-failure', 'always', 'unless-stopped'] as const),
+    maximumRetryCount: integer(raw.maximumRetryCount, `${field}.maximumRetryCount`),
+  };
 }
 
 function limits(value: unknown): ResourceLimits {
@@ -165,7 +186,7 @@ export function decodeContainerRecord(text: string, expectedId: ContainerId): Co
     oomKilled: optionalBoolean(raw.oomKilled, 'oomKilled'),
     reason: optionalString(raw.reason, 'reason'),
     network: {
-      mode: oneOf<NetworkMode>(network.mode, 'network.mode', ['bridge', 'none', 'host']),
+      mode: oneOf<NetworkMode>(network.mode, 'network.mode', ['bridge', 'none', 'host', 'container']),
       ipAddress: optionalString(network.ipAddress, 'network.ipAddress'),
       gateway: optionalString(network.gateway, 'network.gateway'),
       ports: ports(network.ports, 'network.ports'),
@@ -175,6 +196,13 @@ export function decodeContainerRecord(text: string, expectedId: ContainerId): Co
     autoRemove: optionalBoolean(raw.autoRemove, 'autoRemove') ?? false,
     detached: optionalBoolean(raw.detached, 'detached'),
     stopSignal: optionalString(raw.stopSignal, 'stopSignal'),
+    stopTimeout: optionalInteger(raw.stopTimeout, 'stopTimeout'),
+    labels: optionalLabels(raw.labels, 'labels'),
+    restartPolicy: optionalRestartPolicy(raw.restartPolicy, 'restartPolicy'),
+    restartCount: optionalInteger(raw.restartCount, 'restartCount'),
+    restartDelayMs: optionalInteger(raw.restartDelayMs, 'restartDelayMs'),
+    restarting: optionalBoolean(raw.restarting, 'restarting'),
+    manuallyStopped: optionalBoolean(raw.manuallyStopped, 'manuallyStopped'),
     spec: raw.spec === undefined ? undefined : (object(raw.spec, 'spec') as unknown as ContainerSpec),
   };
   return dropUndefined(record);

@@ -6,6 +6,8 @@ import {
   ConflictError,
   InvalidValueError,
   KokerError,
+  isNoSpace,
+  noSpaceOr,
   sha256Digest,
   type AppliedLayer,
   type ApplyOptions,
@@ -108,7 +110,10 @@ export async function applyLayer(
     closeSync(rootFd);
     log.debug({ target, err: error }, 'Remove partial layer');
     rmSync(target, { recursive: true, force: true });
-    throw asLayerError(error, layer);
+    // A full disk is not a bad layer: say so, and where.
+    throw isNoSpace(error)
+      ? noSpaceOr(error, target, `unpacking layer ${layer}`)
+      : asLayerError(error, layer);
   }
 }
 

@@ -15,7 +15,7 @@ import {
 import { applyLayer } from '../apply/apply-layer.js';
 import { LayerWriter } from '../apply/layer-writer.js';
 import { type OverlayDriverDeps } from '../driver.js';
-import { mountsUnder } from '../overlay/unmount.js';
+import { mountsUnder, unmountUnder } from '../overlay/unmount.js';
 import { containerIdsIn, releaseDirectory } from '../rootfs-dir.js';
 import { replayLayer } from './layer-entries.js';
 
@@ -101,6 +101,12 @@ export class CopyStorageDriver implements StorageDriver {
     const dir = join(this.deps.config.root, 'copy', id);
     this.deps.log.debug({ container: shortContainerId(id), dir }, 'Release root filesystem');
     return releaseDirectory(dir, this.deps);
+  }
+
+  async unmount(id: ContainerId): Promise<void> {
+    const dir = join(this.deps.config.root, 'copy', id);
+    this.deps.log.debug({ container: shortContainerId(id), dir }, 'Unmount root filesystem, keep its files');
+    unmountUnder(dir, this.deps);
   }
 
   async list(): Promise<ContainerId[]> {

@@ -113,6 +113,17 @@ export class FsContext {
     }
   }
 
+  /**
+   * A detached mount of the created filesystem, attached nowhere: its descriptor is a directory
+   * to resolve paths from, and the mount goes away when the descriptor is closed (or the
+   * process ends), so nothing can be left mounted on the host.
+   */
+  detachedMount(readOnly: boolean): number {
+    const mfd = this.c.fsmount(SYS_FSMOUNT, this.fd, FSMOUNT_CLOEXEC, readOnly ? MOUNT_ATTR_RDONLY : 0);
+    if (mfd < 0) throw this.error('fsmount', this.c.errno(), readOnly ? 'MOUNT_ATTR_RDONLY' : '0');
+    return mfd;
+  }
+
   close(): void {
     this.c.close(this.fd);
   }

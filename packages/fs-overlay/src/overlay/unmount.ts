@@ -27,3 +27,12 @@ export function unmount(target: string, { log, syscalls }: { log: Logger; syscal
   syscalls.umount(target, UmountFlag.detach);
   return true;
 }
+
+/** Unmounts everything at or beneath `dir` (deepest first, a stacked mount in more passes). */
+export function unmountUnder(dir: string, deps: { log: Logger; syscalls: Syscalls }): void {
+  for (let pass = 0; pass < 8; pass++) {
+    const mounts = mountsUnder(dir);
+    if (mounts.length === 0) return;
+    for (const target of mounts) unmount(target, deps);
+  }
+}

@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HeldLock, StateError, type Logger } from '@koker/core';
@@ -12,6 +12,55 @@ export interface LockOptions {
   readonly log?: Logger;
   /** What the lock protects, for messages. */
   readonly what?: string;
+  /**
+   * Unlink the lock file when released (exclusive locks only), so that locks named after
+   * content (one per layer) do not pile up. A taker checks, once it holds the flock, that the
+   * path still names the file it locked: if the holder before it unlinked it, it starts over on
+   * the new file.
+   */
+  readonly removeOnRelease?: boolean;
+}
+
+/** Whether `path` still names the file open as `fd` (not unlinked, not replaced). */
+function stillNamed(fd: number, path: string): boolean {
+  const open = fstatSync(fd);
+  const named = statSync(path, { throwIfNoEntry: false });
+  return named !== undefined && named.ino === open.ino && named.dev === open.dev;
+}
+
+/** Unlinks a lock file; gone already is fine. */
+function unlinkLock(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/**
+ * Removes the unheld lock files among `paths` (left by a crash, or by a koker without
+ * removeOnRelease), under the same protocol as removeOnRelease: each is taken without waiting,
+ * checked and unlinked while held; a held one is left to its holder.
+ */
+export function removeUnheldLocks(paths: readonly string[]): number {
+  let removed = 0;
+  for (const path of paths) {
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW);
+    } catch {
+      continue;
+    }
+    try {
+      if (tryFlock(fd, 'exclusive') && stillNamed(fd, path)) {
+        unlinkLock(path);
+        removed++;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return removed;
 }
 
 /**
@@ -71,6 +120,7 @@ export async function acquireFileLock(path: string, options: LockOptions = {}): 
   const deadline = Date.now() + timeoutMs;
   // Joined before any await, so callers queue in the order they called.
   const queue = mode === 'exclusive' ? joinQueue(resolve(path)) : undefined;
+  const removing = options.removeOnRelease === true && mode === 'exclusive';
   let waited = false;
   let fd: number | undefined;
   try {
@@ -79,15 +129,21 @@ export async function acquireFileLock(path: string, options: LockOptions = {}): 
       waited = true;
       if (!(await waitTurn(queue.turn, deadline))) throw timeoutError(path, timeoutMs, options);
     }
-    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-    let delay = 1;
-    while (!tryFlock(fd, mode)) {
-      if (!waited) options.log?.debug({ lock: path }, 'Wait for lock');
-      waited = true;
-      if (Date.now() >= deadline) throw timeoutError(path, timeoutMs, options);
-      // Jitter keeps many waiters from retrying in lock-step.
-      await sleep(delay + Math.random() * delay);
-      delay = Math.min(delay * 2, 25);
+    for (;;) {
+      fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+      let delay = 1;
+      while (!tryFlock(fd, mode)) {
+        if (!waited) options.log?.debug({ lock: path }, 'Wait for lock');
+        waited = true;
+        if (Date.now() >= deadline) throw timeoutError(path, timeoutMs, options);
+        // Jitter keeps many waiters from retrying in lock-step.
+        await sleep(delay + Math.random() * delay);
+        delay = Math.min(delay * 2, 25);
+      }
+      if (!removing || stillNamed(fd, path)) break;
+      // The holder before us unlinked this file on release: lock the one the path names now.
+      closeSync(fd);
+      fd = undefined;
     }
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
@@ -101,6 +157,8 @@ export async function acquireFileLock(path: string, options: LockOptions = {}): 
     release(): void {
       if (!holding) return;
       holding = false;
+      // Unlinked while still held: a waiter on this file then sees it gone and starts over.
+      if (removing) unlinkLock(path);
       // Closing the last descriptor drops the flock.
       closeSync(held);
       queue?.leave();

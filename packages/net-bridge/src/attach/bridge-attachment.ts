@@ -10,8 +10,9 @@ import { type BridgeSettings, type BridgeSetup } from '../bridge-setup.js';
 import { type ContainerTeardown } from '../cleanup/container-teardown.js';
 import { type GoneLeaseReclaimer } from '../cleanup/reclaim-gone.js';
 import { containerHostsEntries } from '../dns/hosts-file.js';
+import { networkHostsEntries, refreshNetworkHosts } from '../dns/network-hosts.js';
 import { formatIpv4 } from '../ipam/ipv4.js';
-import { nextFreeAddress, withLease, type Lease } from '../ipam/lease-table.js';
+import { chosenAddress, nextFreeAddress, withLease, type Lease } from '../ipam/lease-table.js';
 import { type Iptables } from '../iptables/iptables.js';
 import { portRules } from '../iptables/rules.js';
 import { type LinkInfo } from '../netlink/route-replies.js';
@@ -43,6 +44,15 @@ export interface BridgeAttachRequest {
   readonly resolvConf: string;
   readonly hostname: string;
   readonly name: string;
+  /** `--add-host` lines, after the container's own. */
+  readonly extraHosts: readonly string[];
+  /**
+   * On a user network: names resolve through /etc/hosts (`hostsFile`, written here), by name,
+   * `aliases` and short ID. Absent on the default bridge, as with Docker.
+   */
+  readonly resolve?: { readonly hostsFile: string; readonly aliases: readonly string[] };
+  /** `--ip`: the address wanted. */
+  readonly ip?: string;
 }
 
 /**
@@ -56,9 +66,9 @@ export class BridgeAttachment {
   async attach(id: ContainerId, request: BridgeAttachRequest): Promise<NetworkAttachment> {
     const { settings } = request;
     const netns = this.parts.state.netnsPath(id);
-    const { bridge, record } = await this.parts.state
+    const { bridge, record, hostsEntries } = await this.parts.state
       .leases(settings.name)
-      .locked(() => this.lease(id, settings, request.ports, netns));
+      .locked(() => this.lease(id, request, netns));
     const ip = record.ipAddress as string;
     try {
       connectContainer(this.parts.netns, this.parts.log, {
@@ -84,7 +94,10 @@ export class BridgeAttachment {
       bridge: settings.name,
       ports: record.ports,
       resolvConf: request.resolvConf,
-      hostsEntries: containerHostsEntries({ hostname: request.hostname, name: request.name, ipAddress: ip }),
+      hostsEntries:
+        hostsEntries ??
+        containerHostsEntries({ hostname: request.hostname, name: request.name, ipAddress: ip }),
+      ...(hostsEntries ? { hostsWritten: true } : {}),
     };
   }
 
@@ -94,10 +107,10 @@ export class BridgeAttachment {
    */
   private async lease(
     id: ContainerId,
-    settings: BridgeSettings,
-    wanted: readonly PortMapping[],
+    request: BridgeAttachRequest,
     netns: string,
-  ): Promise<{ bridge: LinkInfo; record: AttachmentRecord }> {
+  ): Promise<{ bridge: LinkInfo; record: AttachmentRecord; hostsEntries?: string[] }> {
+    const { settings, ports: wanted, resolve } = request;
     const { log, state } = this.parts;
     const store = state.leases(settings.name);
     const rt = new RtNetlink();
@@ -106,7 +119,10 @@ export class BridgeAttachment {
       const table = await this.parts.reclaimer.reclaim(store, await store.forSubnet(settings.subnet), rt);
       if (table.leases.some((l) => l.id === id) || (await state.records.read(id)))
         throw new ConflictError(`container ${id.slice(0, 12)} already has a network`);
-      const ip = nextFreeAddress(table, settings.subnet);
+      const ip =
+        request.ip === undefined
+          ? nextFreeAddress(table, settings.subnet)
+          : chosenAddress(table, settings.subnet, request.ip);
       const ports = await claimHostPorts(table, wanted);
       const hostVeth = freeVethName(rt, id, log);
       const record: AttachmentRecord = {
@@ -120,15 +136,36 @@ export class BridgeAttachment {
         ports,
       };
       await state.records.write(record);
-      const lease: Lease = { id, ip, ports, netns, owner: currentProcess() };
+      const lease: Lease = {
+        id,
+        ip,
+        ports,
+        netns,
+        owner: currentProcess(),
+        runRoot: state.runRoot,
+        ...(resolve
+          ? {
+              names: [...new Set([request.name, ...resolve.aliases].filter(Boolean))],
+              hostname: request.hostname,
+              hostsFile: resolve.hostsFile,
+              ...(request.extraHosts.length > 0 ? { extraHosts: [...request.extraHosts] } : {}),
+            }
+          : {}),
+      };
       log.debug({ bridge: settings.name, ip }, 'Lease IP address');
+      const after = withLease(table, lease, settings.subnet);
       try {
-        await store.write(withLease(table, lease, settings.subnet));
+        await store.write(after);
+        if (resolve) await refreshNetworkHosts(after, log, id, await state.allTables());
       } catch (error) {
         await state.records.remove(id);
         throw error;
       }
-      return { bridge, record };
+      return {
+        bridge,
+        record,
+        ...(resolve ? { hostsEntries: networkHostsEntries(lease, after, await state.allTables()) } : {}),
+      };
     } finally {
       rt.close();
     }
@@ -147,7 +184,12 @@ export class BridgeAttachment {
       rt.close();
     }
     const bridge = record?.bridge ?? (record ? undefined : this.parts.configuredBridge);
-    if (bridge !== undefined && isValidLinkName(bridge)) await state.leases(bridge).release(id);
+    if (bridge !== undefined && isValidLinkName(bridge))
+      await state
+        .leases(bridge)
+        .release(id, async (left) =>
+          refreshNetworkHosts(left, this.parts.log, undefined, await state.allTables()),
+        );
     await state.records.remove(id);
   }
 

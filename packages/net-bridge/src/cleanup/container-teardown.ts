@@ -19,7 +19,13 @@ export class ContainerTeardown {
     private readonly state: NetworkState,
   ) {}
 
-  async run(id: ContainerId, record: AttachmentRecord | undefined, rt: RtNetlink): Promise<void> {
+  /** `netns`: where the namespace is pinned when there is no record (a lease of another root knows). */
+  async run(
+    id: ContainerId,
+    record: AttachmentRecord | undefined,
+    rt: RtNetlink,
+    netns?: string,
+  ): Promise<void> {
     // The recorded rules go in one batch; without a record, or if some rule went missing, koker
     // reads what is there and deletes every rule carrying the container's comment.
     const recorded =
@@ -39,6 +45,6 @@ export class ContainerTeardown {
       this.log.debug({ link: name }, 'Delete the link device');
       rt.deleteLink(link); // its peer, eth0 in the container, goes with it
     }
-    this.netns.remove(record?.netns ?? this.state.netnsPath(id));
+    this.netns.remove(record?.netns ?? netns ?? this.state.netnsPath(id));
   }
 }

@@ -5,9 +5,13 @@ import { isValidLinkName } from '../veth-names.js';
 
 /**
  * Every container that may hold something of the network: a record, a namespace file, or a lease
- * on the configured bridge (what the garbage collector detaches).
+ * of this koker root on the configured bridge or a user network's (what the garbage collector
+ * detaches).
  */
-export async function listNetworkHolders(state: NetworkState, bridge: string): Promise<ContainerId[]> {
+export async function listNetworkHolders(
+  state: NetworkState,
+  bridges: readonly string[],
+): Promise<ContainerId[]> {
   const ids = new Set<ContainerId>(await state.records.ids());
   try {
     for (const name of await readdir(state.netnsDir)) {
@@ -20,9 +24,12 @@ export async function listNetworkHolders(state: NetworkState, bridge: string): P
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  if (isValidLinkName(bridge)) {
+  for (const bridge of bridges) {
+    if (!isValidLinkName(bridge)) continue;
     const table = await state.leases(bridge).current();
-    for (const lease of table?.leases ?? []) ids.add(lease.id);
+    // The table is the host's: only this root's leases are its garbage.
+    for (const lease of table?.leases ?? [])
+      if (lease.runRoot === undefined || lease.runRoot === state.runRoot) ids.add(lease.id);
   }
   return [...ids];
 }

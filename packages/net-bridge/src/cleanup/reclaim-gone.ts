@@ -3,14 +3,14 @@ import { withoutLeases, type LeaseTable } from '../ipam/lease-table.js';
 import { type RtNetlink } from '../netlink/rtnetlink.js';
 import { type NetnsFiles } from '../netns/netns-files.js';
 import { type LeaseStore } from '../state/lease-store.js';
-import { type NetworkState } from '../state/network-state.js';
+import { recordsOf, type NetworkState } from '../state/network-state.js';
 import { isAlive } from '../state/process-owner.js';
 import { type ContainerTeardown } from './container-teardown.js';
 
 /**
  * The garbage collector of a bridge's leases, run under its lock: a lease whose container is gone
  * (no namespace pinned, and the process that took it has ended: a crash, or a reboot) has its
- * rules, links and record removed before its address is reused.
+ * rules, links and record removed before its address is reused, whichever koker root owns it.
  */
 export class GoneLeaseReclaimer {
   constructor(
@@ -29,9 +29,11 @@ export class GoneLeaseReclaimer {
         { container: lease.id.slice(0, 12), ip: lease.ip },
         'Reclaim the network of a container that is gone',
       );
-      const record = await this.state.records.read(lease.id).catch(() => undefined);
-      await this.teardown.run(lease.id, record, rt);
-      await this.state.records.remove(lease.id);
+      // The container may belong to another koker root: its record is in that root's run root.
+      const records = lease.runRoot === undefined ? this.state.records : recordsOf(lease.runRoot);
+      const record = await records.read(lease.id).catch(() => undefined);
+      await this.teardown.run(lease.id, record, rt, lease.netns);
+      await records.remove(lease.id);
     }
     const after = withoutLeases(table, new Set(gone.map((l) => l.id)));
     await store.write(after);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Logger } from '@koker/core';
 import { hostHostsEntries } from './hosts-file.js';
-import { containerResolvConf } from './resolv-conf.js';
+import { containerResolvConf, type ResolverFlags } from './resolv-conf.js';
 
 /** Where the host's DNS and hosts files are read from (tests point these elsewhere). */
 export interface HostNetworkFiles {
@@ -22,6 +22,7 @@ export function readContainerResolvConf(
   log: Logger,
   dns: readonly string[],
   shareHostNetwork: boolean,
+  resolver: ResolverFlags = {},
 ): string {
   const host = readFileSync(files.resolvConf, 'utf8');
   const resolved = readFileSyncOptional(files.resolvedUpstream);
@@ -29,6 +30,7 @@ export function readContainerResolvConf(
     { host, ...(resolved !== undefined ? { resolvedUpstream: resolved } : {}) },
     dns,
     shareHostNetwork,
+    resolver,
   );
   log.debug({ source: result.source }, 'Copy nameserver config');
   return result.text;

@@ -18,6 +18,17 @@ export interface ContainerResolvConf {
   readonly source: 'host' | 'systemd-resolved' | 'dns-flag' | 'fallback';
 }
 
+const DNS_WORD = /^[A-Za-z0-9_.:-]+$/;
+
+/** `--dns-search` domains and `--dns-option` options: one word each, nothing to escape. */
+export function parseResolverWords(flag: string, values: readonly string[] | undefined): string[] {
+  return (values ?? []).map((value) => {
+    if (!DNS_WORD.test(value))
+      throw new InvalidValueError(flag, value, 'expected one word, e.g. example.com or ndots:2');
+    return value;
+  });
+}
+
 export function parseDnsServers(servers: readonly string[]): string[] {
   return servers.map((server) => {
     if (isIP(server) === 0) throw new InvalidValueError('--dns', server, 'expected an IPv4 or IPv6 address');
@@ -42,6 +53,40 @@ export function containerResolvConf(
   sources: ResolvConfSources,
   dns: readonly string[],
   shareHostNetwork = false,
+  resolver: ResolverFlags = {},
+): ContainerResolvConf {
+  const made = containerServers(sources, dns, shareHostNetwork);
+  return { ...made, text: withResolverFlags(made.text, resolver) };
+}
+
+/** `--dns-search` and `--dns-option`: they replace the host's `search`/`domain` and `options` lines. */
+export interface ResolverFlags {
+  readonly search?: readonly string[];
+  readonly options?: readonly string[];
+}
+
+function withResolverFlags(text: string, flags: ResolverFlags): string {
+  const search = flags.search ?? [];
+  const options = flags.options ?? [];
+  if (search.length === 0 && options.length === 0) return text;
+  let lines = text.split('\n').filter((line) => line !== '');
+  if (search.length > 0) {
+    lines = lines.filter((line) => !/^\s*(search|domain)\s/.test(line));
+    // `--dns-search .`: no search domain at all, as Docker.
+    const domains = search.filter((d) => d !== '.');
+    if (domains.length > 0) lines.push(`search ${domains.join(' ')}`);
+  }
+  if (options.length > 0) {
+    lines = lines.filter((line) => !/^\s*options\s/.test(line));
+    lines.push(`options ${options.join(' ')}`);
+  }
+  return ensureNewline(lines.join('\n'));
+}
+
+function containerServers(
+  sources: ResolvConfSources,
+  dns: readonly string[],
+  shareHostNetwork: boolean,
 ): ContainerResolvConf {
   if (shareHostNetwork && dns.length === 0) return { text: ensureNewline(sources.host), source: 'host' };
   let base = sources.host;

@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  InvalidValueError,
   StateError,
   parseContainerId,
   type ContainerId,
@@ -24,9 +25,25 @@ export interface Lease {
   readonly netns: string;
   /** The process that took the lease: it is alive while it sets the network up. */
   readonly owner: ProcessOwner;
+  /**
+   * The run root of the koker root that owns the container (its attachment record is there):
+   * the table is shared by every root on the host. Absent in tables written before it was.
+   */
+  readonly runRoot?: string;
+  /**
+   * On a user network: the container's name then its aliases (what the others resolve it by),
+   * its hostname, and the file its /etc/hosts is bind-mounted from (rewritten as peers change).
+   */
+  readonly names?: readonly string[];
+  readonly hostname?: string;
+  readonly hostsFile?: string;
+  /** `--add-host` lines, kept in the file after the container's own. */
+  readonly extraHosts?: readonly string[];
+  /** A network added by `network connect` (not the one the container was started on). */
+  readonly connected?: boolean;
 }
 
-/** Every lease of one bridge: the file `<root>/network/<bridge>/leases.json`. */
+/** Every lease of one bridge, for the whole host: `/run/koker/network/bridges/<bridge>/leases.json`. */
 export interface LeaseTable {
   readonly version: 1;
   readonly subnet: string;
@@ -69,7 +86,11 @@ export function parseLeaseTable(text: string, path: string): LeaseTable {
       typeof lease.netns !== 'string' ||
       !Array.isArray(lease.ports) ||
       !owner ||
-      typeof owner.pid !== 'number'
+      typeof owner.pid !== 'number' ||
+      (lease.runRoot !== undefined && typeof lease.runRoot !== 'string') ||
+      (lease.names !== undefined &&
+        !(Array.isArray(lease.names) && lease.names.every((n) => typeof n === 'string'))) ||
+      (lease.hostsFile !== undefined && typeof lease.hostsFile !== 'string')
     )
       throw corrupt(path, `lease of ${String(lease.id)} is incomplete`);
     return lease as Lease;
@@ -79,7 +100,7 @@ export function parseLeaseTable(text: string, path: string): LeaseTable {
 
 /**
  * The next free address at or after the cursor, wrapping around: never the network, gateway or
- * broadcast address, never one already leased.
+ * broadcast address, never one already leased, never one outside `first..last` (an `--ip-range`).
  */
 export function nextFreeAddress(table: LeaseTable, subnet: Subnet): string {
   const used = new Set(table.leases.map((lease) => parseIpv4(lease.ip)));
@@ -93,7 +114,7 @@ export function nextFreeAddress(table: LeaseTable, subnet: Subnet): string {
     start = subnet.first;
   for (let step = 0; step < size; step++) {
     const candidate = subnet.first + ((start - subnet.first + step) % size);
-    if (!used.has(candidate)) return formatIpv4(candidate);
+    if (!used.has(candidate) && candidate !== subnet.gateway) return formatIpv4(candidate);
   }
   throw new ConflictError(
     `no free address left in ${subnet.cidr}: ${table.leases.length} containers hold one`,
@@ -101,6 +122,21 @@ export function nextFreeAddress(table: LeaseTable, subnet: Subnet): string {
       hint: 'remove stopped containers, or configure a larger network.subnet',
     },
   );
+}
+
+/** `--ip`: the wanted address, if it is a free one of the range (a ConflictError if taken). */
+export function chosenAddress(table: LeaseTable, subnet: Subnet, wanted: string): string {
+  const address = parseIpv4(wanted, '--ip address');
+  if (address < subnet.first || address > subnet.last || address === subnet.gateway)
+    throw new InvalidValueError(
+      '--ip address',
+      wanted,
+      `not an address containers may have in ${subnet.cidr}`,
+    );
+  const holder = table.leases.find((lease) => parseIpv4(lease.ip) === address);
+  if (holder)
+    throw new ConflictError(`address ${wanted} is already in use by container ${holder.id.slice(0, 12)}`);
+  return formatIpv4(address);
 }
 
 /** Whether two host port claims would catch the same packets. */

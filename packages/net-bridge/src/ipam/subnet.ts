@@ -74,3 +74,37 @@ export function parseSubnet(text: string): Subnet {
     last: broadcast - 1,
   };
 }
+
+/**
+ * A subnet with a chosen gateway (`--gateway`, default its first host address) and the range
+ * addresses are handed out from (`--ip-range`, a CIDR inside it; default every host address).
+ */
+export function withAddressing(subnet: Subnet, gateway?: string, ipRange?: string): Subnet {
+  let result = subnet;
+  if (gateway !== undefined) {
+    const address = parseIpv4(gateway, 'gateway');
+    if (address <= subnet.network || address >= subnet.broadcast)
+      throw new InvalidValueError('gateway', gateway, `not a host address of ${subnet.cidr}`);
+    result = { ...result, gateway: address, first: subnet.network + 1 };
+  }
+  if (ipRange !== undefined) {
+    const match = /^([0-9.]+)\/(\d{1,2})$/.exec(ipRange);
+    if (!match)
+      throw new InvalidValueError('ip range', ipRange, 'expected CIDR notation, e.g. 10.70.1.128/25');
+    const network = parseIpv4(match[1] as string, 'ip range');
+    const prefixLength = Number(match[2]);
+    if (
+      prefixLength < subnet.prefixLength ||
+      prefixLength > 32 ||
+      !containsAddress(subnet.network, subnet.prefixLength, network)
+    )
+      throw new InvalidValueError('ip range', ipRange, `not inside ${subnet.cidr}`);
+    const last = (network | ~maskOf(prefixLength)) >>> 0;
+    result = {
+      ...result,
+      first: Math.max(network, subnet.network + 1) as Ipv4Number,
+      last: Math.min(last, subnet.broadcast - 1) as Ipv4Number,
+    };
+  }
+  return result;
+}

@@ -45,13 +45,13 @@ export function deleteSavedScript(saved: readonly SavedRule[]): string {
   return [...byTable].map(([table, lines]) => `*${table}\n${lines.join('\n')}\nCOMMIT\n`).join('');
 }
 
-/** koker's rules in `iptables-save` output: every `-A` line of nat/filter with a `koker:` comment. */
+/** koker's rules in `iptables-save` output: every `-A` line of nat/filter/mangle with a `koker:` comment. */
 export function savedKokerRules(saveOutput: string): SavedRule[] {
   const rules: SavedRule[] = [];
   let table: string | undefined;
   for (const line of saveOutput.split('\n')) {
     if (line.startsWith('*')) table = line.slice(1).trim();
-    if (!line.startsWith('-A ') || (table !== 'nat' && table !== 'filter')) continue;
+    if (!line.startsWith('-A ') || (table !== 'nat' && table !== 'filter' && table !== 'mangle')) continue;
     const comment = /--comment "?(koker:[^"\s]+)"?/.exec(line)?.[1];
     if (!comment) continue;
     rules.push({ table, chain: line.split(' ')[1] as string, comment, line });

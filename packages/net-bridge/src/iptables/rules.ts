@@ -1,6 +1,6 @@
 import { type ContainerId, type PortMapping } from '@koker/core';
 
-export type IptablesTable = 'nat' | 'filter';
+export type IptablesTable = 'nat' | 'filter' | 'mangle';
 
 /** One rule koker owns: where it goes and its match/target arguments (without the comment). */
 export interface IptablesRule {
@@ -21,8 +21,69 @@ export function containerCommentPrefix(id: ContainerId): string {
   return `koker:${id}:`;
 }
 
-/** The rules a bridge needs once, whatever its containers: NAT out, forwarding, localhost. */
-export function bridgeRules(bridge: string, subnet: string): IptablesRule[] {
+/**
+ * Isolation between networks, in mangle FORWARD: it is traversed before filter FORWARD, so these
+ * DROPs come before every bridge's ACCEPTs whatever order the bridges were made in (in filter,
+ * a later bridge's inserted ACCEPT would pass ahead of an earlier bridge's DROP). Into a bridge
+ * from anywhere else only answers and published ports (DNAT); an internal network, nothing in
+ * and nothing out.
+ */
+function isolationRules(bridge: string, internal: boolean): IptablesRule[] {
+  if (internal) {
+    return [
+      {
+        table: 'mangle',
+        chain: 'FORWARD',
+        position: 'insert',
+        args: ['-i', bridge, '!', '-o', bridge, '-j', 'DROP'],
+        comment: bridgeComment(bridge, 'internal-out'),
+      },
+      {
+        table: 'mangle',
+        chain: 'FORWARD',
+        position: 'insert',
+        args: ['-o', bridge, '!', '-i', bridge, '-j', 'DROP'],
+        comment: bridgeComment(bridge, 'internal-in'),
+      },
+    ];
+  }
+  return [
+    {
+      table: 'mangle',
+      chain: 'FORWARD',
+      position: 'insert',
+      args: [
+        '-o',
+        bridge,
+        '!',
+        '-i',
+        bridge,
+        '-m',
+        'conntrack',
+        '!',
+        '--ctstate',
+        'RELATED,ESTABLISHED,DNAT',
+        '-j',
+        'DROP',
+      ],
+      comment: bridgeComment(bridge, 'isolation'),
+    },
+  ];
+}
+
+/**
+ * The rules a bridge needs once, whatever its containers: NAT out (not for an internal network),
+ * forwarding, isolation from other networks, localhost.
+ */
+export function bridgeRules(bridge: string, subnet: string, internal = false): IptablesRule[] {
+  const rules = bridgeRulesWithNat(bridge, subnet);
+  return [
+    ...(internal ? rules.filter((rule) => rule.comment !== bridgeComment(bridge, 'masquerade')) : rules),
+    ...isolationRules(bridge, internal),
+  ];
+}
+
+function bridgeRulesWithNat(bridge: string, subnet: string): IptablesRule[] {
   return [
     {
       // Containers reach other hosts with the host's address.
@@ -31,6 +92,16 @@ export function bridgeRules(bridge: string, subnet: string): IptablesRule[] {
       position: 'append',
       args: ['-s', subnet, '!', '-o', bridge, '-j', 'MASQUERADE'],
       comment: bridgeComment(bridge, 'masquerade'),
+    },
+    {
+      // Hairpin: a container that reached a published port through the host's address is
+      // DNAT-ed back onto its own bridge; the answer would go straight back over the bridge
+      // with the wrong source. Masquerading it makes the answer return through the host.
+      table: 'nat',
+      chain: 'POSTROUTING',
+      position: 'append',
+      args: ['-s', subnet, '-o', bridge, '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'MASQUERADE'],
+      comment: bridgeComment(bridge, 'hairpin'),
     },
     {
       // Published ports reached at 127.0.0.1 leave for the bridge with a loopback source that
@@ -109,7 +180,9 @@ export function portRules(
         table: 'nat',
         chain: 'PREROUTING',
         position: 'append',
-        args: ['!', '-i', bridge, ...match, ...target],
+        // From the bridge too: a container reaching a published port at the host's address
+        // (hairpin); the bridge's hairpin MASQUERADE makes the answers come back through the host.
+        args: [...match, ...target],
         comment,
       },
       { table: 'nat', chain: 'OUTPUT', position: 'append', args: [...match, ...target], comment },

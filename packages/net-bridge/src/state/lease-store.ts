@@ -67,13 +67,18 @@ export class LeaseStore {
     return (await this.current())?.leases.some((l) => l.id === id) ?? false;
   }
 
-  /** Under the lock: gives up the container's address and host ports, if it has any. */
-  async release(id: ContainerId): Promise<void> {
+  /**
+   * Under the lock: gives up the container's address and host ports, if it has any; then `after`
+   * with the table left (still under the lock).
+   */
+  async release(id: ContainerId, after?: (table: LeaseTable) => Promise<void>): Promise<void> {
     await this.locked(async () => {
       const table = await this.current();
       if (!table?.leases.some((l) => l.id === id)) return;
       this.log.debug({ bridge: this.bridge, container: id.slice(0, 12) }, 'Release IP address');
-      await this.write(withoutLeases(table, new Set([id])));
+      const left = withoutLeases(table, new Set([id]));
+      await this.write(left);
+      await after?.(left);
     });
   }
 

@@ -1,15 +1,15 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { ConflictError, NotFoundError } from '@koker/core';
 import { contextOf, setExitCode } from '../../command-context.js';
 import { attachUntilEnd } from '../../containers/attached-session.js';
-import { parseBool } from '../../containers/bool-flag.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../containers/detach-keys.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
+import { parseBooleanFlag } from '../../run/run-option-flags.js';
 
 interface AttachFlags {
   readonly stdin: boolean;
   readonly detachKeys?: string;
-  readonly sigProxy?: boolean;
+  readonly sigProxy?: string | boolean;
 }
 
 /**
@@ -22,16 +22,12 @@ export function attachCommand(name = 'attach'): Command {
     .argument('<container>', 'container ID, ID prefix or name')
     .option('--no-stdin', 'do not attach stdin')
     .option('--detach-keys <keys>', 'keys that detach from the container (default ctrl-p,ctrl-q)')
-    .addOption(
-      new Option(
-        '--sig-proxy [bool]',
-        'send the signals koker gets to the container (default true)',
-      ).argParser(parseBool),
-    )
+    .option('--sig-proxy [bool]', 'forward the signals koker receives to the container (default true)')
     .action(async (container: string, flags: AttachFlags, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('attach');
       const detachKeys = parseDetachKeys(flags.detachKeys ?? DEFAULT_DETACH_KEYS);
+      const sigProxy = parseBooleanFlag('--sig-proxy', flags.sigProxy, true);
       const id = await ctx.state.resolve(container);
       const record = await lifecycleOf(ctx).settle(id);
       if (!record) throw new NotFoundError(`no such container: ${container}`);
@@ -45,7 +41,7 @@ export function attachCommand(name = 'attach'): Command {
           stdin: flags.stdin && interactive,
           tty,
           detachKeys,
-          sigProxy: flags.sigProxy ?? true,
+          sigProxy,
         }),
       );
     });

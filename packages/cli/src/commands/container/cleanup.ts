@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { parseContainerId } from '@koker/core';
 import { contextOf } from '../../command-context.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
+import { applyRestartPolicy } from '../../containers/restart-manager.js';
 
 /**
  * `koker container cleanup ID` (hidden): what koker-monitor execs once a detached container has
@@ -15,11 +16,14 @@ export function cleanupCommand(name = 'cleanup'): Command {
       const ctx = contextOf(command);
       ctx.requireRoot('container cleanup');
       const container = parseContainerId(id);
-      const record = await lifecycleOf(ctx).settle(container);
+      const lifecycle = lifecycleOf(ctx, { appliesRestarts: true });
+      const record = await lifecycle.settle(container);
       // What the monitor's log (monitor.log) keeps of the end.
       ctx.log.info(
         { container: container.slice(0, 12), exitCode: record?.exitCode, removed: record === undefined },
         'Container exited',
       );
+      // Its restart policy: the back-off, then a new monitor (this process ends either way).
+      if (record) await applyRestartPolicy(ctx, container, lifecycle);
     });
 }

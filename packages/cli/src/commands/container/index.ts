@@ -17,6 +17,14 @@ export const containerCommands: readonly LazyCommand[] = [
   { names: ['inspect'], load: async () => (await import('./inspect.js')).inspectCommand() },
   { names: ['prune'], load: async () => (await import('./prune.js')).pruneCommand() },
   { names: ['port'], load: async () => (await import('./port.js')).portCommand() },
+  { names: ['cp'], load: async () => (await import('./cp.js')).cpCommand() },
+  { names: ['diff'], load: async () => (await import('./diff.js')).diffCommand() },
+  { names: ['export'], load: async () => (await import('./export.js')).exportCommand() },
   { names: ['stats'], load: async () => (await import('./stats.js')).statsCommand() },
   { names: ['cleanup'], hidden: true, load: async () => (await import('./cleanup.js')).cleanupCommand() },
+  {
+    names: ['healthcheck'],
+    hidden: true,
+    load: async () => (await import('./healthcheck.js')).healthcheckCommand(),
+  },
 ];

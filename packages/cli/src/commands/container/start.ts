@@ -1,16 +1,11 @@
-import { closeSync } from 'node:fs';
 import { Command } from 'commander';
-import { NativeLauncher, readLogConfig, startContainer } from '@koker/engine';
-import { Network, Resources, Storage, UsageError, type ContainerId } from '@koker/core';
-import { nativeHelperPath } from '@koker/host';
+import { UsageError } from '@koker/core';
 import { contextOf, setExitCode } from '../../command-context.js';
-import { type Socket } from 'node:net';
-import { connectAttachWhenReady } from '../../containers/attach-client.js';
 import { attachUntilEnd } from '../../containers/attached-session.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../containers/detach-keys.js';
 import { forEachContainer } from '../../containers/each-container.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
-import { monitorStdio, monitorWrapper, terminalSize } from '../../containers/monitor.js';
+import { startDetached, type PromisedAttach } from '../../containers/start-detached.js';
 
 interface StartFlags {
   readonly attach?: boolean;
@@ -32,56 +27,20 @@ export function startCommand(name = 'start'): Command {
       if (attach && names.length > 1)
         throw new UsageError('you cannot start and attach multiple containers at once');
       const detachKeys = parseDetachKeys(options.detachKeys ?? DEFAULT_DETACH_KEYS);
-      const drivers = {
-        storage: await ctx.driver(Storage),
-        resources: await ctx.driver(Resources),
-        network: await ctx.driver(Network),
-        launcher: new NativeLauncher(nativeHelperPath(ctx.config.nativeHelper), ctx.log),
-        state: ctx.state,
-      };
       const lifecycle = lifecycleOf(ctx);
-      let attached: { id: ContainerId; tty: boolean; stdin: boolean; socket: Promise<Socket> } | undefined;
+      let attached: PromisedAttach | undefined;
       await forEachContainer(
         ctx,
         names,
         async (container) => {
-          const opened: number[] = [];
-          try {
-            await startContainer(
-              await ctx.state.resolve(container),
-              drivers,
-              lifecycle,
-              (record) => {
-                const dir = ctx.state.directory(record.id);
-                const stdio = monitorStdio(ctx, record.id);
-                opened.push(stdio[2]);
-                const inside = record.spec?.process.terminal === true;
-                const tty = record.tty === true || inside;
-                const size = attach ? terminalSize() : undefined;
-                const stdin = record.interactive === true || record.spec?.process.stdin === true;
-                if (attach) {
-                  const socket = connectAttachWhenReady(dir);
-                  socket.catch(() => undefined); // a failed start reports its own error
-                  attached = { id: record.id, tty, stdin: stdin && options.interactive === true, socket };
-                }
-                return {
-                  wrapper: monitorWrapper(ctx, record.id, {
-                    tty,
-                    terminalInside: inside,
-                    ...(size ? { size } : {}),
-                    stdin,
-                    stdinOnce: attached?.stdin === true,
-                    log: readLogConfig(dir),
-                    attachNow: attach,
-                  }),
-                  stdio,
-                };
-              },
-              ctx.log,
-            );
-          } finally {
-            for (const fd of opened) closeSync(fd);
-          }
+          const started = await startDetached(
+            ctx,
+            await ctx.state.resolve(container),
+            lifecycle,
+            {},
+            attach ? { interactive: options.interactive === true } : undefined,
+          );
+          attached = started.attach;
         },
         // Attached, the name is not printed: the container's output is.
         { echo: !attach },

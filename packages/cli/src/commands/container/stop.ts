@@ -15,11 +15,14 @@ export function stopCommand(name = 'stop'): Command {
   return new Command(name)
     .description('Stop running containers (the stop signal, SIGKILL after the timeout)')
     .argument('<containers...>', 'container IDs, ID prefixes or names')
-    .option('-t, --time <seconds>', 'seconds to wait before killing', '10')
-    .action(async (names: string[], options: { time: string }, command: Command) => {
+    .option(
+      '-t, --time <seconds>',
+      "seconds to wait before killing (default: the container's --stop-timeout, else 10)",
+    )
+    .action(async (names: string[], options: { time?: string }, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('stop');
-      const seconds = parseSeconds(options.time);
+      const seconds = options.time === undefined ? undefined : parseSeconds(options.time);
       const lifecycle = lifecycleOf(ctx);
       await forEachContainer(ctx, names, async (container) => {
         await lifecycle.stop(await ctx.state.resolve(container), seconds);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
 import { NotFoundError, Storage, UsageError, shortDigest } from '@koker/core';
+import { requireRegularFile } from '@koker/host';
 import { loadArchive } from '@koker/image-store';
 import { contextOf } from '../../command-context.js';
 import { abortOnSignals, progressFor } from './pull.js';
@@ -19,6 +20,9 @@ export function loadCommand(name = 'load'): Command {
       const store = context.images;
       await store.prepare();
       let archive = options.input;
+      // A directory, device or FIFO is refused before anything is read (stdin takes a pipe).
+      if (archive !== undefined)
+        requireRegularFile(archive, 'input file', 'give an archive file, or pipe one in: koker load < FILE');
       let spooled: string | undefined;
       if (!archive) {
         if (process.stdin.isTTY) {

@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '@koker/core';
+import { checkOutputFile, writeStreamAtomic } from '@koker/host';
 import { saveArchive } from '@koker/image-store';
 import { contextOf } from '../../command-context.js';
 
@@ -24,19 +21,10 @@ export function saveCommand(name = 'save'): Command {
         await saveArchive(context.images, images, process.stdout, context.log);
         return;
       }
-      // Written beside the target and renamed over it: a failed save leaves no half archive.
-      const target = resolve(options.output);
-      const temporary = join(dirname(target), `.${basename(target)}.tmp-${randomBytes(4).toString('hex')}`);
-      try {
-        await saveArchive(context.images, images, createWriteStream(temporary, { mode: 0o644 }), context.log);
-        const handle = await open(temporary, 'r');
-        await handle.sync();
-        await handle.close();
-        await rename(temporary, target);
-      } catch (error) {
-        await rm(temporary, { force: true });
-        throw error;
-      }
+      // Checked before any work, written beside the target and renamed over it: a failed save
+      // leaves no half archive, and never replaces a device, FIFO or directory.
+      const target = checkOutputFile(options.output, 'output file');
+      await writeStreamAtomic(target, (out) => saveArchive(context.images, images, out, context.log));
       context.log.info({ file: target, images: images.join(' ') }, 'Images saved');
     });
 }

@@ -5,6 +5,7 @@ import {
   Network,
   Resources,
   Storage,
+  Volumes,
   type CgroupLayout,
   type ContractKey,
   type ProbeReport,
@@ -12,7 +13,8 @@ import {
 import { contextOf } from '../../command-context.js';
 import { startupSnapshotPath } from '../../startup-snapshot.js';
 
-const CONTRACTS: readonly ContractKey<unknown>[] = [Resources, Storage, Network, ImageSources];
+// Volumes: every usable driver serves (each volume names one); `local` is the default.
+const CONTRACTS: readonly ContractKey<unknown>[] = [Resources, Storage, Network, ImageSources, Volumes];
 
 function describeLimits(support: CgroupSupport, parent: string): string[] {
   const found = Object.entries(support.controllers).map(([c, where]) => `${c} ${where ? 'yes' : 'no'}`);

@@ -38,7 +38,7 @@ export function loginCommand(): Command {
         }
         const username = options.username ?? (await readSecret('Username: ', { echo: true }));
         const password = options.passwordStdin
-          ? (await readStdin()).replace(/\r?\n$/, '')
+          ? (await readStdin('password')).replace(/\r?\n$/, '')
           : (options.password ?? (await readSecret('Password: ', { echo: false })));
         if (!username || !password) throw new UsageError('a user name and a password are needed to log in');
         const { OciRegistrySource, DockerCredentialStore } = await import('@koker/registry-oci');
@@ -47,6 +47,7 @@ export function loginCommand(): Command {
           {
             mirrors: [],
             insecure: context.config.registry.insecure,
+            timeouts: context.config.registry.timeouts,
             log: context.log,
           },
           { host: registry, credentials },

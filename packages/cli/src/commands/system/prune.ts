@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import { StateError, formatDecimalSize } from '@koker/core';
-import { collectGarbage } from '@koker/engine';
+import { collectGarbage, pruneVolumes } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
 import { lifecycleOf, teardownDrivers } from '../../containers/lifecycle.js';
 import { confirm } from '../../output/confirm.js';
 import { imagesInUse } from '../image/in-use.js';
+import { bootCommand } from './boot.js';
 
-const warning = (all: boolean) => `WARNING! This will remove:
-  - all stopped containers
+const warning = (all: boolean, volumes: boolean) => `WARNING! This will remove:
+  - all stopped containers${volumes ? '\n  - all anonymous volumes not used by at least one container' : ''}
   - everything crashed runs left behind (mounts, network namespaces, veths, cgroups,
     iptables rules, IP leases, half-written records)
   - ${all ? 'all images without at least one container associated to them' : 'all dangling images'}
@@ -21,10 +22,12 @@ export function systemCommand(): Command {
       .description('Remove stopped containers, the leftovers of crashed runs, and dangling images')
       .option('-a, --all', 'remove all unused images, not just dangling ones')
       .option('-f, --force', 'do not prompt for confirmation')
-      .action(async (options: { all?: boolean; force?: boolean }, command: Command) => {
+      .option('--volumes', 'remove anonymous volumes no container uses, too')
+      .action(async (options: { all?: boolean; force?: boolean; volumes?: boolean }, command: Command) => {
         const ctx = contextOf(command);
         ctx.requireRoot('system prune');
-        if (!options.force && !(await confirm(warning(options.all === true)))) return;
+        if (!options.force && !(await confirm(warning(options.all === true, options.volumes === true))))
+          return;
         const report = await collectGarbage(
           ctx.state,
           lifecycleOf(ctx),
@@ -43,6 +46,19 @@ export function systemCommand(): Command {
           if (out.length > 0) out.push('');
           out.push('Cleaned up after crashes:', ...crashed.map((line) => `  ${line}`));
         }
+        // Volumes after the containers: a container removed above no longer uses its volumes.
+        let volumeSpace = 0;
+        if (options.volumes) {
+          const volumes = await pruneVolumes(
+            { all: false },
+            { volumes: ctx.volumeDrivers(), state: ctx.state, log: ctx.log },
+          );
+          volumeSpace = volumes.reclaimed;
+          if (volumes.deleted.length > 0) {
+            if (out.length > 0) out.push('');
+            out.push('Deleted Volumes:', ...volumes.deleted);
+          }
+        }
         // Images last: a container removed above no longer keeps its image.
         await ctx.images.prepare();
         const images = await ctx.images.prune({ all: options.all === true, inUse: await imagesInUse(ctx) });
@@ -54,7 +70,7 @@ export function systemCommand(): Command {
           out.push(...images.deletedLayers.map((layer) => `deleted: ${layer}`));
         }
         if (out.length > 0) out.push('');
-        out.push(`Total reclaimed space: ${formatDecimalSize(images.reclaimed)}`);
+        out.push(`Total reclaimed space: ${formatDecimalSize(images.reclaimed + volumeSpace)}`);
         process.stdout.write(`${out.join('\n')}\n`);
         if (report.failed.length > 0) {
           throw new StateError(
@@ -64,5 +80,6 @@ export function systemCommand(): Command {
         }
       }),
   );
+  group.addCommand(bootCommand());
   return group;
 }

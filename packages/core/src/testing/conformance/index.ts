@@ -26,3 +26,4 @@ export {
   type ImageSourceSubject,
   type ImageSourceSuiteOptions,
 } from './image-source-suite.js';
+export { describeVolumeDriver, type VolumeSubject, type VolumeSuiteOptions } from './volume-suite.js';

@@ -209,6 +209,50 @@ export function describeNetworkDriver(t: TestFunctions, options: NetworkSuiteOpt
       });
     }
 
+    test('user networks (when the driver offers them): create, find, attach, remove refused while in use', async (s) => {
+      const networks = s.driver.networks;
+      if (!networks) return; // a driver without user networks: --network NAME is refused by the CLI
+      const name = `conformance-${newContainerId().slice(0, 8)}`;
+      const spec = { name, internal: false, labels: { suite: 'conformance' }, options: {} };
+      const created = await networks.create(spec);
+      const id = newContainerId();
+      try {
+        assert.match(created.id, /^[0-9a-f]{64}$/);
+        assert.equal(created.name, name);
+        assert.equal(created.driver, s.driver.name);
+        assert.deepEqual(created.labels, { suite: 'conformance' });
+        await assert.rejects(networks.create(spec), { code: 'CONFLICT' }, 'a name is taken once');
+        assert.equal((await networks.find(created.id.slice(0, 12))).name, name, 'found by ID prefix');
+        assert.ok(
+          (await networks.list()).some((n) => n.id === created.id),
+          'listed',
+        );
+        const attachment = await s.driver.attach(id, request('bridge', 'member', { network: name }));
+        const [subnet, prefix] = created.subnet.split('/');
+        assert.ok(
+          attachment.ipAddress && subnet && sameSubnet(attachment.ipAddress, subnet, Number(prefix)),
+          `${String(attachment.ipAddress)} is in the network's ${created.subnet}`,
+        );
+        assert.deepEqual(
+          (await networks.find(name)).containers.map((c) => c.id),
+          [id],
+          'the network lists its container',
+        );
+        await assert.rejects(networks.remove(name), { code: 'CONFLICT' }, 'not removed while in use');
+        await s.driver.detach(id);
+        await networks.remove(name);
+        await assert.rejects(networks.find(name), { code: 'NOT_FOUND' });
+        await assert.rejects(
+          s.driver.attach(id, request('bridge', 'member', { network: name })),
+          { code: 'NOT_FOUND' },
+          'attaching to a network that is gone',
+        );
+      } finally {
+        await s.driver.detach(id);
+        await networks.remove(name).catch(() => undefined);
+      }
+    });
+
     test('detach of a container never attached is not an error', async (s) => {
       const id = newContainerId();
       await s.driver.detach(id);

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startContainerSuite, waitFor, type ContainerSuite } from './helpers/container-suite.js';
+
+// Health checks: run by a companion of the container's monitor, through the exec path; the
+// state in inspect (State.Health) and in ps's STATUS.
+let suite: ContainerSuite;
+beforeAll(async () => {
+  suite = await startContainerSuite();
+});
+afterAll(async () => {
+  await suite?.stop();
+  expect(suite?.leaks() ?? []).toEqual([]);
+});
+
+interface Health {
+  Status: string;
+  FailingStreak: number;
+  Log: { Start: string; End: string; ExitCode: number; Output: string }[];
+}
+interface Inspected {
+  State: { Running: boolean; Health?: Health };
+  Config: { Healthcheck?: { Test: string[]; Interval: number; Retries: number } };
+}
+const inspect = async (name: string) => (JSON.parse(await suite.must(['inspect', name])) as Inspected[])[0]!;
+const health = async (name: string) => (await inspect(name)).State.Health;
+const psStatus = async (name: string) => {
+  const rows = (await suite.must(['ps', '-a', '--format', 'json'])).split('\n').filter(Boolean);
+  return rows.map((l) => JSON.parse(l) as { Names: string; Status: string }).find((r) => r.Names === name)
+    ?.Status;
+};
+
+describe('health checks', () => {
+  it('go healthy -> unhealthy -> healthy as the check passes and fails', { timeout: 90_000 }, async () => {
+    await suite.must([
+      'run',
+      '-d',
+      '--name',
+      'checked',
+      '--health-cmd',
+      'test -e /tmp/ok && echo fine',
+      '--health-interval',
+      '300ms',
+      '--health-timeout',
+      '5s',
+      '--health-retries',
+      '2',
+      suite.image,
+      'sh',
+      '-c',
+      'touch /tmp/ok; exec sleep 1000',
+    ]);
+    expect((await inspect('checked')).Config.Healthcheck).toMatchObject({
+      Test: ['CMD-SHELL', 'test -e /tmp/ok && echo fine'],
+      Interval: 300_000_000,
+      Retries: 2,
+    });
+    await waitFor(async () => (await health('checked'))?.Status === 'healthy', 'healthy', 30_000);
+    expect(await psStatus('checked')).toMatch(/^Up .* \(healthy\)$/);
+    expect((await health('checked'))?.Log.at(-1)).toMatchObject({ ExitCode: 0, Output: 'fine\n' });
+
+    await suite.must(['exec', 'checked', 'rm', '/tmp/ok']);
+    await waitFor(async () => (await health('checked'))?.Status === 'unhealthy', 'unhealthy', 30_000);
+    const sick = (await health('checked'))!;
+    expect(sick.FailingStreak).toBeGreaterThanOrEqual(2);
+    expect(sick.Log.at(-1)?.ExitCode).toBe(1);
+    expect(await psStatus('checked')).toMatch(/\(unhealthy\)$/);
+
+    await suite.must(['exec', 'checked', 'touch', '/tmp/ok']);
+    await waitFor(async () => (await health('checked'))?.Status === 'healthy', 'healthy again', 30_000);
+    const well = (await health('checked'))!;
+    expect(well.FailingStreak).toBe(0);
+    expect(well.Log.length).toBeLessThanOrEqual(5);
+    await suite.must(['rm', '-f', 'checked']);
+  });
+
+  it(
+    'starts as starting, counts no failure in the start period, and times a slow check out',
+    { timeout: 90_000 },
+    async () => {
+      await suite.must([
+        'run',
+        '-d',
+        '--name',
+        'slow',
+        '--health-cmd',
+        'sleep 5',
+        '--health-interval',
+        '300ms',
+        '--health-timeout',
+        '200ms',
+        '--health-retries',
+        '1',
+        '--health-start-period',
+        '1h',
+        '--health-start-interval',
+        '300ms',
+        suite.image,
+        'sleep',
+        '1000',
+      ]);
+      expect(await psStatus('slow')).toMatch(/\(health: starting\)$/);
+      await waitFor(async () => ((await health('slow'))?.Log.length ?? 0) >= 2, 'two checks', 30_000);
+      const state = (await health('slow'))!;
+      expect(state).toMatchObject({ Status: 'starting', FailingStreak: 0 });
+      expect(state.Log[0]).toMatchObject({ ExitCode: -1 });
+      expect(state.Log[0]?.Output).toContain('exceeded timeout');
+      await suite.must(['rm', '-f', 'slow']);
+    },
+  );
+
+  it('--no-healthcheck conflicts with --health-* (125)', async () => {
+    const result = await suite.koker([
+      'run',
+      '--rm',
+      '--no-healthcheck',
+      '--health-cmd',
+      'true',
+      suite.image,
+      'true',
+    ]);
+    expect(result.code).toBe(125);
+    expect(result.stderr).toContain('--no-healthcheck');
+  });
+});

@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { NotFoundError, StateError } from '@koker/core';
+import { overlayChanges, textPath, upperDirectory } from '@koker/fs-overlay';
+import { contextOf } from '../../command-context.js';
+import { lifecycleOf } from '../../containers/lifecycle.js';
+
+/**
+ * What the launcher mounts over (engine's launch plan: /proc, /dev, /sys, the DNS and host
+ * files): made in the upper layer when the image lacks them, they are not the container's changes.
+ */
+const RUNTIME_MOUNT_TARGETS = ['/proc', '/dev', '/sys', '/etc/resolv.conf', '/etc/hostname', '/etc/hosts'];
+
+export function diffCommand(name = 'diff'): Command {
+  return new Command(name)
+    .description("Inspect changes to files or directories on a container's filesystem")
+    .argument('<container>', 'container ID, ID prefix or name')
+    .action(async (container: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      ctx.requireRoot('diff');
+      const id = await ctx.state.resolve(container);
+      const record = await lifecycleOf(ctx).settle(id);
+      if (!record) throw new NotFoundError(`No such container: ${container}`);
+      const upper = upperDirectory(ctx.config.root, id);
+      if (!upper || !record.spec) {
+        throw new StateError(`the changes of container ${record.name} are not known`, {
+          hint: "koker diff reads the overlay storage driver's upper layer; the copy driver keeps none",
+        });
+      }
+      ctx.log.debug({ container: record.name, upper }, 'Read container changes');
+      const lines = overlayChanges(upper, record.spec.layerDirs, { mountTargets: RUNTIME_MOUNT_TARGETS }).map(
+        (c) => `${c.kind} ${textPath(c.path)}`,
+      );
+      if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

@@ -1,0 +1,69 @@
+import { Command } from 'commander';
+import { type UserNetwork } from '@koker/core';
+import { contextOf, setExitCode } from '../../command-context.js';
+import { userNetworksOf } from '../../networks/user-networks.js';
+import { type CliContext } from '../../context.js';
+
+/** Docker's `network inspect` document. */
+async function document(context: CliContext, network: UserNetwork): Promise<Record<string, unknown>> {
+  const prefix = network.subnet.split('/')[1];
+  const containers: Record<string, unknown> = {};
+  for (const { id, ipAddress } of network.containers) {
+    const record = await context.state.get(id).catch(() => undefined);
+    containers[id] = {
+      Name: record?.name ?? '',
+      EndpointID: '',
+      MacAddress: '',
+      IPv4Address: `${ipAddress}/${prefix}`,
+      IPv6Address: '',
+    };
+  }
+  return {
+    Name: network.name,
+    Id: network.id,
+    Created: network.created,
+    Scope: 'local',
+    Driver: network.driver,
+    EnableIPv6: false,
+    IPAM: {
+      Driver: 'default',
+      Options: {},
+      Config: [
+        {
+          Subnet: network.subnet,
+          Gateway: network.gateway,
+          ...(network.ipRange !== undefined ? { IPRange: network.ipRange } : {}),
+        },
+      ],
+    },
+    Internal: network.internal,
+    Attachable: false,
+    Ingress: false,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
+    Containers: containers,
+    Options: network.options,
+    Labels: network.labels,
+  };
+}
+
+export function networkInspectCommand(): Command {
+  return new Command('inspect')
+    .description('Display detailed information on one or more networks')
+    .argument('<networks...>', 'network names or IDs')
+    .action(async (names: string[], _flags: unknown, command: Command) => {
+      const context = contextOf(command);
+      context.requireRoot('network inspect');
+      const networks = await userNetworksOf(context);
+      const found: Record<string, unknown>[] = [];
+      for (const name of names) {
+        try {
+          found.push(await document(context, await networks.find(name)));
+        } catch (error) {
+          process.stderr.write(`Error: ${(error as Error).message}\n`);
+          setExitCode(command, 1);
+        }
+      }
+      process.stdout.write(`${JSON.stringify(found, null, 4)}\n`);
+    });
+}

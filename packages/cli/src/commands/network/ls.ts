@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { collect, contextOf } from '../../command-context.js';
+import { renderTable } from '../../output/table.js';
+import { networkMatches, userNetworksOf } from '../../networks/user-networks.js';
+
+export function networkLsCommand(): Command {
+  return new Command('ls')
+    .description('List networks')
+    .option('-q, --quiet', 'only display network IDs')
+    .option('--no-trunc', 'do not truncate the output')
+    .option('-f, --filter <filter>', 'filter output (name=, id=, label=, driver=)', collect)
+    .action(async (flags: { quiet?: boolean; trunc: boolean; filter?: string[] }, command: Command) => {
+      const context = contextOf(command);
+      context.requireRoot('network ls');
+      const networks = (await (await userNetworksOf(context)).list())
+        .filter((n) => networkMatches(n, flags.filter ?? []))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const id = (full: string) => (flags.trunc ? full.slice(0, 12) : full);
+      if (flags.quiet) {
+        process.stdout.write(networks.map((n) => `${id(n.id)}\n`).join(''));
+        return;
+      }
+      process.stdout.write(
+        renderTable(
+          ['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'],
+          networks.map((n) => [id(n.id), n.name, n.driver, 'local']),
+        ),
+      );
+    });
+}

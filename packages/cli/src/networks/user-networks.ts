@@ -1,0 +1,50 @@
+import {
+  InvalidValueError,
+  Network,
+  NotImplementedError,
+  type UserNetwork,
+  type UserNetworks,
+} from '@koker/core';
+import { type CliContext } from '../context.js';
+
+/** The chosen network driver's user networks (a driver may offer none). */
+export async function userNetworksOf(context: CliContext): Promise<UserNetworks> {
+  const driver = await context.driver(Network);
+  if (!driver.networks) throw new NotImplementedError(`user networks with the ${driver.name} network driver`);
+  return driver.networks;
+}
+
+/** `--filter` of `network ls` and `network prune`: name= (substring), id= (prefix), label=, driver=. */
+export function networkMatches(network: UserNetwork, filters: readonly string[]): boolean {
+  const byKey = new Map<string, string[]>();
+  for (const filter of filters) {
+    const eq = filter.indexOf('=');
+    const key = eq === -1 ? filter : filter.slice(0, eq);
+    byKey.set(key, [...(byKey.get(key) ?? []), eq === -1 ? '' : filter.slice(eq + 1)]);
+  }
+  // Values of one key are alternatives; different keys must all match (Docker's rule).
+  return [...byKey].every(([key, values]) =>
+    values.some((value) => {
+      switch (key) {
+        case 'name':
+          return network.name.includes(value);
+        case 'id':
+          return network.id.startsWith(value);
+        case 'driver':
+          return network.driver === value;
+        case 'label': {
+          const eq = value.indexOf('=');
+          return eq === -1
+            ? value in network.labels
+            : network.labels[value.slice(0, eq)] === value.slice(eq + 1);
+        }
+        default:
+          throw new InvalidValueError('filter', filter(key, value), 'use name=, id=, label= or driver=');
+      }
+    }),
+  );
+}
+
+function filter(key: string, value: string): string {
+  return `${key}=${value}`;
+}
