@@ -19,7 +19,10 @@ export interface AttachOptions {
   readonly tty: boolean;
   /** Typed on stdin, they leave the container running (ctrl-p ctrl-q by default). */
   readonly detachKeys: Uint8Array;
-  /** Signals koker gets go to the container (without a raw terminal, where ctrl-c is a key). */
+  /**
+   * Signals koker gets go to the container (without a raw terminal, where ctrl-c is a key);
+   * false: koker ignores them.
+   */
   readonly sigProxy: boolean;
   /** `run -a STREAM`: the output streams koker prints (both when absent). */
   readonly output?: AttachedStreams;
@@ -184,9 +187,13 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
       process.stdout.on('resize', resize);
       cleanups.push(() => process.stdout.off('resize', resize));
     }
-    if (options.sigProxy && !raw) {
+    // --sig-proxy=false: koker's signals are not the container's, nor end koker (stop it with
+    // koker stop), as an attached run without the monitor had it.
+    if (!raw) {
       for (const name of PROXIED) {
-        const proxy = () => socket.write(frame(TO_MONITOR.signal, String(constants.signals[name])));
+        const proxy = options.sigProxy
+          ? () => socket.write(frame(TO_MONITOR.signal, String(constants.signals[name])))
+          : () => undefined;
         process.on(name, proxy);
         cleanups.push(() => process.off(name, proxy));
       }
