@@ -1,6 +1,6 @@
 #!/bin/sh
 # Tests of koker-monitor against plain programs: logs kept apart per stream, exit status, the
-# keeper lock, the sync report, fd pass-through, --tty, --stdin, the on-exit command.
+# keeper lock, the sync report, fd pass-through, --tty, --stdin, the on-exit command, a companion.
 set -eu
 bin=$(realpath "$1")
 work=$(mktemp -d /tmp/koker-monitor-test.XXXXXX)
@@ -138,6 +138,18 @@ KOKER_CRASH_AT=monitor:reaped "$bin" --dir "$d" --on-exit touch --on-exit "$d/ra
 d=$(fresh crash-exit-file)
 KOKER_CRASH_AT=monitor:exit-file "$bin" --dir "$d" --on-exit touch --on-exit "$d/ran" -- true || true
 [ -f "$d/exit.json" ] && [ ! -f "$d/ran" ] || fail "crash at monitor:exit-file"
+
+# A companion beside the container with the log and attach options: started after the
+# program, SIGTERMed once it ended, before the on-exit command; the log as without it.
+d=$(fresh companion)
+"$bin" --dir "$d" --log-driver json-file --log-max-size 1000 --log-max-file 2 --attach \
+    --on-exit sh --on-exit -c --on-exit "if test -f $d/companion.term; then touch $d/cleanup; fi" \
+    --companion sh --companion -c --companion "trap 'touch $d/companion.term; exit 0' TERM; touch $d/companion.up; while :; do sleep 0.05; done" \
+    -- sh -c 'sleep 0.3; echo logged'
+i=0; while [ ! -f "$d/cleanup" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ -f "$d/companion.up" ] && [ -f "$d/companion.term" ] || fail "companion: $(ls "$d")"
+[ -f "$d/cleanup" ] || fail "companion: the on-exit command ran before it ended"
+grep -q '"log":"logged\\n"' "$d/container-json.log" || fail "companion: log $(cat "$d/container-json.log")"
 
 # Bad usage: 125 and a reason.
 rc=0; "$bin" --dir "$work" 2>/dev/null || rc=$?
