@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startContainerSuite, waitFor, type ContainerSuite } from './helpers/container-suite.js';
 
@@ -28,6 +30,21 @@ const psStatus = async (name: string) => {
   return rows.map((l) => JSON.parse(l) as { Names: string; Status: string }).find((r) => r.Names === name)
     ?.Status;
 };
+
+/** The argv of the monitor of container `id`, from /proc. */
+function monitorArgv(id: string): string[] {
+  const dir = join(suite.root, 'containers', id);
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (argv[0]?.endsWith('koker-monitor') && argv[argv.indexOf('--dir') + 1] === dir) return argv;
+  }
+  throw new Error(`no monitor for ${id}`);
+}
 
 describe('health checks', () => {
   it('go healthy -> unhealthy -> healthy as the check passes and fails', { timeout: 90_000 }, async () => {
@@ -107,6 +124,81 @@ describe('health checks', () => {
       await suite.must(['rm', '-f', 'slow']);
     },
   );
+
+  it(
+    'a detached container with a log driver has both: its checks and its log, also after start',
+    { timeout: 90_000 },
+    async () => {
+      const id = (
+        await suite.must([
+          'run',
+          '-d',
+          '--name',
+          'logged-checked',
+          '--log-driver',
+          'local',
+          '--log-opt',
+          'max-size=1k',
+          '--log-opt',
+          'max-file=2',
+          '--health-cmd',
+          'true',
+          '--health-interval',
+          '300ms',
+          suite.image,
+          'sh',
+          '-c',
+          'echo up; exec sleep 1000',
+        ])
+      ).trim();
+      // One monitor, both options: the log driver and the health checker beside the container.
+      const argv = monitorArgv(id);
+      expect(argv).toEqual(
+        expect.arrayContaining(['--log-driver', 'local', '--log-max-size', '1000', '--log-max-file', '2']),
+      );
+      expect(argv.slice(argv.indexOf('--companion'))).toEqual(expect.arrayContaining(['healthcheck', id]));
+      await waitFor(async () => (await health('logged-checked'))?.Status === 'healthy', 'healthy', 30_000);
+      expect(await suite.must(['logs', 'logged-checked'])).toBe('up\n');
+      expect(existsSync(join(suite.root, 'containers', id, 'container.log'))).toBe(true);
+
+      // Started again: the same log driver (the log grows) and the check again.
+      await suite.must(['stop', '-t', '1', 'logged-checked']);
+      await suite.must(['start', 'logged-checked']);
+      expect(monitorArgv(id)).toEqual(expect.arrayContaining(['--log-driver', 'local', '--companion']));
+      await waitFor(
+        async () => (await health('logged-checked'))?.Status === 'healthy',
+        'healthy again',
+        30_000,
+      );
+      await waitFor(
+        async () => (await suite.must(['logs', 'logged-checked'])) === 'up\nup\n',
+        'both runs logged',
+      );
+      await suite.must(['rm', '-f', 'logged-checked']);
+    },
+  );
+
+  it('an attached run is checked too (its monitor runs the checker)', { timeout: 90_000 }, async () => {
+    const run = suite.koker([
+      'run',
+      '--name',
+      'attached-checked',
+      '--health-cmd',
+      'true',
+      '--health-interval',
+      '300ms',
+      suite.image,
+      'sh',
+      '-c',
+      'echo attached; sleep 4',
+    ]);
+    await waitFor(async () => {
+      const doc = await suite.koker(['inspect', 'attached-checked']);
+      return doc.code === 0 && (JSON.parse(doc.stdout) as Inspected[])[0]?.State.Health?.Status === 'healthy';
+    }, 'healthy while attached');
+    expect(await run).toMatchObject({ code: 0, stdout: 'attached\n' });
+    await suite.must(['rm', 'attached-checked']);
+  });
 
   it('--no-healthcheck conflicts with --health-* (125)', async () => {
     const result = await suite.koker([

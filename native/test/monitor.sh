@@ -1,6 +1,6 @@
 #!/bin/sh
 # Tests of koker-monitor against plain programs: logs kept apart per stream, exit status, the
-# keeper lock, the sync report, fd pass-through, --tty, --stdin, the on-exit command.
+# keeper lock, the sync report, fd pass-through, --tty, --stdin, the on-exit command, a companion.
 set -eu
 bin=$(realpath "$1")
 work=$(mktemp -d /tmp/koker-monitor-test.XXXXXX)
@@ -20,7 +20,74 @@ grep -q '"exitCode":3,"signal":0,' "$d/exit.json" || fail "exit code 3: $(cat "$
 [ "$(awk '$2 == "stderr" { print $3, $4 }' "$d/container.log")" = "F err1" ] || fail "stderr line"
 [ "$(awk '$3 == "P" { print $2, $4 }' "$d/container.log")" = "stdout tail" ] || fail "partial line"
 grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z stdout F out1$' "$d/container.log" || fail "record format"
-grep -Eq '"finishedAt":"[0-9T:.-]+Z","pid":[0-9]+}' "$d/exit.json" || fail "exit.json fields"
+grep -Eq '"finishedAt":"[0-9T:.-]+Z","pid":[0-9]+,"logDropped":0}' "$d/exit.json" || fail "exit.json fields"
+
+# json-file: Docker's format, control characters and quotes escaped, a fragment without \n.
+d=$(fresh json)
+"$bin" --dir "$d" --log-driver json-file -- sh -c 'echo "a \"q\" b"; printf "t\tx\001\n" >&2; printf end'
+python3 - "$d/container-json.log" <<'PY' || fail "json-file records: $(cat "$d/container-json.log")"
+import json, re, sys
+records = [json.loads(line) for line in open(sys.argv[1])]
+assert [r["log"] for r in records if r["stream"] == "stdout"] == ['a "q" b\n', "end"], records
+assert [r["log"] for r in records if r["stream"] == "stderr"] == ["t\tx\x01\n"], records
+assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z", r["time"]) for r in records)
+PY
+[ ! -e "$d/container.log" ] || fail "json-file wrote container.log"
+
+# Rotation: at most max-file files of at most max-size bytes, the newest lines in the current one.
+d=$(fresh rotate)
+"$bin" --dir "$d" --log-driver json-file --log-max-size 1000 --log-max-file 3 -- sh -c 'i=0; while [ $i -lt 200 ]; do echo line$i; i=$((i + 1)); done'
+[ "$(ls "$d" | grep -c '^container-json.log')" = 3 ] || fail "rotation: $(ls "$d")"
+for f in "$d"/container-json.log*; do [ "$(stat -c %s "$f")" -le 1000 ] || fail "rotation: $f is $(stat -c %s "$f") bytes"; done
+tail -n 1 "$d/container-json.log" | grep -q '"log":"line199\\n"' || fail "rotation: last line $(tail -n 1 "$d/container-json.log")"
+d=$(fresh truncate)
+"$bin" --dir "$d" --log-max-size 200 --log-max-file 1 -- sh -c 'i=0; while [ $i -lt 100 ]; do echo line$i; i=$((i + 1)); done'
+[ "$(stat -c %s "$d/container.log")" -le 200 ] && [ ! -e "$d/container.log.1" ] || fail "max-file 1: $(ls -l "$d")"
+d=$(fresh none)
+"$bin" --dir "$d" --log-driver none -- echo hidden
+[ ! -e "$d/container.log" ] && [ ! -e "$d/container-json.log" ] || fail "log-driver none wrote a log"
+
+# Attach: output live from when the client connected (--attach-wait: from the start), stdin
+# through the socket (closed once with --stdin-once), the exit code last.
+d=$(fresh attach)
+"$bin" --dir "$d" --stdin --stdin-once --attach --attach-wait 5000 --log-driver json-file -- sh -c 'echo hello; echo oops >&2; cat; exit 7' &
+i=0; while [ ! -S "$d/attach.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(stat -c %a "$d/attach.sock")" = 600 ] || fail "attach.sock mode $(stat -c %a "$d/attach.sock")"
+python3 - "$d/attach.sock" > "$d/attached" <<'PY' || fail "attach client: $(cat "$d/attached")"
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+def frame(kind, data): s.sendall(struct.pack(">B3xI", kind, len(data)) + data)
+frame(0, b"typed\n"); frame(1, b"")
+got, data = [], b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk: break
+    data += chunk
+while data:
+    kind, length = struct.unpack(">B3xI", data[:8]); got.append((kind, data[8:8 + length])); data = data[8 + length:]
+out = b"".join(p for k, p in got if k == 1); err = b"".join(p for k, p in got if k == 2)
+assert out == b"hello\ntyped\n" and err == b"oops\n" and got[-1] == (3, b"7"), got
+print("ok")
+PY
+wait
+grep -q '"exitCode":7,' "$d/exit.json" || fail "attach exit: $(cat "$d/exit.json")"
+[ ! -e "$d/attach.sock" ] || fail "attach.sock left behind"
+
+# --attach-wait: a program that ended before the client came still gives it all its output.
+d=$(fresh attach-late)
+"$bin" --dir "$d" --attach --attach-wait 5000 -- sh -c 'echo early; exit 3' &
+sleep 0.5
+python3 - "$d/attach.sock" > "$d/attached" <<'PY' || fail "late attach client: $(cat "$d/attached")"
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk: break
+    data += chunk
+assert data == struct.pack(">B3xI", 1, 6) + b"early\n" + struct.pack(">B3xI", 3, 1) + b"3", data
+PY
+wait
 
 # Killed by a signal: 128 + n, and the signal.
 d=$(fresh signal)
@@ -59,6 +126,10 @@ grep -Eq ' stdout F /dev/pts/[0-9]+.?$' "$d/container.log" || fail "tty: $(cat "
 grep -q ' stdout F all-tty' "$d/container.log" || fail "tty on 0 and 2"
 grep -q ' stdout F 24 80' "$d/container.log" || fail "tty size"
 grep -q '"exitCode":4,' "$d/exit.json" || fail "tty exit code"
+d=$(fresh tty-raw)
+"$bin" --dir "$d" --tty --tty-raw --tty-size 33,101 -- sh -c 'stty size; stty -a | grep -q -- "-icanon" && echo raw'
+grep -q ' stdout F 33 101' "$d/container.log" || fail "tty size given: $(cat "$d/container.log")"
+grep -q ' stdout F raw$' "$d/container.log" || fail "tty raw: $(cat "$d/container.log")"
 
 # Crash points: killed after reaping (no exit.json, no on-exit), or after writing exit.json.
 d=$(fresh crash-reaped)
@@ -67,6 +138,18 @@ KOKER_CRASH_AT=monitor:reaped "$bin" --dir "$d" --on-exit touch --on-exit "$d/ra
 d=$(fresh crash-exit-file)
 KOKER_CRASH_AT=monitor:exit-file "$bin" --dir "$d" --on-exit touch --on-exit "$d/ran" -- true || true
 [ -f "$d/exit.json" ] && [ ! -f "$d/ran" ] || fail "crash at monitor:exit-file"
+
+# A companion beside the container with the log and attach options: started after the
+# program, SIGTERMed once it ended, before the on-exit command; the log as without it.
+d=$(fresh companion)
+"$bin" --dir "$d" --log-driver json-file --log-max-size 1000 --log-max-file 2 --attach \
+    --on-exit sh --on-exit -c --on-exit "if test -f $d/companion.term; then touch $d/cleanup; fi" \
+    --companion sh --companion -c --companion "trap 'touch $d/companion.term; exit 0' TERM; touch $d/companion.up; while :; do sleep 0.05; done" \
+    -- sh -c 'sleep 0.3; echo logged'
+i=0; while [ ! -f "$d/cleanup" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ -f "$d/companion.up" ] && [ -f "$d/companion.term" ] || fail "companion: $(ls "$d")"
+[ -f "$d/cleanup" ] || fail "companion: the on-exit command ran before it ended"
+grep -q '"log":"logged\\n"' "$d/container-json.log" || fail "companion: log $(cat "$d/container-json.log")"
 
 # Bad usage: 125 and a reason.
 rc=0; "$bin" --dir "$work" 2>/dev/null || rc=$?

@@ -13,8 +13,16 @@
 #include "monitor.h"
 
 void child_stdio_open(struct child_stdio *s, int tty, int keep_stdin) {
-    *s = (struct child_stdio){
-        .tty = tty, .in = -1, .out = -1, .err = -1, .master = -1, .stdout_read = -1, .stderr_read = -1, .hold_in = -1};
+    *s = (struct child_stdio){.tty = tty,
+                              .rows = 24,
+                              .cols = 80,
+                              .in = -1,
+                              .out = -1,
+                              .err = -1,
+                              .master = -1,
+                              .stdout_read = -1,
+                              .stderr_read = -1,
+                              .hold_in = -1};
     if (tty) {
         int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
@@ -42,14 +50,28 @@ void child_stdio_open(struct child_stdio *s, int tty, int keep_stdin) {
     }
 }
 
+void child_stdio_terminal(struct child_stdio *s, unsigned rows, unsigned cols, int raw) {
+    if (rows > 0 && cols > 0 && rows < 65536 && cols < 65536) {
+        s->rows = (unsigned short)rows;
+        s->cols = (unsigned short)cols;
+    }
+    s->raw = raw;
+}
+
 /* In the child: the slave as controlling terminal (with a tty), then 0, 1, 2. */
 void child_stdio_enter(struct child_stdio *s) {
     if (s->tty) {
         setsid();
         int slave = open(s->slave_name, O_RDWR);
         if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) _exit(125);
-        struct winsize size = {.ws_row = 24, .ws_col = 80, .ws_xpixel = 0, .ws_ypixel = 0};
+        struct winsize size = {.ws_row = s->rows, .ws_col = s->cols, .ws_xpixel = 0, .ws_ypixel = 0};
         ioctl(slave, TIOCSWINSZ, &size);
+        struct termios mode;
+        if (s->raw && tcgetattr(slave, &mode) == 0) {
+            /* Bytes as they are both ways: the terminal's line discipline is the program's pty's. */
+            cfmakeraw(&mode);
+            tcsetattr(slave, TCSANOW, &mode);
+        }
         s->in = s->out = s->err = slave;
     }
     /* dup2 clears close-on-exec on the copies: only 0, 1, 2 and inherited fds >= 3 pass. */

@@ -8,7 +8,8 @@
  *   full-write.c    writev until done (or a reported failure)
  *   log-writer.c    the output, as records in container.log
  *   child-stdio.c   the program's stdio: pipes (stdout, stderr apart, stdin) or a pty
- *   output.c        the program's output streams, read by the loop into the log writer
+ *   output.c        the program's output streams, read by the loop into the log writer and attach
+ *   attach.c        DIR/attach.sock: live output to clients, their stdin, resizes and signals
  *   spawn.c         fork + exec of the program with that stdio
  *   signals.c       signalfd: reaping, forwarding signals to the program
  *   event-loop.c    poll(2) over registered fds and timers: where new inputs join
@@ -43,26 +44,54 @@ int64_t monotonic_ms(void);
 int write_all(int fd, const struct iovec *iov, int count);
 
 /* log-writer.c */
+#define OUTPUT_CHUNK 16384 /* the most read from an output at once */
+enum log_driver { LOG_JSON_FILE, LOG_LOCAL, LOG_NONE };
+/* -1 for an unknown driver; `max_size` 0 is unbounded. */
+int log_configure(const char *driver, unsigned long long max_size, unsigned max_files);
 void log_open(void);
+unsigned long long log_dropped(void); /* records lost to a full disk */
 void log_chunk(const char *stream, const char *data, size_t length);
 void log_close(void);
 
 /* child-stdio.c */
 struct child_stdio {
     int tty;
-    int in, out, err;    /* the child's ends (-1 with a tty: it opens the slave) */
-    char slave_name[64]; /* with a tty */
-    int master;          /* with a tty, else -1 */
+    int raw;                   /* the pty only carries a terminal the program makes (koker-init's) */
+    unsigned short rows, cols; /* its first size */
+    int in, out, err;          /* the child's ends (-1 with a tty: it opens the slave) */
+    char slave_name[64];       /* with a tty */
+    int master;                /* with a tty, else -1 */
     int stdout_read, stderr_read;
     int hold_in; /* our end of a kept-open stdin pipe, or -1 */
 };
 void child_stdio_open(struct child_stdio *stdio, int tty, int keep_stdin);
+/* With a tty, before spawning: its first size, and whether it is raw. */
+void child_stdio_terminal(struct child_stdio *stdio, unsigned rows, unsigned cols, int raw);
 void child_stdio_enter(struct child_stdio *stdio);  /* in the child, before exec */
 void child_stdio_parent(struct child_stdio *stdio); /* in the parent, after fork */
 
 /* output.c: `closed(fd)` is told before a stream's fd is closed. */
-void outputs_start(const struct child_stdio *stdio, void (*closed)(int fd));
+void outputs_prepare(const struct child_stdio *stdio, void (*closed)(int fd));
+void outputs_start(void); /* once: the loop reads them from then on */
 int outputs_open(void);
+
+/* attach.c: frames both ways are an 8-byte header [kind, 0, 0, 0, length (big-endian u32)] and
+ * the payload. To clients: 1 stdout, 2 stderr, 3 exit (the code, decimal). From them: 0 stdin
+ * data, 1 stdin closed, 2 resize ("ROWS COLS"), 3 signal (its number, decimal), 4 hold (wait,
+ * after the exit frame, until this client closes: at most 2 s). */
+enum { FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_EXIT = 3 };
+enum { FRAME_STDIN = 0, FRAME_STDIN_CLOSED = 1, FRAME_RESIZE = 2, FRAME_SIGNAL = 3, FRAME_HOLD = 4 };
+struct attach_target {
+    int *stdin_fd;  /* the program's stdin (our end), -1 if none */
+    int stdin_once; /* a client closing its stdin closes the program's */
+    int tty_master; /* for resizes, -1 without a tty */
+    pid_t *program; /* for signals */
+    void (*first_client)(void);
+};
+void attach_listen(const struct attach_target *target);
+void attach_output(int kind, const char *data, size_t length);
+/* Tells every client, waits (briefly) for each to close, then closes them and the socket. */
+void attach_exit(int code);
 
 /* spawn.c */
 pid_t spawn_program(struct child_stdio *stdio, char **program);
@@ -94,9 +123,10 @@ void loop_timer_set(int id, int64_t at_ms, loop_timer_fn fire, void *data);
 void loop_timer_clear(int id);
 void loop_run(void); /* until loop_stop() or nothing left to wait on */
 void loop_stop(void);
-enum { TIMER_DRAIN = 0, TIMER_COUNT = 8 };
+enum { TIMER_DRAIN = 0, TIMER_ATTACH_WAIT = 1, TIMER_COUNT = 8 };
 
-/* exit-record.c */
-void write_exit_record(int status, pid_t pid);
+/* exit-record.c: the room for it is taken at the start, so a full disk cannot lose it. */
+void exit_record_reserve(void);
+void write_exit_record(int status, pid_t pid, unsigned long long log_dropped);
 
 #endif

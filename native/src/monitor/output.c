@@ -7,11 +7,10 @@
 #include <unistd.h>
 #include "monitor.h"
 
-#define CHUNK 16384
-
 struct output {
     struct loop_source source;
     const char *stream;
+    int kind;
 };
 
 static struct output outputs[2];
@@ -20,13 +19,14 @@ static void (*on_stream_closed)(int fd);
 
 /* Reads what is there; EOF (or EIO from a pty with no slave left) ends the stream. */
 static void output_ready(struct loop_source *source, short revents) {
-    static char buffer[CHUNK];
+    static char buffer[OUTPUT_CHUNK];
     struct output *out = source->data;
     (void)revents;
     for (;;) {
         ssize_t n = read(source->fd, buffer, sizeof buffer);
         if (n > 0) {
             log_chunk(out->stream, buffer, (size_t)n);
+            attach_output(out->kind, buffer, (size_t)n);
             return;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -40,17 +40,25 @@ static void output_ready(struct loop_source *source, short revents) {
     if (--open_outputs == 0) loop_stop();
 }
 
-static void add_output(int index, int fd, const char *stream) {
-    if (fd < 0) return;
-    outputs[index] = (struct output){{fd, POLLIN, output_ready, &outputs[index]}, stream};
-    loop_add(&outputs[index].source);
-    open_outputs++;
+static int started;
+
+static void add_output(int index, int fd, const char *stream, int kind) {
+    outputs[index] = (struct output){{fd, POLLIN, output_ready, &outputs[index]}, stream, kind};
+    if (fd >= 0) open_outputs++;
 }
 
-void outputs_start(const struct child_stdio *stdio, void (*closed)(int fd)) {
+void outputs_prepare(const struct child_stdio *stdio, void (*closed)(int fd)) {
     on_stream_closed = closed;
-    add_output(0, stdio->stdout_read, "stdout");
-    add_output(1, stdio->stderr_read, "stderr");
+    add_output(0, stdio->stdout_read, "stdout", FRAME_STDOUT);
+    add_output(1, stdio->stderr_read, "stderr", FRAME_STDERR);
+}
+
+/* Until then the output waits in the pipes (or the pty): an attach client sees it from the start. */
+void outputs_start(void) {
+    if (started) return;
+    started = 1;
+    for (int i = 0; i < 2; i++)
+        if (outputs[i].source.fd >= 0) loop_add(&outputs[i].source);
 }
 
 int outputs_open(void) { return open_outputs; }

@@ -112,6 +112,13 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     ),
   },
   {
+    names: ['attach'],
+    load: command(
+      () => import('./commands/container/attach.js'),
+      (m) => m.attachCommand(),
+    ),
+  },
+  {
     names: ['start'],
     load: command(
       () => import('./commands/container/start.js'),

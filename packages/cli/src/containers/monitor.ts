@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findNativeBuild } from '@koker/host';
 import { HostError, type ContainerId } from '@koker/core';
+import { monitorLogArgs, type LogConfig } from '@koker/engine';
 import { type CliContext } from '../context.js';
 
 /**
@@ -56,11 +57,33 @@ function monitorKokerArgv(ctx: CliContext, args: readonly string[]): string[] {
 export interface MonitorOptions {
   /** `-t`: the container's stdio is a pseudo-terminal. */
   readonly tty: boolean;
-  /** `-i`: the container's stdin stays open (nothing writes to it: there is no attach yet). */
+  /**
+   * The container's terminal is koker-init's, in its own devpts: the monitor's pty only carries
+   * it (raw), and its size reaches the container's (SIGWINCH to koker-init).
+   */
+  readonly terminalInside?: boolean;
+  /** The terminal's first size: the attaching user's, so the command sees it from its start. */
+  readonly size?: { readonly rows: number; readonly columns: number };
+  /** `-i`: the container's stdin stays open (attach clients write to it). */
   readonly stdin: boolean;
+  /** `--log-driver`, `--log-opt`. */
+  readonly log: LogConfig;
+  /** Someone attaches right away (`run` without -d, `start -a`): the output waits for them. */
+  readonly attachNow?: boolean;
+  /** The attached client's end of stdin closes the container's (`run -i`, `start -ai`). */
+  readonly stdinOnce?: boolean;
   /** It has a health check: the monitor runs `container healthcheck` beside it. */
   readonly healthcheck?: boolean;
 }
+
+/** koker's terminal size, when its stdout is one. */
+export function terminalSize(): { rows: number; columns: number } | undefined {
+  const out = process.stdout;
+  return out.isTTY && out.rows > 0 && out.columns > 0 ? { rows: out.rows, columns: out.columns } : undefined;
+}
+
+/** How long the monitor keeps the output for an attach that `run` or `start -a` promised. */
+const ATTACH_WAIT_MS = 10_000;
 
 /**
  * The argv prefix that puts a container's launcher under its monitor (LaunchOptions.wrapper):
@@ -72,7 +95,13 @@ export function monitorWrapper(ctx: CliContext, id: ContainerId, options: Monito
     '--dir',
     ctx.state.directory(id),
     ...(options.tty ? ['--tty'] : []),
+    ...(options.tty && options.terminalInside ? ['--tty-raw'] : []),
+    ...(options.tty && options.size ? ['--tty-size', `${options.size.rows},${options.size.columns}`] : []),
     ...(options.stdin ? ['--stdin'] : []),
+    ...(options.stdinOnce ? ['--stdin-once'] : []),
+    ...monitorLogArgs(options.log),
+    '--attach',
+    ...(options.attachNow ? ['--attach-wait', String(ATTACH_WAIT_MS)] : []),
     ...cleanupArgv(ctx, id).flatMap((arg) => ['--on-exit', arg]),
     ...(options.healthcheck ? healthcheckArgv(ctx, id).flatMap((arg) => ['--companion', arg]) : []),
     '--',

@@ -39,7 +39,7 @@ export async function applyRestartPolicy(
     if (!stillRestarting(now)) return undefined;
   }
   try {
-    return await startDetached(ctx, id, lifecycle, { onlyIf: stillRestarting, restart: true });
+    return (await startDetached(ctx, id, lifecycle, { onlyIf: stillRestarting, restart: true })).record;
   } catch (error) {
     // The next end (or `system boot`) tries again; the reason stays in the record.
     await ctx.state

@@ -1,19 +1,25 @@
 import { closeSync, existsSync, writeFileSync } from 'node:fs';
+import { type Socket } from 'node:net';
 import { isatty } from 'node:tty';
 import { type ContainerId, InvalidValueError, Network, Resources, Storage, UsageError } from '@koker/core';
 import {
   NativeLauncher,
   RunOrchestrator,
   healthcheckConfig,
+  parseLogConfig,
   settleStaleContainers,
+  writeLogConfig,
+  type LogConfig,
   type RunImage,
   type RunRequest,
 } from '@koker/engine';
-import { OOM_EXIT_CODE, describeOom } from '@koker/cgroups';
 import { nativeHelperPath, readInputFile } from '@koker/host';
+import { connectAttach, connectAttachWhenReady, type AttachedStreams } from '../containers/attach-client.js';
+import { attachUntilEnd } from '../containers/attached-session.js';
 import { emitContainerEvent } from '../containers/container-events.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../containers/detach-keys.js';
 import { lifecycleOf } from '../containers/lifecycle.js';
-import { monitorStdio, monitorWrapper } from '../containers/monitor.js';
+import { monitorStdio, monitorWrapper, terminalSize } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { withJoinedContainer } from './join-container-network.js';
 import { parsePublishFlags } from './ports-from-flags.js';
@@ -24,14 +30,19 @@ import { containerRefs, runRequestFromFlags, type RunFlags } from './run-request
 export interface RunCommandFlags extends RunFlags {
   readonly pull?: PullPolicy;
   readonly platform?: string;
+  readonly logDriver?: string;
+  readonly logOpt?: readonly string[];
+  readonly detachKeys?: string;
   readonly cidfile?: string;
   readonly attach?: readonly string[];
   readonly sigProxy?: string | boolean;
 }
 
 /**
- * `koker run`, attached: flags -> RunRequest -> the image (pulled if missing) -> the orchestrator
- * (rootfs, cgroups, network, launch, wait, teardown). Resolves to koker's exit code.
+ * `koker run`: flags -> RunRequest -> the image (pulled if missing) -> the orchestrator (rootfs,
+ * cgroups, network, launch) -> the container under its monitor. With `-d` koker prints the ID;
+ * else it attaches through the monitor's socket, as `docker run` does, until the container ends
+ * (its output is in `koker logs` either way). Resolves to koker's exit code.
  */
 export async function runContainer(
   context: CliContext,
@@ -52,6 +63,8 @@ export async function runContainer(
   );
   // Checked with the other flags, before anything is pulled or made.
   if (flags.platform !== undefined) parseRunPlatform(flags.platform);
+  const log = parseLogConfig(flags.logDriver, flags.logOpt ?? []);
+  const detachKeys = parseDetachKeys(flags.detachKeys ?? DEFAULT_DETACH_KEYS);
   const attach = parseAttach(flags.attach ?? []);
   const sigProxy = parseBooleanFlag('--sig-proxy', flags.sigProxy, true);
   if (flags.detach && attach.length > 0)
@@ -85,73 +98,35 @@ export async function runContainer(
   );
   // A run killed during setup left its netns, ports, address and cgroups: released first.
   await settleStaleContainers(context.state, lifecycleOf(context), context.log);
-  if (flags.detach) return runDetached(context, orchestrator, request, runImage, onCreated);
-  const outcome = await orchestrator.run(request, runImage, {
-    ...(onCreated ? { onCreated } : {}),
-    ...(attach.length > 0 && !request.process.tty
-      ? { stdio: attachedStdio(attach, request.process.interactive) }
-      : {}),
-    sigProxy,
+  const streams = attachedStreams(attach, request.process.tty);
+  const { id, attached } = await startUnderMonitor(context, orchestrator, request, runImage, {
+    log,
+    attachNow: !flags.detach,
+    // -i with `-a` but not stdin: the container's stdin is empty, as with Docker's CLI.
+    stdin: request.process.interactive && streams.stdin,
+    onCreated,
   });
-  // Attached, as with Docker: koker returns the container's code, and its policy restarts it in
-  // the background (under a monitor from then on).
-  if (request.restartPolicy) {
-    const { restartInBackground } = await import('../containers/restart-manager.js');
-    restartInBackground(context, await context.state.get(outcome.id));
-  }
-  if (outcome.oomKilled) {
-    process.stderr.write(`koker: ${describeOom(request.limits)}\n`);
-    return OOM_EXIT_CODE;
-  }
-  return outcome.exitCode;
-}
-
-/**
- * `run -d`: the container's launcher starts under koker-monitor, which holds its stdio, writes
- * its log, waits on it and runs `koker container cleanup` when it ends. Prints the ID.
- * With -t the monitor's pseudo-terminal is the container's stdio: the launcher opens none, since
- * there is nobody to proxy one for once koker returns.
- */
-async function runDetached(
-  context: CliContext,
-  orchestrator: RunOrchestrator,
-  request: RunRequest,
-  image: RunImage,
-  onCreated: ((id: ContainerId) => void) | undefined,
-): Promise<number> {
-  const tty = request.process.tty;
-  const opened: number[] = [];
-  try {
-    const outcome = await orchestrator.run(
-      { ...request, process: { ...request.process, tty: false } },
-      image,
-      {
-        ...(onCreated ? { onCreated } : {}),
-        detach: (id) => {
-          const stdio = monitorStdio(context, id);
-          opened.push(stdio[2]);
-          return {
-            wrapper: monitorWrapper(context, id, {
-              tty,
-              stdin: request.process.interactive,
-              healthcheck:
-                healthcheckConfig(image.record.config.Healthcheck, request.health ?? {}) !== undefined,
-            }),
-            stdio,
-          };
-        },
-      },
-    );
-    // The monitor's terminal is the container's: recorded for inspect and for `start`.
-    if (tty) await context.state.update(outcome.id, (record) => ({ ...record, tty: true }));
-    const record = await context.state.get(outcome.id);
-    await emitContainerEvent(context, record, 'create', { at: record.created });
-    await emitContainerEvent(context, record, 'start', record.started ? { at: record.started } : {});
-    process.stdout.write(`${outcome.id}\n`);
+  const record = await context.state.get(id);
+  await emitContainerEvent(context, record, 'create', { at: record.created });
+  await emitContainerEvent(context, record, 'start', record.started ? { at: record.started } : {});
+  if (flags.detach) {
+    process.stdout.write(`${id}\n`);
     return 0;
-  } finally {
-    for (const fd of opened) closeSync(fd);
   }
+  // Attached, as with Docker: koker returns the container's code (or 0 after a detach); the
+  // monitor's cleanup applies the restart policy, as for a detached container.
+  return attachUntilEnd(
+    context,
+    id,
+    {
+      stdin: request.process.interactive && streams.stdin,
+      tty: request.process.tty,
+      detachKeys,
+      sigProxy,
+      output: streams,
+    },
+    await (attached ?? connectAttach(context.state.directory(id))),
+  );
 }
 
 /** `--cidfile`: the full ID, written once the container exists (exclusive: a file made since is not overwritten). */
@@ -165,11 +140,80 @@ function cidfileWriter(path: string): (id: ContainerId) => void {
   };
 }
 
-/** `-a`: the streams given are koker's; the others go nowhere (stdin only with -i, as Docker). */
-function attachedStdio(
+/**
+ * `-a`: the streams given are koker's; the others go nowhere (stdin only with -i, as Docker).
+ * Without -a, all of them; with -t the terminal is one stream, all of it koker's.
+ */
+function attachedStreams(
   streams: readonly ('stdin' | 'stdout' | 'stderr')[],
-  interactive: boolean,
-): ['inherit' | 'null', 'inherit' | 'null', 'inherit' | 'null'] {
-  const has = (stream: 'stdin' | 'stdout' | 'stderr') => (streams.includes(stream) ? 'inherit' : 'null');
-  return [interactive ? has('stdin') : 'null', has('stdout'), has('stderr')];
+  tty: boolean,
+): AttachedStreams & { readonly stdin: boolean } {
+  if (streams.length === 0 || tty) return { stdin: true, stdout: true, stderr: true };
+  return {
+    stdin: streams.includes('stdin'),
+    stdout: streams.includes('stdout'),
+    stderr: streams.includes('stderr'),
+  };
+}
+
+/**
+ * The container's launcher starts under koker-monitor, which holds its stdio, writes its log,
+ * serves its attach socket, waits on it, runs its health check beside it (`--companion`) and
+ * runs `koker container cleanup` when it ends. With -t the container's terminal is koker-init's
+ * (in the container's devpts), carried by the monitor's pseudo-terminal.
+ */
+async function startUnderMonitor(
+  context: CliContext,
+  orchestrator: RunOrchestrator,
+  request: RunRequest,
+  image: RunImage,
+  options: {
+    readonly log: LogConfig;
+    readonly attachNow: boolean;
+    readonly stdin: boolean;
+    readonly onCreated: ((id: ContainerId) => void) | undefined;
+  },
+): Promise<{ id: ContainerId; attached?: Promise<Socket> }> {
+  const { log, attachNow, stdin, onCreated } = options;
+  const tty = request.process.tty;
+  const healthcheck = healthcheckConfig(image.record.config.Healthcheck, request.health ?? {}) !== undefined;
+  const opened: number[] = [];
+  let attached: Promise<Socket> | undefined;
+  try {
+    const size = attachNow ? terminalSize() : undefined;
+    const outcome = await orchestrator.run(request, image, {
+      ...(onCreated ? { onCreated } : {}),
+      detach: (id) => {
+        writeLogConfig(context.state.directory(id), log);
+        if (attachNow) {
+          attached = connectAttachWhenReady(context.state.directory(id));
+          attached.catch(() => undefined); // a failed start reports its own error
+        }
+        const stdio = monitorStdio(context, id);
+        opened.push(stdio[2]);
+        return {
+          wrapper: monitorWrapper(context, id, {
+            tty,
+            terminalInside: tty,
+            ...(size ? { size } : {}),
+            stdin,
+            stdinOnce: attachNow && stdin,
+            log,
+            attachNow,
+            healthcheck,
+          }),
+          stdio,
+        };
+      },
+    });
+    return { id: outcome.id, ...(attached ? { attached } : {}) };
+  } catch (error) {
+    void attached?.then(
+      (socket) => socket.destroy(),
+      () => undefined,
+    );
+    throw error;
+  } finally {
+    for (const fd of opened) closeSync(fd);
+  }
 }

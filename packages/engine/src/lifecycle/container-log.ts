@@ -1,11 +1,30 @@
-import { open, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { readdir } from 'node:fs/promises';
 
-/** koker-monitor's log of a container, in the CRI format (see native/src/monitor/log-writer.c). */
-export const LOG_FILE = 'container.log';
+/**
+ * koker-monitor's log of a container (native/src/monitor/log-writer.c), one record per line, in
+ * one of two formats, each in its own file (rotated as NAME.1, NAME.2...: higher is older):
+ * `json-file` is Docker's (`{"log":"text\n","stream":"stdout","time":"…"}`), `local` the CRI
+ * format (`<time> <stream> <F|P> <text>`). A record may be a fragment of a line, continued by
+ * the next record of its stream.
+ */
+export type LogFormat = 'json-file' | 'local';
+
+export const LOG_FILES: Readonly<Record<LogFormat, string>> = {
+  'json-file': 'container-json.log',
+  local: 'container.log',
+};
 
 export type LogStream = 'stdout' | 'stderr';
+
+/** One record of the log. */
+export interface LogRecord {
+  readonly time: string;
+  readonly stream: LogStream;
+  /** Without a newline. */
+  readonly text: string;
+  /** The record ends a line (CRI's F; json-file's "log" ending in \n). */
+  readonly complete: boolean;
+}
 
 /** One line of the container's output, put back together from its records. */
 export interface LogLine {
@@ -15,29 +34,48 @@ export interface LogLine {
   readonly text: string;
 }
 
-const RECORD = /^(\S+) (stdout|stderr) ([FP]) (.*)$/s;
+const CRI_RECORD = /^(\S+) (stdout|stderr) ([FP]) (.*)$/s;
+
+/** One record (a line of the file without its newline), or undefined if it is not one. */
+export function parseLogRecord(format: LogFormat, line: string): LogRecord | undefined {
+  if (format === 'local') {
+    const match = CRI_RECORD.exec(line);
+    if (!match) return undefined;
+    const [, time = '', stream, flag, text = ''] = match;
+    return { time, stream: stream as LogStream, text, complete: flag === 'F' };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { log, stream, time } = raw as Record<string, unknown>;
+  if (typeof log !== 'string' || typeof time !== 'string' || (stream !== 'stdout' && stream !== 'stderr'))
+    return undefined;
+  const complete = log.endsWith('\n');
+  return { time, stream, text: complete ? log.slice(0, -1) : log, complete };
+}
 
 /**
- * Joins CRI records into lines: P records are fragments continued by the next record of the same
- * stream. The time of a line is that of its first fragment.
+ * Joins records into lines: a fragment is continued by the next record of the same stream. The
+ * time of a line is that of its first fragment.
  */
 export class LogAssembler {
   private readonly pending = new Map<LogStream, { time: string; text: string }>();
 
-  /** Takes one record (without its trailing newline); returns the line it completes, if any. */
-  push(record: string): LogLine | undefined {
-    const match = RECORD.exec(record);
-    if (!match) return undefined;
-    const [, time = '', stream, flag, text = ''] = match;
-    const key = stream as LogStream;
-    const before = this.pending.get(key);
-    const joined = { time: before?.time ?? time, text: (before?.text ?? '') + text };
-    if (flag === 'P') {
-      this.pending.set(key, joined);
+  /** Takes one record; returns the line it completes, if any. */
+  push(record: LogRecord | undefined): LogLine | undefined {
+    if (!record) return undefined;
+    const before = this.pending.get(record.stream);
+    const joined = { time: before?.time ?? record.time, text: (before?.text ?? '') + record.text };
+    if (!record.complete) {
+      this.pending.set(record.stream, joined);
       return undefined;
     }
-    this.pending.delete(key);
-    return { time: joined.time, stream: key, text: `${joined.text}\n` };
+    this.pending.delete(record.stream);
+    return { time: joined.time, stream: record.stream, text: `${joined.text}\n` };
   }
 
   /** Fragments never completed (the output ended without a newline), oldest first. */
@@ -50,88 +88,34 @@ export class LogAssembler {
   }
 }
 
-export interface ReadLogOptions {
-  /** Also return the fragments of a last line without newline (when not following). */
-  readonly complete?: boolean;
+/** The container's log files, oldest first (NAME.N ... NAME.1, NAME), and their format. */
+export interface LogFiles {
+  readonly format: LogFormat;
+  /** The current file's name (the one the monitor writes). */
+  readonly current: string;
+  readonly names: readonly string[];
 }
 
-/** Reads a container's whole log; returns its lines and the offset where reading stopped. */
-export async function readContainerLog(
-  containerDir: string,
-  options: ReadLogOptions = {},
-): Promise<{ lines: LogLine[]; offset: number; assembler: LogAssembler }> {
-  const path = join(containerDir, LOG_FILE);
-  const assembler = new LogAssembler();
-  const lines: LogLine[] = [];
-  let offset = 0;
-  let handle;
+export async function listLogFiles(containerDir: string): Promise<LogFiles | undefined> {
+  let entries: string[];
   try {
-    handle = await open(path, 'r');
+    entries = await readdir(containerDir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lines, offset, assembler };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  try {
-    const data = await handle.readFile();
-    // A record the monitor is writing right now may be incomplete: stop at the last newline.
-    const end = data.lastIndexOf(0x0a) + 1;
-    for (const record of data.subarray(0, end).toString('utf8').split('\n')) {
-      if (!record) continue;
-      const line = assembler.push(record);
-      if (line) lines.push(line);
-    }
-    offset = end;
-  } finally {
-    await handle.close();
+  for (const format of ['json-file', 'local'] as const) {
+    const current = LOG_FILES[format];
+    const rotated = entries
+      .map((name) => ({
+        name,
+        n: name.startsWith(`${current}.`) ? Number(name.slice(current.length + 1)) : NaN,
+      }))
+      .filter((entry) => Number.isSafeInteger(entry.n) && entry.n > 0)
+      .sort((a, b) => b.n - a.n)
+      .map((entry) => entry.name);
+    if (rotated.length > 0 || entries.includes(current))
+      return { format, current, names: [...rotated, current] };
   }
-  if (options.complete) lines.push(...assembler.flush());
-  return { lines, offset, assembler };
-}
-
-/**
- * Follows the log from `offset`, yielding lines as the monitor writes them, until `ended()` says
- * the container is over and everything written has been read, or `signal` aborts.
- */
-export async function* followContainerLog(
-  containerDir: string,
-  start: { offset: number; assembler: LogAssembler },
-  ended: () => boolean,
-  signal?: AbortSignal,
-): AsyncGenerator<LogLine> {
-  const path = join(containerDir, LOG_FILE);
-  let offset = start.offset;
-  let carry = '';
-  for (;;) {
-    const over = ended(); // asked before reading, so the last writes are not missed
-    let size = 0;
-    try {
-      size = (await stat(path)).size;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    if (size > offset) {
-      const handle = await open(path, 'r');
-      try {
-        const buffer = Buffer.alloc(size - offset);
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
-        offset += bytesRead;
-        const text = carry + buffer.subarray(0, bytesRead).toString('utf8');
-        const end = text.lastIndexOf('\n') + 1;
-        carry = text.slice(end);
-        for (const record of text.slice(0, end).split('\n')) {
-          if (!record) continue;
-          const line = start.assembler.push(record);
-          if (line) yield line;
-        }
-      } finally {
-        await handle.close();
-      }
-      continue;
-    }
-    if (over || signal?.aborted) {
-      for (const line of start.assembler.flush()) yield line;
-      return;
-    }
-    await sleep(100, undefined, signal ? { signal } : {}).catch(() => undefined);
-  }
+  return undefined;
 }

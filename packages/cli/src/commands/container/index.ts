@@ -12,6 +12,7 @@ export const containerCommands: readonly LazyCommand[] = [
   { names: ['logs'], load: async () => (await import('./logs.js')).logsCommand() },
   { names: ['stop'], load: async () => (await import('./stop.js')).stopCommand() },
   { names: ['kill'], load: async () => (await import('./kill.js')).killCommand() },
+  { names: ['attach'], load: async () => (await import('./attach.js')).attachCommand() },
   { names: ['start'], load: async () => (await import('./start.js')).startCommand() },
   { names: ['inspect'], load: async () => (await import('./inspect.js')).inspectCommand() },
   { names: ['prune'], load: async () => (await import('./prune.js')).pruneCommand() },

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { InvalidValueError, NotFoundError } from '@koker/core';
-import { followContainerLog, readContainerLog, type LogLine } from '@koker/engine';
+import { parseLogTimeFlag, readContainerLog, type LogLine, type LogReadOptions } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
 
@@ -8,6 +8,8 @@ interface LogsOptions {
   readonly follow?: boolean;
   readonly tail: string;
   readonly timestamps?: boolean;
+  readonly since?: string;
+  readonly until?: string;
 }
 
 function parseTail(input: string): number | undefined {
@@ -31,24 +33,31 @@ export function logsCommand(name = 'logs'): Command {
     .option('-f, --follow', 'follow the output')
     .option('-n, --tail <n>', 'number of lines from the end', 'all')
     .option('-t, --timestamps', 'show timestamps')
+    .option(
+      '--since <time>',
+      'lines since a time (2024-05-01T10:00:00Z, a Unix time) or a duration before now (10m)',
+    )
+    .option('--until <time>', 'lines before a time or a duration before now')
     .action(async (container: string, options: LogsOptions, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('logs');
       const tail = parseTail(options.tail);
+      const since = options.since !== undefined ? parseLogTimeFlag('--since', options.since) : undefined;
+      const until = options.until !== undefined ? parseLogTimeFlag('--until', options.until) : undefined;
       const id = await ctx.state.resolve(container);
       if (!(await lifecycleOf(ctx).settle(id))) throw new NotFoundError(`no such container: ${container}`);
-      const dir = ctx.state.directory(id);
-      const { lines, offset, assembler } = await readContainerLog(dir, { complete: !options.follow });
-      const shown = tail === undefined ? lines : tail === 0 ? [] : lines.slice(-tail);
-      for (const line of shown) await emit(line, options.timestamps === true);
-      if (!options.follow) return;
       const stop = new AbortController();
       const onSignal = () => stop.abort();
+      const read: LogReadOptions = {
+        ...(tail !== undefined ? { tail } : {}),
+        ...(since !== undefined ? { since } : {}),
+        ...(until !== undefined ? { until } : {}),
+        ...(options.follow ? { follow: { ended: () => !ctx.state.isKept(id), signal: stop.signal } } : {}),
+      };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const ended = () => !ctx.state.isKept(id);
-        for await (const line of followContainerLog(dir, { offset, assembler }, ended, stop.signal))
+        for await (const line of readContainerLog(ctx.state.directory(id), read))
           await emit(line, options.timestamps === true);
       } finally {
         process.off('SIGINT', onSignal);

@@ -94,6 +94,14 @@ export function runCommand(name = 'run'): Command {
     )
     .option('--security-opt <opt>', 'security option, e.g. no-new-privileges (repeatable)', collect, [])
     .option('--init', 'run a minimal init as PID 1 that reaps zombies and forwards signals')
+    .option('--log-driver <driver>', 'json-file (default), local or none')
+    .option(
+      '--log-opt <key=value>',
+      'log driver option: max-size (default 20m), max-file (default 5)',
+      collect,
+      [],
+    )
+    .option('--detach-keys <keys>', 'keys that detach from the container (default ctrl-p,ctrl-q)')
     .option('--memory-reservation <bytes>', 'memory soft limit with unit, e.g. 256m')
     .option('-l, --label <key=value>', 'set a label (repeatable)', collect, [])
     .option('--label-file <file>', 'read labels from a file, one a line (repeatable)', collect, [])
