@@ -172,7 +172,7 @@ describe('log drivers', () => {
     expect(await suite.must(['logs', '--until', '2000-01-01', id])).toBe('');
     expect(await suite.must(['logs', '--since', '1h', id])).toBe('early\nlate\n');
     expect(await suite.must(['logs', '--since', String(Math.floor(Date.now() / 1000) + 60), id])).toBe('');
-    expect((await suite.koker(['logs', '--since', 'soon', id])).code).toBe(125);
+    expect((await suite.koker(['logs', '--since', 'soon', id])).code).toBe(1);
     await suite.must(['rm', id]);
   });
 });

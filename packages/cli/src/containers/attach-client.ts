@@ -44,7 +44,15 @@ export type AttachEnd =
 /** The monitor takes frames up to 64 KiB. */
 const STDIN_FRAME = 32 * 1024;
 
-const PROXIED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+/** The signals an attached koker hands to the container (or ignores with --sig-proxy=false). */
+export const PROXIED: readonly NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+];
 
 function frame(kind: number, payload: Uint8Array | string = ''): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload);

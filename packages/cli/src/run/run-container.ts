@@ -14,13 +14,19 @@ import {
   type RunRequest,
 } from '@koker/engine';
 import { nativeHelperPath, readInputFile } from '@koker/host';
-import { connectAttach, connectAttachWhenReady, type AttachedStreams } from '../containers/attach-client.js';
+import {
+  PROXIED,
+  connectAttach,
+  connectAttachWhenReady,
+  type AttachedStreams,
+} from '../containers/attach-client.js';
 import { attachUntilEnd } from '../containers/attached-session.js';
 import { emitContainerEvent } from '../containers/container-events.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../containers/detach-keys.js';
 import { lifecycleOf } from '../containers/lifecycle.js';
 import { monitorStdio, monitorWrapper, terminalSize } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
+import { HeldSignals } from './held-signals.js';
 import { withJoinedContainer } from './join-container-network.js';
 import { parsePublishFlags } from './ports-from-flags.js';
 import { parseRunPlatform, resolveRunImage, type PullPolicy } from './run-image.js';
@@ -99,23 +105,33 @@ export async function runContainer(
   // A run killed during setup left its netns, ports, address and cgroups: released first.
   await settleStaleContainers(context.state, lifecycleOf(context), context.log);
   const streams = attachedStreams(attach, request.process.tty);
-  const { id, attached } = await startUnderMonitor(context, orchestrator, request, runImage, {
+  const held = flags.detach ? undefined : new HeldSignals(PROXIED);
+  const started = startUnderMonitor(context, orchestrator, request, runImage, {
     log,
     attachNow: !flags.detach,
     // -i with `-a` but not stdin: the container's stdin is empty, as with Docker's CLI.
     stdin: request.process.interactive && streams.stdin,
     onCreated,
   });
+  const { id, attached } = await started.catch((error: unknown) => {
+    held?.drop();
+    throw error;
+  });
+  // Read now: a --rm container may be gone by the time the events are written.
   const record = await context.state.get(id);
-  await emitContainerEvent(context, record, 'create', { at: record.created });
-  await emitContainerEvent(context, record, 'start', record.started ? { at: record.started } : {});
+  const events = async (): Promise<void> => {
+    await emitContainerEvent(context, record, 'create', { at: record.created });
+    await emitContainerEvent(context, record, 'start', record.started ? { at: record.started } : {});
+  };
   if (flags.detach) {
+    await events();
     process.stdout.write(`${id}\n`);
     return 0;
   }
   // Attached, as with Docker: koker returns the container's code (or 0 after a detach); the
-  // monitor's cleanup applies the restart policy, as for a detached container.
-  return attachUntilEnd(
+  // monitor's cleanup applies the restart policy, as for a detached container. The session
+  // starts (and takes koker's signals) before the events are written.
+  const session = attachUntilEnd(
     context,
     id,
     {
@@ -125,8 +141,14 @@ export async function runContainer(
       sigProxy,
       output: streams,
     },
-    await (attached ?? connectAttach(context.state.directory(id))),
+    await (attached ?? connectAttach(context.state.directory(id))).catch((error: unknown) => {
+      held?.drop();
+      throw error;
+    }),
   );
+  held?.replay();
+  const [code] = await Promise.all([session, events()]);
+  return code;
 }
 
 /** `--cidfile`: the full ID, written once the container exists (exclusive: a file made since is not overwritten). */
