@@ -4,6 +4,7 @@ import { contextOf } from '../../command-context.js';
 import { forEachContainer } from '../../containers/each-container.js';
 import { inspectDocument } from '../../containers/inspect-view.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
+import { containerNetworks } from '../../networks/container-networks.js';
 
 export function inspectCommand(name = 'inspect'): Command {
   return new Command(name)
@@ -23,7 +24,9 @@ export function inspectCommand(name = 'inspect'): Command {
             // Touching a container settles it: a crash's leftovers are cleaned before it is shown.
             const record = await lifecycle.settle(id);
             if (!record) throw new NotFoundError(`no such container: ${name}`);
-            documents.push(inspectDocument(record, await lifecycle.observe(record)));
+            documents.push(
+              inspectDocument(record, await lifecycle.observe(record), await containerNetworks(ctx, record)),
+            );
           },
           { echo: false },
         );
