@@ -437,6 +437,9 @@ describe('user networks', () => {
       '600',
     ]);
     const side = await ok(['run', '-d', '--network', `container:pod2-${tag}`, 'busybox', 'sleep', '600']);
+    const sideDoc = (JSON.parse(await ok(['inspect', side])) as ContainerDocument[])[0] as ContainerDocument;
+    expect(sideDoc.HostConfig.NetworkMode).toBe(`container:pod2-${tag}`);
+    expect(sideDoc.NetworkSettings.Networks).toEqual({});
     await ok(['stop', '-t', '1', side]);
     await ok(['stop', '-t', '1', pod]);
     const refused = await run(['start', side]);

@@ -40,7 +40,9 @@ export async function containerNetworks(
 ): Promise<ContainerNetworksView> {
   const request = record.spec?.network;
   const mode = record.network.mode;
-  if (mode === 'container') return { mode, networks: {} };
+  // Docker's `container:<ID>`: the joined container's, not this one's, network.
+  if (mode === 'container')
+    return { mode: request?.container ? `container:${request.container}` : mode, networks: {} };
   const users: UserNetwork[] = await userNetworksOf(context)
     .then((networks) => networks.list())
     .catch(() => []);
