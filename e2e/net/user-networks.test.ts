@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOST_BRIDGES_DIR } from '@koker/net-bridge';
+import { loadConfig } from '@koker/core';
+import { KoffiSyscalls } from '@koker/host';
+import { createLogger } from '@koker/log';
+import { BridgeNetworkDriver, HOST_BRIDGES_DIR } from '@koker/net-bridge';
 import { koker } from '../helpers/koker.js';
 import { must, startInNetns } from './helpers/host-commands.js';
 import { freeSubnetPrefix } from './helpers/net-fixture.js';
@@ -24,6 +27,7 @@ const FETCH = (url: string, tries = 30) =>
 let dir: string;
 let root: string;
 let env: NodeJS.ProcessEnv;
+let subnetPrefix: string;
 let remote: RemoteHost;
 let remoteServer: { stop: () => void };
 const tag = randomBytes(2).toString('hex');
@@ -41,12 +45,18 @@ async function createNetwork(name: string, ...flags: string[]): Promise<string> 
 }
 
 interface NetworkDocument {
+  Name: string;
   Id: string;
   IPAM: { Config: { Subnet: string; Gateway: string }[] };
   Internal: boolean;
   Containers: Record<string, { Name: string; IPv4Address: string }>;
   Options: Record<string, string>;
   Labels: Record<string, string>;
+}
+
+interface ContainerDocument {
+  HostConfig: { NetworkMode: string };
+  NetworkSettings: { Networks: Record<string, Record<string, unknown>> };
 }
 
 async function inspectNetwork(name: string): Promise<NetworkDocument> {
@@ -91,10 +101,11 @@ beforeAll(async () => {
   dir = mkdtempSync('/tmp/koker-e2e-usernet-');
   root = join(dir, 'root');
   const configFile = join(dir, 'config.json');
-  // The default bridge is the test's own too, though these tests use only user networks.
+  subnetPrefix = freeSubnetPrefix();
+  // The default bridge is the test's own too (removed at the end).
   writeFileSync(
     configFile,
-    JSON.stringify({ network: { bridge: `koker-t${tag}`, subnet: `${freeSubnetPrefix()}.0/24` } }),
+    JSON.stringify({ network: { bridge: `koker-t${tag}`, subnet: `${subnetPrefix}.0/24` } }),
   );
   env = { KOKER_CONFIG: configFile };
   const archive = join(dir, 'busybox.tar');
@@ -111,8 +122,14 @@ afterAll(async () => {
   try {
     const all = (await run(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
     if (all.length > 0) await run(['rm', '-f', ...all]);
-    const left = (await run(['network', 'ls', '-q'])).stdout.split('\n').filter(Boolean);
+    const left = (await run(['network', 'ls', '-q', '--filter', 'type=custom'])).stdout
+      .split('\n')
+      .filter(Boolean);
     if (left.length > 0) await run(['network', 'rm', ...left]);
+    // The test's default bridge, made by the containers run without --network.
+    const config = { ...loadConfig({ env: {}, file: join(dir, 'config.json') }), root };
+    const log = createLogger({ level: 'silent', format: 'json', fd: openSync('/dev/null', 'w') });
+    await new BridgeNetworkDriver({ config, log, syscalls: new KoffiSyscalls() }).removeBridge();
   } finally {
     remoteServer?.stop();
     remote?.destroy();
@@ -148,6 +165,31 @@ describe('user networks', () => {
     const unknown = await run(['run', '--rm', '--network', `nope-${tag}`, 'busybox', 'true']);
     expect(unknown.code).toBe(125);
     expect(unknown.stderr).toContain(`network nope-${tag} not found`);
+  });
+
+  it('lists and inspects the built-in bridge, host and none networks, and refuses to remove them', async () => {
+    const table = await ok(['network', 'ls']);
+    for (const [name, driver] of [
+      ['bridge', 'bridge'],
+      ['host', 'host'],
+      ['none', 'null'],
+    ])
+      expect(table).toMatch(new RegExp(`^[0-9a-f]{12}\\s+${name}\\s+${driver}\\s+local$`, 'm'));
+    const builtin = (await ok(['network', 'ls', '-q', '--filter', 'type=builtin'])).split('\n');
+    expect(builtin).toHaveLength(3);
+    const bridge = await inspectNetwork('bridge');
+    expect(bridge.IPAM.Config[0]?.Subnet).toBe(`${subnetPrefix}.0/24`);
+    expect(bridge.Options['com.docker.network.bridge.name']).toBe(`koker-t${tag}`);
+    expect((await inspectNetwork(builtin[0] as string)).Name).toBe(bridge.Name);
+    expect((await inspectNetwork('none')).IPAM.Config).toEqual([]);
+    for (const name of ['bridge', 'host', 'none']) {
+      const refused = await run(['network', 'rm', name]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`${name} is a pre-defined network and cannot be removed`);
+    }
+    expect(await ok(['network', 'ls', '-q', '--filter', 'name=bridge', '--filter', 'type=builtin'])).toBe(
+      builtin[0],
+    );
   });
 
   it('connects containers of one network, isolates them from another, and NATs them out to a remote host', async () => {
@@ -325,6 +367,29 @@ describe('user networks', () => {
     expect(await ok(['run', '--rm', '--network', 'host', 'busybox', 'hostname'])).toBe(hostname());
   });
 
+  it('--domainname sets the NIS domain name of the container, refused with --uts host', async () => {
+    const id = await ok([
+      'run',
+      '-d',
+      '--hostname',
+      'box',
+      '--domainname',
+      'example.org',
+      'busybox',
+      'sleep',
+      '600',
+    ]);
+    expect(await ok(['exec', id, 'sh', '-c', 'hostname; cat /proc/sys/kernel/domainname'])).toBe(
+      'box\nexample.org',
+    );
+    const doc = (JSON.parse(await ok(['inspect', id])) as { Config: { Domainname: string } }[])[0];
+    expect(doc?.Config.Domainname).toBe('example.org');
+    await ok(['rm', '-f', id]);
+    const refused = await run(['run', '--rm', '--uts', 'host', '--domainname', 'x', 'busybox', 'true']);
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toContain('conflicting options: domainname and the UTS mode');
+  });
+
   it('--network container:NAME shares the network namespace, hosts and hostname of a running container', async () => {
     const web = await ok([
       'run',
@@ -359,6 +424,34 @@ describe('user networks', () => {
     await ok(['rm', '-f', web]);
   });
 
+  it('start of a container on --network container:NAME joins that container again, refused while it is stopped', async () => {
+    const pod = await ok([
+      'run',
+      '-d',
+      '--name',
+      `pod2-${tag}`,
+      '--network',
+      `back-${tag}`,
+      'busybox',
+      'sleep',
+      '600',
+    ]);
+    const side = await ok(['run', '-d', '--network', `container:pod2-${tag}`, 'busybox', 'sleep', '600']);
+    const sideDoc = (JSON.parse(await ok(['inspect', side])) as ContainerDocument[])[0] as ContainerDocument;
+    expect(sideDoc.HostConfig.NetworkMode).toBe(`container:pod2-${tag}`);
+    expect(sideDoc.NetworkSettings.Networks).toEqual({});
+    await ok(['stop', '-t', '1', side]);
+    await ok(['stop', '-t', '1', pod]);
+    const refused = await run(['start', side]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`cannot join network of a non running container: pod2-${tag}`);
+    await ok(['start', pod]);
+    await ok(['start', side]);
+    const seen = await ok(['exec', side, 'ip', '-o', '-4', 'addr', 'show', 'eth0']);
+    expect(seen).toContain(`inet ${await ipOf(pod)}/24`);
+    await ok(['rm', '-f', side, pod]);
+  });
+
   it('--internal: reachable inside the network, no way out', async () => {
     await createNetwork(`internal-${tag}`, '--internal');
     expect((await inspectNetwork(`internal-${tag}`)).Internal).toBe(true);
@@ -387,6 +480,54 @@ describe('user networks', () => {
     ]);
     expect(out.code).not.toBe(0);
     expect(out.stdout).toBe('');
+  });
+
+  it('inspect names the user network in NetworkMode and NetworkSettings.Networks, connected ones too', async () => {
+    const front = await inspectNetwork(`front-${tag}`);
+    const back = await inspectNetwork(`back-${tag}`);
+    const id = await ok([
+      'run',
+      '-d',
+      '--network',
+      `front-${tag}`,
+      '--network-alias',
+      'api',
+      'busybox',
+      'sleep',
+      '600',
+    ]);
+    await ok(['network', 'connect', `back-${tag}`, id]);
+    const doc = (JSON.parse(await ok(['inspect', id])) as ContainerDocument[])[0] as ContainerDocument;
+    expect(doc.HostConfig.NetworkMode).toBe(`front-${tag}`);
+    const mac = await ok(['exec', id, 'cat', '/sys/class/net/eth0/address']);
+    const address = (await ok(['exec', id, 'ip', '-o', '-4', 'addr', 'show', 'eth0'])).match(
+      /inet ([\d.]+)\/24/,
+    )?.[1];
+    expect(doc.NetworkSettings.Networks[`front-${tag}`]).toEqual({
+      NetworkID: front.Id,
+      IPAddress: address,
+      IPPrefixLen: 24,
+      Gateway: front.IPAM.Config[0]?.Gateway,
+      MacAddress: mac,
+      Aliases: ['api'],
+    });
+    expect(doc.NetworkSettings.Networks[`back-${tag}`]).toMatchObject({
+      NetworkID: back.Id,
+      IPAddress: expect.stringMatching(/^10\.71\.200\./),
+      Gateway: '10.71.200.254',
+    });
+    await ok(['rm', '-f', id]);
+    const plain = await ok(['run', '-d', 'busybox', 'sleep', '600']);
+    const plainDoc = (
+      JSON.parse(await ok(['inspect', plain])) as ContainerDocument[]
+    )[0] as ContainerDocument;
+    expect(plainDoc.HostConfig.NetworkMode).toBe('bridge');
+    expect(Object.keys(plainDoc.NetworkSettings.Networks)).toEqual(['bridge']);
+    expect(plainDoc.NetworkSettings.Networks.bridge).toMatchObject({
+      NetworkID: (await inspectNetwork('bridge')).Id,
+      IPAddress: expect.stringMatching(new RegExp(`^${subnetPrefix.replaceAll('.', '\\.')}\\.`)),
+    });
+    await ok(['rm', '-f', plain]);
   });
 
   it('connects a running container to another network and disconnects it (names follow)', async () => {
@@ -470,7 +611,7 @@ describe('user networks', () => {
     expect(pruned).toContain(`back-${tag}`);
     expect(pruned).toContain(`internal-${tag}`);
     for (const b of bridges) expect(traces(b)).toEqual([]);
-    expect(await ok(['network', 'ls', '-q'])).toBe('');
+    expect(await ok(['network', 'ls', '-q', '--filter', 'type=custom'])).toBe('');
   });
 
   it('starts 50 containers over 5 networks at once, all with distinct addresses in their network', async () => {

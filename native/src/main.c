@@ -200,6 +200,10 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
             const char *name = plan_str();
             step("Set hostname", "name", name);
             if (sethostname(name, strlen(name)) < 0) die("set hostname", "sethostname", errno, name);
+        } else if (strcmp(op, "domainname") == 0) {
+            const char *name = plan_str();
+            step("Set domainname", "name", name);
+            if (setdomainname(name, strlen(name)) < 0) die("set domainname", "setdomainname", errno, name);
         } else if (strcmp(op, "sysctl") == 0) {
             const char *name = plan_str();
             op_sysctl(name, plan_str());

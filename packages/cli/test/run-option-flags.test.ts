@@ -172,6 +172,13 @@ describe('run option flags -> RunRequest', () => {
     expect(() => runRequestFromFlags('busybox', [], { uts: 'host', hostname: 'x' }, context)).toThrow(
       UsageError,
     );
+    expect(() => runRequestFromFlags('busybox', [], { uts: 'host', domainname: 'x' }, context)).toThrow(
+      /domainname and the UTS mode/,
+    );
+    expect(() => runRequestFromFlags('busybox', [], { domainname: 'a b' }, context)).toThrow(/domainname/);
+    expect(runRequestFromFlags('busybox', [], { domainname: 'example.org' }, context).domainname).toBe(
+      'example.org',
+    );
     expect(() => runRequestFromFlags('busybox', [], { pid: 'container:web' }, context)).toThrow(
       /no such container/,
     );

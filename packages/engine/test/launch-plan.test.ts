@@ -65,6 +65,15 @@ describe('the launch plan', () => {
     expect(plan.hostname).toBeUndefined();
   });
 
+  it('--domainname is set after the hostname in its own UTS namespace, never in the host one', () => {
+    const ops = encodeLaunchPlan(buildLaunchPlan(inputs({ domainname: 'example.org' })));
+    const at = ops.indexOf('hostname');
+    expect(ops.slice(at, at + 4)).toEqual(['hostname', 'aaaaaaaaaaaa', 'domainname', 'example.org']);
+    const shared = buildLaunchPlan(inputs({ domainname: 'example.org', namespaces: { uts: 'host' } }));
+    expect(shared.domainname).toBeUndefined();
+    expect(encodeLaunchPlan(shared)).not.toContain('domainname');
+  });
+
   it('--shm-size, --sysctl and --oom-score-adj reach the plan', () => {
     const plan = buildLaunchPlan(
       inputs({

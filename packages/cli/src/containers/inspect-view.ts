@@ -1,10 +1,18 @@
 import { type ContainerRecord, type HealthcheckConfig, type PortMapping } from '@koker/core';
 import { formatRestartPolicy, type ObservedContainer } from '@koker/engine';
+import { type ContainerNetworksView } from '../networks/container-networks.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-/** Docker's `inspect` document for a container: its core fields, with koker's values. */
-export function inspectDocument(record: ContainerRecord, seen: ObservedContainer) {
+/**
+ * Docker's `inspect` document for a container: its core fields, with koker's values. `networks`:
+ * the networks it is on, as the network driver knows them (else its mode alone).
+ */
+export function inspectDocument(
+  record: ContainerRecord,
+  seen: ObservedContainer,
+  networks: ContainerNetworksView = { mode: record.network.mode, networks: {} },
+) {
   const [path = '', ...args] = [...record.entrypoint, ...record.command];
   const limits = record.limits;
   return {
@@ -33,7 +41,7 @@ export function inspectDocument(record: ContainerRecord, seen: ObservedContainer
     RestartCount: record.restartCount ?? 0,
     HostConfig: {
       ...runOptionsView(record),
-      NetworkMode: record.network.mode,
+      NetworkMode: networks.mode,
       PortBindings: portBindings(record.network.ports),
       AutoRemove: record.autoRemove,
       ReadonlyRootfs: record.spec?.readOnlyRootfs ?? false,
@@ -61,6 +69,7 @@ export function inspectDocument(record: ContainerRecord, seen: ObservedContainer
     })),
     Config: {
       Hostname: record.hostname,
+      Domainname: record.spec?.domainname ?? '',
       User: record.user ?? '',
       Tty: record.tty === true,
       OpenStdin: record.interactive === true,
@@ -78,6 +87,7 @@ export function inspectDocument(record: ContainerRecord, seen: ObservedContainer
       IPAddress: record.network.ipAddress ?? '',
       Gateway: record.network.gateway ?? '',
       Ports: portBindings(record.network.ports),
+      Networks: networks.networks,
     },
   };
 }

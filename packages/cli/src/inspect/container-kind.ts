@@ -2,6 +2,7 @@ import { NotFoundError, Resources } from '@koker/core';
 import { inspectDocument } from '../containers/inspect-view.js';
 import { lifecycleOf } from '../containers/lifecycle.js';
 import { type CliContext } from '../context.js';
+import { containerNetworks } from '../networks/container-networks.js';
 
 /** Docker's container inspect document, or undefined when no container has that name. */
 export async function findContainerDocument(ctx: CliContext, name: string): Promise<unknown> {
@@ -17,7 +18,9 @@ export async function findContainerDocument(ctx: CliContext, name: string): Prom
   const record = await lifecycle.settle(id);
   if (!record) return undefined;
   const seen = await lifecycle.observe(record);
-  const document = inspectDocument(record, seen) as { State?: Record<string, unknown> };
+  const document = inspectDocument(record, seen, await containerNetworks(ctx, record)) as {
+    State?: Record<string, unknown>;
+  };
   if (seen.running && document.State && (await (await ctx.driver(Resources)).paused(record.id))) {
     document.State.Paused = true;
     document.State.Status = 'paused';

@@ -1,11 +1,6 @@
-import {
-  InvalidValueError,
-  Network,
-  NotImplementedError,
-  type UserNetwork,
-  type UserNetworks,
-} from '@koker/core';
+import { InvalidValueError, Network, NotImplementedError, type UserNetworks } from '@koker/core';
 import { type CliContext } from '../context.js';
+import { type ListedNetwork } from './predefined-networks.js';
 
 /** The chosen network driver's user networks (a driver may offer none). */
 export async function userNetworksOf(context: CliContext): Promise<UserNetworks> {
@@ -14,8 +9,11 @@ export async function userNetworksOf(context: CliContext): Promise<UserNetworks>
   return driver.networks;
 }
 
-/** `--filter` of `network ls` and `network prune`: name= (substring), id= (prefix), label=, driver=. */
-export function networkMatches(network: UserNetwork, filters: readonly string[]): boolean {
+/**
+ * `--filter` of `network ls` and `network prune`: name= (substring), id= (prefix), label=,
+ * driver=, type=builtin|custom.
+ */
+export function networkMatches(network: ListedNetwork, filters: readonly string[]): boolean {
   const byKey = new Map<string, string[]>();
   for (const filter of filters) {
     const eq = filter.indexOf('=');
@@ -32,6 +30,10 @@ export function networkMatches(network: UserNetwork, filters: readonly string[])
           return network.id.startsWith(value);
         case 'driver':
           return network.driver === value;
+        case 'type':
+          if (value !== 'builtin' && value !== 'custom')
+            throw new InvalidValueError('filter', filter(key, value), 'type= is builtin or custom');
+          return network.predefined === (value === 'builtin');
         case 'label': {
           const eq = value.indexOf('=');
           return eq === -1
@@ -39,7 +41,11 @@ export function networkMatches(network: UserNetwork, filters: readonly string[])
             : network.labels[value.slice(0, eq)] === value.slice(eq + 1);
         }
         default:
-          throw new InvalidValueError('filter', filter(key, value), 'use name=, id=, label= or driver=');
+          throw new InvalidValueError(
+            'filter',
+            filter(key, value),
+            'use name=, id=, label=, driver= or type=',
+          );
       }
     }),
   );

@@ -252,6 +252,14 @@ export function checkHostnameWithUts(hostname: string | undefined, uts: 'host' |
     });
 }
 
+/** `--domainname` sets the container's own UTS namespace too: none to set with `--uts host`. */
+export function checkDomainnameWithUts(domainname: string | undefined, uts: 'host' | undefined): void {
+  if (domainname !== undefined && uts === 'host')
+    throw new UsageError('conflicting options: domainname and the UTS mode', {
+      hint: 'with --uts host the container has the host domain name: drop --domainname',
+    });
+}
+
 const DURATION_UNITS: Readonly<Record<string, number>> = {
   ns: 1e-6,
   us: 1e-3,

@@ -24,6 +24,7 @@ import {
 } from '@koker/engine';
 import {
   checkHostnameWithUts,
+  checkDomainnameWithUts,
   parseGroupAdd,
   parseHealthFlags,
   type HealthFlagValues,
@@ -51,6 +52,7 @@ export interface RunFlags extends LimitFlags, HealthFlagValues {
   readonly tty?: boolean;
   readonly name?: string;
   readonly hostname?: string;
+  readonly domainname?: string;
   readonly env?: readonly string[];
   readonly envFile?: readonly string[];
   readonly workdir?: string;
@@ -256,6 +258,13 @@ export function runRequestFromFlags(
   ];
   const namespaces = namespaceModes(flags, context.containers ?? new Map());
   checkHostnameWithUts(flags.hostname, namespaces.uts);
+  checkDomainnameWithUts(flags.domainname, namespaces.uts);
+  if (flags.domainname !== undefined && !HOSTNAME.test(flags.domainname))
+    throw new InvalidValueError(
+      'domainname',
+      flags.domainname,
+      'use letters, digits, "-" and "." (at most 64 characters)',
+    );
   const labels =
     (flags.label?.length ?? 0) + (flags.labelFile?.length ?? 0) > 0
       ? parseLabels(flags.label ?? [], flags.labelFile ?? [], (path) =>
@@ -282,6 +291,7 @@ export function runRequestFromFlags(
       : mode === 'host'
         ? { hostname: context.hostHostname?.() ?? osHostname() }
         : {}),
+    ...(flags.domainname !== undefined ? { domainname: flags.domainname } : {}),
     process: {
       ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
       args: [...args],

@@ -16,6 +16,8 @@ export interface ContainerSpec {
   readonly id: ContainerId;
   readonly name: ContainerName;
   readonly hostname: string;
+  /** `--domainname`: the NIS domain name of the container's UTS namespace. */
+  readonly domainname?: string;
   readonly image: { readonly reference: string; readonly id: string };
   /** Image layer directories, topmost first. */
   readonly layerDirs: readonly string[];

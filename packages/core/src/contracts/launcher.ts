@@ -101,6 +101,8 @@ export interface LaunchPlan {
   readonly joinNamespaces: readonly NamespaceJoin[];
   readonly cgroups: CgroupPlacement;
   readonly hostname?: string;
+  /** The NIS domain name (setdomainname), set with the hostname in the container's UTS namespace. */
+  readonly domainname?: string;
   /** Bring `lo` up (a new network namespace of its own). */
   readonly loopback: boolean;
   /**

@@ -43,6 +43,11 @@ export interface NetworkRequest {
    */
   readonly network?: string;
   /**
+   * Mode `container`: the container's name or ID as given (`--network container:NAME`), looked
+   * up again at each start (its process, hence its namespace, changes).
+   */
+  readonly container?: string;
+  /**
    * Mode `container`: the running container whose namespace is joined, as the engine found it
    * (its namespace file, e.g. `/proc/PID/ns/net`, and the contents of its /etc/hosts and
    * resolv.conf, which the new container shares).

@@ -81,6 +81,8 @@ export interface PlanInputs {
   readonly id: ContainerId;
   readonly rootfs: { readonly path: string; readonly readOnly: boolean; readonly overlay?: OverlayMount };
   readonly hostname: string;
+  /** `--domainname`; never set in the host's UTS namespace. */
+  readonly domainname?: string;
   readonly process: ProcessSpec;
   readonly cgroups: CgroupPlacement;
   readonly network: { readonly mode: NetworkMode; readonly netnsPath?: string };
@@ -201,6 +203,7 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     cgroups: inputs.cgroups,
     // The host's UTS namespace keeps the host's name.
     ...(shared.uts === 'host' ? {} : { hostname: inputs.hostname }),
+    ...(shared.uts !== 'host' && inputs.domainname !== undefined ? { domainname: inputs.domainname } : {}),
     loopback: create.includes('net'),
     ...(Object.keys(sysctls).length > 0 ? { sysctls } : {}),
     // A user's mount at /etc/hosts (or another of koker's targets) takes its place, as in Docker.

@@ -170,6 +170,7 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean
   ops.push('mkdir', plan.process.cwd, '755');
   if (plan.readOnlyRootfs) ops.push('mount', '', '/', '', 'bind,remount,ro', '');
   if (plan.hostname !== undefined) ops.push('hostname', plan.hostname);
+  if (plan.domainname !== undefined) ops.push('domainname', plan.domainname);
   if (plan.loopback) ops.push('loopback');
   ops.push(...processOps(plan.process, plan.init));
   return ops;

@@ -4,6 +4,7 @@ import {
   type NetworkDriver,
   type ResourceDriver,
   type ContainerRecord,
+  type ContainerSpec,
   type StateStore,
   type StorageDriver,
   shortContainerId,
@@ -16,6 +17,7 @@ import { prepareContainer, runningRecord } from '../run/prepare-container.js';
 import { ResourceScope } from '../run/resource-scope.js';
 import { procHost, type RunHost } from '../run/run-host.js';
 import { SignalGuard } from '../run/signal-guard.js';
+import { findJoinedContainer } from '../run/joined-container.js';
 import { settleStaleContainers } from './settle-stale.js';
 import { type ContainerLifecycle } from './container-lifecycle.js';
 import { removeExitFile } from './exit-file.js';
@@ -40,6 +42,21 @@ export interface StartOptions {
   readonly onlyIf?: (record: ContainerRecord) => boolean;
   /** Started by its restart policy: RestartCount goes up. */
   readonly restart?: boolean;
+}
+
+/**
+ * `--network container:NAME`: the joined container's namespace found again (the one recorded
+ * named the process it had then); refused, as Docker does, if it is not running now.
+ */
+async function withNetworkJoinedAgain(
+  spec: ContainerSpec,
+  state: StateStore,
+  log: Logger,
+): Promise<ContainerSpec> {
+  const name = spec.network.container;
+  if (spec.network.mode !== 'container' || name === undefined) return spec;
+  const { joinContainer } = await findJoinedContainer(state, name, log);
+  return { ...spec, network: { ...spec.network, joinContainer } };
 }
 
 /**
@@ -75,6 +92,7 @@ export async function startContainer(
       });
     }
     await resources.validate(spec.limits);
+    const joined = await withNetworkJoinedAgain(spec, state, log);
     // The previous end must not be read as this run's.
     await removeExitFile(state.directory(id));
     await removeHealthFile(state.directory(id));
@@ -83,7 +101,7 @@ export async function startContainer(
     let handedOver = false;
     try {
       // The monitor owns the terminal: nobody would proxy one the launcher opens, once we return.
-      const detachedSpec = { ...spec, process: { ...spec.process, terminal: false } };
+      const detachedSpec = { ...joined, process: { ...spec.process, terminal: false } };
       const { plan, process, attachment } = await prepareContainer(detachedSpec, {
         drivers,
         scope,

@@ -6,3 +6,4 @@ export * from './run-host.js';
 export * from './run-orchestrator.js';
 export * from './run-request.js';
 export * from './signal-guard.js';
+export * from './joined-container.js';

@@ -140,6 +140,7 @@ export async function prepareContainer(
       ...(rootfs.overlay ? { overlay: rootfs.overlay } : {}),
     },
     hostname,
+    ...(spec.domainname !== undefined ? { domainname: spec.domainname } : {}),
     process,
     cgroups,
     network: {

@@ -210,6 +210,7 @@ export class RunOrchestrator {
       id,
       name,
       hostname,
+      ...(request.domainname !== undefined ? { domainname: request.domainname } : {}),
       image: { reference: image.reference, id: image.record.id },
       layerDirs: image.layerDirs,
       readOnlyRootfs: request.readOnlyRootfs,

@@ -21,6 +21,8 @@ export interface RunRequest {
   readonly name?: ContainerName;
   /** `--hostname`; default: the short container ID. */
   readonly hostname?: string;
+  /** `--domainname`: the container's NIS domain name. */
+  readonly domainname?: string;
   readonly process: Omit<ProcessFlags, 'hostname' | 'availableCapabilities'>;
   readonly limits: ResourceLimits;
   readonly network: {

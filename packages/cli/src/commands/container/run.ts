@@ -16,6 +16,7 @@ export function runCommand(name = 'run'): Command {
     .option('-t, --tty', 'allocate a pseudo-terminal')
     .option('--name <name>', 'assign a name to the container')
     .option('-h, --hostname <name>', 'container hostname (default: the short ID)')
+    .option('--domainname <name>', 'container NIS domain name')
     .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collect, [])
     .option('--env-file <file>', 'read environment variables from a file (repeatable)', collect, [])
     .option('-w, --workdir <dir>', 'working directory inside the container')

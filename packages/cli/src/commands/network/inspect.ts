@@ -1,12 +1,17 @@
 import { Command } from 'commander';
-import { type UserNetwork } from '@koker/core';
 import { contextOf, setExitCode } from '../../command-context.js';
 import { userNetworksOf } from '../../networks/user-networks.js';
+import {
+  findPredefined,
+  listedUserNetwork,
+  predefinedNetworks,
+  type ListedNetwork,
+} from '../../networks/predefined-networks.js';
 import { type CliContext } from '../../context.js';
 
 /** Docker's `network inspect` document. */
-async function document(context: CliContext, network: UserNetwork): Promise<Record<string, unknown>> {
-  const prefix = network.subnet.split('/')[1];
+async function document(context: CliContext, network: ListedNetwork): Promise<Record<string, unknown>> {
+  const prefix = network.subnet?.split('/')[1] ?? '32';
   const containers: Record<string, unknown> = {};
   for (const { id, ipAddress } of network.containers) {
     const record = await context.state.get(id).catch(() => undefined);
@@ -28,13 +33,16 @@ async function document(context: CliContext, network: UserNetwork): Promise<Reco
     IPAM: {
       Driver: 'default',
       Options: {},
-      Config: [
-        {
-          Subnet: network.subnet,
-          Gateway: network.gateway,
-          ...(network.ipRange !== undefined ? { IPRange: network.ipRange } : {}),
-        },
-      ],
+      Config:
+        network.subnet === undefined
+          ? []
+          : [
+              {
+                Subnet: network.subnet,
+                Gateway: network.gateway ?? '',
+                ...(network.ipRange !== undefined ? { IPRange: network.ipRange } : {}),
+              },
+            ],
     },
     Internal: network.internal,
     Attachable: false,
@@ -55,10 +63,12 @@ export function networkInspectCommand(): Command {
       const context = contextOf(command);
       context.requireRoot('network inspect');
       const networks = await userNetworksOf(context);
+      const predefined = await predefinedNetworks(context);
       const found: Record<string, unknown>[] = [];
       for (const name of names) {
         try {
-          found.push(await document(context, await networks.find(name)));
+          const network = findPredefined(predefined, name) ?? listedUserNetwork(await networks.find(name));
+          found.push(await document(context, network));
         } catch (error) {
           process.stderr.write(`Error: ${(error as Error).message}\n`);
           setExitCode(command, 1);

@@ -2,17 +2,19 @@ import { Command } from 'commander';
 import { collect, contextOf } from '../../command-context.js';
 import { renderTable } from '../../output/table.js';
 import { networkMatches, userNetworksOf } from '../../networks/user-networks.js';
+import { listedUserNetwork, predefinedNetworks } from '../../networks/predefined-networks.js';
 
 export function networkLsCommand(): Command {
   return new Command('ls')
     .description('List networks')
     .option('-q, --quiet', 'only display network IDs')
     .option('--no-trunc', 'do not truncate the output')
-    .option('-f, --filter <filter>', 'filter output (name=, id=, label=, driver=)', collect)
+    .option('-f, --filter <filter>', 'filter output (name=, id=, label=, driver=, type=)', collect)
     .action(async (flags: { quiet?: boolean; trunc: boolean; filter?: string[] }, command: Command) => {
       const context = contextOf(command);
       context.requireRoot('network ls');
-      const networks = (await (await userNetworksOf(context)).list())
+      const users = (await (await userNetworksOf(context)).list()).map(listedUserNetwork);
+      const networks = [...(await predefinedNetworks(context)), ...users]
         .filter((n) => networkMatches(n, flags.filter ?? []))
         .sort((a, b) => a.name.localeCompare(b.name));
       const id = (full: string) => (flags.trunc ? full.slice(0, 12) : full);

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConflictError } from '@koker/core';
 import { collect, contextOf } from '../../command-context.js';
 import { networkMatches, userNetworksOf } from '../../networks/user-networks.js';
+import { listedUserNetwork } from '../../networks/predefined-networks.js';
 
 async function confirm(question: string): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
@@ -33,7 +34,7 @@ export function networkPruneCommand(): Command {
       const networks = await userNetworksOf(context);
       const removed: string[] = [];
       for (const network of await networks.list()) {
-        if (!networkMatches(network, flags.filter ?? [])) continue;
+        if (!networkMatches(listedUserNetwork(network), flags.filter ?? [])) continue;
         if (network.containers.length > 0) continue;
         try {
           await networks.remove(network.id);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { NotFoundError } from '@koker/core';
 import { contextOf, setExitCode } from '../../command-context.js';
 import { userNetworksOf } from '../../networks/user-networks.js';
+import { predefinedNetworks, refusePredefinedRemoval } from '../../networks/predefined-networks.js';
 
 export function networkRmCommand(): Command {
   return new Command('rm')
@@ -12,8 +13,10 @@ export function networkRmCommand(): Command {
       const context = contextOf(command);
       context.requireRoot('network rm');
       const networks = await userNetworksOf(context);
+      const predefined = await predefinedNetworks(context);
       for (const name of names) {
         try {
+          refusePredefinedRemoval(predefined, name);
           await networks.remove(name);
           process.stdout.write(`${name}\n`);
         } catch (error) {
