@@ -140,7 +140,13 @@ async function helperStarted(installed: Installed): Promise<string> {
   expect(run.code, run.stderr).toBe(0);
   const line = run.stderr.split('\n').find((l) => l.includes('Start native helper'));
   expect(line, run.stderr).toBeDefined();
-  return (JSON.parse(line as string) as { helper: string }).helper.split(' ')[0] as string;
+  // The command line starts with the container's monitor, then the launcher it runs: koker-init.
+  const argv = (JSON.parse(line as string) as { helper: string }).helper.split(' ');
+  const monitor = argv[0] ?? '';
+  expect(dirname(monitor), 'the monitor comes from the same install').toBe(
+    dirname(argv.find((a) => a.endsWith('/koker-init')) ?? ''),
+  );
+  return argv.find((a) => a.endsWith('/koker-init')) ?? monitor;
 }
 
 beforeAll(() => {
