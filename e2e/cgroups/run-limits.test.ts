@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import { createLogger } from '@koker/log';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
 import { ALLOCATE_20_MIB, pidsEvents } from './harness.js';
 import { KOKER_BIN, koker } from '../helpers/koker.js';
+import { releaseKokerRoot } from '../helpers/koker-root.js';
 
 // The limits through the real `koker run`, with Docker's and the Go koker's flags; the host side is
 // read with the resources driver koker itself uses (same root, so the same parent cgroup).
@@ -46,10 +47,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const left = (await koker(['--root', root, 'ps', '-a', '-q'])).stdout.split('\n').filter(Boolean);
-  if (left.length > 0) await koker(['--root', root, 'rm', '-f', ...left]);
   await registry?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
+  if (root) await releaseKokerRoot(root);
 });
 
 const k = (args: string[]) => koker(['--root', root, '-q', ...args]);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEBIAN_IMAGE, debianImageArchive } from '../fixtures/debian-image.js';
 import { koker } from '../helpers/koker.js';
+import { releaseKokerRoot } from '../helpers/koker-root.js';
 
 // Real programs of a Debian image through the real `koker run`, under the default seccomp
 // profile (and the device policy, capabilities and masks that come with it): what users run
@@ -18,8 +19,8 @@ beforeAll(async () => {
   });
   expect(loaded.code, loaded.stderr).toBe(0);
 }, 600_000);
-afterAll(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
+afterAll(async () => {
+  if (root) await releaseKokerRoot(root);
 });
 
 /** `koker run --rm --network none DEBIAN ...` with this suite's root. */

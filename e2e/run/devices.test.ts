@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
 import { KOKER_BIN, koker } from '../helpers/koker.js';
+import { releaseKokerRoot } from '../helpers/koker-root.js';
 
 // The device policy through the real `koker run`: Docker's defaults keep a container that may
 // mknod (a default capability) away from the host's disks, while its own /dev keeps working.
@@ -18,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await registry?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
+  if (root) await releaseKokerRoot(root);
 });
 
 const run = (args: string[]) => koker(['--root', root, 'run', '--rm', '--network', 'none', ...args]);

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
 import { KOKER_BIN, koker, type KokerResult } from '../helpers/koker.js';
+import { releaseKokerRoot } from '../helpers/koker-root.js';
 import { exeScanBase64, installExeScan } from './exe-scan.js';
 
 // `koker exec` end to end: a detached container, then commands in its namespaces and cgroups.
@@ -38,9 +39,8 @@ beforeAll(async () => {
   id = started.stdout.trim();
 });
 afterAll(async () => {
-  if (id) await koker(['--root', root, 'rm', '-f', id]);
   await registry?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
+  if (root) await releaseKokerRoot(root);
 });
 
 const exec = (args: string[]) => koker(['--root', root, 'exec', ...args]);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
 import { KOKER_BIN, koker, type KokerResult } from '../helpers/koker.js';
+import { releaseKokerRoot } from '../helpers/koker-root.js';
 import { exeScanBase64, installExeScan } from './exe-scan.js';
 import { runSeccompProbe, seccompProbeBase64 } from './seccomp-probe.js';
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await registry?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
+  if (root) await releaseKokerRoot(root);
 });
 
 /** `koker run --rm --network none IMAGE ...` with this suite's root. */

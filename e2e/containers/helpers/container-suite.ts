@@ -1,14 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  rmdirSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KoffiSyscalls } from '@koker/host';
@@ -19,6 +10,7 @@ import { BridgeNetworkDriver } from '@koker/net-bridge';
 import { fixtureRegistry, type FixtureRegistry } from '../../fixtures/fixture-registry.js';
 import { leaksBetween, snapshotHost, type HostSnapshot } from '../../helpers/host-leaks.js';
 import { koker, type KokerOptions, type KokerResult } from '../../helpers/koker.js';
+import { removeCgroupParent } from '../../helpers/koker-root.js';
 import { freeSubnetPrefix } from '../../net/helpers/net-fixture.js';
 
 /**
@@ -165,43 +157,4 @@ export function cgroupsOf(pid: number): string[] {
   } catch {
     return [];
   }
-}
-
-/**
- * The root's parent cgroup in every hierarchy, wherever the drivers put it (next to the cgroup
- * koker ran in): the drivers keep it, as Docker keeps /docker.
- */
-export async function removeCgroupParent(name: string): Promise<void> {
-  // A cgroup v1 directory whose last task just died can refuse rmdir (EBUSY) for a moment.
-  for (let attempt = 0; attempt < 20; attempt++) {
-    if (!removeCgroupParentOnce(name)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Returns whether some directory of that name is still there. */
-function removeCgroupParentOnce(name: string): boolean {
-  let left = false;
-  const walk = (dir: string, depth: number) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const path = join(dir, entry);
-      if (entry === name) {
-        try {
-          rmdirSync(path);
-        } catch {
-          left = true; // not empty or busy: tried again, then leaks() names it
-        }
-      } else if (depth > 0 && !entry.includes('.')) {
-        walk(path, depth - 1);
-      }
-    }
-  };
-  walk('/sys/fs/cgroup', 3);
-  return left;
 }

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultCgroupParentName } from '@koker/cgroups';
 import { leaksBetween, snapshotHost, type HostSnapshot } from '../../helpers/host-leaks.js';
 import { koker, type KokerOptions, type KokerResult } from '../../helpers/koker.js';
-import { removeCgroupParent } from './container-suite.js';
+import { removeCgroupParent } from '../../helpers/koker-root.js';
 
 const BUILD_BUSYBOX = fileURLToPath(new URL('../../../scripts/build-busybox-image.sh', import.meta.url));
 
