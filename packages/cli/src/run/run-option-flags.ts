@@ -6,7 +6,7 @@ import {
   type NetworkMode,
   type Rlimit,
 } from '@koker/core';
-import { signalNumber } from '@koker/engine';
+import { goDurationMs, signalNumber } from '@koker/engine';
 
 /**
  * The parsers of `run`'s process and namespace flags, each to a typed value; every error names
@@ -260,26 +260,14 @@ export function checkDomainnameWithUts(domainname: string | undefined, uts: 'hos
     });
 }
 
-const DURATION_UNITS: Readonly<Record<string, number>> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
 /** A Go duration (`1m30s`, `500ms`, `2s`; a bare `0` too), as Docker's flags take them: milliseconds. */
 export function parseDuration(flag: string, input: string): number {
   const text = input.trim();
   if (text === '0') return 0;
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text)
+  const ms = goDurationMs(text);
+  if (ms === undefined)
     throw new InvalidValueError(flag, input, 'expected a duration such as 500ms, 10s or 1m30s');
-  return Math.round(
-    parts.reduce((sum, [, n = '0', unit = 's']) => sum + Number(n) * DURATION_UNITS[unit]!, 0),
-  );
+  return Math.round(ms);
 }
 
 /** `--health-*` and `--no-healthcheck`, as Docker checks them. */

@@ -25,7 +25,17 @@ const DURATION_UNITS: Readonly<Record<string, number>> = {
   m: 60_000,
   h: 3_600_000,
 };
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const DURATION_PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
+
+/**
+ * A Go duration (`1m30s`, `500ms`, `2.5s`) in milliseconds, unrounded; undefined when the text is
+ * not one. A bare `0` is not (Docker's flags that take one say so themselves).
+ */
+export function goDurationMs(text: string): number | undefined {
+  const parts = [...text.matchAll(DURATION_PART)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return undefined;
+  return parts.reduce((sum, [, n = '0', unit = 's']) => sum + Number(n) * (DURATION_UNITS[unit] ?? 0), 0);
+}
 
 /**
  * `--since`/`--until` as Docker takes them: a Go duration before now (`10m`, `1h30m`), a Unix
@@ -34,12 +44,8 @@ const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
  */
 export function parseLogTimeFlag(flag: string, input: string, now: number = Date.now()): LogTime {
   const value = input.trim();
-  if (DURATION.test(value)) {
-    let ms = 0;
-    for (const [, amount = '0', unit = 's'] of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g))
-      ms += Number(amount) * (DURATION_UNITS[unit] ?? 0);
-    return BigInt(Math.round((now - ms) * 1e6));
-  }
+  const ago = goDurationMs(value);
+  if (ago !== undefined) return BigInt(Math.round((now - ago) * 1e6));
   const unix = /^(\d+)(?:\.(\d{1,9}))?$/.exec(value);
   if (unix) return BigInt(unix[1] ?? '0') * 1_000_000_000n + BigInt((unix[2] ?? '').padEnd(9, '0'));
   const exact = parseRecordTime(value);
