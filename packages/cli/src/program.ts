@@ -161,6 +161,13 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     ),
   },
   {
+    names: ['commit'],
+    load: command(
+      () => import('./commands/container/commit.js'),
+      (m) => m.commitCommand(),
+    ),
+  },
+  {
     names: ['export'],
     load: command(
       () => import('./commands/container/export.js'),

@@ -127,7 +127,6 @@ function isOpaque(at: AtCalls, dirFd: number, name: string): boolean {
   return at.lgetxattr(`/proc/self/fd/${dirFd}/${name}`, OPAQUE)?.toString() === 'y';
 }
 
-// eslint-disable-next-line @typescript-eslint/require-await
 async function* empty(): AsyncGenerator<Buffer> {
   // A whiteout or opaque marker has no content.
 }
