@@ -16,3 +16,14 @@ export {
   type StageState,
 } from './config/apply-config-instruction.js';
 export { applyChanges, CHANGE_KEYWORDS } from './config/commit-changes.js';
+export {
+  type BuildBackend,
+  type BuildProgress,
+  type BuiltImage,
+  type FileEntry,
+  type FileSource,
+  type RunStep,
+} from './build/backend.js';
+export { DockerIgnore } from './build/dockerignore.js';
+export { ImageBuilder, type BuildOptions } from './build/image-builder.js';
+export { BuildStepError } from './build/build-step-error.js';

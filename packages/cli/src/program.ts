@@ -259,6 +259,13 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     ),
   },
   {
+    names: ['build'],
+    load: command(
+      () => import('./commands/image/build.js'),
+      (m) => m.buildCommand(),
+    ),
+  },
+  {
     names: ['tag'],
     load: command(
       () => import('./commands/image/tag.js'),
