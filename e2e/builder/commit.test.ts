@@ -83,7 +83,13 @@ describe('koker commit', () => {
     expect(config[0]?.Config.Cmd).toEqual(['cat', '/added.txt']);
     expect(config[0]?.Config.Env).toContain('FROM_CHANGE=yes');
     expect(Object.keys(config[0]?.Config.ExposedPorts ?? {})).toEqual(['8080/tcp']);
-    const history = await suite.must(['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Comment}}', 'committed:1']);
+    const history = await suite.must([
+      'history',
+      '--no-trunc',
+      '--format',
+      '{{.CreatedBy}}|{{.Comment}}',
+      'committed:1',
+    ]);
     expect(history.split('\n')[0]).toMatch(/^sh -c echo added.*\|a message$/);
 
     // The layer is an OCI layer: whiteouts as .wh.NAME, the opaque directory as .wh..wh..opq.
@@ -94,7 +100,9 @@ describe('koker commit', () => {
     const index = JSON.parse(readFileSync(join(work, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
     const top = index[0]?.Layers.at(-1) as string;
     const listing = execFileSync('tar', ['-tzf', join(work, top)], { encoding: 'utf8' }).split('\n');
-    expect(listing).toEqual(expect.arrayContaining(['bin/.wh.vi', 'usr/', 'usr/.wh..wh..opq', 'usr/only', 'added.txt']));
+    expect(listing).toEqual(
+      expect.arrayContaining(['bin/.wh.vi', 'usr/', 'usr/.wh..wh..opq', 'usr/only', 'added.txt']),
+    );
     expect(listing.filter((name) => /^(proc|sys|dev)\//.test(name) || name === 'etc/hosts')).toEqual([]);
     rmSync(work, { recursive: true, force: true });
     await suite.must(['rm', 'changed', 'fresh']);
@@ -103,7 +111,18 @@ describe('koker commit', () => {
 
   it('freezes a running container while it commits (and not with --pause=false), leaving it running', async () => {
     const id = (
-      await suite.must(['run', '-d', '--name', 'live', '--network', 'none', suite.image, 'sh', '-c', 'echo live > /live; sleep 60'])
+      await suite.must([
+        'run',
+        '-d',
+        '--name',
+        'live',
+        '--network',
+        'none',
+        suite.image,
+        'sh',
+        '-c',
+        'echo live > /live; sleep 60',
+      ])
     ).trim();
     const wait = async () => {
       for (let i = 0; i < 100; i++) {
@@ -120,7 +139,9 @@ describe('koker commit', () => {
     const paused = await suite.koker(['-D', 'commit', 'live', 'live:paused2']);
     expect(paused.stderr).toContain('Pause container for commit');
     expect((await suite.must(['inspect', '--format', '{{.State.Status}}', id])).trim()).toBe('running');
-    expect(await suite.must(['run', '--rm', '--network', 'none', 'live:paused', 'cat', '/live'])).toBe('live\n');
+    expect(await suite.must(['run', '--rm', '--network', 'none', 'live:paused', 'cat', '/live'])).toBe(
+      'live\n',
+    );
     await suite.must(['rm', '-f', 'live']);
     await suite.must(['rmi', 'live:paused', 'live:unpaused', 'live:paused2']);
   });
