@@ -23,7 +23,7 @@ export {
   type FileEntry,
   type FileSource,
   type RunStep,
-} from './build/backend.js';
-export { DockerIgnore } from './build/dockerignore.js';
-export { ImageBuilder, type BuildOptions } from './build/image-builder.js';
-export { BuildStepError } from './build/build-step-error.js';
+} from './image-build/backend.js';
+export { DockerIgnore } from './image-build/dockerignore.js';
+export { ImageBuilder, type BuildOptions } from './image-build/image-builder.js';
+export { BuildStepError } from './image-build/build-step-error.js';

@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { type BuildProgress, ImageBuilder } from '@koker/builder';
 import { ImageReference, InvalidValueError, shortDigest, type Digest } from '@koker/core';
-import { openBuildContext } from '../../build/build-context.js';
-import { KokerBuildBackend } from '../../build/build-backend.js';
+import { openBuildContext } from '../../builds/build-context.js';
+import { KokerBuildBackend } from '../../builds/build-backend.js';
 import { collect, contextOf } from '../../command-context.js';
 
 interface BuildFlags {
