@@ -32,6 +32,7 @@ COPY hello.txt run.sh ./
 COPY --chown=1000:1000 --chmod=640 sub/ /app/sub/
 ADD link.txt /app/
 COPY nested /app/nested/
+ADD bundle.tar.gz /opt/
 RUN echo "$GREETING from $MODE" > /app/greeting && rm /app/nested/gone && \\
     rm -rf /app/sub && mkdir /app/sub && echo new > /app/sub/new && \\
     mkdir -p /data && chown 12:34 /data && chmod 2750 /data
@@ -166,6 +167,20 @@ beforeAll(async () => {
   symlinkSync('../hello.txt', join(context, 'nested/up-link'));
   writeFileSync(join(context, 'secret.txt'), 'never copied\n');
   writeFileSync(join(context, 'nested/scratch.tmp'), 'never copied\n');
+  // ADD unpacks a local archive, owners as the archive has them.
+  const bundle = join(work, 'bundle');
+  mkdirSync(join(bundle, 'tool/bin'), { recursive: true });
+  writeFileSync(join(bundle, 'tool/bin/run'), '#!/bin/sh\n');
+  chmodSync(join(bundle, 'tool/bin/run'), 0o750);
+  execFileSync('tar', [
+    '-C',
+    bundle,
+    '--owner=1234',
+    '--group=5678',
+    '-czf',
+    join(context, 'bundle.tar.gz'),
+    'tool',
+  ]);
   writeFileSync(join(context, '.dockerignore'), '# not in the context\nsecret.txt\n**/*.tmp\n');
   const { busyboxDocker } = await fixtureArchives();
   must(['load', '-i', busyboxDocker]);
@@ -224,6 +239,7 @@ describe('koker build beside podman build', () => {
             '-rw-r--r-- 0/0 4 app/sub/new',
             'drwxr-s--- 12/34 0 data',
             '-rwxr-xr-x 0/0 19 app/run.sh',
+            '-rwxr-x--- 1234/5678 10 opt/tool/bin/run',
           ]),
         );
         expect(names).not.toContain('app/nested/gone');
@@ -288,6 +304,16 @@ describe('koker build', () => {
     );
     expect(must(['image', 'inspect', '--format', '{{json .Config.Labels}}', 'from-stdin']).trim()).toBe(
       '{"built.by":"e2e"}',
+    );
+    // ONBUILD triggers run in the image built FROM this one, and are not inherited further.
+    must(
+      ['build', '-q', '--network', 'none', '-t', 'with-trigger', '-'],
+      'FROM busybox\nONBUILD RUN echo triggered > /onbuild\n',
+    );
+    must(['build', '-q', '--network', 'none', '-t', 'triggered', '-'], 'FROM with-trigger\nENV CHILD=1\n');
+    expect(must(['run', '--rm', '--network', 'none', 'triggered', 'cat', '/onbuild'])).toBe('triggered\n');
+    expect(must(['image', 'inspect', '--format', '{{json .Config.OnBuild}}', 'triggered']).trim()).toBe(
+      'null',
     );
     // A Dockerfile alone on stdin: an empty context.
     const alone = must(
