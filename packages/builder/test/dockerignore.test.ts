@@ -4,9 +4,17 @@ import { DockerIgnore } from '../src/index.js';
 describe('.dockerignore', () => {
   it("matches as Docker's pattern matcher does: parents, **, ! exceptions, the last match winning", () => {
     const ignore = new DockerIgnore(
-      ['# a comment', '', '*.log', '/secret', 'build/**', '!build/keep', 'docs/**/*.md', 'tmp?', 'node_modules'].join(
-        '\n',
-      ),
+      [
+        '# a comment',
+        '',
+        '*.log',
+        '/secret',
+        'build/**',
+        '!build/keep',
+        'docs/**/*.md',
+        'tmp?',
+        'node_modules',
+      ].join('\n'),
     );
     const excluded = (path: string) => ignore.excludes(path);
     expect(excluded('app.log')).toBe(true);

@@ -111,6 +111,7 @@ export async function storeNewImage(context: NewImageContext, parts: NewImagePar
       ],
       tags: parts.tags ?? [],
       digests: [],
+      ...(parts.parent ? { parent: parts.parent.id } : {}),
     });
     log?.debug(
       { id: committed.id, layers: layers.length, tags: (parts.tags ?? []).map((t) => t.toString()) },
