@@ -21,6 +21,8 @@ const CHANGES = [
   'rm /bin/vi',
   'rm -rf /usr && mkdir /usr && echo only > /usr/only',
   'mkdir -p /data && echo d > /data/f && chown 1234:99 /data/f && chmod 640 /data/f',
+  // A link out of the container's tree: archived as a link, its target never read.
+  'ln -s /etc/shadow /data/escape && ln -s / /data/root',
 ].join(' && ');
 
 /** What a container sees of the paths the changes touched: names, owners, modes, contents. */
@@ -104,6 +106,11 @@ describe('koker commit', () => {
       expect.arrayContaining(['bin/.wh.vi', 'usr/', 'usr/.wh..wh..opq', 'usr/only', 'added.txt']),
     );
     expect(listing.filter((name) => /^(proc|sys|dev)\//.test(name) || name === 'etc/hosts')).toEqual([]);
+    const links = execFileSync('tar', ['-tvzf', join(work, top), 'data/escape', 'data/root'], {
+      encoding: 'utf8',
+    });
+    expect(links).toMatch(/^l.* 0 .* data\/escape -> \/etc\/shadow$/m);
+    expect(links).toMatch(/^l.* 0 .* data\/root -> \/$/m);
     rmSync(work, { recursive: true, force: true });
     await suite.must(['rm', 'changed', 'fresh']);
     await suite.must(['rmi', 'committed:1']);
