@@ -274,7 +274,7 @@ describe('koker build', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       join(dir, 'Dockerfile'),
-      'FROM busybox\nARG WHO=nobody\nCOPY file /file\nRUN echo "hello $WHO" > /greeting\nRUN <<EOF\necho from heredoc > /heredoc\nEOF\nCMD ["cat", "/greeting", "/file", "/heredoc"]\n',
+      'FROM busybox\nARG WHO=nobody\nCOPY file /file\nRUN echo "hello $WHO" > /greeting\nRUN <<EOF\necho from heredoc > /heredoc\nEOF\nCOPY --chmod=600 <<EOT /copied-heredoc\n"quoted" $WHO\nEOT\nCMD ["cat", "/greeting", "/file", "/heredoc", "/copied-heredoc"]\n',
     );
     writeFileSync(join(dir, 'file'), 'from the tar\n');
     const tar = execFileSync('tar', ['-C', dir, '-c', '.']);
@@ -300,7 +300,7 @@ describe('koker build', () => {
     expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(readFileSync(iid, 'utf8')).toBe(id);
     expect(must(['run', '--rm', '--network', 'none', 'from-stdin'])).toBe(
-      'hello koker\nfrom the tar\nfrom heredoc\n',
+      'hello koker\nfrom the tar\nfrom heredoc\n"quoted" koker\n',
     );
     expect(must(['image', 'inspect', '--format', '{{json .Config.Labels}}', 'from-stdin']).trim()).toBe(
       '{"built.by":"e2e"}',

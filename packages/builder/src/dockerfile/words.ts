@@ -126,3 +126,20 @@ export function keyValuePairs(
     return [word.slice(0, at), word.slice(at + 1)];
   });
 }
+
+/**
+ * Variables only, quotes and escapes left as they are: a heredoc body, as a shell expands an
+ * unquoted heredoc (`$V`, `${V}`, `${V:-default}`, `${V:+alt}`; `\$` keeps a dollar sign).
+ */
+export function expandVariables(text: string, vars: Variables): string {
+  return text.replace(
+    /\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (match, braced?: string, op?: string, word?: string, bare?: string) => {
+      if (match === '\\$') return '$';
+      const value = vars.get((braced ?? bare) as string);
+      if (op === '-') return value === undefined || value === '' ? (word ?? '') : value;
+      if (op === '+') return value === undefined || value === '' ? '' : (word ?? '');
+      return value ?? '';
+    },
+  );
+}

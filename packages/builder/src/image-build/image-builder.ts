@@ -11,7 +11,7 @@ import {
 } from '../config/apply-config-instruction.js';
 import { DockerfileError } from '../dockerfile/dockerfile-error.js';
 import { type Dockerfile, type Instruction, parseDockerfile } from '../dockerfile/parse-dockerfile.js';
-import { expandString, expandWords, jsonForm, keyValuePairs } from '../dockerfile/words.js';
+import { expandString, expandVariables, expandWords, jsonForm, keyValuePairs } from '../dockerfile/words.js';
 import {
   type BuildBackend,
   type BuildProgress,
@@ -21,6 +21,7 @@ import {
 } from './backend.js';
 import { bytes, copyEntries, expandSources, type CopyPlan } from './copy-entries.js';
 import { type DockerIgnore } from './dockerignore.js';
+import { heredocSource } from './heredoc-source.js';
 import { resolveOwner } from './owner.js';
 
 export interface BuildOptions {
@@ -77,6 +78,31 @@ function configOf(image: BuiltImage | undefined): RunConfig {
   if (!image) return {};
   const json = JSON.parse(image.configBytes.toString('utf8')) as { config?: RunConfig | null };
   return structuredClone(json.config ?? {});
+}
+
+/**
+ * `COPY <<EOF /dest`: the heredoc sources as name -> content (variables expanded unless the
+ * delimiter is quoted); undefined when the instruction has none. Mixing them with context files
+ * is refused.
+ */
+function heredocFiles(
+  instruction: Instruction,
+  sources: readonly string[],
+  vars: Map<string, string>,
+): Map<string, string> | undefined {
+  if (instruction.heredocs.length === 0) return undefined;
+  const files = new Map<string, string>();
+  for (const source of sources) {
+    const name = /^<<-?["']?([A-Za-z_][A-Za-z0-9_]*)["']?$/.exec(source)?.[1];
+    const heredoc = instruction.heredocs.find((h) => h.name === name);
+    if (!heredoc)
+      throw new DockerfileError(
+        `${instruction.keyword} mixes heredocs and other sources (${source}): koker takes one or the other`,
+        instruction.line,
+      );
+    files.set(heredoc.name, heredoc.quoted ? heredoc.content : expandVariables(heredoc.content, vars));
+  }
+  return files;
 }
 
 /** The stages of a Dockerfile, and the ARGs before the first FROM. */
@@ -404,7 +430,9 @@ export class ImageBuilder {
     const from = flags.from === undefined ? undefined : expandString(flags.from, vars, file.escape);
     let source: FileSource;
     let owned = false;
-    if (from === undefined) source = options.context;
+    const heredocs = heredocFiles(instruction, sources, vars);
+    if (heredocs) source = heredocSource(heredocs, Math.floor(Date.now() / 1000));
+    else if (from === undefined) source = options.context;
     else {
       const stage = this.stageImages.has(from.toLowerCase())
         ? this.stageImages.get(from.toLowerCase())
@@ -425,7 +453,8 @@ export class ImageBuilder {
       }
       const plan: CopyPlan = {
         source,
-        sources,
+        // Heredoc files are named after their delimiters.
+        sources: heredocs ? [...heredocs.keys()] : sources,
         dest,
         destIsDir,
         image,
@@ -433,10 +462,10 @@ export class ImageBuilder {
         now: Math.floor(Date.now() / 1000),
         ...(owner ? { owner } : {}),
         ...(mode !== undefined ? { mode } : {}),
-        ...(from === undefined && options.ignore ? { ignore: options.ignore } : {}),
+        ...(from === undefined && !heredocs && options.ignore ? { ignore: options.ignore } : {}),
       };
       const plans: CopyPlan[] = [];
-      if (keyword === 'ADD') {
+      if (keyword === 'ADD' && !heredocs) {
         // A local tar archive is unpacked into the destination (owners as the archive has them).
         const paths = expandSources(source, sources, plan.ignore);
         const plain: string[] = [];

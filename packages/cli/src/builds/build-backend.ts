@@ -96,8 +96,18 @@ export class KokerBuildBackend implements BuildBackend {
       ...step.argv,
     ];
     this.ctx.log.debug({ container: name, argv: step.argv, network: step.network }, 'Run build step');
-    const code = await this.koker(args, true);
+    // Interrupted, the step's container still goes (the child run ends with its container).
+    let interrupted: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals) => (interrupted = signal);
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    let code: number;
     try {
+      code = await this.koker(args, true);
+    } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
+    try {
+      if (interrupted) throw new BuildStepError(`the build was interrupted (${interrupted})`);
       if (code !== 0) {
         throw new BuildStepError(`The command '${step.argv.join(' ')}' returned a non-zero code: ${code}`);
       }
