@@ -43,7 +43,9 @@ function fileSource(path: string, descriptor: Descriptor): StoredBlobSource {
   return {
     descriptor,
     open: (start, end) =>
-      end > start ? createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 }) : Readable.from([]),
+      end > start
+        ? createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 })
+        : Readable.from([]),
   };
 }
 

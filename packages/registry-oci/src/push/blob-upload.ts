@@ -137,7 +137,12 @@ export class BlobUploader {
         session = response;
         break;
       }
-      throw await pushFailure(this.client, response, `the mount of ${options.what} from ${from}`, this.repository);
+      throw await pushFailure(
+        this.client,
+        response,
+        `the mount of ${options.what} from ${from}`,
+        this.repository,
+      );
     }
     session ??= await this.start(options);
     if (session.status !== 202) {
@@ -228,7 +233,11 @@ export class BlobUploader {
         throw await pushFailure(this.client, response, `a chunk of ${options.what}`, this.repository);
       }
       await response.body.dump();
-      location = uploadLocation(this.client.endpoint, response.header('location') ?? location.toString(), options.what);
+      location = uploadLocation(
+        this.client.endpoint,
+        response.header('location') ?? location.toString(),
+        options.what,
+      );
       // Range says what the registry holds now (`0-N`, inclusive): it must be all we sent.
       const range = /^(?:bytes=)?0-(\d+)$/.exec(response.header('range') ?? '');
       const held = range ? Number(range[1]) + 1 : end;

@@ -8,20 +8,27 @@ import { type Endpoint } from '../endpoints.js';
  */
 export function uploadLocation(endpoint: Endpoint, location: string | undefined, what: string): URL {
   if (!location) {
-    throw new RegistryError(`${endpoint.host} started the upload of ${what} without a Location to send it to`, {
-      hint: 'the registry does not follow the distribution API; report it to its operator',
-    });
+    throw new RegistryError(
+      `${endpoint.host} started the upload of ${what} without a Location to send it to`,
+      {
+        hint: 'the registry does not follow the distribution API; report it to its operator',
+      },
+    );
   }
   let url: URL;
   try {
     url = new URL(location, `${endpoint.url}/`);
   } catch {
-    throw new RegistryError(`${endpoint.host} sent an upload Location that is not a URL: ${location.slice(0, 200)}`);
+    throw new RegistryError(
+      `${endpoint.host} sent an upload Location that is not a URL: ${location.slice(0, 200)}`,
+    );
   }
   if (url.origin !== new URL(endpoint.url).origin) {
     throw new RegistryError(
       `${endpoint.host} sent the upload of ${what} to another host (${url.origin}): koker only uploads to ${endpoint.url}`,
-      { hint: 'the registry (or a proxy in front of it) redirects uploads elsewhere; push to that registry directly' },
+      {
+        hint: 'the registry (or a proxy in front of it) redirects uploads elsewhere; push to that registry directly',
+      },
     );
   }
   if (!url.pathname.startsWith('/v2/')) {

@@ -45,7 +45,7 @@ async function targetsOf(context: CliContext, input: string, flags: PushFlags): 
     throw new UsageError(`cannot push a digest reference (${input}): name a tag`);
   }
   if (!flags.allTags) return [reference];
-  if (namesTag(input)) throw new UsageError('tag can\'t be used with --all-tags/-a');
+  if (namesTag(input)) throw new UsageError("tag can't be used with --all-tags/-a");
   const tags: ImageReference[] = [];
   for (const image of await context.images.list()) {
     for (const tag of image.repoTags) {
@@ -82,7 +82,8 @@ export function pushCommand(name = 'push'): Command {
       });
       const aborting = abortOnSignals();
       try {
-        if (!quiet) process.stdout.write(`The push refers to repository [${(targets[0] as ImageReference).name}]\n`);
+        if (!quiet)
+          process.stdout.write(`The push refers to repository [${(targets[0] as ImageReference).name}]\n`);
         for (const target of targets) {
           const image = await context.images.find(target);
           if (!image) {
