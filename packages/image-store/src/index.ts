@@ -9,3 +9,4 @@ export * from './store-layer.js';
 export * from './archive/index.js';
 export * from './verify-stream.js';
 export * from './push-source.js';
+export * from './import-tarball.js';
