@@ -148,15 +148,11 @@ export class UploadRegistry {
         upload.data = Buffer.concat([upload.data, body]);
         const digest = url.searchParams.get('digest');
         if (digest !== digestOf(upload.data)) {
-          return void response
-            .writeHead(400, { 'content-type': 'application/json' })
-            .end(
-              JSON.stringify({
-                errors: [
-                  { code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content' },
-                ],
-              }),
-            );
+          return void response.writeHead(400, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              errors: [{ code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content' }],
+            }),
+          );
         }
         this.uploads.delete(session[2] as string);
         this.addBlob(upload.repository, upload.data);
@@ -177,13 +173,11 @@ export class UploadRegistry {
       const repository = manifest[1] as string;
       for (const needed of [parsed.config, ...parsed.layers]) {
         if (!this.hasBlob(repository, needed.digest)) {
-          return void response
-            .writeHead(400, { 'content-type': 'application/json' })
-            .end(
-              JSON.stringify({
-                errors: [{ code: 'MANIFEST_BLOB_UNKNOWN', message: `blob unknown ${needed.digest}` }],
-              }),
-            );
+          return void response.writeHead(400, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              errors: [{ code: 'MANIFEST_BLOB_UNKNOWN', message: `blob unknown ${needed.digest}` }],
+            }),
+          );
         }
       }
       this.manifests.set(`${repository}:${manifest[2]}`, {
