@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
+import { BUSYBOX } from '../fixtures/images.js';
 import { inspect, tempRoot, type TempRoot } from './image-helpers.js';
 
 const run = promisify(execFile);
@@ -181,6 +182,50 @@ describe('koker push to real registries', () => {
         removeCgroup(cgroupParent);
       }
     });
+  });
+
+  it('pushes an imported image with the manifest it was stored with, and records a push event', async () => {
+    const targets = [await fixtureRegistry({ writable: true }), await fixtureRegistry({ writable: true })];
+    try {
+      const tarball = join(root.dir, 'rootfs.tar');
+      await run('tar', ['-cf', tarball, '--transform', 's,^.*/busybox$,bin/busybox,', BUSYBOX]);
+      const imported = await root.run(['import', '-c', 'CMD ["busybox", "echo", "imported"]', tarball]);
+      expect(imported.code, imported.stderr).toBe(0);
+      const id = imported.stdout.trim();
+      const since = Math.floor(Date.now() / 1000) - 1;
+      const digests: string[] = [];
+      for (const target of targets) {
+        const name = `${target.host}/imported:1`;
+        await root.run(['tag', id, name]);
+        const pushed = await root.run(['push', name]);
+        expect(pushed.stderr).toBe('');
+        expect(pushed.code).toBe(0);
+        const digest = /^1: digest: (sha256:[0-9a-f]{64}) size: \d+$/m.exec(pushed.stdout)?.[1];
+        const inspected = JSON.parse(await skopeo(['inspect', '--tls-verify=false', `docker://${name}`])) as {
+          Digest: string;
+          Layers: string[];
+        };
+        expect(inspected.Digest).toBe(digest);
+        expect(inspected.Layers).toHaveLength(1);
+        digests.push(digest ?? '');
+      }
+      // The stored manifest goes out both times: the same digest everywhere.
+      expect(digests[0]).toBe(digests[1]);
+      const events = await root.run([
+        'events',
+        '--since',
+        String(since),
+        '--until',
+        String(Date.now() / 1000 + 0.5),
+        '--filter',
+        'event=push',
+        '--format',
+        '{{.Type}} {{.Action}} {{.Actor.ID}}',
+      ]);
+      expect(events.stdout).toBe(targets.map((t) => `image push ${t.host}/imported:1\n`).join(''));
+    } finally {
+      for (const target of targets) await target.stop();
+    }
   });
 
   describe('htpasswd (Basic) registry', () => {
