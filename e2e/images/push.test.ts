@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
 import { BUSYBOX } from '../fixtures/images.js';
+import { KOKER_BIN } from '../helpers/koker.js';
 import { inspect, tempRoot, type TempRoot } from './image-helpers.js';
 
 const run = promisify(execFile);
@@ -126,6 +127,27 @@ describe('koker push to real registries', () => {
       expect(missing.stderr).toContain(
         `An image does not exist locally with the tag: ${target.host}/nothing`,
       );
+    });
+
+    it('draws each layer in place on a terminal, topmost first', async () => {
+      const name = `${target.host}/terminal:1`;
+      await root.run(['tag', source.images.layered, name]);
+      // script(1) gives koker a pseudo-terminal, as a user's shell would.
+      const { stdout: screen } = await run(
+        'script',
+        ['-qec', `${KOKER_BIN} --root ${root.dir} push ${name}`, '/dev/null'],
+        { env: { ...process.env, NO_COLOR: '1' } },
+      );
+      const ids = source.built.layered.diffIds.map((d) => d.slice(7, 19));
+      expect(screen).toContain('\x1b[2K');
+      for (const id of ids) expect(screen).toContain(`${id}: Pushed`);
+      // The first drawing lists the layers top to bottom, as Docker does.
+      const first = screen
+        .split('\x1b[2K')
+        .slice(1, ids.length + 1)
+        .map((l) => l.slice(0, 12));
+      expect(first).toEqual([...ids].reverse());
+      expect(screen).toContain(`1: digest: ${source.built.layered.digest} size: `);
     });
 
     it('what koker pushed, podman pulls and runs', async () => {
