@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaTypes, type Digest } from '@koker/core';
+import { OciRegistrySource } from '@koker/registry-oci';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
 import { BUSYBOX } from '../fixtures/images.js';
 import { KOKER_BIN } from '../helpers/koker.js';
@@ -148,6 +152,61 @@ describe('koker push to real registries', () => {
         .map((l) => l.slice(0, 12));
       expect(first).toEqual([...ids].reverse());
       expect(screen).toContain(`1: digest: ${source.built.layered.digest} size: `);
+    });
+
+    it('sends a blob in PATCH chunks that the real registry accepts', async () => {
+      // Small limits force chunks for a small image (koker's own: 64 MiB in one PUT, 32 MiB chunks).
+      const layer = Buffer.alloc(50_000, 3);
+      const digestOf = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      const config = Buffer.from(
+        JSON.stringify({
+          architecture: 'amd64',
+          os: 'linux',
+          rootfs: { type: 'layers', diff_ids: [digestOf(layer)] },
+        }),
+      );
+      const blob = (bytes: Buffer, mediaType: string) => ({
+        descriptor: { mediaType, digest: digestOf(bytes) as Digest, size: bytes.length },
+        open: (start: number, end: number) => Readable.from([bytes.subarray(start, end)]),
+      });
+      const layerBlob = { ...blob(layer, MediaTypes.ociLayer), id: 'chunked' };
+      const configBlob = blob(config, MediaTypes.ociConfig);
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaTypes.ociManifest,
+          config: configBlob.descriptor,
+          layers: [layerBlob.descriptor],
+        }),
+      );
+      const client = new OciRegistrySource({ dockerConfig: join(root.dir, 'no-config.json') });
+      try {
+        const result = await client.push(
+          target.host,
+          {
+            layers: [layerBlob],
+            config: configBlob,
+            manifest: { mediaType: MediaTypes.ociManifest, bytes: manifest },
+          },
+          { repository: 'chunked', tag: 'v1', limits: { monolithicMax: 1000, chunkSize: 16_384 } },
+        );
+        expect(result.digest).toBe(digestOf(manifest));
+      } finally {
+        await client.close();
+      }
+      const copyDir = await mkdtemp(join(tmpdir(), 'koker-e2e-push-chunked-'));
+      try {
+        await skopeo([
+          'copy',
+          '--quiet',
+          '--src-tls-verify=false',
+          `docker://${target.host}/chunked:v1`,
+          `dir:${copyDir}`,
+        ]);
+        expect(readFileSync(join(copyDir, digestOf(layer).slice(7))).equals(layer)).toBe(true);
+      } finally {
+        await rm(copyDir, { recursive: true, force: true });
+      }
     });
 
     it('what koker pushed, podman pulls and runs', async () => {
