@@ -9,3 +9,5 @@ export * from './store-layer.js';
 export * from './archive/index.js';
 export * from './verify-stream.js';
 export * from './new-image/index.js';
+export * from './push-source.js';
+export * from './import-tarball.js';
