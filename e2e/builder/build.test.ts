@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   linkSync,
@@ -323,7 +323,44 @@ describe('koker build', () => {
     expect(alone).toMatch(/^sha256:/);
   });
 
-  it('fails as Docker does: a failing RUN (exit 1), an unknown instruction, a missing file, ADD of a URL', () => {
+  it('ADDs a file from a URL as it is, mode 0600, with the time the server gives', async () => {
+    // A server of its own (a child process: the test's koker runs synchronously).
+    const server = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('http').createServer((q, r) => { r.setHeader('Last-Modified', 'Tue, 01 Oct 2024 10:00:00 GMT'); r.end(q.url === '/files/data.tar.gz' ? 'not unpacked' : 'x'); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const port = await new Promise<string>((resolve) =>
+        server.stdout.once('data', (c: Buffer) => resolve(c.toString().trim())),
+      );
+      const dir = join(work, 'url');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'Dockerfile'),
+        `FROM busybox\nADD http://127.0.0.1:${port}/files/data.tar.gz /downloads/\nADD http://127.0.0.1:${port}/other /named\n`,
+      );
+      must(['build', '-q', '--network', 'none', '-t', 'with-url', dir]);
+      const seen = must([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        'with-url',
+        'sh',
+        '-c',
+        "stat -c '%a %u %Y %n' /downloads/data.tar.gz /named && cat /downloads/data.tar.gz",
+      ]);
+      expect(seen).toBe(`600 0 1727776800 /downloads/data.tar.gz\n600 0 1727776800 /named\nnot unpacked`);
+    } finally {
+      server.kill();
+    }
+  });
+
+  it('fails as Docker does: a failing RUN (exit 1), an unknown instruction, a missing file, a URL that does not answer', () => {
     const dir = join(work, 'failing');
     mkdirSync(dir, { recursive: true });
     const build = (dockerfile: string) => {
@@ -336,7 +373,7 @@ describe('koker build', () => {
     expect(build('FROM busybox\nFROB x\n').stderr).toContain('unknown instruction: FROB');
     expect(build('FROM busybox\nCOPY missing /\n').stderr).toContain('missing');
     expect(build('FROM busybox\nADD http://127.0.0.1:9/x /x\n').stderr).toContain(
-      'ADD of a URL (http://127.0.0.1:9/x)',
+      'cannot download http://127.0.0.1:9/x',
     );
     // No build container is left behind.
     expect(must(['ps', '-aq'])).toBe('');

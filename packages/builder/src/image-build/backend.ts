@@ -73,6 +73,11 @@ export interface BuildBackend {
    * unpacked with the layer applier's rules; undefined when the file is not such an archive.
    */
   unpackArchive(source: FileSource, path: string): Promise<FileSource | undefined>;
+  /**
+   * ADD of a URL: the file downloaded (http and https), as `path` in a source of its own, mode
+   * 0600, its time the server's Last-Modified when it gives one.
+   */
+  fetchUrl(url: string): Promise<{ readonly source: FileSource; readonly path: string }>;
   /** The layer cache: step key -> image ID. */
   cached(key: string): Promise<string | undefined>;
   remember(key: string, id: string): Promise<void>;

@@ -417,14 +417,8 @@ export class ImageBuilder {
       throw new DockerfileError(`${keyword} requires at least two arguments`, instruction.line);
     const sources = words.slice(0, -1);
     const rawDest = words[words.length - 1] as string;
-    if (keyword === 'ADD') {
-      const url = sources.find((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s));
-      if (url)
-        throw new DockerfileError(
-          `ADD of a URL (${url}) is not supported by koker yet: fetch it in a RUN step or COPY a local file`,
-          instruction.line,
-        );
-    }
+    const urls = keyword === 'ADD' ? sources.filter((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s)) : [];
+    const local = sources.filter((s) => !urls.includes(s));
     const dest = posix.resolve(run.config.WorkingDir || '/', rawDest);
     const destIsDir = rawDest.endsWith('/') || rawDest.endsWith('/.') || rawDest === '.';
     const from = flags.from === undefined ? undefined : expandString(flags.from, vars, file.escape);
@@ -456,7 +450,7 @@ export class ImageBuilder {
         // Heredoc files are named after their delimiters.
         sources: heredocs ? [...heredocs.keys()] : sources,
         dest,
-        destIsDir,
+        destIsDir: destIsDir || sources.length > 1,
         image,
         keepOwners: owned,
         now: Math.floor(Date.now() / 1000),
@@ -465,9 +459,22 @@ export class ImageBuilder {
         ...(from === undefined && !heredocs && options.ignore ? { ignore: options.ignore } : {}),
       };
       const plans: CopyPlan[] = [];
-      if (keyword === 'ADD' && !heredocs) {
+      // ADD of a URL: the file as downloaded, never unpacked (as Docker does).
+      for (const url of urls) {
+        this.log.debug({ url }, 'Download ADD source');
+        const fetched = await this.backend.fetchUrl(url);
+        unpackedSources.push(fetched.source);
+        const { ignore: _ignore, ...rest } = plan;
+        plans.push({
+          ...rest,
+          source: fetched.source,
+          sources: [fetched.path],
+          destIsDir: destIsDir || sources.length > 1,
+        });
+      }
+      if (keyword === 'ADD' && !heredocs && local.length > 0) {
         // A local tar archive is unpacked into the destination (owners as the archive has them).
-        const paths = expandSources(source, sources, plan.ignore);
+        const paths = expandSources(source, local, plan.ignore);
         const plain: string[] = [];
         for (const path of paths) {
           const unpacked = source.stat(bytes(path), true)?.isFile()
@@ -482,8 +489,8 @@ export class ImageBuilder {
           plans.push({ ...rest, source: unpacked, sources: [''], destIsDir: true, keepOwners: true });
         }
         if (plain.length > 0)
-          plans.unshift({ ...plan, sources: plain, destIsDir: destIsDir || paths.length > 1 });
-      } else plans.push(plan);
+          plans.unshift({ ...plan, sources: plain, destIsDir: destIsDir || sources.length > 1 });
+      } else if (local.length > 0) plans.push({ ...plan, sources: heredocs ? [...heredocs.keys()] : local });
       const entries = async function* (now: number): AsyncGenerator<FileEntry> {
         for (const each of plans) yield* copyEntries({ ...each, now });
       };

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rm, utimes } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import {
   BuildStepError,
@@ -12,7 +14,14 @@ import {
   type RunConfig,
   type RunStep,
 } from '@koker/builder';
-import { ImageReference, NotFoundError, Storage, UsageError } from '@koker/core';
+import {
+  ImageReference,
+  InvalidValueError,
+  NotFoundError,
+  RegistryError,
+  Storage,
+  UsageError,
+} from '@koker/core';
 import { copyFromTar, directorySource, imageSource, ON_HOST, writeLayerBlob } from '@koker/fs-overlay';
 import { writeFileAtomic } from '@koker/host';
 import { deriveImageConfig, storeNewImage } from '@koker/image-store';
@@ -212,6 +221,45 @@ export class KokerBuildBackend implements BuildBackend {
       path,
     );
     return directorySource(into);
+  }
+
+  async fetchUrl(url: string): Promise<{ source: FileSource; path: string }> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new InvalidValueError('ADD source', url, 'the URL does not parse');
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw new InvalidValueError('ADD source', url, 'koker downloads http:// and https:// URLs only');
+    let response: Response;
+    try {
+      response = await fetch(parsed, { redirect: 'follow' });
+    } catch (error) {
+      throw new RegistryError(`cannot download ${parsed.href}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    if (!response.ok || !response.body)
+      throw new RegistryError(`cannot download ${parsed.href}: HTTP ${response.status}`, {
+        hint: 'check the URL',
+      });
+    const dir = join(this.work, `url-${randomBytes(6).toString('hex')}`);
+    await mkdir(dir);
+    // Docker names the file after the URL's last path component.
+    const name = basename(parsed.pathname) || 'download';
+    const path = join(dir, name);
+    await pipeline(
+      Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+      createWriteStream(path, { flags: 'wx', mode: 0o600 }),
+    );
+    const modified = Date.parse(response.headers.get('last-modified') ?? '');
+    if (!Number.isNaN(modified)) await utimes(path, modified / 1000, modified / 1000);
+    this.ctx.log.debug(
+      { url: parsed.href, path, modified: response.headers.get('last-modified') },
+      'Downloaded ADD source',
+    );
+    return { source: directorySource(dir), path: name };
   }
 
   async cached(key: string): Promise<string | undefined> {
