@@ -88,6 +88,8 @@ export interface BuildBackend {
 export interface BuildProgress {
   step(index: number, total: number, text: string): void;
   cached(): void;
+  /** The image a step made or found in the cache. */
+  made(id: string): void;
   done(id: string): void;
   /** Output of a RUN step (when not quiet). */
   readonly output?: NodeJS.WritableStream;

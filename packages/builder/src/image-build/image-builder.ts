@@ -210,6 +210,7 @@ export class ImageBuilder {
     if (known === 'scratch') image = undefined;
     else if (this.stageImages.has(known)) image = this.stageImages.get(known);
     else image = await this.backend.image(baseName, { pull: options.pull });
+    if (image) this.progress.made(image.id);
     const run: StageRun = { image, config: configOf(image), state: { cmdSet: false }, args: new Map() };
     // The base image's ONBUILD triggers run first, and are not inherited further.
     const triggers = run.config.OnBuild ?? [];
@@ -265,12 +266,14 @@ export class ImageBuilder {
       if (hit) {
         if (announceCached) this.progress.cached();
         this.log.debug({ key, id: hit.id }, 'Use cached step');
+        if (announceCached) this.progress.made(hit.id);
         return hit;
       }
     }
     const made = await make();
     await this.backend.remember(key, made.id);
     this.log.debug({ key, id: made.id }, 'Cache step');
+    if (announceCached) this.progress.made(made.id);
     return made;
   }
 

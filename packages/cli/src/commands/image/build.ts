@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { type BuildProgress, ImageBuilder } from '@koker/builder';
 import { ImageReference, InvalidValueError, shortDigest, type Digest } from '@koker/core';
@@ -35,17 +36,36 @@ function keyValues(flag: string, values: readonly string[], fromEnv: boolean): M
   return map;
 }
 
-/** Docker's classic builder output: each step, ` ---> CACHED` for a cache hit, then the ID. */
+/** Docker's classic builder output: each step, ` ---> CACHED` for a cache hit, its image, then the ID. */
 function progressTo(out: NodeJS.WritableStream | undefined, tags: readonly string[]): BuildProgress {
   return {
     step: (index, total, text) => out?.write(`Step ${index}/${total} : ${text}\n`),
     cached: () => out?.write(' ---> CACHED\n'),
+    made: (id) => out?.write(` ---> ${shortDigest(id as Digest)}\n`),
     done: (id) => {
       out?.write(`Successfully built ${shortDigest(id as Digest)}\n`);
       for (const tag of tags) out?.write(`Successfully tagged ${tag}\n`);
     },
     ...(out ? { output: out } : {}),
   };
+}
+
+/**
+ * stdout for the build's progress and its steps' output: when the reader goes away (`| head`),
+ * the build goes on without output instead of failing on EPIPE.
+ */
+function stdoutWhileRead(): Writable {
+  let gone = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    gone = true;
+  });
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (!gone) process.stdout.write(chunk);
+      done();
+    },
+  });
 }
 
 /** `koker build [OPTIONS] PATH | -`: an image from a Dockerfile. */
@@ -67,7 +87,7 @@ export function buildCommand(name = 'build'): Command {
       const ctx = contextOf(command);
       ctx.requireRoot('build');
       for (const tag of flags.tag) ImageReference.parse(tag);
-      const out = flags.quiet ? undefined : process.stdout;
+      const out = flags.quiet ? undefined : stdoutWhileRead();
       const backend = await KokerBuildBackend.create(ctx, out);
       try {
         const context = await openBuildContext(path, flags.file, backend.workDir);
