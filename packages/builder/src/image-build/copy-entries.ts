@@ -129,7 +129,7 @@ export async function* copyEntries(plan: CopyPlan): AsyncGenerator<FileEntry> {
     const stats = plan.source.stat(bytes(path), true);
     if (!stats) continue;
     if (stats.isDirectory()) {
-      yield* parents(`${dest}/x`);
+      yield* parents(dest);
       if (dest !== '' && !made.has(dest)) {
         made.add(dest);
         const existing = plan.image.stat(bytes(dest), true);
@@ -151,11 +151,8 @@ export async function* copyEntries(plan: CopyPlan): AsyncGenerator<FileEntry> {
         : `${dest}/${posix.basename(path)}`
       : dest;
     if (target === '') throw new DockerfileError(`cannot copy ${path} onto /`);
-    if (destIsDir && dest !== '' && !made.has(dest)) {
-      yield* parents(`${dest}/x`);
-      made.add(dest);
-      yield dirEntry(dest);
-    } else yield* parents(target);
+    // The destination directory and its parents, once each.
+    yield* parents(target);
     for await (const entry of plan.source.entries(bytes(path), bytes(target), true)) yield adjust(entry);
   }
 }
