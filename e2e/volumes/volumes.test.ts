@@ -162,6 +162,63 @@ describe('bind mounts', () => {
       execFileSync('umount', ['-R', dir]);
     }
   });
+  it("rshared: a mount the container makes below the target shows on the host, and the host's in it", async () => {
+    const dir = fresh('rshared');
+    execFileSync('mount', ['--bind', dir, dir]);
+    execFileSync('mount', ['--make-shared', dir]);
+    mkdirSync(join(dir, 'from-ctr'), { recursive: true });
+    mkdirSync(join(dir, 'from-host'), { recursive: true });
+    let id = '';
+    try {
+      id = firstLine(
+        await suite.must([
+          'run',
+          '-d',
+          '--network',
+          'none',
+          '--cap-add',
+          'SYS_ADMIN',
+          '--mount',
+          `type=bind,src=${dir},dst=/data,bind-propagation=rshared`,
+          suite.image,
+          'sh',
+          '-c',
+          'mount -t tmpfs koker-e2e-rshared /data/from-ctr && echo inside > /data/from-ctr/made && sleep 300',
+        ]),
+      );
+      await waitFor(
+        () => existsSync(join(dir, 'from-ctr', 'made')),
+        "the container's mount to reach the host",
+      );
+      expect(readFileSync(join(dir, 'from-ctr', 'made'), 'utf8')).toBe('inside\n');
+      execFileSync('mount', ['-t', 'tmpfs', 'koker-e2e-rshared-host', join(dir, 'from-host')]);
+      writeFileSync(join(dir, 'from-host', 'later'), 'host\n');
+      expect((await suite.koker(['exec', id, 'cat', '/data/from-host/later'])).stdout).toBe('host\n');
+      // koker's own mounts (the root, /proc, /etc/hosts...) never reach the host.
+      const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+      expect(mounts).not.toContain(id);
+    } finally {
+      if (id) await suite.koker(['rm', '-f', id]);
+      execFileSync('umount', ['-R', dir]);
+    }
+  });
+
+  it("shared and slave propagations need a shared host mount: refused with Docker's message", async () => {
+    const dir = fresh('private-source');
+    execFileSync('mount', ['--bind', dir, dir]);
+    execFileSync('mount', ['--make-private', dir]);
+    try {
+      for (const mode of ['rshared', 'slave']) {
+        const result = await run(['-v', `${dir}:/data:${mode}`, suite.image, 'true']);
+        expect(result.code).toBe(125);
+        expect(result.stderr).toContain(
+          `path ${dir} is mounted on ${dir} but it is not a ${mode === 'rshared' ? 'shared' : 'shared or slave'} mount`,
+        );
+      }
+    } finally {
+      execFileSync('umount', [dir]);
+    }
+  });
 });
 
 describe('named and anonymous volumes', () => {

@@ -4,6 +4,7 @@ import {
   type ExecPlan,
   type LaunchPlan,
   type ProcessSpec,
+  type MountStep,
   type OverlayMount,
   InvalidValueError,
 } from '@koker/core';
@@ -107,6 +108,10 @@ function overlayOps(target: string, overlay: OverlayMount): NativeOps {
   ];
 }
 
+/** A bind with a shared or slave propagation: mounts below its source cross to or from the host. */
+const takesHostPeers = (m: MountStep) =>
+  m.flags.includes('bind') && m.propagation !== undefined && !m.propagation.endsWith('private');
+
 export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean } = {}): NativeOps {
   const ops: NativeOps = [
     ...monitorOps({
@@ -116,6 +121,8 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean
     }),
     ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
     ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),
+    // Binds that share mounts with the host are cloned in its namespace, so they stay its peers.
+    ...(plan.userMounts ?? []).filter(takesHostPeers).flatMap((m) => ['hosttree', m.source]),
     // The cgroup namespace comes after the cgroups are joined, so that they are its root.
     'clone',
     plan.newNamespaces.filter((k) => k !== 'cgroup').join(','),
