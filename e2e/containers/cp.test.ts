@@ -96,6 +96,51 @@ describe('koker cp', () => {
     expect(readFileSync(join(out, 'f'), 'utf8')).toBe('inside\n');
   });
 
+  it("sees a stopped container's volumes and binds, both ways, and leaves no mount behind", async () => {
+    const bind = hostDir('stopped-bind');
+    writeFileSync(join(bind, 'on-host'), 'bound\n');
+    await suite.must([
+      'run',
+      '--name',
+      'stopped-mounts',
+      '--network',
+      'none',
+      '-v',
+      'cp-stopped-vol:/vol',
+      '-v',
+      `${bind}:/bound`,
+      'busybox',
+      'sh',
+      '-c',
+      'echo in-volume > /vol/made',
+    ]);
+    const out = hostDir('stopped-mounts-out');
+    await suite.must(['cp', 'stopped-mounts:/vol/made', join(out, 'made')]);
+    await suite.must(['cp', 'stopped-mounts:/bound/on-host', join(out, 'on-host')]);
+    expect(readFileSync(join(out, 'made'), 'utf8')).toBe('in-volume\n');
+    expect(readFileSync(join(out, 'on-host'), 'utf8')).toBe('bound\n');
+    await suite.must(['cp', join(out, 'made'), 'stopped-mounts:/bound/copied-in']);
+    await suite.must(['cp', join(out, 'on-host'), 'stopped-mounts:/vol/copied-in']);
+    expect(readFileSync(join(bind, 'copied-in'), 'utf8')).toBe('in-volume\n');
+    // The next container on the volume sees what cp wrote into it.
+    const seen = await suite.must([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      'cp-stopped-vol:/vol',
+      'busybox',
+      'cat',
+      '/vol/copied-in',
+    ]);
+    expect(seen).toBe('bound\n');
+    // The volume is in use by the stopped container only, not by a leftover of the copy.
+    await suite.must(['rm', 'stopped-mounts']);
+    await suite.must(['volume', 'rm', 'cp-stopped-vol']);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(suite.root);
+  });
+
   it("follows Docker's destination rules and says what Docker says", async () => {
     const out = hostDir('rules');
     writeFileSync(join(out, 'afile'), 'x');

@@ -205,3 +205,49 @@ export function serializeOps(ops: NativeOps): Buffer {
   }
   return Buffer.from(ops.map((op) => `${op}\0`).join(''), 'utf8');
 }
+
+/** What a stopped container's files are reached through: its root and its user mounts. */
+export interface MountHoldPlan {
+  readonly rootfs: string;
+  /** Mounted at `rootfs` first, as for a start. */
+  readonly rootfsOverlay?: OverlayMount;
+  /** The container's volumes, binds and tmpfs mounts (userMountSteps). */
+  readonly mounts: readonly MountStep[];
+}
+
+/**
+ * A process in a private mount namespace holding a stopped container's root with its user
+ * mounts on it, each target resolved in the root as for a start (never copied up, no
+ * propagation: the mounts serve a copy, not a container). It waits to be killed.
+ */
+export function encodeMountHoldPlan(plan: MountHoldPlan): NativeOps {
+  const ops: NativeOps = [
+    ...monitorOps({ detached: false, terminal: false, stdin: false }),
+    'clone',
+    'mount',
+    'mount',
+    '',
+    '/',
+    '',
+    'rec,private',
+    '',
+    ...(plan.rootfsOverlay ? overlayOps(plan.rootfs, plan.rootfsOverlay) : []),
+    'rootfs',
+    plan.rootfs,
+  ];
+  for (const m of plan.mounts) {
+    ops.push(
+      'usermount',
+      m.source,
+      m.target,
+      m.fstype,
+      m.flags.join(','),
+      m.data ?? '',
+      '',
+      '0',
+      m.targetType === 'file' ? '1' : '0',
+    );
+  }
+  ops.push('hold');
+  return ops;
+}

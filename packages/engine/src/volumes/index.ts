@@ -4,3 +4,4 @@ export * from './resolve-mounts.js';
 export * from './volume-drivers.js';
 export * from './volume-filters.js';
 export * from './volume-usage.js';
+export * from './held-mounts.js';

@@ -14,10 +14,12 @@ export interface ContainerRoot {
   readonly fd: number;
   /** What it is, for logs: `/proc/PID/root`, `detached overlay`, a directory. */
   readonly source: string;
-  close(): void;
+  /** Ends the view (a held namespace ends asynchronously). */
+  close(): void | Promise<void>;
 }
 
-function rootFromPath(path: string, source = path): ContainerRoot {
+/** A root directory given by path (a copy-driver rootfs, a root held in another namespace). */
+export function rootFromPath(path: string, source = path): ContainerRoot {
   const fd = openSync(path, O.PATH | O.DIRECTORY | O.CLOEXEC);
   return { fd, source, close: () => closeSync(fd) };
 }

@@ -1,4 +1,10 @@
-export { openRunningRoot, openStoppedRoot, upperDirectory, type ContainerRoot } from './container-root.js';
+export {
+  openRunningRoot,
+  openStoppedRoot,
+  rootFromPath,
+  upperDirectory,
+  type ContainerRoot,
+} from './container-root.js';
 export { overlayChanges, type Change, type ChangeKind } from './changes.js';
 export { copyFromTar, copyToTar, copyTree, type CopyEnd, type CopyOptions, type CopyResult } from './copy.js';
 export { assertsDirectory, copiesContents, copyTarget, CopyRuleError } from './copy-rules.js';
