@@ -219,6 +219,79 @@ describe('koker cp', () => {
     expect(refusedTar.stderr).toContain("'..'");
   });
 
+  it('keeps extended attributes with -a and file capabilities always; takes bzip2 and xz streams', async () => {
+    await stoppedContainer('xattrs', 'true');
+    const src = hostDir('xattr-src');
+    mkdirSync(join(src, 'tree/dir'), { recursive: true });
+    writeFileSync(join(src, 'tree/noted'), 'noted\n');
+    writeFileSync(join(src, 'tree/ping'), 'not really ping\n');
+    execFileSync('setfattr', ['-n', 'user.note', '-v', 'from the host', join(src, 'tree/noted')]);
+    execFileSync('setfattr', ['-n', 'user.dir', '-v', 'a directory', join(src, 'tree/dir')]);
+    execFileSync('setcap', ['cap_net_raw+ep', join(src, 'tree/ping')]);
+    const note = (path: string) =>
+      execFileSync('getfattr', ['--only-values', '--absolute-names', '-n', 'user.note', path], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    const hasNote = (path: string) => {
+      try {
+        return note(path) === 'from the host';
+      } catch {
+        return false;
+      }
+    };
+    const caps = (path: string) => execFileSync('getcap', [path], { encoding: 'utf8' }).trim();
+
+    await suite.must(['cp', '-a', join(src, 'tree'), 'xattrs:/kept']);
+    await suite.must(['cp', join(src, 'tree'), 'xattrs:/plain']);
+    const out = hostDir('xattr-out');
+    await suite.must(['cp', '-a', 'xattrs:/kept', join(out, 'kept')]);
+    await suite.must(['cp', '-a', 'xattrs:/plain', join(out, 'plain')]);
+    await suite.must(['cp', 'xattrs:/kept', join(out, 'kept-then-plain')]);
+    expect(hasNote(join(out, 'kept/noted'))).toBe(true);
+    expect(
+      execFileSync(
+        'getfattr',
+        ['--only-values', '--absolute-names', '-n', 'user.dir', join(out, 'kept/dir')],
+        { encoding: 'utf8' },
+      ),
+    ).toBe('a directory');
+    expect(caps(join(out, 'kept/ping'))).toMatch(/cap_net_raw[=+]ep$/);
+    // Without -a: user attributes stay behind, file capabilities go along (as Docker's archives).
+    expect(hasNote(join(out, 'plain/noted'))).toBe(false);
+    expect(hasNote(join(out, 'kept-then-plain/noted'))).toBe(false);
+    expect(caps(join(out, 'plain/ping'))).toMatch(/cap_net_raw[=+]ep$/);
+
+    // A tar stream carries them both ways (PAX records), with -a.
+    const streamed = kokerBinary(['cp', '-a', 'xattrs:/kept', '-']);
+    expect(streamed.code).toBe(0);
+    const unpacked = hostDir('xattr-unpacked');
+    execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-xf', '-', '-C', unpacked], {
+      input: streamed.stdout,
+    });
+    expect(hasNote(join(unpacked, 'kept/noted'))).toBe(true);
+    const packed = execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-cf', '-', '-C', src, 'tree']);
+    expect(kokerBinary(['cp', '-a', '-', 'xattrs:/var'], packed).code).toBe(0);
+    await suite.must(['cp', '-a', 'xattrs:/var/tree', join(out, 'from-tar')]);
+    expect(hasNote(join(out, 'from-tar/noted'))).toBe(true);
+    expect(caps(join(out, 'from-tar/ping'))).toMatch(/cap_net_raw[=+]ep$/);
+
+    // bzip2 and xz archives, as Docker's archive API takes them.
+    for (const [flag, dir] of [
+      ['-j', 'bz'],
+      ['-J', 'xz'],
+    ] as const) {
+      mkdirSync(join(src, dir));
+      writeFileSync(join(src, dir, 'f'), `${dir} compressed\n`);
+      const archive = execFileSync('tar', [flag, '-cf', '-', '-C', src, dir]);
+      const copied = kokerBinary(['cp', '-', 'xattrs:/tmp'], archive);
+      expect(copied.stderr).toBe('');
+      expect(copied.code).toBe(0);
+      await suite.must(['cp', `xattrs:/tmp/${dir}/f`, join(out, `${dir}-f`)]);
+      expect(readFileSync(join(out, `${dir}-f`), 'utf8')).toBe(`${dir} compressed\n`);
+    }
+  });
+
   it('works on a running container, through its own mount namespace', async () => {
     await suite.must([
       'run',
