@@ -488,3 +488,54 @@ describe('tmpfs, read-only roots and --volumes-from', () => {
     await suite.must(['volume', 'rm', 'shared']);
   });
 });
+
+describe('concurrent runs and removals on one volume', () => {
+  it('runs that create one new volume at once fill it from the image once, each seeing it whole', async () => {
+    const expected = await out([suite.image, 'ls', '-lan', '/bin']);
+    expect(expected.split('\n').length).toBeGreaterThan(20);
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () => run(['-v', 'raced:/bin', suite.image, '/bin/ls', '-lan', '/bin'])),
+    );
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    // Every container saw what the image has at /etc, neither empty nor half copied.
+    for (const result of runs) expect(result.stdout).toBe(expected);
+    expect((await volumeNames()).filter((n) => n === 'raced')).toEqual(['raced']);
+    await suite.must(['volume', 'rm', 'raced']);
+  });
+
+  it('volume rm while a run holds a new volume not yet in use: waits, then refuses it as in use', async () => {
+    // The run pauses after it made the volume, before its container is recorded as the user.
+    const starting = suite.koker(
+      [
+        'run',
+        '-d',
+        '--network',
+        'none',
+        '-v',
+        'contested:/data',
+        suite.image,
+        'sh',
+        '-c',
+        'echo alive > /data/f; sleep 300',
+      ],
+      { env: { KOKER_PAUSE_AT: 'run:mounts:1500' } },
+    );
+    await waitFor(async () => (await volumeNames()).includes('contested'), 'the run to make its volume');
+    const removed = await suite.koker(['volume', 'rm', 'contested']);
+    const started = await starting;
+    expect(started.code).toBe(0);
+    const id = firstLine(started.stdout);
+    try {
+      expect(removed.code).toBe(1);
+      expect(removed.stderr).toContain('volume is in use');
+      const [volume] = JSON.parse(await suite.must(['volume', 'inspect', 'contested'])) as [
+        { Mountpoint: string },
+      ];
+      await waitFor(() => existsSync(join(volume.Mountpoint, 'f')), 'the container to write its volume');
+      expect(readFileSync(join(volume.Mountpoint, 'f'), 'utf8')).toBe('alive\n');
+    } finally {
+      await suite.koker(['rm', '-f', id]);
+    }
+    await suite.must(['volume', 'rm', 'contested']);
+  });
+});
