@@ -366,6 +366,54 @@ describe('koker cp against planted symlinks', () => {
     expect(existsSync(join(suite.canary, 'koker-cp-payload'))).toBe(false);
   });
 
+  it("a container that swapped its mounts' parent for symlinks before it stopped cannot redirect cp's mounts", async () => {
+    const canary = suite.canary;
+    const src = hostDir('planted-src');
+    writeFileSync(join(src, 'koker-planted-payload'), 'payload\n');
+    const payload = join(src, 'koker-planted-payload');
+    const bind = hostDir('planted-bind');
+    // Each moves the directory holding its mount points away and leaves a link in its place.
+    for (const [name, link] of [
+      ['planted-abs', canary],
+      ['planted-climb', '../../../../../..'],
+    ] as const) {
+      await suite.must([
+        'run',
+        '--name',
+        name,
+        '--network',
+        'none',
+        '-v',
+        `${name}-vol:/mnt/vol`,
+        '-v',
+        `${bind}:/mnt/bound`,
+        'busybox',
+        'sh',
+        '-c',
+        `mv /mnt /moved && ln -s ${link} /mnt`,
+      ]);
+    }
+    // An absolute link is followed inside the container's root: the mounts land there, not on the host.
+    await suite.must(['cp', payload, 'planted-abs:/mnt/vol/']);
+    await suite.must(['cp', payload, 'planted-abs:/mnt/bound/']);
+    expect(readFileSync(join(bind, 'koker-planted-payload'), 'utf8')).toBe('payload\n');
+    const out = hostDir('planted-out');
+    await suite.must(['cp', 'planted-abs:/mnt/vol/koker-planted-payload', join(out, 'from-volume')]);
+    expect(readFileSync(join(out, 'from-volume'), 'utf8')).toBe('payload\n');
+    // A link that climbs out of the root: refused, before anything is mounted or copied.
+    const refused = await suite.koker(['cp', payload, 'planted-climb:/mnt/vol/']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("leads out of the container's root");
+    expect(readdirSync(canary).sort()).toEqual(['secret', 'sub']);
+    expect(treeDigest(canary)).toBe(canaryBefore);
+    expect(treeDigest('/etc')).toBe(etcBefore);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(suite.root);
+    for (const name of ['planted-abs', 'planted-climb']) {
+      await suite.must(['rm', name]);
+      await suite.must(['volume', 'rm', `${name}-vol`]);
+    }
+  });
+
   it('a running container swapping a directory for a symlink to the host cannot redirect cp', async () => {
     const canary = suite.canary;
     // The secret appears whole (written beside, then renamed), so a copy sees all of it or nothing.
