@@ -469,6 +469,42 @@ describe('koker diff', () => {
       'D /usr',
     ]);
   });
+
+  it('works the same on a container of the copy storage driver, stopped, with cp seeing its volume', async () => {
+    await suite.must([
+      '--storage-driver',
+      'copy',
+      'run',
+      '--name',
+      'differ-copy',
+      '--network',
+      'none',
+      '-v',
+      'differ-copy-vol:/vol',
+      'busybox',
+      'sh',
+      '-c',
+      'echo new > /etc/added && echo more >> /etc/passwd && rm /etc/group && rm -rf /usr && mkdir -p /opt/a && echo v > /vol/f',
+    ]);
+    const lines = (await suite.must(['diff', 'differ-copy'])).trim().split('\n');
+    expect(lines).toEqual([
+      'C /etc',
+      'A /etc/added',
+      'D /etc/group',
+      'C /etc/passwd',
+      'A /opt',
+      'A /opt/a',
+      'D /usr',
+      // The volume's mount point, made in the container's layer (as Docker shows it too).
+      'A /vol',
+    ]);
+    const out = hostDir('copy-driver-out');
+    await suite.must(['cp', 'differ-copy:/vol/f', join(out, 'f')]);
+    expect(readFileSync(join(out, 'f'), 'utf8')).toBe('v\n');
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(suite.root);
+    await suite.must(['rm', 'differ-copy']);
+    await suite.must(['volume', 'rm', 'differ-copy-vol']);
+  });
 });
 
 describe('koker export', () => {

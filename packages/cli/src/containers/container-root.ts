@@ -1,6 +1,12 @@
 import { NotFoundError, StateError, Storage, type ContainerRecord } from '@koker/core';
 import { holdStoppedContainerFiles, NativeLauncher } from '@koker/engine';
-import { openRunningRoot, openStoppedRoot, rootFromPath, type ContainerRoot } from '@koker/fs-overlay';
+import {
+  copyRootfsDirectory,
+  openRunningRoot,
+  openStoppedRoot,
+  rootFromPath,
+  type ContainerRoot,
+} from '@koker/fs-overlay';
 import { nativeHelperPath } from '@koker/host';
 import { type CliContext } from '../context.js';
 import { lifecycleOf } from './lifecycle.js';
@@ -42,8 +48,13 @@ export async function withContainerRoot<T>(
       lock.release();
       locked = false;
     } else if (view === 'live' && (record.spec?.mounts?.length ?? 0) > 0) {
+      const copy = copyRootfsDirectory(ctx.config.root, id);
       const held = await holdStoppedContainerFiles(record, {
-        storage: await ctx.driver(Storage),
+        // The copy driver's root is a directory; overlay's is mounted by the holder, as at a start.
+        rootfs: async (layers) =>
+          copy
+            ? { path: copy }
+            : (await ctx.driver(Storage)).prepare(id, layers, { readOnly: false, inContainer: true }),
         volumes: ctx.volumeDrivers(),
         launcher: new NativeLauncher(nativeHelperPath(ctx.config.nativeHelper), ctx.log),
         log: ctx.log,

@@ -1,4 +1,4 @@
-import { StateError, type ContainerRecord, type Logger, type StorageDriver } from '@koker/core';
+import { StateError, type ContainerRecord, type Logger, type PreparedRootfs } from '@koker/core';
 import { type NativeLauncher } from '../launch/native-launcher.js';
 import { userMountSteps } from './mount-steps.js';
 import { type VolumeDrivers } from './volume-drivers.js';
@@ -18,7 +18,13 @@ export interface HeldContainerFiles {
  */
 export async function holdStoppedContainerFiles(
   record: ContainerRecord,
-  deps: { storage: StorageDriver; volumes?: VolumeDrivers; launcher: NativeLauncher; log: Logger },
+  deps: {
+    /** The root to mount: an overlay for the launcher to mount, or a directory (the copy driver's). */
+    rootfs: (layerDirs: readonly string[]) => Promise<Pick<PreparedRootfs, 'path' | 'overlay'>>;
+    volumes?: VolumeDrivers;
+    launcher: NativeLauncher;
+    log: Logger;
+  },
 ): Promise<HeldContainerFiles> {
   const { id } = record;
   const spec = record.spec;
@@ -32,7 +38,7 @@ export async function holdStoppedContainerFiles(
       await (await deps.volumes?.driver(driver))?.unmount(name, id);
   };
   try {
-    const rootfs = await deps.storage.prepare(id, spec.layerDirs, { readOnly: false, inContainer: true });
+    const rootfs = await deps.rootfs(spec.layerDirs);
     const steps = await userMountSteps(id, spec.mounts ?? [], {
       ...(deps.volumes ? { volumes: deps.volumes } : {}),
       log: deps.log,

@@ -89,6 +89,12 @@ export function openStoppedRoot(options: StoppedRootOptions): ContainerRoot {
   }
 }
 
+/** A container's full copy of its image (the copy driver), for `diff`; undefined for overlay. */
+export function copyRootfsDirectory(root: string, id: ContainerId): string | undefined {
+  const rootfs = join(root, 'copy', id, 'rootfs');
+  return existsSync(rootfs) ? rootfs : undefined;
+}
+
 /** A container's overlay upper directory, for `diff`; undefined for the copy driver. */
 export function upperDirectory(root: string, id: ContainerId): string | undefined {
   const { upper } = containerDirs(root, id);

@@ -1,11 +1,12 @@
 export {
   openRunningRoot,
+  copyRootfsDirectory,
   openStoppedRoot,
   rootFromPath,
   upperDirectory,
   type ContainerRoot,
 } from './container-root.js';
-export { overlayChanges, type Change, type ChangeKind } from './changes.js';
+export { copyChanges, overlayChanges, type Change, type ChangeKind } from './changes.js';
 export { copyFromTar, copyToTar, copyTree, type CopyEnd, type CopyOptions, type CopyResult } from './copy.js';
 export { assertsDirectory, copiesContents, copyTarget, CopyRuleError } from './copy-rules.js';
 export { bytePath, inContainer, ON_HOST, textPath, type PathBase } from './in-root.js';
