@@ -197,8 +197,7 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
             const char *source = plan_str(), *target = plan_str(), *fstype = plan_str();
             const char *flags = plan_str(), *data = plan_str(), *propagation = plan_str();
             int copyup = (int)plan_num();
-            op_usermount(source, target, fstype, flags, data, propagation, copyup, (int)plan_num(),
-                         host_tree(source));
+            op_usermount(source, target, fstype, flags, data, propagation, copyup, (int)plan_num(), host_tree(source));
         } else if (strcmp(op, "mask") == 0) {
             op_mask(plan_str());
         } else if (strcmp(op, "readonly") == 0) {
