@@ -39,7 +39,11 @@ export async function holdStoppedContainerFiles(
   };
   try {
     const rootfs = await deps.rootfs(spec.layerDirs);
-    const steps = await userMountSteps(id, spec.mounts ?? [], {
+    // A copy needs no propagation (nor the host's mount to still allow it).
+    const mounts = (spec.mounts ?? []).map((m) =>
+      m.type === 'bind' ? { ...m, propagation: 'rprivate' as const } : m,
+    );
+    const steps = await userMountSteps(id, mounts, {
       ...(deps.volumes ? { volumes: deps.volumes } : {}),
       log: deps.log,
       onMounted: (name, driver) => mounted.push({ name, driver }),
