@@ -47,13 +47,21 @@ export interface Lease {
 export interface LeaseTable {
   readonly version: 1;
   readonly subnet: string;
+  /** The bridge's address (`--gateway`), where the network's resolver listens. */
+  readonly gateway?: string;
   /** Where the next search for a free address starts: addresses are not reused at once. */
   readonly next: string;
   readonly leases: readonly Lease[];
 }
 
 export function emptyLeaseTable(subnet: Subnet): LeaseTable {
-  return { version: 1, subnet: subnet.cidr, next: formatIpv4(subnet.first), leases: [] };
+  return {
+    version: 1,
+    subnet: subnet.cidr,
+    gateway: formatIpv4(subnet.gateway),
+    next: formatIpv4(subnet.first),
+    leases: [],
+  };
 }
 
 function corrupt(path: string, reason: string): StateError {
@@ -95,7 +103,20 @@ export function parseLeaseTable(text: string, path: string): LeaseTable {
       throw corrupt(path, `lease of ${String(lease.id)} is incomplete`);
     return lease as Lease;
   });
-  return { version: 1, subnet: table.subnet, next: table.next, leases };
+  if (table.gateway !== undefined) {
+    try {
+      parseIpv4(String(table.gateway));
+    } catch (error) {
+      throw corrupt(path, (error as Error).message);
+    }
+  }
+  return {
+    version: 1,
+    subnet: table.subnet,
+    ...(table.gateway !== undefined ? { gateway: table.gateway } : {}),
+    next: table.next,
+    leases,
+  };
 }
 
 /**
@@ -157,6 +178,7 @@ export function withLease(table: LeaseTable, lease: Lease, subnet: Subnet): Leas
   const after = parseIpv4(lease.ip) + 1;
   return {
     ...table,
+    gateway: formatIpv4(subnet.gateway),
     next: formatIpv4(after > subnet.last ? subnet.first : after),
     leases: [...table.leases.filter((l) => l.id !== lease.id), lease],
   };

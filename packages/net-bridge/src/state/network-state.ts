@@ -7,6 +7,7 @@ import { AttachmentRecords } from './attachment-record.js';
 import { ConnectionRecords } from './connection-record.js';
 import { LeaseStore } from './lease-store.js';
 import { type LeaseTable } from '../ipam/lease-table.js';
+import { type NetworkResolver } from '../dns/network-resolver.js';
 
 /**
  * The directory of every bridge's lease table, lock and rules marker: one per host, whatever the
@@ -35,6 +36,8 @@ export class NetworkState {
     readonly runRoot: string,
     private readonly log: Logger,
     private readonly bridgesDir: string = HOST_BRIDGES_DIR,
+    /** The name resolver of user networks, fed from every table written. */
+    readonly resolver?: NetworkResolver,
   ) {
     this.records = recordsOf(runRoot);
     this.connections = new ConnectionRecords(join(runRoot, 'network', 'connections'));
@@ -105,6 +108,6 @@ export class NetworkState {
   }
 
   leases(bridge: string): LeaseStore {
-    return new LeaseStore(bridge, this.bridgeDir(bridge), this.log);
+    return new LeaseStore(bridge, this.bridgeDir(bridge), this.log, this.resolver);
   }
 }
