@@ -48,6 +48,7 @@ int dns_reverse_name(const char *name, uint32_t *ip);
 struct dns_record {
     uint32_t ip; /* network order */
     char *name;  /* lowercased, in records.text */
+    char *id;    /* the container's short ID (also one of its names): the same on each of its networks */
 };
 
 struct records {

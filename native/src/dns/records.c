@@ -5,7 +5,7 @@
  *   gateway 10.70.0.1
  *   subnet 10.70.0.0 24
  *   upstream 192.0.2.53          (up to 4: where other names are asked)
- *   host 10.70.0.2 web db 0123456789ab
+ *   host 10.70.0.2 0123456789ab web db   (the short ID first, then the name and aliases)
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -48,7 +48,7 @@ static int parse_ipv4(const char *text, uint32_t *out) {
     return 1;
 }
 
-static int add_record(struct records *r, uint32_t ip, char *name, size_t *cap) {
+static int add_record(struct records *r, uint32_t ip, char *id, char *name, size_t *cap) {
     if (r->nrecords == *cap) {
         size_t next = *cap ? *cap * 2 : 16;
         struct dns_record *grown = realloc(r->records, next * sizeof(*grown));
@@ -59,6 +59,7 @@ static int add_record(struct records *r, uint32_t ip, char *name, size_t *cap) {
     for (char *p = name; *p; p++) *p = (char)tolower((unsigned char)*p);
     r->records[r->nrecords].ip = ip;
     r->records[r->nrecords].name = name; /* in r->text */
+    r->records[r->nrecords].id = id;
     r->nrecords++;
     return 0;
 }
@@ -89,9 +90,11 @@ static int parse_line(struct records *r, char *line, size_t *cap, int *have) {
         u->sin_port = htons(53);
         u->sin_addr.s_addr = ip;
     } else if (strcmp(kind, "host") == 0) {
-        for (char *name = strtok_r(NULL, " \t", &save); name; name = strtok_r(NULL, " \t", &save)) {
+        char *id = strtok_r(NULL, " \t", &save);
+        if (!id || !valid_dns_name(id)) return -1;
+        for (char *name = id; name; name = strtok_r(NULL, " \t", &save)) {
             if (!valid_dns_name(name)) return -1;
-            if (add_record(r, ip, name, cap) < 0) return -1;
+            if (add_record(r, ip, id, name, cap) < 0) return -1;
         }
     } else {
         return -1;

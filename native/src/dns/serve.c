@@ -37,6 +37,7 @@ struct pending {
 struct conn {
     int fd; /* -1: free */
     int net;
+    uint32_t peer; /* the client's address */
     unsigned serial;
     int64_t last;
     size_t have;
@@ -93,9 +94,45 @@ static void reply_tcp(int i, const uint8_t *msg, size_t len) {
     if (sent != (ssize_t)(len + 2)) close_conn(i);
 }
 
+/* Adds the addresses `name` has in `r` to `ips`; whether it has any. */
+static int find_name(const struct records *r, const char *name, uint32_t *ips, size_t *nips) {
+    int found = 0;
+    for (size_t i = 0; i < r->nrecords; i++) {
+        if (strcmp(r->records[i].name, name) != 0) continue;
+        found = 1;
+        int known = 0;
+        for (size_t j = 0; j < *nips; j++) known |= ips[j] == r->records[i].ip;
+        if (!known && *nips < MAX_ANSWERS) ips[(*nips)++] = r->records[i].ip;
+    }
+    return found;
+}
+
+/*
+ * A container on several networks (`network connect`) asks the resolver of the network it
+ * started on, and finds the names of all of them (as with Docker): its short ID on this network
+ * (from the query's source address) names it on the others.
+ */
+static int find_on_other_networks(int net, uint32_t source, const char *name, uint32_t *ips, size_t *nips) {
+    const struct records *own = &networks[net].rec;
+    const char *id = NULL;
+    for (size_t i = 0; i < own->nrecords && !id; i++)
+        if (own->records[i].ip == source) id = own->records[i].id;
+    if (!id) return 0;
+    int found = 0;
+    for (int other = 0; other < MAX_NETWORKS; other++) {
+        if (other == net || !networks[other].used) continue;
+        const struct records *r = &networks[other].rec;
+        int member = 0;
+        for (size_t i = 0; i < r->nrecords && !member; i++) member = strcmp(r->records[i].id, id) == 0;
+        if (member) found |= find_name(r, name, ips, nips);
+    }
+    return found;
+}
+
 /* The answer from the network's records, 0 if the query is to be forwarded. */
-static size_t resolve_local(const struct network *n, const uint8_t *query, const struct dns_question *q, uint8_t *out,
+static size_t resolve_local(int net, uint32_t source, const uint8_t *query, const struct dns_question *q, uint8_t *out,
                             size_t cap) {
+    const struct network *n = &networks[net];
     if (q->klass != CLASS_IN || !q->plain || q->labels == 0) return 0;
     const struct records *r = &n->rec;
     if (q->type == TYPE_PTR) {
@@ -107,14 +144,8 @@ static size_t resolve_local(const struct network *n, const uint8_t *query, const
     }
     uint32_t ips[MAX_ANSWERS];
     size_t nips = 0;
-    int found = 0;
-    for (size_t i = 0; i < r->nrecords; i++) {
-        if (strcmp(r->records[i].name, q->name) != 0) continue;
-        found = 1;
-        int known = 0;
-        for (size_t j = 0; j < nips; j++) known |= ips[j] == r->records[i].ip;
-        if (!known && nips < MAX_ANSWERS) ips[nips++] = r->records[i].ip;
-    }
+    int found = find_name(r, q->name, ips, &nips);
+    if (!found) found = find_on_other_networks(net, source, q->name, ips, &nips);
     /* A name of the network: its A records; AAAA and other types have none (NOERROR, no answer). */
     if (found) {
         int a = q->type == TYPE_A || q->type == TYPE_ANY;
@@ -165,13 +196,14 @@ static void forward(int net, const uint8_t *msg, size_t len, const struct dns_qu
            sizeof(n->rec.upstream[0]));
 }
 
-static void handle_query(int net, const uint8_t *msg, size_t len, const struct sockaddr_in *client, int conn) {
+static void handle_query(int net, const uint8_t *msg, size_t len, const struct sockaddr_in *client, int conn,
+                         uint32_t source) {
     struct dns_question q;
     uint8_t out[DNS_MAX_MESSAGE];
     size_t cap = conn >= 0 ? sizeof(out) : DNS_UDP_ANSWER_MAX;
     int rc = dns_parse_query(msg, len, &q);
     if (rc < 0) return;
-    size_t size = rc > 0 ? dns_error(out, cap, msg, rc) : resolve_local(&networks[net], msg, &q, out, cap);
+    size_t size = rc > 0 ? dns_error(out, cap, msg, rc) : resolve_local(net, source, msg, &q, out, cap);
     if (size == 0) {
         forward(net, msg, len, &q, client, conn);
         return;
@@ -192,7 +224,7 @@ void serve_udp(int net) {
         if (fromlen != sizeof(from) || from.sin_family != AF_INET || from.sin_port == 0) continue;
         if (!in_subnet(&networks[net].rec, from.sin_addr.s_addr)) continue;
         if ((size_t)n > sizeof(msg)) continue;
-        handle_query(net, msg, (size_t)n, &from, -1);
+        handle_query(net, msg, (size_t)n, &from, -1, from.sin_addr.s_addr);
     }
 }
 
@@ -213,6 +245,7 @@ void serve_accept(int net) {
         }
         conns[slot].fd = fd;
         conns[slot].net = net;
+        conns[slot].peer = from.sin_addr.s_addr;
         conns[slot].serial = ++next_serial;
         conns[slot].have = 0;
         conns[slot].last = now_ms();
@@ -241,7 +274,7 @@ void serve_conn(int i) {
         memcpy(msg, c->buf + 2, len);
         c->have -= 2 + len;
         memmove(c->buf, c->buf + 2 + len, c->have);
-        handle_query(c->net, msg, len, NULL, i);
+        handle_query(c->net, msg, len, NULL, i, c->peer);
     }
 }
 

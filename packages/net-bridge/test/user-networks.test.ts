@@ -85,8 +85,8 @@ describe('names on a user network (the records koker-dns serves)', () => {
         'gateway 10.70.0.1',
         'subnet 10.70.0.0 24',
         'upstream 192.0.2.53',
-        `host 10.70.0.2 web www ${'1'.repeat(12)}`,
-        `host 10.70.0.3 db ${'2'.repeat(12)}`,
+        `host 10.70.0.2 ${'1'.repeat(12)} web www`,
+        `host 10.70.0.3 ${'2'.repeat(12)} db`,
         '',
       ].join('\n'),
     );
@@ -95,7 +95,7 @@ describe('names on a user network (the records koker-dns serves)', () => {
   it('takes the --gateway of the table, drops names a DNS label cannot hold, and has nothing without names', () => {
     const text = resolverRecordsText(table([lease(1, ['web', 'a b', 'x'.repeat(64)])], '10.70.0.254'), []);
     expect(text).toContain('gateway 10.70.0.254\n');
-    expect(text).toContain(`host 10.70.0.2 web ${'1'.repeat(12)}\n`);
+    expect(text).toContain(`host 10.70.0.2 ${'1'.repeat(12)} web\n`);
     expect(resolverRecordsText(table([lease(1)]), [])).toBeUndefined();
     expect(resolverRecordsText(table([]), [])).toBeUndefined();
   });
