@@ -138,9 +138,14 @@ static size_t resolve_local(int net, uint32_t source, const uint8_t *query, cons
     if (q->type == TYPE_PTR) {
         uint32_t ip;
         if (!dns_reverse_name(q->name, &ip) || !in_subnet(r, ip)) return 0;
-        for (size_t i = 0; i < r->nrecords; i++)
-            if (r->records[i].ip == ip) return dns_answer(out, cap, query, q, RCODE_OK, NULL, 0, r->records[i].name);
-        return dns_answer(out, cap, query, q, RCODE_NXDOMAIN, NULL, 0, NULL);
+        /* The container's name (the record after its short ID), or the short ID without one. */
+        const char *name = NULL;
+        for (size_t i = 0; i < r->nrecords; i++) {
+            if (r->records[i].ip != ip) continue;
+            if (!name || name == r->records[i].id) name = r->records[i].name;
+            if (name != r->records[i].id) break;
+        }
+        return dns_answer(out, cap, query, q, name ? RCODE_OK : RCODE_NXDOMAIN, NULL, 0, name);
     }
     uint32_t ips[MAX_ANSWERS];
     size_t nips = 0;
