@@ -269,7 +269,7 @@ describe('user networks', () => {
       ]);
       expect(got.stdout, `http://${name}/ ${got.stderr}`).toBe('by-name\n');
     }
-    // A container started later is known to the earlier one too (its /etc/hosts is kept current).
+    // A container started later is known to the earlier one too (the network's resolver learns it).
     const later = await ok([
       'run',
       '-d',
@@ -284,8 +284,8 @@ describe('user networks', () => {
     const seen = await run(['exec', web, 'ping', '-c', '1', '-W', '2', `later-${tag}`]);
     expect(seen.code, seen.stdout + seen.stderr).toBe(0);
     await ok(['rm', '-f', later]);
-    const gone = await run(['exec', web, 'cat', '/etc/hosts']);
-    expect(gone.stdout).not.toContain(`later-${tag}`);
+    const gone = await run(['exec', web, 'nslookup', `later-${tag}`]);
+    expect(gone.stdout + gone.stderr).toContain('NXDOMAIN');
     const other = await run([
       'run',
       '--rm',
@@ -571,9 +571,10 @@ describe('user networks', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already exists in network');
     await ok(['network', 'disconnect', `back-${tag}`, `cli-${tag}`]);
-    const gone = await run(['exec', cli, 'sh', '-c', `ip -o link show eth1; grep svc-${tag} /etc/hosts`]);
+    const gone = await run(['exec', cli, 'sh', '-c', `ip -o link show eth1 || nslookup svc-${tag}`]);
     expect(gone.code).not.toBe(0);
-    expect(gone.stdout).toBe('');
+    expect(gone.stdout).not.toContain('eth1');
+    expect(gone.stdout + gone.stderr).toContain('NXDOMAIN');
     await ok(['rm', '-f', web, cli]);
   });
 
