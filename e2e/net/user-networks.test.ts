@@ -156,6 +156,31 @@ describe('user networks', () => {
     expect(table).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+front-${tag}\\s+bridge\\s+local$`, 'm'));
     expect(await ok(['network', 'ls', '-q', '--filter', 'label=tier=front'])).toBe(id.slice(0, 12));
     expect(await ok(['network', 'ls', '-q', '--filter', `name=back-${tag}`])).not.toContain(id.slice(0, 12));
+    // Without containers both are dangling; scope is local; driver and type combine.
+    expect(
+      (await ok(['network', 'ls', '-q', '--filter', 'dangling=true', '--filter', `name=-${tag}`])).split(
+        '\n',
+      ),
+    ).toContain(id.slice(0, 12));
+    expect(await ok(['network', 'ls', '-q', '--filter', 'dangling=false', '--filter', `name=-${tag}`])).toBe(
+      '',
+    );
+    expect(await ok(['network', 'ls', '-q', '--filter', 'scope=swarm'])).toBe('');
+    expect(
+      await ok([
+        'network',
+        'ls',
+        '-q',
+        '--filter',
+        'driver=bridge',
+        '--filter',
+        'type=custom',
+        '--filter',
+        `name=front-${tag}`,
+      ]),
+    ).toBe(id.slice(0, 12));
+    const badFilter = await run(['network', 'ls', '--filter', 'dangling=maybe']);
+    expect(badFilter.code).not.toBe(0);
     const taken = await run(['network', 'create', `front-${tag}`]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain(`network with name front-${tag} already exists`);
@@ -496,8 +521,9 @@ describe('user networks', () => {
       'sleep',
       '600',
     ]);
-    await ok(['network', 'connect', `back-${tag}`, id]);
+    await ok(['network', 'connect', '--alias', 'api2', `back-${tag}`, id]);
     const doc = (JSON.parse(await ok(['inspect', id])) as ContainerDocument[])[0] as ContainerDocument;
+    const name = (JSON.parse(await ok(['inspect', id])) as { Name: string }[])[0]?.Name.replace(/^\//, '');
     expect(doc.HostConfig.NetworkMode).toBe(`front-${tag}`);
     const mac = await ok(['exec', id, 'cat', '/sys/class/net/eth0/address']);
     const address = (await ok(['exec', id, 'ip', '-o', '-4', 'addr', 'show', 'eth0'])).match(
@@ -510,11 +536,28 @@ describe('user networks', () => {
       Gateway: front.IPAM.Config[0]?.Gateway,
       MacAddress: mac,
       Aliases: ['api'],
+      DNSNames: [name, 'api', id.slice(0, 12)],
     });
+    const eth1 = await ok(['exec', id, 'cat', '/sys/class/net/eth1/address']);
     expect(doc.NetworkSettings.Networks[`back-${tag}`]).toMatchObject({
       NetworkID: back.Id,
       IPAddress: expect.stringMatching(/^10\.71\.200\./),
       Gateway: '10.71.200.254',
+      MacAddress: eth1,
+      Aliases: ['api2'],
+      DNSNames: [name, 'api2', id.slice(0, 12)],
+    });
+    // network inspect: each container's address, MAC and aliases on that network.
+    const onBack = (await inspectNetwork(`back-${tag}`)).Containers[id] as unknown as Record<string, unknown>;
+    expect(onBack).toMatchObject({
+      Name: name,
+      MacAddress: eth1,
+      IPv4Address: expect.stringMatching(/^10\.71\.200\.\d+\/24$/),
+      Aliases: ['api2'],
+    });
+    expect((await inspectNetwork(`front-${tag}`)).Containers[id]).toMatchObject({
+      MacAddress: mac,
+      Aliases: ['api'],
     });
     await ok(['rm', '-f', id]);
     const plain = await ok(['run', '-d', 'busybox', 'sleep', '600']);
@@ -591,6 +634,32 @@ describe('user networks', () => {
     }
     await ok(['rm', '-f', cli]);
     expect(must('ip', ['-o', 'link', 'show', 'master', bridge]).trim()).toBe('');
+  });
+
+  it('kill -9 at each step of network create: the next command removes the half-made bridge, or keeps a defined network', async () => {
+    for (const [n, step] of [
+      'network-create:reserved',
+      'network-create:bridge',
+      'network-create:defined',
+    ].entries()) {
+      const bridge = `kc${tag}${n}`;
+      const name = `crash-${tag}-${n}`;
+      const killed = await koker(
+        ['--root', root, 'network', 'create', '--opt', `com.docker.network.bridge.name=${bridge}`, name],
+        { env: { ...env, KOKER_CRASH_AT: step } },
+      );
+      expect(killed.signal, `${step}: ${killed.stderr}`).toBe('SIGKILL');
+      const listed = await ok(['network', 'ls', '--filter', `name=${name}`, '-q']);
+      if (step === 'network-create:defined') {
+        // The definition was written: the network exists, whole, and is removed as any other.
+        expect(listed).not.toBe('');
+        expect(traces(bridge).length).toBeGreaterThan(0);
+        await ok(['network', 'rm', name]);
+      } else {
+        expect(listed).toBe('');
+      }
+      expect(traces(bridge), step).toEqual([]);
+    }
   });
 
   it('refuses to remove a network with containers; rm and prune then leave no bridge, veth, rule or lease', async () => {

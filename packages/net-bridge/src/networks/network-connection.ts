@@ -10,7 +10,7 @@ import { freeVethName } from '../attach/connect-container.js';
 import { type BridgeSettings, type BridgeSetup } from '../bridge-setup.js';
 import { type GoneLeaseReclaimer } from '../cleanup/reclaim-gone.js';
 import { chosenAddress, nextFreeAddress, withLease, type Lease } from '../ipam/lease-table.js';
-import { formatIpv4 } from '../ipam/ipv4.js';
+import { formatIpv4, macForAddress } from '../ipam/ipv4.js';
 import { RtNetlink } from '../netlink/rtnetlink.js';
 import { type NetnsFiles } from '../netns/netns-files.js';
 import { type ConnectionRecord } from '../state/connection-record.js';
@@ -102,7 +102,7 @@ export class NetworkConnections {
       const fd = netns.open(netnsPath);
       try {
         log.debug({ netns: netnsPath, peer: ifname, virt: record.hostVeth }, 'Setup virtual ethernet');
-        rt.createVethPair(record.hostVeth, { name: ifname, netnsFd: fd }, mtu);
+        rt.createVethPair(record.hostVeth, { name: ifname, netnsFd: fd, mac: macForAddress(record.ip) }, mtu);
       } finally {
         closeSync(fd);
       }

@@ -52,6 +52,11 @@ export class NetworkState {
     return join(this.netnsDir, id);
   }
 
+  /** The host's directory of bridges. */
+  get bridgesDirectory(): string {
+    return this.bridgesDir;
+  }
+
   /** Everything koker keeps about one bridge, for the whole host (removed with it). */
   bridgeDir(bridge: string): string {
     return join(this.bridgesDir, bridge);
