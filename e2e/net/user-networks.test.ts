@@ -84,7 +84,7 @@ async function inBatches<T>(jobs: (() => Promise<T>)[], width: number): Promise<
   return results;
 }
 
-/** What a network leaves on the host: its bridge, veths on it, rules naming it, its table. */
+/** What a network leaves on the host: its bridge, veths on it, rules naming it, its table, its names. */
 function traces(bridge: string): string[] {
   return [
     ...must('ip', ['-o', 'link', 'show'])
@@ -94,6 +94,8 @@ function traces(bridge: string): string[] {
       .split('\n')
       .filter((l) => l.includes(bridge)),
     ...(existsSync(join(HOST_BRIDGES_DIR, bridge)) ? [join(HOST_BRIDGES_DIR, bridge)] : []),
+    // The names koker-dns served on it.
+    ...(existsSync(join(HOST_BRIDGES_DIR, '..', 'dns', bridge)) ? [`dns records of ${bridge}`] : []),
   ];
 }
 
