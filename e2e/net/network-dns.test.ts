@@ -42,8 +42,8 @@ async function ok(args: readonly string[]): Promise<string> {
 const nslookup = (network: string, ...args: string[]) =>
   run(['run', '--rm', '--network', network, 'busybox', 'nslookup', ...args]);
 
-/** A DNS server: A 192.0.2.7 for names under upstream.test, NXDOMAIN for others; records what it is asked. */
-async function upstreamServer(): Promise<Socket> {
+/** A DNS server: A 192.0.2.`last` for names under upstream.test, NXDOMAIN for others; records what it is asked. */
+async function upstreamServer(address = UPSTREAM, last = 7): Promise<Socket> {
   const socket = createSocket('udp4');
   socket.on('message', (query, from) => {
     if (query.length < 17) return;
@@ -62,11 +62,11 @@ async function upstreamServer(): Promise<Socket> {
     header.writeUInt16BE(known ? 0x8180 : 0x8183, 2);
     header.writeUInt16BE(1, 4);
     header.writeUInt16BE(known && isA ? 1 : 0, 6);
-    const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 7]);
+    const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, last]);
     const reply = Buffer.concat([header, query.subarray(12, end + 5), ...(known && isA ? [answer] : [])]);
     socket.send(reply, from.port, from.address);
   });
-  await new Promise<void>((resolve) => socket.bind(53, UPSTREAM, resolve));
+  await new Promise<void>((resolve) => socket.bind(53, address, resolve));
   return socket;
 }
 
@@ -224,6 +224,31 @@ describe('the name resolver of user networks', () => {
     expect(asked).toContain(`nothing-${tag}.example.test`);
   });
 
+  it("--dns on a user network: the resolver forwards that container's other names to its servers, and still answers the network's", async () => {
+    const own = await upstreamServer('127.0.0.154', 8);
+    try {
+      const result = await run([
+        'run',
+        '--rm',
+        '--network',
+        front,
+        '--dns',
+        '127.0.0.154',
+        'busybox',
+        'sh',
+        '-c',
+        `head -1 /etc/resolv.conf; nslookup -type=a y-${tag}.upstream.test; nslookup -type=a www`,
+      ]);
+      expect(result.stdout, result.stderr).toMatch(
+        new RegExp(`^nameserver ${(await gatewayOf(front)).replace(/\./g, '\\.')}\n`),
+      );
+      expect(result.stdout).toMatch(/Address:\s+192\.0\.2\.8/);
+      expect(result.stdout).toMatch(/Name:\s+www/);
+    } finally {
+      own.close();
+    }
+  });
+
   it('a container connected to a second network finds the names of both', async () => {
     await ok(['run', '-d', '--name', `db-${tag}`, '--network', back, 'busybox', 'sleep', '600']);
     const cli = await ok([
@@ -299,6 +324,19 @@ describe('the name resolver of user networks', () => {
     expect(resolverPid()).toBe(before);
     const still = await nslookup(front, '-type=a', 'www');
     expect(still.stdout, still.stderr).toMatch(/Name:\s+www/);
+  });
+
+  it('comes back after kill -9 with the next container started on a user network', async () => {
+    const killed = resolverPid() as number;
+    expect(killed).toBeGreaterThan(0);
+    process.kill(killed, 'SIGKILL');
+    for (let i = 0; i < 50 && resolverPid() === killed; i++) await new Promise((r) => setTimeout(r, 50));
+    const again = await nslookup(front, '-type=a', `web-${tag}`);
+    expect(again.stdout, again.stderr).toMatch(new RegExp(`Name:\\s+web-${tag}`));
+    expect(resolverPid()).not.toBe(killed);
+    // The container that was running all along asks the new one.
+    const fromWeb = await run(['exec', `web-${tag}`, 'nslookup', 'www']);
+    expect(fromWeb.stdout, fromWeb.stderr).toMatch(/Name:\s+www/);
   });
 
   it('refuses queries that do not come from the network: the host asking the gateway gets no answer', async () => {

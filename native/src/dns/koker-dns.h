@@ -51,6 +51,13 @@ struct dns_record {
     char *id;    /* the container's short ID (also one of its names): the same on each of its networks */
 };
 
+/* `forward <ip> <server>...`: a container's own `--dns` servers, asked for its other names. */
+struct forward_rule {
+    uint32_t ip; /* network order */
+    struct sockaddr_in upstream[MAX_UPSTREAMS];
+    int nupstream;
+};
+
 struct records {
     struct in_addr gateway;
     uint32_t subnet, mask; /* host order */
@@ -59,6 +66,8 @@ struct records {
     struct dns_record *records;
     size_t nrecords;
     char *text; /* the file's text, split into the names */
+    struct forward_rule *forwards;
+    size_t nforwards;
 };
 
 /* Reads `dir`/`file`; 0, or -1 (logged) if it is missing or malformed. */

@@ -6,6 +6,7 @@
  *   subnet 10.70.0.0 24
  *   upstream 192.0.2.53          (up to 4: where other names are asked)
  *   host 10.70.0.2 0123456789ab web db   (the short ID first, then the name and aliases)
+ *   forward 10.70.0.2 192.0.2.53         (that container's own --dns servers, up to 4)
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -19,6 +20,7 @@
 #define RECORDS_MAX_SIZE (16 << 20)
 
 void records_free(struct records *r) {
+    free(r->forwards);
     free(r->records);
     free(r->text);
     memset(r, 0, sizeof(*r));
@@ -64,6 +66,28 @@ static int add_record(struct records *r, uint32_t ip, char *id, char *name, size
     return 0;
 }
 
+static void set_upstream(struct sockaddr_in *u, uint32_t ip) {
+    memset(u, 0, sizeof(*u));
+    u->sin_family = AF_INET;
+    u->sin_port = htons(53);
+    u->sin_addr.s_addr = ip;
+}
+
+static int add_forward(struct records *r, uint32_t ip, char **save) {
+    struct forward_rule rule = {.ip = ip};
+    for (char *server = strtok_r(NULL, " \t", save); server; server = strtok_r(NULL, " \t", save)) {
+        uint32_t address;
+        if (!parse_ipv4(server, &address)) return -1;
+        if (rule.nupstream < MAX_UPSTREAMS) set_upstream(&rule.upstream[rule.nupstream++], address);
+    }
+    if (rule.nupstream == 0) return -1;
+    struct forward_rule *grown = realloc(r->forwards, (r->nforwards + 1) * sizeof(*grown));
+    if (!grown) return -1;
+    r->forwards = grown;
+    r->forwards[r->nforwards++] = rule;
+    return 0;
+}
+
 static int parse_line(struct records *r, char *line, size_t *cap, int *have) {
     char *save = NULL;
     char *kind = strtok_r(line, " \t", &save);
@@ -85,10 +109,9 @@ static int parse_line(struct records *r, char *line, size_t *cap, int *have) {
         *have |= 2;
     } else if (strcmp(kind, "upstream") == 0) {
         if (r->nupstream == MAX_UPSTREAMS) return 0;
-        struct sockaddr_in *u = &r->upstream[r->nupstream++];
-        u->sin_family = AF_INET;
-        u->sin_port = htons(53);
-        u->sin_addr.s_addr = ip;
+        set_upstream(&r->upstream[r->nupstream++], ip);
+    } else if (strcmp(kind, "forward") == 0) {
+        return add_forward(r, ip, &save);
     } else if (strcmp(kind, "host") == 0) {
         char *id = strtok_r(NULL, " \t", &save);
         if (!id || !valid_dns_name(id)) return -1;

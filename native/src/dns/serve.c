@@ -28,7 +28,8 @@ struct pending {
     struct sockaddr_in client; /* a UDP client, or */
     int conn;                  /* a TCP connection (-1 for UDP) and its serial */
     unsigned conn_serial;
-    int upstream;
+    struct sockaddr_in upstreams[MAX_UPSTREAMS]; /* a copy: a reload may free the network's */
+    int nupstream, upstream;
     int64_t sent, started;
     uint8_t *query;
     size_t len;
@@ -161,11 +162,20 @@ static size_t resolve_local(int net, uint32_t source, const uint8_t *query, cons
 }
 
 static void forward(int net, const uint8_t *msg, size_t len, const struct dns_question *q,
-                    const struct sockaddr_in *client, int conn) {
+                    const struct sockaddr_in *client, int conn, uint32_t source) {
     const struct network *n = &networks[net];
+    /* The container's own --dns servers if it has some, else the network's. */
+    const struct sockaddr_in *servers = n->rec.upstream;
+    int nservers = n->rec.nupstream;
+    for (size_t i = 0; i < n->rec.nforwards; i++) {
+        if (n->rec.forwards[i].ip != source) continue;
+        servers = n->rec.forwards[i].upstream;
+        nservers = n->rec.forwards[i].nupstream;
+        break;
+    }
     uint8_t out[DNS_UDP_ANSWER_MAX];
     struct pending *p = NULL;
-    if (n->rec.nupstream > 0 && upstream_fd >= 0 && pending_count < MAX_PENDING)
+    if (nservers > 0 && upstream_fd >= 0 && pending_count < MAX_PENDING)
         for (int i = 0; i < MAX_PENDING && !p; i++)
             if (!pending[i].used) p = &pending[i];
     uint8_t *copy = p ? malloc(len) : NULL;
@@ -196,9 +206,11 @@ static void forward(int net, const uint8_t *msg, size_t len, const struct dns_qu
     p->conn = conn;
     if (conn >= 0) p->conn_serial = conns[conn].serial;
     else if (client) p->client = *client;
+    memcpy(p->upstreams, servers, (size_t)nservers * sizeof(servers[0]));
+    p->nupstream = nservers;
     p->started = p->sent = now_ms();
-    sendto(upstream_fd, copy, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&n->rec.upstream[0],
-           sizeof(n->rec.upstream[0]));
+    sendto(upstream_fd, copy, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&p->upstreams[0],
+           sizeof(p->upstreams[0]));
 }
 
 static void handle_query(int net, const uint8_t *msg, size_t len, const struct sockaddr_in *client, int conn,
@@ -210,7 +222,7 @@ static void handle_query(int net, const uint8_t *msg, size_t len, const struct s
     if (rc < 0) return;
     size_t size = rc > 0 ? dns_error(out, cap, msg, rc) : resolve_local(net, source, msg, &q, out, cap);
     if (size == 0) {
-        forward(net, msg, len, &q, client, conn);
+        forward(net, msg, len, &q, client, conn, source);
         return;
     }
     if (conn >= 0) reply_tcp(conn, out, size);
@@ -306,7 +318,7 @@ void serve_upstream(void) {
         for (int i = 0; i < MAX_PENDING; i++) {
             struct pending *p = &pending[i];
             if (!p->used || p->id != id) continue;
-            const struct sockaddr_in *asked = &networks[p->net].rec.upstream[p->upstream];
+            const struct sockaddr_in *asked = &p->upstreams[p->upstream];
             if (from.sin_addr.s_addr != asked->sin_addr.s_addr || from.sin_port != asked->sin_port) break;
             answer_pending(p, msg, (size_t)n);
             free_pending(p);
@@ -320,7 +332,6 @@ void serve_tick(void) {
     for (int i = 0; i < MAX_PENDING && pending_count > 0; i++) {
         struct pending *p = &pending[i];
         if (!p->used) continue;
-        const struct records *r = &networks[p->net].rec;
         if (now - p->started >= GIVE_UP_MS) {
             struct dns_question q;
             uint8_t out[DNS_UDP_ANSWER_MAX];
@@ -329,11 +340,11 @@ void serve_tick(void) {
                 answer_pending(p, out, size);
             }
             free_pending(p);
-        } else if (now - p->sent >= RETRY_MS && p->upstream + 1 < r->nupstream) {
+        } else if (now - p->sent >= RETRY_MS && p->upstream + 1 < p->nupstream) {
             p->upstream++;
             p->sent = now;
             sendto(upstream_fd, p->query, p->len, MSG_DONTWAIT | MSG_NOSIGNAL,
-                   (const struct sockaddr *)&r->upstream[p->upstream], sizeof(r->upstream[0]));
+                   (const struct sockaddr *)&p->upstreams[p->upstream], sizeof(p->upstreams[0]));
         }
     }
     for (int i = 0; i < MAX_CONNS; i++)

@@ -194,7 +194,7 @@ export class BridgeNetworkDriver implements NetworkDriver {
           name: request.name,
           extraHosts,
           ...(request.network !== undefined
-            ? { resolve: { aliases: request.aliases ?? [], ownServers: request.dns.length > 0 } }
+            ? { resolve: { aliases: request.aliases ?? [], servers: request.dns } }
             : {}),
           ...(request.ip !== undefined ? { ip: request.ip } : {}),
         });

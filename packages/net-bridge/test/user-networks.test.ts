@@ -96,6 +96,9 @@ describe('names on a user network (the records koker-dns serves)', () => {
     const text = resolverRecordsText(table([lease(1, ['web', 'a b', 'x'.repeat(64)])], '10.70.0.254'), []);
     expect(text).toContain('gateway 10.70.0.254\n');
     expect(text).toContain(`host 10.70.0.2 ${'1'.repeat(12)} web\n`);
+    expect(resolverRecordsText(table([{ ...lease(1, ['web']), dns: ['192.0.2.8'] }]), [])).toContain(
+      'forward 10.70.0.2 192.0.2.8\n',
+    );
     expect(resolverRecordsText(table([lease(1)]), [])).toBeUndefined();
     expect(resolverRecordsText(table([]), [])).toBeUndefined();
   });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import {
   ConflictError,
   type ContainerId,
@@ -48,10 +49,12 @@ export interface BridgeAttachRequest {
   readonly extraHosts: readonly string[];
   /**
    * On a user network: the container is known to the network's resolver (koker-dns) by name,
-   * `aliases` and short ID, and asks it (its resolv.conf names the gateway) unless `--dns` gave
-   * servers of its own (`ownServers`). Absent on the default bridge, as with Docker.
+   * `aliases` and short ID, and asks it (its resolv.conf names the gateway). `--dns` servers
+   * (`servers`) are where the resolver forwards its other names, as Docker's embedded DNS does;
+   * with only IPv6 ones (koker-dns forwards over IPv4) the container asks them itself.
+   * Absent on the default bridge, as with Docker.
    */
-  readonly resolve?: { readonly aliases: readonly string[]; readonly ownServers: boolean };
+  readonly resolve?: { readonly aliases: readonly string[]; readonly servers: readonly string[] };
   /** `--ip`: the address wanted. */
   readonly ip?: string;
 }
@@ -107,7 +110,9 @@ export class BridgeAttachment {
   /** The gateway (the network's resolver) once it listens there; the host's servers otherwise. */
   private async resolvConf(request: BridgeAttachRequest, gateway: string): Promise<string> {
     const resolver = this.parts.state.resolver;
-    if (!request.resolve || request.resolve.ownServers || !resolver) return request.resolvConf;
+    if (!request.resolve || !resolver) return request.resolvConf;
+    const { servers } = request.resolve;
+    if (servers.length > 0 && !servers.some((server) => isIPv4(server))) return request.resolvConf;
     if (await resolver.ready(gateway)) return resolverResolvConf(gateway, request.resolvConf);
     this.parts.log.warn(
       { gateway },
@@ -159,6 +164,9 @@ export class BridgeAttachment {
         owner: currentProcess(),
         runRoot: state.runRoot,
         ...(resolve ? { names: [...new Set([request.name, ...resolve.aliases].filter(Boolean))] } : {}),
+        ...(resolve && resolve.servers.some((server) => isIPv4(server))
+          ? { dns: resolve.servers.filter((server) => isIPv4(server)) }
+          : {}),
       };
       log.debug({ bridge: settings.name, ip }, 'Lease IP address');
       const after = withLease(table, lease, settings.subnet);

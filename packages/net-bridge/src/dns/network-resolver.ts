@@ -92,6 +92,8 @@ export class NetworkResolver {
    * container's first query must find it. Read from /proc/net/udp (the host's namespace).
    */
   async ready(gateway: string): Promise<boolean> {
+    // Without the binary nothing will listen: no wait (start() said so).
+    if (!this.options.binary()) return false;
     const bytes = parseIpv4(gateway);
     // /proc/net/udp prints the address as the host-order integer of its network-order bytes.
     const hex = [bytes & 0xff, (bytes >>> 8) & 0xff, (bytes >>> 16) & 0xff, bytes >>> 24]

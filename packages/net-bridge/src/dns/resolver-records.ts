@@ -8,7 +8,8 @@ const DNS_NAME = /^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*$/;
 /**
  * What koker-dns serves on one network (native/src/dns/records.c reads it): the gateway it
  * listens on, the subnet queries must come from, the servers other names are asked, and one
- * `host` line per container with a name on the network: `<ip> <short id> <name> <aliases...>`.
+ * `host` line per container with a name on the network: `<ip> <short id> <name> <aliases...>`;
+ * `forward <ip> <servers...>` for a container with `--dns` servers of its own.
  * Undefined when no container on the network has a name (the default bridge, an empty network).
  */
 export function resolverRecordsText(table: LeaseTable, upstreams: readonly string[]): string | undefined {
@@ -25,6 +26,9 @@ export function resolverRecordsText(table: LeaseTable, upstreams: readonly strin
       // The short ID first: it names the container on each of its networks (see serve.c).
       return `host ${lease.ip} ${[...new Set([lease.id.slice(0, 12), ...names])].join(' ')}`;
     }),
+    ...named
+      .filter((lease) => lease.dns !== undefined && lease.dns.length > 0)
+      .map((lease) => `forward ${lease.ip} ${(lease.dns ?? []).slice(0, 4).join(' ')}`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -39,6 +39,8 @@ export interface Lease {
   readonly hostsFile?: string;
   /** `--add-host` lines, kept in the file after the container's own. */
   readonly extraHosts?: readonly string[];
+  /** `--dns` on a user network: the servers its resolver asks for this container's other names. */
+  readonly dns?: readonly string[];
   /** A network added by `network connect` (not the one the container was started on). */
   readonly connected?: boolean;
 }
@@ -98,7 +100,9 @@ export function parseLeaseTable(text: string, path: string): LeaseTable {
       (lease.runRoot !== undefined && typeof lease.runRoot !== 'string') ||
       (lease.names !== undefined &&
         !(Array.isArray(lease.names) && lease.names.every((n) => typeof n === 'string'))) ||
-      (lease.hostsFile !== undefined && typeof lease.hostsFile !== 'string')
+      (lease.hostsFile !== undefined && typeof lease.hostsFile !== 'string') ||
+      (lease.dns !== undefined &&
+        !(Array.isArray(lease.dns) && lease.dns.every((d) => typeof d === 'string')))
     )
       throw corrupt(path, `lease of ${String(lease.id)} is incomplete`);
     return lease as Lease;
