@@ -9,6 +9,8 @@ export interface HostSnapshot {
   readonly netns: string[];
   readonly cgroups: string[];
   readonly iptables: string[];
+  /** koker-dns, the resolver of user networks: it exits once no container of one has a name. */
+  readonly resolvers: string[];
 }
 
 const KOKER = /koker/i;
@@ -63,6 +65,7 @@ export function snapshotHost(): HostSnapshot {
         .split('\n')
         .filter((l) => KOKER.test(l)),
     ),
+    resolvers: run('pgrep', ['-a', '-x', 'koker-dns']).split('\n').filter(Boolean),
   };
 }
 
