@@ -65,7 +65,11 @@ export function snapshotHost(): HostSnapshot {
         .split('\n')
         .filter((l) => KOKER.test(l)),
     ),
-    resolvers: run('pgrep', ['-a', '-x', 'koker-dns']).split('\n').filter(Boolean),
+    // Not zombies: one that exited waits for the host's init to reap it.
+    resolvers: run('ps', ['-C', 'koker-dns', '-o', 'pid=,stat=,args='])
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !/^\s*\d+\s+Z/.test(l))
+      .map((l) => l.trim()),
   };
 }
 
