@@ -217,7 +217,7 @@ export class KokerBuildBackend implements BuildBackend {
     await copyFromTar(
       Readable.from([data]),
       { base: ON_HOST, path: into, notFound: () => new NotFoundError(`${into} is gone`) },
-      { followLink: false, owner: { keep: true }, devices: true, log: this.ctx.log },
+      { followLink: false, owner: { keep: true }, devices: true, xattrs: 'archive', log: this.ctx.log },
       path,
     );
     return directorySource(into);

@@ -56,7 +56,8 @@ export function treeSource(rootFd: number, source = 'tree'): TreeSource {
     async *entries(path, topName, follow = false) {
       const fd = open(base, path, follow);
       try {
-        yield* readTree(fd, { topName });
+        // Every xattr a layer may carry, as a build's COPY keeps them.
+        yield* readTree(fd, { topName, xattrs: 'archive' });
       } finally {
         at.close(fd);
       }
