@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { applyChanges } from '@koker/builder';
 import { Command } from 'commander';
 import {
   ImageReference,
@@ -14,7 +15,6 @@ import {
 import { importTarball } from '@koker/image-store';
 import { collect, contextOf } from '../../command-context.js';
 import { emitEvent } from '../../containers/container-events.js';
-import { applyChanges } from '../../image-config/change-instructions.js';
 import { abortOnSignals } from './pull.js';
 
 interface ImportFlags {
