@@ -214,7 +214,14 @@ export function runningRecord(
   record: ContainerRecord,
   started: { pid: number; at: string; attachment: NetworkAttachment },
 ): ContainerRecord {
-  const { exitCode: _code, reason: _reason, oomKilled: _oom, finished: _finished, ...rest } = record;
+  const {
+    exitCode: _code,
+    reason: _reason,
+    oomKilled: _oom,
+    finished: _finished,
+    awaitingStart: _awaiting,
+    ...rest
+  } = record;
   const { attachment } = started;
   return {
     ...rest,

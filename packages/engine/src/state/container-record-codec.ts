@@ -203,6 +203,7 @@ export function decodeContainerRecord(text: string, expectedId: ContainerId): Co
     restartDelayMs: optionalInteger(raw.restartDelayMs, 'restartDelayMs'),
     restarting: optionalBoolean(raw.restarting, 'restarting'),
     manuallyStopped: optionalBoolean(raw.manuallyStopped, 'manuallyStopped'),
+    awaitingStart: optionalBoolean(raw.awaitingStart, 'awaitingStart'),
     spec: raw.spec === undefined ? undefined : (object(raw.spec, 'spec') as unknown as ContainerSpec),
   };
   return dropUndefined(record);
