@@ -5,6 +5,7 @@ export * from './cgroup-parent.js';
 export * from './cgroup-site.js';
 export * from './cgroup-stats.js';
 export * from './container-cgroups.js';
+export * from './container-parents.js';
 export * from './cpu-list.js';
 export * from './limit-checks.js';
 export * from './oom.js';

@@ -40,6 +40,8 @@ export function v1Sites(layout: CgroupLayout, setting: string): CgroupSite[] {
       mountPoint: hierarchy.mountPoint,
       controllers: hierarchy.controllers,
       parent: resolveCgroupParent(hierarchy, setting, selfIn(layout, hierarchy)),
+      mount: { mountPoint: hierarchy.mountPoint, root: hierarchy.root },
+      self: selfIn(layout, hierarchy),
     });
   }
   return sites;
@@ -60,5 +62,7 @@ export function v2Site(
     mountPoint,
     enable,
     parent: resolveCgroupParent({ mountPoint, root }, setting, layout.self['']),
+    mount: { mountPoint, root },
+    self: layout.self[''],
   };
 }

@@ -124,7 +124,7 @@ function limits(value: unknown): ResourceLimits {
     const ok =
       (typeof item === 'number' && Number.isFinite(item)) ||
       item === 'unlimited' ||
-      (key === 'cpusetCpus' && typeof item === 'string');
+      ((key === 'cpusetCpus' || key === 'cgroupParent') && typeof item === 'string');
     if (!ok) throw new RecordFormatError(`limits.${key}: unexpected value`);
   }
   // The values were parsed into ByteSize/NanoCpus when the container was created.

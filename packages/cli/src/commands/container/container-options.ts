@@ -99,6 +99,10 @@ export function addContainerOptions(command: Command): Command {
       [],
     )
     .option('--memory-reservation <bytes>', 'memory soft limit with unit, e.g. 256m')
+    .option(
+      '--cgroup-parent <path>',
+      "parent cgroup of the container's cgroups: absolute from each hierarchy's root, or relative to koker's own",
+    )
     .option('-l, --label <key=value>', 'set a label (repeatable)', collect, [])
     .option('--label-file <file>', 'read labels from a file, one a line (repeatable)', collect, [])
     .option(
