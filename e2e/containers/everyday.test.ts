@@ -1,0 +1,204 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstLine, startContainerSuite, waitFor, type ContainerSuite } from './helpers/container-suite.js';
+
+// Image, network and volume events; kill, stop and rm -f of a paused container; inspect of
+// every kind; volume ls and network ls with Go templates.
+let suite: ContainerSuite;
+beforeAll(async () => {
+  suite = await startContainerSuite();
+});
+afterAll(async () => {
+  await suite?.stop();
+  expect(suite?.leaks() ?? []).toEqual([]);
+});
+
+const inspect = async (name: string, template: string) =>
+  (await suite.must(['inspect', '-f', template, name])).trim();
+
+/** The journal from `since` (seconds) until now, one line per event through `format`. */
+async function eventsSince(since: number, format: string, filters: string[] = []): Promise<string[]> {
+  const out = await suite.must([
+    'events',
+    '--since',
+    String(since),
+    '--until',
+    String(Math.ceil(Date.now() / 1000) + 1),
+    ...filters.flatMap((f) => ['--filter', f]),
+    '--format',
+    format,
+  ]);
+  return out.split('\n').filter(Boolean);
+}
+
+describe('events of images, networks and volumes', () => {
+  it('pull, tag, untag, save and load are in the journal, named as Docker names them', async () => {
+    // After the second in which the suite pulled its image.
+    await new Promise((r) => setTimeout(r, 1100));
+    const since = Math.floor(Date.now() / 1000);
+    await suite.must(['pull', suite.image]);
+    const id = (await suite.must(['image', 'inspect', '-f', '{{.Id}}', suite.image])).trim();
+    await suite.must(['tag', suite.image, 'events-copy:1']);
+    const archive = join(suite.root, 'events.tar');
+    await suite.must(['save', '-o', archive, 'events-copy:1']);
+    await suite.must(['rmi', 'events-copy:1']);
+    await suite.must(['load', '-q', '-i', archive]);
+    await suite.must(['rmi', 'events-copy:1']);
+    const familiar = suite.image.includes(':') ? suite.image : `${suite.image}:latest`;
+    const events = await eventsSince(since, '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}', [
+      'type=image',
+    ]);
+    expect(events).toEqual([
+      `pull ${familiar} ${familiar.slice(0, familiar.lastIndexOf(':'))}`,
+      `tag ${id} events-copy:1`,
+      `save ${id} ${id}`,
+      `untag ${id} ${id}`,
+      `load ${id} ${id}`,
+      `untag ${id} ${id}`,
+    ]);
+    // The image stays (the suite's tag still names it): no delete.
+    expect(await suite.must(['images', '-q', suite.image])).not.toBe('');
+  });
+
+  it('network create, connect, disconnect, destroy and volume create, destroy', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const net = firstLine(await suite.must(['network', 'create', 'ev-net']));
+    await suite.must(['volume', 'create', 'ev-vol']);
+    await suite.must(['run', '-d', '--name', 'ev-c', suite.image, 'sleep', '1000']);
+    const cid = (await inspect('ev-c', '{{.Id}}')).trim();
+    await suite.must(['network', 'connect', 'ev-net', 'ev-c']);
+    await suite.must(['network', 'disconnect', 'ev-net', 'ev-c']);
+    await suite.must(['rm', '-f', 'ev-c']);
+    await suite.must(['network', 'rm', 'ev-net']);
+    await suite.must(['volume', 'rm', 'ev-vol']);
+    expect(
+      await eventsSince(since, '{{.Type}} {{.Action}} {{.Actor.ID}} {{json .Actor.Attributes}}', [
+        'type=network',
+        'type=volume',
+      ]),
+    ).toEqual([
+      `network create ${net} {"name":"ev-net","type":"bridge"}`,
+      'volume create ev-vol {"driver":"local"}',
+      `network connect ${net} {"container":"${cid}","name":"ev-net","type":"bridge"}`,
+      `network disconnect ${net} {"container":"${cid}","name":"ev-net","type":"bridge"}`,
+      `network destroy ${net} {"name":"ev-net","type":"bridge"}`,
+      'volume destroy ev-vol {"driver":"local"}',
+    ]);
+  });
+});
+
+describe('a paused container', () => {
+  it('kill thaws it for SIGKILL, and it dies; stop thaws it and stops it; rm -f removes it', async () => {
+    const loop = ['sh', '-c', 'trap "exit 3" TERM; while :; do sleep 0.1; done'];
+    await suite.must(['run', '-d', '--name', 'pk', suite.image, ...loop]);
+    await suite.must(['pause', 'pk']);
+    await suite.must(['kill', 'pk']);
+    await waitFor(async () => (await inspect('pk', '{{.State.Status}}')) === 'exited', 'pk to die');
+    expect(await inspect('pk', '{{.State.ExitCode}} {{.State.Paused}}')).toBe('137 false');
+
+    await suite.must(['run', '-d', '--name', 'ps', suite.image, ...loop]);
+    await suite.must(['pause', 'ps']);
+    const started = Date.now();
+    expect(await suite.must(['stop', 'ps'])).toBe('ps\n');
+    // Its trap ran (exit 3), well before the 10 s that SIGKILL would have waited.
+    expect(await inspect('ps', '{{.State.Status}} {{.State.ExitCode}}')).toBe('exited 3');
+    expect(Date.now() - started).toBeLessThan(8000);
+
+    // A signal that is not meant to end it waits, pending, for unpause (Docker's rule).
+    await suite.must(['run', '-d', '--name', 'pu', '--stop-signal', 'USR1', suite.image, ...loop]);
+    await suite.must(['pause', 'pu']);
+    await suite.must(['kill', '-s', 'TERM', 'pu']);
+    expect(await inspect('pu', '{{.State.Status}}')).toBe('paused');
+    await suite.must(['unpause', 'pu']);
+    await waitFor(async () => (await inspect('pu', '{{.State.Status}}')) === 'exited', 'pu to act on TERM');
+    expect(await inspect('pu', '{{.State.ExitCode}}')).toBe('3');
+
+    await suite.must(['run', '-d', '--name', 'pr', suite.image, ...loop]);
+    await suite.must(['pause', 'pr']);
+    expect(await suite.must(['rm', '-f', 'pr'])).toBe('pr\n');
+    const events = await eventsSince(Math.floor(started / 1000) - 1, '{{.Action}}', ['container=ps']);
+    expect(events).toContain('stop');
+    await suite.must(['rm', 'pk', 'ps', 'pu']);
+  });
+});
+
+describe('inspect of every kind, and ls templates', () => {
+  it('inspect finds volumes and networks by name, and --type picks the kind', async () => {
+    await suite.must(['volume', 'create', '--label', 'team=web', 'kinds']);
+    await suite.must(['network', 'create', '--label', 'team=db', 'kinds-net']);
+    expect(await inspect('kinds', '{{.Name}} {{.Driver}} {{.Labels.team}}')).toBe('kinds local web');
+    expect(await inspect('kinds-net', '{{.Name}} {{.Driver}} {{.Labels.team}}')).toBe('kinds-net bridge db');
+    expect(await inspect('bridge', '{{.Name}} {{.Scope}}')).toBe('bridge local');
+    expect(
+      (await suite.must(['inspect', '--type', 'volume', '-f', '{{.Mountpoint}}', 'kinds'])).trim(),
+    ).toMatch(/\/volumes\/kinds\/_data$/);
+    const wrongType = await suite.koker(['inspect', '--type', 'network', 'kinds']);
+    expect(wrongType.code).toBe(1);
+    expect(wrongType.stderr).toContain('no such network: kinds');
+    const missing = await suite.koker(['inspect', 'no-such-thing']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no such object: no-such-thing');
+    const bad = await suite.koker(['inspect', '--type', 'secret', 'kinds']);
+    expect(bad.code).not.toBe(0);
+
+    // Docker's documented examples for volume ls and network ls.
+    expect(await suite.must(['volume', 'ls', '--format', '{{.Name}}: {{.Driver}}', '-f', 'name=kinds'])).toBe(
+      'kinds: local\n',
+    );
+    expect(
+      await suite.must([
+        'volume',
+        'ls',
+        '--format',
+        'table {{.Name}}\t{{.Label "team"}}',
+        '-f',
+        'name=kinds',
+      ]),
+    ).toBe('VOLUME NAME   LABEL\nkinds         web\n');
+    const volumeJson = JSON.parse(
+      await suite.must(['volume', 'ls', '--format', '{{json .}}', '-f', 'name=kinds']),
+    );
+    expect(Object.keys(volumeJson)).toEqual([
+      'Availability',
+      'Driver',
+      'Group',
+      'Labels',
+      'Links',
+      'Mountpoint',
+      'Name',
+      'Scope',
+      'Size',
+      'Status',
+    ]);
+    expect(volumeJson).toMatchObject({ Driver: 'local', Labels: 'team=web', Name: 'kinds', Scope: 'local' });
+    expect(await suite.must(['volume', 'ls', '-q', '-f', 'name=kinds'])).toBe('kinds\n');
+    const netId = (await inspect('kinds-net', '{{.Id}}')).slice(0, 12);
+    expect(
+      await suite.must(['network', 'ls', '--format', '{{.ID}}: {{.Driver}}', '-f', 'name=kinds-net']),
+    ).toBe(`${netId}: bridge\n`);
+    expect(
+      await suite.must([
+        'network',
+        'ls',
+        '--format',
+        'table {{.Name}}\t{{.Internal}}',
+        '-f',
+        'name=kinds-net',
+      ]),
+    ).toBe('NAME        INTERNAL\nkinds-net   false\n');
+    expect(await suite.must(['network', 'ls', '-q', '-f', 'name=kinds-net'])).toBe(`${netId}\n`);
+    const netJson = JSON.parse(
+      await suite.must(['network', 'ls', '--format', '{{json .}}', '-f', 'name=kinds-net']),
+    );
+    expect(netJson).toMatchObject({
+      Driver: 'bridge',
+      IPv6: 'false',
+      Internal: 'false',
+      Labels: 'team=db',
+      Name: 'kinds-net',
+      Scope: 'local',
+    });
+    await suite.must(['volume', 'rm', 'kinds']);
+    await suite.must(['network', 'rm', 'kinds-net']);
+  });
+});
