@@ -14,6 +14,7 @@ import { type DeviceProgramAttacher } from './bpf-device-attach.js';
 import { type CgroupFs } from './cgroup-fs.js';
 import { type CgroupSite } from './cgroup-site.js';
 import { ContainerCgroups, type LimitTranslator } from './container-cgroups.js';
+import { wholeDiskOf } from './block-accounting.js';
 import { ContainerParentIndex } from './container-parents.js';
 import { cgroupParentSetting } from './site-plan.js';
 
@@ -71,6 +72,10 @@ export class CgroupResourceDriver implements ResourceDriver {
         ...(this.deps.onlineCpus ? { onlineCpus: this.deps.onlineCpus } : {}),
         ...(this.deps.killTimeoutMs !== undefined ? { killTimeoutMs: this.deps.killTimeoutMs } : {}),
         ...(this.deps.deviceAttacher ? { deviceAttacher: this.deps.deviceAttacher } : {}),
+        accountedDisks: () => {
+          const disk = wholeDiskOf(this.deps.config.root);
+          return disk ? [disk] : [];
+        },
         parentIndex: new ContainerParentIndex(
           join(this.deps.config.runRoot ?? join(this.deps.config.root, 'run'), 'cgroup-parents'),
         ),

@@ -1,3 +1,4 @@
+export * from './block-accounting.js';
 export * from './cfs.js';
 export * from './cgroup-files.js';
 export * from './cgroup-fs.js';

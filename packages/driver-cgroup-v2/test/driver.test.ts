@@ -67,7 +67,7 @@ describe('cgroup-v2 driver', () => {
     });
     const at = (file: string) => `/cgroup2/${PARENT}/${id}/${file}`;
     expect(fake.writes).toEqual([
-      [`/cgroup2/${PARENT}/cgroup.subtree_control`, '+cpu +cpuset +memory +pids'],
+      [`/cgroup2/${PARENT}/cgroup.subtree_control`, '+cpu +cpuset +io +memory +pids'],
       [at('memory.max'), '10485760'],
       [at('memory.swap.max'), String(20 * 1024 * 1024)],
       [at('cpu.weight'), '20'],
