@@ -240,3 +240,60 @@ function decimalBytes(text: string): number {
   const power = ['', 'k', 'M', 'G', 'T', 'P'].indexOf(match[2] ?? '');
   return Number(match[1]) * 1000 ** power;
 }
+
+describe('--ipc', () => {
+  it('container:NAME shares the IPC namespace and /dev/shm of a shareable container; host shares the host ones', async () => {
+    await suite.must([
+      'run',
+      '-d',
+      '--name',
+      'shm-owner',
+      '--ipc',
+      'shareable',
+      '--shm-size',
+      '8m',
+      suite.image,
+      'sleep',
+      '1000',
+    ]);
+    await suite.must(['exec', 'shm-owner', 'sh', '-c', 'echo from-owner > /dev/shm/note']);
+    const joined = await suite.must([
+      'run',
+      '--rm',
+      '--ipc',
+      'container:shm-owner',
+      suite.image,
+      'sh',
+      '-c',
+      'cat /dev/shm/note; echo from-joiner > /dev/shm/reply; readlink /proc/self/ns/ipc; df -k /dev/shm | tail -1',
+    ]);
+    const [note, ns, df] = joined.trim().split('\n');
+    expect(note).toBe('from-owner');
+    expect(ns).toBe((await suite.must(['exec', 'shm-owner', 'readlink', '/proc/self/ns/ipc'])).trim());
+    expect(df).toMatch(/^\S+\s+8192\s/);
+    expect((await suite.must(['exec', 'shm-owner', 'cat', '/dev/shm/reply'])).trim()).toBe('from-joiner');
+    // A private container (the default) has its own.
+    expect(await suite.must(['run', '--rm', suite.image, 'ls', '/dev/shm'])).toBe('');
+    // The host's IPC namespace and /dev/shm.
+    const hostNs = (await import('node:fs')).readlinkSync('/proc/self/ns/ipc');
+    const name = `koker-e2e-shm-${process.pid}`;
+    (await import('node:fs')).writeFileSync(`/dev/shm/${name}`, 'host');
+    try {
+      expect(
+        await suite.must([
+          'run',
+          '--rm',
+          '--ipc',
+          'host',
+          suite.image,
+          'sh',
+          '-c',
+          `readlink /proc/self/ns/ipc; cat /dev/shm/${name}`,
+        ]),
+      ).toBe(`${hostNs}\nhost`);
+    } finally {
+      (await import('node:fs')).rmSync(`/dev/shm/${name}`, { force: true });
+    }
+    await suite.must(['rm', '-f', 'shm-owner']);
+  });
+});
