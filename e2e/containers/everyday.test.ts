@@ -297,3 +297,58 @@ describe('--ipc', () => {
     await suite.must(['rm', '-f', 'shm-owner']);
   });
 });
+
+describe("templates and filters as Docker's documentation shows them", () => {
+  it('inspect and ps templates from docs.docker.com give what Docker gives', async () => {
+    await suite.must(['volume', 'create', 'doc-vol']);
+    const id = firstLine(
+      await suite.must([
+        'run',
+        '-d',
+        '--name',
+        'DocBox',
+        '-v',
+        'doc-vol:/data',
+        '--health-cmd',
+        'true',
+        '--health-interval',
+        '1s',
+        suite.image,
+        'sleep',
+        '1000',
+      ]),
+    );
+    // docs.docker.com/reference/cli/docker/inspect: the IP address on each network.
+    expect(await inspect('DocBox', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}')).toMatch(
+      /^\d+\.\d+\.\d+\.\d+$/,
+    );
+    // docs.docker.com/config/formatting: join, lower, upper, title, split, len, json, index, println.
+    expect(await inspect('DocBox', '{{join .Args " , "}}')).toBe('1000');
+    expect(await inspect('DocBox', '{{lower .Name}}')).toBe('/docbox');
+    expect(await inspect('DocBox', '{{upper .Name}}')).toBe('/DOCBOX');
+    expect(await inspect('DocBox', '{{title .Name}}')).toBe('/DocBox');
+    expect(await inspect('DocBox', '{{split .Config.Image ":"}}')).toBe(
+      `[${suite.image.split(':').join(' ')}]`,
+    );
+    expect(await inspect('DocBox', '{{len .Name}}')).toBe('7');
+    expect(await inspect('DocBox', '{{json .Config.Cmd}}')).toBe('["sleep","1000"]');
+    expect(await inspect('DocBox', '{{index .Config.Cmd 1}}')).toBe('1000');
+    expect(await suite.must(['inspect', '-f', '{{println .Name}}', 'DocBox'])).toBe('/DocBox\n\n');
+    // docs.docker.com/reference/cli/docker/container/ls: "{{.ID}}: {{.Command}}" and a table.
+    expect(await suite.must(['ps', '--filter', 'name=DocBox', '--format', '{{.ID}}: {{.Command}}'])).toBe(
+      `${id.slice(0, 12)}: "sleep 1000"\n`,
+    );
+    // ps --filter volume= and health=, as documented.
+    expect(await suite.must(['ps', '-q', '--filter', 'volume=doc-vol'])).toBe(`${id.slice(0, 12)}\n`);
+    expect(await suite.must(['ps', '-q', '--filter', 'volume=/data'])).toBe(`${id.slice(0, 12)}\n`);
+    expect(await suite.must(['ps', '-q', '--filter', 'volume=nothing'])).toBe('');
+    await waitFor(
+      async () => (await suite.must(['ps', '-q', '--filter', 'health=healthy'])) === `${id.slice(0, 12)}\n`,
+      'DocBox healthy in ps --filter health=healthy',
+      30_000,
+    );
+    expect(await suite.must(['ps', '-q', '--filter', 'health=unhealthy'])).toBe('');
+    await suite.must(['rm', '-f', 'DocBox']);
+    await suite.must(['volume', 'rm', 'doc-vol']);
+  });
+});
