@@ -352,3 +352,77 @@ describe("templates and filters as Docker's documentation shows them", () => {
     await suite.must(['volume', 'rm', 'doc-vol']);
   });
 });
+
+describe("the image's HEALTHCHECK and STOPSIGNAL; --pull; wait --condition", () => {
+  it("runs the image's health check and sends its stop signal, unless the flags say otherwise", async () => {
+    const { derivedImageArchive } = await import('../fixtures/derived-image.js');
+    const image = await derivedImageArchive({
+      tag: 'defaults:1',
+      entries: [],
+      config: {
+        Healthcheck: { Test: ['CMD-SHELL', 'test -e /tmp/ok'], Interval: 500_000_000, Retries: 1 },
+        StopSignal: 'SIGQUIT',
+      },
+    });
+    try {
+      await suite.must(['load', '-q', '-i', image.archive]);
+    } finally {
+      image.remove();
+    }
+    const script = 'trap "exit 9" QUIT; touch /tmp/ok; while :; do sleep 0.1; done';
+    await suite.must(['run', '-d', '--name', 'img-defaults', 'defaults:1', 'sh', '-c', script]);
+    expect(await inspect('img-defaults', '{{.Config.StopSignal}} {{index .Config.Healthcheck.Test 1}}')).toBe(
+      'SIGQUIT test -e /tmp/ok',
+    );
+    await waitFor(
+      async () => (await inspect('img-defaults', '{{.State.Health.Status}}')) === 'healthy',
+      "the image's check to pass",
+      30_000,
+    );
+    await suite.must(['stop', 'img-defaults']);
+    expect(await inspect('img-defaults', '{{.State.ExitCode}}')).toBe('9');
+    await suite.must([
+      'run',
+      '-d',
+      '--name',
+      'img-nocheck',
+      '--no-healthcheck',
+      'defaults:1',
+      'sleep',
+      '1000',
+    ]);
+    expect(await suite.must(['ps', '--filter', 'name=img-nocheck', '--format', '{{.Status}}'])).not.toContain(
+      'health',
+    );
+    await suite.must(['rm', '-f', 'img-defaults', 'img-nocheck']);
+    await suite.must(['rmi', 'defaults:1']);
+  });
+
+  it('--pull never runs what is there and refuses what is not; --pull always pulls again', async () => {
+    const since = Math.floor(Date.now() / 1000);
+    expect(await suite.must(['run', '--rm', '--pull', 'never', suite.image, 'echo', 'local'])).toBe(
+      'local\n',
+    );
+    const refused = await suite.koker(['run', '--rm', '--pull', 'never', `${suite.image}-absent`]);
+    expect(refused.code).toBe(125);
+    expect(await suite.must(['run', '--rm', '--pull', 'always', suite.image, 'echo', 'pulled'])).toBe(
+      'pulled\n',
+    );
+    expect(await eventsSince(since, '{{.Action}}', ['type=image'])).toEqual(['pull']);
+  });
+
+  it('wait --condition next-exit waits for the next end; removed waits for the record to go', async () => {
+    await suite.must(['run', '-d', '--name', 'waiter', suite.image, 'sh', '-c', 'exit 4']);
+    await waitFor(async () => (await inspect('waiter', '{{.State.Status}}')) === 'exited', 'waiter to end');
+    expect(await suite.must(['wait', 'waiter'])).toBe('4\n');
+    const nextExit = suite.koker(['wait', '--condition', 'next-exit', 'waiter']);
+    await new Promise((r) => setTimeout(r, 300));
+    await suite.must(['start', 'waiter']);
+    expect((await nextExit).stdout).toBe('4\n');
+    const removed = suite.koker(['wait', '--condition', 'removed', 'waiter']);
+    await new Promise((r) => setTimeout(r, 300));
+    await suite.must(['rm', 'waiter']);
+    expect((await removed).stdout).toBe('4\n');
+    expect((await suite.koker(['wait', '--condition', 'sometime', 'waiter'])).code).toBe(125);
+  });
+});
