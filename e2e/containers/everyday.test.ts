@@ -399,6 +399,8 @@ describe("the image's HEALTHCHECK and STOPSIGNAL; --pull; wait --condition", () 
   });
 
   it('--pull never runs what is there and refuses what is not; --pull always pulls again', async () => {
+    // After the second of any pull before.
+    await new Promise((r) => setTimeout(r, 1100));
     const since = Math.floor(Date.now() / 1000);
     expect(await suite.must(['run', '--rm', '--pull', 'never', suite.image, 'echo', 'local'])).toBe(
       'local\n',
