@@ -168,6 +168,13 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     ),
   },
   {
+    names: ['commit'],
+    load: command(
+      () => import('./commands/container/commit.js'),
+      (m) => m.commitCommand(),
+    ),
+  },
+  {
     names: ['export'],
     load: command(
       () => import('./commands/container/export.js'),
@@ -256,6 +263,13 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     load: command(
       () => import('./commands/container/update.js'),
       (m) => m.updateCommand(),
+    ),
+  },
+  {
+    names: ['build'],
+    load: command(
+      () => import('./commands/image/build.js'),
+      (m) => m.buildCommand(),
     ),
   },
   {

@@ -14,7 +14,11 @@ export function networkLsCommand(): Command {
     .description('List networks')
     .option('-q, --quiet', 'only display network IDs')
     .option('--no-trunc', 'do not truncate the output')
-    .option('-f, --filter <filter>', 'filter output (name=, id=, label=, driver=, type=)', collect)
+    .option(
+      '-f, --filter <filter>',
+      'filter output (name=, id=, label=, driver=, scope=, type=, dangling=)',
+      collect,
+    )
     .option('--format <format>', 'format output: table (default), table TEMPLATE, json, or a Go template')
     .action(
       async (
