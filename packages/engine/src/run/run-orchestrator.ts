@@ -183,6 +183,7 @@ export class RunOrchestrator {
       checkpoint: () => guard.signal.throwIfAborted(),
       createOnly: true,
       ending: { failure: undefined },
+      volumeLock: { release: () => undefined },
     };
     try {
       const { record } = await this.record(run, processReq, true);
