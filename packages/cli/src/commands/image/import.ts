@@ -14,7 +14,7 @@ import {
 } from '@koker/core';
 import { importTarball } from '@koker/image-store';
 import { collect, contextOf } from '../../command-context.js';
-import { emitEvent } from '../../containers/container-events.js';
+import { emitImageEvent } from '../../events/object-events.js';
 import { abortOnSignals } from './pull.js';
 
 interface ImportFlags {
@@ -89,12 +89,9 @@ export function importCommand(name = 'import'): Command {
           tags,
           signal: aborting.signal,
         });
-        emitEvent(context, {
-          type: 'image',
-          action: 'import',
-          id,
-          attributes: { name: tags[0]?.toFamiliarString() ?? id },
-        });
+        // Docker's daemon names an imported image by its ID, then tags it (a tag event).
+        emitImageEvent(context, 'import', { id, name: id });
+        for (const tag of tags) emitImageEvent(context, 'tag', { id, name: tag.toFamiliarString() });
         process.stdout.write(`${id}\n`);
       } finally {
         aborting.dispose();
