@@ -33,7 +33,7 @@ export function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
 export async function pullWithProgress(
   context: CliContext,
   reference: ImageReference,
-  options: { platform?: string; quiet?: boolean },
+  options: { platform?: string; quiet?: boolean; progress?: ProgressSink },
 ) {
   const platform = options.platform ? parsePlatform(options.platform) : hostPlatform();
   const source = await context.driver(ImageSources);
@@ -43,7 +43,7 @@ export async function pullWithProgress(
     return await pullImage({ source, storage, store: context.images, log: context.log }, reference, {
       platform,
       concurrency: context.config.registry.concurrency,
-      progress: progressFor(context, options.quiet === true),
+      progress: options.progress ?? progressFor(context, options.quiet === true),
       signal: aborting.signal,
     });
   } finally {
