@@ -88,6 +88,7 @@ const HOST_CONFIG_READ = new Set([
   'OomKillDisable',
   'Cgroup',
   'Links',
+  'MemorySwappiness',
 ]);
 
 function isEmpty(value: unknown): boolean {
@@ -123,6 +124,8 @@ export function createRequestFromBody(body: CreateBody, name: string | undefined
     refused.push('CgroupnsMode');
   if (typeof host.Cgroup === 'string' && host.Cgroup !== '') refused.push('Cgroup');
   if (host.PublishAllPorts === true) refused.push('PublishAllPorts');
+  // -1 (or absent) is "the kernel's default", what Docker's CLI sends when the flag is not given.
+  if (typeof host.MemorySwappiness === 'number' && host.MemorySwappiness >= 0) refused.push('MemorySwappiness');
   if (refused.length > 0)
     throw new ApiError(400, `koker does not support HostConfig.${refused.join(', HostConfig.')}`);
 
