@@ -33,6 +33,8 @@ export interface ApiResponse {
   hijack(contentType: string): Duplex;
   /** Whether an answer was started. */
   readonly sent: boolean;
+  /** The status answered (101 for a hijack), 0 before. */
+  readonly status: number;
 }
 
 /** Query values as Docker's Go server reads them. */

@@ -100,7 +100,7 @@ export class ApiServer {
     connection.once('close', finish);
     const method = request.method ?? 'GET';
     const url = new URL(request.url ?? '/', 'http://koker');
-    let status = 200;
+    let status = 0;
     try {
       const { path, version } = versionedPath(url.pathname);
       const { handler, params } = this.router.match(method, path);
@@ -115,12 +115,17 @@ export class ApiServer {
         body,
       };
       await handler(apiRequest, response);
+      status = response.status;
     } catch (error) {
-      status = statusOf(error);
+      status = response.sent ? response.status : statusOf(error);
       if (status >= 500)
         this.options.log.warn({ err: error, method, path: url.pathname }, 'API request failed');
       if (!response.sent) response.json(status, errorBody(error));
-      else if (error instanceof Error) this.options.log.debug({ err: error }, 'API stream ended by an error');
+      else {
+        // Mid-stream: nothing can be said in HTTP any more; the connection ends so the client sees it.
+        this.options.log.debug({ err: error }, 'API stream ended by an error');
+        (connection as { destroy?: () => void }).destroy?.();
+      }
     } finally {
       this.options.log.debug({ method, path: url.pathname, status, ms: Date.now() - started }, 'API request');
       // A closed connection may have closed before its listener was added.

@@ -6,6 +6,7 @@ import { type ApiResponse } from './api-exchange.js';
 /** A response over Node's ServerResponse (a request without `Upgrade`). */
 export class HttpResponse implements ApiResponse {
   sent = false;
+  status = 0;
 
   constructor(
     private readonly request: IncomingMessage,
@@ -16,6 +17,7 @@ export class HttpResponse implements ApiResponse {
   json(status: number, value: unknown, headers: Record<string, string> = {}): void {
     const body = `${JSON.stringify(value)}\n`;
     this.sent = true;
+    this.status = status;
     this.response.writeHead(status, {
       ...this.common,
       ...headers,
@@ -27,12 +29,14 @@ export class HttpResponse implements ApiResponse {
 
   empty(status: number, headers: Record<string, string> = {}): void {
     this.sent = true;
+    this.status = status;
     this.response.writeHead(status, { ...this.common, ...headers });
     this.response.end();
   }
 
   stream(status: number, contentType: string, headers: Record<string, string> = {}): Writable {
     this.sent = true;
+    this.status = status;
     this.response.writeHead(status, { ...this.common, ...headers, 'Content-Type': contentType });
     this.response.flushHeaders();
     return this.response;
@@ -51,6 +55,7 @@ export class HttpResponse implements ApiResponse {
  */
 export class UpgradedResponse implements ApiResponse {
   sent = false;
+  status = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -69,6 +74,7 @@ export class UpgradedResponse implements ApiResponse {
   json(status: number, value: unknown, headers: Record<string, string> = {}): void {
     const body = `${JSON.stringify(value)}\n`;
     this.sent = true;
+    this.status = status;
     this.socket.end(
       this.head(status, {
         ...headers,
@@ -81,17 +87,20 @@ export class UpgradedResponse implements ApiResponse {
 
   empty(status: number, headers: Record<string, string> = {}): void {
     this.sent = true;
+    this.status = status;
     this.socket.end(this.head(status, { ...headers, 'Content-Length': '0', Connection: 'close' }));
   }
 
   stream(status: number, contentType: string, headers: Record<string, string> = {}): Writable {
     this.sent = true;
+    this.status = status;
     this.socket.write(this.head(status, { ...headers, 'Content-Type': contentType, Connection: 'close' }));
     return this.socket;
   }
 
   hijack(contentType: string): Duplex {
     this.sent = true;
+    this.status = 101;
     this.socket.write(this.head(101, { 'Content-Type': contentType, Connection: 'Upgrade', Upgrade: 'tcp' }));
     const rest = this.rest();
     if (rest.length === 0) return this.socket;

@@ -125,7 +125,8 @@ export function createRequestFromBody(body: CreateBody, name: string | undefined
   if (typeof host.Cgroup === 'string' && host.Cgroup !== '') refused.push('Cgroup');
   if (host.PublishAllPorts === true) refused.push('PublishAllPorts');
   // -1 (or absent) is "the kernel's default", what Docker's CLI sends when the flag is not given.
-  if (typeof host.MemorySwappiness === 'number' && host.MemorySwappiness >= 0) refused.push('MemorySwappiness');
+  if (typeof host.MemorySwappiness === 'number' && host.MemorySwappiness >= 0)
+    refused.push('MemorySwappiness');
   if (refused.length > 0)
     throw new ApiError(400, `koker does not support HostConfig.${refused.join(', HostConfig.')}`);
 

@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { type ApiServices } from './api-services.js';
 import { containerRoutes } from './container-routes.js';
 import { CreatedContainers } from './created-containers.js';
+import { execRoutes } from './exec-routes.js';
 import { imageRoutes } from './image-routes.js';
 import { ContainerExits } from './monitor-bridge.js';
 import { systemRoutes } from './system-routes.js';
@@ -24,7 +25,7 @@ export interface ServeOptions {
 export async function serveApi(ctx: CliContext, options: ServeOptions): Promise<void> {
   const api: ApiServices = { ctx, created: new CreatedContainers(), exits: new ContainerExits() };
   const server = new ApiServer({
-    routes: [...systemRoutes(api), ...containerRoutes(api), ...imageRoutes(api)],
+    routes: [...systemRoutes(api), ...containerRoutes(api), ...execRoutes(api), ...imageRoutes(api)],
     log: ctx.log,
     serverName: `koker/${VERSION} (linux)`,
   });
