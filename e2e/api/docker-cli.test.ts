@@ -1,0 +1,186 @@
+import { statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startContainerSuite, waitFor, type ContainerSuite } from '../containers/helpers/container-suite.js';
+import { apiRequest, dockerClient, startApiService, type ApiService } from './api-service.js';
+
+// `koker system service` driven by Debian's docker CLI (a client nobody here wrote), over the
+// same store as koker's own commands.
+let suite: ContainerSuite;
+let service: ApiService;
+let client: ReturnType<typeof dockerClient>;
+
+beforeAll(async () => {
+  suite = await startContainerSuite();
+  service = await startApiService(suite.root, { KOKER_CONFIG: `${suite.root}/config.json` });
+  client = dockerClient(service);
+});
+afterAll(async () => {
+  if (service) expect(await service.stop()).toBe(0);
+  client?.remove();
+  await suite?.stop();
+  expect(suite?.leaks() ?? []).toEqual([]);
+});
+
+const docker = (...args: string[]) => client.docker(args);
+async function mustDocker(...args: string[]): Promise<string> {
+  const result = await client.docker(args);
+  if (result.code !== 0) throw new Error(`docker ${args.join(' ')}: ${result.code}\n${result.stderr}`);
+  return result.stdout;
+}
+
+describe('the service', () => {
+  it('listens on a root-owned socket, mode 0660', () => {
+    const stat = statSync(service.socket);
+    expect(stat.isSocket()).toBe(true);
+    expect(stat.mode & 0o777).toBe(0o660);
+    expect(stat.uid).toBe(0);
+  });
+
+  it('negotiates API 1.41 to 1.45, with and without the /v1.xx prefix', async () => {
+    const ping = await apiRequest(service.socket, 'GET', '/_ping');
+    expect(ping.body).toBe('OK');
+    expect(ping.headers['api-version']).toBe('1.45');
+    expect(ping.headers['ostype']).toBe('linux');
+    const head = await apiRequest(service.socket, 'HEAD', '/v1.41/_ping');
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    const version = JSON.parse((await apiRequest(service.socket, 'GET', '/v1.41/version')).body) as Record<
+      string,
+      string
+    >;
+    expect(version.ApiVersion).toBe('1.45');
+    expect(version.MinAPIVersion).toBe('1.41');
+    const old = await apiRequest(service.socket, 'GET', '/v1.40/version');
+    expect(old.status).toBe(400);
+    expect(JSON.parse(old.body)).toEqual({ message: expect.stringContaining('too old') });
+    const missing = await apiRequest(service.socket, 'GET', '/v1.45/containers/nope/json');
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.body)).toEqual({ message: 'No such container: nope' });
+    expect((await docker('version', '--format', '{{.Server.APIVersion}}')).stdout.trim()).toBe('1.45');
+    const info = JSON.parse(await mustDocker('info', '--format', '{{json .}}')) as Record<string, unknown>;
+    expect(info.Images).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('docker run through koker', () => {
+  it('runs --rm with its output and exit code, and leaves nothing', async () => {
+    const hi = await docker('run', '--rm', '--network', 'none', suite.image, 'echo', 'hi');
+    expect(hi).toMatchObject({ code: 0, stdout: 'hi\n' });
+    const failed = await docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      suite.image,
+      'sh',
+      '-c',
+      'echo out; echo err >&2; exit 3',
+    );
+    expect(failed).toMatchObject({ code: 3, stdout: 'out\n', stderr: 'err\n' });
+    // Bridged, as `docker run` without --network is.
+    expect(
+      await docker('run', '--rm', suite.image, 'sh', '-c', 'ip -4 addr show eth0 | grep -c inet'),
+    ).toMatchObject({
+      code: 0,
+      stdout: '1\n',
+    });
+    expect((await suite.must(['ps', '-aq'])).trim()).toBe('');
+  });
+
+  it('refuses a HostConfig field koker does not support, by name', async () => {
+    const refused = await docker('run', '--rm', '--oom-kill-disable', suite.image, 'true');
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toContain('HostConfig.OomKillDisable');
+  });
+
+  it('runs -d, seen by koker ps; one koker runs is seen by docker ps; logs -f, exec, inspect, stop, kill, rm', async () => {
+    const id = (
+      await mustDocker(
+        'run',
+        '-d',
+        '--name',
+        'api-web',
+        '--network',
+        'none',
+        suite.image,
+        'sh',
+        '-c',
+        'echo started; trap "exit 0" TERM; while true; do sleep 0.2; done',
+      )
+    ).trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(await suite.must(['ps', '--format', '{{.Names}}'])).toContain('api-web');
+    await suite.must(['run', '-d', '--name', 'cli-web', '--network', 'none', suite.image, 'sleep', '1000']);
+    const names = await mustDocker('ps', '--format', '{{.Names}} {{.State}}');
+    expect(names).toContain('api-web running');
+    expect(names).toContain('cli-web running');
+
+    await waitFor(async () => (await docker('logs', 'api-web')).stdout === 'started\n', 'the log line');
+    const exec = await docker('exec', 'api-web', 'sh', '-c', 'echo in; echo oops >&2; exit 4');
+    expect(exec).toMatchObject({ code: 4, stdout: 'in\n', stderr: 'oops\n' });
+    expect(await client.docker(['exec', '-i', 'api-web', 'cat'], 'piped\n')).toMatchObject({
+      code: 0,
+      stdout: 'piped\n',
+    });
+    const tty = await client.run('script', [
+      '-qec',
+      "docker exec -it api-web sh -c 'tty; echo hi-tty'",
+      '/dev/null',
+    ]);
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toMatch(/\/dev\/pts\/\d+\r?\n/);
+    expect(tty.stdout).toContain('hi-tty');
+
+    const inspected = JSON.parse(await mustDocker('inspect', 'api-web')) as {
+      Id: string;
+      State: { Running: boolean };
+    }[];
+    expect(inspected[0]).toMatchObject({ Id: id, State: { Running: true } });
+
+    // logs -f ends when the container does.
+    const following = docker('logs', '-f', 'api-web');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await docker('stop', 'api-web')).code).toBe(0);
+    expect(await following).toMatchObject({ code: 0, stdout: 'started\n' });
+    expect(
+      (await mustDocker('inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'api-web')).trim(),
+    ).toBe('exited 0');
+
+    expect((await docker('kill', 'cli-web')).code).toBe(0);
+    await waitFor(
+      async () => (await suite.must(['inspect', '-f', '{{.State.Status}}', 'cli-web'])).trim() === 'exited',
+      'cli-web to end',
+    );
+    expect((await docker('rm', 'api-web', 'cli-web')).code).toBe(0);
+    expect((await suite.must(['ps', '-aq'])).trim()).toBe('');
+    expect((await docker('rm', 'api-web')).stderr).toContain('No such container: api-web');
+  });
+});
+
+describe('images through koker', () => {
+  it('pulls from the loopback registry with progress, lists, inspects and removes', async () => {
+    const image = suite.registry.images.layered;
+    const pulled = await docker('pull', image);
+    expect(pulled.code).toBe(0);
+    expect(pulled.stdout).toContain('Downloaded newer image for');
+    const listed = await mustDocker('images', '--format', '{{.Repository}}:{{.Tag}}');
+    expect(listed).toContain(image);
+    expect(await suite.must(['images', '--format', '{{.Repository}}:{{.Tag}}'])).toContain(image);
+    const workdir = (await mustDocker('image', 'inspect', '-f', '{{.Config.WorkingDir}}', image)).trim();
+    expect(workdir).toBe('/data');
+    const removed = await docker('rmi', image);
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toContain(`Untagged: ${image}`);
+    expect(await suite.must(['images', '--format', '{{.Repository}}:{{.Tag}}'])).not.toContain(image);
+    expect((await docker('rmi', image)).stderr).toContain('No such image');
+  });
+
+  it('pulls a missing image for docker run', async () => {
+    const image = suite.registry.images.busyboxOci;
+    expect(await docker('run', '--rm', '--network', 'none', image, 'echo', 'pulled')).toMatchObject({
+      code: 0,
+      stdout: 'pulled\n',
+    });
+    await mustDocker('rmi', image);
+  });
+});
