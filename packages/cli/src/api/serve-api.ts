@@ -3,6 +3,7 @@ import { NotImplementedError } from '@koker/core';
 import { type CliContext } from '../context.js';
 import { VERSION } from '../version.js';
 import { type ApiServices } from './api-services.js';
+import { containerExtraRoutes } from './container-extra-routes.js';
 import { containerRoutes } from './container-routes.js';
 import { CreatedContainers } from './created-containers.js';
 import { execRoutes } from './exec-routes.js';
@@ -25,7 +26,13 @@ export interface ServeOptions {
 export async function serveApi(ctx: CliContext, options: ServeOptions): Promise<void> {
   const api: ApiServices = { ctx, created: new CreatedContainers(), exits: new ContainerExits() };
   const server = new ApiServer({
-    routes: [...systemRoutes(api), ...containerRoutes(api), ...execRoutes(api), ...imageRoutes(api)],
+    routes: [
+      ...systemRoutes(api),
+      ...containerRoutes(api),
+      ...containerExtraRoutes(api),
+      ...execRoutes(api),
+      ...imageRoutes(api),
+    ],
     log: ctx.log,
     serverName: `koker/${VERSION} (linux)`,
   });
