@@ -1,4 +1,6 @@
-import { statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startContainerSuite, waitFor, type ContainerSuite } from '../containers/helpers/container-suite.js';
 import { apiRequest, dockerClient, startApiService, type ApiService } from './api-service.js';
@@ -182,5 +184,70 @@ describe('images through koker', () => {
       stdout: 'pulled\n',
     });
     await mustDocker('rmi', image);
+  });
+});
+
+describe('more of the docker CLI through koker', () => {
+  it('runs -it on a terminal (through script) and -i from a pipe, with their codes', async () => {
+    const tty = await client.run('script', [
+      '-qec',
+      `docker run -it --rm --network none ${suite.image} sh -c 'tty; exit 5'`,
+      '/dev/null',
+    ]);
+    expect(tty.code).toBe(5);
+    expect(tty.stdout).toMatch(/^\/dev\/pts\/\d+\r?\n/);
+    const piped = await client.docker(
+      ['run', '-i', '--rm', '--network', 'none', suite.image, 'sh'],
+      'echo from-stdin\nexit 6\n',
+    );
+    expect(piped).toMatchObject({ code: 6, stdout: 'from-stdin\n' });
+  });
+
+  it('top, stats --no-stream, pause/unpause, rename, restart, cp both ways', async () => {
+    await mustDocker('run', '-d', '--name', 'api-box', '--network', 'none', suite.image, 'sleep', '1000');
+    expect(await mustDocker('top', 'api-box')).toMatch(/sleep 1000/);
+    const stats = await mustDocker('stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'api-box');
+    expect(stats.trim()).toBe('api-box 1');
+    await mustDocker('pause', 'api-box');
+    expect(await suite.must(['ps', '--format', '{{.Status}}'])).toContain('(Paused)');
+    expect((await mustDocker('ps', '--format', '{{.State}}')).trim()).toBe('paused');
+    await mustDocker('unpause', 'api-box');
+    await mustDocker('rename', 'api-box', 'api-box2');
+    expect((await suite.must(['ps', '--format', '{{.Names}}'])).trim()).toBe('api-box2');
+    const before = (await suite.must(['inspect', '-f', '{{.State.Pid}}', 'api-box2'])).trim();
+    await mustDocker('restart', '-t', '1', 'api-box2');
+    const after = (
+      await suite.must(['inspect', '-f', '{{.State.Pid}} {{.State.Running}}', 'api-box2'])
+    ).trim();
+    expect(after).toMatch(/ true$/);
+    expect(after.split(' ')[0]).not.toBe(before);
+
+    const dir = mkdtempSync(join(tmpdir(), 'koker-e2e-api-cp-'));
+    try {
+      writeFileSync(join(dir, 'in.txt'), 'copied in\n');
+      await mustDocker('cp', join(dir, 'in.txt'), 'api-box2:/tmp/');
+      expect(await suite.must(['exec', 'api-box2', 'cat', '/tmp/in.txt'])).toBe('copied in\n');
+      await mustDocker('cp', 'api-box2:/etc/passwd', join(dir, 'passwd'));
+      expect(readFileSync(join(dir, 'passwd'), 'utf8')).toContain('root:x:0:0');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await mustDocker('rm', '-f', 'api-box2');
+  });
+
+  it('saves and loads images', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'koker-e2e-api-save-'));
+    try {
+      const image = suite.registry.images.layered;
+      await mustDocker('pull', image);
+      await mustDocker('save', '-o', join(dir, 'saved.tar'), image);
+      await mustDocker('rmi', image);
+      const loaded = await mustDocker('load', '-i', join(dir, 'saved.tar'));
+      expect(loaded).toContain(`Loaded image: ${image}`);
+      expect(await suite.must(['images', '--format', '{{.Repository}}:{{.Tag}}'])).toContain(image);
+      await mustDocker('rmi', image);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -34,7 +34,7 @@ export async function containerSummary(ctx: CliContext, view: ContainerView) {
     Ports: ports(record.network.ports),
     Labels: record.labels ?? {},
     State: state,
-    Status: statusText(view, Date.now()),
+    Status: `${statusText(view, Date.now())}${state === 'paused' && !statusText(view, Date.now()).includes('Paused') ? ' (Paused)' : ''}`,
     HostConfig: { NetworkMode: networks.mode },
     NetworkSettings: { Networks: networks.networks },
     Mounts: (record.mounts ?? []).map((m) => ({

@@ -1,5 +1,11 @@
 import { ApiError, queryFlag, type ApiRequest, type ApiResponse, type ApiRoute } from '@koker/api-server';
-import { ImageReference, NotFoundError } from '@koker/core';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ImageReference, NotFoundError, Storage } from '@koker/core';
+import { loadArchive, saveArchive, silentProgress } from '@koker/image-store';
 import { imagesInUse } from '../commands/image/in-use.js';
 import { pullWithProgress } from '../commands/image/pull.js';
 import { inspectImage } from '../inspect/image-document.js';
@@ -88,6 +94,43 @@ async function remove(api: ApiServices, request: ApiRequest, response: ApiRespon
   }
 }
 
+/** `docker save`: one archive of the images named (`names=` repeated, or the path's). */
+async function save(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const names = request.params.name ? [request.params.name] : request.query.getAll('names');
+  if (names.length === 0) throw new ApiError(400, 'no image named: give names=');
+  for (const name of names) await findImage(api, name);
+  const out = response.stream(200, 'application/x-tar');
+  await saveArchive(api.ctx.images, names, out, api.ctx.log);
+  out.end();
+}
+
+/** `docker load`: the archive spooled (its manifest may come last), then loaded as `koker load` does. */
+async function load(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const store = api.ctx.images;
+  await store.prepare();
+  const spooled = await store.workDir();
+  try {
+    const archive = join(spooled, 'archive.tar');
+    await pipeline(request.body() as Readable, createWriteStream(archive));
+    const loaded = await loadArchive(
+      { store, storage: await api.ctx.driver(Storage), log: api.ctx.log },
+      archive,
+      {
+        progress: silentProgress,
+      },
+    );
+    const out = response.stream(200, 'application/json');
+    for (const image of loaded) {
+      if (image.tags.length === 0)
+        out.write(`${JSON.stringify({ stream: `Loaded image ID: ${image.id}\n` })}\n`);
+      for (const tag of image.tags) out.write(`${JSON.stringify({ stream: `Loaded image: ${tag}\n` })}\n`);
+    }
+    out.end();
+  } finally {
+    await rm(spooled, { recursive: true, force: true });
+  }
+}
+
 /** The image endpoints, over the same store as koker's image commands. */
 export function imageRoutes(api: ApiServices): ApiRoute[] {
   const route = (
@@ -101,8 +144,11 @@ export function imageRoutes(api: ApiServices): ApiRoute[] {
   });
   return [
     route('GET', '/images/json', list),
+    route('GET', '/images/get', save),
+    route('POST', '/images/load', load),
     route('POST', '/images/create', create),
     route('GET', '/images/{name*}/json', inspect),
+    route('GET', '/images/{name*}/get', save),
     route('DELETE', '/images/{name*}', remove),
   ];
 }
