@@ -25,6 +25,7 @@ import { listContainers } from '../containers/list-containers.js';
 import { thawIfPaused } from '../containers/running-container.js';
 import { startDetached } from '../containers/start-detached.js';
 import { inspectDocument } from '../containers/inspect-view.js';
+import { connectContainer } from '../networks/connect-container.js';
 import { containerNetworks } from '../networks/container-networks.js';
 import { resolveRunImage } from '../run/run-image.js';
 import { runOrchestrator, runRequestFor } from '../run/run-request-for.js';
@@ -89,6 +90,11 @@ async function startCreated(api: ApiServices, created: CreatedContainer): Promis
   const waiters = created.attachWaiters.splice(0);
   waiters.forEach((waiter, index) => waiter(index === 0 ? attached : undefined, id));
   api.created.take(id, 'started');
+  for (const connect of created.connects)
+    await connectContainer(ctx, connect.network, id, {
+      aliases: connect.aliases,
+      ...(connect.ip ? { ip: connect.ip } : {}),
+    });
   const record = await ctx.state.get(id).catch(() => undefined);
   if (record) {
     await emitContainerEvent(ctx, record, 'create', { at: record.created });

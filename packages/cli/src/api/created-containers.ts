@@ -15,8 +15,14 @@ export interface CreatedContainer {
   readonly name: string | undefined;
   readonly request: CreateRequest;
   readonly image: RunImage;
-  /** The request checked at create, as `run` checks its flags. */
-  readonly run: RunRequest;
+  /** The request checked at create, as `run` checks its flags (a connect before the start amends it). */
+  run: RunRequest;
+  /** Networks to join once it runs (`network connect` before the start, to another network). */
+  readonly connects: {
+    readonly network: string;
+    readonly aliases: readonly string[];
+    readonly ip?: string;
+  }[];
   readonly created: string;
   /**
    * Attach connections waiting for the start (Docker's CLI attaches before it starts): the first
@@ -59,6 +65,7 @@ export class CreatedContainers {
       created: new Date().toISOString(),
       attachWaiters: [],
       startWaiters: [],
+      connects: [],
     };
     this.byId.set(created.id, created);
     return created;

@@ -9,7 +9,9 @@ import { CreatedContainers } from './created-containers.js';
 import { execRoutes } from './exec-routes.js';
 import { imageRoutes } from './image-routes.js';
 import { ContainerExits } from './monitor-bridge.js';
+import { networkRoutes } from './network-routes.js';
 import { systemRoutes } from './system-routes.js';
+import { volumeRoutes } from './volume-routes.js';
 
 export interface ServeOptions {
   /** `unix:///run/koker/koker.sock` (or tcp://, refused for now). */
@@ -32,6 +34,8 @@ export async function serveApi(ctx: CliContext, options: ServeOptions): Promise<
       ...containerExtraRoutes(api),
       ...execRoutes(api),
       ...imageRoutes(api),
+      ...networkRoutes(api),
+      ...volumeRoutes(api),
     ],
     log: ctx.log,
     serverName: `koker/${VERSION} (linux)`,
