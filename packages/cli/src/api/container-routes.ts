@@ -11,6 +11,7 @@ import {
 import { NotFoundError, type ContainerId } from '@koker/core';
 import {
   parseLogConfig,
+  readLogConfig,
   parseLogTimeFlag,
   readContainerLog,
   settleStaleContainers,
@@ -274,7 +275,10 @@ async function inspect(api: ApiServices, request: ApiRequest, response: ApiRespo
   const id = await resolveStored(api, ref);
   const record = await api.ctx.state.get(id);
   const seen = await lifecycleOf(api.ctx).observe(record);
-  response.json(200, inspectDocument(record, seen, await containerNetworks(api.ctx, record)));
+  const doc = inspectDocument(record, seen, await containerNetworks(api.ctx, record));
+  // Clients read the log driver to know whether logs can be read back (compose does).
+  const log = readLogConfig(api.ctx.state.directory(id));
+  response.json(200, { ...doc, HostConfig: { ...doc.HostConfig, LogConfig: { Type: log.driver, Config: log.options } } });
 }
 
 async function logs(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
