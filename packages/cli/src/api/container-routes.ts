@@ -278,7 +278,10 @@ async function inspect(api: ApiServices, request: ApiRequest, response: ApiRespo
   const doc = inspectDocument(record, seen, await containerNetworks(api.ctx, record));
   // Clients read the log driver to know whether logs can be read back (compose does).
   const log = readLogConfig(api.ctx.state.directory(id));
-  response.json(200, { ...doc, HostConfig: { ...doc.HostConfig, LogConfig: { Type: log.driver, Config: log.options } } });
+  response.json(200, {
+    ...doc,
+    HostConfig: { ...doc.HostConfig, LogConfig: { Type: log.driver, Config: log.options } },
+  });
 }
 
 async function logs(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
