@@ -251,3 +251,77 @@ describe('more of the docker CLI through koker', () => {
     }
   });
 });
+
+describe('networks, volumes, events, df and auth through koker', () => {
+  it('creates, lists, inspects, connects and removes networks and volumes', async () => {
+    await mustDocker('network', 'create', '--label', 'k=v', 'api-net');
+    expect(await suite.must(['network', 'ls'])).toContain('api-net');
+    expect((await mustDocker('network', 'ls', '--filter', 'label=k=v', '--format', '{{.Name}}')).trim()).toBe(
+      'api-net',
+    );
+    await mustDocker('volume', 'create', 'api-vol');
+    expect((await suite.must(['volume', 'ls', '-q'])).trim()).toBe('api-vol');
+    expect((await mustDocker('volume', 'inspect', '-f', '{{.Driver}}', 'api-vol')).trim()).toBe('local');
+    await mustDocker(
+      'run',
+      '-d',
+      '--name',
+      'api-joined',
+      '--network',
+      'none',
+      '-v',
+      'api-vol:/data',
+      suite.image,
+      'sleep',
+      '1000',
+    );
+    await mustDocker(
+      'run',
+      '-d',
+      '--name',
+      'api-other',
+      '--network',
+      'api-net',
+      suite.image,
+      'sleep',
+      '1000',
+    );
+    expect(
+      (
+        await mustDocker('network', 'inspect', '-f', '{{range .Containers}}{{.Name}}{{end}}', 'api-net')
+      ).trim(),
+    ).toBe('api-other');
+    // A volume in use is refused.
+    expect((await docker('volume', 'rm', 'api-vol')).code).not.toBe(0);
+    await mustDocker('rm', '-f', 'api-joined', 'api-other');
+    await mustDocker('network', 'rm', 'api-net');
+    await mustDocker('volume', 'rm', 'api-vol');
+    await mustDocker('volume', 'create', 'api-vol2');
+    expect(await mustDocker('volume', 'prune', '-a', '-f')).toContain('api-vol2');
+    await mustDocker('network', 'create', 'api-net2');
+    expect(await mustDocker('network', 'prune', '-f')).toContain('api-net2');
+    expect((await docker('network', 'inspect', 'api-net2')).code).not.toBe(0);
+  });
+
+  it('streams events, reports df, and checks credentials with the registry', async () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
+    await mustDocker('run', '--rm', '--name', 'api-events', '--network', 'none', suite.image, 'true');
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const events = await mustDocker(
+      'events',
+      '--since',
+      since,
+      '--until',
+      until,
+      '--filter',
+      'container=api-events',
+      '--format',
+      '{{.Action}}',
+    );
+    expect(events.trim().split('\n')).toEqual(['create', 'start', 'die', 'destroy']);
+    expect(await mustDocker('system', 'df')).toMatch(/^Images +\d+/m);
+    const login = await docker('login', '-u', 'nobody', '-p', 'wrong', '127.0.0.1:1');
+    expect(login.code).not.toBe(0);
+    expect(login.stderr).toContain('login to 127.0.0.1:1 failed');
+  });
+});
