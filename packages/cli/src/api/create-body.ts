@@ -141,8 +141,10 @@ export function createRequestFromBody(body: CreateBody, name: string | undefined
     const [number, proto = 'tcp'] = port.split('/');
     const each = Array.isArray(bindings) && bindings.length > 0 ? bindings : [{}];
     for (const binding of each as { HostIp?: string; HostPort?: string }[]) {
-      const ip = binding.HostIp ? `${binding.HostIp}:` : '';
-      ports.push(`${ip}${binding.HostPort ?? ''}:${number}/${proto}`);
+      // No host port: one the driver picks, as `-p PORT` (or `-p IP::PORT`).
+      const host = binding.HostPort === '0' ? '' : (binding.HostPort ?? '');
+      if (host === '') ports.push(binding.HostIp ? `${binding.HostIp}::${number}/${proto}` : `${number}/${proto}`);
+      else ports.push(`${binding.HostIp ? `${binding.HostIp}:` : ''}${host}:${number}/${proto}`);
     }
   }
   const restart = host.RestartPolicy as { Name?: string; MaximumRetryCount?: number } | undefined;
