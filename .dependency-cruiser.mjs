@@ -41,7 +41,7 @@ export default {
     {
       name: 'api-server-is-http-only',
       comment:
-        '@koker/api-server is the Engine API\'s HTTP side (router, errors, versions, hijack, frames): it imports no @koker package but core; the CLI wires the engine into its routes.',
+        "@koker/api-server is the Engine API's HTTP side (router, errors, versions, hijack, frames): it imports no @koker package but core; the CLI wires the engine into its routes.",
       severity: 'error',
       from: { path: '^packages/api-server/src/' },
       to: { path: '^packages/', pathNot: '^packages/(core|api-server)/' },

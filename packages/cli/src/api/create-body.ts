@@ -143,7 +143,8 @@ export function createRequestFromBody(body: CreateBody, name: string | undefined
     for (const binding of each as { HostIp?: string; HostPort?: string }[]) {
       // No host port: one the driver picks, as `-p PORT` (or `-p IP::PORT`).
       const host = binding.HostPort === '0' ? '' : (binding.HostPort ?? '');
-      if (host === '') ports.push(binding.HostIp ? `${binding.HostIp}::${number}/${proto}` : `${number}/${proto}`);
+      if (host === '')
+        ports.push(binding.HostIp ? `${binding.HostIp}::${number}/${proto}` : `${number}/${proto}`);
       else ports.push(`${binding.HostIp ? `${binding.HostIp}:` : ''}${host}:${number}/${proto}`);
     }
   }
