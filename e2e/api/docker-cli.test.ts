@@ -64,6 +64,23 @@ describe('the service', () => {
   });
 });
 
+describe('the service, restarted', () => {
+  it('leaves running containers running, and finds them again', async () => {
+    await mustDocker('run', '-d', '--name', 'api-keep', '--network', 'none', suite.image, 'sleep', '1000');
+    expect(await service.stop()).toBe(0);
+    expect((await suite.must(['inspect', '-f', '{{.State.Running}}', 'api-keep'])).trim()).toBe('true');
+    service = await startApiService(suite.root, { KOKER_CONFIG: `${suite.root}/config.json` });
+    expect((await mustDocker('ps', '--format', '{{.Names}}')).trim()).toBe('api-keep');
+    await mustDocker('rm', '-f', 'api-keep');
+  });
+
+  it('refuses TCP, which would need TLS client certificates', async () => {
+    const tcp = await suite.koker(['system', 'service', '--socket', 'tcp://127.0.0.1:23750']);
+    expect(tcp.code).toBe(1);
+    expect(tcp.stderr).toContain('serving the API over TCP');
+  });
+});
+
 describe('docker run through koker', () => {
   it('runs --rm with its output and exit code, and leaves nothing', async () => {
     const hi = await docker('run', '--rm', '--network', 'none', suite.image, 'echo', 'hi');

@@ -27,6 +27,8 @@ export class ApiServer {
   private readonly router: Router;
   private readonly common: Record<string, string>;
   private active = 0;
+  /** Every connection, hijacked ones too (Node's server forgets those). */
+  private readonly sockets = new Set<Socket>();
   private lastActivity = Date.now();
 
   constructor(private readonly options: ApiServerOptions) {
@@ -42,9 +44,22 @@ export class ApiServer {
       'upgrade',
       (request: IncomingMessage, socket: Socket, head: Buffer) => void this.onUpgrade(request, socket, head),
     );
+    this.http.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     // Waits and followed logs last as long as the client wants.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;
+  }
+
+  /** Stops listening and ends every connection (streams and hijacked ones too); resolves when closed. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+      for (const socket of this.sockets) socket.destroy();
+    });
   }
 
   /** Requests in progress (a hijacked connection counts until it closes). */

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ApiError,
@@ -7,6 +10,8 @@ import {
   streamFrame,
   versionedPath,
   STREAM,
+  kokerGroupId,
+  parseListenAddress,
 } from '../src/index.js';
 
 describe('versionedPath', () => {
@@ -58,5 +63,34 @@ describe('frames and filters', () => {
       status: ['running'],
     });
     expect(() => queryFilters(new URLSearchParams({ filters: '{' }))).toThrow(/invalid filter/);
+  });
+});
+
+describe('the socket', () => {
+  it("finds the koker group's GID, or none", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'koker-api-group-'));
+    try {
+      writeFileSync(join(dir, 'group'), 'root:x:0:\ndocker:x:998:\nkoker:x:997:alice\n');
+      expect(kokerGroupId(join(dir, 'group'))).toBe(997);
+      writeFileSync(join(dir, 'nogroup'), 'root:x:0:\n');
+      expect(kokerGroupId(join(dir, 'nogroup'))).toBeUndefined();
+      expect(kokerGroupId(join(dir, 'missing'))).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads unix and tcp addresses', () => {
+    expect(parseListenAddress('unix:///run/koker/koker.sock')).toEqual({
+      kind: 'unix',
+      path: '/run/koker/koker.sock',
+    });
+    expect(parseListenAddress('/tmp/k.sock')).toEqual({ kind: 'unix', path: '/tmp/k.sock' });
+    expect(parseListenAddress('tcp://127.0.0.1:2376')).toEqual({
+      kind: 'tcp',
+      host: '127.0.0.1',
+      port: 2376,
+    });
+    expect(() => parseListenAddress('http://x')).toThrow(/invalid socket address/);
   });
 });

@@ -57,9 +57,8 @@ export async function serveApi(ctx: CliContext, options: ServeOptions): Promise<
       clearInterval(idle);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      server.http.close(() => resolve());
       // Streams still open (followed logs, events, attaches) are not waited for.
-      server.http.closeAllConnections();
+      void server.close().then(resolve);
     };
     const onSignal = (signal: NodeJS.Signals) => stop(signal);
     process.on('SIGINT', onSignal);

@@ -22,5 +22,7 @@ export function serviceCommand(): Command {
       // Loaded on demand: no other command pays for the server.
       const { serveApi } = await import('../../api/serve-api.js');
       await serveApi(ctx, { socket: options.socket, timeoutSeconds: Number(options.timeout) });
+      // The containers are their monitors': nothing left here is worth waiting for.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
     });
 }
