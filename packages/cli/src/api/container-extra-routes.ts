@@ -117,6 +117,7 @@ async function archiveGet(api: ApiServices, request: ApiRequest, response: ApiRe
     await copyToTar(source, out, {
       followLink: false,
       devices: true,
+      xattrs: 'archive',
       log: api.ctx.log,
       owner: { keep: true },
     });
@@ -144,6 +145,7 @@ async function archivePut(api: ApiServices, request: ApiRequest, response: ApiRe
       {
         followLink: false,
         devices: copyUIDGID,
+        xattrs: copyUIDGID ? 'archive' : 'capabilities',
         log: api.ctx.log,
         owner: copyUIDGID ? { keep: true } : { keep: false, uid: 0, gid: 0 },
       },

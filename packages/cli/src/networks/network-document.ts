@@ -1,4 +1,5 @@
 import { type CliContext } from '../context.js';
+import { macAddress } from './container-networks.js';
 import { type ListedNetwork } from './predefined-networks.js';
 
 /** Docker's `network inspect` document. */
@@ -8,14 +9,15 @@ export async function networkDocument(
 ): Promise<Record<string, unknown>> {
   const prefix = network.subnet?.split('/')[1] ?? '32';
   const containers: Record<string, unknown> = {};
-  for (const { id, ipAddress } of network.containers) {
+  for (const { id, ipAddress, macAddress: mac, aliases } of network.containers) {
     const record = await context.state.get(id).catch(() => undefined);
     containers[id] = {
       Name: record?.name ?? '',
       EndpointID: '',
-      MacAddress: '',
+      MacAddress: mac ?? (record ? await macAddress(record) : ''),
       IPv4Address: `${ipAddress}/${prefix}`,
       IPv6Address: '',
+      ...(aliases !== undefined ? { Aliases: aliases } : {}),
     };
   }
   return {
