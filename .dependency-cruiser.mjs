@@ -47,6 +47,14 @@ export default {
       to: { path: '^packages/', pathNot: '^packages/(core|host|image-store|engine|builder)/' },
     },
     {
+      name: 'api-server-is-http-only',
+      comment:
+        "@koker/api-server is the Engine API's HTTP side (router, errors, versions, hijack, frames): it imports no @koker package but core; the CLI wires the engine into its routes.",
+      severity: 'error',
+      from: { path: '^packages/api-server/src/' },
+      to: { path: '^packages/', pathNot: '^packages/(core|api-server)/' },
+    },
+    {
       name: 'drivers-stay-below-the-engine',
       severity: 'error',
       comment: 'A driver imports neither the engine, the image store, the CLI nor another driver.',

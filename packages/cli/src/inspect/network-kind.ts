@@ -1,5 +1,5 @@
 import { NotFoundError, NotImplementedError } from '@koker/core';
-import { networkDocument } from '../commands/network/inspect.js';
+import { networkDocument } from '../networks/network-document.js';
 import { type CliContext } from '../context.js';
 import { findPredefined, listedUserNetwork, predefinedNetworks } from '../networks/predefined-networks.js';
 import { userNetworksOf } from '../networks/user-networks.js';

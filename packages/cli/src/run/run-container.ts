@@ -1,37 +1,28 @@
-import { closeSync, existsSync, writeFileSync } from 'node:fs';
-import { type Socket } from 'node:net';
+import { existsSync, writeFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { type ContainerId, InvalidValueError, Network, Resources, Storage, UsageError } from '@koker/core';
+import { type ContainerId, InvalidValueError, UsageError } from '@koker/core';
 import {
-  NativeLauncher,
-  RunOrchestrator,
-  healthcheckConfig,
   parseLogConfig,
   settleStaleContainers,
   writeLogConfig,
   type LogConfig,
   type RunImage,
+  type RunOrchestrator,
   type RunRequest,
 } from '@koker/engine';
-import { nativeHelperPath, readInputFile } from '@koker/host';
-import {
-  PROXIED,
-  connectAttach,
-  connectAttachWhenReady,
-  type AttachedStreams,
-} from '../containers/attach-client.js';
+import { PROXIED, connectAttach, type AttachedStreams } from '../containers/attach-client.js';
 import { attachUntilEnd } from '../containers/attached-session.js';
 import { emitContainerEvent } from '../containers/container-events.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../containers/detach-keys.js';
 import { lifecycleOf } from '../containers/lifecycle.js';
-import { monitorStdio, monitorWrapper, terminalSize } from '../containers/monitor.js';
+import { terminalSize } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { HeldSignals } from './held-signals.js';
-import { withJoinedContainer } from './join-container-network.js';
-import { parsePublishFlags } from './ports-from-flags.js';
 import { parseRunPlatform, resolveRunImage, type PullPolicy } from './run-image.js';
 import { parseAttach, parseBooleanFlag } from './run-option-flags.js';
-import { containerRefs, runRequestFromFlags, type RunFlags } from './run-request.js';
+import { type RunFlags } from './run-request.js';
+import { runOrchestrator, runRequestFor } from './run-request-for.js';
+import { startUnderMonitor } from './start-under-monitor.js';
 
 export interface RunCommandFlags extends RunFlags {
   readonly pull?: PullPolicy;
@@ -83,6 +74,7 @@ export async function runContainer(
   const started = startUnderMonitor(context, orchestrator, request, runImage, {
     log,
     attachNow: !flags.detach,
+    size: flags.detach ? undefined : terminalSize(),
     // -i with `-a` but not stdin: the container's stdin is empty, as with Docker's CLI.
     stdin: request.process.interactive && streams.stdin,
     onCreated,
@@ -139,17 +131,7 @@ async function containerPlan(
   orchestrator: RunOrchestrator;
   onCreated: ((id: ContainerId) => void) | undefined;
 }> {
-  const containers = new Map<string, ContainerId>();
-  for (const ref of containerRefs(flags)) containers.set(ref, await context.state.resolve(ref));
-  const request: RunRequest = await withJoinedContainer(
-    context,
-    runRequestFromFlags(image, args, flags, {
-      hostEnv: process.env,
-      readFile: (path, what) => readInputFile(path, { what }),
-      parsePorts: (values) => parsePublishFlags(values),
-      containers,
-    }),
-  );
+  const request = await runRequestFor(context, image, args, flags);
   // Checked with the other flags, before anything is pulled or made.
   if (flags.platform !== undefined) parseRunPlatform(flags.platform);
   const log = parseLogConfig(flags.logDriver, flags.logOpt ?? []);
@@ -165,16 +147,7 @@ async function containerPlan(
     pull: flags.pull ?? 'missing',
     ...(flags.platform ? { platform: flags.platform } : {}),
   });
-  const [storage, resources, network] = await Promise.all([
-    context.driver(Storage),
-    context.driver(Resources),
-    context.driver(Network),
-  ]);
-  const launcher = new NativeLauncher(nativeHelperPath(context.config.nativeHelper), context.log);
-  const orchestrator = new RunOrchestrator(
-    { storage, resources, network, launcher, state: context.state, volumes: context.volumeDrivers() },
-    context.log,
-  );
+  const orchestrator = await runOrchestrator(context);
   // A run killed during setup left its netns, ports, address and cgroups: released first.
   await settleStaleContainers(context.state, lifecycleOf(context), context.log);
   return { request, log, runImage, orchestrator, onCreated };
@@ -230,66 +203,4 @@ function attachedStreams(
     stdout: streams.includes('stdout'),
     stderr: streams.includes('stderr'),
   };
-}
-
-/**
- * The container's launcher starts under koker-monitor, which holds its stdio, writes its log,
- * serves its attach socket, waits on it, runs its health check beside it (`--companion`) and
- * runs `koker container cleanup` when it ends. With -t the container's terminal is koker-init's
- * (in the container's devpts), carried by the monitor's pseudo-terminal.
- */
-async function startUnderMonitor(
-  context: CliContext,
-  orchestrator: RunOrchestrator,
-  request: RunRequest,
-  image: RunImage,
-  options: {
-    readonly log: LogConfig;
-    readonly attachNow: boolean;
-    readonly stdin: boolean;
-    readonly onCreated: ((id: ContainerId) => void) | undefined;
-  },
-): Promise<{ id: ContainerId; attached?: Promise<Socket> }> {
-  const { log, attachNow, stdin, onCreated } = options;
-  const tty = request.process.tty;
-  const healthcheck = healthcheckConfig(image.record.config.Healthcheck, request.health ?? {}) !== undefined;
-  const opened: number[] = [];
-  let attached: Promise<Socket> | undefined;
-  try {
-    const size = attachNow ? terminalSize() : undefined;
-    const outcome = await orchestrator.run(request, image, {
-      ...(onCreated ? { onCreated } : {}),
-      detach: (id) => {
-        writeLogConfig(context.state.directory(id), log);
-        if (attachNow) {
-          attached = connectAttachWhenReady(context.state.directory(id));
-          attached.catch(() => undefined); // a failed start reports its own error
-        }
-        const stdio = monitorStdio(context, id);
-        opened.push(stdio[2]);
-        return {
-          wrapper: monitorWrapper(context, id, {
-            tty,
-            terminalInside: tty,
-            ...(size ? { size } : {}),
-            stdin,
-            stdinOnce: attachNow && stdin,
-            log,
-            attachNow,
-            healthcheck,
-          }),
-          stdio,
-        };
-      },
-    });
-    return { id: outcome.id, ...(attached ? { attached } : {}) };
-  } catch (error) {
-    void attached?.then(
-      (socket) => socket.destroy(),
-      () => undefined,
-    );
-    throw error;
-  } finally {
-    for (const fd of opened) closeSync(fd);
-  }
 }

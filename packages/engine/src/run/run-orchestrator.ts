@@ -58,6 +58,8 @@ export type DetachOptions = (id: ContainerId) => Pick<LaunchOptions, 'wrapper' |
 export interface RunOptions {
   /** `run -d`: the monitor takes the container. */
   readonly detach?: DetachOptions;
+  /** The container's ID, when the caller gave it one already (the API's create, then start). */
+  readonly id?: ContainerId;
   /** Called once the record exists (`--cidfile`). */
   readonly onCreated?: (id: ContainerId) => void;
   /** Attached: the container's stdio (`-a`); default koker's own. */
@@ -110,7 +112,7 @@ export class RunOrchestrator {
   ) {}
 
   async run(request: RunRequest, image: RunImage, options: RunOptions = {}): Promise<RunOutcome> {
-    const id = newContainerId();
+    const id = options.id ?? newContainerId();
     const container = shortContainerId(id);
     const log = this.log.child({ container });
     const hostname = request.hostname ?? container;

@@ -9,7 +9,7 @@ export {
 export { copyChanges, overlayChanges, type Change, type ChangeKind } from './changes.js';
 export { copyFromTar, copyToTar, copyTree, type CopyEnd, type CopyOptions, type CopyResult } from './copy.js';
 export { assertsDirectory, copiesContents, copyTarget, CopyRuleError } from './copy-rules.js';
-export { bytePath, inContainer, ON_HOST, textPath, type PathBase } from './in-root.js';
+export { bytePath, inContainer, lstatIn, ON_HOST, textPath, type PathBase } from './in-root.js';
 export { readTree } from './tree-reader.js';
 export { writeTar } from './tar-out.js';
 export { type OwnerPolicy } from './tree-writer.js';

@@ -1,11 +1,9 @@
 import { Command } from 'commander';
 import { shortContainerId } from '@koker/core';
 import { contextOf } from '../../command-context.js';
-import { lifecycleOf } from '../../containers/lifecycle.js';
-import { pausedAmong } from '../../containers/running-container.js';
-import { containerFilter } from '../../filters/container-filter.js';
+import { listContainers } from '../../containers/list-containers.js';
 import { CONTAINER_HEADERS, ContainerContext, DEFAULT_PS_FORMAT } from '../../output/container-context.js';
-import { idText, type ContainerView } from '../../output/container-view.js';
+import { idText } from '../../output/container-view.js';
 import { parseFormat, renderItems } from '../../output/template/index.js';
 
 interface LsOptions {
@@ -39,39 +37,17 @@ export function lsCommand(name = 'ls'): Command {
       ctx.requireRoot('ps');
       // Parsed before anything is read: a bad template fails first.
       const format = parseFormat(options.format);
-      const { records, broken } = await ctx.state.list();
-      // A broken record is reported, never fatal: the others are still listed.
-      for (const b of broken) {
-        const short = shortContainerId(b.id);
-        process.stderr.write(`koker: container ${short}: ${b.reason} (koker rm -f ${short} removes it)\n`);
-      }
-      const matches = await containerFilter(options.filter, {
-        all: records,
-        imageIds: async (reference) => {
-          const image = await ctx.images.find(reference).catch(() => undefined);
-          return image ? [image.id] : [];
+      const last = options.latest ? 1 : options.last === undefined ? undefined : Number(options.last);
+      const views = await listContainers(ctx, {
+        all: options.all === true,
+        filters: options.filter ?? [],
+        ...(last !== undefined ? { last } : {}),
+        onBroken: (b) => {
+          // A broken record is reported, never fatal: the others are still listed.
+          const short = shortContainerId(b.id);
+          process.stderr.write(`koker: container ${short}: ${b.reason} (koker rm -f ${short} removes it)\n`);
         },
       });
-      const last = options.latest ? 1 : options.last === undefined ? undefined : Number(options.last);
-      // -n, -l and a status filter look at stopped containers too, as Docker's do
-      // (`koker rm $(koker ps -q -f status=exited)`).
-      const all =
-        options.all || last !== undefined || (options.filter ?? []).some((f) => f.startsWith('status='));
-      const lifecycle = lifecycleOf(ctx);
-      const observed: ContainerView[] = [];
-      for (const record of [...records].reverse())
-        observed.push({ record, seen: await lifecycle.observe(record) });
-      const paused = await pausedAmong(
-        ctx,
-        observed.filter((v) => v.seen.running).map((v) => v.record.id),
-      );
-      let views: ContainerView[] = [];
-      for (const observedView of observed) {
-        const { record, seen } = observedView;
-        const view = paused.has(record.id) ? { record, seen: { ...seen, paused: true } } : observedView;
-        if ((all || seen.running) && matches(view)) views.push(view);
-      }
-      if (last !== undefined && last >= 0) views = views.slice(0, last);
       const truncate = options.trunc !== false;
       if (options.quiet) {
         process.stdout.write(views.map((v) => `${idText(v.record, truncate)}\n`).join(''));

@@ -1,9 +1,7 @@
 import { Command } from 'commander';
-import { ConflictError, Resources } from '@koker/core';
 import { contextOf } from '../../command-context.js';
-import { emitContainerEvent } from '../../containers/container-events.js';
 import { forEachContainer } from '../../containers/each-container.js';
-import { runningContainer } from '../../containers/running-container.js';
+import { pauseContainer, unpauseContainer } from '../../containers/pause-container.js';
 
 /** `koker pause`: freezes every process of the containers (the cgroup freezer). */
 export function pauseCommand(name = 'pause'): Command {
@@ -13,14 +11,7 @@ export function pauseCommand(name = 'pause'): Command {
     .action(async (names: string[], _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('pause');
-      const resources = await ctx.driver(Resources);
-      await forEachContainer(ctx, names, async (container) => {
-        const record = await runningContainer(ctx, container);
-        if (await resources.paused(record.id))
-          throw new ConflictError(`container ${record.id} is already paused`);
-        await resources.pause(record.id);
-        await emitContainerEvent(ctx, record, 'pause');
-      });
+      await forEachContainer(ctx, names, (container) => pauseContainer(ctx, container));
     });
 }
 
@@ -32,13 +23,6 @@ export function unpauseCommand(name = 'unpause'): Command {
     .action(async (names: string[], _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('unpause');
-      const resources = await ctx.driver(Resources);
-      await forEachContainer(ctx, names, async (container) => {
-        const record = await runningContainer(ctx, container);
-        if (!(await resources.paused(record.id)))
-          throw new ConflictError(`container ${record.id} is not paused`);
-        await resources.resume(record.id);
-        await emitContainerEvent(ctx, record, 'unpause');
-      });
+      await forEachContainer(ctx, names, (container) => unpauseContainer(ctx, container));
     });
 }

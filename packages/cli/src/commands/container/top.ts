@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { HostError, Resources } from '@koker/core';
 import { contextOf } from '../../command-context.js';
+import { type CliContext } from '../../context.js';
 import { runningContainer } from '../../containers/running-container.js';
 import { alignTabs } from '../../output/template/index.js';
 
@@ -29,6 +30,28 @@ export function processTable(
   return { titles, rows };
 }
 
+/** A running container's processes as `ps ARGS` shows them (default `-ef`); `top` and the API. */
+export async function containerProcesses(
+  ctx: CliContext,
+  container: string,
+  psOptions: readonly string[],
+): Promise<{ titles: string[]; rows: string[][] }> {
+  const record = await runningContainer(ctx, container);
+  const placement = await (await ctx.driver(Resources)).placement(record.id);
+  const pids = new Set<number>();
+  for (const file of placement.procsFiles)
+    for (const line of readFileSync(file, 'utf8').split('\n')) if (line.trim()) pids.add(Number(line));
+  const args = psOptions.length > 0 ? [...psOptions] : ['-ef'];
+  ctx.log.debug({ args: args.join(' '), pids: pids.size }, 'Run ps for the container');
+  let stdout: string;
+  try {
+    ({ stdout } = await promisify(execFile)('ps', args, { maxBuffer: 64 * 1024 * 1024 }));
+  } catch (error) {
+    throw new HostError(`ps ${args.join(' ')} failed: ${(error as Error).message.trim()}`);
+  }
+  return processTable(stdout, pids);
+}
+
 /** `koker top CONTAINER [ps OPTIONS]` (default `-ef`). */
 export function topCommand(name = 'top'): Command {
   return new Command(name)
@@ -41,20 +64,7 @@ export function topCommand(name = 'top'): Command {
     .action(async (container: string, psOptions: string[], _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('top');
-      const record = await runningContainer(ctx, container);
-      const placement = await (await ctx.driver(Resources)).placement(record.id);
-      const pids = new Set<number>();
-      for (const file of placement.procsFiles)
-        for (const line of readFileSync(file, 'utf8').split('\n')) if (line.trim()) pids.add(Number(line));
-      const args = psOptions.length > 0 ? psOptions : ['-ef'];
-      ctx.log.debug({ args: args.join(' '), pids: pids.size }, 'Run ps for the container');
-      let stdout: string;
-      try {
-        ({ stdout } = await promisify(execFile)('ps', args, { maxBuffer: 64 * 1024 * 1024 }));
-      } catch (error) {
-        throw new HostError(`ps ${args.join(' ')} failed: ${(error as Error).message.trim()}`);
-      }
-      const { titles, rows } = processTable(stdout, pids);
+      const { titles, rows } = await containerProcesses(ctx, container, psOptions);
       process.stdout.write(
         alignTabs([titles, ...rows].map((r) => `${r.join('\t')}\n`).join(''), { minWidth: 20 }),
       );

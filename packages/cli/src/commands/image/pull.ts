@@ -34,7 +34,7 @@ export function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
 export async function pullWithProgress(
   context: CliContext,
   reference: ImageReference,
-  options: { platform?: string; quiet?: boolean },
+  options: { platform?: string; quiet?: boolean; progress?: ProgressSink },
 ) {
   const platform = options.platform ? parsePlatform(options.platform) : hostPlatform();
   const source = await context.driver(ImageSources);
@@ -44,7 +44,7 @@ export async function pullWithProgress(
     const result = await pullImage({ source, storage, store: context.images, log: context.log }, reference, {
       platform,
       concurrency: context.config.registry.concurrency,
-      progress: progressFor(context, options.quiet === true),
+      progress: options.progress ?? progressFor(context, options.quiet === true),
       signal: aborting.signal,
     });
     const image = await context.images.find(reference);

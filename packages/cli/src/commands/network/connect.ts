@@ -1,25 +1,6 @@
-import { join } from 'node:path';
 import { Command } from 'commander';
-import { emitNetworkEvent } from '../../events/object-events.js';
-import { ConflictError, NotImplementedError } from '@koker/core';
 import { collect, contextOf } from '../../command-context.js';
-import { userNetworksOf } from '../../networks/user-networks.js';
-import { type CliContext } from '../../context.js';
-
-/** The running container, as `connect` and `disconnect` need it. */
-async function runningContainer(context: CliContext, name: string) {
-  const id = await context.state.resolve(name);
-  const record = await context.state.get(id);
-  if (record.status !== 'running' || record.pid === undefined)
-    throw new ConflictError(`container ${name} is not running`, {
-      hint: 'koker connects running containers only',
-    });
-  if (record.network.mode === 'host' || record.network.mode === 'container')
-    throw new ConflictError(
-      `container ${name} shares another network namespace (--network ${record.network.mode})`,
-    );
-  return { id, record };
-}
+import { connectContainer, disconnectContainer } from '../../networks/connect-container.js';
 
 export function networkConnectCommand(): Command {
   return new Command('connect')
@@ -37,19 +18,10 @@ export function networkConnectCommand(): Command {
       ) => {
         const context = contextOf(command);
         context.requireRoot('network connect');
-        const networks = await userNetworksOf(context);
-        if (!networks.connect) throw new NotImplementedError('network connect with this network driver');
-        const { id, record } = await runningContainer(context, container);
-        await networks.connect(network, id, {
-          netnsPath: `/proc/${record.pid}/ns/net`,
-          name: record.name,
-          hostname: record.hostname,
+        await connectContainer(context, network, container, {
           aliases: flags.alias,
           ...(flags.ip !== undefined ? { ip: flags.ip } : {}),
-          hostsFile: join(context.state.directory(id), 'hosts'),
         });
-        const joined = await networks.find(network);
-        emitNetworkEvent(context, 'connect', { ...joined, container: id });
       },
     );
 }
@@ -63,11 +35,6 @@ export function networkDisconnectCommand(): Command {
     .action(async (network: string, container: string, _flags: unknown, command: Command) => {
       const context = contextOf(command);
       context.requireRoot('network disconnect');
-      const networks = await userNetworksOf(context);
-      if (!networks.disconnect) throw new NotImplementedError('network disconnect with this network driver');
-      const id = await context.state.resolve(container);
-      const left = await networks.find(network);
-      await networks.disconnect(network, id);
-      emitNetworkEvent(context, 'disconnect', { ...left, container: id });
+      await disconnectContainer(context, network, container);
     });
 }

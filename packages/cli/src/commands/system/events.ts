@@ -3,11 +3,12 @@ import { Command } from 'commander';
 import { InvalidValueError } from '@koker/core';
 import { type KokerEvent } from '@koker/engine';
 import { collect, contextOf } from '../../command-context.js';
+import { type CliContext } from '../../context.js';
 import { journalOf } from '../../containers/container-events.js';
 import { anyValue, matchesLabels, parseFilters, type FilterArgs } from '../../filters/filter-args.js';
 import { parseFormat, type GoTemplate } from '../../output/template/index.js';
 
-const EVENT_FILTERS = ['container', 'event', 'image', 'label', 'network', 'type', 'volume'];
+export const EVENT_FILTERS = ['container', 'event', 'image', 'label', 'network', 'type', 'volume'];
 const FOLLOW_MS = 100;
 
 /**
@@ -65,8 +66,36 @@ export function eventLine(event: KokerEvent): string {
   return `${time} ${event.Type} ${event.Action} ${event.Actor.ID}${attributes ? ` (${attributes})` : ''}`;
 }
 
+/**
+ * The journal's events as `events` shows them: the past ones only with `since` (Docker's rule),
+ * then new ones as they come, until `until` or the signal; for `koker events` and the API.
+ */
+export async function followEvents(
+  ctx: CliContext,
+  options: { readonly since?: number; readonly until?: number; readonly filters: FilterArgs },
+  each: (event: KokerEvent) => void | Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  const { since, until, filters } = options;
+  const now = Date.now() * 1e6;
+  const journal = journalOf(ctx);
+  let { events, next } = journal.read();
+  const past = events
+    .filter((e) => since !== undefined && e.timeNano >= since && (until === undefined || e.timeNano <= until))
+    .sort((a, b) => a.timeNano - b.timeNano);
+  for (const event of past) if (matches(event, filters)) await each(event);
+  if (until !== undefined && until <= now) return;
+  while (!signal.aborted) {
+    if (until !== undefined && Date.now() * 1e6 >= until) return;
+    await sleep(FOLLOW_MS, undefined, { signal }).catch(() => undefined);
+    ({ events, next } = journal.read(next));
+    for (const event of events.sort((a, b) => a.timeNano - b.timeNano))
+      if ((until === undefined || event.timeNano <= until) && matches(event, filters)) await each(event);
+  }
+}
+
 /** The event with Docker's older top-level fields too (`status`, `id`, `from`), as the API sends it. */
-function eventDocument(event: KokerEvent): Record<string, unknown> {
+export function eventDocument(event: KokerEvent): Record<string, unknown> {
   return {
     ...(event.Type === 'container'
       ? { status: event.Action, id: event.Actor.ID, from: event.Actor.Attributes.image }
@@ -102,38 +131,24 @@ export function eventsCommand(name = 'events'): Command {
             : format.kind === 'template'
               ? format.template
               : undefined;
-        const now = Date.now() * 1e6;
         const since = options.since === undefined ? undefined : parseEventTime(options.since);
         const until = options.until === undefined ? undefined : parseEventTime(options.until);
-        const print = (event: KokerEvent) => {
-          if (!matches(event, filters)) return;
-          const document = eventDocument(event);
-          if (format.kind === 'json') process.stdout.write(`${JSON.stringify(document)}\n`);
-          else if (template) process.stdout.write(`${template.execute(document)}\n`);
-          else process.stdout.write(`${eventLine(event)}\n`);
-        };
-        const journal = journalOf(ctx);
-        let { events, next } = journal.read();
-        // Past events only with --since (Docker's rule); new ones from now on.
-        const past = events
-          .filter(
-            (e) => since !== undefined && e.timeNano >= since && (until === undefined || e.timeNano <= until),
-          )
-          .sort((a, b) => a.timeNano - b.timeNano);
-        for (const event of past) print(event);
-        if (until !== undefined && until <= now) return;
         const stop = new AbortController();
         const onSignal = () => stop.abort();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         try {
-          while (!stop.signal.aborted) {
-            if (until !== undefined && Date.now() * 1e6 >= until) return;
-            await sleep(FOLLOW_MS, undefined, { signal: stop.signal }).catch(() => undefined);
-            ({ events, next } = journal.read(next));
-            for (const event of events.sort((a, b) => a.timeNano - b.timeNano))
-              if (until === undefined || event.timeNano <= until) print(event);
-          }
+          await followEvents(
+            ctx,
+            { filters, ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) },
+            (event) => {
+              const document = eventDocument(event);
+              if (format.kind === 'json') process.stdout.write(`${JSON.stringify(document)}\n`);
+              else if (template) process.stdout.write(`${template.execute(document)}\n`);
+              else process.stdout.write(`${eventLine(event)}\n`);
+            },
+            stop.signal,
+          );
         } finally {
           process.removeListener('SIGINT', onSignal);
           process.removeListener('SIGTERM', onSignal);

@@ -8,6 +8,7 @@ import { dfCommand } from './df.js';
 import { eventsCommand } from './events.js';
 import { imagesInUse } from '../image/in-use.js';
 import { bootCommand } from './boot.js';
+import { serviceCommand } from './service.js';
 
 const warning = (all: boolean, volumes: boolean) => `WARNING! This will remove:
   - all stopped containers${volumes ? '\n  - all anonymous volumes not used by at least one container' : ''}
@@ -21,6 +22,7 @@ export function systemCommand(): Command {
   const group = new Command('system').description('Manage koker itself');
   group.addCommand(eventsCommand());
   group.addCommand(dfCommand());
+  group.addCommand(serviceCommand());
   group.addCommand(
     new Command('prune')
       .description('Remove stopped containers, the leftovers of crashed runs, and dangling images')

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startContainerSuite, waitFor, type ContainerSuite } from '../containers/helpers/container-suite.js';
+import { dockerClient, startApiService, type ApiService } from './api-service.js';
+
+// Debian's docker-compose (1.29, docker-py) on koker's API service: a server and a client that
+// reaches it by its service name on the project's network, a named volume; nothing left after down -v.
+let suite: ContainerSuite;
+let service: ApiService;
+let client: ReturnType<typeof dockerClient>;
+let project: string;
+
+beforeAll(async () => {
+  suite = await startContainerSuite();
+  service = await startApiService(suite.root, { KOKER_CONFIG: `${suite.root}/config.json` });
+  client = dockerClient(service);
+  project = mkdtempSync(join(tmpdir(), 'koker-e2e-compose-'));
+});
+afterAll(async () => {
+  if (project) {
+    await client?.run('docker-compose', [
+      '--project-directory',
+      project,
+      '-f',
+      join(project, 'docker-compose.yml'),
+      '-p',
+      'kokerapi',
+      'down',
+      '-v',
+    ]);
+    rmSync(project, { recursive: true, force: true });
+  }
+  if (service) expect(await service.stop()).toBe(0);
+  client?.remove();
+  await suite?.stop();
+  expect(suite?.leaks() ?? []).toEqual([]);
+});
+
+it('brings a two-service project up, shows its logs and ps, and takes it all down', async () => {
+  writeFileSync(
+    join(project, 'docker-compose.yml'),
+    `version: "3.7"
+services:
+  server:
+    image: ${suite.image}
+    command: sh -c 'echo hello-from-server > /data/index.html && httpd -f -v -p 8080 -h /data'
+    volumes:
+      - data:/data
+    stop_grace_period: 1s
+  client:
+    image: ${suite.image}
+    command: sh -c 'for i in $$(seq 1 40); do wget -qO- http://server:8080/index.html && break; sleep 0.25; done; sleep 1000'
+    depends_on:
+      - server
+    stop_grace_period: 1s
+volumes:
+  data:
+`,
+  );
+  const compose = (...args: string[]) =>
+    client.run('docker-compose', [
+      '--project-directory',
+      project,
+      '-f',
+      join(project, 'docker-compose.yml'),
+      '-p',
+      'kokerapi',
+      ...args,
+    ]);
+  const up = await compose('up', '-d');
+  expect(up.code, up.stderr).toBe(0);
+  // koker's own commands see what compose made.
+  expect((await suite.must(['ps', '--format', '{{.Names}}'])).split('\n').sort()).toEqual([
+    '',
+    'kokerapi_client_1',
+    'kokerapi_server_1',
+  ]);
+  expect(await suite.must(['network', 'ls'])).toContain('kokerapi_default');
+  expect(await suite.must(['volume', 'ls', '-q'])).toContain('kokerapi_data');
+
+  const ps = await compose('ps');
+  expect(ps.stdout).toMatch(/kokerapi_server_1 .* Up/);
+  expect(ps.stdout).toMatch(/kokerapi_client_1 .* Up/);
+  // The client reached the server by its service name.
+  await waitFor(
+    async () => (await compose('logs', '--no-color', 'client')).stdout.includes('hello-from-server'),
+    'the client to reach the server',
+  );
+  expect((await compose('logs', '--no-color', 'server')).stdout).toMatch(/server_1 .*response:200/);
+
+  const down = await compose('down', '-v');
+  expect(down.code, down.stderr).toBe(0);
+  expect((await suite.must(['ps', '-aq'])).trim()).toBe('');
+  expect(await suite.must(['network', 'ls'])).not.toContain('kokerapi');
+  expect((await suite.must(['volume', 'ls', '-q'])).trim()).toBe('');
+});

@@ -1,0 +1,72 @@
+import { ApiServer, activatedSocketFd, listenFd, listenUnix, parseListenAddress } from '@koker/api-server';
+import { NotImplementedError } from '@koker/core';
+import { type CliContext } from '../context.js';
+import { VERSION } from '../version.js';
+import { type ApiServices } from './api-services.js';
+import { containerExtraRoutes } from './container-extra-routes.js';
+import { containerRoutes } from './container-routes.js';
+import { CreatedContainers } from './created-containers.js';
+import { execRoutes } from './exec-routes.js';
+import { imageRoutes } from './image-routes.js';
+import { ContainerExits } from './monitor-bridge.js';
+import { networkRoutes } from './network-routes.js';
+import { systemRoutes } from './system-routes.js';
+import { volumeRoutes } from './volume-routes.js';
+
+export interface ServeOptions {
+  /** `unix:///run/koker/koker.sock` (or tcp://, refused for now). */
+  readonly socket: string;
+  /** Seconds without a request before the service exits; 0: never. */
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * `koker system service`: the Engine API over this invocation's context, the same store and
+ * drivers as the CLI's commands, until SIGINT/SIGTERM (or the idle timeout). Running containers
+ * are their monitors' and stay when the service stops.
+ */
+export async function serveApi(ctx: CliContext, options: ServeOptions): Promise<void> {
+  const api: ApiServices = { ctx, created: new CreatedContainers(), exits: new ContainerExits() };
+  const server = new ApiServer({
+    routes: [
+      ...systemRoutes(api),
+      ...containerRoutes(api),
+      ...containerExtraRoutes(api),
+      ...execRoutes(api),
+      ...imageRoutes(api),
+      ...networkRoutes(api),
+      ...volumeRoutes(api),
+    ],
+    log: ctx.log,
+    serverName: `koker/${VERSION} (linux)`,
+  });
+  const activated = activatedSocketFd();
+  const address = parseListenAddress(options.socket);
+  if (activated !== undefined) {
+    await listenFd(server.http, activated);
+    ctx.log.info({ fd: activated }, 'API service listening on the socket systemd passed');
+  } else if (address.kind === 'unix') {
+    await listenUnix(server.http, address.path, ctx.log);
+    ctx.log.info({ socket: `unix://${address.path}` }, 'API service listening');
+  } else {
+    throw new NotImplementedError('serving the API over TCP (it will need TLS client certificates)');
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (reason: string) => {
+      ctx.log.info({ reason }, 'API service stopping');
+      clearInterval(idle);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // Streams still open (followed logs, events, attaches) are not waited for.
+      void server.close().then(resolve);
+    };
+    const onSignal = (signal: NodeJS.Signals) => stop(signal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const idle = setInterval(() => {
+      if (options.timeoutSeconds > 0 && server.idleFor() >= options.timeoutSeconds * 1000)
+        stop('idle timeout');
+    }, 250);
+    idle.unref();
+  });
+}

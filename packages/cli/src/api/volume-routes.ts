@@ -1,0 +1,128 @@
+import {
+  ApiError,
+  queryFilters,
+  queryFlag,
+  type ApiRequest,
+  type ApiResponse,
+  type ApiRoute,
+} from '@koker/api-server';
+import { InvalidValueError, NotFoundError, isVolumeName } from '@koker/core';
+import {
+  DEFAULT_VOLUME_DRIVER,
+  anonymousVolumeName,
+  findVolume,
+  matchesVolumeFilters,
+  parseVolumeFilters,
+  pruneVolumes,
+  removeVolume,
+  volumeUsers,
+} from '@koker/engine';
+import { volumeView } from '../commands/volume/inspect.js';
+import { type ApiServices } from './api-services.js';
+
+function filterFlags(request: ApiRequest): string[] {
+  return Object.entries(queryFilters(request.query)).flatMap(([key, values]) =>
+    values.map((v) => `${key}=${v}`),
+  );
+}
+
+const context = (api: ApiServices) => ({
+  volumes: api.ctx.volumeDrivers(),
+  state: api.ctx.state,
+  log: api.ctx.log,
+});
+
+async function list(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const filters = parseVolumeFilters(filterFlags(request));
+  const users = await volumeUsers(api.ctx.state);
+  const volumes: Record<string, unknown>[] = [];
+  for (const driver of await api.ctx.volumeDrivers().all())
+    for (const volume of await driver.list())
+      if (matchesVolumeFilters(volume, (users.get(volume.name) ?? []).length > 0, filters))
+        volumes.push(volumeView(volume));
+  response.json(200, { Volumes: volumes, Warnings: [] });
+}
+
+async function inspect(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const name = request.params.name ?? '';
+  try {
+    response.json(200, volumeView(await findVolume(name, api.ctx.volumeDrivers())));
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new ApiError(404, `get ${name}: no such volume`);
+    throw error;
+  }
+}
+
+async function create(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const body = await request.json<{
+    Name?: string;
+    Driver?: string;
+    DriverOpts?: Record<string, string> | null;
+    Labels?: Record<string, string> | null;
+  }>();
+  const name = body.Name || anonymousVolumeName();
+  if (!isVolumeName(name))
+    throw new InvalidValueError(
+      'volume name',
+      name,
+      'use [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two characters or more)',
+    );
+  // Docker answers an existing volume of that name with the volume itself.
+  const existing = await findVolume(name, api.ctx.volumeDrivers()).catch(() => undefined);
+  if (existing) {
+    response.json(201, volumeView(existing));
+    return;
+  }
+  const driver = await api.ctx.volumeDrivers().driver(body.Driver || DEFAULT_VOLUME_DRIVER);
+  const volume = await driver.create({ name, labels: body.Labels ?? {}, options: body.DriverOpts ?? {} });
+  api.ctx.log.info({ volume: name }, 'Create volume');
+  response.json(201, volumeView(volume));
+}
+
+async function remove(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const name = request.params.name ?? '';
+  await findVolume(name, api.ctx.volumeDrivers()).catch((error: unknown) => {
+    if (error instanceof NotFoundError) throw new ApiError(404, `get ${name}: no such volume`);
+    throw error;
+  });
+  await removeVolume(
+    name,
+    { force: queryFlag(request.query, 'force') },
+    context(api),
+    await volumeUsers(api.ctx.state),
+  );
+  api.ctx.log.info({ volume: name }, 'Remove volume');
+  response.empty(204);
+}
+
+async function prune(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const filters = queryFilters(request.query);
+  const all = (filters.all ?? []).some((value) => ['1', 'true'].includes(value));
+  const rest = filterFlags(request).filter((flag) => !flag.startsWith('all='));
+  const parsed = parseVolumeFilters(rest);
+  const report = await pruneVolumes(
+    { all, accept: (volume) => matchesVolumeFilters(volume, false, parsed) },
+    context(api),
+  );
+  response.json(200, { VolumesDeleted: report.deleted, SpaceReclaimed: report.reclaimed });
+}
+
+/** The volume endpoints, over the volume drivers, as `koker volume`. */
+export function volumeRoutes(api: ApiServices): ApiRoute[] {
+  const route = (
+    method: string,
+    path: string,
+    handler: (api: ApiServices, q: ApiRequest, r: ApiResponse) => Promise<void>,
+  ): ApiRoute => ({
+    method,
+    path,
+    handler: (q, r) => handler(api, q, r),
+  });
+  return [
+    route('GET', '/volumes', list),
+    route('POST', '/volumes/create', create),
+    route('POST', '/volumes/prune', prune),
+    route('GET', '/volumes/{name}', inspect),
+    route('DELETE', '/volumes/{name}', remove),
+  ];
+}
