@@ -65,7 +65,7 @@ async function openSource(source: string, signal: AbortSignal): Promise<{ stream
 export function importCommand(name = 'import'): Command {
   return new Command(name)
     .description('Import the contents from a tarball to create a filesystem image')
-    .argument('<source>', 'a tarball: a file, an http(s) URL, or - for stdin (plain, gzip or zstd)')
+    .argument('<source>', 'a tarball (plain, gzip, zstd, xz, bzip2): a file, an http(s) URL, or - for stdin')
     .argument('[repository]', 'REPOSITORY[:TAG] to name the image')
     .option('-c, --change <instruction>', 'apply a Dockerfile instruction to the image (repeatable)', collect)
     .option('-m, --message <message>', 'set the commit message of the imported image')
