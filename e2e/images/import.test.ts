@@ -195,6 +195,6 @@ with tarfile.open(${JSON.stringify(hostile)}, 'w') as tar:
 
     const bad = await suite.koker(['import', '-c', 'RUN rm -rf /', exported]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('RUN is not an instruction import can apply');
+    expect(bad.stderr).toContain('RUN is not a valid change command');
   });
 });

@@ -46,7 +46,7 @@ describe('import --change', () => {
 
   it('refuses what import cannot apply, saying why', () => {
     expect(() => applyChanges({}, ['RUN rm -rf /'])).toThrow(InvalidValueError);
-    expect(() => applyChanges({}, ['RUN rm -rf /'])).toThrow(/RUN is not an instruction import can apply/);
+    expect(() => applyChanges({}, ['RUN rm -rf /'])).toThrow(/RUN is not a valid change command/);
     expect(() => applyChanges({}, ['EXPOSE 70000'])).toThrow(/"70000" is not a port range/);
     expect(() => applyChanges({}, ['ENV A="open'])).toThrow(/unterminated " quote/);
     expect(() => applyChanges({}, ['LABEL novalue'])).toThrow(/needs a value/);

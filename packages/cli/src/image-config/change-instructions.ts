@@ -170,7 +170,7 @@ export function applyChanges(base: Config, changes: readonly string[]): Config {
         config.OnBuild = [...((config.OnBuild as string[] | undefined) ?? []), rest];
         break;
       default:
-        throw refuse(change, `${instruction} is not an instruction import can apply`);
+        throw refuse(change, `${instruction} is not a valid change command`);
     }
   }
   return config;
