@@ -9,6 +9,8 @@ export interface HostSnapshot {
   readonly netns: string[];
   readonly cgroups: string[];
   readonly iptables: string[];
+  /** koker-dns, the resolver of user networks: it exits once no container of one has a name. */
+  readonly resolvers: string[];
 }
 
 const KOKER = /koker/i;
@@ -63,6 +65,11 @@ export function snapshotHost(): HostSnapshot {
         .split('\n')
         .filter((l) => KOKER.test(l)),
     ),
+    // Not zombies: one that exited waits for the host's init to reap it.
+    resolvers: run('ps', ['-C', 'koker-dns', '-o', 'pid=,stat=,args='])
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !/^\s*\d+\s+Z/.test(l))
+      .map((l) => l.trim()),
   };
 }
 

@@ -84,7 +84,7 @@ async function inBatches<T>(jobs: (() => Promise<T>)[], width: number): Promise<
   return results;
 }
 
-/** What a network leaves on the host: its bridge, veths on it, rules naming it, its table. */
+/** What a network leaves on the host: its bridge, veths on it, rules naming it, its table, its names. */
 function traces(bridge: string): string[] {
   return [
     ...must('ip', ['-o', 'link', 'show'])
@@ -94,6 +94,8 @@ function traces(bridge: string): string[] {
       .split('\n')
       .filter((l) => l.includes(bridge)),
     ...(existsSync(join(HOST_BRIDGES_DIR, bridge)) ? [join(HOST_BRIDGES_DIR, bridge)] : []),
+    // The names koker-dns served on it.
+    ...(existsSync(join(HOST_BRIDGES_DIR, '..', 'dns', bridge)) ? [`dns records of ${bridge}`] : []),
   ];
 }
 
@@ -156,6 +158,31 @@ describe('user networks', () => {
     expect(table).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+front-${tag}\\s+bridge\\s+local$`, 'm'));
     expect(await ok(['network', 'ls', '-q', '--filter', 'label=tier=front'])).toBe(id.slice(0, 12));
     expect(await ok(['network', 'ls', '-q', '--filter', `name=back-${tag}`])).not.toContain(id.slice(0, 12));
+    // Without containers both are dangling; scope is local; driver and type combine.
+    expect(
+      (await ok(['network', 'ls', '-q', '--filter', 'dangling=true', '--filter', `name=-${tag}`])).split(
+        '\n',
+      ),
+    ).toContain(id.slice(0, 12));
+    expect(await ok(['network', 'ls', '-q', '--filter', 'dangling=false', '--filter', `name=-${tag}`])).toBe(
+      '',
+    );
+    expect(await ok(['network', 'ls', '-q', '--filter', 'scope=swarm'])).toBe('');
+    expect(
+      await ok([
+        'network',
+        'ls',
+        '-q',
+        '--filter',
+        'driver=bridge',
+        '--filter',
+        'type=custom',
+        '--filter',
+        `name=front-${tag}`,
+      ]),
+    ).toBe(id.slice(0, 12));
+    const badFilter = await run(['network', 'ls', '--filter', 'dangling=maybe']);
+    expect(badFilter.code).not.toBe(0);
     const taken = await run(['network', 'create', `front-${tag}`]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain(`network with name front-${tag} already exists`);
@@ -269,7 +296,7 @@ describe('user networks', () => {
       ]);
       expect(got.stdout, `http://${name}/ ${got.stderr}`).toBe('by-name\n');
     }
-    // A container started later is known to the earlier one too (its /etc/hosts is kept current).
+    // A container started later is known to the earlier one too (the network's resolver learns it).
     const later = await ok([
       'run',
       '-d',
@@ -284,8 +311,8 @@ describe('user networks', () => {
     const seen = await run(['exec', web, 'ping', '-c', '1', '-W', '2', `later-${tag}`]);
     expect(seen.code, seen.stdout + seen.stderr).toBe(0);
     await ok(['rm', '-f', later]);
-    const gone = await run(['exec', web, 'cat', '/etc/hosts']);
-    expect(gone.stdout).not.toContain(`later-${tag}`);
+    const gone = await run(['exec', web, 'nslookup', `later-${tag}`]);
+    expect(gone.stdout + gone.stderr).toContain('NXDOMAIN');
     const other = await run([
       'run',
       '--rm',
@@ -496,8 +523,9 @@ describe('user networks', () => {
       'sleep',
       '600',
     ]);
-    await ok(['network', 'connect', `back-${tag}`, id]);
+    await ok(['network', 'connect', '--alias', 'api2', `back-${tag}`, id]);
     const doc = (JSON.parse(await ok(['inspect', id])) as ContainerDocument[])[0] as ContainerDocument;
+    const name = (JSON.parse(await ok(['inspect', id])) as { Name: string }[])[0]?.Name.replace(/^\//, '');
     expect(doc.HostConfig.NetworkMode).toBe(`front-${tag}`);
     const mac = await ok(['exec', id, 'cat', '/sys/class/net/eth0/address']);
     const address = (await ok(['exec', id, 'ip', '-o', '-4', 'addr', 'show', 'eth0'])).match(
@@ -510,11 +538,28 @@ describe('user networks', () => {
       Gateway: front.IPAM.Config[0]?.Gateway,
       MacAddress: mac,
       Aliases: ['api'],
+      DNSNames: [name, 'api', id.slice(0, 12)],
     });
+    const eth1 = await ok(['exec', id, 'cat', '/sys/class/net/eth1/address']);
     expect(doc.NetworkSettings.Networks[`back-${tag}`]).toMatchObject({
       NetworkID: back.Id,
       IPAddress: expect.stringMatching(/^10\.71\.200\./),
       Gateway: '10.71.200.254',
+      MacAddress: eth1,
+      Aliases: ['api2'],
+      DNSNames: [name, 'api2', id.slice(0, 12)],
+    });
+    // network inspect: each container's address, MAC and aliases on that network.
+    const onBack = (await inspectNetwork(`back-${tag}`)).Containers[id] as unknown as Record<string, unknown>;
+    expect(onBack).toMatchObject({
+      Name: name,
+      MacAddress: eth1,
+      IPv4Address: expect.stringMatching(/^10\.71\.200\.\d+\/24$/),
+      Aliases: ['api2'],
+    });
+    expect((await inspectNetwork(`front-${tag}`)).Containers[id]).toMatchObject({
+      MacAddress: mac,
+      Aliases: ['api'],
     });
     await ok(['rm', '-f', id]);
     const plain = await ok(['run', '-d', 'busybox', 'sleep', '600']);
@@ -571,9 +616,10 @@ describe('user networks', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already exists in network');
     await ok(['network', 'disconnect', `back-${tag}`, `cli-${tag}`]);
-    const gone = await run(['exec', cli, 'sh', '-c', `ip -o link show eth1; grep svc-${tag} /etc/hosts`]);
+    const gone = await run(['exec', cli, 'sh', '-c', `ip -o link show eth1 || nslookup svc-${tag}`]);
     expect(gone.code).not.toBe(0);
-    expect(gone.stdout).toBe('');
+    expect(gone.stdout).not.toContain('eth1');
+    expect(gone.stdout + gone.stderr).toContain('NXDOMAIN');
     await ok(['rm', '-f', web, cli]);
   });
 
@@ -590,6 +636,32 @@ describe('user networks', () => {
     }
     await ok(['rm', '-f', cli]);
     expect(must('ip', ['-o', 'link', 'show', 'master', bridge]).trim()).toBe('');
+  });
+
+  it('kill -9 at each step of network create: the next command removes the half-made bridge, or keeps a defined network', async () => {
+    for (const [n, step] of [
+      'network-create:reserved',
+      'network-create:bridge',
+      'network-create:defined',
+    ].entries()) {
+      const bridge = `kc${tag}${n}`;
+      const name = `crash-${tag}-${n}`;
+      const killed = await koker(
+        ['--root', root, 'network', 'create', '--opt', `com.docker.network.bridge.name=${bridge}`, name],
+        { env: { ...env, KOKER_CRASH_AT: step } },
+      );
+      expect(killed.signal, `${step}: ${killed.stderr}`).toBe('SIGKILL');
+      const listed = await ok(['network', 'ls', '--filter', `name=${name}`, '-q']);
+      if (step === 'network-create:defined') {
+        // The definition was written: the network exists, whole, and is removed as any other.
+        expect(listed).not.toBe('');
+        expect(traces(bridge).length).toBeGreaterThan(0);
+        await ok(['network', 'rm', name]);
+      } else {
+        expect(listed).toBe('');
+      }
+      expect(traces(bridge), step).toEqual([]);
+    }
   });
 
   it('refuses to remove a network with containers; rm and prune then leave no bridge, veth, rule or lease', async () => {

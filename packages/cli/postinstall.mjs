@@ -1,7 +1,7 @@
 // Runs when the packed koker command is installed (`npm install -g koker-cli-*.tgz`): makes it
 // fit this machine. Nothing here may fail the install; without it (npm set to skip install
 // scripts) the installed koker still works, from the prebuilt helpers and the bundle.
-// 1. native/: koker-init, koker-monitor and the Node-API addons, built with this machine's C
+// 1. native/: koker-init, koker-monitor, koker-dns and the Node-API addons, built with this machine's C
 //    compiler (gcc, make, libc headers) into native/build/; each helper that does not build
 //    keeps the prebuilt copy from `npm pack`, or is removed when made for another architecture
 //    (koker then says how to build it, instead of failing with ENOEXEC).
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSnapshotBlob } from './snapshot-blob.mjs';
 
 const cli = dirname(fileURLToPath(import.meta.url));
-const HELPERS = ['koker-init', 'koker-monitor', 'koker-flock.node', 'koker-xattr.node'];
+const HELPERS = ['koker-init', 'koker-monitor', 'koker-dns', 'koker-flock.node', 'koker-xattr.node'];
 
 const say = (line) => console.error(`koker: ${line}`);
 

@@ -28,6 +28,30 @@ describe('network filters', () => {
     expect([bridge, none, mine].filter((n) => networkMatches(n, ['type=custom']))).toEqual([mine]);
     expect(() => networkMatches(mine, ['type=other'])).toThrow(/builtin or custom/);
   });
+
+  it('dangling= picks user networks without containers; scope= is local for every network', () => {
+    const used: ListedNetwork = {
+      ...mine,
+      name: 'used',
+      containers: [{ id: 'a'.repeat(64) as never, ipAddress: '10.0.0.2' }],
+    };
+    const all = [bridge, none, mine, used];
+    expect(all.filter((n) => networkMatches(n, ['dangling=true']))).toEqual([mine]);
+    expect(all.filter((n) => networkMatches(n, ['dangling=false']))).toEqual([bridge, none, used]);
+    expect(all.filter((n) => networkMatches(n, ['scope=local']))).toEqual(all);
+    expect(all.filter((n) => networkMatches(n, ['scope=swarm']))).toEqual([]);
+    expect(() => networkMatches(mine, ['dangling=maybe'])).toThrow(/true or false/);
+    expect(() => networkMatches(mine, ['scope=planet'])).toThrow(/local, swarm or global/);
+  });
+
+  it('keys combine (all must match), values of one key are alternatives', () => {
+    const labelled: ListedNetwork = { ...mine, name: 'front', labels: { tier: 'web' } };
+    const all = [bridge, mine, labelled];
+    expect(all.filter((n) => networkMatches(n, ['driver=bridge', 'label=tier=web']))).toEqual([labelled]);
+    expect(all.filter((n) => networkMatches(n, ['name=front', 'name=mine']))).toEqual([mine, labelled]);
+    expect(all.filter((n) => networkMatches(n, ['id=efef', 'type=custom']))).toEqual([mine, labelled]);
+    expect(() => networkMatches(mine, ['colour=red'])).toThrow(/dangling=/);
+  });
 });
 
 describe('built-in networks', () => {

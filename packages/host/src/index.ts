@@ -9,3 +9,4 @@ export * from './kernel/xattr.js';
 export * from './native-helper.js';
 export * from './files/input-file.js';
 export * from './files/output-file.js';
+export * from './crash-point.js';

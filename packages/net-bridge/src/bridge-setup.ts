@@ -17,6 +17,8 @@ export interface BridgeSettings {
   readonly subnet: Subnet;
   /** An internal network: no NAT, nothing forwarded in or out. */
   readonly internal?: boolean;
+  /** A user network: its containers' names are served by koker-dns on the gateway. */
+  readonly resolver?: boolean;
 }
 
 const DEFAULT_MTU = 1500;
@@ -132,7 +134,12 @@ export class BridgeSetup {
 
   private async ensureRules(settings: BridgeSettings): Promise<void> {
     const present = await this.iptables.kokerRules();
-    const missing = bridgeRules(settings.name, settings.subnet.cidr, settings.internal).filter(
+    const missing = bridgeRules(
+      settings.name,
+      settings.subnet.cidr,
+      settings.internal,
+      settings.resolver ? formatIpv4(settings.subnet.gateway) : undefined,
+    ).filter(
       (rule) =>
         !present.some((p) => p.table === rule.table && p.chain === rule.chain && p.comment === rule.comment),
     );

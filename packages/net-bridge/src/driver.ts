@@ -1,3 +1,6 @@
+import { isIPv4 } from 'node:net';
+import { dirname, join } from 'node:path';
+import { findNativeBuild } from '@koker/host';
 import {
   InvalidValueError,
   type ContainerId,
@@ -18,9 +21,11 @@ import {
   HOST_NETWORK_FILES,
   readContainerResolvConf,
   readHostHostsEntries,
+  readResolverUpstreams,
   type HostNetworkFiles,
 } from './dns/host-network-files.js';
 import { containerHostsEntries } from './dns/hosts-file.js';
+import { NetworkResolver } from './dns/network-resolver.js';
 import { extraHostsLines } from './dns/extra-hosts.js';
 import { parseDnsServers, parseResolverWords } from './dns/resolv-conf.js';
 import { formatIpv4 } from './ipam/ipv4.js';
@@ -29,7 +34,7 @@ import { Iptables } from './iptables/iptables.js';
 import { NetnsFiles } from './netns/netns-files.js';
 import { BridgeUserNetworks, settingsOf } from './networks/bridge-user-networks.js';
 import { validatePortMappings } from './ports/validate-ports.js';
-import { NetworkState } from './state/network-state.js';
+import { HOST_BRIDGES_DIR, NetworkState } from './state/network-state.js';
 import { isValidLinkName } from './veth-names.js';
 
 export { HOST_NETWORK_FILES, type HostNetworkFiles };
@@ -44,6 +49,12 @@ export interface BridgeDriverOptions {
   readonly rulesCheckIntervalMs?: number;
   /** The host's directory of bridge lease tables (default `/run/koker/network/bridges`). */
   readonly bridgesDir?: string;
+}
+
+/** koker-dns: beside the configured native helper, else in native/build of this checkout. */
+function resolverBinary(config: KokerConfig): string | undefined {
+  if (config.nativeHelper) return join(dirname(config.nativeHelper), 'koker-dns');
+  return findNativeBuild('koker-dns');
 }
 
 /**
@@ -66,7 +77,17 @@ export class BridgeNetworkDriver implements NetworkDriver {
     this.log = options.log;
     this.iptables = options.iptables ?? new Iptables(options.log);
     this.hostFiles = options.hostFiles ?? HOST_NETWORK_FILES;
-    this.state = new NetworkState(options.config.runRoot, options.log, options.bridgesDir);
+    const bridgesDir = options.bridgesDir ?? HOST_BRIDGES_DIR;
+    const resolver = new NetworkResolver({
+      bridgesDir,
+      log: this.log,
+      binary: () => resolverBinary(options.config),
+      upstreams: () =>
+        options.config.network.dns?.length
+          ? options.config.network.dns.filter((server) => isIPv4(server))
+          : readResolverUpstreams(this.hostFiles),
+    });
+    this.state = new NetworkState(options.config.runRoot, options.log, bridgesDir, resolver);
     const netns = new NetnsFiles(options.syscalls, options.log);
     const teardown = new ContainerTeardown(this.log, this.iptables, netns, this.state);
     this.reclaimer = new GoneLeaseReclaimer(this.log, netns, this.state, teardown);
@@ -106,7 +127,9 @@ export class BridgeNetworkDriver implements NetworkDriver {
   }
 
   async attach(id: ContainerId, request: NetworkRequest): Promise<NetworkAttachment> {
-    const dns = parseDnsServers(request.dns);
+    const dns = parseDnsServers(
+      request.dns.length > 0 ? request.dns : (this.options.config.network.dns ?? []),
+    );
     const resolver = {
       search: parseResolverWords('--dns-search', request.dnsSearch),
       options: parseResolverWords('--dns-option', request.dnsOptions),
@@ -170,8 +193,8 @@ export class BridgeNetworkDriver implements NetworkDriver {
           hostname: request.hostname,
           name: request.name,
           extraHosts,
-          ...(request.network !== undefined && request.hostsFile !== undefined
-            ? { resolve: { hostsFile: request.hostsFile, aliases: request.aliases ?? [] } }
+          ...(request.network !== undefined
+            ? { resolve: { aliases: request.aliases ?? [], servers: request.dns } }
             : {}),
           ...(request.ip !== undefined ? { ip: request.ip } : {}),
         });

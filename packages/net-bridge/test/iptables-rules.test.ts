@@ -38,6 +38,20 @@ describe('iptables rules', () => {
     ]);
   });
 
+  it("accepts DNS to a user network's resolver on its gateway from its bridge, and nothing more", () => {
+    const rules = bridgeRules('kb', '10.9.0.0/24', false, '10.9.0.1').filter((r) =>
+      r.comment.includes(':dns-'),
+    );
+    expect(rules.map((r) => `${r.table} ${r.chain} ${r.position} ${r.comment}`)).toEqual([
+      'filter INPUT insert koker:kb:dns-udp',
+      'filter INPUT insert koker:kb:dns-tcp',
+    ]);
+    expect(ruleArguments(rules[0]!).join(' ')).toBe(
+      '-i kb -d 10.9.0.1/32 -p udp -m udp --dport 53 -m comment --comment koker:kb:dns-udp -j ACCEPT',
+    );
+    expect(bridgeRules('koker0', '10.69.0.0/16').some((r) => r.comment.includes(':dns-'))).toBe(false);
+  });
+
   it('publishes a port with DNAT from other hosts (PREROUTING) and from the host itself (OUTPUT)', () => {
     const rules = portRules(ID, 'koker0', '10.69.0.5', [
       { hostIp: '0.0.0.0', hostPort: 18080, containerPort: 80, protocol: 'tcp' },

@@ -4,7 +4,8 @@ import { emptyLeaseTable, nextFreeAddress } from '../src/ipam/lease-table.js';
 import { parseSubnet, withAddressing } from '../src/ipam/subnet.js';
 import { parseNetworkName } from '../src/networks/network-definitions.js';
 import { freePoolSubnet } from '../src/networks/subnet-pool.js';
-import { networkHostsEntries } from '../src/dns/network-hosts.js';
+import { resolverRecordsText } from '../src/dns/resolver-records.js';
+import { resolverResolvConf, resolverUpstreams } from '../src/dns/resolv-conf.js';
 
 const range = (cidr: string) => {
   const subnet = parseSubnet(cidr);
@@ -57,7 +58,7 @@ describe('user networks', () => {
   });
 });
 
-describe('names on a user network', () => {
+describe('names on a user network (the records koker-dns serves)', () => {
   const owner = { pid: 1, start: 0, boot: '' };
   const lease = (n: number, names?: string[]) => ({
     id: String(n).repeat(64) as never,
@@ -65,39 +66,59 @@ describe('names on a user network', () => {
     ports: [],
     netns: '',
     owner,
-    ...(names ? { names, hostname: `h${n}`, hostsFile: `/x/${n}` } : {}),
+    ...(names ? { names } : {}),
+  });
+  const table = (leases: ReturnType<typeof lease>[], gateway?: string) => ({
+    version: 1 as const,
+    subnet: '10.70.0.0/24',
+    ...(gateway ? { gateway } : {}),
+    next: '',
+    leases,
   });
 
-  it("lists the container's own lines, then every other named container with its aliases and short ID", () => {
-    const web = lease(1, ['web', 'www']);
-    const table = {
-      version: 1 as const,
-      subnet: '10.70.0.0/24',
-      next: '',
-      leases: [web, lease(2, ['db']), lease(3)],
-    };
-    const lines = networkHostsEntries(web, table);
-    expect(lines.slice(-2)).toEqual(['10.70.0.2\th1 web', `10.70.0.3\tdb ${'2'.repeat(12)}`]);
-    expect(networkHostsEntries(lease(2, ['db']), table).at(-1)).toBe(`10.70.0.2\tweb www ${'1'.repeat(12)}`);
+  it('lists the gateway, the subnet, the upstream servers, then every named container with its aliases and short ID', () => {
+    const text = resolverRecordsText(table([lease(1, ['web', 'www']), lease(2, ['db']), lease(3)]), [
+      '192.0.2.53',
+    ]);
+    expect(text).toBe(
+      [
+        'gateway 10.70.0.1',
+        'subnet 10.70.0.0 24',
+        'upstream 192.0.2.53',
+        `host 10.70.0.2 ${'1'.repeat(12)} web www`,
+        `host 10.70.0.3 ${'2'.repeat(12)} db`,
+        '',
+      ].join('\n'),
+    );
   });
 
-  it('a container on two networks (network connect) sees the peers of both, its own line from the first', () => {
-    const a = {
-      version: 1 as const,
-      subnet: '10.70.0.0/24',
-      next: '',
-      leases: [lease(1, ['cli']), lease(2, ['web'])],
-    };
-    const connected = { ...lease(1, ['cli']), ip: '10.70.1.9', connected: true };
-    const b = {
-      version: 1 as const,
-      subnet: '10.70.1.0/24',
-      next: '',
-      leases: [connected, { ...lease(3, ['db']), ip: '10.70.1.4' }],
-    };
-    const lines = networkHostsEntries(connected, b, [a, b]);
-    expect(lines).toContain('10.70.0.2\th1 cli');
-    expect(lines.filter((l) => l.includes('web'))).toEqual([`10.70.0.3\tweb ${'2'.repeat(12)}`]);
-    expect(lines.filter((l) => l.includes('db'))).toEqual([`10.70.1.4\tdb ${'3'.repeat(12)}`]);
+  it('takes the --gateway of the table, drops names a DNS label cannot hold, and has nothing without names', () => {
+    const text = resolverRecordsText(table([lease(1, ['web', 'a b', 'x'.repeat(64)])], '10.70.0.254'), []);
+    expect(text).toContain('gateway 10.70.0.254\n');
+    expect(text).toContain(`host 10.70.0.2 ${'1'.repeat(12)} web\n`);
+    expect(resolverRecordsText(table([{ ...lease(1, ['web']), dns: ['192.0.2.8'] }]), [])).toContain(
+      'forward 10.70.0.2 192.0.2.8\n',
+    );
+    expect(resolverRecordsText(table([lease(1)]), [])).toBeUndefined();
+    expect(resolverRecordsText(table([]), [])).toBeUndefined();
+  });
+
+  it("forwards to the host's IPv4 servers, systemd-resolved's stub replaced by its upstream servers", () => {
+    expect(
+      resolverUpstreams({ host: 'nameserver 127.0.0.9\nnameserver ::1\nnameserver 10.0.0.2\n' }),
+    ).toEqual(['127.0.0.9', '10.0.0.2']);
+    expect(
+      resolverUpstreams({
+        host: 'nameserver 127.0.0.53\nsearch lan\n',
+        resolvedUpstream: 'nameserver 192.0.2.1\nnameserver 192.0.2.2\n',
+      }),
+    ).toEqual(['192.0.2.1', '192.0.2.2']);
+    expect(resolverUpstreams({ host: '' })).toEqual(['8.8.8.8', '8.8.4.4']);
+  });
+
+  it('gives the container the gateway as its one name server, keeping search and options', () => {
+    expect(resolverResolvConf('10.70.0.1', 'nameserver 192.0.2.1\nsearch lan\noptions ndots:2\n')).toBe(
+      'nameserver 10.70.0.1\nsearch lan\noptions ndots:2\n',
+    );
   });
 });

@@ -12,6 +12,8 @@ export interface EndpointView {
   readonly Gateway: string;
   readonly MacAddress: string;
   readonly Aliases: readonly string[] | null;
+  /** What the network's resolver answers for this container (Docker 25+): name, aliases, short ID. */
+  readonly DNSNames: readonly string[] | null;
 }
 
 /** `HostConfig.NetworkMode` and `NetworkSettings.Networks` of a container, as Docker shows them. */
@@ -20,10 +22,15 @@ export interface ContainerNetworksView {
   readonly networks: Readonly<Record<string, EndpointView>>;
 }
 
+/** The names a user network's resolver knows the container by. */
+const dnsNames = (record: ContainerRecord, aliases: readonly string[]) => [
+  ...new Set([record.name, ...aliases, record.id.slice(0, 12)]),
+];
+
 const prefixLength = (subnet: string | undefined) => Number(subnet?.split('/')[1] ?? 0);
 
 /** eth0's MAC address, read through the running container's own sysfs; '' if it cannot be. */
-async function macAddress(record: ContainerRecord): Promise<string> {
+export async function macAddress(record: ContainerRecord): Promise<string> {
   if (record.pid === undefined || record.status !== 'running') return '';
   return (
     await readFile(`/proc/${record.pid}/root/sys/class/net/eth0/address`, 'utf8').catch(() => '')
@@ -59,6 +66,7 @@ export async function containerNetworks(
       Gateway: record.network.gateway ?? '',
       MacAddress: mode === 'bridge' ? await macAddress(record) : '',
       Aliases: null,
+      DNSNames: null,
     };
   } else {
     networks[primary?.name ?? wanted] = {
@@ -68,6 +76,7 @@ export async function containerNetworks(
       Gateway: record.network.gateway ?? '',
       MacAddress: await macAddress(record),
       Aliases: request?.aliases ?? [],
+      DNSNames: dnsNames(record, request?.aliases ?? []),
     };
   }
   for (const network of users) {
@@ -79,8 +88,9 @@ export async function containerNetworks(
       IPAddress: endpoint.ipAddress,
       IPPrefixLen: prefixLength(network.subnet),
       Gateway: network.gateway,
-      MacAddress: '',
-      Aliases: [],
+      MacAddress: endpoint.macAddress ?? '',
+      Aliases: endpoint.aliases ?? [],
+      DNSNames: dnsNames(record, endpoint.aliases ?? []),
     };
   }
   return { mode: wanted === undefined ? mode : (primary?.name ?? wanted), networks };

@@ -11,7 +11,8 @@ export async function userNetworksOf(context: CliContext): Promise<UserNetworks>
 
 /**
  * `--filter` of `network ls` and `network prune`: name= (substring), id= (prefix), label=,
- * driver=, type=builtin|custom.
+ * driver=, scope=local|swarm|global (every koker network is local), type=builtin|custom,
+ * dangling=true|false (a user network without containers, as Docker's).
  */
 export function networkMatches(network: ListedNetwork, filters: readonly string[]): boolean {
   const byKey = new Map<string, string[]>();
@@ -34,6 +35,14 @@ export function networkMatches(network: ListedNetwork, filters: readonly string[
           if (value !== 'builtin' && value !== 'custom')
             throw new InvalidValueError('filter', filter(key, value), 'type= is builtin or custom');
           return network.predefined === (value === 'builtin');
+        case 'scope':
+          if (!['local', 'swarm', 'global'].includes(value))
+            throw new InvalidValueError('filter', filter(key, value), 'scope= is local, swarm or global');
+          return value === 'local';
+        case 'dangling': {
+          const wanted = parseBooleanFilter(key, value);
+          return (!network.predefined && network.containers.length === 0) === wanted;
+        }
         case 'label': {
           const eq = value.indexOf('=');
           return eq === -1
@@ -44,11 +53,18 @@ export function networkMatches(network: ListedNetwork, filters: readonly string[
           throw new InvalidValueError(
             'filter',
             filter(key, value),
-            'use name=, id=, label=, driver= or type=',
+            'use name=, id=, label=, driver=, scope=, type= or dangling=',
           );
       }
     }),
   );
+}
+
+/** Docker's booleans in filters: true/1 and false/0. */
+function parseBooleanFilter(key: string, value: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new InvalidValueError('filter', filter(key, value), `${key}= is true or false`);
 }
 
 function filter(key: string, value: string): string {

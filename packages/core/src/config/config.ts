@@ -22,6 +22,11 @@ export interface KokerConfig {
     readonly bridge: string;
     /** IPv4 subnet in CIDR, private address space. */
     readonly subnet: string;
+    /**
+     * Name servers instead of the host's /etc/resolv.conf (Docker's daemon.json `dns`): what a
+     * container gets without `--dns`, and where the resolver of user networks forwards names.
+     */
+    readonly dns?: readonly string[];
   };
   /**
    * Parent of the containers' cgroups: a name (placed next to koker's own cgroup in each

@@ -125,7 +125,14 @@ export interface UserNetwork {
   readonly labels: Readonly<Record<string, string>>;
   readonly options: Readonly<Record<string, string>>;
   /** The containers attached now, with their address on this network. */
-  readonly containers: readonly { readonly id: ContainerId; readonly ipAddress: string }[];
+  readonly containers: readonly {
+    readonly id: ContainerId;
+    readonly ipAddress: string;
+    /** The MAC address of its interface on this network, if the driver knows it. */
+    readonly macAddress?: string;
+    /** `--network-alias` / `network connect --alias`: its names on this network besides its own. */
+    readonly aliases?: readonly string[];
+  }[];
 }
 
 /**

@@ -1,9 +1,3 @@
-/**
- * A test hook for crash recovery: with `KOKER_CRASH_AT=<step>` in its environment, koker kills
- * itself with SIGKILL when it reaches that step, leaving exactly what a crash there would. The
- * end-to-end tests use it to prove that the next command (and `system prune`) cleans up after a
- * crash at every step of a run and of a teardown. Costs one environment lookup otherwise.
- */
-export function crashPoint(step: string): void {
-  if (process.env.KOKER_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
-}
+// One pair of test hooks for every package (the network driver's `network create` steps too):
+// @koker/host's.
+export { crashPoint, pausePoint } from '@koker/host';

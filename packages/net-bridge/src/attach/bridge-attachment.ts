@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import {
   ConflictError,
   type ContainerId,
@@ -10,7 +11,7 @@ import { type BridgeSettings, type BridgeSetup } from '../bridge-setup.js';
 import { type ContainerTeardown } from '../cleanup/container-teardown.js';
 import { type GoneLeaseReclaimer } from '../cleanup/reclaim-gone.js';
 import { containerHostsEntries } from '../dns/hosts-file.js';
-import { networkHostsEntries, refreshNetworkHosts } from '../dns/network-hosts.js';
+import { resolverResolvConf } from '../dns/resolv-conf.js';
 import { formatIpv4 } from '../ipam/ipv4.js';
 import { chosenAddress, nextFreeAddress, withLease, type Lease } from '../ipam/lease-table.js';
 import { type Iptables } from '../iptables/iptables.js';
@@ -47,10 +48,13 @@ export interface BridgeAttachRequest {
   /** `--add-host` lines, after the container's own. */
   readonly extraHosts: readonly string[];
   /**
-   * On a user network: names resolve through /etc/hosts (`hostsFile`, written here), by name,
-   * `aliases` and short ID. Absent on the default bridge, as with Docker.
+   * On a user network: the container is known to the network's resolver (koker-dns) by name,
+   * `aliases` and short ID, and asks it (its resolv.conf names the gateway). `--dns` servers
+   * (`servers`) are where the resolver forwards its other names, as Docker's embedded DNS does;
+   * with only IPv6 ones (koker-dns forwards over IPv4) the container asks them itself.
+   * Absent on the default bridge, as with Docker.
    */
-  readonly resolve?: { readonly hostsFile: string; readonly aliases: readonly string[] };
+  readonly resolve?: { readonly aliases: readonly string[]; readonly servers: readonly string[] };
   /** `--ip`: the address wanted. */
   readonly ip?: string;
 }
@@ -66,10 +70,11 @@ export class BridgeAttachment {
   async attach(id: ContainerId, request: BridgeAttachRequest): Promise<NetworkAttachment> {
     const { settings } = request;
     const netns = this.parts.state.netnsPath(id);
-    const { bridge, record, hostsEntries } = await this.parts.state
+    const { bridge, record } = await this.parts.state
       .leases(settings.name)
       .locked(() => this.lease(id, request, netns));
     const ip = record.ipAddress as string;
+    const gateway = formatIpv4(settings.subnet.gateway);
     try {
       connectContainer(this.parts.netns, this.parts.log, {
         settings,
@@ -90,15 +95,30 @@ export class BridgeAttachment {
       netnsPath: netns,
       ipAddress: ip,
       prefixLength: settings.subnet.prefixLength,
-      gateway: formatIpv4(settings.subnet.gateway),
+      gateway,
       bridge: settings.name,
       ports: record.ports,
-      resolvConf: request.resolvConf,
-      hostsEntries:
-        hostsEntries ??
-        containerHostsEntries({ hostname: request.hostname, name: request.name, ipAddress: ip }),
-      ...(hostsEntries ? { hostsWritten: true } : {}),
+      resolvConf: await this.resolvConf(request, gateway),
+      // As Docker: the container's own names and `--add-host`; its peers are the resolver's.
+      hostsEntries: [
+        ...containerHostsEntries({ hostname: request.hostname, name: request.name, ipAddress: ip }),
+        ...request.extraHosts,
+      ],
     };
+  }
+
+  /** The gateway (the network's resolver) once it listens there; the host's servers otherwise. */
+  private async resolvConf(request: BridgeAttachRequest, gateway: string): Promise<string> {
+    const resolver = this.parts.state.resolver;
+    if (!request.resolve || !resolver) return request.resolvConf;
+    const { servers } = request.resolve;
+    if (servers.length > 0 && !servers.some((server) => isIPv4(server))) return request.resolvConf;
+    if (await resolver.ready(gateway)) return resolverResolvConf(gateway, request.resolvConf);
+    this.parts.log.warn(
+      { gateway },
+      'The name resolver of the network does not answer: the container gets the host resolvers, without the names of the network',
+    );
+    return request.resolvConf;
   }
 
   /**
@@ -109,7 +129,7 @@ export class BridgeAttachment {
     id: ContainerId,
     request: BridgeAttachRequest,
     netns: string,
-  ): Promise<{ bridge: LinkInfo; record: AttachmentRecord; hostsEntries?: string[] }> {
+  ): Promise<{ bridge: LinkInfo; record: AttachmentRecord }> {
     const { settings, ports: wanted, resolve } = request;
     const { log, state } = this.parts;
     const store = state.leases(settings.name);
@@ -143,29 +163,21 @@ export class BridgeAttachment {
         netns,
         owner: currentProcess(),
         runRoot: state.runRoot,
-        ...(resolve
-          ? {
-              names: [...new Set([request.name, ...resolve.aliases].filter(Boolean))],
-              hostname: request.hostname,
-              hostsFile: resolve.hostsFile,
-              ...(request.extraHosts.length > 0 ? { extraHosts: [...request.extraHosts] } : {}),
-            }
+        ...(resolve ? { names: [...new Set([request.name, ...resolve.aliases].filter(Boolean))] } : {}),
+        ...(resolve && resolve.servers.some((server) => isIPv4(server))
+          ? { dns: resolve.servers.filter((server) => isIPv4(server)) }
           : {}),
       };
       log.debug({ bridge: settings.name, ip }, 'Lease IP address');
       const after = withLease(table, lease, settings.subnet);
       try {
+        // The network's resolver learns the name with the table (LeaseStore.write).
         await store.write(after);
-        if (resolve) await refreshNetworkHosts(after, log, id, await state.allTables());
       } catch (error) {
         await state.records.remove(id);
         throw error;
       }
-      return {
-        bridge,
-        record,
-        ...(resolve ? { hostsEntries: networkHostsEntries(lease, after, await state.allTables()) } : {}),
-      };
+      return { bridge, record };
     } finally {
       rt.close();
     }
@@ -184,12 +196,7 @@ export class BridgeAttachment {
       rt.close();
     }
     const bridge = record?.bridge ?? (record ? undefined : this.parts.configuredBridge);
-    if (bridge !== undefined && isValidLinkName(bridge))
-      await state
-        .leases(bridge)
-        .release(id, async (left) =>
-          refreshNetworkHosts(left, this.parts.log, undefined, await state.allTables()),
-        );
+    if (bridge !== undefined && isValidLinkName(bridge)) await state.leases(bridge).release(id);
     await state.records.remove(id);
   }
 

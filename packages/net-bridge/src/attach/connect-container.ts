@@ -1,7 +1,7 @@
 import { closeSync } from 'node:fs';
 import { ConflictError, type ContainerId, type Logger } from '@koker/core';
 import { type BridgeSettings } from '../bridge-setup.js';
-import { formatIpv4 } from '../ipam/ipv4.js';
+import { formatIpv4, macForAddress } from '../ipam/ipv4.js';
 import { type LinkInfo } from '../netlink/route-replies.js';
 import { RtNetlink } from '../netlink/rtnetlink.js';
 import { type NetnsFiles } from '../netns/netns-files.js';
@@ -44,7 +44,7 @@ export function connectContainer(netnsFiles: NetnsFiles, log: Logger, link: Cont
       const fd = netnsFiles.open(netns);
       try {
         log.debug({ netns, peer: CONTAINER_IF, virt: hostVeth }, 'Setup virtual ethernet');
-        rt.createVethPair(hostVeth, { name: CONTAINER_IF, netnsFd: fd }, bridge.mtu);
+        rt.createVethPair(hostVeth, { name: CONTAINER_IF, netnsFd: fd, mac: macForAddress(ip) }, bridge.mtu);
       } finally {
         closeSync(fd);
       }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Logger } from '@koker/core';
 import { hostHostsEntries } from './hosts-file.js';
-import { containerResolvConf, type ResolverFlags } from './resolv-conf.js';
+import { containerResolvConf, resolverUpstreams, type ResolverFlags } from './resolv-conf.js';
 
 /** Where the host's DNS and hosts files are read from (tests point these elsewhere). */
 export interface HostNetworkFiles {
@@ -34,6 +34,15 @@ export function readContainerResolvConf(
   );
   log.debug({ source: result.source }, 'Copy nameserver config');
   return result.text;
+}
+
+/** Where koker-dns forwards other names: the host's resolvers (see resolverUpstreams). */
+export function readResolverUpstreams(files: HostNetworkFiles): string[] {
+  const resolved = readFileSyncOptional(files.resolvedUpstream);
+  return resolverUpstreams({
+    host: readFileSyncOptional(files.resolvConf) ?? '',
+    ...(resolved !== undefined ? { resolvedUpstream: resolved } : {}),
+  });
 }
 
 /** The host's /etc/hosts, for a container sharing its network. */

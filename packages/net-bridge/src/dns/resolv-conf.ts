@@ -109,6 +109,35 @@ function containerServers(
   return { text: ensureNewline([...servers.map((s) => `nameserver ${s}`), ...others].join('\n')), source };
 }
 
+/** systemd-resolved's stub listener: its own upstream servers are what it forwards to. */
+const RESOLVED_STUB = /^127\.0\.0\.5[34]$/;
+
+/**
+ * Where koker-dns forwards names it does not hold: the host's IPv4 name servers (it runs in the
+ * host's namespace, so a loopback server is reachable), systemd-resolved's stub replaced by its
+ * upstream servers; Docker's fallback if none is left. At most 4.
+ */
+export function resolverUpstreams(sources: ResolvConfSources): string[] {
+  const servers = nameservers(sources.host).flatMap((server) =>
+    RESOLVED_STUB.test(server) && sources.resolvedUpstream !== undefined
+      ? nameservers(sources.resolvedUpstream).filter((s) => !isLoopbackIp(s))
+      : [server],
+  );
+  const ipv4 = [...new Set(servers.filter((server) => isIP(server) === 4))];
+  return (ipv4.length > 0 ? ipv4 : FALLBACK_NAMESERVERS).slice(0, 4);
+}
+
+/**
+ * The resolv.conf of a container whose names koker-dns serves: the network's gateway as the one
+ * name server, with the search and options lines the container would have had.
+ */
+export function resolverResolvConf(gateway: string, containerResolvConf: string): string {
+  const others = containerResolvConf
+    .split('\n')
+    .filter((line) => line !== '' && !/^\s*nameserver\s/.test(line));
+  return ensureNewline([`nameserver ${gateway}`, ...others].join('\n'));
+}
+
 function ensureNewline(text: string): string {
   return text.endsWith('\n') ? text : `${text}\n`;
 }

@@ -27,3 +27,12 @@ export function ipv4FromBytes(bytes: Buffer): string {
 export function isLoopbackIp(text: string): boolean {
   return text === '::1' || /^127\./.test(text);
 }
+
+/**
+ * The MAC address of a container's interface with address `ip`: 02:42 (locally administered, as
+ * Docker's) then the address's four bytes, so it is known from the address alone and never
+ * shared by two containers of a network.
+ */
+export function macForAddress(ip: string): string {
+  return ['02', '42', ...ip.split('.').map((octet) => Number(octet).toString(16).padStart(2, '0'))].join(':');
+}

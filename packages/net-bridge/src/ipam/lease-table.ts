@@ -39,6 +39,8 @@ export interface Lease {
   readonly hostsFile?: string;
   /** `--add-host` lines, kept in the file after the container's own. */
   readonly extraHosts?: readonly string[];
+  /** `--dns` on a user network: the servers its resolver asks for this container's other names. */
+  readonly dns?: readonly string[];
   /** A network added by `network connect` (not the one the container was started on). */
   readonly connected?: boolean;
 }
@@ -47,13 +49,21 @@ export interface Lease {
 export interface LeaseTable {
   readonly version: 1;
   readonly subnet: string;
+  /** The bridge's address (`--gateway`), where the network's resolver listens. */
+  readonly gateway?: string;
   /** Where the next search for a free address starts: addresses are not reused at once. */
   readonly next: string;
   readonly leases: readonly Lease[];
 }
 
 export function emptyLeaseTable(subnet: Subnet): LeaseTable {
-  return { version: 1, subnet: subnet.cidr, next: formatIpv4(subnet.first), leases: [] };
+  return {
+    version: 1,
+    subnet: subnet.cidr,
+    gateway: formatIpv4(subnet.gateway),
+    next: formatIpv4(subnet.first),
+    leases: [],
+  };
 }
 
 function corrupt(path: string, reason: string): StateError {
@@ -90,12 +100,27 @@ export function parseLeaseTable(text: string, path: string): LeaseTable {
       (lease.runRoot !== undefined && typeof lease.runRoot !== 'string') ||
       (lease.names !== undefined &&
         !(Array.isArray(lease.names) && lease.names.every((n) => typeof n === 'string'))) ||
-      (lease.hostsFile !== undefined && typeof lease.hostsFile !== 'string')
+      (lease.hostsFile !== undefined && typeof lease.hostsFile !== 'string') ||
+      (lease.dns !== undefined &&
+        !(Array.isArray(lease.dns) && lease.dns.every((d) => typeof d === 'string')))
     )
       throw corrupt(path, `lease of ${String(lease.id)} is incomplete`);
     return lease as Lease;
   });
-  return { version: 1, subnet: table.subnet, next: table.next, leases };
+  if (table.gateway !== undefined) {
+    try {
+      parseIpv4(String(table.gateway));
+    } catch (error) {
+      throw corrupt(path, (error as Error).message);
+    }
+  }
+  return {
+    version: 1,
+    subnet: table.subnet,
+    ...(table.gateway !== undefined ? { gateway: table.gateway } : {}),
+    next: table.next,
+    leases,
+  };
 }
 
 /**
@@ -157,6 +182,7 @@ export function withLease(table: LeaseTable, lease: Lease, subnet: Subnet): Leas
   const after = parseIpv4(lease.ip) + 1;
   return {
     ...table,
+    gateway: formatIpv4(subnet.gateway),
     next: formatIpv4(after > subnet.last ? subnet.first : after),
     leases: [...table.leases.filter((l) => l.id !== lease.id), lease],
   };

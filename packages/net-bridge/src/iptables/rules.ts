@@ -72,14 +72,48 @@ function isolationRules(bridge: string, internal: boolean): IptablesRule[] {
 }
 
 /**
- * The rules a bridge needs once, whatever its containers: NAT out (not for an internal network),
- * forwarding, isolation from other networks, localhost.
+ * A user network's name resolver (koker-dns) on its gateway: DNS from the bridge to the gateway
+ * is accepted even under an INPUT policy that drops the rest, and nothing else is opened.
  */
-export function bridgeRules(bridge: string, subnet: string, internal = false): IptablesRule[] {
+function resolverRules(bridge: string, gateway: string): IptablesRule[] {
+  return (['udp', 'tcp'] as const).map((protocol) => ({
+    table: 'filter',
+    chain: 'INPUT',
+    position: 'insert',
+    args: [
+      '-i',
+      bridge,
+      '-d',
+      `${gateway}/32`,
+      '-p',
+      protocol,
+      '-m',
+      protocol,
+      '--dport',
+      '53',
+      '-j',
+      'ACCEPT',
+    ],
+    comment: bridgeComment(bridge, `dns-${protocol}`),
+  }));
+}
+
+/**
+ * The rules a bridge needs once, whatever its containers: NAT out (not for an internal network),
+ * forwarding, isolation from other networks, localhost; on a user network (`resolverGateway`),
+ * DNS to its resolver.
+ */
+export function bridgeRules(
+  bridge: string,
+  subnet: string,
+  internal = false,
+  resolverGateway?: string,
+): IptablesRule[] {
   const rules = bridgeRulesWithNat(bridge, subnet);
   return [
     ...(internal ? rules.filter((rule) => rule.comment !== bridgeComment(bridge, 'masquerade')) : rules),
     ...isolationRules(bridge, internal),
+    ...(resolverGateway !== undefined ? resolverRules(bridge, resolverGateway) : []),
   ];
 }
 

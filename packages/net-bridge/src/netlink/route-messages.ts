@@ -89,17 +89,18 @@ export function newBridge(seq: number, name: string, options: { mtu?: number; ma
 }
 
 /**
- * `ip link add NAME mtu N type veth peer name PEER mtu N [netns FD]`: with a namespace, the peer
+ * `ip link add NAME mtu N type veth peer name PEER mtu N [address MAC] [netns FD]`: with a namespace, the peer
  * is born inside it (no move, which costs the kernel an RCU grace period).
  */
 export function newVethPair(
   seq: number,
   name: string,
-  peer: { name: string; netnsFd?: number },
+  peer: { name: string; netnsFd?: number; mac?: string },
   mtu?: number,
 ): Buffer {
   const mtuAttr = mtu ? [attr(Ifla.mtu, u32(mtu))] : [];
   const peerAttributes = [attr(Ifla.ifname, cString(peer.name)), ...mtuAttr];
+  if (peer.mac) peerAttributes.push(attr(Ifla.address, macBytes(peer.mac)));
   if (peer.netnsFd !== undefined) peerAttributes.push(attr(Ifla.netNsFd, u32(peer.netnsFd)));
   // The peer is described by a whole ifinfomsg followed by its attributes, inside VETH_INFO_PEER.
   const peerInfo = Buffer.concat([ifinfomsg(), encodeAttributes(peerAttributes)]);

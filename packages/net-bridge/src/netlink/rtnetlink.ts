@@ -38,7 +38,7 @@ export class RtNetlink {
   }
 
   /** A veth pair; with `netnsFd` the peer is created directly in that namespace. */
-  createVethPair(name: string, peer: { name: string; netnsFd?: number }, mtu?: number): void {
+  createVethPair(name: string, peer: { name: string; netnsFd?: number; mac?: string }, mtu?: number): void {
     this.socket.request(`create veth ${name} peer ${peer.name}`, (seq) =>
       request.newVethPair(seq, name, peer, mtu),
     );

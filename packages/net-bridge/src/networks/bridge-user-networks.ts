@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { crashPoint } from '@koker/host';
 import {
   ConflictError,
   InvalidValueError,
@@ -12,7 +13,8 @@ import {
 import { type BridgeSettings, type BridgeSetup } from '../bridge-setup.js';
 import { type GoneLeaseReclaimer } from '../cleanup/reclaim-gone.js';
 import { removeBridge } from '../cleanup/remove-bridge.js';
-import { formatIpv4, parseIpv4 } from '../ipam/ipv4.js';
+import { clearCreation, markCreation, reclaimInterruptedCreates } from '../cleanup/interrupted-creates.js';
+import { formatIpv4, macForAddress, parseIpv4 } from '../ipam/ipv4.js';
 import { emptyLeaseTable } from '../ipam/lease-table.js';
 import { parseSubnet, withAddressing } from '../ipam/subnet.js';
 import { RT_TABLE_MAIN } from '../netlink/constants.js';
@@ -42,6 +44,7 @@ export function settingsOf(definition: NetworkDefinition): BridgeSettings {
     name: definition.bridge,
     subnet: withAddressing(parseSubnet(definition.subnet), definition.gateway, definition.ipRange),
     internal: definition.internal,
+    resolver: true,
   };
 }
 
@@ -108,6 +111,8 @@ export class BridgeUserNetworks implements UserNetworks {
       );
       try {
         await this.definitions.write(definition);
+        crashPoint('network-create:defined');
+        await clearCreation(this.parts.state, definition.bridge);
       } catch (error) {
         await this.removeDefinition(definition).catch(() => undefined);
         throw error;
@@ -123,6 +128,7 @@ export class BridgeUserNetworks implements UserNetworks {
    */
   private async makeBridge(draft: NetworkDefinition, wanted: string | undefined): Promise<NetworkDefinition> {
     const { state } = this.parts;
+    await reclaimInterruptedCreates(state, this.parts.bridgeSetup, this.parts.log);
     const rt = new RtNetlink();
     try {
       const others = await state.bridgeSubnets();
@@ -157,9 +163,13 @@ export class BridgeUserNetworks implements UserNetworks {
       const settings = settingsOf(definition);
       const store = state.leases(definition.bridge);
       await store.locked(async () => {
+        // Marked first: a create killed at any later step is undone by the next one (or by ls).
+        await markCreation(state, definition.bridge, this.definitions.path(definition.id), subnet.cidr);
         await store.write(emptyLeaseTable(settings.subnet));
+        crashPoint('network-create:reserved');
         try {
           await this.parts.bridgeSetup(definition.bridge).ensure(rt, settings);
+          crashPoint('network-create:bridge');
         } catch (error) {
           await this.parts
             .bridgeSetup(definition.bridge)
@@ -176,6 +186,9 @@ export class BridgeUserNetworks implements UserNetworks {
   }
 
   async list(): Promise<UserNetwork[]> {
+    await this.parts.state.poolLocked(() =>
+      reclaimInterruptedCreates(this.parts.state, this.parts.bridgeSetup, this.parts.log),
+    );
     return Promise.all((await this.definitions.all()).map((d) => this.view(d)));
   }
 
@@ -234,7 +247,13 @@ export class BridgeUserNetworks implements UserNetworks {
       internal: definition.internal,
       labels: definition.labels,
       options: { ...definition.options, [BRIDGE_NAME_OPTION]: definition.bridge },
-      containers: mine.map((l) => ({ id: l.id, ipAddress: l.ip })),
+      containers: mine.map((l) => ({
+        id: l.id,
+        ipAddress: l.ip,
+        macAddress: macForAddress(l.ip),
+        // The lease's names: the container's name first, then its aliases on this network.
+        aliases: (l.names ?? []).slice(1),
+      })),
     };
   }
 }

@@ -9,9 +9,8 @@ import {
 import { freeVethName } from '../attach/connect-container.js';
 import { type BridgeSettings, type BridgeSetup } from '../bridge-setup.js';
 import { type GoneLeaseReclaimer } from '../cleanup/reclaim-gone.js';
-import { refreshNetworkHosts } from '../dns/network-hosts.js';
 import { chosenAddress, nextFreeAddress, withLease, type Lease } from '../ipam/lease-table.js';
-import { formatIpv4 } from '../ipam/ipv4.js';
+import { formatIpv4, macForAddress } from '../ipam/ipv4.js';
 import { RtNetlink } from '../netlink/rtnetlink.js';
 import { type NetnsFiles } from '../netns/netns-files.js';
 import { type ConnectionRecord } from '../state/connection-record.js';
@@ -70,18 +69,11 @@ export class NetworkConnections {
           owner: currentProcess(),
           runRoot: state.runRoot,
           connected: true,
-          ...(request.hostsFile !== undefined
-            ? {
-                names: [...new Set([request.name, ...(request.aliases ?? [])].filter(Boolean))],
-                hostname: request.hostname,
-                hostsFile: request.hostsFile,
-              }
-            : {}),
+          names: [...new Set([request.name, ...(request.aliases ?? [])].filter(Boolean))],
         };
         log.debug({ bridge: settings.name, ip }, 'Lease IP address');
         const after = withLease(table, lease, settings.subnet);
         await store.write(after);
-        await refreshNetworkHosts(after, log, undefined, await state.allTables());
         return { record, mtu: bridge.mtu };
       } finally {
         rt.close();
@@ -110,7 +102,7 @@ export class NetworkConnections {
       const fd = netns.open(netnsPath);
       try {
         log.debug({ netns: netnsPath, peer: ifname, virt: record.hostVeth }, 'Setup virtual ethernet');
-        rt.createVethPair(record.hostVeth, { name: ifname, netnsFd: fd }, mtu);
+        rt.createVethPair(record.hostVeth, { name: ifname, netnsFd: fd, mac: macForAddress(record.ip) }, mtu);
       } finally {
         closeSync(fd);
       }
@@ -138,7 +130,7 @@ export class NetworkConnections {
     }
   }
 
-  /** The veth (its inner end goes with it), the lease (peers' hosts files rewritten), the record. */
+  /** The veth (its inner end goes with it), the lease (and its names in the resolver), the record. */
   async disconnect(network: string, settings: BridgeSettings, id: ContainerId): Promise<void> {
     const { state } = this.parts;
     const record = await state.connections.read(id, settings.name);
@@ -168,13 +160,7 @@ export class NetworkConnections {
     } finally {
       rt.close();
     }
-    await state
-      .leases(record.bridge)
-      .release(record.id, async (left) => refreshNetworkHosts(left, log, undefined, await state.allTables()));
-    // The container's own file loses the peers of the network it left.
-    const tables = await state.allTables();
-    for (const table of tables.filter((t) => t.leases.some((l) => l.id === record.id && !l.connected)))
-      await refreshNetworkHosts(table, log, undefined, tables);
+    await state.leases(record.bridge).release(record.id);
     await state.connections.remove(record.id, record.bridge);
   }
 }

@@ -122,12 +122,14 @@ export class NetworkDefinitions {
     return match;
   }
 
+  /** Where a network's definition is (or will be) written. */
+  path(id: string): string {
+    return join(this.dir, `${id}.json`);
+  }
+
   async write(definition: NetworkDefinition): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(
-      join(this.dir, `${definition.id}.json`),
-      `${JSON.stringify(definition, null, 2)}\n`,
-    );
+    await writeFileAtomic(this.path(definition.id), `${JSON.stringify(definition, null, 2)}\n`);
   }
 
   async remove(id: string): Promise<void> {

@@ -4,6 +4,7 @@ import { ConflictError, type ContainerId, type Logger } from '@koker/core';
 import { withFileLock, writeFileAtomic } from '@koker/host';
 import { emptyLeaseTable, parseLeaseTable, withoutLeases, type LeaseTable } from '../ipam/lease-table.js';
 import { type Subnet } from '../ipam/subnet.js';
+import { type NetworkResolver } from '../dns/network-resolver.js';
 import { readOptionalFile } from './optional-file.js';
 
 /**
@@ -18,6 +19,8 @@ export class LeaseStore {
     private readonly bridge: string,
     private readonly dir: string,
     private readonly log: Logger,
+    /** Given the table after each change: the names the network's resolver serves follow it. */
+    private readonly resolver?: NetworkResolver,
   ) {
     this.path = join(dir, 'leases.json');
     this.lockPath = join(dir, 'lock');
@@ -61,6 +64,7 @@ export class LeaseStore {
 
   async write(table: LeaseTable): Promise<void> {
     await writeFileAtomic(this.path, `${JSON.stringify(table, null, 2)}\n`);
+    await this.resolver?.publish(this.bridge, table);
   }
 
   async holds(id: ContainerId): Promise<boolean> {
@@ -85,5 +89,6 @@ export class LeaseStore {
   /** Deletes the table (the bridge is being removed; the caller holds the lock). */
   async remove(): Promise<void> {
     await rm(this.path, { force: true });
+    await this.resolver?.withdraw(this.bridge);
   }
 }

@@ -7,6 +7,7 @@ import { AttachmentRecords } from './attachment-record.js';
 import { ConnectionRecords } from './connection-record.js';
 import { LeaseStore } from './lease-store.js';
 import { type LeaseTable } from '../ipam/lease-table.js';
+import { type NetworkResolver } from '../dns/network-resolver.js';
 
 /**
  * The directory of every bridge's lease table, lock and rules marker: one per host, whatever the
@@ -35,6 +36,8 @@ export class NetworkState {
     readonly runRoot: string,
     private readonly log: Logger,
     private readonly bridgesDir: string = HOST_BRIDGES_DIR,
+    /** The name resolver of user networks, fed from every table written. */
+    readonly resolver?: NetworkResolver,
   ) {
     this.records = recordsOf(runRoot);
     this.connections = new ConnectionRecords(join(runRoot, 'network', 'connections'));
@@ -47,6 +50,11 @@ export class NetworkState {
 
   netnsPath(id: ContainerId): string {
     return join(this.netnsDir, id);
+  }
+
+  /** The host's directory of bridges. */
+  get bridgesDirectory(): string {
+    return this.bridgesDir;
   }
 
   /** Everything koker keeps about one bridge, for the whole host (removed with it). */
@@ -105,6 +113,6 @@ export class NetworkState {
   }
 
   leases(bridge: string): LeaseStore {
-    return new LeaseStore(bridge, this.bridgeDir(bridge), this.log);
+    return new LeaseStore(bridge, this.bridgeDir(bridge), this.log, this.resolver);
   }
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { contextOf, setExitCode } from '../../command-context.js';
 import { userNetworksOf } from '../../networks/user-networks.js';
+import { macAddress } from '../../networks/container-networks.js';
 import {
   findPredefined,
   listedUserNetwork,
@@ -13,14 +14,15 @@ import { type CliContext } from '../../context.js';
 async function document(context: CliContext, network: ListedNetwork): Promise<Record<string, unknown>> {
   const prefix = network.subnet?.split('/')[1] ?? '32';
   const containers: Record<string, unknown> = {};
-  for (const { id, ipAddress } of network.containers) {
+  for (const { id, ipAddress, macAddress: mac, aliases } of network.containers) {
     const record = await context.state.get(id).catch(() => undefined);
     containers[id] = {
       Name: record?.name ?? '',
       EndpointID: '',
-      MacAddress: '',
+      MacAddress: mac ?? (record ? await macAddress(record) : ''),
       IPv4Address: `${ipAddress}/${prefix}`,
       IPv6Address: '',
+      ...(aliases !== undefined ? { Aliases: aliases } : {}),
     };
   }
   return {

@@ -9,7 +9,11 @@ export function networkLsCommand(): Command {
     .description('List networks')
     .option('-q, --quiet', 'only display network IDs')
     .option('--no-trunc', 'do not truncate the output')
-    .option('-f, --filter <filter>', 'filter output (name=, id=, label=, driver=, type=)', collect)
+    .option(
+      '-f, --filter <filter>',
+      'filter output (name=, id=, label=, driver=, scope=, type=, dangling=)',
+      collect,
+    )
     .action(async (flags: { quiet?: boolean; trunc: boolean; filter?: string[] }, command: Command) => {
       const context = contextOf(command);
       context.requireRoot('network ls');
