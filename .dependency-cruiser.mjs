@@ -39,6 +39,14 @@ export default {
       to: { path: '^packages/', pathNot: '^packages/(core|host|$1)/' },
     },
     {
+      name: 'the-builder-builds-on-the-mechanics',
+      severity: 'error',
+      comment:
+        '@koker/builder (the Dockerfile frontend and image builder) imports core, host, image-store and engine; the CLI hands it what needs drivers.',
+      from: { path: '^packages/builder/src/' },
+      to: { path: '^packages/', pathNot: '^packages/(core|host|image-store|engine|builder)/' },
+    },
+    {
       name: 'drivers-stay-below-the-engine',
       severity: 'error',
       comment: 'A driver imports neither the engine, the image store, the CLI nor another driver.',

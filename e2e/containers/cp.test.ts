@@ -141,6 +141,36 @@ describe('koker cp', () => {
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(suite.root);
   });
 
+  it('refuses, as Docker does, a copy into a read-only volume or a --read-only root outside its mounts', async () => {
+    const bind = hostDir('read-only-bind');
+    await suite.must([
+      'run',
+      '--name',
+      'read-only',
+      '--network',
+      'none',
+      '--read-only',
+      '-v',
+      'cp-ro-vol:/ro:ro',
+      '-v',
+      `${bind}:/rw`,
+      'busybox',
+      'true',
+    ]);
+    const payload = join(hostDir('read-only-src'), 'payload');
+    writeFileSync(payload, 'payload\n');
+    const intoVolume = await suite.koker(['cp', payload, 'read-only:/ro/']);
+    expect(intoVolume.code).toBe(1);
+    expect(intoVolume.stderr).toContain('mounted volume is marked read-only');
+    const intoRoot = await suite.koker(['cp', payload, 'read-only:/etc/']);
+    expect(intoRoot.code).toBe(1);
+    expect(intoRoot.stderr).toContain('container rootfs is marked read-only');
+    await suite.must(['cp', payload, 'read-only:/rw/']);
+    expect(readFileSync(join(bind, 'payload'), 'utf8')).toBe('payload\n');
+    await suite.must(['rm', 'read-only']);
+    await suite.must(['volume', 'rm', 'cp-ro-vol']);
+  });
+
   it("follows Docker's destination rules and says what Docker says", async () => {
     const out = hostDir('rules');
     writeFileSync(join(out, 'afile'), 'x');

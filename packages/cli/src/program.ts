@@ -161,6 +161,13 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     ),
   },
   {
+    names: ['commit'],
+    load: command(
+      () => import('./commands/container/commit.js'),
+      (m) => m.commitCommand(),
+    ),
+  },
+  {
     names: ['export'],
     load: command(
       () => import('./commands/container/export.js'),
@@ -249,6 +256,13 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     load: command(
       () => import('./commands/container/update.js'),
       (m) => m.updateCommand(),
+    ),
+  },
+  {
+    names: ['build'],
+    load: command(
+      () => import('./commands/image/build.js'),
+      (m) => m.buildCommand(),
     ),
   },
   {

@@ -8,3 +8,4 @@ export { type MountMethod } from './overlay/overlay-mount.js';
 export { readMergedFile, resolveMerged } from './overlay/merged-read.js';
 export { register } from './register.js';
 export * from './container-files/index.js';
+export * from './layer-out/index.js';

@@ -43,6 +43,8 @@ export interface NewImage {
   readonly tags: readonly ImageReference[];
   /** `name@digest` references that now name the image. */
   readonly digests: readonly ImageReference[];
+  /** The image it was made from (commit, build). */
+  readonly parent?: Digest;
 }
 
 export interface CommittedImage {
@@ -352,6 +354,7 @@ export class FileImageStore implements ImageStore {
           config: facts.config,
           manifests: manifests.map((m) => ({ mediaType: m.mediaType, digest: m.digest, size: m.size })),
           stored: existing?.stored ?? new Date().toISOString(),
+          ...(image.parent ? { parent: image.parent } : {}),
         };
         await writeFileAtomic(this.layout.image(id), `${JSON.stringify(stored, null, 2)}\n`, 0o644);
         this.log?.debug({ id, path: this.layout.image(id) }, 'Store image record');

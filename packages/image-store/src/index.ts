@@ -8,5 +8,6 @@ export * from './pull-image.js';
 export * from './store-layer.js';
 export * from './archive/index.js';
 export * from './verify-stream.js';
+export * from './new-image/index.js';
 export * from './push-source.js';
 export * from './import-tarball.js';

@@ -17,6 +17,8 @@ export interface StoredImage {
   /** Manifests (and indexes) this image was received as: kept as blobs. */
   readonly manifests: readonly Descriptor[];
   readonly stored: string;
+  /** The image it was made from (commit, build); intermediate build images are hidden by `images`. */
+  readonly parent?: Digest;
 }
 
 /** One extracted layer (layers/sha256/<chain>/layer.json), written last inside its directory. */

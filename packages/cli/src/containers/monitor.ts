@@ -38,7 +38,7 @@ export function healthcheckArgv(ctx: CliContext, id: ContainerId): string[] {
 }
 
 /** koker with this invocation's root, log settings and forced drivers, then `args`. */
-function monitorKokerArgv(ctx: CliContext, args: readonly string[]): string[] {
+export function monitorKokerArgv(ctx: CliContext, args: readonly string[]): string[] {
   const g = ctx.globals;
   return [
     process.execPath,

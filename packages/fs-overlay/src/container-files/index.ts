@@ -13,3 +13,5 @@ export { bytePath, inContainer, ON_HOST, textPath, type PathBase } from './in-ro
 export { readTree } from './tree-reader.js';
 export { writeTar } from './tar-out.js';
 export { type OwnerPolicy } from './tree-writer.js';
+export { directorySource, imageSource, treeSource, type TreeSource } from './tree-source.js';
+export { type TreeEntry, type TreeEntryType } from './tree-entry.js';

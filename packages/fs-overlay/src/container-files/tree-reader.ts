@@ -21,7 +21,7 @@ function typeOf(stats: Stats): TreeEntryType | undefined {
  * same inode, whatever happened to its name meanwhile), exactly `size` bytes (a file that
  * shrank is padded, one that grew is cut, so the tar header stays true).
  */
-async function* contentOf(pathFd: number, stats: Stats): AsyncGenerator<Buffer> {
+export async function* contentOf(pathFd: number, stats: Stats): AsyncGenerator<Buffer> {
   const fd = openSync(`/proc/self/fd/${pathFd}`, O.RDONLY | O.CLOEXEC | O.NONBLOCK);
   try {
     const opened = fstatSync(fd);

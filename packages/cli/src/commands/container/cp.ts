@@ -14,6 +14,7 @@ import {
 import { contextOf } from '../../command-context.js';
 import { withContainerRoot } from '../../containers/container-root.js';
 import { containerPath, copyDirection } from '../../copy/cp-args.js';
+import { refuseReadOnlyTarget } from '../../copy/read-only-target.js';
 import { readerWentAway } from '../../output/output-file.js';
 
 interface CpOptions {
@@ -89,7 +90,8 @@ export function cpCommand(name = 'cp'): Command {
         const destPath = containerPath(direction.destination);
         // Files copied in belong to root in the container, unless -a keeps the source's owners.
         const owner: CopyOptions['owner'] = archive ? { keep: true } : { keep: false, uid: 0, gid: 0 };
-        result = await withContainerRoot(ctx, direction.container, 'live', async (root) => {
+        result = await withContainerRoot(ctx, direction.container, 'live', async (root, record) => {
+          refuseReadOnlyTarget(record, destPath);
           const destination: CopyEnd = {
             base: inContainer(root.fd),
             path: bytePath(destPath),

@@ -14,7 +14,14 @@ import { lifecycleOf } from '../../containers/lifecycle.js';
  * What the launcher mounts over (engine's launch plan: /proc, /dev, /sys, the DNS and host
  * files): made in the upper layer when the image lacks them, they are not the container's changes.
  */
-const RUNTIME_MOUNT_TARGETS = ['/proc', '/dev', '/sys', '/etc/resolv.conf', '/etc/hostname', '/etc/hosts'];
+export const RUNTIME_MOUNT_TARGETS = [
+  '/proc',
+  '/dev',
+  '/sys',
+  '/etc/resolv.conf',
+  '/etc/hostname',
+  '/etc/hosts',
+];
 
 export function diffCommand(name = 'diff'): Command {
   return new Command(name)

@@ -19,6 +19,7 @@ export const containerCommands: readonly LazyCommand[] = [
   { names: ['port'], load: async () => (await import('./port.js')).portCommand() },
   { names: ['cp'], load: async () => (await import('./cp.js')).cpCommand() },
   { names: ['diff'], load: async () => (await import('./diff.js')).diffCommand() },
+  { names: ['commit'], load: async () => (await import('./commit.js')).commitCommand() },
   { names: ['export'], load: async () => (await import('./export.js')).exportCommand() },
   { names: ['stats'], load: async () => (await import('./stats.js')).statsCommand() },
   { names: ['wait'], load: async () => (await import('./wait.js')).waitCommand() },

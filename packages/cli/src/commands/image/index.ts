@@ -8,6 +8,7 @@ export const imageCommands: readonly LazyCommand[] = [
   { names: ['inspect'], load: async () => (await import('./inspect.js')).imageInspectCommand() },
   { names: ['prune'], load: async () => (await import('./prune.js')).imagePruneCommand() },
   { names: ['load'], load: async () => (await import('./load.js')).loadCommand() },
+  { names: ['build'], load: async () => (await import('./build.js')).buildCommand() },
   { names: ['tag'], load: async () => (await import('./tag.js')).tagCommand() },
   { names: ['history'], load: async () => (await import('./history.js')).historyCommand() },
   { names: ['save'], load: async () => (await import('./save.js')).saveCommand() },

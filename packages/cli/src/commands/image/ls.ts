@@ -61,7 +61,7 @@ export function imageLsCommand(name = 'ls'): Command {
   return new Command(name)
     .description('List images')
     .argument('[repository]', 'only images of this repository (optionally :tag)')
-    .option('-a, --all', 'show all images (koker stores no intermediate images: the same list)')
+    .option('-a, --all', 'show all images (default hides intermediate images)')
     .option('-q, --quiet', 'only show image IDs')
     .option('--digests', 'show digests')
     .option('--no-trunc', 'do not truncate output')
@@ -70,7 +70,14 @@ export function imageLsCommand(name = 'ls'): Command {
     .action(
       async (
         argument: string | undefined,
-        options: { quiet?: boolean; trunc: boolean; format?: string; filter?: string[]; digests?: boolean },
+        options: {
+          all?: boolean;
+          quiet?: boolean;
+          trunc: boolean;
+          format?: string;
+          filter?: string[];
+          digests?: boolean;
+        },
         command: Command,
       ) => {
         const context = contextOf(command);
@@ -79,9 +86,18 @@ export function imageLsCommand(name = 'ls'): Command {
         const matches = await imageFilter(options.filter, (reference) =>
           context.images.find(reference).catch(() => undefined),
         );
-        const rows = imageRows(await context.images.list()).filter(
-          (row) => matchesArgument(row, argument) && matches(row),
-        );
+        const images = await context.images.list();
+        // As Docker: an untagged image another image was built from (a build step) is intermediate.
+        const parents = new Set<string>();
+        if (!options.all) {
+          for (const image of images) {
+            const parent = (await context.images.storedImage(image.id))?.parent;
+            if (parent) parents.add(parent);
+          }
+        }
+        const rows = imageRows(
+          images.filter((image) => image.repoTags.length > 0 || !parents.has(image.id)),
+        ).filter((row) => matchesArgument(row, argument) && matches(row));
         const id = (image: ImageRecord) => (options.trunc ? shortDigest(image.id) : image.id);
         if (options.quiet) {
           const seen = new Set<string>();

@@ -1,0 +1,381 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureArchives } from '../fixtures/fixture-registry.js';
+import { leaksBetween, snapshotHost, type HostSnapshot } from '../helpers/host-leaks.js';
+import { KOKER_BIN } from '../helpers/koker.js';
+import { releaseKokerRoot } from '../helpers/koker-root.js';
+
+// `koker build` through the real CLI, beside Debian's podman on the same Dockerfile and
+// context: the file trees (owners, modes, links, xattrs) and the image configs must match; an
+// unchanged rebuild is all cache hits.
+
+const DOCKERFILE = `# syntax=docker/dockerfile:1
+ARG BASE=busybox
+FROM \${BASE} AS base
+ARG GREETING=hi
+ENV APP=/app \\
+    MODE=test
+WORKDIR $APP
+COPY hello.txt run.sh ./
+COPY --chown=1000:1000 --chmod=640 sub/ /app/sub/
+ADD link.txt /app/
+COPY nested /app/nested/
+ADD bundle.tar.gz /opt/
+RUN echo "$GREETING from $MODE" > /app/greeting && rm /app/nested/gone && \\
+    rm -rf /app/sub && mkdir /app/sub && echo new > /app/sub/new && \\
+    mkdir -p /data && chown 12:34 /data && chmod 2750 /data
+SHELL ["/bin/sh", "-e", "-c"]
+RUN ln -s /app/greeting /app/greeting-link && ln /app/hello.txt /app/hello-hard
+USER 1000:1000
+EXPOSE 8080/tcp 53/udp
+LABEL org.example.a=yes "org.example.b"="two words"
+VOLUME /data
+STOPSIGNAL SIGINT
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["true"]
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["cat /app/greeting"]
+
+FROM busybox
+WORKDIR /srv/www
+COPY --from=base /app/greeting ./copied
+ENV FROM_FINAL=1
+CMD ["cat", "/srv/www/copied"]
+`;
+
+/** Paths the runtimes add to a container (mount targets, podman's marker): not the image's. */
+const RUNTIME_PATHS = /^(proc|sys|dev|run|etc\/hosts|etc\/hostname|etc\/resolv\.conf)(\/|$)/;
+
+let work: string;
+let root: string;
+let podmanDir: string;
+let context: string;
+let before: HostSnapshot;
+
+function koker(
+  args: readonly string[],
+  input?: Buffer | string,
+): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(KOKER_BIN, ['--root', root, ...args], {
+    input: input ?? '',
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+function must(args: readonly string[], input?: Buffer | string): string {
+  const result = koker(args, input);
+  if (result.code !== 0)
+    throw new Error(`koker ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
+  return result.stdout;
+}
+
+function podman(args: readonly string[]): string {
+  return execFileSync(
+    'podman',
+    [
+      '--root',
+      join(podmanDir, 'root'),
+      '--runroot',
+      join(podmanDir, 'run'),
+      '--tmpdir',
+      join(podmanDir, 'tmp'),
+      '--cgroup-manager',
+      'cgroupfs',
+      '--events-backend',
+      'file',
+      '--runtime',
+      'runc',
+      ...args,
+    ],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+}
+
+/** A tar's entries as `tar -tv` lists them, without times: type, mode, owner, size, name, link. */
+function treeOf(archive: string): string[] {
+  return execFileSync('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=*', '-tvf', archive], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [perms = '', owner = '', size = '', , , ...rest] = line.split(/\s+/);
+      const name = rest
+        .join(' ')
+        .replace(/^\.\//, '')
+        .replace(/\/$/, '')
+        .replace(/ link to \.\//, ' link to ');
+      return { perms, owner, size: perms.startsWith('d') ? '0' : size, name };
+    })
+    .filter((e) => e.name !== '' && e.name !== '.' && !RUNTIME_PATHS.test(e.name))
+    .map((e) => `${e.perms} ${e.owner} ${e.size} ${e.name}`)
+    .sort();
+}
+
+/** The parts of an image config the two builders must agree on. */
+function configOf(inspect: string): Record<string, unknown> {
+  const [image] = JSON.parse(inspect) as { Config: Record<string, unknown> }[];
+  const config = image?.Config ?? {};
+  const labels = { ...((config.Labels as Record<string, string> | null) ?? {}) };
+  delete labels['io.buildah.version'];
+  const pick = [
+    'Env',
+    'Cmd',
+    'Entrypoint',
+    'User',
+    'WorkingDir',
+    'ExposedPorts',
+    'Volumes',
+    'Healthcheck',
+    'StopSignal',
+  ];
+  return { ...Object.fromEntries(pick.map((key) => [key, config[key] ?? null])), Labels: labels };
+}
+
+beforeAll(async () => {
+  before = snapshotHost();
+  work = mkdtempSync(join(tmpdir(), 'koker-e2e-build-'));
+  root = join(work, 'root');
+  podmanDir = join(work, 'podman');
+  context = join(work, 'context');
+  mkdirSync(join(context, 'sub/deep'), { recursive: true });
+  mkdirSync(join(context, 'nested/inner'), { recursive: true });
+  writeFileSync(join(context, 'Dockerfile'), DOCKERFILE);
+  writeFileSync(join(context, 'hello.txt'), 'hello\n');
+  writeFileSync(join(context, 'run.sh'), '#!/bin/sh\necho run\n');
+  chmodSync(join(context, 'run.sh'), 0o755);
+  writeFileSync(join(context, 'sub/deep/file'), 'deep\n');
+  writeFileSync(join(context, 'nested/inner/private'), 'p\n');
+  chmodSync(join(context, 'nested/inner/private'), 0o600);
+  writeFileSync(join(context, 'nested/gone'), 'removed by a RUN\n');
+  linkSync(join(context, 'nested/inner/private'), join(context, 'nested/inner/hardlink'));
+  symlinkSync('hello.txt', join(context, 'link.txt'));
+  symlinkSync('../hello.txt', join(context, 'nested/up-link'));
+  writeFileSync(join(context, 'secret.txt'), 'never copied\n');
+  writeFileSync(join(context, 'nested/scratch.tmp'), 'never copied\n');
+  // ADD unpacks a local archive, owners as the archive has them.
+  const bundle = join(work, 'bundle');
+  mkdirSync(join(bundle, 'tool/bin'), { recursive: true });
+  writeFileSync(join(bundle, 'tool/bin/run'), '#!/bin/sh\n');
+  chmodSync(join(bundle, 'tool/bin/run'), 0o750);
+  execFileSync('tar', [
+    '-C',
+    bundle,
+    '--owner=1234',
+    '--group=5678',
+    '-czf',
+    join(context, 'bundle.tar.gz'),
+    'tool',
+  ]);
+  writeFileSync(join(context, '.dockerignore'), '# not in the context\nsecret.txt\n**/*.tmp\n');
+  const { busyboxDocker } = await fixtureArchives();
+  must(['load', '-i', busyboxDocker]);
+  podman(['load', '-i', busyboxDocker]);
+}, 300_000);
+
+afterAll(async () => {
+  try {
+    podman(['rm', '-a', '-f']);
+    podman(['system', 'reset', '-f']);
+  } catch {
+    // reported by the leak check below
+  }
+  await releaseKokerRoot(root);
+  rmSync(work, { recursive: true, force: true });
+  expect(leaksBetween(before, snapshotHost())).toEqual([]);
+});
+
+describe('koker build beside podman build', () => {
+  for (const target of ['base', undefined]) {
+    it(`builds ${target ? `the target stage ${target}` : 'the last stage'} as podman does: file tree and config`, () => {
+      const targetFlags = target ? ['--target', target] : [];
+      const tag = `built-${target ?? 'final'}:1`;
+      must(['build', '--network', 'none', ...targetFlags, '-t', tag, context]);
+      podman(['build', '--network', 'none', '--format', 'docker', ...targetFlags, '-t', tag, context]);
+      const kokerConfig = configOf(must(['image', 'inspect', tag]));
+      const podmanConfig = configOf(podman(['image', 'inspect', tag]));
+      if (target === 'base') {
+        // Docker's form (durations in ns); Debian's podman 4.3 drops this stage's HEALTHCHECK.
+        expect(kokerConfig.Healthcheck).toEqual({
+          Test: ['CMD', 'true'],
+          Interval: 30_000_000_000,
+          Timeout: 5_000_000_000,
+          Retries: 3,
+        });
+        podmanConfig.Healthcheck ??= kokerConfig.Healthcheck;
+      }
+      expect(kokerConfig).toEqual(podmanConfig);
+
+      const kokerTar = join(work, `koker-${target ?? 'final'}.tar`);
+      const podmanTar = join(work, `podman-${target ?? 'final'}.tar`);
+      must(['run', '--name', `tree-${target ?? 'final'}`, '--network', 'none', '--entrypoint', 'true', tag]);
+      must(['export', '-o', kokerTar, `tree-${target ?? 'final'}`]);
+      podman(['create', '--name', `tree-${target ?? 'final'}`, '--network', 'none', tag]);
+      podman(['export', '-o', podmanTar, `tree-${target ?? 'final'}`]);
+      must(['rm', `tree-${target ?? 'final'}`]);
+      podman(['rm', `tree-${target ?? 'final'}`]);
+      const kokerTree = treeOf(kokerTar);
+      expect(kokerTree).toEqual(treeOf(podmanTar));
+      // The fixture's cases are in it: .dockerignore, --chown/--chmod, the RUN's changes.
+      const names = kokerTree.map((line) => line.split(' ').slice(3).join(' '));
+      expect(names.some((n) => n.includes('secret.txt') || n.endsWith('.tmp'))).toBe(false);
+      if (target === 'base') {
+        expect(kokerTree).toEqual(
+          expect.arrayContaining([
+            '-rw-r--r-- 0/0 4 app/sub/new',
+            'drwxr-s--- 12/34 0 data',
+            '-rwxr-xr-x 0/0 19 app/run.sh',
+            '-rwxr-x--- 1234/5678 10 opt/tool/bin/run',
+          ]),
+        );
+        expect(names).not.toContain('app/nested/gone');
+      }
+    });
+  }
+
+  it('builds an unchanged Dockerfile again from the cache, every step, to the same image', () => {
+    const first = must(['build', '-q', '--network', 'none', context]).trim();
+    const again = must(['build', '--network', 'none', context]);
+    const steps = again.split('\n').filter((line) => line.startsWith('Step '));
+    const cached = again.split('\n').filter((line) => line === ' ---> CACHED');
+    // Every step but FROM and ARG (which make no image) comes from the cache.
+    expect(cached.length).toBe(steps.filter((s) => !/ : (FROM|ARG) /.test(s)).length);
+    expect(cached.length).toBeGreaterThan(15);
+    expect(again).toContain(`Successfully built ${first.slice(7, 19)}`);
+    // A changed file in the context changes its COPY step and everything after it; the last
+    // stage copies only /app/greeting from that stage, which did not change: still cached.
+    const base = must(['build', '-q', '--target', 'base', '--network', 'none', context]).trim();
+    writeFileSync(join(context, 'hello.txt'), 'hello again\n');
+    expect(must(['build', '-q', '--target', 'base', '--network', 'none', context]).trim()).not.toBe(base);
+    expect(must(['build', '-q', '--network', 'none', context]).trim()).toBe(first);
+    writeFileSync(join(context, 'hello.txt'), 'hello\n');
+    expect(must(['build', '-q', '--target', 'base', '--network', 'none', context]).trim()).toBe(base);
+    expect(must(['build', '-q', '--no-cache', '--network', 'none', context]).trim()).not.toBe(first);
+  });
+});
+
+describe('koker build', () => {
+  it('takes the context as a tar on stdin, build args, labels, -q and --iidfile', () => {
+    const dir = join(work, 'stdin-context');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      'FROM busybox\nARG WHO=nobody\nCOPY file /file\nRUN echo "hello $WHO" > /greeting\nRUN <<EOF\necho from heredoc > /heredoc\nEOF\nCOPY --chmod=600 <<EOT /copied-heredoc\n"quoted" $WHO\nEOT\nCMD ["cat", "/greeting", "/file", "/heredoc", "/copied-heredoc"]\n',
+    );
+    writeFileSync(join(dir, 'file'), 'from the tar\n');
+    const tar = execFileSync('tar', ['-C', dir, '-c', '.']);
+    const iid = join(work, 'iid');
+    const id = must(
+      [
+        'build',
+        '-q',
+        '--network',
+        'none',
+        '--build-arg',
+        'WHO=koker',
+        '--label',
+        'built.by=e2e',
+        '--iidfile',
+        iid,
+        '-t',
+        'from-stdin',
+        '-',
+      ],
+      tar,
+    ).trim();
+    expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(readFileSync(iid, 'utf8')).toBe(id);
+    expect(must(['run', '--rm', '--network', 'none', 'from-stdin'])).toBe(
+      'hello koker\nfrom the tar\nfrom heredoc\n"quoted" koker\n',
+    );
+    expect(must(['image', 'inspect', '--format', '{{json .Config.Labels}}', 'from-stdin']).trim()).toBe(
+      '{"built.by":"e2e"}',
+    );
+    // ONBUILD triggers run in the image built FROM this one, and are not inherited further.
+    must(
+      ['build', '-q', '--network', 'none', '-t', 'with-trigger', '-'],
+      'FROM busybox\nONBUILD RUN echo triggered > /onbuild\n',
+    );
+    must(['build', '-q', '--network', 'none', '-t', 'triggered', '-'], 'FROM with-trigger\nENV CHILD=1\n');
+    expect(must(['run', '--rm', '--network', 'none', 'triggered', 'cat', '/onbuild'])).toBe('triggered\n');
+    expect(must(['image', 'inspect', '--format', '{{json .Config.OnBuild}}', 'triggered']).trim()).toBe(
+      'null',
+    );
+    // A Dockerfile alone on stdin: an empty context.
+    const alone = must(
+      ['build', '-q', '--network', 'none', '-t', 'alone', '-'],
+      'FROM busybox\nENV ALONE=1\n',
+    ).trim();
+    expect(alone).toMatch(/^sha256:/);
+  });
+
+  it('ADDs a file from a URL as it is, mode 0600, with the time the server gives', async () => {
+    // A server of its own (a child process: the test's koker runs synchronously).
+    const server = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('http').createServer((q, r) => { r.setHeader('Last-Modified', 'Tue, 01 Oct 2024 10:00:00 GMT'); r.end(q.url === '/files/data.tar.gz' ? 'not unpacked' : 'x'); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const port = await new Promise<string>((resolve) =>
+        server.stdout.once('data', (c: Buffer) => resolve(c.toString().trim())),
+      );
+      const dir = join(work, 'url');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'Dockerfile'),
+        `FROM busybox\nADD http://127.0.0.1:${port}/files/data.tar.gz /downloads/\nADD http://127.0.0.1:${port}/other /named\n`,
+      );
+      must(['build', '-q', '--network', 'none', '-t', 'with-url', dir]);
+      const seen = must([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        'with-url',
+        'sh',
+        '-c',
+        "stat -c '%a %u %Y %n' /downloads/data.tar.gz /named && cat /downloads/data.tar.gz",
+      ]);
+      expect(seen).toBe(`600 0 1727776800 /downloads/data.tar.gz\n600 0 1727776800 /named\nnot unpacked`);
+    } finally {
+      server.kill();
+    }
+  });
+
+  it('fails as Docker does: a failing RUN (exit 1), an unknown instruction, a missing file, a URL that does not answer', () => {
+    const dir = join(work, 'failing');
+    mkdirSync(dir, { recursive: true });
+    const build = (dockerfile: string) => {
+      writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+      return koker(['build', '--network', 'none', dir]);
+    };
+    const failed = build('FROM busybox\nRUN exit 3\n');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain("The command '/bin/sh -c exit 3' returned a non-zero code: 3");
+    expect(build('FROM busybox\nFROB x\n').stderr).toContain('unknown instruction: FROB');
+    expect(build('FROM busybox\nCOPY missing /\n').stderr).toContain('missing');
+    expect(build('FROM busybox\nADD http://127.0.0.1:9/x /x\n').stderr).toContain(
+      'cannot download http://127.0.0.1:9/x',
+    );
+    // No build container is left behind.
+    expect(must(['ps', '-aq'])).toBe('');
+  });
+});

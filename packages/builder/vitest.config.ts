@@ -1,0 +1,3 @@
+import { kokerProject } from '../../vitest.shared.js';
+
+export default kokerProject('builder');

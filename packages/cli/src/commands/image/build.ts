@@ -1,0 +1,117 @@
+import { writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { Command } from 'commander';
+import { type BuildProgress, ImageBuilder } from '@koker/builder';
+import { ImageReference, InvalidValueError, shortDigest, type Digest } from '@koker/core';
+import { openBuildContext } from '../../builds/build-context.js';
+import { KokerBuildBackend } from '../../builds/build-backend.js';
+import { collect, contextOf } from '../../command-context.js';
+
+interface BuildFlags {
+  readonly file?: string;
+  readonly tag: string[];
+  readonly buildArg: string[];
+  readonly label: string[];
+  readonly cache: boolean;
+  readonly pull?: boolean;
+  readonly quiet?: boolean;
+  readonly iidfile?: string;
+  readonly network?: string;
+  readonly target?: string;
+}
+
+function keyValues(flag: string, values: readonly string[], fromEnv: boolean): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at === 0) throw new InvalidValueError(flag, value, 'the key is empty');
+    if (at < 0) {
+      // `--build-arg KEY` takes the value from koker's environment (skipped when unset).
+      const env = fromEnv ? process.env[value] : '';
+      if (env !== undefined) map.set(value, env);
+      continue;
+    }
+    map.set(value.slice(0, at), value.slice(at + 1));
+  }
+  return map;
+}
+
+/** Docker's classic builder output: each step, ` ---> CACHED` for a cache hit, its image, then the ID. */
+function progressTo(out: NodeJS.WritableStream | undefined, tags: readonly string[]): BuildProgress {
+  return {
+    step: (index, total, text) => out?.write(`Step ${index}/${total} : ${text}\n`),
+    cached: () => out?.write(' ---> CACHED\n'),
+    made: (id) => out?.write(` ---> ${shortDigest(id as Digest)}\n`),
+    done: (id) => {
+      out?.write(`Successfully built ${shortDigest(id as Digest)}\n`);
+      for (const tag of tags) out?.write(`Successfully tagged ${tag}\n`);
+    },
+    ...(out ? { output: out } : {}),
+  };
+}
+
+/**
+ * stdout for the build's progress and its steps' output: when the reader goes away (`| head`),
+ * the build goes on without output instead of failing on EPIPE.
+ */
+function stdoutWhileRead(): Writable {
+  let gone = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    gone = true;
+  });
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (!gone) process.stdout.write(chunk);
+      done();
+    },
+  });
+}
+
+/** `koker build [OPTIONS] PATH | -`: an image from a Dockerfile. */
+export function buildCommand(name = 'build'): Command {
+  return new Command(name)
+    .description('Build an image from a Dockerfile')
+    .argument('<context>', 'the build context: a directory, or - (a tar archive or a Dockerfile on stdin)')
+    .option('-f, --file <path>', "Name of the Dockerfile (default: 'PATH/Dockerfile')")
+    .option('-t, --tag <name>', "Name and optionally a tag in the 'name:tag' format", collect, [])
+    .option('--build-arg <key=value>', 'Set build-time variables', collect, [])
+    .option('--label <key=value>', 'Set metadata for an image', collect, [])
+    .option('--no-cache', 'Do not use cache when building the image')
+    .option('--pull', 'Always attempt to pull a newer version of the image')
+    .option('-q, --quiet', 'Suppress the build output and print image ID on success')
+    .option('--iidfile <file>', 'Write the image ID to the file')
+    .option('--network <mode>', 'Set the networking mode for the RUN instructions during build')
+    .option('--target <stage>', 'Set the target build stage to build')
+    .action(async (path: string, flags: BuildFlags, command: Command) => {
+      const ctx = contextOf(command);
+      ctx.requireRoot('build');
+      for (const tag of flags.tag) ImageReference.parse(tag);
+      const out = flags.quiet ? undefined : stdoutWhileRead();
+      const backend = await KokerBuildBackend.create(ctx, out);
+      try {
+        const context = await openBuildContext(path, flags.file, backend.workDir);
+        try {
+          const builder = new ImageBuilder(backend, progressTo(out, flags.tag), ctx.log);
+          const id = await builder.build({
+            dockerfile: context.dockerfile,
+            context: context.source,
+            ...(context.ignore ? { ignore: context.ignore } : {}),
+            buildArgs: keyValues('--build-arg', flags.buildArg, true),
+            ...(flags.target !== undefined ? { target: flags.target } : {}),
+            noCache: !flags.cache,
+            pull: flags.pull === true,
+            ...(flags.network !== undefined ? { network: flags.network } : {}),
+            labels: Object.fromEntries(keyValues('--label', flags.label, false)),
+            tags: flags.tag,
+          });
+          if (flags.iidfile !== undefined) writeFileSync(flags.iidfile, id);
+          if (flags.quiet) process.stdout.write(`${id}\n`);
+        } finally {
+          context.source.close();
+        }
+      } finally {
+        await backend.dispose();
+      }
+    });
+}
