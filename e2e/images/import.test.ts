@@ -193,8 +193,9 @@ with tarfile.open(${JSON.stringify(hostile)}, 'w') as tar:
     expect(await suite.must(['images', '-q'])).toBe(before);
     expect(readdirSync(join(suite.root, 'images', 'tmp'))).toEqual([]);
 
+    // The same words and usage status as `commit --change` (one parser: @koker/builder's).
     const bad = await suite.koker(['import', '-c', 'RUN rm -rf /', exported]);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(125);
     expect(bad.stderr).toContain('RUN is not a valid change command');
   });
 });

@@ -11,10 +11,10 @@ import {
   hostPlatform,
   parsePlatform,
 } from '@koker/core';
+import { applyChanges } from '@koker/builder';
 import { importTarball } from '@koker/image-store';
 import { collect, contextOf } from '../../command-context.js';
 import { emitEvent } from '../../containers/container-events.js';
-import { applyChanges } from '../../image-config/change-instructions.js';
 import { abortOnSignals } from './pull.js';
 
 interface ImportFlags {
