@@ -14,6 +14,8 @@ export interface HostSnapshot {
 }
 
 const KOKER = /koker/i;
+/** Cgroups of ours and of the engines the interoperability tests drive (podman's with cgroupfs). */
+const CGROUP = /koker|libpod/i;
 
 function run(file: string, args: string[]): string {
   try {
@@ -40,7 +42,7 @@ function cgroupDirs(root: string, depth: number): string[] {
       } catch {
         continue;
       }
-      if (KOKER.test(entry)) found.push(path);
+      if (CGROUP.test(entry)) found.push(path);
       walk(path, level + 1);
     }
   };

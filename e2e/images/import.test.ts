@@ -115,7 +115,7 @@ describe('koker import', () => {
       '--format',
       '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}',
     ]);
-    expect(events).toContain(`import ${id} imported:1\n`);
+    expect(events).toContain(`import ${id} ${id}\ntag ${id} imported:1\n`);
   });
 
   it('imports from stdin and from an http URL on loopback; other schemes and failed downloads are refused', async () => {

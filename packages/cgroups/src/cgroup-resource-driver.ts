@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   type CgroupPlacement,
   type ContainerId,
@@ -13,12 +14,14 @@ import { type DeviceProgramAttacher } from './bpf-device-attach.js';
 import { type CgroupFs } from './cgroup-fs.js';
 import { type CgroupSite } from './cgroup-site.js';
 import { ContainerCgroups, type LimitTranslator } from './container-cgroups.js';
+import { wholeDiskOf } from './block-accounting.js';
+import { ContainerParentIndex } from './container-parents.js';
 import { cgroupParentSetting } from './site-plan.js';
 
 /** What a cgroup driver is built from; tests pass a fake host and filesystem. */
 export interface CgroupDriverDeps {
   readonly host: HostView;
-  readonly config: Pick<KokerConfig, 'root' | 'cgroupParent'>;
+  readonly config: Pick<KokerConfig, 'root' | 'cgroupParent'> & { readonly runRoot?: string };
   readonly log: Logger;
   readonly fs?: CgroupFs;
   readonly kill?: (pid: number) => void;
@@ -69,6 +72,13 @@ export class CgroupResourceDriver implements ResourceDriver {
         ...(this.deps.onlineCpus ? { onlineCpus: this.deps.onlineCpus } : {}),
         ...(this.deps.killTimeoutMs !== undefined ? { killTimeoutMs: this.deps.killTimeoutMs } : {}),
         ...(this.deps.deviceAttacher ? { deviceAttacher: this.deps.deviceAttacher } : {}),
+        accountedDisks: () => {
+          const disk = wholeDiskOf(this.deps.config.root);
+          return disk ? [disk] : [];
+        },
+        parentIndex: new ContainerParentIndex(
+          join(this.deps.config.runRoot ?? join(this.deps.config.root, 'run'), 'cgroup-parents'),
+        ),
       });
     }
     return this.cgroupsCache;

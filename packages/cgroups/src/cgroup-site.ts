@@ -1,4 +1,4 @@
-import { type CgroupParent } from './cgroup-parent.js';
+import { type CgroupParent, type HierarchyMount } from './cgroup-parent.js';
 
 /**
  * One hierarchy a container's cgroup lives in, with koker's parent cgroup in it. A v1 site
@@ -11,6 +11,9 @@ export type CgroupSite =
       readonly mountPoint: string;
       readonly controllers: readonly string[];
       readonly parent: CgroupParent;
+      /** The hierarchy as mounted, and koker's own cgroup in it: for `--cgroup-parent`. */
+      readonly mount?: HierarchyMount;
+      readonly self?: string | undefined;
     }
   | {
       readonly kind: 'v2';
@@ -18,6 +21,9 @@ export type CgroupSite =
       /** Controllers to enable in the parent's `cgroup.subtree_control`, when the host offers them. */
       readonly enable: readonly string[];
       readonly parent: CgroupParent;
+      /** The hierarchy as mounted, and koker's own cgroup in it: for `--cgroup-parent`. */
+      readonly mount?: HierarchyMount;
+      readonly self?: string | undefined;
     };
 
 /** Whether a site manages `controller`: bound to its v1 hierarchy, or enabled on cgroup2. */

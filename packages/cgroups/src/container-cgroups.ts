@@ -9,13 +9,16 @@ import {
   type DeviceRule,
   ConflictError,
   HostError,
+  InvalidValueError,
   NotFoundError,
   type Logger,
 } from '@koker/core';
 import { bpfDeviceAttacher, type DeviceProgramAttacher } from './bpf-device-attach.js';
 import { parseProcs } from './cgroup-files.js';
 import { type CgroupFs, nodeCgroupFs } from './cgroup-fs.js';
+import { type CgroupParent } from './cgroup-parent.js';
 import { type CgroupSite, siteHas } from './cgroup-site.js';
+import { containerParentIn, type ContainerParentIndex, type ContainerParents } from './container-parents.js';
 import { v1Stats, v2Stats } from './cgroup-stats.js';
 import { readKernelCpuList } from './cpu-list.js';
 import { deviceFilterProgram } from './device-filter.js';
@@ -47,6 +50,10 @@ export interface ContainerCgroupsOptions {
   readonly kill?: (pid: number) => void;
   /** Attaches the device program on cgroup2 (tests record it instead of calling bpf(2)). */
   readonly deviceAttacher?: DeviceProgramAttacher;
+  /** Where containers placed with `--cgroup-parent` are recorded; without it the flag is refused. */
+  readonly parentIndex?: ContainerParentIndex;
+  /** The disks the container writes to (`MAJ:MIN`, the one under koker's root), for v1 block I/O stats. */
+  readonly accountedDisks?: () => readonly string[];
 }
 
 const CONTAINER_DIR = /^[0-9a-f]{64}$/;
@@ -86,7 +93,19 @@ export class ContainerCgroups {
 
   /** The container's directory in a site. */
   directory(site: CgroupSite, id: ContainerId): string {
-    return posix.join(site.parent.directory, id);
+    return posix.join(this.parentOf(site, id).directory, id);
+  }
+
+  /** koker's parent in the site, or the one `--cgroup-parent` chose for this container. */
+  private parentOf(site: CgroupSite, id: ContainerId): CgroupParent {
+    return this.options.parentIndex?.get(id)?.parents[site.mountPoint] ?? site.parent;
+  }
+
+  /** `--cgroup-parent`: its parent in every site, checked (Docker's rules; no `..`, no escape). */
+  private customParents(setting: string): Record<string, CgroupParent> {
+    if (!this.options.parentIndex)
+      throw new InvalidValueError('--cgroup-parent', setting, 'this cgroup driver cannot place containers');
+    return Object.fromEntries(this.sites.map((site) => [site.mountPoint, containerParentIn(site, setting)]));
   }
 
   /** What the host offers a new container cgroup (read from the parents, creating nothing). */
@@ -122,6 +141,7 @@ export class ContainerCgroups {
   }
 
   validate(limits: ResourceLimits): void {
+    if (limits.cgroupParent !== undefined) this.customParents(limits.cgroupParent);
     checkLimits(limits, this.capabilities());
   }
 
@@ -137,48 +157,98 @@ export class ContainerCgroups {
   ): Promise<CgroupPlacement> {
     this.validate(limits);
     const created: string[] = [];
+    const custom: ContainerParents | undefined =
+      limits.cgroupParent === undefined
+        ? undefined
+        : { parents: this.customParents(limits.cgroupParent), made: [] };
+    const made: string[] = [];
+    // Recorded first: whatever fails next, a teardown finds what this made.
+    if (custom) this.options.parentIndex?.set(id, custom);
     try {
       for (const site of this.sites) {
-        const dir = this.directory(site, id);
-        this.makeContainerDir(site, dir);
+        const parent = custom?.parents[site.mountPoint] ?? site.parent;
+        const dir = posix.join(parent.directory, id);
+        made.push(...this.makeContainerDir(site, parent, dir));
+        if (custom) this.options.parentIndex?.set(id, { ...custom, made });
         created.push(dir);
-        if (siteHas(site, 'cpuset')) this.inheritCpuset(site, site.parent.directory, dir);
+        if (siteHas(site, 'cpuset')) this.inheritCpuset(site, parent.directory, dir);
       }
       this.writeLimits(id, limits);
       this.confineDevices(id, devices);
+      this.accountBlockIo(id);
     } catch (error) {
       for (const dir of created.reverse()) this.tryRmdir(dir);
+      for (const dir of [...made].reverse()) this.tryRmdir(dir);
       for (const site of this.sites) this.tryRmdir(site.parent.directory);
+      this.options.parentIndex?.remove(id);
       throw error;
     }
     return this.placementOf(id);
   }
 
-  private makeContainerDir(site: CgroupSite, dir: string): void {
+  /**
+   * v1 blkio counts a disk's I/O (`blkio.throttle.io_service_bytes`) only once throttling is
+   * active on it (Linux 5.x+): a rule of 0 ("no limit") for the disk under koker's root turns
+   * that on without limiting anything, so `stats` shows BLOCK I/O as it does on cgroup2.
+   */
+  private accountBlockIo(id: ContainerId): void {
+    const site = this.sites.find((s) => s.kind === 'v1' && s.controllers.includes('blkio'));
+    if (!site) return;
+    for (const disk of this.options.accountedDisks?.() ?? []) {
+      const file = posix.join(this.directory(site, id), 'blkio.throttle.read_bps_device');
+      try {
+        this.log.debug({ file, value: `${disk} 0` }, 'Account block I/O');
+        this.fs.write(file, `${disk} 0`);
+      } catch (error) {
+        // No throttling in this kernel, or not a disk it knows: BLOCK I/O then shows 0.
+        this.log.debug({ file, err: error }, 'Cannot account block I/O');
+      }
+    }
+  }
+
+  /** The container's cgroup in a site, its parent made first if needed; returns the parents made. */
+  private makeContainerDir(site: CgroupSite, parent: CgroupParent, dir: string): string[] {
     // A concurrent destroy may remove the (then empty) parent between our steps: make it again.
     for (let attempt = 1; ; attempt += 1) {
       try {
-        this.ensureParent(site);
+        const made = this.ensureParent(site, parent);
         this.log.debug({ path: dir }, 'Create cgroup');
         if (!this.fs.mkdir(dir)) throw new ConflictError(`cgroup ${dir} already exists`);
-        return;
+        return made;
       } catch (error) {
-        if (attempt < 3 && !this.fs.exists(site.parent.directory)) continue;
+        if (attempt < 3 && !this.fs.exists(parent.directory)) continue;
         throw this.hostError(`cannot create cgroup ${dir}`, error);
       }
     }
   }
 
-  /** koker's parent cgroup: made if missing, controllers enabled for its children (cgroup2). */
-  private ensureParent(site: CgroupSite): void {
-    const dir = site.parent.directory;
-    let made = false;
-    try {
-      made = this.fs.mkdir(dir);
-    } catch (error) {
-      throw this.hostError(`cannot create koker's parent cgroup ${dir}`, error);
+  /**
+   * The parent cgroup, each missing level made (as Docker does for --cgroup-parent), controllers
+   * enabled for the children of the levels koker made and of the parent (cgroup2), cpusets
+   * inherited (v1). Cgroups that existed above the parent are left as they are. Returns what it made.
+   */
+  private ensureParent(site: CgroupSite, parent: CgroupParent): string[] {
+    const made: string[] = [];
+    const levels = posix.relative(site.mountPoint, parent.directory).split('/').filter(Boolean);
+    let dir = site.mountPoint;
+    for (const level of levels) {
+      dir = posix.join(dir, level);
+      try {
+        if (this.fs.mkdir(dir)) made.push(dir);
+      } catch (error) {
+        throw this.hostError(`cannot create the parent cgroup ${dir}`, error);
+      }
+      if (made.includes(dir)) {
+        this.log.debug({ path: dir }, 'Create parent cgroup');
+        if (dir !== parent.directory) this.delegate(site, dir);
+      }
     }
-    if (made) this.log.debug({ path: dir }, 'Create parent cgroup');
+    this.delegate(site, parent.directory);
+    return made;
+  }
+
+  /** Controllers enabled for a parent's children (cgroup2); the cpuset a v1 cgroup needs to be joined. */
+  private delegate(site: CgroupSite, dir: string): void {
     if (site.kind === 'v2' && site.enable.length > 0) {
       const offered = new Set(this.fs.read(posix.join(dir, 'cgroup.controllers')).split(/\s+/));
       const enable = site.enable.filter((c) => offered.has(c));
@@ -306,7 +376,7 @@ export class ContainerCgroups {
     const nsSite = this.sites.find((s) => s.kind === 'v2') ?? this.sites[0];
     return {
       procsFiles,
-      ...(nsSite ? { namespaceRoot: posix.join(nsSite.parent.cgroupPath, id) } : {}),
+      ...(nsSite ? { namespaceRoot: posix.join(this.parentOf(nsSite, id).cgroupPath, id) } : {}),
     };
   }
 
@@ -399,6 +469,9 @@ export class ContainerCgroups {
       }
       for (const name of names) if (CONTAINER_DIR.test(name)) ids.add(name);
     }
+    // Those placed elsewhere by --cgroup-parent, while a cgroup of theirs is left.
+    for (const id of this.options.parentIndex?.ids() ?? [])
+      if (this.sites.some((site) => this.fs.exists(this.directory(site, id)))) ids.add(id);
     return [...ids].sort() as ContainerId[];
   }
 
@@ -407,8 +480,12 @@ export class ContainerCgroups {
    * cgroups, then koker's parent if no other container uses it. Missing cgroups are fine.
    */
   async destroy(id: ContainerId): Promise<void> {
+    const custom = this.options.parentIndex?.get(id);
     const dirs = this.sites.map((site) => this.directory(site, id)).filter((dir) => this.fs.exists(dir));
-    if (dirs.length === 0) return;
+    if (dirs.length === 0) {
+      if (custom) this.releaseParents(id, custom);
+      return;
+    }
     this.log.debug({ container: id.slice(0, 12) }, 'Remove container cgroups');
     const deadline = Date.now() + (this.options.killTimeoutMs ?? 10_000);
     let lastKill = 0;
@@ -429,6 +506,13 @@ export class ContainerCgroups {
     }
     for (const dir of dirs.reverse()) await this.rmdirWhenFree(dir, deadline);
     for (const site of this.sites) this.tryRmdir(site.parent.directory);
+    if (custom) this.releaseParents(id, custom);
+  }
+
+  /** The parents koker made for a `--cgroup-parent` container, once empty (deepest first), and its entry. */
+  private releaseParents(id: ContainerId, custom: ContainerParents): void {
+    for (const dir of [...custom.made].reverse()) this.tryRmdir(dir);
+    this.options.parentIndex?.remove(id);
   }
 
   private processesIn(dirs: readonly string[]): number[] {

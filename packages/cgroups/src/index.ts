@@ -1,3 +1,4 @@
+export * from './block-accounting.js';
 export * from './cfs.js';
 export * from './cgroup-files.js';
 export * from './cgroup-fs.js';
@@ -5,6 +6,7 @@ export * from './cgroup-parent.js';
 export * from './cgroup-site.js';
 export * from './cgroup-stats.js';
 export * from './container-cgroups.js';
+export * from './container-parents.js';
 export * from './cpu-list.js';
 export * from './limit-checks.js';
 export * from './oom.js';

@@ -2,8 +2,8 @@ import { type KokerConfig, type CgroupLayout, type V1Hierarchy, type MountEntry 
 import { defaultCgroupParentName, resolveCgroupParent } from './cgroup-parent.js';
 import { type CgroupSite } from './cgroup-site.js';
 
-/** The cgroup2 controllers koker enables for containers, when the host offers them. */
-export const V2_CONTROLLERS = ['cpu', 'cpuset', 'memory', 'pids'] as const;
+/** The cgroup2 controllers koker enables for containers, when the host offers them (io: BLOCK I/O in stats). */
+export const V2_CONTROLLERS = ['cpu', 'cpuset', 'io', 'memory', 'pids'] as const;
 
 /** The configured parent (`cgroupParent`), else `koker` / `koker-<hash of root>`. */
 export function cgroupParentSetting(config: Pick<KokerConfig, 'root' | 'cgroupParent'>): string {
@@ -40,6 +40,8 @@ export function v1Sites(layout: CgroupLayout, setting: string): CgroupSite[] {
       mountPoint: hierarchy.mountPoint,
       controllers: hierarchy.controllers,
       parent: resolveCgroupParent(hierarchy, setting, selfIn(layout, hierarchy)),
+      mount: { mountPoint: hierarchy.mountPoint, root: hierarchy.root },
+      self: selfIn(layout, hierarchy),
     });
   }
   return sites;
@@ -60,5 +62,7 @@ export function v2Site(
     mountPoint,
     enable,
     parent: resolveCgroupParent({ mountPoint, root }, setting, layout.self['']),
+    mount: { mountPoint, root },
+    self: layout.self[''],
   };
 }

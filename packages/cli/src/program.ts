@@ -70,6 +70,13 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     ),
   },
   {
+    names: ['create'],
+    load: command(
+      () => import('./commands/container/create.js'),
+      (m) => m.createCommand(),
+    ),
+  },
+  {
     names: ['ps'],
     load: command(
       () => import('./commands/container/ls.js'),

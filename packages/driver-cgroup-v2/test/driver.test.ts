@@ -67,7 +67,7 @@ describe('cgroup-v2 driver', () => {
     });
     const at = (file: string) => `/cgroup2/${PARENT}/${id}/${file}`;
     expect(fake.writes).toEqual([
-      [`/cgroup2/${PARENT}/cgroup.subtree_control`, '+cpu +cpuset +memory +pids'],
+      [`/cgroup2/${PARENT}/cgroup.subtree_control`, '+cpu +cpuset +io +memory +pids'],
       [at('memory.max'), '10485760'],
       [at('memory.swap.max'), String(20 * 1024 * 1024)],
       [at('cpu.weight'), '20'],
@@ -269,5 +269,37 @@ describe('cgroup-v2 driver', () => {
     expect((await driver.create(id, {}, DEVICES)).procsFiles).toEqual([
       fake.path('cgroup2', 'koker-custom', id, 'cgroup.procs'),
     ]);
+  });
+});
+
+describe('--cgroup-parent', () => {
+  it('places the container under the path asked for, made if missing and removed with it', async () => {
+    const fake = new FakeCgroupHost({ mode: 'unified' });
+    hosts.push(fake);
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const runRoot = mkdtempSync('/tmp/koker-unit-run-');
+    try {
+      const driver = new CgroupV2Driver({
+        host: fake.host(),
+        config: { root: ROOT, runRoot },
+        log: recordingLogger().log,
+        fs: fake.fs,
+        kill: fake.kill,
+        deviceAttacher: fake.deviceAttacher,
+      });
+      const id = newContainerId();
+      const placement = await driver.create(id, { cgroupParent: '/team/web', pidsLimit: 5 }, []);
+      expect(placement.procsFiles).toContain(fake.path('cgroup2', 'team', 'web', id, 'cgroup.procs'));
+      expect(placement.namespaceRoot).toBe(`/team/web/${id}`);
+      expect(await driver.placement(id)).toEqual(placement);
+      expect(await driver.list()).toEqual([id]);
+      await driver.destroy(id);
+      expect(fake.fs.exists(fake.path('cgroup2', 'team'))).toBe(false);
+      expect(await driver.list()).toEqual([]);
+      for (const bad of ['../up', '/a/../b', 'a b'])
+        await expect(driver.validate({ cgroupParent: bad })).rejects.toThrow(InvalidValueError);
+    } finally {
+      rmSync(runRoot, { recursive: true, force: true });
+    }
   });
 });

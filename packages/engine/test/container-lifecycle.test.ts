@@ -81,6 +81,10 @@ describe('observeContainer', () => {
       running: false,
       stale: false,
     });
+    // Made by `koker create`: waiting for `start`, not a crashed setup.
+    expect(
+      observeContainer({ ...base, status: 'created', awaitingStart: true }, { kept: false, locked: false }),
+    ).toEqual({ status: 'created', running: false, stale: false });
     expect(observeContainer({ ...base, status: 'created' }, { kept: false, locked: false })).toEqual({
       status: 'exited',
       running: false,

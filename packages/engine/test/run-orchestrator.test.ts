@@ -203,6 +203,28 @@ describe('RunOrchestrator', () => {
     );
   });
 
+  it('create records the container, unlocked and Created, and makes nothing else', async () => {
+    const orchestrator = new RunOrchestrator(drivers(), log, host);
+    const id = await orchestrator.create(request({ autoRemove: true }), image);
+    expect(calls).toEqual(['validate']);
+    const record = await store.get(id);
+    expect(record).toMatchObject({ status: 'created', awaitingStart: true, autoRemove: true });
+    expect(record.spec?.process.args).toEqual(['echo', 'hi']);
+    expect(store.isLocked(id)).toBe(false);
+  });
+
+  it('a create that fails leaves no record', async () => {
+    const orchestrator = new RunOrchestrator(drivers(), log, host);
+    await expect(
+      orchestrator.create(request({ autoRemove: false }), image, {
+        onCreated: () => {
+          throw new Error('no cidfile');
+        },
+      }),
+    ).rejects.toThrow('no cidfile');
+    expect((await store.list()).records).toEqual([]);
+  });
+
   it('releases what was set up when a step fails, and records why', async () => {
     fail.attach = new Error('no bridge');
     const orchestrator = new RunOrchestrator(drivers(), log, host);

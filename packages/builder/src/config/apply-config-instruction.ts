@@ -109,10 +109,16 @@ function exposedPorts(words: readonly string[]): string[] {
     if (!match) throw new DockerfileError(`invalid containerPort: ${word}`);
     const first = Number(match[1]);
     const last = match[2] === undefined ? first : Number(match[2]);
+    if (last > 65535 || first > last) throw new DockerfileError(`invalid containerPort: ${word}`);
     const proto = (match[3] ?? 'tcp').toLowerCase();
     for (let port = first; port <= last; port++) ports.push(`${port}/${proto}`);
   }
   return ports;
+}
+
+function requireArguments(instruction: Instruction, args: string): void {
+  if (args.trim() === '')
+    throw new DockerfileError(`${instruction.keyword} requires at least one argument`, instruction.line);
 }
 
 /**
@@ -129,10 +135,12 @@ export function applyConfigInstruction(
   const { keyword, args } = instruction;
   switch (keyword) {
     case 'CMD':
+      requireArguments(instruction, args);
       config.Cmd = commandForm(config, args);
       state.cmdSet = true;
       return;
     case 'ENTRYPOINT':
+      requireArguments(instruction, args);
       config.Entrypoint = commandForm(config, args);
       if (!state.cmdSet) config.Cmd = null;
       return;

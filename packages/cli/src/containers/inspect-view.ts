@@ -117,6 +117,7 @@ function runOptionsView(record: ContainerRecord) {
       Hard: r.hard === 'unlimited' ? -1 : r.hard,
     })),
     MemoryReservation: record.limits.memoryReservation ?? 0,
+    CgroupParent: record.limits.cgroupParent ?? '',
   };
 }
 

@@ -95,7 +95,8 @@ function matchesContainer(
     (resolved.since === undefined || resolved.since.every((t) => created > t)) &&
     anyValue(filters, 'network', (v) => networksOf(record).includes(v)) &&
     anyValue(filters, 'volume', (v) =>
-      (record.mounts ?? []).some((m) => m.source === v || m.destination === v),
+      // Docker's rule: a volume's name, or a mount's source or destination.
+      (record.mounts ?? []).some((m) => m.name === v || m.source === v || m.destination === v),
     ) &&
     anyValue(filters, 'health', (v) => healthOf(seen) === v)
   );

@@ -1,8 +1,7 @@
 import { type CliContext } from '../context.js';
 
 /**
- * An object kind `koker inspect` finds by name: containers and images here; volumes and
- * networks add theirs to INSPECT_KINDS. `find` resolves to undefined when no object of the
+ * An object kind `koker inspect` finds by name: containers, images, networks and volumes. `find` resolves to undefined when no object of the
  * kind has that name (other failures are thrown); its module is imported only when used.
  */
 export interface InspectKind {
@@ -10,7 +9,7 @@ export interface InspectKind {
   find(ctx: CliContext, name: string): Promise<unknown>;
 }
 
-/** Docker's order: a name that is both a container and an image is the container. */
+/** Docker's order: a name that is both a container and an image is the container, then networks, volumes. */
 export const INSPECT_KINDS: readonly InspectKind[] = [
   {
     type: 'container',
@@ -19,6 +18,14 @@ export const INSPECT_KINDS: readonly InspectKind[] = [
   {
     type: 'image',
     find: async (ctx, name) => (await import('./image-kind.js')).findImageDocument(ctx, name),
+  },
+  {
+    type: 'network',
+    find: async (ctx, name) => (await import('./network-kind.js')).findNetworkDocument(ctx, name),
+  },
+  {
+    type: 'volume',
+    find: async (ctx, name) => (await import('./volume-kind.js')).findVolumeDocument(ctx, name),
   },
 ];
 

@@ -14,7 +14,7 @@ export function labelsOf(record: ContainerRecord): Readonly<Record<string, strin
 }
 
 /** `a=1,b=2`: Docker's Labels column (sorted, comma separated). */
-function labelsText(labels: Readonly<Record<string, string>>): string {
+export function labelsText(labels: Readonly<Record<string, string>>): string {
   return Object.keys(labels)
     .sort()
     .map((k) => `${k}=${labels[k]}`)

@@ -27,6 +27,8 @@ export interface LimitFlags {
   readonly pids?: string;
   /** `--memory-reservation`: a soft limit with units. */
   readonly memoryReservation?: string;
+  /** `--cgroup-parent`: checked by the resources driver, which knows the hierarchies. */
+  readonly cgroupParent?: string;
 }
 
 function conflict(a: string, b: string, what: string): UsageError {
@@ -110,5 +112,8 @@ export function limitsFromFlags(flags: LimitFlags): ResourceLimits {
     ...(cpuset !== undefined ? { cpusetCpus: cpuset } : {}),
     ...(pidsLimit !== undefined ? { pidsLimit } : {}),
     ...(reservation ? { memoryReservation: reservation } : {}),
+    ...(flags.cgroupParent !== undefined && flags.cgroupParent !== ''
+      ? { cgroupParent: flags.cgroupParent }
+      : {}),
   };
 }

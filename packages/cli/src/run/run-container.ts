@@ -56,20 +56,6 @@ export async function runContainer(
   args: readonly string[],
   flags: RunCommandFlags,
 ): Promise<number> {
-  const containers = new Map<string, ContainerId>();
-  for (const ref of containerRefs(flags)) containers.set(ref, await context.state.resolve(ref));
-  const request: RunRequest = await withJoinedContainer(
-    context,
-    runRequestFromFlags(image, args, flags, {
-      hostEnv: process.env,
-      readFile: (path, what) => readInputFile(path, { what }),
-      parsePorts: (values) => parsePublishFlags(values),
-      containers,
-    }),
-  );
-  // Checked with the other flags, before anything is pulled or made.
-  if (flags.platform !== undefined) parseRunPlatform(flags.platform);
-  const log = parseLogConfig(flags.logDriver, flags.logOpt ?? []);
   const detachKeys = parseDetachKeys(flags.detachKeys ?? DEFAULT_DETACH_KEYS);
   const attach = parseAttach(flags.attach ?? []);
   const sigProxy = parseBooleanFlag('--sig-proxy', flags.sigProxy, true);
@@ -79,31 +65,19 @@ export async function runContainer(
     });
   if (flags.detach && !sigProxy)
     throw new UsageError('conflicting options: --sig-proxy=false and -d', { hint: 'drop --sig-proxy' });
-  // Docker refuses an existing file, before anything is made.
-  if (flags.cidfile !== undefined && existsSync(flags.cidfile))
-    throw new InvalidValueError('--cidfile', flags.cidfile, 'the file exists already', {
-      hint: 'remove it, or give another path',
-    });
-  const onCreated = flags.cidfile === undefined ? undefined : cidfileWriter(flags.cidfile);
-  // Detached, nothing of koker's terminal is used: Docker's `run -dit` works from a script.
-  if (request.process.tty && request.process.interactive && !flags.detach && !isatty(0))
-    throw new UsageError('the input device is not a TTY', { hint: 'drop -t, or run koker from a terminal' });
-  const runImage: RunImage = await resolveRunImage(context, image, {
-    pull: flags.pull ?? 'missing',
-    ...(flags.platform ? { platform: flags.platform } : {}),
-  });
-  const [storage, resources, network] = await Promise.all([
-    context.driver(Storage),
-    context.driver(Resources),
-    context.driver(Network),
-  ]);
-  const launcher = new NativeLauncher(nativeHelperPath(context.config.nativeHelper), context.log);
-  const orchestrator = new RunOrchestrator(
-    { storage, resources, network, launcher, state: context.state, volumes: context.volumeDrivers() },
-    context.log,
+  const { request, log, runImage, orchestrator, onCreated } = await containerPlan(
+    context,
+    image,
+    args,
+    flags,
+    () => {
+      // Detached, nothing of koker's terminal is used: Docker's `run -dit` works from a script.
+      if (flags.tty && flags.interactive && !flags.detach && !isatty(0))
+        throw new UsageError('the input device is not a TTY', {
+          hint: 'drop -t, or run koker from a terminal',
+        });
+    },
   );
-  // A run killed during setup left its netns, ports, address and cgroups: released first.
-  await settleStaleContainers(context.state, lifecycleOf(context), context.log);
   const streams = attachedStreams(attach, request.process.tty);
   const held = flags.detach ? undefined : new HeldSignals(PROXIED);
   const started = startUnderMonitor(context, orchestrator, request, runImage, {
@@ -149,6 +123,86 @@ export async function runContainer(
   held?.replay();
   const [code] = await Promise.all([session, events()]);
   return code;
+}
+
+/** What `run` and `create` decide before anything is made: the request, the image, the drivers. */
+async function containerPlan(
+  context: CliContext,
+  image: string,
+  args: readonly string[],
+  flags: RunCommandFlags,
+  check: () => void = () => undefined,
+): Promise<{
+  request: RunRequest;
+  log: LogConfig;
+  runImage: RunImage;
+  orchestrator: RunOrchestrator;
+  onCreated: ((id: ContainerId) => void) | undefined;
+}> {
+  const containers = new Map<string, ContainerId>();
+  for (const ref of containerRefs(flags)) containers.set(ref, await context.state.resolve(ref));
+  const request: RunRequest = await withJoinedContainer(
+    context,
+    runRequestFromFlags(image, args, flags, {
+      hostEnv: process.env,
+      readFile: (path, what) => readInputFile(path, { what }),
+      parsePorts: (values) => parsePublishFlags(values),
+      containers,
+    }),
+  );
+  // Checked with the other flags, before anything is pulled or made.
+  if (flags.platform !== undefined) parseRunPlatform(flags.platform);
+  const log = parseLogConfig(flags.logDriver, flags.logOpt ?? []);
+  parseAttach(flags.attach ?? []);
+  // Docker refuses an existing file, before anything is made.
+  if (flags.cidfile !== undefined && existsSync(flags.cidfile))
+    throw new InvalidValueError('--cidfile', flags.cidfile, 'the file exists already', {
+      hint: 'remove it, or give another path',
+    });
+  const onCreated = flags.cidfile === undefined ? undefined : cidfileWriter(flags.cidfile);
+  check();
+  const runImage: RunImage = await resolveRunImage(context, image, {
+    pull: flags.pull ?? 'missing',
+    ...(flags.platform ? { platform: flags.platform } : {}),
+  });
+  const [storage, resources, network] = await Promise.all([
+    context.driver(Storage),
+    context.driver(Resources),
+    context.driver(Network),
+  ]);
+  const launcher = new NativeLauncher(nativeHelperPath(context.config.nativeHelper), context.log);
+  const orchestrator = new RunOrchestrator(
+    { storage, resources, network, launcher, state: context.state, volumes: context.volumeDrivers() },
+    context.log,
+  );
+  // A run killed during setup left its netns, ports, address and cgroups: released first.
+  await settleStaleContainers(context.state, lifecycleOf(context), context.log);
+  return { request, log, runImage, orchestrator, onCreated };
+}
+
+/**
+ * `koker create`: the container recorded as `run` would make it (image pulled if missing, its
+ * volumes made, its log driver kept), `Created`, for `koker start` to run later under its
+ * monitor. Prints its ID.
+ */
+export async function createContainer(
+  context: CliContext,
+  image: string,
+  args: readonly string[],
+  flags: RunCommandFlags,
+): Promise<number> {
+  const { request, log, runImage, orchestrator, onCreated } = await containerPlan(
+    context,
+    image,
+    args,
+    flags,
+  );
+  const id = await orchestrator.create(request, runImage, onCreated ? { onCreated } : {});
+  writeLogConfig(context.state.directory(id), log);
+  const record = await context.state.get(id);
+  await emitContainerEvent(context, record, 'create', { at: record.created });
+  process.stdout.write(`${id}\n`);
+  return 0;
 }
 
 /** `--cidfile`: the full ID, written once the container exists (exclusive: a file made since is not overwritten). */

@@ -108,3 +108,47 @@ export function statsRow(
 export function stoppedRow(target: StatsTarget): string[] {
   return [shortContainerId(target.id), target.name ?? '--', '--', '--', '--', '--', '--', '--'];
 }
+
+/** One row as `stats --format` templates see it: Docker's stats context fields, sorted for `{{json .}}`. */
+export interface StatsEntry {
+  readonly BlockIO: string;
+  readonly CPUPerc: string;
+  /** The name or ID as given (Docker's Container), else the short ID. */
+  readonly Container: string;
+  readonly ID: string;
+  readonly MemPerc: string;
+  readonly MemUsage: string;
+  readonly Name: string;
+  readonly NetIO: string;
+  readonly PIDs: string;
+}
+
+export function statsEntry(row: readonly string[], given?: string): StatsEntry {
+  const [id = '', name = '', cpu = '', mem = '', memPerc = '', net = '', block = '', pids = ''] = row;
+  return {
+    BlockIO: block,
+    CPUPerc: cpu,
+    Container: given ?? id,
+    ID: id,
+    MemPerc: memPerc,
+    MemUsage: mem,
+    Name: name,
+    NetIO: net,
+    PIDs: pids,
+  };
+}
+
+/** Docker's default `stats` table, as a template, with its headers. */
+export const STATS_TABLE =
+  'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
+export const STATS_TEMPLATE_HEADERS = {
+  BlockIO: 'BLOCK I/O',
+  CPUPerc: 'CPU %',
+  Container: 'CONTAINER',
+  ID: 'CONTAINER ID',
+  MemPerc: 'MEM %',
+  MemUsage: 'MEM USAGE / LIMIT',
+  Name: 'NAME',
+  NetIO: 'NET I/O',
+  PIDs: 'PIDS',
+} as const;

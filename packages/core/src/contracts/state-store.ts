@@ -83,6 +83,11 @@ export interface ContainerRecord {
   readonly restarting?: boolean;
   /** `stop` (or `kill`) ended it: no policy restarts it, `unless-stopped` not even at boot. */
   readonly manuallyStopped?: boolean;
+  /**
+   * `koker create`: a `created` record left for a later `start` (not a `run` that died while
+   * setting it up); nothing is made for it yet but its record and its volumes.
+   */
+  readonly awaitingStart?: boolean;
   /** Everything `start` needs to run the container again, as `run` decided it. */
   readonly spec?: ContainerSpec;
 }

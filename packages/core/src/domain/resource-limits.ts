@@ -23,4 +23,10 @@ export interface ResourceLimits {
   readonly cpusetCpus?: string;
   /** `--pids-limit` (or the Go koker's `--pids`); `'unlimited'` for Docker's -1/0. */
   readonly pidsLimit?: number | 'unlimited';
+  /**
+   * `--cgroup-parent`: the cgroup the container's cgroup goes under instead of koker's parent
+   * (Docker's Resources.CgroupParent): absolute from the hierarchy's root, or relative to the
+   * cgroup of the koker that creates it. The resources driver checks it.
+   */
+  readonly cgroupParent?: string;
 }

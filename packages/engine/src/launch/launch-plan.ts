@@ -100,6 +100,8 @@ export interface PlanInputs {
   readonly rootPropagation?: LaunchPlan['rootPropagation'];
   /** `--shm-size` in bytes; Docker's 64 MiB when absent. */
   readonly shmSize?: number;
+  /** A host directory bound at /dev/shm instead of a tmpfs of its own (`--ipc shareable|container:|host`). */
+  readonly shmSource?: string;
   /** `--sysctl`, over the network namespace's defaults. */
   readonly sysctls?: Readonly<Record<string, string>>;
   readonly oomScoreAdj?: number;
@@ -124,6 +126,7 @@ export function defaultMounts(
   privileged: boolean,
   files: ContainerFiles,
   shmSize: number = DEFAULT_SHM_SIZE,
+  shmSource?: string,
 ): MountStep[] {
   const bind = (source: string, target: string): MountStep => ({
     source,
@@ -155,13 +158,15 @@ export function defaultMounts(
       flags: ['nosuid', 'noexec', 'nodev', ...(privileged ? [] : ['ro'])],
     },
     { source: 'mqueue', target: '/dev/mqueue', fstype: 'mqueue', flags: ['nosuid', 'noexec', 'nodev'] },
-    {
-      source: 'shm',
-      target: '/dev/shm',
-      fstype: 'tmpfs',
-      flags: ['nosuid', 'noexec', 'nodev'],
-      data: `mode=1777,size=${Math.ceil(shmSize / 1024)}k`,
-    },
+    shmSource === undefined
+      ? {
+          source: 'shm',
+          target: '/dev/shm',
+          fstype: 'tmpfs',
+          flags: ['nosuid', 'noexec', 'nodev'],
+          data: `mode=1777,size=${Math.ceil(shmSize / 1024)}k`,
+        }
+      : { source: shmSource, target: '/dev/shm', fstype: '', flags: ['bind', 'rec'] },
     bind(files.resolvConf, '/etc/resolv.conf'),
     bind(files.hostname, '/etc/hostname'),
     bind(files.hosts, '/etc/hosts'),
@@ -207,9 +212,10 @@ export function buildLaunchPlan(inputs: PlanInputs): LaunchPlan {
     loopback: create.includes('net'),
     ...(Object.keys(sysctls).length > 0 ? { sysctls } : {}),
     // A user's mount at /etc/hosts (or another of koker's targets) takes its place, as in Docker.
-    mounts: [...defaultMounts(inputs.privileged, inputs.files, inputs.shmSize), ...cgroupFs.mounts].filter(
-      (m) => !userTargets.has(m.target),
-    ),
+    mounts: [
+      ...defaultMounts(inputs.privileged, inputs.files, inputs.shmSize, inputs.shmSource),
+      ...cgroupFs.mounts,
+    ].filter((m) => !userTargets.has(m.target)),
     ...(inputs.userMounts?.length ? { userMounts: inputs.userMounts } : {}),
     ...(inputs.rootPropagation && inputs.rootPropagation !== 'rprivate'
       ? { rootPropagation: inputs.rootPropagation }

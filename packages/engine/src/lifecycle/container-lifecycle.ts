@@ -15,6 +15,7 @@ import { HEALTH_STARTING, readHealthFile } from './health.js';
 import { observeContainer, type ObservedContainer } from './observe-container.js';
 import { signalNumber } from './signals.js';
 import { teardownContainer, type TeardownDrivers } from './teardown.js';
+import { releaseShm } from '../run/shared-shm.js';
 import { type VolumeDrivers } from '../volumes/volume-drivers.js';
 import { removeAnonymousVolumes } from '../volumes/volume-usage.js';
 
@@ -250,6 +251,11 @@ export class ContainerLifecycle {
     options: { keepFiles?: boolean } = {},
   ): Promise<void> {
     const failures = await teardownContainer(id, drivers, this.log, options);
+    try {
+      releaseShm(this.store.directory(id), this.log);
+    } catch (error) {
+      failures.push({ name: 'shm', error });
+    }
     if (failures.length > 0) {
       const detail = failures
         .map((f) => `${f.name}: ${f.error instanceof Error ? f.error.message : String(f.error)}`)

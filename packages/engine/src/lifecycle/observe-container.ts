@@ -45,7 +45,14 @@ export function observeContainer(record: ContainerRecord, facts: ContainerFacts)
 function observeStatus(record: ContainerRecord, facts: ContainerFacts): ObservedContainer {
   switch (record.status) {
     case 'created':
-      if (facts.locked) return { status: 'created', running: false, stale: false };
+      // Being set up by `run` (locked), or made by `koker create` for a later `start`.
+      if (facts.locked || record.awaitingStart === true)
+        return {
+          status: 'created',
+          running: false,
+          ...(record.reason !== undefined ? { reason: record.reason } : {}),
+          stale: false,
+        };
       return {
         status: 'exited',
         running: false,

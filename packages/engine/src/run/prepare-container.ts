@@ -16,13 +16,19 @@ import {
 import { readFileInRoot } from '../launch/in-root.js';
 import { devicePolicy } from '../launch/device-policy.js';
 import { hostDevices } from '../launch/host-devices.js';
-import { buildLaunchPlan, type NamespaceChoices, type SharedNamespace } from '../launch/launch-plan.js';
+import {
+  DEFAULT_SHM_SIZE,
+  buildLaunchPlan,
+  type NamespaceChoices,
+  type SharedNamespace,
+} from '../launch/launch-plan.js';
 import { resolveProcess } from '../launch/process-spec.js';
 import { parseGroup, parsePasswd } from '../launch/users.js';
 import { containerFileContents, writeContainerFiles } from './container-files.js';
 import { crashPoint } from './crash-point.js';
 import { type ResourceScope } from './resource-scope.js';
 import { type RunHost } from './run-host.js';
+import { mountShareableShm, releaseShm, shmDirectory } from './shared-shm.js';
 import { rootPropagation, userMountSteps } from '../volumes/mount-steps.js';
 import { type VolumeDrivers } from '../volumes/volume-drivers.js';
 
@@ -112,6 +118,7 @@ export async function prepareContainer(
   crashPoint('run:network');
 
   const namespaces = await sharedNamespaces(spec, state);
+  const shmSource = await sharedShm(spec, state, scope, log);
   log.info('Copy nameserver config');
   const files = await writeContainerFiles(state.directory(id), containerFileContents(hostname, attachment), {
     hostsWritten: attachment.hostsWritten === true,
@@ -152,6 +159,7 @@ export async function prepareContainer(
     devices: containerDevices(spec),
     init: spec.init,
     ...(spec.shmSize !== undefined ? { shmSize: spec.shmSize } : {}),
+    ...(shmSource !== undefined ? { shmSource } : {}),
     ...(spec.sysctls ? { sysctls: spec.sysctls } : {}),
     ...(spec.oomScoreAdj !== undefined ? { oomScoreAdj: spec.oomScoreAdj } : {}),
     namespaces,
@@ -197,6 +205,33 @@ async function sharedNamespaces(spec: ContainerSpec, state: StateStore): Promise
   };
 }
 
+/**
+ * /dev/shm as Docker shares it with the IPC namespace: a `shareable` container's on the host (so
+ * others can join it), the joined container's for `container:NAME`, the host's for `host`; else
+ * (private) a tmpfs of the container's own, made by the launcher.
+ */
+async function sharedShm(
+  spec: ContainerSpec,
+  state: StateStore,
+  scope: ResourceScope,
+  log: Logger,
+): Promise<string | undefined> {
+  const ipc = spec.namespaces?.ipc;
+  if (ipc === undefined || ipc === 'private') return undefined;
+  if (ipc === 'host') return '/dev/shm';
+  if (ipc === 'shareable') {
+    const dir = state.directory(spec.id);
+    return scope.acquire(
+      'shm',
+      async () => mountShareableShm(dir, spec.shmSize ?? DEFAULT_SHM_SIZE, log),
+      async () => releaseShm(dir, log),
+    );
+  }
+  const other = await state.get(ipc.container);
+  if (other.spec?.namespaces?.ipc === 'host') return '/dev/shm';
+  return shmDirectory(state.directory(other.id));
+}
+
 /** `--device` nodes, after the host's for --privileged (as Docker shows them), a --device winning. */
 function containerDevices(spec: ContainerSpec): DeviceNode[] {
   const asked = (spec.devices ?? []).map((d) => d.node);
@@ -214,7 +249,14 @@ export function runningRecord(
   record: ContainerRecord,
   started: { pid: number; at: string; attachment: NetworkAttachment },
 ): ContainerRecord {
-  const { exitCode: _code, reason: _reason, oomKilled: _oom, finished: _finished, ...rest } = record;
+  const {
+    exitCode: _code,
+    reason: _reason,
+    oomKilled: _oom,
+    finished: _finished,
+    awaitingStart: _awaiting,
+    ...rest
+  } = record;
   const { attachment } = started;
   return {
     ...rest,

@@ -89,6 +89,8 @@ interface Run {
   readonly teardown: ResourceScope;
   /** Throws when a signal asked to stop the setup. */
   readonly checkpoint: () => void;
+  /** `koker create`: only the record (and its volumes), left for a later `start`. */
+  readonly createOnly: boolean;
   /** How it ended, for the teardown to record; set when the process exits or a step fails. */
   ending: RunEnding;
   /** The named volumes it takes, locked until its container has started on them. */
@@ -126,6 +128,7 @@ export class RunOrchestrator {
       guard,
       teardown: new ResourceScope(log),
       checkpoint: () => guard.signal.throwIfAborted(),
+      createOnly: false,
       ending: { failure: undefined },
       volumeLock: { release: () => undefined },
     };
@@ -148,6 +151,53 @@ export class RunOrchestrator {
     } finally {
       guard.dispose();
       // In reverse: what the steps made, then the record (its end, --rm, its locks).
+      await run.teardown.close();
+    }
+  }
+
+  /**
+   * `koker create`: what `run` decides and records (the spec, the mounts, anonymous volumes made),
+   * nothing else; the record stays `created`, unlocked, for `start` to set up and launch under a
+   * monitor. A create that fails leaves no container, as Docker's.
+   */
+  async create(
+    request: RunRequest,
+    image: RunImage,
+    options: Pick<RunOptions, 'onCreated'> = {},
+  ): Promise<ContainerId> {
+    const id = newContainerId();
+    const container = shortContainerId(id);
+    const log = this.log.child({ container });
+    const hostname = request.hostname ?? container;
+    const processReq = this.processRequest(request, image, hostname);
+    await this.drivers.resources.validate(request.limits);
+    const guard = new SignalGuard();
+    const run: Run = {
+      id,
+      log,
+      hostname,
+      request,
+      image,
+      guard,
+      teardown: new ResourceScope(log),
+      checkpoint: () => guard.signal.throwIfAborted(),
+      createOnly: true,
+      ending: { failure: undefined },
+      volumeLock: { release: () => undefined },
+    };
+    try {
+      const { record } = await this.record(run, processReq, true);
+      options.onCreated?.(id);
+      await this.drivers.state.update(id, (current) => ({ ...current, awaitingStart: true }));
+      run.checkpoint();
+      record.awaitingStart();
+      log.debug({ name: (await this.drivers.state.get(id)).name }, 'Container created');
+      return id;
+    } catch (error) {
+      run.ending = { failure: error };
+      throw error;
+    } finally {
+      guard.dispose();
       await run.teardown.close();
     }
   }
@@ -201,8 +251,10 @@ export class RunOrchestrator {
     // Its anonymous volumes go with a --rm container, once its record is gone.
     let mounts: ContainerSpec['mounts'] = [];
     run.teardown.defer('record', async () => {
-      await record.close(run.ending, request.autoRemove);
-      if (request.autoRemove && this.drivers.volumes)
+      // A failed `create` leaves nothing behind; a created one stays for `start`, --rm or not.
+      const remove = request.autoRemove || (run.createOnly && 'failure' in run.ending);
+      const removed = await record.close(run.ending, remove);
+      if (removed && this.drivers.volumes)
         await removeAnonymousVolumes(
           { id, spec: { mounts } as ContainerSpec },
           { volumes: this.drivers.volumes, state: this.drivers.state, log: run.log },

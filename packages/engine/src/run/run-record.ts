@@ -19,6 +19,7 @@ export type RunEnding =
 export class RunRecord {
   private keeper: HeldLock | undefined;
   private ended = false;
+  private kept = false;
 
   constructor(
     private readonly state: StateStore,
@@ -48,6 +49,12 @@ export class RunRecord {
     this.running();
   }
 
+  /** `koker create`: the record stays as it is (`created`) for a later `start`; the lock goes. */
+  awaitingStart(): void {
+    this.kept = true;
+    this.handedOver();
+  }
+
   /**
    * It ran. Its end is recorded while the keeper is still held (so it never looks crashed), then
    * the keeper goes before the container lock is taken for the teardown: `koker rm -f` holds that
@@ -60,16 +67,25 @@ export class RunRecord {
     this.lock = await this.state.lockContainer(this.id).catch(() => undefined);
   }
 
-  /** Last of the teardown: the end recorded (if not yet), the record removed for --rm, the locks let go. */
-  async close(ending: RunEnding, autoRemove: boolean): Promise<void> {
+  /**
+   * Last of the teardown: the end recorded (if not yet), the record removed for --rm (not one
+   * left for `start`), the locks let go. Says whether the record was removed.
+   */
+  async close(ending: RunEnding, remove: boolean): Promise<boolean> {
     await this.end(ending);
-    if (autoRemove) {
-      await this.state
-        .remove(this.id)
-        .catch((error: unknown) => this.log.warn({ err: error }, 'Could not remove the container record'));
+    let removed = false;
+    if (remove && !this.kept) {
+      removed = await this.state.remove(this.id).then(
+        () => true,
+        (error: unknown) => {
+          this.log.warn({ err: error }, 'Could not remove the container record');
+          return false;
+        },
+      );
     }
     this.keeper?.release();
     this.lock?.release();
+    return removed;
   }
 
   /** The record says how the container ended (or why it never ran). */

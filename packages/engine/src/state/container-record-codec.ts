@@ -124,7 +124,7 @@ function limits(value: unknown): ResourceLimits {
     const ok =
       (typeof item === 'number' && Number.isFinite(item)) ||
       item === 'unlimited' ||
-      (key === 'cpusetCpus' && typeof item === 'string');
+      ((key === 'cpusetCpus' || key === 'cgroupParent') && typeof item === 'string');
     if (!ok) throw new RecordFormatError(`limits.${key}: unexpected value`);
   }
   // The values were parsed into ByteSize/NanoCpus when the container was created.
@@ -203,6 +203,7 @@ export function decodeContainerRecord(text: string, expectedId: ContainerId): Co
     restartDelayMs: optionalInteger(raw.restartDelayMs, 'restartDelayMs'),
     restarting: optionalBoolean(raw.restarting, 'restarting'),
     manuallyStopped: optionalBoolean(raw.manuallyStopped, 'manuallyStopped'),
+    awaitingStart: optionalBoolean(raw.awaitingStart, 'awaitingStart'),
     spec: raw.spec === undefined ? undefined : (object(raw.spec, 'spec') as unknown as ContainerSpec),
   };
   return dropUndefined(record);

@@ -3,6 +3,7 @@ import { type LazyCommand } from '../../lazy-command.js';
 /** `koker container|c ...`: each subcommand's module is loaded only when used. */
 export const containerCommands: readonly LazyCommand[] = [
   { names: ['run'], load: async () => (await import('./run.js')).runCommand() },
+  { names: ['create'], load: async () => (await import('./create.js')).createCommand() },
   {
     names: ['ls', 'ps', 'list'],
     load: async () => (await import('./ls.js')).lsCommand().alias('ps').alias('list'),

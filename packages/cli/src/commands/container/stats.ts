@@ -5,8 +5,12 @@ import { Command } from 'commander';
 import { NotFoundError, Resources, type ResourceDriver, type StateStore } from '@koker/core';
 import { contextOf } from '../../command-context.js';
 import { renderTable } from '../../output/table.js';
+import { parseFormat, renderItems, type OutputFormat } from '../../output/template/index.js';
 import {
   STATS_HEADERS,
+  STATS_TABLE,
+  STATS_TEMPLATE_HEADERS,
+  statsEntry,
   statsRow,
   stoppedRow,
   parseNetDev,
@@ -23,10 +27,18 @@ const STREAM_INTERVAL_MS = 1000;
  * The containers to show: those named (ID, unique ID prefix or name, as everywhere), else every
  * running one, from koker's records.
  */
-async function targetsOf(state: StateStore, args: readonly string[]): Promise<StatsTarget[]> {
+async function targetsOf(
+  state: StateStore,
+  args: readonly string[],
+): Promise<(StatsTarget & { given?: string })[]> {
   if (args.length > 0) {
     const records = await Promise.all(args.map((arg) => state.find(arg)));
-    return records.map((r) => ({ id: r.id, name: r.name, ...(r.pid ? { pid: r.pid } : {}) }));
+    return records.map((r, i) => ({
+      id: r.id,
+      name: r.name,
+      given: args[i] ?? r.name,
+      ...(r.pid ? { pid: r.pid } : {}),
+    }));
   }
   const { records } = await state.list();
   return records
@@ -60,9 +72,10 @@ async function sample(resources: ResourceDriver, targets: readonly StatsTarget[]
 }
 
 function table(
-  targets: readonly StatsTarget[],
+  targets: readonly (StatsTarget & { given?: string })[],
   previous: Map<string, StatsSample>,
   current: Map<string, StatsSample>,
+  format: OutputFormat,
 ) {
   const rows: string[][] = [];
   for (const target of targets) {
@@ -70,7 +83,9 @@ function table(
     // A named container that is not running (no cgroups) shows as a row of dashes.
     rows.push(now ? statsRow(target, previous.get(target.id), now, totalmem()) : stoppedRow(target));
   }
-  return renderTable(STATS_HEADERS, rows);
+  if (format.kind === 'table' && format.template === undefined) return renderTable(STATS_HEADERS, rows);
+  const entries = rows.map((row, i) => statsEntry(row, targets[i]?.given));
+  return renderItems(format, STATS_TABLE, entries, STATS_TEMPLATE_HEADERS);
 }
 
 export function statsCommand(name = 'stats'): Command {
@@ -78,15 +93,17 @@ export function statsCommand(name = 'stats'): Command {
     .description('Show resource usage of containers (memory, CPU, PIDs from their cgroups)')
     .argument('[containers...]', 'container IDs, ID prefixes or names (default: all running)')
     .option('--no-stream', 'print one sample and exit')
-    .action(async (args: string[], options: { stream: boolean }, command: Command) => {
+    .option('--format <format>', 'format output: table (default), table TEMPLATE, json, or a Go template')
+    .action(async (args: string[], options: { stream: boolean; format?: string }, command: Command) => {
       const context = contextOf(command);
+      const format = parseFormat(options.format);
       context.requireRoot('stats');
       const resources = await context.driver(Resources);
       let targets = await targetsOf(context.state, args);
       let previous = await sample(resources, targets);
       if (!options.stream) {
         await sleep(NO_STREAM_GAP_MS);
-        process.stdout.write(table(targets, previous, await sample(resources, targets)));
+        process.stdout.write(table(targets, previous, await sample(resources, targets), format));
         return;
       }
       const clear = process.stdout.isTTY ? '\x1b[2J\x1b[H' : '';
@@ -101,7 +118,7 @@ export function statsCommand(name = 'stats'): Command {
           // Without explicit containers, ones started since the last refresh appear too.
           if (args.length === 0) targets = await targetsOf(context.state, args);
           const current = await sample(resources, targets);
-          process.stdout.write(`${clear}${table(targets, previous, current)}`);
+          process.stdout.write(`${clear}${table(targets, previous, current, format)}`);
           previous = current;
         }
       } finally {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { InvalidValueError } from '@koker/core';
 import { contextOf } from '../../command-context.js';
+import { emitContainerEvent } from '../../containers/container-events.js';
 import { forEachContainer } from '../../containers/each-container.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
 import { thawIfPaused } from '../../containers/running-container.js';
@@ -27,8 +28,11 @@ export function stopCommand(name = 'stop'): Command {
       const lifecycle = lifecycleOf(ctx);
       await forEachContainer(ctx, names, async (container) => {
         const id = await ctx.state.resolve(container);
+        const record = await ctx.state.get(id);
+        // Thawed first, as Docker's stop does: frozen processes cannot act on the stop signal.
         await thawIfPaused(ctx, id);
         await lifecycle.stop(id, seconds);
+        await emitContainerEvent(ctx, record, 'stop');
       });
     });
 }

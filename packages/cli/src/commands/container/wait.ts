@@ -20,8 +20,11 @@ export async function waitForContainer(
   name: string,
   condition: WaitCondition,
 ): Promise<number> {
-  const id = (await ctx.state.find(name)).id;
+  const first = await ctx.state.find(name);
+  const id = first.id;
   const lifecycle = lifecycleOf(ctx);
+  // A run that started and ended between two polls still changed its start time.
+  const startedBefore = first.started;
   let lastCode = 0;
   let sawRunning = false;
   for (;;) {
@@ -42,7 +45,7 @@ export async function waitForContainer(
     else {
       lastCode = seen.exitCode ?? lastCode;
       if (condition === 'not-running') return lastCode;
-      if (condition === 'next-exit' && sawRunning) return lastCode;
+      if (condition === 'next-exit' && (sawRunning || record.started !== startedBefore)) return lastCode;
     }
     await sleep(POLL_MS);
   }

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { applyChanges } from '@koker/builder';
 import { Command } from 'commander';
 import {
   ImageReference,
@@ -11,10 +12,9 @@ import {
   hostPlatform,
   parsePlatform,
 } from '@koker/core';
-import { applyChanges } from '@koker/builder';
 import { importTarball } from '@koker/image-store';
 import { collect, contextOf } from '../../command-context.js';
-import { emitEvent } from '../../containers/container-events.js';
+import { emitImageEvent } from '../../events/object-events.js';
 import { abortOnSignals } from './pull.js';
 
 interface ImportFlags {
@@ -65,7 +65,7 @@ async function openSource(source: string, signal: AbortSignal): Promise<{ stream
 export function importCommand(name = 'import'): Command {
   return new Command(name)
     .description('Import the contents from a tarball to create a filesystem image')
-    .argument('<source>', 'a tarball (plain, gzip, zstd, xz, bzip2): a file, an http(s) URL, or - for stdin')
+    .argument('<source>', 'a tarball: a file, an http(s) URL, or - for stdin (plain, gzip or zstd)')
     .argument('[repository]', 'REPOSITORY[:TAG] to name the image')
     .option('-c, --change <instruction>', 'apply a Dockerfile instruction to the image (repeatable)', collect)
     .option('-m, --message <message>', 'set the commit message of the imported image')
@@ -89,12 +89,9 @@ export function importCommand(name = 'import'): Command {
           tags,
           signal: aborting.signal,
         });
-        emitEvent(context, {
-          type: 'image',
-          action: 'import',
-          id,
-          attributes: { name: tags[0]?.toFamiliarString() ?? id },
-        });
+        // Docker's daemon names an imported image by its ID, then tags it (a tag event).
+        emitImageEvent(context, 'import', { id, name: id });
+        for (const tag of tags) emitImageEvent(context, 'tag', { id, name: tag.toFamiliarString() });
         process.stdout.write(`${id}\n`);
       } finally {
         aborting.dispose();

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { NotFoundError, Storage, UsageError, shortDigest } from '@koker/core';
 import { requireRegularFile } from '@koker/host';
 import { loadArchive } from '@koker/image-store';
+import { emitImageEvent } from '../../events/object-events.js';
 import { contextOf } from '../../command-context.js';
 import { abortOnSignals, progressFor } from './pull.js';
 
@@ -47,6 +48,14 @@ export function loadCommand(name = 'load'): Command {
           }
           throw error;
         });
+        for (const image of loaded) {
+          const record = await store.find(image.id);
+          emitImageEvent(context, 'load', {
+            id: image.id,
+            name: image.id,
+            ...(record ? { image: record } : {}),
+          });
+        }
         if (options.quiet) return;
         for (const image of loaded) {
           if (image.tags.length === 0) process.stdout.write(`Loaded image ID: ${image.id}\n`);

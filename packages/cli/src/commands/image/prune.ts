@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { formatDecimalSize } from '@koker/core';
+import { emitImageEvent } from '../../events/object-events.js';
 import { contextOf } from '../../command-context.js';
 import { imagesInUse } from './in-use.js';
 
@@ -34,6 +35,7 @@ export function imagePruneCommand(name = 'prune'): Command {
         all: options.all === true,
         inUse: await imagesInUse(context),
       });
+      for (const id of report.deleted) emitImageEvent(context, 'delete', { id, name: id });
       const lines: string[] = [];
       if (report.deleted.length) {
         lines.push('Deleted Images:');

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ImageReference, ImageSources, Storage, hostPlatform, parsePlatform } from '@koker/core';
 import { pullImage, silentProgress, type ProgressSink } from '@koker/image-store';
+import { emitImageEvent } from '../../events/object-events.js';
 import { contextOf } from '../../command-context.js';
 import { type CliContext } from '../../context.js';
 import { LogProgress, TerminalProgress, type TransferKind } from '../../output/pull-progress.js';
@@ -40,12 +41,19 @@ export async function pullWithProgress(
   const storage = await context.driver(Storage);
   const aborting = abortOnSignals();
   try {
-    return await pullImage({ source, storage, store: context.images, log: context.log }, reference, {
+    const result = await pullImage({ source, storage, store: context.images, log: context.log }, reference, {
       platform,
       concurrency: context.config.registry.concurrency,
       progress: progressFor(context, options.quiet === true),
       signal: aborting.signal,
     });
+    const image = await context.images.find(reference);
+    emitImageEvent(context, 'pull', {
+      id: reference.toFamiliarString(),
+      name: reference.familiarName,
+      ...(image ? { image } : {}),
+    });
+    return result;
   } finally {
     aborting.dispose();
     await (source as { close?: () => Promise<void> }).close?.();

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ImageReference, NotFoundError, UsageError, type ImageRecord } from '@koker/core';
 import { pushSource } from '@koker/image-store';
 import { contextOf } from '../../command-context.js';
-import { emitEvent } from '../../containers/container-events.js';
+import { emitImageEvent } from '../../events/object-events.js';
 import { type CliContext } from '../../context.js';
 import { PushLines, PushTerminal, silentPushDisplay, type PushDisplay } from '../../output/push-progress.js';
 import { abortOnSignals } from './pull.js';
@@ -113,11 +113,10 @@ export function pushCommand(name = 'push'): Command {
             display.end();
           }
           await context.images.addRepoDigest(image.id, target, result.digest);
-          emitEvent(context, {
-            type: 'image',
-            action: 'push',
+          emitImageEvent(context, 'push', {
             id: target.toFamiliarString(),
-            attributes: { name: target.familiarName },
+            name: target.familiarName,
+            image,
           });
           process.stdout.write(
             quiet ? `${target.toString()}\n` : `${tag}: digest: ${result.digest} size: ${result.size}\n`,

@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { UsageError } from '@koker/core';
 import { saveArchive } from '@koker/image-store';
 import { contextOf } from '../../command-context.js';
+import { type CliContext } from '../../context.js';
+import { emitImageEvent } from '../../events/object-events.js';
 import { writeOutputFile } from '../../output/output-file.js';
 
 export function saveCommand(name = 'save'): Command {
@@ -19,6 +21,7 @@ export function saveCommand(name = 'save'): Command {
           });
         }
         await saveArchive(context.images, images, process.stdout, context.log);
+        await emitSaveEvents(context, images);
         return;
       }
       // Checked before any work, written beside the target and renamed over it: a failed save
@@ -27,5 +30,17 @@ export function saveCommand(name = 'save'): Command {
         saveArchive(context.images, images, out, context.log),
       );
       context.log.info({ file: target, images: images.join(' ') }, 'Images saved');
+      await emitSaveEvents(context, images);
     });
+}
+
+/** Docker's `save` event per image saved, naming its ID. */
+async function emitSaveEvents(ctx: CliContext, images: readonly string[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const name of images) {
+    const image = await ctx.images.find(name);
+    if (!image || seen.has(image.id)) continue;
+    seen.add(image.id);
+    emitImageEvent(ctx, 'save', { id: image.id, name: image.id, image });
+  }
 }

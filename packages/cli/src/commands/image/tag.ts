@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ImageReference, NotFoundError } from '@koker/core';
 import { contextOf } from '../../command-context.js';
-import { emitEvent } from '../../containers/container-events.js';
+import { emitImageEvent } from '../../events/object-events.js';
 
 /** `koker tag SOURCE TARGET`: another name for an image already stored. */
 export function tagCommand(name = 'tag'): Command {
@@ -19,11 +19,6 @@ export function tagCommand(name = 'tag'): Command {
           hint: 'koker images lists the images there are',
         });
       await ctx.images.tag(image.id, reference);
-      emitEvent(ctx, {
-        type: 'image',
-        action: 'tag',
-        id: image.id,
-        attributes: { name: reference.familiarName + (reference.tag ? `:${reference.tag}` : ':latest') },
-      });
+      emitImageEvent(ctx, 'tag', { id: image.id, name: reference.toFamiliarString(), image });
     });
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { emitNetworkEvent } from '../../events/object-events.js';
 import { ConflictError, NotImplementedError } from '@koker/core';
 import { collect, contextOf } from '../../command-context.js';
 import { userNetworksOf } from '../../networks/user-networks.js';
@@ -47,6 +48,8 @@ export function networkConnectCommand(): Command {
           ...(flags.ip !== undefined ? { ip: flags.ip } : {}),
           hostsFile: join(context.state.directory(id), 'hosts'),
         });
+        const joined = await networks.find(network);
+        emitNetworkEvent(context, 'connect', { ...joined, container: id });
       },
     );
 }
@@ -63,6 +66,8 @@ export function networkDisconnectCommand(): Command {
       const networks = await userNetworksOf(context);
       if (!networks.disconnect) throw new NotImplementedError('network disconnect with this network driver');
       const id = await context.state.resolve(container);
+      const left = await networks.find(network);
       await networks.disconnect(network, id);
+      emitNetworkEvent(context, 'disconnect', { ...left, container: id });
     });
 }

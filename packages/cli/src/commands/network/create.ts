@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { emitNetworkEvent } from '../../events/object-events.js';
 import { InvalidValueError, Network } from '@koker/core';
 import { collect, contextOf } from '../../command-context.js';
 import { userNetworksOf } from '../../networks/user-networks.js';
@@ -67,6 +68,7 @@ export function networkCreateCommand(): Command {
         labels: pairs(flags.label ?? [], 'label', true),
         options: pairs(flags.opt ?? [], 'driver option', false),
       });
+      emitNetworkEvent(context, 'create', { id: network.id, name: network.name, driver: network.driver });
       process.stdout.write(`${network.id}\n`);
     });
 }

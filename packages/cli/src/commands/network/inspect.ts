@@ -11,7 +11,10 @@ import {
 import { type CliContext } from '../../context.js';
 
 /** Docker's `network inspect` document. */
-async function document(context: CliContext, network: ListedNetwork): Promise<Record<string, unknown>> {
+export async function networkDocument(
+  context: CliContext,
+  network: ListedNetwork,
+): Promise<Record<string, unknown>> {
   const prefix = network.subnet?.split('/')[1] ?? '32';
   const containers: Record<string, unknown> = {};
   for (const { id, ipAddress, macAddress: mac, aliases } of network.containers) {
@@ -70,7 +73,7 @@ export function networkInspectCommand(): Command {
       for (const name of names) {
         try {
           const network = findPredefined(predefined, name) ?? listedUserNetwork(await networks.find(name));
-          found.push(await document(context, network));
+          found.push(await networkDocument(context, network));
         } catch (error) {
           process.stderr.write(`Error: ${(error as Error).message}\n`);
           setExitCode(command, 1);

@@ -1,6 +1,11 @@
 import { Command } from 'commander';
 import { collect, contextOf } from '../../command-context.js';
-import { renderTable } from '../../output/table.js';
+import { parseFormat, renderItems } from '../../output/template/index.js';
+import {
+  DEFAULT_NETWORK_FORMAT,
+  NETWORK_HEADERS,
+  NetworkContext,
+} from '../../output/volume-network-context.js';
 import { networkMatches, userNetworksOf } from '../../networks/user-networks.js';
 import { listedUserNetwork, predefinedNetworks } from '../../networks/predefined-networks.js';
 
@@ -14,23 +19,32 @@ export function networkLsCommand(): Command {
       'filter output (name=, id=, label=, driver=, scope=, type=, dangling=)',
       collect,
     )
-    .action(async (flags: { quiet?: boolean; trunc: boolean; filter?: string[] }, command: Command) => {
-      const context = contextOf(command);
-      context.requireRoot('network ls');
-      const users = (await (await userNetworksOf(context)).list()).map(listedUserNetwork);
-      const networks = [...(await predefinedNetworks(context)), ...users]
-        .filter((n) => networkMatches(n, flags.filter ?? []))
-        .sort((a, b) => a.name.localeCompare(b.name));
-      const id = (full: string) => (flags.trunc ? full.slice(0, 12) : full);
-      if (flags.quiet) {
-        process.stdout.write(networks.map((n) => `${id(n.id)}\n`).join(''));
-        return;
-      }
-      process.stdout.write(
-        renderTable(
-          ['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'],
-          networks.map((n) => [id(n.id), n.name, n.driver, 'local']),
-        ),
-      );
-    });
+    .option('--format <format>', 'format output: table (default), table TEMPLATE, json, or a Go template')
+    .action(
+      async (
+        flags: { quiet?: boolean; trunc: boolean; filter?: string[]; format?: string },
+        command: Command,
+      ) => {
+        const context = contextOf(command);
+        const format = parseFormat(flags.format);
+        context.requireRoot('network ls');
+        const users = (await (await userNetworksOf(context)).list()).map(listedUserNetwork);
+        const networks = [...(await predefinedNetworks(context)), ...users]
+          .filter((n) => networkMatches(n, flags.filter ?? []))
+          .sort((a, b) => a.name.localeCompare(b.name));
+        const id = (full: string) => (flags.trunc ? full.slice(0, 12) : full);
+        if (flags.quiet) {
+          process.stdout.write(networks.map((n) => `${id(n.id)}\n`).join(''));
+          return;
+        }
+        process.stdout.write(
+          renderItems(
+            format,
+            DEFAULT_NETWORK_FORMAT,
+            networks.map((n) => new NetworkContext(n, flags.trunc)),
+            NETWORK_HEADERS,
+          ),
+        );
+      },
+    );
 }

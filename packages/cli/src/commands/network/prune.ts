@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
+import { emitNetworkEvent } from '../../events/object-events.js';
 import { ConflictError } from '@koker/core';
 import { collect, contextOf } from '../../command-context.js';
 import { networkMatches, userNetworksOf } from '../../networks/user-networks.js';
@@ -38,6 +39,7 @@ export function networkPruneCommand(): Command {
         if (network.containers.length > 0) continue;
         try {
           await networks.remove(network.id);
+          emitNetworkEvent(context, 'destroy', network);
           removed.push(network.name);
         } catch (error) {
           // In use by another koker root's container, or one that attached meanwhile: kept.

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { emitNetworkEvent } from '../../events/object-events.js';
 import { NotFoundError } from '@koker/core';
 import { contextOf, setExitCode } from '../../command-context.js';
 import { userNetworksOf } from '../../networks/user-networks.js';
@@ -17,7 +18,9 @@ export function networkRmCommand(): Command {
       for (const name of names) {
         try {
           refusePredefinedRemoval(predefined, name);
+          const network = await networks.find(name);
           await networks.remove(name);
+          emitNetworkEvent(context, 'destroy', network);
           process.stdout.write(`${name}\n`);
         } catch (error) {
           if (flags.force && error instanceof NotFoundError) continue;

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { emitVolumeEvent } from '../../events/object-events.js';
 import { InvalidValueError, isVolumeName } from '@koker/core';
 import { DEFAULT_VOLUME_DRIVER, anonymousVolumeName } from '@koker/engine';
 import { collect, contextOf } from '../../command-context.js';
@@ -37,6 +38,7 @@ export function volumeCreateCommand(): Command {
           labels: keyValues('--label', options.label, false),
           options: keyValues('--opt', options.opt, true),
         });
+        emitVolumeEvent(ctx, 'create', { name: volume.name, driver: driver.name });
         process.stdout.write(`${volume.name}\n`);
       },
     );

@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { matchesVolumeFilters, parseVolumeFilters, volumeUsers } from '@koker/engine';
 import { collect, contextOf } from '../../command-context.js';
-import { renderTable } from '../../output/table.js';
+import { type Volume } from '@koker/core';
+import { parseFormat, renderItems } from '../../output/template/index.js';
+import { DEFAULT_VOLUME_FORMAT, VOLUME_HEADERS, VolumeContext } from '../../output/volume-network-context.js';
 
-/** `koker volume ls`: Docker's table (DRIVER, VOLUME NAME), `-q` for names only. */
+/** `koker volume ls`: Docker's table (DRIVER, VOLUME NAME), `-q` for names only, `--format`. */
 export function volumeLsCommand(): Command {
   return new Command('ls')
     .description('List volumes')
@@ -14,20 +16,29 @@ export function volumeLsCommand(): Command {
       collect,
       [],
     )
-    .action(async (options: { quiet?: boolean; filter: string[] }, command: Command) => {
+    .option('--format <format>', 'format output: table (default), table TEMPLATE, json, or a Go template')
+    .action(async (options: { quiet?: boolean; filter: string[]; format?: string }, command: Command) => {
       const ctx = contextOf(command);
+      const format = parseFormat(options.format);
       ctx.requireRoot('volume ls');
       const filters = parseVolumeFilters(options.filter);
       const users = await volumeUsers(ctx.state);
-      const rows: string[][] = [];
+      const rows: Volume[] = [];
       for (const driver of await ctx.volumeDrivers().all()) {
         for (const volume of await driver.list()) {
           if (matchesVolumeFilters(volume, (users.get(volume.name) ?? []).length > 0, filters))
-            rows.push([volume.driver, volume.name]);
+            rows.push(volume);
         }
       }
       process.stdout.write(
-        options.quiet ? rows.map((r) => `${r[1]}\n`).join('') : renderTable(['DRIVER', 'VOLUME NAME'], rows),
+        options.quiet
+          ? rows.map((r) => `${r.name}\n`).join('')
+          : renderItems(
+              format,
+              DEFAULT_VOLUME_FORMAT,
+              rows.map((r) => new VolumeContext(r)),
+              VOLUME_HEADERS,
+            ),
       );
     });
 }

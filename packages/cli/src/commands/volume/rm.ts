@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { emitVolumeEvent } from '../../events/object-events.js';
 import { ConflictError, isKokerError } from '@koker/core';
 import { removeVolume, volumeUsers } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
@@ -17,8 +18,10 @@ export function volumeRmCommand(): Command {
       const failures: unknown[] = [];
       for (const name of names) {
         try {
-          if (await removeVolume(name, { force: options.force === true }, context, users))
+          if (await removeVolume(name, { force: options.force === true }, context, users)) {
+            emitVolumeEvent(ctx, 'destroy', { name });
             process.stdout.write(`${name}\n`);
+          }
         } catch (error) {
           failures.push(error);
         }
