@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaTypes, type Digest } from '@koker/core';
 import { OciRegistrySource } from '@koker/registry-oci';
-import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
+import { fixtureArchives, fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
 import { BUSYBOX } from '../fixtures/images.js';
 import { KOKER_BIN } from '../helpers/koker.js';
 import { inspect, tempRoot, type TempRoot } from './image-helpers.js';
@@ -313,6 +313,34 @@ describe('koker push to real registries', () => {
       ).toBe(targets.map((t) => `image push ${t.host}/imported:1\n`).join(''));
     } finally {
       for (const target of targets) await target.stop();
+    }
+  });
+
+  it('pushes a loaded docker save archive (no stored manifest: one made from its layer blobs)', async () => {
+    const target = await fixtureRegistry({ writable: true });
+    const loadRoot = await tempRoot('push-load');
+    try {
+      const { busyboxDocker } = await fixtureArchives();
+      expect((await loadRoot.run(['load', '-q', '-i', busyboxDocker])).code).toBe(0);
+      const name = `${target.host}/loaded:1`;
+      await loadRoot.run(['tag', 'busybox:latest', name]);
+      const first = await loadRoot.run(['push', name]);
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      const digest = /^1: digest: (sha256:[0-9a-f]{64}) size: \d+$/m.exec(first.stdout)?.[1];
+      const inspected = JSON.parse(await skopeo(['inspect', '--tls-verify=false', `docker://${name}`])) as {
+        Digest: string;
+        Layers: string[];
+      };
+      expect(inspected.Digest).toBe(digest);
+      expect(inspected.Layers).toHaveLength(1);
+      // The manifest is made the same way every time: pushing again gives the same digest.
+      const again = await loadRoot.run(['push', name]);
+      expect(again.stdout).toContain(`1: digest: ${digest} size: `);
+      expect(layerLines(again.stdout, 'Layer already exists')).toHaveLength(1);
+    } finally {
+      await loadRoot.remove();
+      await target.stop();
     }
   });
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, createReadStream, createWriteStream, openSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
@@ -8,6 +9,7 @@ import {
   type Descriptor,
   type Digest,
   type ImageReference,
+  HostError,
   ImageFormatError,
   InvalidValueError,
   type Logger,
@@ -44,7 +46,7 @@ const LAYER_TYPES: Readonly<Record<'gzip' | 'zstd' | 'none', string>> = {
   none: MediaTypes.ociLayer,
 };
 
-/** The compression the tarball's first bytes show; xz and bzip2 are named so the refusal can say so. */
+/** The compression the tarball's first bytes show (Docker's import takes xz and bzip2 too). */
 function sniff(head: Buffer): 'gzip' | 'zstd' | 'none' | 'xz' | 'bzip2' {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
@@ -54,9 +56,68 @@ function sniff(head: Buffer): 'gzip' | 'zstd' | 'none' | 'xz' | 'bzip2' {
   return 'none';
 }
 
+/** `xz -dc` or `bzip2 -dc` of `from` into `to`, hashed as it is written. */
+async function decompressWith(
+  kind: 'xz' | 'bzip2',
+  from: string,
+  to: string,
+): Promise<{ digest: Digest; size: number }> {
+  const input = openSync(from, 'r');
+  const child = (() => {
+    try {
+      return spawn(kind, ['-dc'], { stdio: [input, 'pipe', 'pipe'] });
+    } finally {
+      // The child has its own copy of the descriptor once spawned.
+      closeSync(input);
+    }
+  })();
+  const output = child.stdout as Readable;
+  let stderr = '';
+  (child.stderr as Readable).setEncoding('utf8').on('data', (c: string) => (stderr += c.slice(0, 1000)));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    await pipeline(
+      output,
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          size += chunk.length;
+          done(null, chunk);
+        },
+      }),
+      createWriteStream(to, { flags: 'wx', mode: 0o644 }),
+    );
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missingProgram(kind, error);
+    throw error;
+  }
+  const code = await exited.catch((error: unknown) => {
+    throw missingProgram(kind, error);
+  });
+  if (code !== 0) {
+    throw new ImageFormatError(
+      `the ${kind} tarball cannot be decompressed: ${stderr.trim() || `${kind} exited ${code}`}`,
+    );
+  }
+  return { digest: parseDigest(`sha256:${hash.digest('hex')}`), size };
+}
+
+function missingProgram(kind: 'xz' | 'bzip2', cause: unknown): HostError {
+  return new HostError(`cannot run ${kind} to decompress the tarball: ${(cause as Error).message}`, {
+    cause,
+    hint: `install ${kind === 'xz' ? 'xz-utils' : 'bzip2'}, or decompress the tarball first`,
+  });
+}
+
 /**
- * `koker import`: a tarball (plain, gzip or zstd) becomes an image of one layer. The tarball is
- * kept as the layer's blob (hashed as it is written), then unpacked by the storage driver's
+ * `koker import`: a tarball (plain, gzip, zstd, xz or bzip2) becomes an image of one layer. The
+ * tarball is kept as the layer's blob (hashed as it is written; xz and bzip2 as the plain tar
+ * inside, which no layer media type names), then unpacked by the storage driver's
  * applier, which refuses what it refuses for any layer (names leaving the layer, links out of
  * it, oversize entries); the config and an OCI manifest are written, then the tags.
  */
@@ -70,7 +131,7 @@ export async function importTarball(
   return store.whileBuilding(async () => {
     const work = await store.workDir();
     try {
-      const blobPath = join(work, 'blob');
+      let blobPath = join(work, 'blob');
       const hash = createHash('sha256');
       let size = 0;
       let head = Buffer.alloc(0);
@@ -93,17 +154,25 @@ export async function importTarball(
       } finally {
         await file.close();
       }
-      const compression = sniff(head);
-      if (compression === 'xz' || compression === 'bzip2') {
-        throw new InvalidValueError('tarball', options.comment, `it is ${compression}-compressed`, {
-          hint: `koker imports plain, gzip or zstd tarballs: decompress it first (${compression === 'xz' ? 'xz' : 'bzip2'} -d)`,
-        });
+      const sniffed = sniff(head);
+      let blob: Descriptor;
+      let compression: 'gzip' | 'zstd' | 'none';
+      if (sniffed === 'xz' || sniffed === 'bzip2') {
+        // No layer media type names xz or bzip2: the layer is kept as the plain tar inside.
+        const plain = join(work, 'blob.tar');
+        const decoded = await decompressWith(sniffed, blobPath, plain);
+        await rm(blobPath);
+        blobPath = plain;
+        compression = 'none';
+        blob = { mediaType: LAYER_TYPES.none, digest: decoded.digest, size: decoded.size };
+      } else {
+        compression = sniffed;
+        blob = {
+          mediaType: LAYER_TYPES[compression],
+          digest: parseDigest(`sha256:${hash.digest('hex')}`),
+          size,
+        };
       }
-      const blob: Descriptor = {
-        mediaType: LAYER_TYPES[compression],
-        digest: parseDigest(`sha256:${hash.digest('hex')}`),
-        size,
-      };
       log?.debug({ digest: blob.digest, size, compression }, 'Import tarball');
       let applied;
       try {
@@ -116,7 +185,7 @@ export async function importTarball(
         if (error instanceof InvalidValueError) throw error;
         throw new ImageFormatError(`the tarball cannot be imported: ${(error as Error).message}`, {
           cause: error,
-          hint: 'it must be a tar archive (plain, gzip or zstd); nothing was stored',
+          hint: 'it must be a tar archive (plain, gzip, zstd, xz or bzip2); nothing was stored',
         });
       }
       // One layer: its chain ID is its diff ID.

@@ -158,6 +158,28 @@ describe('push: the upload state machine against a canned registry', () => {
     );
   });
 
+  it('resumes a chunked upload where the registry stands after a cut connection', async () => {
+    registry.behaviour = { cutOnce: 'PATCH' };
+    await push();
+    const patches = registry.requests.filter((r) => r.startsWith('PATCH')).map((r) => r.split(' ').at(-1));
+    // The first chunk was cut after 2048 bytes: the status GET says so, and the upload goes on from there.
+    expect(patches.slice(0, 3)).toEqual(['0-4095', '2048-6143', '6144-10239']);
+    expect(registry.requests).toContainEqual(expect.stringMatching(/^GET \/v2\/team\/app\/blobs\/uploads\//));
+    expect(registry.hasBlob('team/app', digestOf(image().bytes[0] as Buffer))).toBe(true);
+  });
+
+  it('starts a blob again in a new session when a single PUT is cut', async () => {
+    registry.behaviour = { cutOnce: 'PUT' };
+    await source.push(registry.host, image(), {
+      repository: 'app',
+      tag: 'v1',
+      limits: { monolithicMax: 1024 * 1024, chunkSize: 1024 * 1024 },
+    });
+    // Three blobs, one of them twice.
+    expect(registry.requests.filter((r) => r.startsWith('POST')).length).toBe(4);
+    expect(registry.manifests.has('app:v1')).toBe(true);
+  });
+
   it('says which blob is missing when the registry refuses the manifest', async () => {
     const pushed = image();
     const broken: ImageToPush = {

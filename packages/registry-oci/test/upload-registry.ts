@@ -13,6 +13,8 @@ export interface UploadBehaviour {
   readonly claimDigest?: string;
   /** PATCH answers a Range shorter than what was sent. */
   readonly loseBytes?: boolean;
+  /** The first PATCH (or PUT with a body) keeps half of its body and drops the connection. */
+  readonly cutOnce?: 'PATCH' | 'PUT';
 }
 
 interface Upload {
@@ -38,6 +40,7 @@ export class UploadRegistry {
   readonly manifests = new Map<string, { type: string; body: Buffer }>();
   readonly requests: string[] = [];
   private readonly uploads = new Map<string, Upload>();
+  private cut = false;
   private server?: Server;
   url = '';
 
@@ -127,6 +130,20 @@ export class UploadRegistry {
         return void response
           .writeHead(404, { 'content-type': 'application/json' })
           .end(JSON.stringify({ errors: [{ code: 'BLOB_UPLOAD_UNKNOWN', message: 'blob upload unknown' }] }));
+      }
+      if (this.behaviour.cutOnce === request.method && !this.cut && body.length > 0) {
+        this.cut = true;
+        if (request.method === 'PATCH')
+          upload.data = Buffer.concat([upload.data, body.subarray(0, body.length >> 1)]);
+        return void request.socket.destroy();
+      }
+      if (request.method === 'GET') {
+        return void response
+          .writeHead(204, {
+            ...this.location(session[2] as string, upload.repository),
+            range: `0-${Math.max(0, upload.data.length - 1)}`,
+          })
+          .end();
       }
       if (request.method === 'PATCH') {
         const [from] = String(range ?? `${upload.data.length}-`).split('-');

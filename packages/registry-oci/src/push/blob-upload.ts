@@ -1,5 +1,6 @@
 import { type Readable, Transform, pipeline } from 'node:stream';
 import { RegistryError, type Descriptor, type Logger } from '@koker/core';
+import { RegistryDeadlineError } from '../deadlines.js';
 import { type HttpResponse } from '../http.js';
 import { type RegistryClient } from '../registry-client.js';
 import { DEFAULT_RETRY, backoff, isRetryableNetworkError, type RetryPolicy } from '../retry.js';
@@ -54,6 +55,15 @@ function counted(source: Readable, onBytes: ((n: number) => void) | undefined): 
   return pipeline(source, counter, () => undefined);
 }
 
+/**
+ * A connection that failed mid-request (reset, closed): worth a new try. The client wraps it
+ * in a RegistryError naming the registry; a passed deadline is final, as for pulls.
+ */
+function isNetworkFault(error: unknown): boolean {
+  if (error instanceof RegistryDeadlineError) return false;
+  return isRetryableNetworkError(error instanceof RegistryError ? (error.cause ?? error) : error);
+}
+
 /** Thrown inside an upload when the registry asks for chunks instead of one PUT. */
 class ChunksWanted extends Error {}
 
@@ -61,8 +71,9 @@ class ChunksWanted extends Error {}
  * Sends one blob to a repository the way the distribution API lays out: HEAD (does the registry
  * have it?), then a cross-repository mount when another repository of the registry may hold it,
  * else an upload session (POST) completed in one PUT or in PATCH chunks and a closing PUT. The
- * registry's digest is checked against ours; every Location must stay on the registry. A network
- * fault restarts the blob with a new session (a half-sent body cannot be trusted).
+ * registry's digest is checked against ours; every Location must stay on the registry. A cut
+ * connection during a chunk goes on from what the session holds (its status); during a single
+ * PUT the blob starts again in a new session (a half-sent body cannot be trusted).
  */
 export class BlobUploader {
   constructor(
@@ -83,8 +94,7 @@ export class BlobUploader {
       try {
         return await this.pushOnce(blob, options);
       } catch (error) {
-        if (options.signal?.aborted || !isRetryableNetworkError(error) || attempt >= this.retry.attempts)
-          throw error;
+        if (options.signal?.aborted || !isNetworkFault(error) || attempt >= this.retry.attempts) throw error;
         this.log?.debug(
           { digest: blob.descriptor.digest, attempt, error: (error as Error).message },
           'Restart blob upload',
@@ -213,22 +223,39 @@ export class BlobUploader {
     const { size, digest } = blob.descriptor;
     let location = first;
     let offset = 0;
+    let resumes = 0;
     while (offset < size) {
       const end = Math.min(offset + chunkSize, size);
       const start = offset;
-      const response = await this.client.request('', {
-        method: 'PATCH',
-        url: location.toString(),
-        scope: this.pushScope,
-        headers: {
-          'content-type': OCTETS,
-          'content-length': String(end - start),
-          'content-range': `${start}-${end - 1}`,
-        },
-        body: () => counted(blob.open(start, end), options.onBytes),
-        what: options.what,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      let response: HttpResponse;
+      try {
+        response = await this.client.request('', {
+          method: 'PATCH',
+          url: location.toString(),
+          scope: this.pushScope,
+          headers: {
+            'content-type': OCTETS,
+            'content-length': String(end - start),
+            'content-range': `${start}-${end - 1}`,
+          },
+          body: () => counted(blob.open(start, end), options.onBytes),
+          what: options.what,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } catch (error) {
+        if (options.signal?.aborted || !isNetworkFault(error) || ++resumes >= this.retry.attempts)
+          throw error;
+        // The session lives on at the registry: ask how much of the blob it holds, go on from there.
+        const status = await this.uploadStatus(location, options);
+        this.log?.debug(
+          { digest, offset: status.held, after: (error as Error).message },
+          'Resume blob upload',
+        );
+        location = status.location;
+        offset = status.held;
+        await backoff(resumes, this.retry, this.log, options.what);
+        continue;
+      }
       if (response.status !== 202) {
         throw await pushFailure(this.client, response, `a chunk of ${options.what}`, this.repository);
       }
@@ -259,6 +286,33 @@ export class BlobUploader {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     await this.completed(response, blob.descriptor, options.what);
+  }
+
+  /** GET <location>: the bytes an upload session holds (`Range: 0-N`) and where it goes on. */
+  private async uploadStatus(
+    location: URL,
+    options: BlobPushOptions,
+  ): Promise<{ held: number; location: URL }> {
+    const response = await this.client.request('', {
+      url: location.toString(),
+      scope: this.pushScope,
+      what: options.what,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (response.status !== 204 && response.status !== 200) {
+      throw await pushFailure(this.client, response, `the upload status of ${options.what}`, this.repository);
+    }
+    await response.body.dump();
+    // `0-0` is what distribution answers for an empty session too: taken as nothing held.
+    const range = /^(?:bytes=)?0-(\d+)$/.exec(response.header('range') ?? '');
+    return {
+      held: range && range[1] !== '0' ? Number(range[1]) + 1 : 0,
+      location: uploadLocation(
+        this.client.endpoint,
+        response.header('location') ?? location.toString(),
+        options.what,
+      ),
+    };
   }
 
   private async completed(response: HttpResponse, descriptor: Descriptor, what: string): Promise<void> {
