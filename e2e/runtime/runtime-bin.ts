@@ -33,11 +33,15 @@ export function runtimeDetached(
   }
 }
 
+/** config.json, edited freely by tests as engines write it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 /** A bundle from `koker-runtime spec` around a rootfs, its process and options changed by `edit`. */
-export function writeBundle(dir: string, edit: (config: Record<string, any>) => void): void {
+export function writeBundle(dir: string, edit: (config: Json) => void): void {
   execFileSync(RUNTIME_BIN, ['spec', '--bundle', dir]);
   const path = join(dir, 'config.json');
-  const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
+  const config = JSON.parse(readFileSync(path, 'utf8')) as Json;
   edit(config);
   writeFileSync(path, JSON.stringify(config));
 }

@@ -11,6 +11,8 @@ import {
   UnsupportedFieldError,
 } from '../src/index.js';
 
+// config.json edited freely, as engines write it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 /** A minimal valid config.json, as `runc spec` writes it without the terminal. */
@@ -302,7 +304,7 @@ describe('config.json: process', () => {
   it('takes rlimits (RLIM_INFINITY as unlimited), noNewPrivileges, oomScoreAdj', () => {
     const plan = planOf((c) =>
       Object.assign(c.process, {
-        rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 18446744073709551615 }],
+        rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 2 ** 64 - 1 }],
         noNewPrivileges: true,
         oomScoreAdj: 500,
       }),

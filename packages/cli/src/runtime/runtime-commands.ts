@@ -98,7 +98,6 @@ export async function create(
   services: RuntimeServices,
   id: string,
   options: CreateOptions,
-  run = false,
 ): Promise<RuntimeRecord> {
   if (options.preserveFds && Number(options.preserveFds) > 0)
     throw new InvalidValueError(
@@ -426,7 +425,7 @@ export async function run(
   id: string,
   options: CreateOptions & { detach?: boolean },
 ): Promise<number> {
-  const record = await create(services, id, options, !options.detach);
+  const record = await create(services, id, options);
   await start(services, id);
   if (options.detach) return 0;
   // The process is not our child (the helper handed it off): its status is unknown once it ends.
