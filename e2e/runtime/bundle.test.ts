@@ -107,6 +107,24 @@ describe('koker-runtime with a bundle', () => {
     expect(existsSync(`/sys/fs/cgroup/pids/koker-runtime/${id}`)).toBe(false);
   });
 
+  it("runs in the foreground: the command's output and exit status, then the container is deleted", async () => {
+    const other = makeBusyboxRootfs();
+    try {
+      writeBundle(other.dir, (config) => {
+        config.process.terminal = false;
+        config.process.args = ['sh', '-c', 'echo in-run; hostname; exit 42'];
+      });
+      const result = await runtime(root, ['run', '--bundle', other.dir, `${id}-run`]);
+      expect(result).toMatchObject({ code: 42, stdout: 'in-run\nrunc\n', stderr: '' });
+      expect(await runtime(root, ['state', `${id}-run`])).toMatchObject({
+        code: 1,
+        stderr: 'container does not exist\n',
+      });
+    } finally {
+      other.remove();
+    }
+  });
+
   it('refuses a field it cannot honour, naming it, and leaves nothing behind', async () => {
     const other = makeBusyboxRootfs();
     try {

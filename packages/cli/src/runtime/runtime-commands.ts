@@ -17,6 +17,7 @@ import {
   InvalidValueError,
   NotFoundError,
   type ExecPlan,
+  type LaunchedProcess,
   type ProcessSpec,
 } from '@koker/core';
 import {
@@ -94,11 +95,16 @@ export async function ociState(services: RuntimeServices, record: RuntimeRecord)
  * `create`: the container's process set up and waiting before its execve (on exec.fifo) in its
  * cgroups, the pid file written; the helper leaves, so the caller adopts the process.
  */
+/**
+ * `create`, or with `foreground` the first half of `run`: the command started at once under
+ * koker-init's monitor, which stays this process's child and reports its exit status.
+ */
 export async function create(
   services: RuntimeServices,
   id: string,
   options: CreateOptions,
-): Promise<RuntimeRecord> {
+  foreground = false,
+): Promise<{ record: RuntimeRecord; launched: LaunchedProcess }> {
   if (options.preserveFds && Number(options.preserveFds) > 0)
     throw new InvalidValueError(
       '--preserve-fds',
@@ -112,13 +118,13 @@ export async function create(
     cgroupLayout: services.host.cgroupLayout,
     isFile: (p) => services.isFile(p),
   });
-  if (base.process.terminal && !options.consoleSocket)
+  if (base.process.terminal && !options.consoleSocket && !foreground)
     throw new InvalidValueError(
       '--console-socket',
       '',
       'cannot allocate tty if runc will detach without setting console socket',
     );
-  const dir = services.store.claim(id);
+  const dir = services.store.claim(id, !foreground);
   const resources = await services.resources(cgroup);
   const name = cgroupName(cgroup);
   let created = false;
@@ -133,15 +139,21 @@ export async function create(
       { ...base, cgroups: placement },
       {
         stdio: ['inherit', 'inherit', 'inherit'],
-        handoff: {
-          startFifo: services.store.fifo(id),
-          ...(options.consoleSocket ? { consoleSocket: resolve(options.consoleSocket) } : {}),
-          ...(size ? { consoleSize: { rows: size.rows, columns: size.columns } } : {}),
-        },
+        ...(foreground
+          ? {}
+          : {
+              handoff: {
+                startFifo: services.store.fifo(id),
+                ...(options.consoleSocket ? { consoleSocket: resolve(options.consoleSocket) } : {}),
+                ...(size ? { consoleSize: { rows: size.rows, columns: size.columns } } : {}),
+              },
+            }),
       },
     );
-    await launched.wait();
-    const startTime = processStartTime(launched.pid);
+    // Handed off, the helper's monitor leaves now; in the foreground it stays until the end.
+    if (!foreground) await launched.wait();
+    // In the foreground a quick command may be over already: its status is the monitor's to tell.
+    const startTime = processStartTime(launched.pid) ?? (foreground ? 'ended' : undefined);
     if (startTime === undefined) throw new ConflictError('the container process ended before it was started');
     const record: RuntimeRecord = {
       id,
@@ -161,7 +173,7 @@ export async function create(
     if (options.pidFile) writePidFile(resolve(options.pidFile), launched.pid);
     created = true;
     services.log.debug({ id, hostPid: launched.pid, dir }, 'Container created');
-    return record;
+    return { record, launched };
   } finally {
     if (!created) {
       await resources.destroy(name).catch(() => undefined);
@@ -419,19 +431,46 @@ export async function exec(
   return 'code' in ended ? ended.code : 128 + ended.signal;
 }
 
-/** `run`: create, start, and (unless detached) wait for the command and delete the container. */
+/** Signals `run` passes on to the container, as runc's foreground run forwards them. */
+const FORWARDED: readonly NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGWINCH',
+];
+
+/**
+ * `run`: detached, create then start; otherwise the command runs under koker-init's monitor
+ * (a `-t` terminal copied to this process's stdio), and its exit status is `run`'s, after the
+ * container is deleted.
+ */
 export async function run(
   services: RuntimeServices,
   id: string,
   options: CreateOptions & { detach?: boolean },
 ): Promise<number> {
-  const record = await create(services, id, options);
-  await start(services, id);
-  if (options.detach) return 0;
-  // The process is not our child (the helper handed it off): its status is unknown once it ends.
-  while (processStartTime(record.pid) === record.startTime) await sleep(50);
-  await deleteContainer(services, id, true);
-  return 0;
+  if (options.detach) {
+    await create(services, id, options);
+    await start(services, id);
+    return 0;
+  }
+  const { record, launched } = await create(services, id, options, true);
+  const forward = (signal: NodeJS.Signals) => launched.kill(signal);
+  for (const signal of FORWARDED) process.on(signal, forward);
+  try {
+    const config = parseRuntimeConfig(services.store.config(id), record.bundle);
+    await runHooks('poststart', config.hooks.poststart, await ociState(services, record), services.log).catch(
+      (error: Error) => services.log.warn({ id }, error.message),
+    );
+    const ended = await launched.wait();
+    return 'code' in ended ? ended.code : 128 + ended.signal;
+  } finally {
+    for (const signal of FORWARDED) process.off(signal, forward);
+    await deleteContainer(services, id, true);
+  }
 }
 
 export function writeSpec(bundle: string): void {

@@ -51,8 +51,8 @@ export class RuntimeStore {
     return join(this.dir(id), 'exec.fifo');
   }
 
-  /** Claims the ID: its directory and the fifo the process waits on until `start`. */
-  claim(id: string): string {
+  /** Claims the ID: its directory, and the fifo the process waits on until `start` (not for `run`). */
+  claim(id: string, withFifo = true): string {
     mkdirSync(this.root, { recursive: true, mode: 0o711 });
     const dir = this.dir(id);
     try {
@@ -62,7 +62,7 @@ export class RuntimeStore {
         throw new ConflictError(`container with id exists: ${id}`);
       throw error;
     }
-    execFileSync('mkfifo', ['-m', '0622', this.fifo(id)]);
+    if (withFifo) execFileSync('mkfifo', ['-m', '0622', this.fifo(id)]);
     return dir;
   }
 
