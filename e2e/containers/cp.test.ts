@@ -96,6 +96,51 @@ describe('koker cp', () => {
     expect(readFileSync(join(out, 'f'), 'utf8')).toBe('inside\n');
   });
 
+  it("sees a stopped container's volumes and binds, both ways, and leaves no mount behind", async () => {
+    const bind = hostDir('stopped-bind');
+    writeFileSync(join(bind, 'on-host'), 'bound\n');
+    await suite.must([
+      'run',
+      '--name',
+      'stopped-mounts',
+      '--network',
+      'none',
+      '-v',
+      'cp-stopped-vol:/vol',
+      '-v',
+      `${bind}:/bound`,
+      'busybox',
+      'sh',
+      '-c',
+      'echo in-volume > /vol/made',
+    ]);
+    const out = hostDir('stopped-mounts-out');
+    await suite.must(['cp', 'stopped-mounts:/vol/made', join(out, 'made')]);
+    await suite.must(['cp', 'stopped-mounts:/bound/on-host', join(out, 'on-host')]);
+    expect(readFileSync(join(out, 'made'), 'utf8')).toBe('in-volume\n');
+    expect(readFileSync(join(out, 'on-host'), 'utf8')).toBe('bound\n');
+    await suite.must(['cp', join(out, 'made'), 'stopped-mounts:/bound/copied-in']);
+    await suite.must(['cp', join(out, 'on-host'), 'stopped-mounts:/vol/copied-in']);
+    expect(readFileSync(join(bind, 'copied-in'), 'utf8')).toBe('in-volume\n');
+    // The next container on the volume sees what cp wrote into it.
+    const seen = await suite.must([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      'cp-stopped-vol:/vol',
+      'busybox',
+      'cat',
+      '/vol/copied-in',
+    ]);
+    expect(seen).toBe('bound\n');
+    // The volume is in use by the stopped container only, not by a leftover of the copy.
+    await suite.must(['rm', 'stopped-mounts']);
+    await suite.must(['volume', 'rm', 'cp-stopped-vol']);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(suite.root);
+  });
+
   it("follows Docker's destination rules and says what Docker says", async () => {
     const out = hostDir('rules');
     writeFileSync(join(out, 'afile'), 'x');
@@ -174,6 +219,79 @@ describe('koker cp', () => {
     expect(refusedTar.stderr).toContain("'..'");
   });
 
+  it('keeps extended attributes with -a and file capabilities always; takes bzip2 and xz streams', async () => {
+    await stoppedContainer('xattrs', 'true');
+    const src = hostDir('xattr-src');
+    mkdirSync(join(src, 'tree/dir'), { recursive: true });
+    writeFileSync(join(src, 'tree/noted'), 'noted\n');
+    writeFileSync(join(src, 'tree/ping'), 'not really ping\n');
+    execFileSync('setfattr', ['-n', 'user.note', '-v', 'from the host', join(src, 'tree/noted')]);
+    execFileSync('setfattr', ['-n', 'user.dir', '-v', 'a directory', join(src, 'tree/dir')]);
+    execFileSync('setcap', ['cap_net_raw+ep', join(src, 'tree/ping')]);
+    const note = (path: string) =>
+      execFileSync('getfattr', ['--only-values', '--absolute-names', '-n', 'user.note', path], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    const hasNote = (path: string) => {
+      try {
+        return note(path) === 'from the host';
+      } catch {
+        return false;
+      }
+    };
+    const caps = (path: string) => execFileSync('getcap', [path], { encoding: 'utf8' }).trim();
+
+    await suite.must(['cp', '-a', join(src, 'tree'), 'xattrs:/kept']);
+    await suite.must(['cp', join(src, 'tree'), 'xattrs:/plain']);
+    const out = hostDir('xattr-out');
+    await suite.must(['cp', '-a', 'xattrs:/kept', join(out, 'kept')]);
+    await suite.must(['cp', '-a', 'xattrs:/plain', join(out, 'plain')]);
+    await suite.must(['cp', 'xattrs:/kept', join(out, 'kept-then-plain')]);
+    expect(hasNote(join(out, 'kept/noted'))).toBe(true);
+    expect(
+      execFileSync(
+        'getfattr',
+        ['--only-values', '--absolute-names', '-n', 'user.dir', join(out, 'kept/dir')],
+        { encoding: 'utf8' },
+      ),
+    ).toBe('a directory');
+    expect(caps(join(out, 'kept/ping'))).toMatch(/cap_net_raw[=+]ep$/);
+    // Without -a: user attributes stay behind, file capabilities go along (as Docker's archives).
+    expect(hasNote(join(out, 'plain/noted'))).toBe(false);
+    expect(hasNote(join(out, 'kept-then-plain/noted'))).toBe(false);
+    expect(caps(join(out, 'plain/ping'))).toMatch(/cap_net_raw[=+]ep$/);
+
+    // A tar stream carries them both ways (PAX records), with -a.
+    const streamed = kokerBinary(['cp', '-a', 'xattrs:/kept', '-']);
+    expect(streamed.code).toBe(0);
+    const unpacked = hostDir('xattr-unpacked');
+    execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-xf', '-', '-C', unpacked], {
+      input: streamed.stdout,
+    });
+    expect(hasNote(join(unpacked, 'kept/noted'))).toBe(true);
+    const packed = execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-cf', '-', '-C', src, 'tree']);
+    expect(kokerBinary(['cp', '-a', '-', 'xattrs:/var'], packed).code).toBe(0);
+    await suite.must(['cp', '-a', 'xattrs:/var/tree', join(out, 'from-tar')]);
+    expect(hasNote(join(out, 'from-tar/noted'))).toBe(true);
+    expect(caps(join(out, 'from-tar/ping'))).toMatch(/cap_net_raw[=+]ep$/);
+
+    // bzip2 and xz archives, as Docker's archive API takes them.
+    for (const [flag, dir] of [
+      ['-j', 'bz'],
+      ['-J', 'xz'],
+    ] as const) {
+      mkdirSync(join(src, dir));
+      writeFileSync(join(src, dir, 'f'), `${dir} compressed\n`);
+      const archive = execFileSync('tar', [flag, '-cf', '-', '-C', src, dir]);
+      const copied = kokerBinary(['cp', '-', 'xattrs:/tmp'], archive);
+      expect(copied.stderr).toBe('');
+      expect(copied.code).toBe(0);
+      await suite.must(['cp', `xattrs:/tmp/${dir}/f`, join(out, `${dir}-f`)]);
+      expect(readFileSync(join(out, `${dir}-f`), 'utf8')).toBe(`${dir} compressed\n`);
+    }
+  });
+
   it('works on a running container, through its own mount namespace', async () => {
     await suite.must([
       'run',
@@ -248,6 +366,54 @@ describe('koker cp against planted symlinks', () => {
     expect(existsSync(join(suite.canary, 'koker-cp-payload'))).toBe(false);
   });
 
+  it("a container that swapped its mounts' parent for symlinks before it stopped cannot redirect cp's mounts", async () => {
+    const canary = suite.canary;
+    const src = hostDir('planted-src');
+    writeFileSync(join(src, 'koker-planted-payload'), 'payload\n');
+    const payload = join(src, 'koker-planted-payload');
+    const bind = hostDir('planted-bind');
+    // Each moves the directory holding its mount points away and leaves a link in its place.
+    for (const [name, link] of [
+      ['planted-abs', canary],
+      ['planted-climb', '../../../../../..'],
+    ] as const) {
+      await suite.must([
+        'run',
+        '--name',
+        name,
+        '--network',
+        'none',
+        '-v',
+        `${name}-vol:/mnt/vol`,
+        '-v',
+        `${bind}:/mnt/bound`,
+        'busybox',
+        'sh',
+        '-c',
+        `mv /mnt /moved && ln -s ${link} /mnt`,
+      ]);
+    }
+    // An absolute link is followed inside the container's root: the mounts land there, not on the host.
+    await suite.must(['cp', payload, 'planted-abs:/mnt/vol/']);
+    await suite.must(['cp', payload, 'planted-abs:/mnt/bound/']);
+    expect(readFileSync(join(bind, 'koker-planted-payload'), 'utf8')).toBe('payload\n');
+    const out = hostDir('planted-out');
+    await suite.must(['cp', 'planted-abs:/mnt/vol/koker-planted-payload', join(out, 'from-volume')]);
+    expect(readFileSync(join(out, 'from-volume'), 'utf8')).toBe('payload\n');
+    // A link that climbs out of the root: refused, before anything is mounted or copied.
+    const refused = await suite.koker(['cp', payload, 'planted-climb:/mnt/vol/']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("leads out of the container's root");
+    expect(readdirSync(canary).sort()).toEqual(['secret', 'sub']);
+    expect(treeDigest(canary)).toBe(canaryBefore);
+    expect(treeDigest('/etc')).toBe(etcBefore);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(suite.root);
+    for (const name of ['planted-abs', 'planted-climb']) {
+      await suite.must(['rm', name]);
+      await suite.must(['volume', 'rm', `${name}-vol`]);
+    }
+  });
+
   it('a running container swapping a directory for a symlink to the host cannot redirect cp', async () => {
     const canary = suite.canary;
     // The secret appears whole (written beside, then renamed), so a copy sees all of it or nothing.
@@ -302,6 +468,42 @@ describe('koker diff', () => {
       'A /opt/a',
       'D /usr',
     ]);
+  });
+
+  it('works the same on a container of the copy storage driver, stopped, with cp seeing its volume', async () => {
+    await suite.must([
+      '--storage-driver',
+      'copy',
+      'run',
+      '--name',
+      'differ-copy',
+      '--network',
+      'none',
+      '-v',
+      'differ-copy-vol:/vol',
+      'busybox',
+      'sh',
+      '-c',
+      'echo new > /etc/added && echo more >> /etc/passwd && rm /etc/group && rm -rf /usr && mkdir -p /opt/a && echo v > /vol/f',
+    ]);
+    const lines = (await suite.must(['diff', 'differ-copy'])).trim().split('\n');
+    expect(lines).toEqual([
+      'C /etc',
+      'A /etc/added',
+      'D /etc/group',
+      'C /etc/passwd',
+      'A /opt',
+      'A /opt/a',
+      'D /usr',
+      // The volume's mount point, made in the container's layer (as Docker shows it too).
+      'A /vol',
+    ]);
+    const out = hostDir('copy-driver-out');
+    await suite.must(['cp', 'differ-copy:/vol/f', join(out, 'f')]);
+    expect(readFileSync(join(out, 'f'), 'utf8')).toBe('v\n');
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(suite.root);
+    await suite.must(['rm', 'differ-copy']);
+    await suite.must(['volume', 'rm', 'differ-copy-vol']);
   });
 });
 

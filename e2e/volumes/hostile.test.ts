@@ -73,7 +73,9 @@ const mounts = () =>
 
 describe('symlinks planted at mount targets', () => {
   it("an image's links are followed inside its root, or refused when they climb out of it", async () => {
-    const before = { etc: tree('/etc'), root: tree('/'), tmp: tree('/tmp'), mounts: mounts() };
+    // /tmp is shared with everything else on the host: only what a mount through /deep could make there.
+    const tmp = () => tree('/tmp').filter((entry) => entry.startsWith('x '));
+    const before = { etc: tree('/etc'), root: tree('/'), tmp: tmp(), mounts: mounts() };
     const run = (target: string, ...cmd: string[]) =>
       suite.koker(['run', '--rm', '--network', 'none', '-v', `${host}:${target}`, IMAGE, ...cmd]);
     // /data -> /etc: the container's own /etc gets the bind, as Docker does.
@@ -91,7 +93,7 @@ describe('symlinks planted at mount targets', () => {
     expect(
       (await suite.koker(['run', '--rm', '--network', 'none', '-v', 'v:/deep/x', IMAGE, 'true'])).code,
     ).toBe(125);
-    expect({ etc: tree('/etc'), root: tree('/'), tmp: tree('/tmp'), mounts: mounts() }).toEqual(before);
+    expect({ etc: tree('/etc'), root: tree('/'), tmp: tmp(), mounts: mounts() }).toEqual(before);
     expect(existsSync('/marker')).toBe(false);
     await suite.koker(['volume', 'rm', 'v']);
   });

@@ -162,6 +162,63 @@ describe('bind mounts', () => {
       execFileSync('umount', ['-R', dir]);
     }
   });
+  it("rshared: a mount the container makes below the target shows on the host, and the host's in it", async () => {
+    const dir = fresh('rshared');
+    execFileSync('mount', ['--bind', dir, dir]);
+    execFileSync('mount', ['--make-shared', dir]);
+    mkdirSync(join(dir, 'from-ctr'), { recursive: true });
+    mkdirSync(join(dir, 'from-host'), { recursive: true });
+    let id = '';
+    try {
+      id = firstLine(
+        await suite.must([
+          'run',
+          '-d',
+          '--network',
+          'none',
+          '--cap-add',
+          'SYS_ADMIN',
+          '--mount',
+          `type=bind,src=${dir},dst=/data,bind-propagation=rshared`,
+          suite.image,
+          'sh',
+          '-c',
+          'mount -t tmpfs koker-e2e-rshared /data/from-ctr && echo inside > /data/from-ctr/made && sleep 300',
+        ]),
+      );
+      await waitFor(
+        () => existsSync(join(dir, 'from-ctr', 'made')),
+        "the container's mount to reach the host",
+      );
+      expect(readFileSync(join(dir, 'from-ctr', 'made'), 'utf8')).toBe('inside\n');
+      execFileSync('mount', ['-t', 'tmpfs', 'koker-e2e-rshared-host', join(dir, 'from-host')]);
+      writeFileSync(join(dir, 'from-host', 'later'), 'host\n');
+      expect((await suite.koker(['exec', id, 'cat', '/data/from-host/later'])).stdout).toBe('host\n');
+      // koker's own mounts (the root, /proc, /etc/hosts...) never reach the host.
+      const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+      expect(mounts).not.toContain(id);
+    } finally {
+      if (id) await suite.koker(['rm', '-f', id]);
+      execFileSync('umount', ['-R', dir]);
+    }
+  });
+
+  it("shared and slave propagations need a shared host mount: refused with Docker's message", async () => {
+    const dir = fresh('private-source');
+    execFileSync('mount', ['--bind', dir, dir]);
+    execFileSync('mount', ['--make-private', dir]);
+    try {
+      for (const mode of ['rshared', 'slave']) {
+        const result = await run(['-v', `${dir}:/data:${mode}`, suite.image, 'true']);
+        expect(result.code).toBe(125);
+        expect(result.stderr).toContain(
+          `path ${dir} is mounted on ${dir} but it is not a ${mode === 'rshared' ? 'shared' : 'shared or slave'} mount`,
+        );
+      }
+    } finally {
+      execFileSync('umount', [dir]);
+    }
+  });
 });
 
 describe('named and anonymous volumes', () => {
@@ -429,5 +486,56 @@ describe('tmpfs, read-only roots and --volumes-from', () => {
     expect(ro.code).not.toBe(0);
     await suite.must(['rm', source]);
     await suite.must(['volume', 'rm', 'shared']);
+  });
+});
+
+describe('concurrent runs and removals on one volume', () => {
+  it('runs that create one new volume at once fill it from the image once, each seeing it whole', async () => {
+    const expected = await out([suite.image, 'ls', '-lan', '/bin']);
+    expect(expected.split('\n').length).toBeGreaterThan(20);
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () => run(['-v', 'raced:/bin', suite.image, '/bin/ls', '-lan', '/bin'])),
+    );
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    // Every container saw what the image has at /etc, neither empty nor half copied.
+    for (const result of runs) expect(result.stdout).toBe(expected);
+    expect((await volumeNames()).filter((n) => n === 'raced')).toEqual(['raced']);
+    await suite.must(['volume', 'rm', 'raced']);
+  });
+
+  it('volume rm while a run holds a new volume not yet in use: waits, then refuses it as in use', async () => {
+    // The run pauses after it made the volume, before its container is recorded as the user.
+    const starting = suite.koker(
+      [
+        'run',
+        '-d',
+        '--network',
+        'none',
+        '-v',
+        'contested:/data',
+        suite.image,
+        'sh',
+        '-c',
+        'echo alive > /data/f; sleep 300',
+      ],
+      { env: { KOKER_PAUSE_AT: 'run:mounts:1500' } },
+    );
+    await waitFor(async () => (await volumeNames()).includes('contested'), 'the run to make its volume');
+    const removed = await suite.koker(['volume', 'rm', 'contested']);
+    const started = await starting;
+    expect(started.code).toBe(0);
+    const id = firstLine(started.stdout);
+    try {
+      expect(removed.code).toBe(1);
+      expect(removed.stderr).toContain('volume is in use');
+      const [volume] = JSON.parse(await suite.must(['volume', 'inspect', 'contested'])) as [
+        { Mountpoint: string },
+      ];
+      await waitFor(() => existsSync(join(volume.Mountpoint, 'f')), 'the container to write its volume');
+      expect(readFileSync(join(volume.Mountpoint, 'f'), 'utf8')).toBe('alive\n');
+    } finally {
+      await suite.koker(['rm', '-f', id]);
+    }
+    await suite.must(['volume', 'rm', 'contested']);
   });
 });

@@ -87,12 +87,16 @@ static void copy_dir(int from, int to, int depth) {
             if (symlinkat(target, to, e->d_name) < 0) die("copy up", "symlinkat", errno, e->d_name);
             if (fchownat(to, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
                 die("copy up", "fchownat", errno, e->d_name);
+            struct timespec times[2] = {st.st_atim, st.st_mtim};
+            (void)utimensat(to, e->d_name, times, AT_SYMLINK_NOFOLLOW); /* the link's own times */
         } else {
             /* Device nodes, fifos, sockets: made again (a whiteout device included, as Docker). */
             if (mknodat(to, e->d_name, st.st_mode, st.st_rdev) < 0) die("copy up", "mknodat", errno, e->d_name);
             if (fchownat(to, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
                 fchmodat(to, e->d_name, st.st_mode & 07777, 0) < 0)
                 die("copy up", "fchownat", errno, e->d_name);
+            struct timespec times[2] = {st.st_atim, st.st_mtim};
+            (void)utimensat(to, e->d_name, times, AT_SYMLINK_NOFOLLOW);
         }
     }
     closedir(dir);

@@ -63,9 +63,13 @@ void op_rootfs(const char *path);
 void op_mount(const char *source, const char *target, const char *fstype, const char *flags, const char *data);
 void op_mask(const char *path);
 /* A mount the user asked for (-v, --mount, --tmpfs): its target made and resolved strictly in
- * the root, the volume filled from the image first when `copyup`, then the propagation set. */
+ * the root, the volume filled from the image first when `copyup`, then the propagation set.
+ * `tree` (or -1): the bind's source cloned in the host's namespace (open_host_tree). */
 void op_usermount(const char *source, const char *target, const char *fstype, const char *flags, const char *data,
-                  const char *propagation, int copyup, int file);
+                  const char *propagation, int copyup, int file, int tree);
+/* A bind source cloned, with its submounts, in the host's mount namespace (before the clone):
+ * the clone stays a peer of the host's mount, so a shared/slave propagation reaches the host. */
+int open_host_tree(const char *source);
 /* copyup.c: copies what the root has at `dir_fd` into the host directory `dest` if it is empty. */
 void copy_up(int dir_fd, const char *dest, const char *shown);
 void op_readonly(const char *path);

@@ -74,7 +74,22 @@ static struct {
     int handoff;
     const char *console_socket;
     unsigned short rows, cols;
+    /* Bind sources cloned in the host's mount namespace (hosttree), by source path. */
+    int trees[16];
+    const char *tree_paths[16];
+    size_t ntrees;
 } monitor = {.tty_sock = {-1, -1}};
+
+/* The tree cloned from `source` in the host's namespace before the clone, or -1. */
+static int host_tree(const char *source) {
+    for (size_t i = 0; i < monitor.ntrees; i++)
+        if (monitor.trees[i] >= 0 && strcmp(monitor.tree_paths[i], source) == 0) {
+            int fd = monitor.trees[i];
+            monitor.trees[i] = -1;
+            return fd;
+        }
+    return -1;
+}
 
 static void loopback_up(void) {
     step("Enable the link device", "link", "lo");
@@ -188,7 +203,7 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
             const char *source = plan_str(), *target = plan_str(), *fstype = plan_str();
             const char *flags = plan_str(), *data = plan_str(), *propagation = plan_str();
             int copyup = (int)plan_num();
-            op_usermount(source, target, fstype, flags, data, propagation, copyup, (int)plan_num());
+            op_usermount(source, target, fstype, flags, data, propagation, copyup, (int)plan_num(), host_tree(source));
         } else if (strcmp(op, "mask") == 0) {
             op_mask(plan_str());
         } else if (strcmp(op, "readonly") == 0) {
@@ -269,6 +284,12 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
             umask((mode_t)strtoul(plan_str(), NULL, 8));
         } else if (strcmp(op, "env") == 0) {
             env = plan_list();
+        } else if (strcmp(op, "hold") == 0) {
+            /* The mounts are made: the copy of a stopped container (cp) reaches them through
+             * /proc/PID/root until koker kills this process, which takes its namespace along. */
+            step("Hold mounts");
+            close(exec_fd); /* "started", as an execve would say */
+            for (;;) pause();
         } else if (strcmp(op, "exec") == 0) {
             int init = (int)plan_num();
             const char *search = plan_str();
@@ -304,6 +325,11 @@ static int monitor_ops(char *shown, size_t cap) {
             if (fd < 0) die("join cgroup", "open", errno, path);
             monitor.cgroup_paths[monitor.ncgroups] = path;
             monitor.cgroups[monitor.ncgroups++] = fd;
+        } else if (strcmp(op, "hosttree") == 0) {
+            const char *source = plan_str();
+            if (monitor.ntrees == 16) die("open bind source", "parse", E2BIG, source);
+            monitor.tree_paths[monitor.ntrees] = source;
+            monitor.trees[monitor.ntrees++] = open_host_tree(source);
         } else if (strcmp(op, "tty") == 0) {
             monitor.tty = 1;
             monitor.tty_stdin = (int)plan_num();
@@ -378,6 +404,7 @@ static int run_monitor(void) {
     close(sync_pipe[0]);
     close(exec_pipe[1]);
     if (monitor.tty) close(monitor.tty_sock[1]);
+    for (size_t i = 0; i < monitor.ntrees; i++) close(monitor.trees[i]); /* the container's now */
     for (size_t i = 0; i < monitor.ncgroups; i++) {
         step("Join cgroup", "path", monitor.cgroup_paths[i], "pid", fmt("%d", pid));
         if (dprintf(monitor.cgroups[i], "%d", pid) < 0) {

@@ -270,10 +270,11 @@ struct koker_mount_attr {
  * A bind made with the new mount API (Linux 5.12): the tree cloned from the source, made
  * read-only (recursively, every submount too) before it is attached, then moved onto the
  * target's fd: no path is resolved twice. -1 with errno when the kernel lacks the calls.
+ * `tree`, when not -1, is the source already cloned (in the host's namespace: open_host_tree).
  */
-static int bind_tree(const char *source, int target_fd, unsigned long bits) {
+static int bind_tree(const char *source, int target_fd, unsigned long bits, int tree) {
     int rec = (bits & MS_REC) ? KOKER_AT_RECURSIVE : 0;
-    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source, KOKER_OPEN_TREE_CLONE | O_CLOEXEC | rec);
+    if (tree < 0) tree = (int)syscall(SYS_open_tree, AT_FDCWD, source, KOKER_OPEN_TREE_CLONE | O_CLOEXEC | rec);
     if (tree < 0) {
         if (errno == ENOSYS) return -1;
         die("mount", "open_tree", errno, source);
@@ -296,6 +297,15 @@ static int bind_tree(const char *source, int target_fd, unsigned long bits) {
     return 0;
 }
 
+int open_host_tree(const char *source) {
+    step("Clone mount tree", "source", source, "namespace", "host");
+    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source, KOKER_OPEN_TREE_CLONE | O_CLOEXEC | KOKER_AT_RECURSIVE);
+    if (tree < 0)
+        die("open bind source", "open_tree", errno,
+            errno == ENOSYS ? fmt("%s: a shared or slave bind-propagation needs Linux 5.2", source) : source);
+    return tree;
+}
+
 /* Propagation flags by Docker's name, set on a mount once it is made. */
 static unsigned long propagation_flags(const char *name) {
     static const struct {
@@ -313,7 +323,7 @@ static unsigned long propagation_flags(const char *name) {
 }
 
 void op_usermount(const char *source, const char *target, const char *fstype, const char *flags, const char *data,
-                  const char *propagation, int copyup, int file) {
+                  const char *propagation, int copyup, int file, int tree) {
     unsigned long bits = parse_flags(flags);
     /* Made if missing, a component at a time inside the root (resolve.c). */
     int made = file ? in_root_mkfile(target, 0644) : in_root_mkdir(target, 0755);
@@ -337,7 +347,7 @@ void op_usermount(const char *source, const char *target, const char *fstype, co
     step("Mount target", "source", *source ? source : "none", "target", target, "fstype", *fstype ? fstype : "none",
          "flags", flags, *data ? "data" : NULL, data);
     int bind = (bits & MS_BIND) != 0;
-    if (bind && bind_tree(source, fd, bits) == 0) {
+    if (bind && bind_tree(source, fd, bits, tree) == 0) {
         close(fd);
     } else {
         if (mount(or_null(source), fd_path(fd), or_null(fstype), bind ? bits & ~MS_RDONLY : bits, or_null(data)) < 0)

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import {
   ConfigToken,
@@ -18,7 +19,7 @@ import {
   type Selection,
 } from '@koker/core';
 import { FileImageStore } from '@koker/image-store';
-import { FileStateStore, type VolumeDrivers } from '@koker/engine';
+import { FileStateStore, fileVolumeLocks, type VolumeDrivers } from '@koker/engine';
 import { HostFacts, KoffiSyscalls } from '@koker/host';
 import { createLogger } from '@koker/log';
 import { registerBuiltinDrivers } from './drivers.js';
@@ -155,6 +156,8 @@ export class CliContext {
           if (report.result.usable) usable.push(await driver(report.name));
         return usable;
       },
+      // Per name, whatever the driver: `<root>/run/volume-locks/NAME.lock`.
+      lock: fileVolumeLocks(join(this.config.root, 'run', 'volume-locks'), this.log),
     };
   }
 

@@ -259,6 +259,20 @@ const TOP_LEVEL: readonly LazyCommand[] = [
     ),
   },
   {
+    names: ['push'],
+    load: command(
+      () => import('./commands/image/push.js'),
+      (m) => m.pushCommand(),
+    ),
+  },
+  {
+    names: ['import'],
+    load: command(
+      () => import('./commands/image/import.js'),
+      (m) => m.importCommand(),
+    ),
+  },
+  {
     names: ['history'],
     load: command(
       () => import('./commands/image/history.js'),

@@ -9,9 +9,11 @@ import {
   type Volume,
   type VolumeDriver,
   type LaunchPlan,
+  parseMountInfo,
 } from '@koker/core';
 import { recordingLogger } from '@koker/core/testing';
-import { encodeLaunchPlan } from '../src/launch/native-plan.js';
+import { encodeLaunchPlan, encodeMountHoldPlan } from '../src/launch/native-plan.js';
+import { checkBindPropagation } from '../src/volumes/bind-propagation.js';
 import { matchesVolumeFilters, parseVolumeFilters } from '../src/volumes/volume-filters.js';
 import { resolveMounts } from '../src/volumes/resolve-mounts.js';
 import { rootPropagation, userMountSteps } from '../src/volumes/mount-steps.js';
@@ -283,5 +285,96 @@ describe("a record's mounts on disk", () => {
       mounts: [{ type: 'nfs', source: '', destination: '/x', readOnly: false }],
     } as unknown as ContainerRecord);
     expect(() => decodeContainerRecord(bad, id)).toThrow(/mounts\[0\]\.type/);
+  });
+});
+
+describe('bind propagation reaching the host', () => {
+  const mountinfo = (point: string, optional: string) =>
+    parseMountInfo(
+      [
+        '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
+        `90 22 8:1 /srv/x ${point} rw,relatime ${optional}- ext4 /dev/sda1 rw`,
+      ].join('\n'),
+    );
+  it("Docker's rule: shared modes need a shared host mount, slave modes a shared or slave one", () => {
+    const temp = mkdtempSync(join(tmpdir(), 'koker-propagation-'));
+    try {
+      const shared = mountinfo(temp, 'shared:7 ');
+      const slave = mountinfo(temp, 'master:7 ');
+      const priv = mountinfo(temp, '');
+      for (const mode of ['shared', 'rshared', 'slave', 'rslave'] as const)
+        expect(() => checkBindPropagation(temp, mode, shared)).not.toThrow();
+      expect(() => checkBindPropagation(temp, 'rslave', slave)).not.toThrow();
+      expect(() => checkBindPropagation(temp, 'rshared', slave)).toThrow(
+        `path ${temp} is mounted on ${temp} but it is not a shared mount`,
+      );
+      expect(() => checkBindPropagation(temp, 'slave', priv)).toThrow(
+        `path ${temp} is mounted on ${temp} but it is not a shared or slave mount`,
+      );
+      expect(() => checkBindPropagation(temp, 'rprivate', priv)).not.toThrow();
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
+  });
+
+  it('clones shared and slave binds in the host namespace before the clone; private ones not', () => {
+    const plan = {
+      id: 'x',
+      rootfs: '/r',
+      readOnlyRootfs: false,
+      newNamespaces: ['mount'],
+      joinNamespaces: [],
+      cgroups: { procsFiles: [] },
+      loopback: false,
+      mounts: [],
+      userMounts: [
+        { source: '/shared', target: '/a', fstype: '', flags: ['bind', 'rec'], propagation: 'rshared' },
+        { source: '/slave', target: '/b', fstype: '', flags: ['bind', 'rec'], propagation: 'rslave' },
+        { source: '/private', target: '/c', fstype: '', flags: ['bind', 'rec'], propagation: 'private' },
+      ],
+      devices: [],
+      symlinks: [],
+      maskedPaths: [],
+      readOnlyPaths: [],
+      process: {
+        args: ['true'],
+        env: [],
+        cwd: '/',
+        uid: 0,
+        gid: 0,
+        additionalGids: [],
+        terminal: false,
+        stdin: false,
+        capabilities: [],
+        noNewPrivileges: false,
+        seccomp: 'unconfined',
+        rlimits: [],
+      },
+      init: false,
+    } as unknown as LaunchPlan;
+    const ops = encodeLaunchPlan(plan);
+    const clone = ops.indexOf('clone');
+    const trees = ops.flatMap((op, i) => (op === 'hosttree' ? [[i, ops[i + 1]]] : []));
+    expect(trees.map(([, source]) => source)).toEqual(['/shared', '/slave']);
+    expect(trees.every(([at]) => (at as number) < clone)).toBe(true);
+  });
+
+  it("a stopped container's mounts held: its root, its user mounts without copy-up or propagation, then hold", () => {
+    const ops = encodeMountHoldPlan({
+      rootfs: '/r',
+      mounts: [
+        {
+          source: '/v',
+          target: '/data',
+          fstype: '',
+          flags: ['bind', 'rec'],
+          copyUp: true,
+          propagation: 'rshared',
+        },
+      ],
+    }).join(' ');
+    expect(ops).toBe(
+      'pdeathsig 9 clone mount mount  /  rec,private  rootfs /r usermount /v /data  bind,rec   0 0 hold',
+    );
   });
 });

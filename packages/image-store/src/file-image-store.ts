@@ -371,6 +371,15 @@ export class FileImageStore implements ImageStore {
     });
   }
 
+  /** Records that `name@digest` (a registry's manifest, after a push) is this image. */
+  async addRepoDigest(id: Digest, reference: ImageReference, digest: Digest): Promise<void> {
+    await withFileLock(this.layout.indexLock, { log: this.log, what: 'the image tag index' }, async () => {
+      const index = await TagIndex.read(this.layout.repositoriesFile);
+      index.addDigest(reference, digest, id);
+      await writeFileAtomic(this.layout.repositoriesFile, index.serialize(), 0o644);
+    });
+  }
+
   /** Points another tag at an image (koker tag, load). */
   async tag(id: Digest, reference: ImageReference): Promise<void> {
     await withFileLock(this.layout.indexLock, { log: this.log, what: 'the image tag index' }, async () => {

@@ -8,3 +8,5 @@ export * from './pull-image.js';
 export * from './store-layer.js';
 export * from './archive/index.js';
 export * from './verify-stream.js';
+export * from './push-source.js';
+export * from './import-tarball.js';

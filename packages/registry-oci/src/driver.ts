@@ -21,6 +21,7 @@ import { DockerCredentialStore, type Credentials } from './auth/docker-config.js
 import { endpointsFor, type Endpoint } from './endpoints.js';
 import { HttpClient } from './http.js';
 import { RegistryClient } from './registry-client.js';
+import { pushImage, type ImageToPush, type PushOptions, type PushResult } from './push/push-image.js';
 
 export interface OciRegistryOptions {
   /** Mirrors tried before Docker Hub for docker.io images. */
@@ -164,6 +165,15 @@ export class OciRegistrySource implements ImageSource {
       `layer ${descriptor.digest} of ${image.reference.toFamiliarString()}`,
       options,
     );
+  }
+
+  /**
+   * Pushes an image to `registry` (docker.io goes to Docker Hub itself, never a mirror): layers,
+   * config, then the manifest under `options.tag` of `options.repository`.
+   */
+  async push(registry: string, image: ImageToPush, options: PushOptions): Promise<PushResult> {
+    const endpoint = this.endpoints(registry).at(-1) as Endpoint;
+    return pushImage(this.client(endpoint), image, { ...options, log: options.log ?? this.options.log });
   }
 
   /** Checks that the registry lets these credentials in (`koker login`). */

@@ -31,9 +31,13 @@ export interface HttpResponse {
   };
 }
 
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
+
 export interface HttpRequest {
-  readonly method?: 'GET' | 'HEAD';
+  readonly method?: HttpMethod;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A request body (uploads): a redirect is then returned, not followed (the body is spent). */
+  readonly body?: Uint8Array | Readable;
   readonly signal?: AbortSignal;
 }
 
@@ -66,6 +70,7 @@ export class HttpClient {
         method: request.method ?? 'GET',
         headers,
         dispatcher: this.agent,
+        ...(request.body !== undefined ? { body: request.body } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       });
       this.log?.debug(
@@ -73,7 +78,12 @@ export class HttpClient {
         'HTTP request',
       );
       const location = response.headers.location;
-      if ([301, 302, 303, 307, 308].includes(response.statusCode) && typeof location === 'string') {
+      const readOnly = request.method === undefined || request.method === 'GET' || request.method === 'HEAD';
+      if (
+        readOnly &&
+        [301, 302, 303, 307, 308].includes(response.statusCode) &&
+        typeof location === 'string'
+      ) {
         await response.body.dump();
         if (hop >= MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects from ${url}`);
         const next = new URL(location, current);

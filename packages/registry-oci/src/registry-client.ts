@@ -13,7 +13,7 @@ import {
 import { type Authenticator } from './auth/authenticator.js';
 import { type Endpoint } from './endpoints.js';
 import { RegistryDeadlineError, deadlineOf, watchedChunks } from './deadlines.js';
-import { type HttpClient, type HttpResponse } from './http.js';
+import { type HttpClient, type HttpMethod, type HttpResponse } from './http.js';
 import {
   DEFAULT_RETRY,
   backoff,
@@ -115,13 +115,19 @@ export class RegistryClient {
       scope: string;
       accept?: string;
       headers?: Record<string, string>;
-      method?: 'GET' | 'HEAD';
+      method?: HttpMethod;
+      /** A request body, made anew for each try (an upload's file range is opened again). */
+      body?: () => Uint8Array | Readable;
+      /** An absolute URL on this registry instead of `path` (an upload's Location). */
+      url?: string;
       signal?: AbortSignal;
       /** What is asked, for a deadline's message. */
       what?: string;
     },
   ): Promise<HttpResponse> {
-    const url = `${this.endpoint.url}/v2/${path}`;
+    const url = options.url ?? `${this.endpoint.url}/v2/${path}`;
+    // A body that went out may have been partly taken: the uploader restarts its upload instead.
+    const attempts = options.body ? 1 : this.retry.attempts;
     let challenged = false;
     for (let attempt = 1; ; attempt++) {
       const headers: Record<string, string> = { ...options.headers };
@@ -133,6 +139,7 @@ export class RegistryClient {
         response = await this.http.send(url, {
           method: options.method ?? 'GET',
           headers,
+          ...(options.body ? { body: options.body() } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         });
       } catch (error) {
@@ -141,7 +148,7 @@ export class RegistryClient {
         const deadline = this.deadlineError(error, options.what ?? url);
         if (deadline) throw deadline;
         if (networkCode(error) === undefined) throw error;
-        if (isRetryableNetworkError(error) && attempt < this.retry.attempts) {
+        if (isRetryableNetworkError(error) && attempt < attempts) {
           await backoff(attempt, this.retry, this.log, url);
           continue;
         }
@@ -155,7 +162,7 @@ export class RegistryClient {
         attempt--;
         continue;
       }
-      if (isRetryableStatus(response.status) && attempt < this.retry.attempts) {
+      if (isRetryableStatus(response.status) && attempt < attempts) {
         await response.body.dump();
         await backoff(attempt, this.retry, this.log, url);
         continue;
@@ -164,8 +171,11 @@ export class RegistryClient {
     }
   }
 
-  /** Turns an unexpected answer into an error that says what was asked and what the registry said. */
-  async failure(response: HttpResponse, what: string, repository: string): Promise<Error> {
+  /** The registry's error (its first `errors` entry, or the start of the body) in words. */
+  async errorOf(
+    response: HttpResponse,
+    what: string,
+  ): Promise<{ first?: { code?: string; message?: string }; said: string }> {
     let body: RegistryErrorBody = {};
     const text = await this.readLimited(response, 64 * 1024, what)
       .then((bytes) => bytes.toString('utf8'))
@@ -179,6 +189,12 @@ export class RegistryClient {
     const said = first
       ? `${(first.code ?? '').toLowerCase().replace(/_/g, ' ')}: ${first.message ?? ''}`.trim()
       : text.slice(0, 200).trim();
+    return { ...(first ? { first } : {}), said };
+  }
+
+  /** Turns an unexpected answer into an error that says what was asked and what the registry said. */
+  async failure(response: HttpResponse, what: string, repository: string): Promise<Error> {
+    const { first, said } = await this.errorOf(response, what);
     const name = `${this.endpoint.host}/${repository}`;
     if (response.status === 404 || first?.code === 'MANIFEST_UNKNOWN' || first?.code === 'NAME_UNKNOWN') {
       if (first?.code === 'NAME_UNKNOWN') {
@@ -377,6 +393,11 @@ export class RegistryClient {
       }
       return;
     }
+  }
+
+  /** Whether stored credentials (not an identity token) are sent to this registry. */
+  usesCredentials(): Promise<boolean> {
+    return this.auth.usedCredentials(this.endpoint);
   }
 
   /** GET /v2/: whether the registry answers, and with which credentials it lets us in. */

@@ -8,6 +8,8 @@ export interface MountEntry {
   readonly root: string;
   readonly mountPoint: string;
   readonly options: readonly string[];
+  /** The optional fields: the propagation (`shared:N`, `master:N`, `propagate_from:N`), if any. */
+  readonly optionalFields?: readonly string[];
   readonly fsType: string;
   readonly source: string;
   readonly superOptions: readonly string[];
@@ -31,6 +33,7 @@ export function parseMountInfo(text: string): MountEntry[] {
       root: unescape(fields[3] ?? ''),
       mountPoint: unescape(fields[4] ?? ''),
       options: (fields[5] ?? '').split(','),
+      optionalFields: fields.slice(6, dash),
       fsType: fields[dash + 1] ?? '',
       source: unescape(fields[dash + 2] ?? ''),
       superOptions: (fields[dash + 3] ?? '').split(','),

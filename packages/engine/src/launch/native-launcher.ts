@@ -7,13 +7,19 @@ import {
   type LaunchOptions,
   type LaunchPlan,
   type Launcher,
-  type ProcessSpec,
   type StdioTarget,
   HostError,
   type KokerError,
   type Logger,
 } from '@koker/core';
-import { encodeExecPlan, encodeLaunchPlan, type NativeOps, serializeOps } from './native-plan.js';
+import {
+  encodeExecPlan,
+  encodeLaunchPlan,
+  encodeMountHoldPlan,
+  type MountHoldPlan,
+  type NativeOps,
+  serializeOps,
+} from './native-plan.js';
 import { nativeError, parseNativeRecord, type NativeRecord } from './native-report.js';
 
 function stdioOption(target: StdioTarget): 'inherit' | 'ignore' | number {
@@ -33,15 +39,20 @@ export class NativeLauncher implements Launcher {
   ) {}
 
   start(plan: LaunchPlan, options: LaunchOptions = {}): Promise<LaunchedProcess> {
-    return this.launch(encodeLaunchPlan(plan, options), plan.process, options);
+    return this.launch(encodeLaunchPlan(plan, options), plan.process.stdin, options);
   }
 
   exec(plan: ExecPlan, options: LaunchOptions = {}): Promise<LaunchedProcess> {
-    return this.launch(encodeExecPlan(plan, options), plan.process, options);
+    return this.launch(encodeExecPlan(plan, options), plan.process.stdin, options);
   }
 
-  private launch(ops: NativeOps, process: ProcessSpec, options: LaunchOptions): Promise<LaunchedProcess> {
-    const stdio = options.stdio ?? [process.stdin ? 'inherit' : 'null', 'inherit', 'inherit'];
+  /** A stopped container's mounts, held by a process until it is killed (encodeMountHoldPlan). */
+  hold(plan: MountHoldPlan): Promise<LaunchedProcess> {
+    return this.launch(encodeMountHoldPlan(plan), false, { stdio: ['null', 'null', 'inherit'] });
+  }
+
+  private launch(ops: NativeOps, stdin: boolean, options: LaunchOptions): Promise<LaunchedProcess> {
+    const stdio = options.stdio ?? [stdin ? 'inherit' : 'null', 'inherit', 'inherit'];
     const argv = [...(options.wrapper ?? []), this.helper];
     this.log.debug({ helper: argv.join(' '), ops: ops.length }, 'Start native helper');
     // Its own process group: a Ctrl-C on the terminal reaches koker alone, which forwards it once.

@@ -5,6 +5,7 @@ import {
   type HandoffOptions,
   type LaunchPlan,
   type ProcessSpec,
+  type MountStep,
   type OverlayMount,
   InvalidValueError,
 } from '@koker/core';
@@ -137,6 +138,10 @@ function overlayOps(target: string, overlay: OverlayMount): NativeOps {
   ];
 }
 
+/** A bind with a shared or slave propagation: mounts below its source cross to or from the host. */
+const takesHostPeers = (m: MountStep) =>
+  m.flags.includes('bind') && m.propagation !== undefined && !m.propagation.endsWith('private');
+
 export function encodeLaunchPlan(plan: LaunchPlan, options: EncodeOptions = {}): NativeOps {
   const startFifo = options.handoff?.startFifo;
   const ops: NativeOps = [
@@ -148,6 +153,8 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: EncodeOptions = {}):
     }),
     ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
     ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),
+    // Binds that share mounts with the host are cloned in its namespace, so they stay its peers.
+    ...(plan.userMounts ?? []).filter(takesHostPeers).flatMap((m) => ['hosttree', m.source]),
     // The cgroup namespace comes after the cgroups are joined, so that they are its root.
     'clone',
     plan.newNamespaces.filter((k) => k !== 'cgroup').join(','),
@@ -232,4 +239,50 @@ export function serializeOps(ops: NativeOps): Buffer {
     if (op.includes('\0')) throw new InvalidValueError('launch plan value', op, 'contains a NUL byte');
   }
   return Buffer.from(ops.map((op) => `${op}\0`).join(''), 'utf8');
+}
+
+/** What a stopped container's files are reached through: its root and its user mounts. */
+export interface MountHoldPlan {
+  readonly rootfs: string;
+  /** Mounted at `rootfs` first, as for a start. */
+  readonly rootfsOverlay?: OverlayMount;
+  /** The container's volumes, binds and tmpfs mounts (userMountSteps). */
+  readonly mounts: readonly MountStep[];
+}
+
+/**
+ * A process in a private mount namespace holding a stopped container's root with its user
+ * mounts on it, each target resolved in the root as for a start (never copied up, no
+ * propagation: the mounts serve a copy, not a container). It waits to be killed.
+ */
+export function encodeMountHoldPlan(plan: MountHoldPlan): NativeOps {
+  const ops: NativeOps = [
+    ...monitorOps({ detached: false, terminal: false, stdin: false }),
+    'clone',
+    'mount',
+    'mount',
+    '',
+    '/',
+    '',
+    'rec,private',
+    '',
+    ...(plan.rootfsOverlay ? overlayOps(plan.rootfs, plan.rootfsOverlay) : []),
+    'rootfs',
+    plan.rootfs,
+  ];
+  for (const m of plan.mounts) {
+    ops.push(
+      'usermount',
+      m.source,
+      m.target,
+      m.fstype,
+      m.flags.join(','),
+      m.data ?? '',
+      '',
+      '0',
+      m.targetType === 'file' ? '1' : '0',
+    );
+  }
+  ops.push('hold');
+  return ops;
 }

@@ -5,6 +5,7 @@ import {
   type ResourceDriver,
   type ContainerRecord,
   type ContainerSpec,
+  type HeldLock,
   type StateStore,
   type StorageDriver,
   shortContainerId,
@@ -22,6 +23,7 @@ import { settleStaleContainers } from './settle-stale.js';
 import { type ContainerLifecycle } from './container-lifecycle.js';
 import { removeExitFile } from './exit-file.js';
 import { type VolumeDrivers } from '../volumes/volume-drivers.js';
+import { lockVolumes, volumeNamesOf } from '../volumes/volume-locks.js';
 import { removeHealthFile } from './health.js';
 
 export interface StartDrivers {
@@ -99,9 +101,12 @@ export async function startContainer(
     const scope = new ResourceScope(log.child({ container }));
     const guard = new SignalGuard();
     let handedOver = false;
+    let volumeLock: HeldLock | undefined;
     try {
       // The monitor owns the terminal: nobody would proxy one the launcher opens, once we return.
       const detachedSpec = { ...joined, process: { ...spec.process, terminal: false } };
+      // A volume another run is filling is taken once it is full (volume-locks.ts).
+      volumeLock = await lockVolumes(drivers.volumes, volumeNamesOf(spec.mounts ?? []));
       const { plan, process, attachment } = await prepareContainer(detachedSpec, {
         drivers,
         scope,
@@ -112,6 +117,7 @@ export async function startContainer(
       log.info({ container, command: process.args[0] }, 'Execute command');
       const at = new Date().toISOString();
       const launched = await launcher.start(plan, { ...detach(record), detached: true });
+      volumeLock.release();
       handedOver = true;
       return await state.update(id, (current) => {
         const { manuallyStopped: _stopped, restarting: _restarting, ...rest } = current;
@@ -122,6 +128,7 @@ export async function startContainer(
         };
       });
     } catch (error) {
+      volumeLock?.release();
       if (!handedOver) {
         await scope.close();
         await state

@@ -1,6 +1,7 @@
 import {
   type ImageRecord,
   type ExitStatus,
+  type HeldLock,
   type LaunchedProcess,
   type LaunchOptions,
   type Launcher,
@@ -20,7 +21,7 @@ import {
 } from '@koker/core';
 import { processRequest } from '../launch/process-spec.js';
 import { healthcheckConfig } from '../lifecycle/health.js';
-import { crashPoint } from './crash-point.js';
+import { crashPoint, pausePoint } from './crash-point.js';
 import { type PreparedContainer, prepareContainer, runningRecord } from './prepare-container.js';
 import { ResourceScope } from './resource-scope.js';
 import { procHost, type RunHost } from './run-host.js';
@@ -28,6 +29,7 @@ import { type RunEnding, RunRecord } from './run-record.js';
 import { type RunRequest } from './run-request.js';
 import { SignalGuard } from './signal-guard.js';
 import { resolveMounts, type ResolvedMounts } from '../volumes/resolve-mounts.js';
+import { lockVolumes } from '../volumes/volume-locks.js';
 import { type VolumeDrivers } from '../volumes/volume-drivers.js';
 import { removeAnonymousVolumes } from '../volumes/volume-usage.js';
 
@@ -89,6 +91,8 @@ interface Run {
   readonly checkpoint: () => void;
   /** How it ended, for the teardown to record; set when the process exits or a step fails. */
   ending: RunEnding;
+  /** The named volumes it takes, locked until its container has started on them. */
+  volumeLock: HeldLock;
 }
 
 /**
@@ -123,6 +127,7 @@ export class RunOrchestrator {
       teardown: new ResourceScope(log),
       checkpoint: () => guard.signal.throwIfAborted(),
       ending: { failure: undefined },
+      volumeLock: { release: () => undefined },
     };
     try {
       const { record, spec } = await this.record(run, processReq, options.detach !== undefined);
@@ -204,8 +209,13 @@ export class RunOrchestrator {
         );
     });
     crashPoint('run:recorded');
+    // Held until the container started (filled, recorded as the volumes' user), or the run failed.
+    const named = (request.mounts ?? []).flatMap((m) => (m.type === 'volume' && m.name ? [m.name] : []));
+    run.volumeLock = await lockVolumes(this.drivers.volumes, named);
+    run.teardown.defer('volume locks', async () => run.volumeLock.release());
     const resolved = await this.mounts(run);
     mounts = resolved.mounts;
+    await pausePoint('run:mounts');
     const spec: ContainerSpec = {
       id,
       name,
@@ -273,6 +283,7 @@ export class RunOrchestrator {
     run.log.info({ command: process.args[0] }, 'Execute command');
     const at = new Date().toISOString();
     const launched = await this.drivers.launcher.start(plan, { ...detach(id), detached: true });
+    run.volumeLock.release();
     crashPoint('run:launched');
     await this.drivers.state.update(id, (current) =>
       runningRecord(current, { pid: launched.pid, at, attachment }),
@@ -297,6 +308,7 @@ export class RunOrchestrator {
     run.log.info({ command: process.args[0] }, 'Execute command');
     const at = new Date().toISOString();
     const launched = await this.drivers.launcher.start(plan, options.stdio ? { stdio: options.stdio } : {});
+    run.volumeLock.release();
     crashPoint('run:launched');
     // --sig-proxy=false: koker's signals are not the container's (stop it with koker stop).
     guard.forwardTo(options.sigProxy === false ? () => undefined : (signal) => launched.kill(signal));

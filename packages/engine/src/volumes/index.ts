@@ -4,3 +4,5 @@ export * from './resolve-mounts.js';
 export * from './volume-drivers.js';
 export * from './volume-filters.js';
 export * from './volume-usage.js';
+export * from './held-mounts.js';
+export * from './volume-locks.js';

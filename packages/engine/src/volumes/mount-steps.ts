@@ -7,6 +7,7 @@ import {
   type Logger,
   type MountStep,
 } from '@koker/core';
+import { checkBindPropagation } from './bind-propagation.js';
 import { type VolumeDrivers } from './volume-drivers.js';
 
 const depth = (path: string) => path.split('/').filter(Boolean).length;
@@ -26,6 +27,7 @@ export async function userMountSteps(
   for (const mount of ordered) {
     const ro = mount.readOnly ? ['ro'] : [];
     if (mount.type === 'tmpfs') {
+      context.log.debug({ target: mount.target, flags: mount.flags, data: mount.data }, 'Mount tmpfs');
       steps.push({
         source: 'tmpfs',
         target: mount.target,
@@ -39,6 +41,16 @@ export async function userMountSteps(
         throw new NotFoundError(`bind source path does not exist: ${mount.source}`, {
           hint: 'it was there when the container was created: create it again, or remove the container',
         });
+      checkBindPropagation(mount.source, mount.propagation);
+      context.log.debug(
+        {
+          source: mount.source,
+          target: mount.target,
+          readOnly: mount.readOnly,
+          propagation: mount.propagation,
+        },
+        'Bind host path',
+      );
       steps.push({
         source: mount.source,
         target: mount.target,

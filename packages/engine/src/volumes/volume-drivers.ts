@@ -1,4 +1,4 @@
-import { type VolumeDriver } from '@koker/core';
+import { type HeldLock, type VolumeDriver } from '@koker/core';
 
 /** The volume drivers of this invocation, by name (`local`, or a third party's). */
 export interface VolumeDrivers {
@@ -6,6 +6,11 @@ export interface VolumeDrivers {
   driver(name: string): Promise<VolumeDriver>;
   /** Every usable volume driver, for `volume ls` and `prune`. */
   all(): Promise<VolumeDriver[]>;
+  /**
+   * Exclusive locks on these volume names, across koker processes (fileVolumeLocks): held
+   * while a container takes a volume (created, filled, recorded as its user) or one is removed.
+   */
+  lock?(names: readonly string[]): Promise<HeldLock>;
 }
 
 export const DEFAULT_VOLUME_DRIVER = 'local';

@@ -11,6 +11,7 @@ import {
   type Volume,
 } from '@koker/core';
 import { type VolumeDrivers } from './volume-drivers.js';
+import { lockVolumes } from './volume-locks.js';
 
 export interface VolumeContext {
   readonly volumes: VolumeDrivers;
@@ -57,13 +58,23 @@ export async function removeVolume(
     if (options.force && error instanceof NotFoundError) return false;
     throw error;
   }
-  const using = (users ?? (await volumeUsers(context.state))).get(volume.name) ?? [];
-  if (using.length > 0)
-    throw new ConflictError(
-      `remove ${volume.name}: volume is in use - [${using.map((r) => r.id).join(', ')}]`,
-      { hint: 'remove the containers that use it first (koker rm)' },
-    );
-  await (await context.volumes.driver(volume.driver)).remove(volume.name);
+  // Locked, and its users read under the lock: a run taking it is recorded as one by then.
+  const lock = await lockVolumes(context.volumes, [volume.name]);
+  try {
+    const using =
+      (users && !context.volumes.lock ? users : await volumeUsers(context.state)).get(volume.name) ?? [];
+    if (using.length > 0)
+      throw new ConflictError(
+        `remove ${volume.name}: volume is in use - [${using.map((r) => r.id).join(', ')}]`,
+        { hint: 'remove the containers that use it first (koker rm)' },
+      );
+    await (await context.volumes.driver(volume.driver)).remove(volume.name);
+  } catch (error) {
+    if (options.force && error instanceof NotFoundError) return false;
+    throw error;
+  } finally {
+    lock.release();
+  }
   context.log.debug({ volume: volume.name, driver: volume.driver }, 'Remove volume');
   return true;
 }
@@ -80,11 +91,13 @@ export async function removeAnonymousVolumes(
     m.type === 'volume' && m.anonymous ? [m] : [],
   );
   if (anonymous.length === 0) return;
-  const users = await volumeUsers(context.state);
   for (const mount of anonymous) {
-    const others = (users.get(mount.name) ?? []).filter((r) => r.id !== record.id);
-    if (others.length > 0) continue;
+    const lock = await lockVolumes(context.volumes, [mount.name]);
     try {
+      // A --volumes-from run may be taking it: read under its lock.
+      const users = await volumeUsers(context.state);
+      const others = (users.get(mount.name) ?? []).filter((r) => r.id !== record.id);
+      if (others.length > 0) continue;
       await (await context.volumes.driver(mount.driver)).remove(mount.name);
       context.log.debug(
         { container: shortContainerId(record.id), volume: mount.name },
@@ -93,6 +106,8 @@ export async function removeAnonymousVolumes(
     } catch (error) {
       if (error instanceof NotFoundError) continue;
       context.log.warn({ volume: mount.name, err: error }, 'Could not remove an anonymous volume');
+    } finally {
+      lock.release();
     }
   }
 }
@@ -136,11 +151,20 @@ export async function pruneVolumes(
       if ((users.get(volume.name) ?? []).length > 0) continue;
       if (!options.all && !isAnonymous(volume)) continue;
       if (options.accept && !options.accept(volume)) continue;
-      const size = await directorySize(volume.mountpoint);
-      await driver.remove(volume.name);
-      context.log.debug({ volume: volume.name, driver: driver.name }, 'Remove volume');
-      deleted.push(volume.name);
-      reclaimed += size;
+      // Unused a moment ago: checked again under its lock, as `volume rm` does.
+      const lock = await lockVolumes(context.volumes, [volume.name]);
+      try {
+        if (context.volumes.lock && ((await volumeUsers(context.state)).get(volume.name) ?? []).length > 0)
+          continue;
+        if (!(await driver.get(volume.name))) continue;
+        const size = await directorySize(volume.mountpoint);
+        await driver.remove(volume.name);
+        context.log.debug({ volume: volume.name, driver: driver.name }, 'Remove volume');
+        deleted.push(volume.name);
+        reclaimed += size;
+      } finally {
+        lock.release();
+      }
     }
   }
   return { deleted, reclaimed };

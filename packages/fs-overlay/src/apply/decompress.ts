@@ -21,24 +21,31 @@ const CHUNK = 1024 * 1024;
 /** How far decompression may run ahead of the writer (it runs on another core meanwhile). */
 const AHEAD = 4 * 1024 * 1024;
 
-let zstdProgram: string | null | undefined;
+const programs = new Map<string, string | null>();
 
-/** The `zstd` program on PATH, if any (looked up once). */
-export function findZstd(): string | undefined {
-  if (zstdProgram === undefined) {
-    zstdProgram = null;
+/** A program on PATH (looked up once per name), e.g. `zstd`, `bzip2`, `xz`. */
+export function findProgram(name: string): string | undefined {
+  let found = programs.get(name);
+  if (found === undefined) {
+    found = null;
     for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
-      const candidate = join(dir, 'zstd');
+      const candidate = join(dir, name);
       try {
         accessSync(candidate, constants.X_OK);
-        zstdProgram = candidate;
+        found = candidate;
         break;
       } catch {
         // not here
       }
     }
+    programs.set(name, found);
   }
-  return zstdProgram ?? undefined;
+  return found ?? undefined;
+}
+
+/** The `zstd` program on PATH, if any. */
+export function findZstd(): string | undefined {
+  return findProgram('zstd');
 }
 
 export interface Decompressed {
@@ -85,7 +92,7 @@ export async function decompress(source: AsyncIterable<Buffer>, zstd: ZstdDecode
     throw new Error('the zstd program is not installed (apt-get install zstd)');
   return {
     compression,
-    chunks: program ? zstdProcess(program, input()) : through(input(), fzstdTransform()),
+    chunks: program ? decompressWith(program, input()) : through(input(), fzstdTransform()),
   };
 }
 
@@ -117,7 +124,8 @@ function fzstdTransform(): Transform {
   return transform;
 }
 
-async function* zstdProcess(program: string, input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/** Decompressed by a program (`zstd`, `bzip2`, `xz`: each takes `-d -c -q`) in a child process, streamed. */
+export async function* decompressWith(program: string, input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const child = spawn(program, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
   widenPipe(child.stdout);
   let stderr = '';
@@ -128,14 +136,14 @@ async function* zstdProcess(program: string, input: AsyncIterable<Buffer>): Asyn
   });
   let feedError: Error | undefined;
   pipeline(Readable.from(input, { objectMode: false }), child.stdin, (error) => {
-    // EPIPE when zstd stopped reading: its own exit status says why.
+    // EPIPE when the program stopped reading: its own exit status says why.
     if (error && (error as NodeJS.ErrnoException).code !== 'EPIPE') feedError = error;
   });
   try {
     for await (const chunk of child.stdout) yield chunk as Buffer;
     const code = await exited;
     if (feedError) throw feedError;
-    if (code !== 0) throw new Error(`zstd -d failed: ${stderr.trim() || `exit code ${code}`}`);
+    if (code !== 0) throw new Error(`${program} -d failed: ${stderr.trim() || `exit code ${code}`}`);
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }

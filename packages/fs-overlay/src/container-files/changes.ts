@@ -1,4 +1,4 @@
-import { fstatSync, lstatSync, readdirSync, type Stats } from 'node:fs';
+import { fstatSync, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { O, RESOLVE_SAFE, type AtCalls } from '../kernel/at-calls.js';
 import { resolveMerged } from '../overlay/merged-read.js';
 import { atCalls } from './in-root.js';
@@ -127,6 +127,159 @@ function walkDir(walk: Walk, dirFd: number, dir: string, belowNew: boolean): voi
         if (isDir) walkDir(walk, childFd, path, belowNew || !lower || opaque);
       } finally {
         if (childFd >= 0) at.close(childFd);
+      }
+    } finally {
+      at.close(fd);
+    }
+  }
+}
+
+/** One name of the image's merged view: the layer entry that decides it. */
+interface ImageEntry {
+  readonly path: string;
+  readonly stats: Stats;
+}
+
+/** Paths here are byte strings (latin1), as the container's names are. */
+const bytes = (path: string) => Buffer.from(path, 'latin1');
+
+function lstatOrNone(path: string): Stats | undefined {
+  try {
+    return lstatSync(bytes(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The names of one directory of the image, merged from its layer directories (`dirs`, topmost
+ * first, each the same directory in one layer) as overlayfs merges them: the first layer holding
+ * a name decides it, a whiteout hides it, an opaque directory hides the layers below.
+ */
+function imageEntries(walk: Walk, dirs: readonly string[]): Map<string, ImageEntry | null> {
+  const entries = new Map<string, ImageEntry | null>();
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(bytes(dir), { encoding: 'buffer' }).map((n) => n.toString('latin1'));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (entries.has(name)) continue;
+      const path = `${dir}/${name}`;
+      const stats = lstatOrNone(path);
+      if (!stats) continue;
+      entries.set(name, stats.isCharacterDevice() && stats.rdev === 0 ? null : { path, stats });
+    }
+    const fd = walk.at.openat2(-100, dir, O.RDONLY | O.DIRECTORY, 0, 0);
+    if (fd >= 0) {
+      const opaque = walk.at.fgetxattr(fd, OPAQUE)?.toString() === 'y';
+      walk.at.close(fd);
+      if (opaque) break;
+    }
+  }
+  return entries;
+}
+
+/** Whether a file of the container differs from the image's (Docker's naive differ's checks). */
+function differs(stats: Stats, image: Stats, link: () => [string, string]): boolean {
+  if (
+    stats.mode !== image.mode ||
+    stats.uid !== image.uid ||
+    stats.gid !== image.gid ||
+    stats.rdev !== image.rdev
+  )
+    return true;
+  if (stats.isDirectory()) return false;
+  if (stats.size !== image.size || Math.floor(stats.mtimeMs / 1000) !== Math.floor(image.mtimeMs / 1000))
+    return true;
+  if (stats.isSymbolicLink()) {
+    const [mine, theirs] = link();
+    return mine !== theirs;
+  }
+  return false;
+}
+
+/**
+ * A container's changes when its root is a full copy of its image (the copy driver): the copy
+ * compared with the image's layers, name by name, with the overlay rules' output (`A`, `C`, `D`;
+ * a deleted directory as one line, parents of additions and deletions as `C`). The copy is walked
+ * through descriptors that follow no symlink.
+ */
+export function copyChanges(
+  rootfs: string,
+  lowers: readonly string[],
+  options: ChangesOptions = {},
+): Change[] {
+  const at = atCalls();
+  const walk: Walk = {
+    at,
+    lowers,
+    skip: new Set(options.mountTargets ?? []),
+    changes: [],
+    changedDirs: new Set(),
+  };
+  const fd = at.openat2(-100, rootfs, O.RDONLY | O.DIRECTORY, 0, 0);
+  if (fd < 0) return walk.changes;
+  try {
+    compareDir(
+      walk,
+      fd,
+      '',
+      lowers.map((dir) => Buffer.from(dir).toString('latin1')),
+    );
+  } finally {
+    at.close(fd);
+  }
+  return walk.changes;
+}
+
+function compareDir(walk: Walk, dirFd: number, dir: string, imageDirs: readonly string[]): void {
+  const { at } = walk;
+  const image = imageEntries(walk, imageDirs);
+  const names = new Set(
+    readdirSync(`/proc/self/fd/${dirFd}`, { encoding: 'buffer' }).map((name) => name.toString('latin1')),
+  );
+  for (const name of [...new Set([...names, ...image.keys()])].sort()) {
+    const path = `${dir}/${name}`;
+    const theirs = image.get(name) ?? undefined;
+    if (!names.has(name)) {
+      if (theirs) record(walk, 'D', path, theirs.stats.isDirectory());
+      continue;
+    }
+    const fd = at.openat2(dirFd, name, O.PATH | O.NOFOLLOW, 0, RESOLVE_SAFE);
+    if (fd < 0) continue; // gone meanwhile
+    try {
+      const stats = fstatSync(fd);
+      const isDir = stats.isDirectory();
+      if (!theirs && walk.skip.has(path)) continue;
+      if (!theirs) record(walk, 'A', path, isDir);
+      else if (
+        isDir !== theirs.stats.isDirectory() ||
+        differs(stats, theirs.stats, () => [
+          at.readlinkat(fd, ''),
+          readlinkSync(bytes(theirs.path), { encoding: 'buffer' }).toString('latin1'),
+        ])
+      )
+        record(walk, 'C', path, isDir);
+      if (!isDir) continue;
+      // Below a directory the image has too: the same directory of each layer, until one is not.
+      const below: string[] = [];
+      if (theirs?.stats.isDirectory()) {
+        for (const layerDir of imageDirs) {
+          const candidate = lstatOrNone(`${layerDir}/${name}`);
+          if (!candidate) continue;
+          if (!candidate.isDirectory()) break;
+          below.push(`${layerDir}/${name}`);
+        }
+      }
+      const childFd = at.openat2(dirFd, name, O.RDONLY | O.DIRECTORY | O.NOFOLLOW, 0, RESOLVE_SAFE);
+      if (childFd < 0) continue;
+      try {
+        compareDir(walk, childFd, path, below);
+      } finally {
+        at.close(childFd);
       }
     } finally {
       at.close(fd);

@@ -14,10 +14,12 @@ export interface ContainerRoot {
   readonly fd: number;
   /** What it is, for logs: `/proc/PID/root`, `detached overlay`, a directory. */
   readonly source: string;
-  close(): void;
+  /** Ends the view (a held namespace ends asynchronously). */
+  close(): void | Promise<void>;
 }
 
-function rootFromPath(path: string, source = path): ContainerRoot {
+/** A root directory given by path (a copy-driver rootfs, a root held in another namespace). */
+export function rootFromPath(path: string, source = path): ContainerRoot {
   const fd = openSync(path, O.PATH | O.DIRECTORY | O.CLOEXEC);
   return { fd, source, close: () => closeSync(fd) };
 }
@@ -85,6 +87,12 @@ export function openStoppedRoot(options: StoppedRootOptions): ContainerRoot {
   } finally {
     context.close();
   }
+}
+
+/** A container's full copy of its image (the copy driver), for `diff`; undefined for overlay. */
+export function copyRootfsDirectory(root: string, id: ContainerId): string | undefined {
+  const rootfs = join(root, 'copy', id, 'rootfs');
+  return existsSync(rootfs) ? rootfs : undefined;
 }
 
 /** A container's overlay upper directory, for `diff`; undefined for the copy driver. */

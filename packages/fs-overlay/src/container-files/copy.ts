@@ -7,6 +7,7 @@ import { extractTar } from './tar-in.js';
 import { writeTar } from './tar-out.js';
 import { readTree } from './tree-reader.js';
 import { TreeWriter, type OwnerPolicy } from './tree-writer.js';
+import { type XattrPolicy } from './xattr-keep.js';
 
 /** One end of a copy: a path (a byte string) resolved from a base (a container's root, the host). */
 export interface CopyEnd {
@@ -22,6 +23,8 @@ export interface CopyOptions {
   readonly owner: OwnerPolicy;
   /** Device nodes are made only with `-a`. */
   readonly devices: boolean;
+  /** Extended attributes kept: all a layer may carry with `-a`, else file capabilities. */
+  readonly xattrs: XattrPolicy;
   readonly log: Logger;
 }
 
@@ -66,7 +69,8 @@ export async function copyTree(
         { source: textPath(source.path), dir: textPath(target.dir), name: textPath(target.topName) || '.' },
         'Copy tree',
       );
-      for await (const entry of readTree(src.fd, target)) await writer.write(entry);
+      for await (const entry of readTree(src.fd, { ...target, xattrs: options.xattrs }))
+        await writer.write(entry);
       writer.finish();
       options.log.debug({ entries: writer.entries, bytes: writer.bytes }, 'Copied tree');
       return { bytes: writer.bytes };
@@ -89,7 +93,7 @@ export async function copyToTar(
   try {
     const name = source.path.replace(/\/+$/, '').split('/').pop() ?? '';
     const topName = src.isDir && copiesContents(source.path) ? '' : name;
-    return { bytes: await writeTar(readTree(src.fd, { topName }), output) };
+    return { bytes: await writeTar(readTree(src.fd, { topName, xattrs: options.xattrs }), output) };
   } finally {
     atCalls().close(src.fd);
   }

@@ -1,5 +1,12 @@
-export { openRunningRoot, openStoppedRoot, upperDirectory, type ContainerRoot } from './container-root.js';
-export { overlayChanges, type Change, type ChangeKind } from './changes.js';
+export {
+  openRunningRoot,
+  copyRootfsDirectory,
+  openStoppedRoot,
+  rootFromPath,
+  upperDirectory,
+  type ContainerRoot,
+} from './container-root.js';
+export { copyChanges, overlayChanges, type Change, type ChangeKind } from './changes.js';
 export { copyFromTar, copyToTar, copyTree, type CopyEnd, type CopyOptions, type CopyResult } from './copy.js';
 export { assertsDirectory, copiesContents, copyTarget, CopyRuleError } from './copy-rules.js';
 export { bytePath, inContainer, ON_HOST, textPath, type PathBase } from './in-root.js';

@@ -3,7 +3,7 @@ import { InvalidValueError } from '@koker/core';
 import { type LayerLimits } from '@koker/core';
 import { displayName, TarFormatError, type EntrySink, type TarEntry } from '../tar/tar-entry.js';
 import { TarParser } from '../tar/tar-parser.js';
-import { decompress } from '../apply/decompress.js';
+import { tarChunks } from './tar-decompress.js';
 import { cleanEntryName, type TreeEntry } from './tree-entry.js';
 import { type TreeWriter } from './tree-writer.js';
 
@@ -20,6 +20,7 @@ function treeEntry(entry: TarEntry, name: string): TreeEntry {
     gid: entry.gid,
     mtime: entry.mtime.sec,
     size: entry.type === 'file' ? entry.size : 0,
+    ...(entry.xattrs.size > 0 ? { xattrs: entry.xattrs } : {}),
   } as const;
   if (type === 'symlink') return { ...base, linkname: entry.linkname };
   if (type === 'hardlink') {
@@ -38,7 +39,7 @@ function treeEntry(entry: TarEntry, name: string): TreeEntry {
 }
 
 /**
- * Extracts a tar stream (plain, gzip or zstd) into a TreeWriter, with the layer applier's parser and rules:
+ * Extracts a tar stream (plain, gzip, zstd, bzip2 or xz) into a TreeWriter, with the layer applier's parser and rules:
  * leading '/' confined, '..' refused (names and hardlink targets), the archive's own root
  * ('.', '/') skipped, uncompressed bytes and entries bounded. Returns the entries written.
  */
@@ -65,8 +66,8 @@ export async function extractTar(
     },
   });
   try {
-    // Compressed archives too, recognised by their first bytes (gzip, zstd), as Docker takes them.
-    const { chunks } = await decompress(input as AsyncIterable<Buffer>, 'auto');
+    // Compressed archives too, recognised by their first bytes, as Docker takes them.
+    const chunks = await tarChunks(input as AsyncIterable<Buffer>);
     for await (const chunk of chunks) {
       bytes += chunk.length;
       if (bytes > limits.maxBytes) throw new TarFormatError(`more than ${limits.maxBytes} bytes`);

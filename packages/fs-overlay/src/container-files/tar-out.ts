@@ -14,6 +14,22 @@ const TAR_TYPES = {
 } as const;
 
 /**
+ * Extended attributes as PAX records: star's `SCHILY.xattr.NAME` (what GNU tar and Docker read)
+ * for values that are text, libarchive's base64 form for binary ones (file capabilities),
+ * since the records are written as UTF-8.
+ */
+function xattrRecords(xattrs: ReadonlyMap<string, Buffer>): Record<string, string> {
+  const records: Record<string, string> = {};
+  for (const [name, value] of xattrs) {
+    const text = value.toString('utf8');
+    if (Buffer.from(text, 'utf8').equals(value) && !text.includes('\n'))
+      records[`SCHILY.xattr.${name}`] = text;
+    else records[`LIBARCHIVE.xattr.${encodeURIComponent(name)}`] = value.toString('base64');
+  }
+  return records;
+}
+
+/**
  * Writes entries as a tar stream (PAX headers where ustar cannot hold a name) to `output`.
  * Returns the bytes of file content written.
  */
@@ -46,6 +62,7 @@ export async function writeTar(entries: AsyncIterable<TreeEntry>, output: Writab
         size: entry.type === 'file' ? entry.size : 0,
         ...(entry.linkname !== undefined ? { linkname: textPath(entry.linkname) } : {}),
         ...(entry.devmajor !== undefined ? { devmajor: entry.devmajor, devminor: entry.devminor ?? 0 } : {}),
+        ...(entry.xattrs && entry.xattrs.size > 0 ? { pax: xattrRecords(entry.xattrs) } : {}),
       };
       const written = new Promise<void>((resolve, reject) => {
         const sink = tar.entry(header, (error) => (error ? reject(error) : resolve()));

@@ -20,6 +20,8 @@ export interface TreeEntry {
   readonly linkname?: string;
   readonly devmajor?: number;
   readonly devminor?: number;
+  /** Extended attributes kept (files and directories), by name. */
+  readonly xattrs?: ReadonlyMap<string, Buffer>;
   /** The content of a file, in chunks; read before the next entry is asked for. */
   readonly content?: AsyncIterable<Buffer>;
 }

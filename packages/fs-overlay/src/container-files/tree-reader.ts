@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, type Stats } from 'node:fs';
 import { O, RESOLVE_SAFE } from '../kernel/at-calls.js';
 import { atCalls } from './in-root.js';
+import { keepsXattr, type XattrPolicy } from './xattr-keep.js';
 import { PERMISSION_BITS, type TreeEntry, type TreeEntryType } from './tree-entry.js';
 
 const CHUNK = 1024 * 1024;
@@ -45,6 +46,8 @@ async function* contentOf(pathFd: number, stats: Stats): AsyncGenerator<Buffer> 
 export interface ReadTreeOptions {
   /** The top entry's name; '' copies only what a directory holds (`SRC/.`). */
   readonly topName: string;
+  /** The extended attributes read (file capabilities only by default). */
+  readonly xattrs?: XattrPolicy;
 }
 
 /**
@@ -57,10 +60,16 @@ export interface ReadTreeOptions {
  */
 export async function* readTree(fd: number, options: ReadTreeOptions): AsyncGenerator<TreeEntry> {
   const links = new Map<string, string>();
-  yield* walk(fd, options.topName, links);
+  const policy = options.xattrs ?? 'capabilities';
+  yield* walk(fd, options.topName, links, (name) => keepsXattr(policy, name));
 }
 
-async function* walk(fd: number, name: string, links: Map<string, string>): AsyncGenerator<TreeEntry> {
+async function* walk(
+  fd: number,
+  name: string,
+  links: Map<string, string>,
+  keep: (xattr: string) => boolean,
+): AsyncGenerator<TreeEntry> {
   const at = atCalls();
   const stats = fstatSync(fd);
   const type = typeOf(stats);
@@ -73,8 +82,12 @@ async function* walk(fd: number, name: string, links: Map<string, string>): Asyn
     mtime: Math.floor(stats.mtimeMs / 1000),
     size: 0,
   };
+  const xattrs = () => {
+    const found = at.xattrsOf(fd, keep);
+    return found.size > 0 ? { xattrs: found } : {};
+  };
   if (type === 'dir') {
-    if (name !== '') yield { ...base, type };
+    if (name !== '') yield { ...base, type, ...xattrs() };
     const children = readdirSync(`/proc/self/fd/${fd}`, { encoding: 'buffer' })
       .map((child) => child.toString('latin1'))
       .sort();
@@ -82,7 +95,7 @@ async function* walk(fd: number, name: string, links: Map<string, string>): Asyn
       const childFd = at.openat2(fd, child, O.PATH | O.NOFOLLOW, 0, RESOLVE_SAFE);
       if (childFd < 0) continue; // removed meanwhile
       try {
-        yield* walk(childFd, name === '' ? child : `${name}/${child}`, links);
+        yield* walk(childFd, name === '' ? child : `${name}/${child}`, links, keep);
       } finally {
         at.close(childFd);
       }
@@ -101,7 +114,7 @@ async function* walk(fd: number, name: string, links: Map<string, string>): Asyn
       return;
     }
     if (stats.nlink > 1) links.set(key, name);
-    yield { ...base, type, size: stats.size, content: contentOf(fd, stats) };
+    yield { ...base, type, size: stats.size, ...xattrs(), content: contentOf(fd, stats) };
     return;
   }
   const rdev = stats.rdev;

@@ -4,6 +4,7 @@ import { AT, check, ERRNO, makedev, O, RESOLVE_SAFE, S, timespecs } from '../ker
 import { atCalls, statFd, textPath } from './in-root.js';
 import { type EntrySink } from '../tar/tar-entry.js';
 import { type TreeEntry } from './tree-entry.js';
+import { keepsXattr, type XattrPolicy } from './xattr-keep.js';
 
 /** Who owns what is written: the entries' own owners (`cp -a`), or one user and group. */
 export type OwnerPolicy = { readonly keep: true } | { readonly keep: false; uid: number; gid: number };
@@ -12,6 +13,8 @@ export interface TreeWriterOptions {
   readonly owner: OwnerPolicy;
   /** Character and block devices are made only when asked (`cp -a`): else refused. */
   readonly devices: boolean;
+  /** The extended attributes written (those of a tar stream are filtered by it too). */
+  readonly xattrs: XattrPolicy;
   readonly log: Logger;
 }
 
@@ -180,11 +183,27 @@ export class TreeWriter {
     return owner.keep ? { uid: entry.uid, gid: entry.gid } : { uid: owner.uid, gid: owner.gid };
   }
 
-  /** Owner, then mode (fchown clears setuid bits), then times, on an open file or directory. */
+  /**
+   * Owner, then mode (fchown clears setuid bits and file capabilities), then extended
+   * attributes, then times, on an open file or directory.
+   */
   private ownAndStamp(fd: number, entry: TreeEntry): void {
     const { uid, gid } = this.ownerOf(entry);
     check('fchown', this.at.fchown(fd, uid, gid), textPath(entry.name));
     check('fchmod', this.at.fchmod(fd, entry.mode), textPath(entry.name));
+    for (const [name, value] of entry.xattrs ?? []) {
+      if (!keepsXattr(this.options.xattrs, name)) continue;
+      const set = this.at.fsetxattr(fd, name, value);
+      // A destination filesystem without them (Docker ignores that too): the copy goes on.
+      if (set === -ERRNO.EOPNOTSUPP) {
+        this.options.log.debug(
+          { path: textPath(entry.name), xattr: name },
+          'Extended attribute not supported',
+        );
+        continue;
+      }
+      check('fsetxattr', set, `${textPath(entry.name)}, ${name}`);
+    }
     const time = { sec: entry.mtime, nsec: 0 };
     check('futimens', this.at.futimens(fd, timespecs(time, time)), textPath(entry.name));
   }

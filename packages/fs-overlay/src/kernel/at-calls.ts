@@ -64,6 +64,8 @@ interface Bound {
   fgetxattr: Fn;
   lgetxattr: Fn;
   llistxattr: Fn;
+  getxattr: Fn;
+  listxattr: Fn;
   close: Fn;
   readlinkat: Fn;
   errno: () => number;
@@ -101,6 +103,10 @@ function bind(): Bound {
       'long lgetxattr(const uint8_t *path, const char *name, _Out_ uint8_t *value, size_t size)',
     ),
     llistxattr: lib.func('long llistxattr(const uint8_t *path, _Out_ uint8_t *list, size_t size)'),
+    getxattr: lib.func(
+      'long getxattr(const uint8_t *path, const char *name, _Out_ uint8_t *value, size_t size)',
+    ),
+    listxattr: lib.func('long listxattr(const uint8_t *path, _Out_ uint8_t *list, size_t size)'),
     close: lib.func('int close(int fd)'),
     readlinkat: lib.func('long readlinkat(int dirfd, const uint8_t *path, _Out_ uint8_t *buf, size_t size)'),
     errno,
@@ -243,6 +249,28 @@ export class AtCalls {
     if (r === -ERRNO.EOPNOTSUPP) return [];
     check('llistxattr', r, path);
     return buffer.toString('latin1', 0, r).split('\0').filter(Boolean);
+  }
+
+  /**
+   * The xattrs `keep` accepts of the file or directory an fd (O_PATH too) refers to, through
+   * /proc/self/fd (followed: that magic link is the file itself). Empty where unsupported.
+   */
+  xattrsOf(fd: number, keep: (name: string) => boolean): Map<string, Buffer> {
+    const path = cpath(`/proc/self/fd/${fd}`);
+    const list = Buffer.alloc(65536);
+    const found = new Map<string, Buffer>();
+    const n = this.result(this.c.listxattr(path, list, list.length));
+    if (n === -ERRNO.EOPNOTSUPP) return found;
+    check('listxattr', n, `fd ${fd}`);
+    for (const name of list.toString('latin1', 0, n).split('\0')) {
+      if (!name || !keep(name)) continue;
+      const value = Buffer.alloc(65536);
+      const r = this.result(this.c.getxattr(path, name, value, value.length));
+      if (r === -ERRNO.ENODATA) continue; // removed meanwhile
+      check('getxattr', r, `fd ${fd}, ${name}`);
+      found.set(name, Buffer.from(value.subarray(0, r)));
+    }
+    return found;
   }
 
   readlinkat(dirfd: number, path: string): string {

@@ -104,7 +104,8 @@ export class Authenticator {
       );
     }
     if (service) url.searchParams.set('service', service);
-    if (scope) url.searchParams.set('scope', scope);
+    // Several scopes (a push that mounts from another repository) go as several parameters.
+    for (const one of scope.split(' ').filter(Boolean)) url.searchParams.append('scope', one);
     if (basic) url.searchParams.set('account', basic.username);
     if (credentials?.identityToken) {
       this.log?.debug({ registry: endpoint.host }, 'Identity tokens are not supported: asking anonymously');

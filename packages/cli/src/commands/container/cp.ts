@@ -55,7 +55,12 @@ export function cpCommand(name = 'cp'): Command {
       ctx.requireRoot('cp');
       const direction = copyDirection(src, dest);
       const archive = options.archive ?? false;
-      const base = { followLink: options.followLink ?? false, devices: archive, log: ctx.log };
+      const base = {
+        followLink: options.followLink ?? false,
+        devices: archive,
+        xattrs: archive ? ('archive' as const) : ('capabilities' as const),
+        log: ctx.log,
+      };
       let result: CopyResult;
       if (direction.kind === 'from-container') {
         const sourcePath = containerPath(direction.source);

@@ -1,6 +1,12 @@
 import { Command } from 'commander';
 import { NotFoundError, StateError } from '@koker/core';
-import { overlayChanges, textPath, upperDirectory } from '@koker/fs-overlay';
+import {
+  copyChanges,
+  copyRootfsDirectory,
+  overlayChanges,
+  textPath,
+  upperDirectory,
+} from '@koker/fs-overlay';
 import { contextOf } from '../../command-context.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
 
@@ -20,16 +26,24 @@ export function diffCommand(name = 'diff'): Command {
       const id = await ctx.state.resolve(container);
       const record = await lifecycleOf(ctx).settle(id);
       if (!record) throw new NotFoundError(`No such container: ${container}`);
+      // overlay: its upper directory, mounted or not; the copy driver: its copy against the image.
+      const layerDirs = record.spec?.layerDirs;
       const upper = upperDirectory(ctx.config.root, id);
-      if (!upper || !record.spec) {
+      const copy = upper ? undefined : copyRootfsDirectory(ctx.config.root, id);
+      const options = { mountTargets: RUNTIME_MOUNT_TARGETS };
+      ctx.log.debug({ container: record.name, ...(upper ? { upper } : { copy }) }, 'Read container changes');
+      const changes = !layerDirs
+        ? undefined
+        : upper
+          ? overlayChanges(upper, layerDirs, options)
+          : copy
+            ? copyChanges(copy, layerDirs, options)
+            : undefined;
+      if (!changes)
         throw new StateError(`the changes of container ${record.name} are not known`, {
-          hint: "koker diff reads the overlay storage driver's upper layer; the copy driver keeps none",
+          hint: 'its root filesystem is gone, or it was made by an older koker',
         });
-      }
-      ctx.log.debug({ container: record.name, upper }, 'Read container changes');
-      const lines = overlayChanges(upper, record.spec.layerDirs, { mountTargets: RUNTIME_MOUNT_TARGETS }).map(
-        (c) => `${c.kind} ${textPath(c.path)}`,
-      );
+      const lines = changes.map((c) => `${c.kind} ${textPath(c.path)}`);
       if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

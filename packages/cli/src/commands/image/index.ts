@@ -11,4 +11,6 @@ export const imageCommands: readonly LazyCommand[] = [
   { names: ['tag'], load: async () => (await import('./tag.js')).tagCommand() },
   { names: ['history'], load: async () => (await import('./history.js')).historyCommand() },
   { names: ['save'], load: async () => (await import('./save.js')).saveCommand() },
+  { names: ['push'], load: async () => (await import('./push.js')).pushCommand() },
+  { names: ['import'], load: async () => (await import('./import.js')).importCommand() },
 ];

@@ -1,0 +1,131 @@
+import { Command } from 'commander';
+import { ImageReference, NotFoundError, UsageError, type ImageRecord } from '@koker/core';
+import { pushSource } from '@koker/image-store';
+import { contextOf } from '../../command-context.js';
+import { emitEvent } from '../../containers/container-events.js';
+import { type CliContext } from '../../context.js';
+import { PushLines, PushTerminal, silentPushDisplay, type PushDisplay } from '../../output/push-progress.js';
+import { abortOnSignals } from './pull.js';
+
+interface PushFlags {
+  allTags?: boolean;
+  quiet?: boolean;
+}
+
+/** Whether the user named a tag (ImageReference fills in `latest` when none is given). */
+function namesTag(input: string): boolean {
+  const name = input.split('@')[0] as string;
+  return name.lastIndexOf(':') > name.lastIndexOf('/');
+}
+
+/** Repositories of `target`'s registry the image is known in: where its layers may be mounted from. */
+function mountSources(image: ImageRecord, target: ImageReference): string[] {
+  const sources = new Set<string>();
+  for (const name of [...image.repoDigests, ...image.repoTags]) {
+    try {
+      const known = ImageReference.parse(name);
+      if (known.registry === target.registry && known.repository !== target.repository)
+        sources.add(known.repository);
+    } catch {
+      // not a reference (cannot happen for stored tags)
+    }
+  }
+  return [...sources];
+}
+
+function displayFor(context: CliContext, quiet: boolean): PushDisplay {
+  if (quiet) return silentPushDisplay;
+  return process.stdout.isTTY && !context.globals.debug ? new PushTerminal(process.stdout) : new PushLines();
+}
+
+/** The tags to push: the one named (default `latest`), or with --all-tags every local tag of the repository. */
+async function targetsOf(context: CliContext, input: string, flags: PushFlags): Promise<ImageReference[]> {
+  const reference = ImageReference.parse(input);
+  if (reference.digest) {
+    throw new UsageError(`cannot push a digest reference (${input}): name a tag`);
+  }
+  if (!flags.allTags) return [reference];
+  if (namesTag(input)) throw new UsageError("tag can't be used with --all-tags/-a");
+  const tags: ImageReference[] = [];
+  for (const image of await context.images.list()) {
+    for (const tag of image.repoTags) {
+      const parsed = ImageReference.parse(tag);
+      if (parsed.name === reference.name) tags.push(parsed);
+    }
+  }
+  if (tags.length === 0) {
+    throw new NotFoundError(`An image does not exist locally with the tag: ${reference.familiarName}`, {
+      hint: 'koker images lists the images there are; koker tag gives one a name to push',
+    });
+  }
+  return tags.sort((a, b) => (a.tag ?? '').localeCompare(b.tag ?? ''));
+}
+
+/** `koker push` / `koker image push`. */
+export function pushCommand(name = 'push'): Command {
+  return new Command(name)
+    .description('Upload an image to a registry')
+    .argument('<name>', 'NAME[:TAG], e.g. localhost:5000/app:1')
+    .option('-a, --all-tags', 'push all tags of the repository')
+    .option('-q, --quiet', 'suppress verbose output')
+    .action(async (input: string, flags: PushFlags, command: Command) => {
+      const context = contextOf(command);
+      context.requireRoot('push');
+      const targets = await targetsOf(context, input, flags);
+      const quiet = flags.quiet === true;
+      const { OciRegistrySource } = await import('@koker/registry-oci');
+      const { registry } = context.config;
+      const source = new OciRegistrySource({
+        insecure: registry.insecure,
+        timeouts: registry.timeouts,
+        log: context.log,
+      });
+      const aborting = abortOnSignals();
+      try {
+        if (!quiet)
+          process.stdout.write(`The push refers to repository [${(targets[0] as ImageReference).name}]\n`);
+        for (const target of targets) {
+          const image = await context.images.find(target);
+          if (!image) {
+            throw new NotFoundError(`An image does not exist locally with the tag: ${target.familiarName}`, {
+              hint: `koker images lists the images there are; koker tag IMAGE ${target.toFamiliarString()} names one`,
+            });
+          }
+          const tag = target.tag ?? 'latest';
+          const sending = await pushSource(context.images, image);
+          const display = displayFor(context, quiet);
+          display.start(sending.layers.map((l) => l.id).reverse());
+          context.log.debug(
+            { image: image.id, target: target.toString(), manifest: sending.manifest.digest },
+            'Push image',
+          );
+          let result;
+          try {
+            result = await source.push(target.registry, sending, {
+              repository: target.repository,
+              tag,
+              mountFrom: mountSources(image, target),
+              concurrency: registry.concurrency,
+              onLayer: (id, state) => display.update(id, state),
+              signal: aborting.signal,
+            });
+          } finally {
+            display.end();
+          }
+          await context.images.addRepoDigest(image.id, target, result.digest);
+          emitEvent(context, {
+            type: 'image',
+            action: 'push',
+            id: target.toFamiliarString(),
+            attributes: { name: target.familiarName },
+          });
+          process.stdout.write(
+            quiet ? `${target.toString()}\n` : `${tag}: digest: ${result.digest} size: ${result.size}\n`,
+          );
+        }
+      } finally {
+        aborting.dispose();
+        await source.close();
+      }
+    });
+}

@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import {
+  type Descriptor,
+  type Digest,
+  type ImageRecord,
+  MediaTypes,
+  StateError,
+  layerCompression,
+  parseDigest,
+  parseManifest,
+  shortDigest,
+} from '@koker/core';
+import { type FileImageStore } from './file-image-store.js';
+
+/** A stored blob as a push reads it: its descriptor and ranges of its file. */
+export interface StoredBlobSource {
+  readonly descriptor: Descriptor;
+  readonly open: (start: number, end: number) => Readable;
+}
+
+/** An image as the store can send it: its layer blobs, its config and one manifest naming them. */
+export interface PushSource {
+  /** Layers bottom first, each with the short diff ID Docker shows while pushing. */
+  readonly layers: readonly (StoredBlobSource & { readonly id: string })[];
+  readonly config: StoredBlobSource;
+  readonly manifest: { readonly mediaType: string; readonly bytes: Uint8Array; readonly digest: Digest };
+}
+
+const OCI_LAYER: Readonly<Record<string, string>> = {
+  gzip: MediaTypes.ociLayerGzip,
+  zstd: MediaTypes.ociLayerZstd,
+  none: MediaTypes.ociLayer,
+};
+
+function sha256(bytes: Uint8Array): Digest {
+  return parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+}
+
+function fileSource(path: string, descriptor: Descriptor): StoredBlobSource {
+  return {
+    descriptor,
+    open: (start, end) =>
+      end > start
+        ? createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 })
+        : Readable.from([]),
+  };
+}
+
+/**
+ * What `push` sends for an image: a manifest the image was received as (pulled or loaded) when
+ * the store still holds every blob it names, so the pushed digest is the one the image is known
+ * by; otherwise an OCI manifest made from the layer blobs the store keeps (built, committed or
+ * imported images), the same bytes for the same image every time.
+ */
+export async function pushSource(store: FileImageStore, image: ImageRecord): Promise<PushSource> {
+  const stored = await store.storedImage(image.id);
+  const configPath = store.layout.blob(image.id);
+  const configSize = (await stat(configPath)).size;
+  for (const descriptor of stored?.manifests ?? []) {
+    if (descriptor.mediaType !== MediaTypes.ociManifest && descriptor.mediaType !== MediaTypes.dockerManifest)
+      continue;
+    if (!(await store.hasBlob(descriptor.digest))) continue;
+    const bytes = await readFile(store.layout.blob(descriptor.digest));
+    let parsed;
+    try {
+      parsed = parseManifest(bytes, descriptor.mediaType, `manifest ${descriptor.digest}`);
+    } catch {
+      continue;
+    }
+    if (parsed.kind !== 'manifest' || parsed.config.digest !== image.id) continue;
+    if (parsed.layers.length !== image.chainIds.length) continue;
+    const present = await Promise.all(parsed.layers.map((l) => store.hasBlob(l.digest)));
+    if (present.includes(false)) continue;
+    return {
+      layers: parsed.layers.map((layer, i) => ({
+        ...fileSource(store.layout.blob(layer.digest), layer),
+        id: shortDigest(image.diffIds[i] as Digest),
+      })),
+      config: fileSource(configPath, parsed.config),
+      manifest: { mediaType: parsed.mediaType, bytes, digest: sha256(bytes) },
+    };
+  }
+
+  const layers: Descriptor[] = [];
+  for (const chainId of image.chainIds) {
+    const layer = await store.readLayer(chainId);
+    let chosen: Descriptor | undefined;
+    for (const blob of layer?.blobs ?? []) {
+      if (await store.hasBlob(blob.digest)) {
+        chosen = blob;
+        break;
+      }
+    }
+    if (!chosen) {
+      throw new StateError(`the blob of layer ${chainId} of image ${image.id} is missing from the store`, {
+        hint: 'pull or load the image again to push it',
+      });
+    }
+    const mediaType = OCI_LAYER[layerCompression(chosen.mediaType) ?? 'none'] as string;
+    layers.push({ mediaType, digest: chosen.digest, size: chosen.size });
+  }
+  const config: Descriptor = { mediaType: MediaTypes.ociConfig, digest: image.id, size: configSize };
+  const bytes = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers }),
+  );
+  return {
+    layers: layers.map((layer, i) => ({
+      ...fileSource(store.layout.blob(layer.digest), layer),
+      id: shortDigest(image.diffIds[i] as Digest),
+    })),
+    config: fileSource(configPath, config),
+    manifest: { mediaType: MediaTypes.ociManifest, bytes, digest: sha256(bytes) },
+  };
+}
