@@ -125,6 +125,43 @@ describe('koker-runtime with a bundle', () => {
     }
   });
 
+  it('runs the prestart, createRuntime, poststart and poststop hooks with the state on stdin', async () => {
+    const other = makeBusyboxRootfs();
+    const name = `${id}-hooks`;
+    const hook = (kind: string) => ({
+      path: '/bin/sh',
+      args: ['sh', '-c', `cat > ${other.dir}/${kind}.json`],
+    });
+    try {
+      writeBundle(other.dir, (config) => {
+        config.process.terminal = false;
+        config.process.args = ['sleep', '31352'];
+        config.hooks = {
+          prestart: [hook('prestart')],
+          createRuntime: [hook('createRuntime')],
+          poststart: [hook('poststart')],
+          poststop: [hook('poststop')],
+        };
+      });
+      const read = (kind: string) =>
+        JSON.parse(readFileSync(`${other.dir}/${kind}.json`, 'utf8')) as Record<string, unknown>;
+      expect(runtimeDetached(root, ['create', '--bundle', other.dir, name], `${other.dir}/output`)).toEqual({
+        code: 0,
+        output: '',
+      });
+      expect(read('prestart')).toMatchObject({ id: name, status: 'created', bundle: other.dir });
+      expect(read('createRuntime')).toMatchObject({ id: name, status: 'created' });
+      expect(existsSync(`${other.dir}/poststart.json`)).toBe(false);
+      expect((await runtime(root, ['start', name])).code).toBe(0);
+      expect(read('poststart')).toMatchObject({ id: name, status: 'running' });
+      expect((await runtime(root, ['delete', '--force', name])).code).toBe(0);
+      expect(read('poststop')).toMatchObject({ id: name, status: 'stopped', pid: 0 });
+    } finally {
+      await runtime(root, ['delete', '--force', name]);
+      other.remove();
+    }
+  });
+
   it('refuses a field it cannot honour, naming it, and leaves nothing behind', async () => {
     const other = makeBusyboxRootfs();
     try {
