@@ -74,12 +74,16 @@ describe('podman --runtime koker-runtime', () => {
     expect(result.stderr).toContain('no-such-command');
   });
 
-  it('runs -d, exec, pause, unpause, stop and rm', async () => {
+  it('runs -d, exec (also -t), pause, unpause, stop and rm', async () => {
     const started = await podman([...run, '-d', '--name', 'koker-podman', image, 'sleep', '31361']);
     expect(started.code, started.stderr).toBe(0);
     const exec = await podman(['exec', 'koker-podman', 'sh', '-c', 'echo in-exec $(hostname); exit 4']);
     expect(exec.code).toBe(4);
     expect(exec.stdout).toMatch(/^in-exec \S+\n$/);
+    // exec -t: the terminal's master reaches conmon's console socket, outside the container.
+    const tty = await podman(['exec', '-t', 'koker-podman', 'sh', '-c', 'tty']);
+    expect(tty.code, tty.stderr).toBe(0);
+    expect(tty.stdout).toMatch(/^\/dev\/pts\/\d+\r\n$/);
     expect((await podman(['pause', 'koker-podman'])).code).toBe(0);
     const paused = await podman(['inspect', '--format', '{{.State.Status}}', 'koker-podman']);
     expect(paused.stdout).toBe('paused\n');

@@ -72,13 +72,13 @@ static struct {
     int tty, tty_stdin, tty_sock[2];
     /* An OCI runtime's `create`: the monitor leaves once the child waits for `start`. */
     int handoff;
-    const char *console_socket;
+    int console_socket;
     unsigned short rows, cols;
     /* Bind sources cloned in the host's mount namespace (hosttree), by source path. */
     int trees[16];
     const char *tree_paths[16];
     size_t ntrees;
-} monitor = {.tty_sock = {-1, -1}};
+} monitor = {.tty_sock = {-1, -1}, .console_socket = -1};
 
 /* The tree cloned from `source` in the host's namespace before the clone, or -1. */
 static int host_tree(const char *source) {
@@ -337,7 +337,8 @@ static int monitor_ops(char *shown, size_t cap) {
                 die("prepare the terminal", "socketpair", errno, "");
         } else if (strcmp(op, "handoff") == 0) {
             monitor.handoff = 1;
-            monitor.console_socket = plan_str();
+            const char *path = plan_str();
+            monitor.console_socket = *path ? console_connect(path) : -1;
             monitor.rows = (unsigned short)plan_num();
             monitor.cols = (unsigned short)plan_num();
         } else if (strcmp(op, "clone") == 0) {
@@ -399,6 +400,7 @@ static int run_monitor(void) {
         close(sync_pipe[1]);
         close(exec_pipe[0]);
         if (monitor.tty) close(monitor.tty_sock[0]);
+        if (monitor.console_socket >= 0) close(monitor.console_socket); /* the monitor's to use */
         child(sync_pipe[0], exec_pipe[1]);
     }
     close(sync_pipe[0]);
@@ -421,6 +423,7 @@ static int run_monitor(void) {
     int master = -1;
     if (monitor.tty && (master = console_receive(monitor.tty_sock[0])) >= 0) {
         if (monitor.handoff) {
+            if (monitor.console_socket < 0) die("send the terminal", "connect", EINVAL, "no console socket");
             console_send(master, monitor.console_socket, monitor.rows, monitor.cols);
             close(master);
             master = -1;

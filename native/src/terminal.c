@@ -68,20 +68,25 @@ int console_receive(int sock) {
     return master;
 }
 
-void console_send(int master, const char *socket_path, unsigned short rows, unsigned short cols) {
-    if (rows && cols) {
-        struct winsize size = {.ws_row = rows, .ws_col = cols};
-        step("Set terminal size", "rows", fmt("%u", rows), "columns", fmt("%u", cols));
-        if (ioctl(master, TIOCSWINSZ, &size) < 0) die("size the terminal", "ioctl", errno, "TIOCSWINSZ");
-    }
+int console_connect(const char *socket_path) {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(socket_path) >= sizeof addr.sun_path) die("send the terminal", "connect", ENAMETOOLONG, socket_path);
     strcpy(addr.sun_path, socket_path);
     int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (sock < 0) die("send the terminal", "socket", errno, socket_path);
-    step("Send terminal", "console_socket", socket_path);
+    step("Connect to console socket", "console_socket", socket_path);
     if (connect(sock, (struct sockaddr *)&addr, sizeof addr) < 0)
         die("send the terminal", "connect", errno, socket_path);
+    return sock;
+}
+
+void console_send(int master, int sock, unsigned short rows, unsigned short cols) {
+    if (rows && cols) {
+        struct winsize size = {.ws_row = rows, .ws_col = cols};
+        step("Set terminal size", "rows", fmt("%u", rows), "columns", fmt("%u", cols));
+        if (ioctl(master, TIOCSWINSZ, &size) < 0) die("size the terminal", "ioctl", errno, "TIOCSWINSZ");
+    }
+    step("Send terminal");
     /* runc sends the terminal's name with it; receivers take it as the file's name. */
     char name[] = "/dev/ptmx";
     char control[CMSG_SPACE(sizeof(int))] = {0};
@@ -92,7 +97,7 @@ void console_send(int master, const char *socket_path, unsigned short rows, unsi
     cmsg->cmsg_type = SCM_RIGHTS;
     cmsg->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
-    if (sendmsg(sock, &msg, 0) < 0) die("send the terminal", "sendmsg", errno, socket_path);
+    if (sendmsg(sock, &msg, 0) < 0) die("send the terminal", "sendmsg", errno, "console socket");
     close(sock);
 }
 
