@@ -17,6 +17,7 @@ const ORDER = [
   'containers',
   'net',
   'cgroups',
+  'runtime',
 ];
 const rank = (name) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
 

@@ -94,6 +94,10 @@ void op_seccomp(const char *hex);
 void console_open(int sock, uid_t uid, gid_t gid);
 int console_receive(int sock); /* the master fd */
 void console_attach(int master, int raw);
+/* An OCI runtime's --console-socket: connected before any namespace is joined (the path is the
+ * caller's), then the master sent there (SCM_RIGHTS), sized rows x cols first. */
+int console_connect(const char *socket_path);
+void console_send(int master, int sock, unsigned short rows, unsigned short cols);
 void console_resize(int master);
 /* Copies stdin to the pty; returns 0 at the end of stdin. */
 int console_copy_in(int master);

@@ -70,11 +70,15 @@ static struct {
     const char *cgroup_paths[16];
     size_t ncgroups;
     int tty, tty_stdin, tty_sock[2];
+    /* An OCI runtime's `create`: the monitor leaves once the child waits for `start`. */
+    int handoff;
+    int console_socket;
+    unsigned short rows, cols;
     /* Bind sources cloned in the host's mount namespace (hosttree), by source path. */
     int trees[16];
     const char *tree_paths[16];
     size_t ntrees;
-} monitor = {.tty_sock = {-1, -1}};
+} monitor = {.tty_sock = {-1, -1}, .console_socket = -1};
 
 /* The tree cloned from `source` in the host's namespace before the clone, or -1. */
 static int host_tree(const char *source) {
@@ -152,8 +156,10 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* Handed off, it outlives the monitor: the caller (conmon, a containerd shim) adopts it. */
+    if (!monitor.handoff) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     report_failures_to(exec_fd);
+    int start_fifo = -1;
     char go;
     if (read(sync_fd, &go, 1) != 1) _exit(EXIT_ENGINE); /* the monitor gave up */
     close(sync_fd);
@@ -255,6 +261,27 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
                 if (errno != EACCES && errno != EPERM) die("change directory", "chdir", errno, dir);
                 cwd_later = dir; /* tried again as the user */
             }
+        } else if (strcmp(op, "startfifo") == 0) {
+            /* Opened for reading and writing: never blocks, and a read waits for `start`'s byte. */
+            const char *path = plan_str();
+            step("Open start fifo", "path", path);
+            start_fifo = open(path, O_RDWR | O_CLOEXEC);
+            if (start_fifo < 0) die("open the start fifo", "open", errno, path);
+        } else if (strcmp(op, "waitstart") == 0) {
+            step("Wait for start");
+            /* EOF on the exec pipe: the monitor reports the container created, and leaves. */
+            report_failures_to(-1);
+            close(exec_fd);
+            report_open(-1);
+            close(CHANNEL_FD);
+            char byte;
+            ssize_t n;
+            while ((n = read(start_fifo, &byte, 1)) < 0 && errno == EINTR) {
+            }
+            if (n != 1) die("wait for start", "read", errno, "start fifo");
+            close(start_fifo);
+        } else if (strcmp(op, "umask") == 0) {
+            umask((mode_t)strtoul(plan_str(), NULL, 8));
         } else if (strcmp(op, "env") == 0) {
             env = plan_list();
         } else if (strcmp(op, "hold") == 0) {
@@ -308,6 +335,12 @@ static int monitor_ops(char *shown, size_t cap) {
             monitor.tty_stdin = (int)plan_num();
             if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, monitor.tty_sock) < 0)
                 die("prepare the terminal", "socketpair", errno, "");
+        } else if (strcmp(op, "handoff") == 0) {
+            monitor.handoff = 1;
+            const char *path = plan_str();
+            monitor.console_socket = *path ? console_connect(path) : -1;
+            monitor.rows = (unsigned short)plan_num();
+            monitor.cols = (unsigned short)plan_num();
         } else if (strcmp(op, "clone") == 0) {
             return namespace_flags(plan_str(), shown, cap);
         } else {
@@ -367,6 +400,7 @@ static int run_monitor(void) {
         close(sync_pipe[1]);
         close(exec_pipe[0]);
         if (monitor.tty) close(monitor.tty_sock[0]);
+        if (monitor.console_socket >= 0) close(monitor.console_socket); /* the monitor's to use */
         child(sync_pipe[0], exec_pipe[1]);
     }
     close(sync_pipe[0]);
@@ -388,7 +422,14 @@ static int run_monitor(void) {
     close(sync_pipe[1]);
     int master = -1;
     if (monitor.tty && (master = console_receive(monitor.tty_sock[0])) >= 0) {
-        console_attach(master, monitor.tty_stdin);
+        if (monitor.handoff) {
+            if (monitor.console_socket < 0) die("send the terminal", "connect", EINVAL, "no console socket");
+            console_send(master, monitor.console_socket, monitor.rows, monitor.cols);
+            close(master);
+            master = -1;
+        } else {
+            console_attach(master, monitor.tty_stdin);
+        }
         if (write(monitor.tty_sock[0], "k", 1) != 1) die("prepare the terminal", "write", errno, "");
     }
     char failed;
@@ -397,6 +438,7 @@ static int run_monitor(void) {
     }
     close(exec_pipe[0]);
     if (n == 0) report("started", fmt("%d", pid), (const char *)NULL);
+    if (n == 0 && monitor.handoff) return 0;
     int signals = signalfd(-1, &all, SFD_CLOEXEC);
     if (signals < 0) die("watch the container", "signalfd", errno, "");
     int status = watch(pid, master, signals);

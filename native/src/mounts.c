@@ -26,7 +26,8 @@ static const struct {
     {"noexec", MS_NOEXEC},     {"remount", MS_REMOUNT},         {"noatime", MS_NOATIME},
     {"relatime", MS_RELATIME}, {"strictatime", MS_STRICTATIME}, {"bind", MS_BIND},
     {"rec", MS_REC},           {"private", MS_PRIVATE},         {"slave", MS_SLAVE},
-    {"shared", MS_SHARED},     {"unbindable", MS_UNBINDABLE},
+    {"shared", MS_SHARED},     {"unbindable", MS_UNBINDABLE},   {"sync", MS_SYNCHRONOUS},
+    {"dirsync", MS_DIRSYNC},   {"mand", MS_MANDLOCK},           {"nodiratime", MS_NODIRATIME},
 };
 
 static unsigned long parse_flags(const char *names) {
@@ -311,9 +312,10 @@ static unsigned long propagation_flags(const char *name) {
         const char *name;
         unsigned long flags;
     } P[] = {
-        {"private", MS_PRIVATE}, {"rprivate", MS_PRIVATE | MS_REC},
-        {"shared", MS_SHARED},   {"rshared", MS_SHARED | MS_REC},
-        {"slave", MS_SLAVE},     {"rslave", MS_SLAVE | MS_REC},
+        {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+        {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+        {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+        {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
     };
     for (size_t i = 0; i < sizeof P / sizeof P[0]; i++)
         if (strcmp(P[i].name, name) == 0) return P[i].flags;

@@ -53,6 +53,10 @@ void report(const char *kind, ...) {
 
 void fail(const char *what, const char *syscall, int err, const char *detail) {
     const char *name = err ? strerrorname_np(err) : "0";
+    /* After an OCI runtime's handoff nobody reads the channel: the caller's stderr does. */
+    if (channel < 0)
+        fprintf(stderr, "koker-init: %s: %s: %s%s%s\n", what, syscall, err ? strerror(err) : "failed",
+                detail && *detail ? ": " : "", detail ? detail : "");
     report("error", what, syscall, name ? name : fmt("%d", err), detail ? detail : "", (const char *)NULL);
 }
 

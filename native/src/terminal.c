@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -65,6 +66,39 @@ int console_receive(int sock) {
     int master;
     memcpy(&master, CMSG_DATA(cmsg), sizeof(int));
     return master;
+}
+
+int console_connect(const char *socket_path) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(socket_path) >= sizeof addr.sun_path) die("send the terminal", "connect", ENAMETOOLONG, socket_path);
+    strcpy(addr.sun_path, socket_path);
+    int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sock < 0) die("send the terminal", "socket", errno, socket_path);
+    step("Connect to console socket", "console_socket", socket_path);
+    if (connect(sock, (struct sockaddr *)&addr, sizeof addr) < 0)
+        die("send the terminal", "connect", errno, socket_path);
+    return sock;
+}
+
+void console_send(int master, int sock, unsigned short rows, unsigned short cols) {
+    if (rows && cols) {
+        struct winsize size = {.ws_row = rows, .ws_col = cols};
+        step("Set terminal size", "rows", fmt("%u", rows), "columns", fmt("%u", cols));
+        if (ioctl(master, TIOCSWINSZ, &size) < 0) die("size the terminal", "ioctl", errno, "TIOCSWINSZ");
+    }
+    step("Send terminal");
+    /* runc sends the terminal's name with it; receivers take it as the file's name. */
+    char name[] = "/dev/ptmx";
+    char control[CMSG_SPACE(sizeof(int))] = {0};
+    struct iovec iov = {name, sizeof name - 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
+    if (sendmsg(sock, &msg, 0) < 0) die("send the terminal", "sendmsg", errno, "console socket");
+    close(sock);
 }
 
 static struct termios saved;

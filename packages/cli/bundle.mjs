@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { buildSnapshotBlob } from './snapshot-blob.mjs';
 
 const result = await build({
-  entryPoints: { koker: 'dist/cli.js' },
+  entryPoints: { koker: 'dist/cli.js', 'koker-runtime': 'dist/runtime/runtime-cli.js' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

@@ -16,3 +16,4 @@ export * from './state/file-state-store.js';
 export * from './launch/seccomp/index.js';
 export * from './events/event-journal.js';
 export * from './volumes/index.js';
+export * from './oci-runtime/index.js';

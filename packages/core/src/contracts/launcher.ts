@@ -78,6 +78,21 @@ export interface ProcessSpec {
   /** `default`: koker's seccomp profile; `unconfined` (--privileged, or asked): no filter. Absent: default. */
   readonly seccomp?: SeccompMode;
   readonly rlimits: readonly Rlimit[];
+  /** The file mode creation mask the command starts with (an OCI bundle's `process.user.umask`). */
+  readonly umask?: number;
+  /**
+   * The sets besides the bounding one, by name, as an OCI bundle gives them. Absent: root holds
+   * the bounding set in effect, other users none (Docker's rule).
+   */
+  readonly capabilitySets?: CapabilitySets;
+}
+
+/** Capability names (without CAP_) per set, beyond the bounding set. */
+export interface CapabilitySets {
+  readonly effective: readonly string[];
+  readonly permitted: readonly string[];
+  readonly inheritable: readonly string[];
+  readonly ambient: readonly string[];
 }
 
 /**
@@ -150,6 +165,19 @@ export interface LaunchOptions {
   readonly detached?: boolean;
   /** The container's stdin, stdout, stderr; default: koker's own (stdin: /dev/null without -i). */
   readonly stdio?: readonly [StdioTarget, StdioTarget, StdioTarget];
+  /**
+   * An OCI runtime's `create` (and detached `exec`): the helper leaves as soon as the process is
+   * set up, so the caller (conmon, a containerd shim: a subreaper) adopts it. With `startFifo`
+   * the process waits before its execve until a byte arrives there (`start`); the launch
+   * resolves once it waits. With a terminal, its master goes to `consoleSocket` (SCM_RIGHTS).
+   */
+  readonly handoff?: HandoffOptions;
+}
+
+export interface HandoffOptions {
+  readonly startFifo?: string;
+  readonly consoleSocket?: string;
+  readonly consoleSize?: { readonly rows: number; readonly columns: number };
 }
 
 export type ExitStatus = { readonly code: number } | { readonly signal: number };

@@ -2,6 +2,7 @@ import { release } from 'node:os';
 import { posix } from 'node:path';
 import {
   type ExecPlan,
+  type HandoffOptions,
   type LaunchPlan,
   type ProcessSpec,
   type MountStep,
@@ -35,15 +36,40 @@ export function capabilitySets(process: ProcessSpec): {
   ambient: bigint;
 } {
   const bounding = capabilityMask(process.capabilities);
+  const sets = process.capabilitySets;
+  if (sets) {
+    return {
+      bounding,
+      effective: capabilityMask(sets.effective),
+      permitted: capabilityMask(sets.permitted),
+      inheritable: capabilityMask(sets.inheritable),
+      ambient: capabilityMask(sets.ambient),
+    };
+  }
   const own = process.uid === 0 ? bounding : 0n;
   return { bounding, effective: own, permitted: own, inheritable: 0n, ambient: 0n };
 }
 
-function monitorOps(options: { detached: boolean; terminal: boolean; stdin: boolean }): NativeOps {
+/** What encodeLaunchPlan and encodeExecPlan are told besides the plan. */
+export interface EncodeOptions {
+  readonly detached?: boolean;
+  readonly handoff?: HandoffOptions;
+}
+
+function monitorOps(options: {
+  detached: boolean;
+  terminal: boolean;
+  stdin: boolean;
+  handoff?: HandoffOptions;
+}): NativeOps {
+  const size = options.handoff?.consoleSize;
   return [
     // Killed with koker, unless it must outlive it (-d).
     ...(options.detached ? [] : ['pdeathsig', '9']),
     ...(options.terminal ? ['tty', options.stdin ? '1' : '0'] : []),
+    ...(options.handoff
+      ? ['handoff', options.handoff.consoleSocket ?? '', String(size?.rows ?? 0), String(size?.columns ?? 0)]
+      : []),
   ];
 }
 
@@ -63,12 +89,15 @@ export function seccompOps(process: ProcessSpec): NativeOps {
  * CAP_SYS_ADMIN or no_new_privs: without no_new_privs it goes before the user and capabilities
  * are set (koker-init still has CAP_SYS_ADMIN; runc's order), with it just before the execve.
  */
-function processOps(process: ProcessSpec, init: boolean): NativeOps {
+function processOps(process: ProcessSpec, init: boolean, waitStart: boolean): NativeOps {
   const caps = capabilitySets(process);
   const seccomp = seccompOps(process);
   return [
     ...process.rlimits.flatMap((r) => ['rlimit', r.type, String(r.soft), String(r.hard)]),
     ...(process.terminal ? ['console', String(process.uid), String(process.gid)] : []),
+    // An OCI `create`: set up (the terminal sent too), the process waits for `start` while still
+    // root (runc's exec fifo); what is left is its identity and the execve.
+    ...(waitStart ? ['waitstart'] : []),
     // As root first (runc's order); one root cannot enter is tried again as the user.
     'cwd',
     process.cwd,
@@ -85,6 +114,7 @@ function processOps(process: ProcessSpec, init: boolean): NativeOps {
     hex(caps.inheritable),
     hex(caps.ambient),
     ...(process.noNewPrivileges ? ['nnp', ...seccomp] : []),
+    ...(process.umask !== undefined ? ['umask', octal(process.umask)] : []),
     'env',
     ...list(process.env),
     'exec',
@@ -112,12 +142,14 @@ function overlayOps(target: string, overlay: OverlayMount): NativeOps {
 const takesHostPeers = (m: MountStep) =>
   m.flags.includes('bind') && m.propagation !== undefined && !m.propagation.endsWith('private');
 
-export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean } = {}): NativeOps {
+export function encodeLaunchPlan(plan: LaunchPlan, options: EncodeOptions = {}): NativeOps {
+  const startFifo = options.handoff?.startFifo;
   const ops: NativeOps = [
     ...monitorOps({
       detached: options.detached ?? false,
       terminal: plan.process.terminal,
       stdin: plan.process.stdin,
+      ...(options.handoff ? { handoff: options.handoff } : {}),
     }),
     ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
     ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),
@@ -127,6 +159,8 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean
     'clone',
     plan.newNamespaces.filter((k) => k !== 'cgroup').join(','),
     ...(plan.newNamespaces.includes('cgroup') ? ['unshare', 'cgroup'] : []),
+    // Opened while the host's paths are still in reach.
+    ...(startFifo !== undefined ? ['startfifo', startFifo] : []),
     // Nothing mounted below may propagate back to the host.
     'mount',
     '',
@@ -179,22 +213,23 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: { detached?: boolean
   if (plan.hostname !== undefined) ops.push('hostname', plan.hostname);
   if (plan.domainname !== undefined) ops.push('domainname', plan.domainname);
   if (plan.loopback) ops.push('loopback');
-  ops.push(...processOps(plan.process, plan.init));
+  ops.push(...processOps(plan.process, plan.init, startFifo !== undefined));
   return ops;
 }
 
-export function encodeExecPlan(plan: ExecPlan, options: { detached?: boolean } = {}): NativeOps {
+export function encodeExecPlan(plan: ExecPlan, options: EncodeOptions = {}): NativeOps {
   return [
     ...monitorOps({
       detached: options.detached ?? false,
       terminal: plan.process.terminal,
       stdin: plan.process.stdin,
+      ...(options.handoff ? { handoff: options.handoff } : {}),
     }),
     ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
     ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),
     'clone',
     '',
-    ...processOps(plan.process, false),
+    ...processOps(plan.process, false, false),
   ];
 }
 

@@ -1,0 +1,208 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeBusyboxRootfs } from '../helpers/busybox-rootfs.js';
+import { runtime, runtimeDetached, writeBundle } from './runtime-bin.js';
+
+// koker-runtime driven as the runtime-tools validation does, without an engine: the lifecycle of
+// a bundle (create, state=created, start, state=running, kill, state=stopped, delete) and what
+// runc prints and exits with on the way.
+const bundle = makeBusyboxRootfs();
+const root = `${bundle.dir}/state`;
+const id = `koker-bundle-${process.pid}`;
+
+async function state(name = id): Promise<Record<string, unknown>> {
+  const result = await runtime(root, ['state', name]);
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+async function waitStatus(status: string): Promise<void> {
+  for (let i = 0; i < 100 && (await state()).status !== status; i++) await sleep(50);
+  expect((await state()).status).toBe(status);
+}
+
+beforeAll(() => {
+  writeBundle(bundle.dir, (config) => {
+    config.process.terminal = false;
+    config.process.args = ['sh', '-c', 'echo started | tee /tmp/mark; exec sleep 31351'];
+    config.root.readonly = false;
+    config.hostname = 'bundle-box';
+    config.annotations = { 'org.example.note': 'kept' };
+    config.linux.resources.pids = { limit: 64 };
+    config.linux.resources.memory = { limit: 64 * 1024 * 1024 };
+  });
+});
+
+afterAll(async () => {
+  await runtime(root, ['delete', '--force', id]);
+  bundle.remove();
+});
+
+describe('koker-runtime with a bundle', () => {
+  it('goes through create, start, kill and delete with runc state JSON at each step', async () => {
+    const pidFile = `${bundle.dir}/pid`;
+    const output = `${bundle.dir}/output`;
+    const created = runtimeDetached(
+      root,
+      ['create', '--bundle', bundle.dir, '--pid-file', pidFile, id],
+      output,
+    );
+    expect(created).toEqual({ code: 0, output: '' });
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(pid).toBeGreaterThan(1);
+    expect(await state()).toEqual({
+      ociVersion: '1.2.0',
+      id,
+      status: 'created',
+      pid,
+      bundle: bundle.dir,
+      rootfs: `${bundle.dir}/rootfs`,
+      created: expect.any(String),
+      owner: '',
+      annotations: { 'org.example.note': 'kept' },
+    });
+    // Waiting before its execve: the command has not run.
+    expect(existsSync(`${bundle.rootfs}/tmp/mark`)).toBe(false);
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain('sleep');
+
+    expect(await runtime(root, ['start', id])).toMatchObject({ code: 0, stderr: '' });
+    await waitStatus('running');
+    for (let i = 0; i < 100 && !existsSync(`${bundle.rootfs}/tmp/mark`); i++) await sleep(50);
+    expect(readFileSync(`${bundle.rootfs}/tmp/mark`, 'utf8')).toBe('started\n');
+    // The process writes to the stdout `create` was given (the caller's, kept by the container).
+    expect(readFileSync(output, 'utf8')).toBe('started\n');
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toBe('sleep\x0031351\x00');
+    // The limits of linux.resources, on the process's own cgroup.
+    const cgroups = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+    expect(cgroups).toContain(`/koker-runtime/${id}`);
+
+    const again = await runtime(root, ['start', id]);
+    expect(again).toMatchObject({ code: 1, stderr: 'cannot start an already running container\n' });
+    const busy = await runtime(root, ['delete', id]);
+    expect(busy).toMatchObject({
+      code: 1,
+      stderr: `cannot delete container ${id} that is not stopped: running\n`,
+    });
+
+    const ps = await runtime(root, ['ps', '--format', 'json', id]);
+    expect(JSON.parse(ps.stdout)).toEqual([pid]);
+    const exec = await runtime(root, ['exec', id, 'sh', '-c', 'hostname; cat /tmp/mark; exit 3']);
+    expect(exec).toMatchObject({ code: 3, stdout: 'bundle-box\nstarted\n' });
+
+    expect(await runtime(root, ['pause', id])).toMatchObject({ code: 0 });
+    expect((await state()).status).toBe('paused');
+    expect(await runtime(root, ['resume', id])).toMatchObject({ code: 0 });
+    expect((await state()).status).toBe('running');
+
+    expect(await runtime(root, ['kill', id, 'KILL'])).toMatchObject({ code: 0, stderr: '' });
+    await waitStatus('stopped');
+    expect((await state()).pid).toBe(0);
+    const listed = await runtime(root, ['list', '--format', 'json']);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id, status: 'stopped' })]);
+
+    expect(await runtime(root, ['delete', id])).toMatchObject({ code: 0, stderr: '' });
+    const gone = await runtime(root, ['state', id]);
+    expect(gone).toMatchObject({ code: 1, stdout: '', stderr: 'container does not exist\n' });
+    expect(existsSync(`/sys/fs/cgroup/pids/koker-runtime/${id}`)).toBe(false);
+  });
+
+  it("runs in the foreground: the command's output and exit status, then the container is deleted", async () => {
+    const other = makeBusyboxRootfs();
+    try {
+      writeBundle(other.dir, (config) => {
+        config.process.terminal = false;
+        config.process.args = ['sh', '-c', 'echo in-run; hostname; exit 42'];
+      });
+      const result = await runtime(root, ['run', '--bundle', other.dir, `${id}-run`]);
+      expect(result).toMatchObject({ code: 42, stdout: 'in-run\nrunc\n', stderr: '' });
+      expect(await runtime(root, ['state', `${id}-run`])).toMatchObject({
+        code: 1,
+        stderr: 'container does not exist\n',
+      });
+    } finally {
+      other.remove();
+    }
+  });
+
+  it('runs the prestart, createRuntime, poststart and poststop hooks with the state on stdin', async () => {
+    const other = makeBusyboxRootfs();
+    const name = `${id}-hooks`;
+    const hook = (kind: string) => ({
+      path: '/bin/sh',
+      args: ['sh', '-c', `cat > ${other.dir}/${kind}.json`],
+    });
+    try {
+      writeBundle(other.dir, (config) => {
+        config.process.terminal = false;
+        config.process.args = ['sleep', '31352'];
+        config.hooks = {
+          prestart: [hook('prestart')],
+          createRuntime: [hook('createRuntime')],
+          poststart: [hook('poststart')],
+          poststop: [hook('poststop')],
+        };
+      });
+      const read = (kind: string) =>
+        JSON.parse(readFileSync(`${other.dir}/${kind}.json`, 'utf8')) as Record<string, unknown>;
+      expect(runtimeDetached(root, ['create', '--bundle', other.dir, name], `${other.dir}/output`)).toEqual({
+        code: 0,
+        output: '',
+      });
+      expect(read('prestart')).toMatchObject({ id: name, status: 'created', bundle: other.dir });
+      expect(read('createRuntime')).toMatchObject({ id: name, status: 'created' });
+      expect(existsSync(`${other.dir}/poststart.json`)).toBe(false);
+      expect((await runtime(root, ['start', name])).code).toBe(0);
+      expect(read('poststart')).toMatchObject({ id: name, status: 'running' });
+      expect((await runtime(root, ['delete', '--force', name])).code).toBe(0);
+      expect(read('poststop')).toMatchObject({ id: name, status: 'stopped', pid: 0 });
+    } finally {
+      await runtime(root, ['delete', '--force', name]);
+      other.remove();
+    }
+  });
+
+  it('refuses a field it cannot honour, naming it, and leaves nothing behind', async () => {
+    const other = makeBusyboxRootfs();
+    try {
+      writeBundle(other.dir, (config) => {
+        config.process.terminal = false;
+        config.linux.namespaces.push({ type: 'user' });
+      });
+      const result = runtimeDetached(
+        root,
+        ['create', '--bundle', other.dir, `${id}-user`],
+        `${other.dir}/output`,
+      );
+      expect(result.code).toBe(1);
+      expect(result.output).toContain('linux.namespaces[6].type');
+      expect(result.output).toContain('user namespaces');
+      expect(existsSync(`${root}/${id}-user`)).toBe(false);
+    } finally {
+      other.remove();
+    }
+  });
+
+  it('writes errors to --log as JSON lines with --log-format json', async () => {
+    const log = `${bundle.dir}/runtime.log`;
+    const result = await runtime(root, [
+      '--log',
+      log,
+      '--log-format',
+      'json',
+      'kill',
+      'no-such-container',
+      'TERM',
+    ]);
+    expect(result).toMatchObject({ code: 1, stderr: 'container does not exist\n' });
+    const line = JSON.parse(readFileSync(log, 'utf8').trim()) as Record<string, string>;
+    expect(line).toMatchObject({ level: 'error', msg: 'container does not exist' });
+  });
+
+  it('prints its version and features', async () => {
+    const version = await runtime(root, ['--version']);
+    expect(version.stdout).toMatch(/^koker-runtime version \S+\nspec: 1\.2\.0\n$/);
+    const features = JSON.parse((await runtime(root, ['features'])).stdout) as Record<string, unknown>;
+    expect(features).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.2.0' });
+  });
+});

@@ -1,0 +1,3 @@
+export * from './bundle-plan.js';
+export * from './runtime-config.js';
+export * from './spec-reader.js';
