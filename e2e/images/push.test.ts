@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { MediaTypes, type Digest } from '@koker/core';
 import { OciRegistrySource } from '@koker/registry-oci';
 import { fixtureArchives, fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
 import { BUSYBOX } from '../fixtures/images.js';
+import { removeCgroupTree } from '../helpers/cgroup-tree.js';
 import { KOKER_BIN } from '../helpers/koker.js';
 import { inspect, tempRoot, type TempRoot } from './image-helpers.js';
 
@@ -20,19 +21,6 @@ const run = promisify(execFile);
 async function skopeo(args: string[]): Promise<string> {
   const { stdout } = await run('skopeo', ['--insecure-policy', ...args], { maxBuffer: 16 * 1024 * 1024 });
   return stdout;
-}
-
-/** Removes a cgroup podman made (with its conmon child) from every hierarchy. */
-function removeCgroup(name: string): void {
-  const roots = ['/sys/fs/cgroup', ...readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h))];
-  for (const root of roots) {
-    const dir = join(root, name);
-    if (!existsSync(dir)) continue;
-    for (const child of readdirSync(dir, { withFileTypes: true })) {
-      if (child.isDirectory()) rmdirSync(join(dir, child.name));
-    }
-    rmdirSync(dir);
-  }
 }
 
 /** The per-layer lines of a push's output, by status. */
@@ -261,7 +249,7 @@ describe('koker push to real registries', () => {
       } finally {
         await podman(['rmi', '--all', '--force']).catch(() => undefined);
         await rm(dir, { recursive: true, force: true });
-        removeCgroup(cgroupParent);
+        removeCgroupTree(cgroupParent);
       }
     });
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureArchives } from '../fixtures/fixture-registry.js';
+import { removeCgroupTree } from '../helpers/cgroup-tree.js';
 import { LOW_ULIMITS, RUNTIME_BIN } from './runtime-bin.js';
 
 // Debian's podman (and its conmon) with koker-runtime as the OCI runtime: podman writes the
@@ -41,7 +42,9 @@ function podman(args: readonly string[], timeoutMs = 60_000): Promise<Result> {
   });
 }
 
-const run = ['run', ...LOW_ULIMITS, '--network', 'none'];
+// podman's cgroups (conmon's, the containers' parent) under a parent of this test's, removed after.
+const cgroupParent = `koker-e2e-podman-${process.pid}`;
+const run = ['run', ...LOW_ULIMITS, '--network', 'none', '--cgroup-parent', `/${cgroupParent}`];
 const image = 'docker.io/library/busybox:latest';
 
 beforeAll(async () => {
@@ -54,6 +57,7 @@ afterAll(async () => {
   await podman(['rm', '--all', '--force', '--time', '0']);
   await podman(['rmi', '--all', '--force']);
   rmSync(dir, { recursive: true, force: true });
+  removeCgroupTree(cgroupParent);
 });
 
 describe('podman --runtime koker-runtime', () => {
