@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  lutimesSync,
+  mkdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { copyChanges } from '../src/index.js';
@@ -36,6 +45,11 @@ describe('copyChanges', () => {
     rmSync(join(rootfs, 'etc/gone'));
     rmSync(join(rootfs, 'opaque/old'));
     file(join(rootfs, 'opaque/new'), 'in the opaque dir\n');
+    // The differ compares mtimes to the second: files written apart (and a symlink, whose own
+    // time cpSync does not keep) get one time, else a second boundary between them is a change.
+    const then = new Date('2026-01-01T00:00:00Z');
+    for (const root of [upper, rootfs]) utimesSync(join(root, 'opaque/new'), then, then);
+    for (const root of [lower, rootfs]) lutimesSync(join(root, 'etc/link'), then, then);
     // Unchanged so far: the image itself.
     expect(copyChanges(rootfs, [upper, lower], { mountTargets: ['/proc'] })).toEqual([]);
 
