@@ -37,6 +37,9 @@ export interface EventInput {
 /** Beyond this the journal keeps its newer half: Docker keeps only recent events too. */
 const MAX_BYTES = 4 * 1024 * 1024;
 
+/** The time of this process's last event: its events' times never go back. */
+let lastEmitted = 0n;
+
 /**
  * The append-only journal of events under koker's root (`events.jsonl`, one JSON object per
  * line). Every koker process appends with O_APPEND, one write(2) per line, so concurrent
@@ -54,7 +57,13 @@ export class EventJournal {
     const ms =
       input.at === undefined ? Date.now() : typeof input.at === 'number' ? input.at : Date.parse(input.at);
     const nowNs = process.hrtime.bigint() % 1_000_000n;
-    const timeNano = BigInt(Math.floor(ms)) * 1_000_000n + (input.at === undefined ? nowNs : 0n);
+    let timeNano = BigInt(Math.floor(ms)) * 1_000_000n + (input.at === undefined ? nowNs : 0n);
+    // The clock and hrtime's sub-millisecond part are not aligned: two events of one command in
+    // the same millisecond could go back in time, and `events` (sorted by time) would swap them.
+    if (input.at === undefined) {
+      if (timeNano <= lastEmitted) timeNano = lastEmitted + 1n;
+      lastEmitted = timeNano;
+    }
     const event: KokerEvent = {
       Type: input.type,
       Action: input.action,
