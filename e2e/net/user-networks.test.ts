@@ -40,6 +40,17 @@ async function ok(args: readonly string[]): Promise<string> {
   return result.stdout.trim();
 }
 
+/** `koker run -d FLAGS busybox COMMAND`: the new container's ID. */
+const runDetached = (flags: readonly string[], ...command: string[]) =>
+  ok(['run', '-d', ...flags, 'busybox', ...command]);
+const SLEEP = ['sleep', '600'];
+/** A command serving `text` over HTTP on port 80. */
+const serve = (text: string) => ['sh', '-c', WEB(text)];
+
+/** A one-off container on `network` fetching `url` (see FETCH): its result. */
+const fetchOn = (network: string, url: string, tries?: number) =>
+  run(['run', '--rm', '--network', network, 'busybox', 'sh', '-c', FETCH(url, tries)]);
+
 async function createNetwork(name: string, ...flags: string[]): Promise<string> {
   return ok(['network', 'create', ...flags, name]);
 }
@@ -61,6 +72,10 @@ interface ContainerDocument {
 
 async function inspectNetwork(name: string): Promise<NetworkDocument> {
   return (JSON.parse(await ok(['network', 'inspect', name])) as NetworkDocument[])[0] as NetworkDocument;
+}
+
+async function inspectContainer(id: string): Promise<ContainerDocument> {
+  return (JSON.parse(await ok(['inspect', id])) as ContainerDocument[])[0] as ContainerDocument;
 }
 
 async function ipOf(container: string): Promise<string> {
@@ -220,94 +235,29 @@ describe('user networks', () => {
   });
 
   it('connects containers of one network, isolates them from another, and NATs them out to a remote host', async () => {
-    const web = await ok([
-      'run',
-      '-d',
-      '--network',
-      `front-${tag}`,
-      'busybox',
-      'sh',
-      '-c',
-      WEB('front-page'),
-    ]);
+    const web = await runDetached(['--network', `front-${tag}`], ...serve('front-page'));
     const ip = await ipOf(web);
     expect((await inspectNetwork(`front-${tag}`)).Containers[web]?.IPv4Address).toBe(`${ip}/24`);
-    const same = await run([
-      'run',
-      '--rm',
-      '--network',
-      `front-${tag}`,
-      'busybox',
-      'sh',
-      '-c',
-      FETCH(`http://${ip}/`),
-    ]);
+    const same = await fetchOn(`front-${tag}`, `http://${ip}/`);
     expect(same.stdout).toBe('front-page\n');
-    const other = await run([
-      'run',
-      '--rm',
-      '--network',
-      `back-${tag}`,
-      'busybox',
-      'sh',
-      '-c',
-      FETCH(`http://${ip}/`, 2),
-    ]);
+    const other = await fetchOn(`back-${tag}`, `http://${ip}/`, 2);
     expect(other.code).not.toBe(0);
     expect(other.stdout).toBe('');
-    const out = await run([
-      'run',
-      '--rm',
-      '--network',
-      `back-${tag}`,
-      'busybox',
-      'sh',
-      '-c',
-      FETCH(`http://${remote.address}:8000/`),
-    ]);
+    const out = await fetchOn(`back-${tag}`, `http://${remote.address}:8000/`);
     expect(out.stdout).toBe('remote-page\n');
   });
 
   it('resolves names, aliases and short IDs on the same network (wget http://web/), none from another', async () => {
-    const web = await ok([
-      'run',
-      '-d',
-      '--name',
-      `web-${tag}`,
-      '--network',
-      `front-${tag}`,
-      '--network-alias',
-      'www',
-      'busybox',
-      'sh',
-      '-c',
-      WEB('by-name'),
-    ]);
+    const web = await runDetached(
+      ['--name', `web-${tag}`, '--network', `front-${tag}`, '--network-alias', 'www'],
+      ...serve('by-name'),
+    );
     for (const name of [`web-${tag}`, 'www', web.slice(0, 12)]) {
-      const got = await run([
-        'run',
-        '--rm',
-        '--network',
-        `front-${tag}`,
-        'busybox',
-        'sh',
-        '-c',
-        FETCH(`http://${name}/`),
-      ]);
+      const got = await fetchOn(`front-${tag}`, `http://${name}/`);
       expect(got.stdout, `http://${name}/ ${got.stderr}`).toBe('by-name\n');
     }
     // A container started later is known to the earlier one too (the network's resolver learns it).
-    const later = await ok([
-      'run',
-      '-d',
-      '--name',
-      `later-${tag}`,
-      '--network',
-      `front-${tag}`,
-      'busybox',
-      'sleep',
-      '600',
-    ]);
+    const later = await runDetached(['--name', `later-${tag}`, '--network', `front-${tag}`], ...SLEEP);
     const seen = await run(['exec', web, 'ping', '-c', '1', '-W', '2', `later-${tag}`]);
     expect(seen.code, seen.stdout + seen.stderr).toBe(0);
     await ok(['rm', '-f', later]);
@@ -339,18 +289,7 @@ describe('user networks', () => {
   });
 
   it('hairpin: a container reaches a published port through the host address (its network gateway)', async () => {
-    const web = await ok([
-      'run',
-      '-d',
-      '--network',
-      `back-${tag}`,
-      '-p',
-      '80',
-      'busybox',
-      'sh',
-      '-c',
-      WEB('hairpin'),
-    ]);
+    const web = await runDetached(['--network', `back-${tag}`, '-p', '80'], ...serve('hairpin'));
     const port = (await ok(['port', web, '80'])).split('\n')[0]?.split(':').at(-1) as string;
     const client = await run([
       'run',
@@ -395,17 +334,7 @@ describe('user networks', () => {
   });
 
   it('--domainname sets the NIS domain name of the container, refused with --uts host', async () => {
-    const id = await ok([
-      'run',
-      '-d',
-      '--hostname',
-      'box',
-      '--domainname',
-      'example.org',
-      'busybox',
-      'sleep',
-      '600',
-    ]);
+    const id = await runDetached(['--hostname', 'box', '--domainname', 'example.org'], ...SLEEP);
     expect(await ok(['exec', id, 'sh', '-c', 'hostname; cat /proc/sys/kernel/domainname'])).toBe(
       'box\nexample.org',
     );
@@ -418,18 +347,7 @@ describe('user networks', () => {
   });
 
   it('--network container:NAME shares the network namespace, hosts and hostname of a running container', async () => {
-    const web = await ok([
-      'run',
-      '-d',
-      '--name',
-      `pod-${tag}`,
-      '--network',
-      `back-${tag}`,
-      'busybox',
-      'sh',
-      '-c',
-      WEB('sidecar'),
-    ]);
+    const web = await runDetached(['--name', `pod-${tag}`, '--network', `back-${tag}`], ...serve('sidecar'));
     const shared = await run([
       'run',
       '--rm',
@@ -452,19 +370,9 @@ describe('user networks', () => {
   });
 
   it('start of a container on --network container:NAME joins that container again, refused while it is stopped', async () => {
-    const pod = await ok([
-      'run',
-      '-d',
-      '--name',
-      `pod2-${tag}`,
-      '--network',
-      `back-${tag}`,
-      'busybox',
-      'sleep',
-      '600',
-    ]);
+    const pod = await runDetached(['--name', `pod2-${tag}`, '--network', `back-${tag}`], ...SLEEP);
     const side = await ok(['run', '-d', '--network', `container:pod2-${tag}`, 'busybox', 'sleep', '600']);
-    const sideDoc = (JSON.parse(await ok(['inspect', side])) as ContainerDocument[])[0] as ContainerDocument;
+    const sideDoc = await inspectContainer(side);
     expect(sideDoc.HostConfig.NetworkMode).toBe(`container:pod2-${tag}`);
     expect(sideDoc.NetworkSettings.Networks).toEqual({});
     await ok(['stop', '-t', '1', side]);
@@ -484,27 +392,9 @@ describe('user networks', () => {
     expect((await inspectNetwork(`internal-${tag}`)).Internal).toBe(true);
     const web = await ok(['run', '-d', '--network', `internal-${tag}`, 'busybox', 'sh', '-c', WEB('inside')]);
     const ip = await ipOf(web);
-    const inside = await run([
-      'run',
-      '--rm',
-      '--network',
-      `internal-${tag}`,
-      'busybox',
-      'sh',
-      '-c',
-      FETCH(`http://${ip}/`),
-    ]);
+    const inside = await fetchOn(`internal-${tag}`, `http://${ip}/`);
     expect(inside.stdout).toBe('inside\n');
-    const out = await run([
-      'run',
-      '--rm',
-      '--network',
-      `internal-${tag}`,
-      'busybox',
-      'sh',
-      '-c',
-      FETCH(`http://${remote.address}:8000/`, 2),
-    ]);
+    const out = await fetchOn(`internal-${tag}`, `http://${remote.address}:8000/`, 2);
     expect(out.code).not.toBe(0);
     expect(out.stdout).toBe('');
   });
@@ -512,19 +402,9 @@ describe('user networks', () => {
   it('inspect names the user network in NetworkMode and NetworkSettings.Networks, connected ones too', async () => {
     const front = await inspectNetwork(`front-${tag}`);
     const back = await inspectNetwork(`back-${tag}`);
-    const id = await ok([
-      'run',
-      '-d',
-      '--network',
-      `front-${tag}`,
-      '--network-alias',
-      'api',
-      'busybox',
-      'sleep',
-      '600',
-    ]);
+    const id = await runDetached(['--network', `front-${tag}`, '--network-alias', 'api'], ...SLEEP);
     await ok(['network', 'connect', '--alias', 'api2', `back-${tag}`, id]);
-    const doc = (JSON.parse(await ok(['inspect', id])) as ContainerDocument[])[0] as ContainerDocument;
+    const doc = await inspectContainer(id);
     const name = (JSON.parse(await ok(['inspect', id])) as { Name: string }[])[0]?.Name.replace(/^\//, '');
     expect(doc.HostConfig.NetworkMode).toBe(`front-${tag}`);
     const mac = await ok(['exec', id, 'cat', '/sys/class/net/eth0/address']);
@@ -563,9 +443,7 @@ describe('user networks', () => {
     });
     await ok(['rm', '-f', id]);
     const plain = await ok(['run', '-d', 'busybox', 'sleep', '600']);
-    const plainDoc = (
-      JSON.parse(await ok(['inspect', plain])) as ContainerDocument[]
-    )[0] as ContainerDocument;
+    const plainDoc = await inspectContainer(plain);
     expect(plainDoc.HostConfig.NetworkMode).toBe('bridge');
     expect(Object.keys(plainDoc.NetworkSettings.Networks)).toEqual(['bridge']);
     expect(plainDoc.NetworkSettings.Networks.bridge).toMatchObject({
@@ -576,29 +454,8 @@ describe('user networks', () => {
   });
 
   it('connects a running container to another network and disconnects it (names follow)', async () => {
-    const web = await ok([
-      'run',
-      '-d',
-      '--name',
-      `svc-${tag}`,
-      '--network',
-      `back-${tag}`,
-      'busybox',
-      'sh',
-      '-c',
-      WEB('on-back'),
-    ]);
-    const cli = await ok([
-      'run',
-      '-d',
-      '--name',
-      `cli-${tag}`,
-      '--network',
-      `front-${tag}`,
-      'busybox',
-      'sleep',
-      '600',
-    ]);
+    const web = await runDetached(['--name', `svc-${tag}`, '--network', `back-${tag}`], ...serve('on-back'));
+    const cli = await runDetached(['--name', `cli-${tag}`, '--network', `front-${tag}`], ...SLEEP);
     const before = await run(['exec', cli, 'sh', '-c', FETCH(`http://svc-${tag}/`, 1)]);
     expect(before.stdout).toBe('');
     await ok(['network', 'connect', '--alias', `cli2-${tag}`, `back-${tag}`, `cli-${tag}`]);
