@@ -116,6 +116,57 @@ describe('create', () => {
     await waitFor(() => !suite.containerDirs().includes(gone), 'the --rm container removed after its run');
   });
 
+  it('container prune removes created and exited containers, keeps running ones; ps filters stay right', async () => {
+    const created = firstLine(await suite.must(['create', '--name', 'pr-created', suite.image, 'true']));
+    const exited = firstLine(await suite.must(['run', '-d', '--name', 'pr-exited', suite.image, 'true']));
+    await waitFor(
+      async () => (await inspect('pr-exited', '{{.State.Status}}')) === 'exited',
+      'pr-exited to end',
+    );
+    const live = firstLine(
+      await suite.must(['run', '-d', '--name', 'pr-running', suite.image, 'sleep', '1000']),
+    );
+    const mine = ['--filter', 'name=pr-'];
+    expect(
+      await suite.must(['ps', '-a', ...mine, '--filter', 'status=created', '--format', '{{.Names}}']),
+    ).toBe('pr-created\n');
+    expect(
+      await suite.must(['ps', '-a', ...mine, '--filter', 'status=exited', '--format', '{{.Names}}']),
+    ).toBe('pr-exited\n');
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const out = await suite.must(['container', 'prune', '-f']);
+    expect(
+      out
+        .split('\n')
+        .filter((l) => /^[0-9a-f]{64}$/.test(l))
+        .sort(),
+    ).toEqual([created, exited].sort());
+    expect(out.startsWith('Deleted Containers:\n')).toBe(true);
+    expect(await suite.must(['ps', '-a', ...mine, '--format', '{{.Names}} {{.State}}'])).toBe(
+      'pr-running running\n',
+    );
+    expect(suite.containerDirs()).not.toContain(created);
+    // Each removed one has its destroy event, as `rm` gives.
+    const destroyed = await suite.must([
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(Math.ceil(Date.now() / 1000) + 1),
+      '--filter',
+      'event=destroy',
+      '--format',
+      '{{.Actor.Attributes.name}}',
+    ]);
+    expect(
+      destroyed
+        .split('\n')
+        .filter((n) => n.startsWith('pr-'))
+        .sort(),
+    ).toEqual(['pr-created', 'pr-exited']);
+    await suite.must(['rm', '-f', live]);
+  });
+
   it('a failed create leaves nothing, and bad flags exit 125 before anything is made', async () => {
     const before = suite.containerDirs().length;
     const missing = await suite.koker(['create', '--pull', 'never', 'no-such-image:1']);

@@ -87,6 +87,88 @@ describe('events of images, networks and volumes', () => {
   });
 });
 
+describe('events of the volumes a container makes and removes', () => {
+  it("-v NAME:/p, -v /p and the image's VOLUMEs each get a create before the container's; rm -v and --rm destroy the anonymous ones", async () => {
+    const { derivedImageArchive } = await import('../fixtures/derived-image.js');
+    const image = await derivedImageArchive({ tag: 'with-volume:1', entries: [], volumes: ['/imgvol'] });
+    try {
+      await suite.must(['load', '-q', '-i', image.archive]);
+    } finally {
+      image.remove();
+    }
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const format = '{{.Type}} {{.Action}} {{.Actor.ID}}';
+    const types = ['type=volume', 'type=container'];
+    const cid = firstLine(
+      await suite.must([
+        'run',
+        '-d',
+        '--name',
+        'ev-vols',
+        '-v',
+        'ev-named:/named',
+        '-v',
+        '/anon',
+        'with-volume:1',
+        'sleep',
+        '1000',
+      ]),
+    );
+    const [anon, imgvol] = (
+      await inspect('ev-vols', '{{range .Mounts}}{{if ne .Name "ev-named"}}{{.Name}} {{end}}{{end}}')
+    ).split(' ');
+    expect(anon).toMatch(/^[0-9a-f]{64}$/);
+    expect(imgvol).toMatch(/^[0-9a-f]{64}$/);
+    expect(await eventsSince(since, format, types)).toEqual([
+      'volume create ev-named',
+      `volume create ${anon}`,
+      `volume create ${imgvol}`,
+      `container create ${cid}`,
+      `container start ${cid}`,
+    ]);
+    // Docker's attributes: the driver.
+    expect(await eventsSince(since, '{{json .Actor.Attributes}}', ['volume=ev-named'])).toEqual([
+      '{"driver":"local"}',
+    ]);
+
+    // rm -v: the anonymous ones go (before the container's destroy, as Docker's), the named one stays.
+    const removedAt = Math.floor(Date.now() / 1000);
+    await suite.must(['rm', '-f', '-v', 'ev-vols']);
+    const afterRm = await eventsSince(removedAt, format, ['type=volume', 'event=destroy']);
+    expect(afterRm.sort()).toEqual([`volume destroy ${anon}`, `volume destroy ${imgvol}`].sort());
+    const order = await eventsSince(removedAt, format, [...types, 'event=destroy']);
+    expect(order.at(-1)).toBe(`container destroy ${cid}`);
+    // rm -f killed it: its die comes first, with SIGKILL's code.
+    expect(
+      await eventsSince(removedAt, '{{.Action}} {{.Actor.Attributes.exitCode}}', ['container=ev-vols']),
+    ).toEqual(['die 137', 'destroy <no value>']);
+    expect(await suite.must(['volume', 'ls', '-q', '--filter', 'name=ev-named'])).toBe('ev-named\n');
+
+    // --rm: die, then its anonymous volume's destroy, then the container's destroy.
+    await new Promise((r) => setTimeout(r, 1100));
+    const rmSince = Math.floor(Date.now() / 1000);
+    expect(
+      await suite.must(['run', '--rm', '--name', 'ev-rm', '-v', '/scratch', suite.image, 'echo', 'ran']),
+    ).toBe('ran\n');
+    await waitFor(
+      async () => (await eventsSince(rmSince, '{{.Action}}', ['container=ev-rm'])).includes('destroy'),
+      'the --rm container destroyed',
+    );
+    const rmEvents = await eventsSince(rmSince, '{{.Type}} {{.Action}}', types);
+    expect(rmEvents).toEqual([
+      'volume create',
+      'container create',
+      'container start',
+      'container die',
+      'volume destroy',
+      'container destroy',
+    ]);
+    expect(await suite.must(['volume', 'ls', '-q'])).not.toContain(anon);
+    await suite.must(['volume', 'rm', 'ev-named']);
+    await suite.must(['rmi', 'with-volume:1']);
+  });
+});
+
 describe('a paused container', () => {
   it('kill thaws it for SIGKILL, and it dies; stop thaws it and stops it; rm -f removes it', async () => {
     const loop = ['sh', '-c', 'trap "exit 3" TERM; while :; do sleep 0.1; done'];
@@ -394,6 +476,13 @@ describe("the image's HEALTHCHECK and STOPSIGNAL; --pull; wait --condition", () 
     expect(await suite.must(['ps', '--filter', 'name=img-nocheck', '--format', '{{.Status}}'])).not.toContain(
       'health',
     );
+    // Docker keeps the switch in the config: Test ["NONE"], and no State.Health.
+    expect(await inspect('img-nocheck', '{{json .Config.Healthcheck}} {{json .State.Health}}')).toBe(
+      '{"Test":["NONE"]} null',
+    );
+    // The image's check (every 0.5 s, failing here: no /tmp/ok) never runs.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await inspect('img-nocheck', '{{json .State.Health}}')).toBe('null');
     await suite.must(['rm', '-f', 'img-defaults', 'img-nocheck']);
     await suite.must(['rmi', 'defaults:1']);
   });

@@ -48,6 +48,7 @@ function monitorArgv(id: string): string[] {
 
 describe('health checks', () => {
   it('go healthy -> unhealthy -> healthy as the check passes and fails', { timeout: 90_000 }, async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
     await suite.must([
       'run',
       '-d',
@@ -87,6 +88,23 @@ describe('health checks', () => {
     const well = (await health('checked'))!;
     expect(well.FailingStreak).toBe(0);
     expect(well.Log.length).toBeLessThanOrEqual(5);
+    // One event per change of status, as Docker's.
+    const events = await suite.must([
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(Math.ceil(Date.now() / 1000) + 1),
+      '--filter',
+      'container=checked',
+      '--format',
+      '{{.Action}}',
+    ]);
+    expect(events.split('\n').filter((a) => a.startsWith('health_status'))).toEqual([
+      'health_status: healthy',
+      'health_status: unhealthy',
+      'health_status: healthy',
+    ]);
     await suite.must(['rm', '-f', 'checked']);
   });
 

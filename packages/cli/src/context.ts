@@ -19,7 +19,13 @@ import {
   type Selection,
 } from '@koker/core';
 import { FileImageStore } from '@koker/image-store';
-import { FileStateStore, fileVolumeLocks, type VolumeDrivers } from '@koker/engine';
+import {
+  EventJournal,
+  FileStateStore,
+  fileVolumeLocks,
+  volumeEvent,
+  type VolumeDrivers,
+} from '@koker/engine';
 import { HostFacts, KoffiSyscalls } from '@koker/host';
 import { createLogger } from '@koker/log';
 import { registerBuiltinDrivers } from './drivers.js';
@@ -130,7 +136,8 @@ export class CliContext {
 
   /**
    * The volume drivers by name: unlike the other contracts, every registered one serves at
-   * once (each volume names its own), each probed and built when a volume first needs it.
+   * once (each volume names its own), each probed and built when a volume first needs it. The
+   * volumes made and removed through them are journaled as events.
    */
   volumeDrivers(): VolumeDrivers {
     const driver = (name: string): Promise<VolumeDriver> => {
@@ -158,6 +165,13 @@ export class CliContext {
       },
       // Per name, whatever the driver: `<root>/run/volume-locks/NAME.lock`.
       lock: fileVolumeLocks(join(this.config.root, 'run', 'volume-locks'), this.log),
+      onChange: (change) => {
+        const written = new EventJournal(this.config.root).emit(volumeEvent(change));
+        this.log.debug(
+          { type: 'volume', action: change.action, id: change.name, written: written !== undefined },
+          'Record event',
+        );
+      },
     };
   }
 

@@ -15,5 +15,6 @@ export * from './state/container-record-codec.js';
 export * from './state/file-state-store.js';
 export * from './launch/seccomp/index.js';
 export * from './events/event-journal.js';
+export * from './events/volume-events.js';
 export * from './volumes/index.js';
 export * from './oci-runtime/index.js';

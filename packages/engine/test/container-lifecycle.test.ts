@@ -250,16 +250,59 @@ describe('ContainerLifecycle.stop, kill and remove', { timeout: 30_000 }, () => 
   });
 });
 
+describe('the events of an end', () => {
+  it('whichever process settles a container reports its die once, and destroy for --rm; rm -f reports its die', async () => {
+    const told: string[] = [];
+    const reporting = new ContainerLifecycle({
+      store,
+      drivers: async () => drivers,
+      log,
+      kill: (pid, signal) => onSignal(pid, signal),
+      onEnd: {
+        died: (record, exitCode) => void told.push(`die ${record.name} ${exitCode}`),
+        removed: (record) => void told.push(`destroy ${record.name}`),
+      },
+    });
+    const { record: kept, keeper } = await running({ name: named('kept') });
+    await monitorRecordsExit(kept, keeper, 3);
+    await reporting.settle(kept.id);
+    await reporting.settle(kept.id); // settled already: nothing more to tell
+    const { record: once, keeper: onceKeeper } = await running({ name: named('once'), autoRemove: true });
+    await monitorRecordsExit(once, onceKeeper, 0);
+    await reporting.settle(once.id);
+    // A setup that crashed never ran: no die.
+    await store.create(sampleRecord({ name: named('never'), status: 'created' }));
+    await settleStaleContainers(store, reporting, log);
+    const { record: forced, keeper: forcedKeeper } = await running({ name: named('forced') });
+    onSignal = (_pid, signal) => void monitorRecordsExit(forced, forcedKeeper, 128 + signal, signal);
+    await reporting.remove(forced.id, { force: true });
+    expect(told).toEqual([
+      `die ${named('kept')} 3`,
+      `die ${named('once')} 0`,
+      `destroy ${named('once')}`,
+      `die ${named('forced')} 137`,
+    ]);
+  });
+});
+
 describe('pruning', { timeout: 30_000 }, () => {
-  it('container prune removes stopped containers and keeps running ones', async () => {
+  it('container prune removes stopped containers (exited, created) and keeps running ones', async () => {
     const { record: live } = await running();
     const stopped = await store.create(sampleRecord({ status: 'exited', exitCode: 1 }));
     const { record: dead, keeper } = await running();
     keeper.release();
-    const report = await pruneContainers(store, lifecycle);
-    expect(report.removed.sort()).toEqual([stopped.id, dead.id].sort());
+    // `koker create`'s, never started: stopped too, for Docker. One `run` is setting up is not.
+    const created = await store.create(sampleRecord({ status: 'created', awaitingStart: true }));
+    const settingUp = await store.createLocked(sampleRecord({ status: 'created' }));
+    const told: string[] = [];
+    const report = await pruneContainers(store, lifecycle, (record) => told.push(record.id));
+    settingUp.lock.release();
+    expect(report.removed.sort()).toEqual([stopped.id, dead.id, created.id].sort());
+    expect(told.sort()).toEqual(report.removed);
     expect(report.failed).toEqual([]);
-    expect((await store.list()).records.map((r) => r.id)).toEqual([live.id]);
+    expect((await store.list()).records.map((r) => r.id).sort()).toEqual(
+      [live.id, settingUp.record.id].sort(),
+    );
   });
 
   it('system prune releases orphans, removes broken records and sweeps leftovers', async () => {

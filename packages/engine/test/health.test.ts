@@ -3,6 +3,7 @@ import {
   applyHealthResult,
   healthcheckArgv,
   healthcheckConfig,
+  healthcheckDisabled,
   HEALTH_STARTING,
 } from '../src/lifecycle/health.js';
 
@@ -30,6 +31,17 @@ describe('health checks', () => {
     expect(healthcheckConfig(undefined, {})).toBeUndefined();
     expect(healthcheckArgv(['CMD-SHELL', 'test -e /ok'])).toEqual(['/bin/sh', '-c', 'test -e /ok']);
     expect(healthcheckArgv(['CMD', 'true'])).toEqual(['true']);
+  });
+
+  it("tells a check switched off (--no-healthcheck, the image's NONE) from one never asked for", () => {
+    const image = { Test: ['CMD', 'true'] };
+    expect(healthcheckDisabled(image, { none: true })).toBe(true);
+    expect(healthcheckDisabled(undefined, { none: true })).toBe(true);
+    expect(healthcheckDisabled({ Test: ['NONE'] }, {})).toBe(true);
+    // --health-cmd brings a check back over the image's NONE.
+    expect(healthcheckDisabled({ Test: ['NONE'] }, { cmd: 'true' })).toBe(false);
+    expect(healthcheckDisabled(image, {})).toBe(false);
+    expect(healthcheckDisabled(undefined, {})).toBe(false);
   });
 
   it('goes healthy on a success, unhealthy after `retries` failures, healthy again', () => {

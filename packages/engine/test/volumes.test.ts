@@ -6,6 +6,8 @@ import {
   ANONYMOUS_VOLUME_LABEL,
   newContainerId,
   type ContainerRecord,
+  type ContainerSpec,
+  type StateStore,
   type Volume,
   type VolumeDriver,
   type LaunchPlan,
@@ -16,6 +18,8 @@ import { encodeLaunchPlan, encodeMountHoldPlan } from '../src/launch/native-plan
 import { checkBindPropagation } from '../src/volumes/bind-propagation.js';
 import { matchesVolumeFilters, parseVolumeFilters } from '../src/volumes/volume-filters.js';
 import { resolveMounts } from '../src/volumes/resolve-mounts.js';
+import { type VolumeChange } from '../src/volumes/volume-drivers.js';
+import { removeAnonymousVolumes } from '../src/volumes/volume-usage.js';
 import { rootPropagation, userMountSteps } from '../src/volumes/mount-steps.js';
 
 /** An in-memory volume driver: what the engine asks of any driver. */
@@ -52,6 +56,7 @@ describe('resolveMounts', () => {
   it("orders user mounts first, then --volumes-from and the image's VOLUMEs where nothing is mounted", async () => {
     temp = mkdtempSync(join(tmpdir(), 'koker-volumes-'));
     const driver = memoryDriver(temp);
+    const changes: VolumeChange[] = [];
     const other = {
       spec: {
         mounts: [
@@ -86,8 +91,9 @@ describe('resolveMounts', () => {
       volumesFrom: [{ container: 'other', mode: 'ro' }],
       imageVolumes: ['/db', '/cache/'],
       findContainer: async () => other,
-      volumes: { driver: async () => driver, all: async () => [driver] },
+      volumes: { driver: async () => driver, all: async () => [driver], onChange: (c) => changes.push(c) },
       log: recordingLogger().log,
+      createdAt: '2026-01-02T03:04:05.678Z',
     });
     expect(mounts.map((m) => [m.type, m.target, m.readOnly])).toEqual([
       ['volume', '/db', true],
@@ -109,6 +115,54 @@ describe('resolveMounts', () => {
       mode: 'ro',
     });
     expect(rootPropagation(mounts)).toBe('rslave');
+    // Both volumes made are reported (their create events), at the container's creation time.
+    const at = '2026-01-02T03:04:05.678Z';
+    expect(changes).toEqual([
+      { action: 'create', name: 'db', driver: 'local', at },
+      { action: 'create', name: anonymous.type === 'volume' ? anonymous.name : '', driver: 'local', at },
+    ]);
+  });
+
+  it('reports no volume that was there already, and the anonymous ones `rm -v` removes', async () => {
+    temp = mkdtempSync(join(tmpdir(), 'koker-volumes-'));
+    const driver = memoryDriver(temp);
+    await driver.create({ name: 'kept', labels: {}, options: {} });
+    const changes: VolumeChange[] = [];
+    const volumes = {
+      driver: async () => driver,
+      all: async () => [driver],
+      onChange: (c: VolumeChange) => changes.push(c),
+    };
+    const volume = (name?: string) => ({
+      type: 'volume' as const,
+      ...(name ? { name } : {}),
+      target: `/${name ?? 'anon'}`,
+      readOnly: false,
+      noCopy: false,
+      driverOptions: {},
+      labels: {},
+      mode: '',
+    });
+    const { mounts } = await resolveMounts({
+      requests: [volume('kept'), volume()],
+      volumesFrom: [],
+      imageVolumes: [],
+      findContainer: async () => {
+        throw new Error('no --volumes-from here');
+      },
+      volumes,
+      log: recordingLogger().log,
+    });
+    const anonymous = mounts[1]?.type === 'volume' ? mounts[1].name : '';
+    expect(changes).toEqual([{ action: 'create', name: anonymous, driver: 'local' }]);
+    changes.length = 0;
+    const state = { list: async () => ({ records: [], broken: [] }) } as unknown as StateStore;
+    await removeAnonymousVolumes(
+      { id: newContainerId(), spec: { mounts } as ContainerSpec },
+      { volumes, state, log: recordingLogger().log },
+    );
+    expect(changes).toEqual([{ action: 'destroy', name: anonymous, driver: 'local' }]);
+    expect([...driver.volumes.keys()]).toEqual(['kept']);
   });
 
   it('refuses a target given twice and a --mount bind source that is missing', async () => {

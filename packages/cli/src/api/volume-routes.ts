@@ -10,6 +10,7 @@ import { InvalidValueError, NotFoundError, isVolumeName } from '@koker/core';
 import {
   DEFAULT_VOLUME_DRIVER,
   anonymousVolumeName,
+  createVolume,
   findVolume,
   matchesVolumeFilters,
   parseVolumeFilters,
@@ -73,8 +74,11 @@ async function create(api: ApiServices, request: ApiRequest, response: ApiRespon
     response.json(201, volumeView(existing));
     return;
   }
-  const driver = await api.ctx.volumeDrivers().driver(body.Driver || DEFAULT_VOLUME_DRIVER);
-  const volume = await driver.create({ name, labels: body.Labels ?? {}, options: body.DriverOpts ?? {} });
+  const volume = await createVolume(api.ctx.volumeDrivers(), body.Driver || DEFAULT_VOLUME_DRIVER, {
+    name,
+    labels: body.Labels ?? {},
+    options: body.DriverOpts ?? {},
+  });
   api.ctx.log.info({ volume: name }, 'Create volume');
   response.json(201, volumeView(volume));
 }

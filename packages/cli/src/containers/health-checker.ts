@@ -23,12 +23,13 @@ import {
 } from '@koker/engine';
 import { nativeHelperPath } from '@koker/host';
 import { type CliContext } from '../context.js';
+import { emitContainerEvent } from './container-events.js';
 
 /**
  * `koker container healthcheck ID`: the loop koker-monitor runs beside a container that has a
  * health check, and ends (SIGTERM) when the container does. Each check is an exec in the
  * container (its namespaces, cgroups, user and environment), killed at its timeout; the state
- * goes to health.json, which inspect and ps read.
+ * goes to health.json, which inspect and ps read, and each change of status to the events.
  */
 export async function runHealthChecks(ctx: CliContext, id: ContainerId): Promise<void> {
   const record = await ctx.state.get(id);
@@ -47,7 +48,10 @@ export async function runHealthChecks(ctx: CliContext, id: ContainerId): Promise
     const current = await ctx.state.get(id);
     if (current.status !== 'running' || !ctx.state.isKept(id)) return;
     const result = await checkOnce(current, config, dir, { launcher, resources, ctx });
+    const before = state.Status;
     state = applyHealthResult(state, result, config, Date.now() - started < config.startPeriodMs);
+    // Docker's event for each change of status: `health_status: healthy`.
+    if (state.Status !== before) await emitContainerEvent(ctx, current, `health_status: ${state.Status}`);
     log.debug(
       { exitCode: result.ExitCode, status: state.Status, streak: state.FailingStreak },
       'Health check',

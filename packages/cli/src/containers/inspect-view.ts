@@ -82,6 +82,7 @@ export function inspectDocument(
       ...(record.stopTimeout !== undefined ? { StopTimeout: record.stopTimeout } : {}),
       Labels: record.labels ?? {},
       ...(record.spec?.healthcheck ? { Healthcheck: healthcheckView(record.spec.healthcheck) } : {}),
+      ...(record.spec?.healthcheckDisabled ? { Healthcheck: { Test: ['NONE'] } } : {}),
     },
     NetworkSettings: {
       IPAddress: record.network.ipAddress ?? '',

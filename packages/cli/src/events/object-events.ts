@@ -45,17 +45,3 @@ export function emitNetworkEvent(
     },
   });
 }
-
-/** Volume events (`create`, `destroy`): Docker's ID is the volume's name, with its `driver`. */
-export function emitVolumeEvent(
-  ctx: CliContext,
-  action: 'create' | 'destroy',
-  event: { readonly name: string; readonly driver?: string },
-): void {
-  emitEvent(ctx, {
-    type: 'volume',
-    action,
-    id: event.name,
-    attributes: { driver: event.driver ?? 'local' },
-  });
-}

@@ -46,6 +46,11 @@ export interface ContainerSpec {
   readonly namespaces?: NamespaceModes;
   /** `--health-*` over the image's HEALTHCHECK; absent: none (or `--no-healthcheck`). */
   readonly healthcheck?: HealthcheckConfig;
+  /**
+   * `--no-healthcheck`, or the image's `HEALTHCHECK NONE`: no check, and `inspect` shows
+   * Docker's `Healthcheck: {"Test": ["NONE"]}` rather than no Healthcheck at all.
+   */
+  readonly healthcheckDisabled?: boolean;
 }
 
 /** A container's health check, every value decided (Docker's defaults filled in). */

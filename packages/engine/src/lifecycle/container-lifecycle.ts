@@ -33,6 +33,15 @@ export interface LifecycleOptions {
    * monitor): its restart policy is the caller's to apply, since no cleanup will.
    */
   readonly onKeeperLost?: (record: ContainerRecord) => void;
+  /**
+   * Docker's events of a container's end, from whichever process records it: `died` once a
+   * running container's end is recorded (or `rm -f` killed it), `removed` once a `--rm` one is
+   * gone with its anonymous volumes.
+   */
+  readonly onEnd?: {
+    readonly died: (record: ContainerRecord, exitCode: number) => Promise<void> | void;
+    readonly removed: (record: ContainerRecord) => Promise<void> | void;
+  };
 }
 
 /** How long `rm -f` and a timed-out `stop` wait for a SIGKILLed container to be reaped. */
@@ -116,10 +125,13 @@ export class ContainerLifecycle {
       record.status === 'running' ? await drivers.resources.oomKilled(id).catch(() => false) : false;
     await this.teardown(id, drivers, { keepFiles: !record.autoRemove });
     crashPoint('settle:torn-down');
+    if (record.status === 'running')
+      await this.options.onEnd?.died(record, seen.exitCode ?? record.exitCode ?? 0);
     if (record.autoRemove) {
       await this.store.remove(id);
       this.log.info({ container }, 'Remove container');
       await this.removeVolumes(record);
+      await this.options.onEnd?.removed(record);
       return undefined;
     }
     const settled = await this.store.update(id, (current) => {
@@ -213,6 +225,8 @@ export class ContainerLifecycle {
           this.signal(record.pid, signalNumber('SIGKILL'));
           // Its monitor lets go once the process is reaped; its cleanup then waits for our lock.
           await this.waitForEnd(id, KILL_GRACE_MS);
+          const exit = await readExitFile(this.store.directory(id));
+          await this.options.onEnd?.died(record, exit?.exitCode ?? 128 + signalNumber('SIGKILL'));
         }
       }
       // Whatever the record said, release everything under this ID: repeating a teardown is safe.

@@ -1,4 +1,12 @@
-import { type StateStore, shortContainerId, type ContainerId, NotFoundError, type Logger } from '@koker/core';
+import {
+  ConflictError,
+  type ContainerRecord,
+  type StateStore,
+  shortContainerId,
+  type ContainerId,
+  NotFoundError,
+  type Logger,
+} from '@koker/core';
 import { type ContainerLifecycle } from './container-lifecycle.js';
 import { teardownContainer, type TeardownDrivers } from './teardown.js';
 
@@ -24,10 +32,15 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** `container prune`: removes every container that is not running (or being set up). */
+/**
+ * `container prune`: removes every stopped container, as Docker's: exited ones and those `create`
+ * made and nobody started (not one `run` is still setting up, nor one started meanwhile).
+ * `onRemoved` is told of each, after its removal (its `destroy` event).
+ */
 export async function pruneContainers(
   store: StateStore,
   lifecycle: ContainerLifecycle,
+  onRemoved: (record: ContainerRecord) => void = () => undefined,
 ): Promise<PruneReport> {
   const removed: ContainerId[] = [];
   const failed: { id: ContainerId; error: string }[] = [];
@@ -35,10 +48,15 @@ export async function pruneContainers(
     try {
       const settled = await lifecycle.settle(record.id);
       if (!settled) continue; // --rm: removed by settling
-      if ((await lifecycle.observe(settled)).status !== 'exited') continue;
+      const { status } = await lifecycle.observe(settled);
+      const created = status === 'created' && settled.awaitingStart === true;
+      if (status !== 'exited' && !created) continue;
       await lifecycle.remove(record.id, { force: false });
       removed.push(record.id);
+      onRemoved(settled);
     } catch (error) {
+      // Started since it was looked at: no longer stopped, so not pruned.
+      if (error instanceof ConflictError) continue;
       failed.push({ id: record.id, error: message(error) });
     }
   }
@@ -60,6 +78,7 @@ export async function collectGarbage(
   lifecycle: ContainerLifecycle,
   drivers: TeardownDrivers,
   log: Logger,
+  onRemoved?: (record: ContainerRecord) => void,
 ): Promise<GarbageReport> {
   const held = new Set<ContainerId>([
     ...(await drivers.resources.list()),
@@ -79,7 +98,7 @@ export async function collectGarbage(
       failed.push({ id: record.id, error: message(error) });
     }
   }
-  const pruned = await pruneContainers(store, lifecycle);
+  const pruned = await pruneContainers(store, lifecycle, onRemoved);
   failed.push(...pruned.failed);
 
   const broken: ContainerId[] = [];

@@ -52,6 +52,15 @@ export function healthcheckConfig(
   };
 }
 
+/**
+ * Whether the check is switched off (`--no-healthcheck`, or the image's `HEALTHCHECK NONE` with
+ * no `--health-cmd`), rather than never asked for: Docker keeps Test `["NONE"]` in the config.
+ */
+export function healthcheckDisabled(image: ImageHealthcheck | undefined, flags: HealthFlags): boolean {
+  if (flags.none) return true;
+  return flags.cmd === undefined && image?.Test?.[0] === 'NONE';
+}
+
 /** The argv a check runs: `CMD` as given, `CMD-SHELL` through `/bin/sh -c`. */
 export function healthcheckArgv(test: readonly string[]): string[] {
   const [kind, ...rest] = test;

@@ -20,7 +20,7 @@ import {
   type HealthcheckConfig,
 } from '@koker/core';
 import { processRequest } from '../launch/process-spec.js';
-import { healthcheckConfig } from '../lifecycle/health.js';
+import { healthcheckConfig, healthcheckDisabled } from '../lifecycle/health.js';
 import { crashPoint, pausePoint } from './crash-point.js';
 import { type PreparedContainer, prepareContainer, runningRecord } from './prepare-container.js';
 import { ResourceScope } from './resource-scope.js';
@@ -222,6 +222,7 @@ export class RunOrchestrator {
     detached: boolean,
   ): Promise<{ record: RunRecord; spec: ContainerSpec }> {
     const { id, hostname, request, image } = run;
+    const created = new Date().toISOString();
     const { record, name } = await RunRecord.create(
       this.drivers.state,
       {
@@ -236,7 +237,7 @@ export class RunOrchestrator {
         ...(processReq.user ? { user: processReq.user } : {}),
         tty: processReq.terminal,
         interactive: processReq.stdin,
-        created: new Date().toISOString(),
+        created,
         status: 'created',
         network: { mode: request.network.mode, ports: request.network.ports },
         limits: request.limits,
@@ -267,7 +268,7 @@ export class RunOrchestrator {
     const named = (request.mounts ?? []).flatMap((m) => (m.type === 'volume' && m.name ? [m.name] : []));
     run.volumeLock = await lockVolumes(this.drivers.volumes, named);
     run.teardown.defer('volume locks', async () => run.volumeLock.release());
-    const resolved = await this.mounts(run);
+    const resolved = await this.mounts(run, created);
     mounts = resolved.mounts;
     await pausePoint('run:mounts');
     const spec: ContainerSpec = {
@@ -305,7 +306,7 @@ export class RunOrchestrator {
   }
 
   /** The mounts decided: bind sources looked at, volumes found or created (anonymous ones too). */
-  private async mounts(run: Run): Promise<ResolvedMounts> {
+  private async mounts(run: Run, createdAt: string): Promise<ResolvedMounts> {
     const { request, image } = run;
     const imageVolumes = Object.keys(image.record.config.Volumes ?? {});
     if (!request.mounts?.length && !request.volumesFrom?.length && imageVolumes.length === 0)
@@ -322,6 +323,7 @@ export class RunOrchestrator {
         all: async () => [],
       },
       log: run.log,
+      createdAt,
     });
   }
 
@@ -391,8 +393,13 @@ export class RunOrchestrator {
 }
 
 /** The health check, from `--health-*` over the image's HEALTHCHECK. */
-function healthOf(request: RunRequest, image: RunImage): { healthcheck?: HealthcheckConfig } {
-  const healthcheck = healthcheckConfig(image.record.config.Healthcheck, request.health ?? {});
+function healthOf(
+  request: RunRequest,
+  image: RunImage,
+): { healthcheck?: HealthcheckConfig; healthcheckDisabled?: boolean } {
+  const flags = request.health ?? {};
+  if (healthcheckDisabled(image.record.config.Healthcheck, flags)) return { healthcheckDisabled: true };
+  const healthcheck = healthcheckConfig(image.record.config.Healthcheck, flags);
   return healthcheck ? { healthcheck } : {};
 }
 

@@ -1,3 +1,4 @@
+export * from './create-volume.js';
 export * from './mount-request.js';
 export * from './mount-steps.js';
 export * from './resolve-mounts.js';

@@ -12,6 +12,7 @@ import {
   type MountRecord,
 } from '@koker/core';
 import { type MountRequest, type VolumesFromRequest } from './mount-request.js';
+import { createVolume } from './create-volume.js';
 import { DEFAULT_VOLUME_DRIVER, type VolumeDrivers } from './volume-drivers.js';
 
 export interface ResolveMountsInput {
@@ -23,6 +24,11 @@ export interface ResolveMountsInput {
   readonly findContainer: (nameOrId: string) => Promise<ContainerRecord>;
   readonly volumes: VolumeDrivers;
   readonly log: Logger;
+  /**
+   * The container's creation time: the volumes made for it are reported then, so their events
+   * come before the container's `create`, as Docker's (it makes them while creating it).
+   */
+  readonly createdAt?: string;
 }
 
 export interface ResolvedMounts {
@@ -140,11 +146,16 @@ async function resolveRequest(
   const driver = await input.volumes.driver(driverName);
   let volume = await driver.get(name);
   if (!volume) {
-    volume = await driver.create({
-      name,
-      options: request.driverOptions,
-      labels: anonymous ? { ...request.labels, [ANONYMOUS_VOLUME_LABEL]: '' } : request.labels,
-    });
+    volume = await createVolume(
+      input.volumes,
+      driverName,
+      {
+        name,
+        options: request.driverOptions,
+        labels: anonymous ? { ...request.labels, [ANONYMOUS_VOLUME_LABEL]: '' } : request.labels,
+      },
+      input.createdAt,
+    );
     input.log.debug({ volume: name, driver: driverName, anonymous }, 'Create volume for container');
   } else if (request.driver !== undefined && volume.driver !== request.driver) {
     throw new ConflictError(`volume ${name} exists with driver ${volume.driver}, not ${request.driver}`);

@@ -11,6 +11,20 @@ export interface VolumeDrivers {
    * while a container takes a volume (created, filled, recorded as its user) or one is removed.
    */
   lock?(names: readonly string[]): Promise<HeldLock>;
+  /**
+   * Told of each volume the engine makes or removes through these drivers (a container's
+   * implicit volumes, `rm -v`, `volume rm`, prune): the caller's events journal.
+   */
+  onChange?(change: VolumeChange): void;
+}
+
+/** A volume made or removed: Docker's volume `create` and `destroy` events. */
+export interface VolumeChange {
+  readonly action: 'create' | 'destroy';
+  readonly name: string;
+  readonly driver: string;
+  /** When, if not now (ISO 8601). */
+  readonly at?: string;
 }
 
 export const DEFAULT_VOLUME_DRIVER = 'local';

@@ -76,6 +76,7 @@ export async function removeVolume(
     lock.release();
   }
   context.log.debug({ volume: volume.name, driver: volume.driver }, 'Remove volume');
+  reportRemoved(context.volumes, volume.name, volume.driver);
   return true;
 }
 
@@ -103,6 +104,7 @@ export async function removeAnonymousVolumes(
         { container: shortContainerId(record.id), volume: mount.name },
         'Remove anonymous volume',
       );
+      reportRemoved(context.volumes, mount.name, mount.driver);
     } catch (error) {
       if (error instanceof NotFoundError) continue;
       context.log.warn({ volume: mount.name, err: error }, 'Could not remove an anonymous volume');
@@ -110,6 +112,11 @@ export async function removeAnonymousVolumes(
       lock.release();
     }
   }
+}
+
+/** A volume removed: its `destroy` event. */
+function reportRemoved(volumes: VolumeDrivers, name: string, driver: string): void {
+  volumes.onChange?.({ action: 'destroy', name, driver });
 }
 
 export const isAnonymous = (volume: Volume): boolean => ANONYMOUS_VOLUME_LABEL in volume.labels;
@@ -160,6 +167,7 @@ export async function pruneVolumes(
         const size = await directorySize(volume.mountpoint);
         await driver.remove(volume.name);
         context.log.debug({ volume: volume.name, driver: driver.name }, 'Remove volume');
+        reportRemoved(context.volumes, volume.name, driver.name);
         deleted.push(volume.name);
         reclaimed += size;
       } finally {

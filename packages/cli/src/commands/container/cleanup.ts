@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { parseContainerId } from '@koker/core';
 import { contextOf } from '../../command-context.js';
-import { emitContainerEvent } from '../../containers/container-events.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
 import { applyRestartPolicy } from '../../containers/restart-manager.js';
 
@@ -17,14 +16,10 @@ export function cleanupCommand(name = 'cleanup'): Command {
       const ctx = contextOf(command);
       ctx.requireRoot('container cleanup');
       const container = parseContainerId(id);
-      const before = await ctx.state.get(container).catch(() => undefined);
       const lifecycle = lifecycleOf(ctx, { appliesRestarts: true });
+      // Its die (and destroy with --rm) are journaled by whichever process settles it: this
+      // one, or an attached `run` or any command that found it ended first.
       const record = await lifecycle.settle(container);
-      if (before) {
-        const exitCode = String(record?.exitCode ?? 0);
-        await emitContainerEvent(ctx, before, 'die', { attributes: { exitCode } });
-        if (!record) await emitContainerEvent(ctx, before, 'destroy');
-      }
       // What the monitor's log (monitor.log) keeps of the end.
       ctx.log.info(
         { container: container.slice(0, 12), exitCode: record?.exitCode, removed: record === undefined },

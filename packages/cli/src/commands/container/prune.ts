@@ -1,10 +1,12 @@
 import { Command } from 'commander';
-import { StateError } from '@koker/core';
+import { StateError, type ContainerRecord } from '@koker/core';
 import { pruneContainers } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
+import { emitContainerEvent } from '../../containers/container-events.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
 import { confirm } from '../../output/confirm.js';
 
+/** `koker container prune`: every stopped container (exited, or created and never started). */
 export function pruneCommand(name = 'prune'): Command {
   return new Command(name)
     .description('Remove all stopped containers')
@@ -19,7 +21,9 @@ export function pruneCommand(name = 'prune'): Command {
         ))
       )
         return;
-      const report = await pruneContainers(ctx.state, lifecycleOf(ctx));
+      const removed: ContainerRecord[] = [];
+      const report = await pruneContainers(ctx.state, lifecycleOf(ctx), (record) => removed.push(record));
+      for (const record of removed) await emitContainerEvent(ctx, record, 'destroy');
       if (report.removed.length > 0)
         process.stdout.write(`Deleted Containers:\n${report.removed.map((id) => `${id}\n`).join('')}`);
       if (report.failed.length > 0) {

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
-import { StateError, formatDecimalSize } from '@koker/core';
+import { StateError, formatDecimalSize, type ContainerRecord } from '@koker/core';
 import { collectGarbage, pruneVolumes } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
+import { emitContainerEvent } from '../../containers/container-events.js';
 import { lifecycleOf, teardownDrivers } from '../../containers/lifecycle.js';
 import { confirm } from '../../output/confirm.js';
 import { dfCommand } from './df.js';
@@ -34,12 +35,15 @@ export function systemCommand(): Command {
         ctx.requireRoot('system prune');
         if (!options.force && !(await confirm(warning(options.all === true, options.volumes === true))))
           return;
+        const removed: ContainerRecord[] = [];
         const report = await collectGarbage(
           ctx.state,
           lifecycleOf(ctx),
           await teardownDrivers(ctx)(),
           ctx.log,
+          (record) => removed.push(record),
         );
+        for (const record of removed) await emitContainerEvent(ctx, record, 'destroy');
         const out: string[] = [];
         if (report.removed.length > 0) out.push('Deleted Containers:', ...report.removed);
         const crashed = [

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import { emitVolumeEvent } from '../../events/object-events.js';
 import { InvalidValueError, isVolumeName } from '@koker/core';
-import { DEFAULT_VOLUME_DRIVER, anonymousVolumeName } from '@koker/engine';
+import { DEFAULT_VOLUME_DRIVER, anonymousVolumeName, createVolume } from '@koker/engine';
 import { collect, contextOf } from '../../command-context.js';
 import { keyValues } from './key-values.js';
 
@@ -32,13 +31,11 @@ export function volumeCreateCommand(): Command {
             name,
             'use [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two characters or more)',
           );
-        const driver = await ctx.volumeDrivers().driver(options.driver);
-        const volume = await driver.create({
+        const volume = await createVolume(ctx.volumeDrivers(), options.driver, {
           name: name ?? anonymousVolumeName(),
           labels: keyValues('--label', options.label, false),
           options: keyValues('--opt', options.opt, true),
         });
-        emitVolumeEvent(ctx, 'create', { name: volume.name, driver: driver.name });
         process.stdout.write(`${volume.name}\n`);
       },
     );

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { emitVolumeEvent } from '../../events/object-events.js';
 import { formatDecimalSize } from '@koker/core';
 import { matchesVolumeFilters, parseVolumeFilters, pruneVolumes } from '@koker/engine';
 import { collect, contextOf } from '../../command-context.js';
@@ -28,7 +27,6 @@ export function volumePruneCommand(): Command {
         { all, accept: (volume) => matchesVolumeFilters(volume, false, filters) },
         { volumes: ctx.volumeDrivers(), state: ctx.state, log: ctx.log },
       );
-      for (const name of report.deleted) emitVolumeEvent(ctx, 'destroy', { name });
       const out = report.deleted.length > 0 ? ['Deleted Volumes:', ...report.deleted, ''] : [];
       out.push(`Total reclaimed space: ${formatDecimalSize(report.reclaimed)}`);
       process.stdout.write(`${out.join('\n')}\n`);

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { emitVolumeEvent } from '../../events/object-events.js';
 import { ConflictError, isKokerError } from '@koker/core';
 import { removeVolume, volumeUsers } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
@@ -19,7 +18,6 @@ export function volumeRmCommand(): Command {
       for (const name of names) {
         try {
           if (await removeVolume(name, { force: options.force === true }, context, users)) {
-            emitVolumeEvent(ctx, 'destroy', { name });
             process.stdout.write(`${name}\n`);
           }
         } catch (error) {
