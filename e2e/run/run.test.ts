@@ -96,6 +96,9 @@ describe('koker run', () => {
       /DBG Call syscall capset effective=CHOWN,DAC_OVERRIDE/,
       /DBG Execute command command=echo/,
       /INF Execute command command=echo container=[0-9a-f]{12}/,
+      // koker-init's steps carry how long each took.
+      /DBG Call syscall pivot_root .*\(\d+\.\d+ms\)\n/,
+      /DBG Mount target flags=nosuid,noexec,nodev fstype=proc source=proc target=\/proc \(\d+\.\d+ms\)\n/,
     ])
       expect(result.stderr).toMatch(line);
   });

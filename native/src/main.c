@@ -464,6 +464,7 @@ int main(int argc, char **argv) {
     report_open(CHANNEL_FD);
     protect_self(argv);
     if (fcntl(CHANNEL_FD, F_SETFD, FD_CLOEXEC) < 0) return EXIT_ENGINE;
+    step("Read plan");
     plan_read(CHANNEL_FD);
     return run_monitor();
 }

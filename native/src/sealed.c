@@ -75,6 +75,7 @@ void protect_self(char **argv) {
         return;
     }
     if (getenv(MARKER)) die("protect the helper", "execveat", EPERM, "re-executed, yet not from the sealed copy");
+    step("Seal a copy of the helper");
     int copy = sealed_copy(exe);
     if (copy < 0) die("protect the helper", "memfd_create", errno, "the sealed copy of koker-init");
     close(exe);

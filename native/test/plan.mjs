@@ -22,10 +22,18 @@ function run(plan, { env = ['PATH=/usr/bin:/bin'], as = [] } = {}) {
     child.stdio[3].setEncoding('utf8').on('data', (d) => (reports += d));
     child.stdio[3].end(Buffer.isBuffer(plan) ? plan : encode(plan(env)));
     child.on('close', (code, signal) => {
+      // Every record carries its CLOCK_MONOTONIC time (ns) after the kind, never going back.
+      const times = [];
       const records = reports
         .split('\n')
         .filter(Boolean)
-        .map((l) => l.split('\t'));
+        .map((l) => {
+          const [kind, time, ...fields] = l.split('\t');
+          assert.match(time, /^\d+$/, `no time in ${l}`);
+          times.push(BigInt(time));
+          return [kind, ...fields];
+        });
+      times.forEach((t, i) => assert.ok(i === 0 || t >= times[i - 1], 'report times go back'));
       resolve({ code, signal, stdout, records });
     });
   });

@@ -5,10 +5,22 @@ import { exitCodeOf } from './exit-code.js';
 import { failureExitCode } from './exit-status.js';
 import { reportError } from './output/report-error.js';
 import { buildProgram } from './program.js';
+import { finishTrace, markMainStart, markProgramBuilt, traceTo } from './trace/command-trace.js';
 
 /** Runs `koker` with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  markMainStart();
+  if (process.env.KOKER_TRACE) traceTo(process.env.KOKER_TRACE);
+  try {
+    return await runMain(argv);
+  } finally {
+    finishTrace(argv);
+  }
+}
+
+async function runMain(argv: readonly string[]): Promise<number> {
   const program = await buildProgram(argv);
+  markProgramBuilt();
   program.exitOverride();
   // Commander's own error text is dropped: reportError prints the failure once, in koker's words.
   program.configureOutput({ outputError: () => undefined });

@@ -13,3 +13,4 @@ export * from './host/mountinfo.js';
 export * from './kernel/syscalls.js';
 export * from './log/logger.js';
 export * from './oci/index.js';
+export * from './trace/tracer.js';

@@ -16,7 +16,12 @@ const LEVEL_COLOR: Record<number, string> = {
   50: '1;31',
   60: '1;31',
 };
-const OMIT = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'v']);
+const OMIT = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'v', 'durationMs']);
+
+/** A step's duration, last on its line: `(0.42ms)`, `(12.3ms)`. */
+function duration(ms: number): string {
+  return `(${ms < 1 ? ms.toFixed(2) : ms.toFixed(1)}ms)`;
+}
 
 function kitchenTime(epochMs: number): string {
   const date = new Date(epochMs);
@@ -52,5 +57,6 @@ export function formatConsoleLine(record: Record<string, unknown>, color: boolea
     if (OMIT.has(key)) continue;
     parts.push(`${paint('36', `${key}=`)}${formatValue(fields[key])}`);
   }
+  if (typeof record.durationMs === 'number') parts.push(paint('90', duration(record.durationMs)));
   return `${parts.join(' ')}\n`;
 }

@@ -15,6 +15,16 @@ describe("the Go koker's console log style", () => {
     expect(line).toBe('11:08AM DBG Setup virtual ethernet peer=veth1_a virt=veth0_a\n');
   });
 
+  it("shows a step's duration at the end of its line", () => {
+    const line = (durationMs: number) =>
+      formatConsoleLine(
+        { level: 20, time: at(11, 8), msg: 'Mount target', target: '/proc', durationMs },
+        false,
+      );
+    expect(line(0.4213)).toBe('11:08AM DBG Mount target target=/proc (0.42ms)\n');
+    expect(line(12.345)).toBe('11:08AM DBG Mount target target=/proc (12.3ms)\n');
+  });
+
   it('quotes values with spaces and shows errors by message', () => {
     const line = formatConsoleLine(
       { level: 50, time: at(21, 20), msg: 'Something went wrong', err: { message: 'signal: killed' } },

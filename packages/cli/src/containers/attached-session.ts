@@ -1,6 +1,6 @@
 import { type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Resources, type ContainerId } from '@koker/core';
+import { Resources, type ContainerId, traced, tracer } from '@koker/core';
 import { describeOom, OOM_EXIT_CODE } from '@koker/cgroups';
 import { type CliContext } from '../context.js';
 import { connectAttach, runAttached, type AttachOptions } from './attach-client.js';
@@ -21,11 +21,12 @@ export async function attachUntilEnd(
   connected?: Socket,
 ): Promise<number> {
   const socket = connected ?? (await connectAttach(ctx.state.directory(id)));
-  const end = await runAttached(socket, options);
+  const end = await traced('wait', () => runAttached(socket, options));
   if (end.kind === 'detached') return 0;
   // The monitor waits for us to close before it execs its cleanup: with the container lock
   // taken first, this settle is the one that runs (and sees an OOM kill before --rm removes
   // the container); the cleanup then finds it settled. If koker dies here, the lock goes too.
+  const teardown = tracer().begin('teardown');
   const lock = await ctx.state.lockContainer(id);
   try {
     if (end.kind === 'exited') end.close();
@@ -43,5 +44,6 @@ export async function attachUntilEnd(
     return record?.exitCode ?? 255;
   } finally {
     lock.release();
+    teardown.end();
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { type ContainerId, InvalidValueError, UsageError } from '@koker/core';
+import { type ContainerId, InvalidValueError, UsageError, traced } from '@koker/core';
 import {
   parseLogConfig,
   settleStaleContainers,
@@ -33,6 +33,8 @@ export interface RunCommandFlags extends RunFlags {
   readonly cidfile?: string;
   readonly attach?: readonly string[];
   readonly sigProxy?: string | boolean;
+  /** `--trace FILE`: the steps' trace (src/trace/). */
+  readonly trace?: string;
 }
 
 /**
@@ -71,24 +73,27 @@ export async function runContainer(
   );
   const streams = attachedStreams(attach, request.process.tty);
   const held = flags.detach ? undefined : new HeldSignals(PROXIED);
-  const started = startUnderMonitor(context, orchestrator, request, runImage, {
-    log,
-    attachNow: !flags.detach,
-    size: flags.detach ? undefined : terminalSize(),
-    // -i with `-a` but not stdin: the container's stdin is empty, as with Docker's CLI.
-    stdin: request.process.interactive && streams.stdin,
-    onCreated,
-  });
+  const started = traced('start under the monitor', () =>
+    startUnderMonitor(context, orchestrator, request, runImage, {
+      log,
+      attachNow: !flags.detach,
+      size: flags.detach ? undefined : terminalSize(),
+      // -i with `-a` but not stdin: the container's stdin is empty, as with Docker's CLI.
+      stdin: request.process.interactive && streams.stdin,
+      onCreated,
+    }),
+  );
   const { id, attached } = await started.catch((error: unknown) => {
     held?.drop();
     throw error;
   });
   // Read now: a --rm container may be gone by the time the events are written.
   const record = await context.state.get(id);
-  const events = async (): Promise<void> => {
-    await emitContainerEvent(context, record, 'create', { at: record.created });
-    await emitContainerEvent(context, record, 'start', record.started ? { at: record.started } : {});
-  };
+  const events = (): Promise<void> =>
+    traced('events', async () => {
+      await emitContainerEvent(context, record, 'create', { at: record.created });
+      await emitContainerEvent(context, record, 'start', record.started ? { at: record.started } : {});
+    });
   if (flags.detach) {
     await events();
     process.stdout.write(`${id}\n`);
@@ -107,10 +112,12 @@ export async function runContainer(
       sigProxy,
       output: streams,
     },
-    await (attached ?? connectAttach(context.state.directory(id))).catch((error: unknown) => {
-      held?.drop();
-      throw error;
-    }),
+    await traced('attach', () => attached ?? connectAttach(context.state.directory(id))).catch(
+      (error: unknown) => {
+        held?.drop();
+        throw error;
+      },
+    ),
   );
   held?.replay();
   const [code] = await Promise.all([session, events()]);
@@ -131,7 +138,7 @@ async function containerPlan(
   orchestrator: RunOrchestrator;
   onCreated: ((id: ContainerId) => void) | undefined;
 }> {
-  const request = await runRequestFor(context, image, args, flags);
+  const request = await traced('read the flags', () => runRequestFor(context, image, args, flags));
   // Checked with the other flags, before anything is pulled or made.
   if (flags.platform !== undefined) parseRunPlatform(flags.platform);
   const log = parseLogConfig(flags.logDriver, flags.logOpt ?? []);
@@ -143,13 +150,17 @@ async function containerPlan(
     });
   const onCreated = flags.cidfile === undefined ? undefined : cidfileWriter(flags.cidfile);
   check();
-  const runImage: RunImage = await resolveRunImage(context, image, {
-    pull: flags.pull ?? 'missing',
-    ...(flags.platform ? { platform: flags.platform } : {}),
-  });
-  const orchestrator = await runOrchestrator(context);
+  const runImage: RunImage = await traced('image lookup', () =>
+    resolveRunImage(context, image, {
+      pull: flags.pull ?? 'missing',
+      ...(flags.platform ? { platform: flags.platform } : {}),
+    }),
+  );
+  const orchestrator = await traced('drivers', () => runOrchestrator(context));
   // A run killed during setup left its netns, ports, address and cgroups: released first.
-  await settleStaleContainers(context.state, lifecycleOf(context), context.log);
+  await traced('settle stale containers', () =>
+    settleStaleContainers(context.state, lifecycleOf(context), context.log),
+  );
   return { request, log, runImage, orchestrator, onCreated };
 }
 

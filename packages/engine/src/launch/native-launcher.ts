@@ -11,6 +11,7 @@ import {
   HostError,
   type KokerError,
   type Logger,
+  tracer,
 } from '@koker/core';
 import {
   encodeExecPlan,
@@ -21,6 +22,49 @@ import {
   serializeOps,
 } from './native-plan.js';
 import { nativeError, parseNativeRecord, type NativeRecord } from './native-report.js';
+
+/**
+ * koker-init's steps as they come: each lasts until its next record (all stamped with
+ * CLOCK_MONOTONIC, process.hrtime's clock), so its debug line is written once that record is in,
+ * with its duration, and it goes to the trace with koker's own steps.
+ */
+class NativeSteps {
+  private pending: Extract<NativeRecord, { kind: 'log' }> | undefined;
+  private first = true;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly spawned: bigint,
+    private readonly pid: number,
+  ) {}
+
+  /** A record came, written at `at`: the step before it ends there. */
+  reached(at: bigint): void {
+    const trace = tracer();
+    if (this.first) {
+      this.first = false;
+      // From spawn() to the helper's first word: the fork and exec of every process in between.
+      if (trace.enabled) trace.record({ name: 'spawn the native helper', start: this.spawned, end: at });
+    }
+    const step = this.pending;
+    if (!step) return;
+    this.pending = undefined;
+    const durationMs = Number(at - step.at) / 1e6;
+    this.log.debug({ ...step.fields, durationMs }, step.message);
+    if (trace.enabled)
+      trace.record({
+        name: step.message,
+        start: step.at,
+        end: at,
+        ...(Object.keys(step.fields).length > 0 ? { args: step.fields } : {}),
+        thread: { name: 'koker-init', id: this.pid },
+      });
+  }
+
+  begin(step: Extract<NativeRecord, { kind: 'log' }>): void {
+    this.pending = step;
+  }
+}
 
 function stdioOption(target: StdioTarget): 'inherit' | 'ignore' | number {
   return target === 'null' ? 'ignore' : target;
@@ -55,11 +99,13 @@ export class NativeLauncher implements Launcher {
     const stdio = options.stdio ?? [stdin ? 'inherit' : 'null', 'inherit', 'inherit'];
     const argv = [...(options.wrapper ?? []), this.helper];
     this.log.debug({ helper: argv.join(' '), ops: ops.length }, 'Start native helper');
+    const spawned = process.hrtime.bigint();
     // Its own process group: a Ctrl-C on the terminal reaches koker alone, which forwards it once.
     const child = spawn(argv[0] as string, argv.slice(1), {
       stdio: [...stdio.map(stdioOption), 'pipe'] as StdioOptions,
       detached: true,
     });
+    const steps = new NativeSteps(this.log, spawned, child.pid ?? 0);
     const channel = child.stdio[3] as Socket;
     channel.end(serializeOps(ops));
 
@@ -101,9 +147,10 @@ export class NativeLauncher implements Launcher {
         },
       };
       const onRecord = (record: NativeRecord) => {
+        if (record.kind !== 'unknown') steps.reached(record.at);
         switch (record.kind) {
           case 'log':
-            this.log.debug(record.fields, record.message);
+            steps.begin(record);
             break;
           case 'pid':
             pid = record.pid;
@@ -143,6 +190,7 @@ export class NativeLauncher implements Launcher {
         }
       });
       channel.on('error', () => undefined);
+      channel.on('close', () => steps.reached(process.hrtime.bigint()));
       // Not started: wait for the helper to end (nothing may outlive a failed start), then fail.
       ended.then(
         (status) => {

@@ -1,19 +1,28 @@
 import { CommandNotExecutableError, CommandNotFoundError, HostError, type KokerError } from '@koker/core';
 import { capabilityNames } from './capabilities.js';
 
+/** What every record carries: when koker-init wrote it, CLOCK_MONOTONIC in nanoseconds (process.hrtime's clock). */
+interface Stamped {
+  readonly at: bigint;
+}
+
 /** One line koker-init reports on its channel. */
 export type NativeRecord =
-  | { readonly kind: 'log'; readonly message: string; readonly fields: Readonly<Record<string, string>> }
-  | { readonly kind: 'pid'; readonly pid: number }
-  | { readonly kind: 'started'; readonly pid: number }
-  | {
+  | (Stamped & {
+      readonly kind: 'log';
+      readonly message: string;
+      readonly fields: Readonly<Record<string, string>>;
+    })
+  | (Stamped & { readonly kind: 'pid'; readonly pid: number })
+  | (Stamped & { readonly kind: 'started'; readonly pid: number })
+  | (Stamped & {
       readonly kind: 'error';
       readonly step: string;
       readonly syscall: string;
       readonly errno: string;
       readonly detail: string;
-    }
-  | { readonly kind: 'exit'; readonly status: { code: number } | { signal: number } }
+    })
+  | (Stamped & { readonly kind: 'exit'; readonly status: { code: number } | { signal: number } })
   | { readonly kind: 'unknown'; readonly line: string };
 
 function unescape(field: string): string {
@@ -22,9 +31,11 @@ function unescape(field: string): string {
 
 const CAPABILITY_FIELDS = new Set(['keep', 'effective', 'permitted', 'inheritable']);
 
-/** Parses one record (without its newline): `kind<TAB>field...`, tabs and newlines escaped. */
+/** Parses one record (without its newline): `kind<TAB>time<TAB>field...`, tabs and newlines escaped. */
 export function parseNativeRecord(line: string): NativeRecord {
-  const [kind = '', ...rest] = line.split('\t').map(unescape);
+  const [kind = '', time = '', ...rest] = line.split('\t').map(unescape);
+  if (!/^\d+$/.test(time)) return { kind: 'unknown', line };
+  const at = BigInt(time);
   switch (kind) {
     case 'log': {
       const [message = '', ...pairs] = rest;
@@ -38,21 +49,26 @@ export function parseNativeRecord(line: string): NativeRecord {
             ? capabilityNames(BigInt(`0x${value}`)).join(',') || 'none'
             : value;
       }
-      return { kind, message, fields };
+      return { kind, at, message, fields };
     }
     case 'pid':
     case 'started':
-      return { kind, pid: Number(rest[0]) };
+      return { kind, at, pid: Number(rest[0]) };
     case 'error':
       return {
         kind,
+        at,
         step: rest[0] ?? '',
         syscall: rest[1] ?? '',
         errno: rest[2] ?? '',
         detail: rest[3] ?? '',
       };
     case 'exit':
-      return { kind, status: rest[0] === 'signal' ? { signal: Number(rest[1]) } : { code: Number(rest[1]) } };
+      return {
+        kind,
+        at,
+        status: rest[0] === 'signal' ? { signal: Number(rest[1]) } : { code: Number(rest[1]) },
+      };
     default:
       return { kind: 'unknown', line };
   }
@@ -62,7 +78,9 @@ export function parseNativeRecord(line: string): NativeRecord {
  * What a failed step means for the user, with Docker's exit codes: a command not found is 127,
  * one that cannot be executed 126, anything else koker's own failure (125).
  */
-export function nativeError(record: Extract<NativeRecord, { kind: 'error' }>): KokerError {
+export function nativeError(
+  record: Pick<Extract<NativeRecord, { kind: 'error' }>, 'step' | 'syscall' | 'errno' | 'detail'>,
+): KokerError {
   const { step, syscall, errno, detail } = record;
   if (step === 'exec' && (syscall === 'execvp' || syscall === 'execve')) {
     if (errno === 'ENOENT') {

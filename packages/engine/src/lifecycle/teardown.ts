@@ -5,6 +5,7 @@ import {
   shortContainerId,
   type ContainerId,
   type Logger,
+  traced,
 } from '@koker/core';
 import { crashPoint } from '../run/crash-point.js';
 import { type ReleaseFailure } from '../run/resource-scope.js';
@@ -33,7 +34,7 @@ export async function teardownContainer(
     try {
       log?.debug({ container, resource: name }, 'Release resource');
       crashPoint(`teardown:${name}`);
-      await release();
+      await traced(`release ${name}`, release);
     } catch (error) {
       log?.error({ container, resource: name, err: error }, 'Could not release resource');
       failures.push({ name, error });

@@ -1,4 +1,4 @@
-import { type Logger } from '@koker/core';
+import { type Logger, traced } from '@koker/core';
 
 export interface ReleaseFailure {
   readonly name: string;
@@ -28,7 +28,7 @@ export class ResourceScope {
     release: (value: T) => Promise<void>,
   ): Promise<T> {
     if (this.closing) throw new Error(`cannot acquire ${name}: the scope is closing`);
-    const value = await acquire();
+    const value = await traced(name, acquire);
     this.held.push({ name, release: () => release(value) });
     return value;
   }
@@ -58,7 +58,7 @@ export class ResourceScope {
       const { name, release } = this.held.pop() as Held;
       try {
         this.log?.debug({ resource: name }, 'Release resource');
-        await release();
+        await traced(`release ${name}`, release);
       } catch (error) {
         this.log?.error({ resource: name, err: error }, 'Could not release resource');
         failures.push({ name, error });

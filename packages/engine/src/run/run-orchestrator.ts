@@ -18,6 +18,7 @@ import {
   type ProcessRequest,
   NotFoundError,
   type HealthcheckConfig,
+  traced,
 } from '@koker/core';
 import { processRequest } from '../launch/process-spec.js';
 import { healthcheckConfig, healthcheckDisabled } from '../lifecycle/health.js';
@@ -135,15 +136,19 @@ export class RunOrchestrator {
       volumeLock: { release: () => undefined },
     };
     try {
-      const { record, spec } = await this.record(run, processReq, options.detach !== undefined);
+      const { record, spec } = await traced('record', () =>
+        this.record(run, processReq, options.detach !== undefined),
+      );
       options.onCreated?.(id);
-      const prepared = await prepareContainer(spec, {
-        drivers: this.drivers,
-        scope: run.teardown,
-        checkpoint: run.checkpoint,
-        log,
-        host: this.host,
-      });
+      const prepared = await traced('prepare', () =>
+        prepareContainer(spec, {
+          drivers: this.drivers,
+          scope: run.teardown,
+          checkpoint: run.checkpoint,
+          log,
+          host: this.host,
+        }),
+      );
       if (options.detach) return await this.handOver(run, record, prepared, options.detach);
       const launched = await this.launch(run, record, prepared, options);
       return await this.wait(run, launched);
@@ -153,7 +158,7 @@ export class RunOrchestrator {
     } finally {
       guard.dispose();
       // In reverse: what the steps made, then the record (its end, --rm, its locks).
-      await run.teardown.close();
+      await traced('release', () => run.teardown.close());
     }
   }
 
@@ -188,7 +193,7 @@ export class RunOrchestrator {
       volumeLock: { release: () => undefined },
     };
     try {
-      const { record } = await this.record(run, processReq, true);
+      const { record } = await traced('record', () => this.record(run, processReq, true));
       options.onCreated?.(id);
       await this.drivers.state.update(id, (current) => ({ ...current, awaitingStart: true }));
       run.checkpoint();
@@ -200,7 +205,7 @@ export class RunOrchestrator {
       throw error;
     } finally {
       guard.dispose();
-      await run.teardown.close();
+      await traced('release', () => run.teardown.close());
     }
   }
 
@@ -338,7 +343,9 @@ export class RunOrchestrator {
     run.checkpoint();
     run.log.info({ command: process.args[0] }, 'Execute command');
     const at = new Date().toISOString();
-    const launched = await this.drivers.launcher.start(plan, { ...detach(id), detached: true });
+    const launched = await traced('launch', () =>
+      this.drivers.launcher.start(plan, { ...detach(id), detached: true }),
+    );
     run.volumeLock.release();
     crashPoint('run:launched');
     await this.drivers.state.update(id, (current) =>
@@ -363,7 +370,9 @@ export class RunOrchestrator {
     run.checkpoint();
     run.log.info({ command: process.args[0] }, 'Execute command');
     const at = new Date().toISOString();
-    const launched = await this.drivers.launcher.start(plan, options.stdio ? { stdio: options.stdio } : {});
+    const launched = await traced('launch', () =>
+      this.drivers.launcher.start(plan, options.stdio ? { stdio: options.stdio } : {}),
+    );
     run.volumeLock.release();
     crashPoint('run:launched');
     // --sig-proxy=false: koker's signals are not the container's (stop it with koker stop).

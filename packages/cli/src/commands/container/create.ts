@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { contextOf, setExitCode } from '../../command-context.js';
 import { type RunCommandFlags } from '../../run/run-container.js';
+import { traceTo } from '../../trace/command-trace.js';
 import { addContainerOptions } from './container-options.js';
 
 /** `koker create` / `koker container create`: run's flags; prints the ID of the `Created` container. */
@@ -13,8 +14,10 @@ export function createCommand(name = 'create'): Command {
       .argument('[command...]', 'command and arguments (replace the image Cmd)')
       .helpOption('--help', 'display help for command'),
   )
+    .option('--trace <file>', "write a trace of koker's steps to FILE (Chrome trace-event JSON: Perfetto)")
     .passThroughOptions()
     .action(async (image: string, args: string[], flags: RunCommandFlags, command: Command) => {
+      if (flags.trace) traceTo(flags.trace);
       const context = contextOf(command);
       context.requireRoot('create');
       const { createContainer } = await import('../../run/run-container.js');

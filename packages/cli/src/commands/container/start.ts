@@ -8,11 +8,13 @@ import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../containers/detach-ke
 import { forEachContainer } from '../../containers/each-container.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
 import { startDetached, type PromisedAttach, type AttachRequest } from '../../containers/start-detached.js';
+import { traceTo } from '../../trace/command-trace.js';
 
 interface StartFlags {
   readonly attach?: boolean;
   readonly interactive?: boolean;
   readonly detachKeys?: string;
+  readonly trace?: string;
 }
 
 /**
@@ -39,7 +41,9 @@ export function startCommand(name = 'start'): Command {
     .option('-a, --attach', "attach koker's stdout and stderr, and exit with the container's code")
     .option('-i, --interactive', "attach koker's stdin")
     .option('--detach-keys <keys>', 'keys that detach from the container (default ctrl-p,ctrl-q)')
+    .option('--trace <file>', "write a trace of koker's steps to FILE (Chrome trace-event JSON: Perfetto)")
     .action(async (names: string[], options: StartFlags, command: Command) => {
+      if (options.trace) traceTo(options.trace);
       const ctx = contextOf(command);
       ctx.requireRoot('start');
       const attach = options.attach === true || options.interactive === true;
