@@ -13,6 +13,7 @@ import {
   parseManifest,
   shortDigest,
 } from '@koker/core';
+import { spentBuffers } from '@koker/host';
 import { type FileImageStore } from './file-image-store.js';
 
 /** A stored blob as a push reads it: its descriptor and ranges of its file. */
@@ -39,13 +40,26 @@ function sha256(bytes: Uint8Array): Digest {
   return parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
 }
 
+/**
+ * Bytes `start` to `end` of a file, read 256 KiB at a time: each read is a new buffer that lives
+ * until the socket sent it and a collection ran, so smaller reads and counting them as spent keep
+ * a push's memory bounded (three blobs go at once).
+ */
+function fileRange(path: string, start: number, end: number): Readable {
+  const file = createReadStream(path, { start, end: end - 1, highWaterMark: 256 * 1024 });
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      yield chunk;
+      spentBuffers(chunk.length);
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false });
+}
+
 function fileSource(path: string, descriptor: Descriptor): StoredBlobSource {
   return {
     descriptor,
-    open: (start, end) =>
-      end > start
-        ? createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 })
-        : Readable.from([]),
+    open: (start, end) => (end > start ? fileRange(path, start, end) : Readable.from([])),
   };
 }
 

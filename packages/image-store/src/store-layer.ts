@@ -79,7 +79,8 @@ export async function storeLayer(layer: LayerToStore, context: StoreLayerContext
       ctx.report(shortId, { phase: 'downloading', current: received, total: l.blob.size });
     });
     const target = join(work, 'diff');
-    const input = new PassThrough({ highWaterMark: 1024 * 1024 });
+    // Small queues: every byte queued here is a buffer alive in memory (bench/memory).
+    const input = new PassThrough({ highWaterMark: 64 * 1024 });
     // The copy loop below rejects with its own failure; the applier may have stopped reading
     // (a small or broken layer), so the error destroy() emits here must not go unhandled.
     input.on('error', () => undefined);
@@ -106,7 +107,7 @@ export async function storeLayer(layer: LayerToStore, context: StoreLayerContext
       });
     const copying = (async () => {
       // The file and the applier take each chunk at once; only backpressure makes the loop wait.
-      const out = createWriteStream(blobPath, { flags: 'wx', mode: 0o644, highWaterMark: 1024 * 1024 });
+      const out = createWriteStream(blobPath, { flags: 'wx', mode: 0o644, highWaterMark: 256 * 1024 });
       out.on('error', (error) => stop.abort(error));
       try {
         for await (const chunk of source as AsyncIterable<Buffer>) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { type Descriptor, digestAlgorithm, ImageFormatError } from '@koker/core';
+import { spentBuffers } from '@koker/host';
 
 /**
  * Passes `source` through, counting and hashing; fails instead of ending when the size or the
@@ -24,6 +25,7 @@ export function verifyStream(
       hash.update(chunk);
       onBytes?.(chunk.length);
       yield chunk;
+      spentBuffers(chunk.length);
     }
     if (seen !== descriptor.size) {
       throw new ImageFormatError(`${what} is truncated: ${seen} of ${descriptor.size} bytes`);

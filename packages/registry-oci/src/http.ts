@@ -1,21 +1,32 @@
+import { createRequire } from 'node:module';
 import { type Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { DEFAULT_REGISTRY_TIMEOUTS, type Logger, type RegistryTimeouts } from '@koker/core';
 
 type Undici = typeof import('undici');
-let undici: Promise<Undici> | undefined;
+type Agent = InstanceType<Undici['Agent']>;
+let undici: Promise<Undici['Agent']> | undefined;
 
-/** undici is imported on first use: commands that never reach a registry do not pay for it. */
-function loadUndici(): Promise<Undici> {
+/**
+ * undici's Agent with its `request` API, imported on first use: commands that never reach a
+ * registry do not pay for it. Only these two of undici's modules are loaded: its index also loads
+ * fetch, WebSocket, the cache and the mocks, ~9 MB of a pull's peak RSS (bench/memory) for code a
+ * registry client never runs. undici 7 has no `exports` map, so these paths are its own files.
+ */
+function loadUndici(): Promise<Undici['Agent']> {
   // undici parses HTTP with llhttp in WebAssembly, which V8 also tiers up with TurboFan: on
   // Node 20 that costs a pull ~30 MB of RSS and ~0.2 s of CPU. V8's baseline compiler alone
   // parses fast enough for a registry (bench/pull, ADR 0011). koker runs no other WebAssembly.
   if (undici === undefined) {
     setFlagsFromString('--liftoff-only');
-    // Bundled, undici (CommonJS) may come as the namespace's default export.
-    undici = import('undici').then(
-      (module) => ((module as { default?: Undici }).default ?? module) as Undici,
-    );
+    const load = createRequire(import.meta.url);
+    undici = Promise.resolve().then(() => {
+      const agent = load('undici/lib/dispatcher/agent') as Undici['Agent'];
+      const dispatcher = load('undici/lib/dispatcher/dispatcher') as Undici['Dispatcher'];
+      // What undici's index does to give every dispatcher request(), stream(), pipeline()...
+      Object.assign(dispatcher.prototype, load('undici/lib/api') as object);
+      return agent;
+    });
   }
   return undici;
 }
@@ -45,7 +56,7 @@ const MAX_REDIRECTS = 5;
 
 /** HTTP for the registry client: keep-alive connections, redirects followed without leaking auth. */
 export class HttpClient {
-  private agent?: InstanceType<Undici['Agent']>;
+  private agent?: Agent;
 
   constructor(
     private readonly log?: Logger,
@@ -54,8 +65,8 @@ export class HttpClient {
   ) {}
 
   async send(url: string, request: HttpRequest = {}): Promise<HttpResponse> {
-    const { Agent, request: send } = await loadUndici();
-    this.agent ??= new Agent({
+    const AgentClass = await loadUndici();
+    this.agent ??= new AgentClass({
       connections: this.connectionsPerOrigin,
       keepAliveTimeout: 10_000,
       // The idle deadline: no header byte, or no body byte between two reads, for this long.
@@ -66,10 +77,12 @@ export class HttpClient {
     let current = url;
     let headers = { 'user-agent': 'koker', ...request.headers };
     for (let hop = 0; ; hop++) {
-      const response = await send(current, {
+      const target = new URL(current);
+      const response = await this.agent.request({
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
         method: request.method ?? 'GET',
         headers,
-        dispatcher: this.agent,
         ...(request.body !== undefined ? { body: request.body } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       });

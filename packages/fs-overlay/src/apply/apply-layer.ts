@@ -14,6 +14,7 @@ import {
   type LayerLimits,
   type Logger,
 } from '@koker/core';
+import { spentBuffers } from '@koker/host';
 import { TarFormatError } from '../tar/tar-entry.js';
 import { TarParser } from '../tar/tar-parser.js';
 import { decompress, type ZstdDecoder } from './decompress.js';
@@ -93,6 +94,7 @@ export async function applyLayer(
       hash.update(chunk);
       if (!parser.ended) parser.write(chunk);
       options.onProgress?.(total);
+      spentBuffers(chunk.length);
     }
     parser.end();
     writer.finish();
