@@ -1,4 +1,11 @@
-import { type StateStore, shortContainerId, type ContainerId, NotFoundError, type Logger } from '@koker/core';
+import {
+  type ContainerRecord,
+  type StateStore,
+  shortContainerId,
+  type ContainerId,
+  NotFoundError,
+  type Logger,
+} from '@koker/core';
 import { type ContainerLifecycle } from './container-lifecycle.js';
 import { teardownContainer, type TeardownDrivers } from './teardown.js';
 
@@ -24,10 +31,14 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** `container prune`: removes every container that is not running (or being set up). */
+/**
+ * `container prune`: removes every container that is not running (or being set up): exited
+ * ones, and created ones never started, as Docker's prune; `accept` narrows it (its filters).
+ */
 export async function pruneContainers(
   store: StateStore,
   lifecycle: ContainerLifecycle,
+  accept: (record: ContainerRecord) => boolean = () => true,
 ): Promise<PruneReport> {
   const removed: ContainerId[] = [];
   const failed: { id: ContainerId; error: string }[] = [];
@@ -35,7 +46,9 @@ export async function pruneContainers(
     try {
       const settled = await lifecycle.settle(record.id);
       if (!settled) continue; // --rm: removed by settling
-      if ((await lifecycle.observe(settled)).status !== 'exited') continue;
+      const { status } = await lifecycle.observe(settled);
+      const created = status === 'created' && settled.awaitingStart === true;
+      if ((status !== 'exited' && !created) || !accept(settled)) continue;
       await lifecycle.remove(record.id, { force: false });
       removed.push(record.id);
     } catch (error) {

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { StateError } from '@koker/core';
 import { pruneContainers } from '@koker/engine';
-import { contextOf } from '../../command-context.js';
+import { collect, contextOf } from '../../command-context.js';
+import { parsePruneFilters } from '../../filters/prune-filters.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
 import { confirm } from '../../output/confirm.js';
 
@@ -9,9 +10,11 @@ export function pruneCommand(name = 'prune'): Command {
   return new Command(name)
     .description('Remove all stopped containers')
     .option('-f, --force', 'do not prompt for confirmation')
-    .action(async (options: { force?: boolean }, command: Command) => {
+    .option('--filter <filter>', 'only containers matching (until=, label=, label!=)', collect, [])
+    .action(async (options: { force?: boolean; filter: string[] }, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('container prune');
+      const { accepts } = parsePruneFilters(options.filter);
       if (
         !options.force &&
         !(await confirm(
@@ -19,7 +22,9 @@ export function pruneCommand(name = 'prune'): Command {
         ))
       )
         return;
-      const report = await pruneContainers(ctx.state, lifecycleOf(ctx));
+      const report = await pruneContainers(ctx.state, lifecycleOf(ctx), (record) =>
+        accepts({ created: record.created, labels: record.labels }),
+      );
       if (report.removed.length > 0)
         process.stdout.write(`Deleted Containers:\n${report.removed.map((id) => `${id}\n`).join('')}`);
       if (report.failed.length > 0) {
