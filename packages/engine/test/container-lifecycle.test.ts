@@ -295,7 +295,7 @@ describe('pruning', { timeout: 30_000 }, () => {
     const created = await store.create(sampleRecord({ status: 'created', awaitingStart: true }));
     const settingUp = await store.createLocked(sampleRecord({ status: 'created' }));
     const told: string[] = [];
-    const report = await pruneContainers(store, lifecycle, (record) => told.push(record.id));
+    const report = await pruneContainers(store, lifecycle, { onRemoved: (record) => told.push(record.id) });
     settingUp.lock.release();
     expect(report.removed.sort()).toEqual([stopped.id, dead.id, created.id].sort());
     expect(told.sort()).toEqual(report.removed);

@@ -1,15 +1,41 @@
 import { type Stats } from 'node:fs';
 import { type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, queryFlag, type ApiRequest, type ApiResponse, type ApiRoute } from '@koker/api-server';
+import {
+  ApiError,
+  queryFilters,
+  queryFlag,
+  type ApiRequest,
+  type ApiResponse,
+  type ApiRoute,
+} from '@koker/api-server';
 import { NotFoundError } from '@koker/core';
-import { bytePath, copyFromTar, copyToTar, inContainer, lstatIn, type CopyEnd } from '@koker/fs-overlay';
+import {
+  bytePath,
+  copyFromTar,
+  copyToTar,
+  inContainer,
+  lstatIn,
+  textPath,
+  type ChangeKind,
+  type CopyEnd,
+} from '@koker/fs-overlay';
 import { containerProcesses } from '../commands/container/top.js';
+import { containerChanges } from '../containers/container-changes.js';
 import { withContainerRoot } from '../containers/container-root.js';
+import { exportContainer } from '../containers/export-container.js';
+import { lifecycleOf } from '../containers/lifecycle.js';
+import { pruneStoppedContainers } from '../containers/prune-containers.js';
+import { updateContainerLimits } from '../containers/update-container.js';
+import { parsePruneFilters } from '../filters/prune-filters.js';
+import { limitsFromFlags } from '../run/limits-from-flags.js';
 import { pauseContainer, unpauseContainer } from '../containers/pause-container.js';
 import { renameContainer } from '../containers/rename-container.js';
 import { runningContainer } from '../containers/running-container.js';
 import { type ApiServices } from './api-services.js';
+import { limitFlagsFromHostConfig } from './create-body.js';
+import { filterFlagsOf } from '../filters/filter-args.js';
+import { routeBinder } from './route-binder.js';
 import { StatsSampler } from './container-stats.js';
 
 async function top(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
@@ -155,17 +181,52 @@ async function archivePut(api: ApiServices, request: ApiRequest, response: ApiRe
   response.empty(200);
 }
 
-/** top, stats, pause/unpause, rename and the archive endpoints of `cp`. */
-export function containerExtraRoutes(api: ApiServices): ApiRoute[] {
-  const route = (
-    method: string,
-    path: string,
-    handler: (api: ApiServices, q: ApiRequest, r: ApiResponse) => Promise<void>,
-  ): ApiRoute => ({
-    method,
-    path,
-    handler: (q, r) => handler(api, q, r),
+const CHANGE_KIND: Record<ChangeKind, number> = { C: 0, A: 1, D: 2 };
+
+async function changes(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const found = await containerChanges(api.ctx, request.params.id ?? '');
+  response.json(
+    200,
+    found.map((change) => ({ Path: textPath(change.path), Kind: CHANGE_KIND[change.kind] })),
+  );
+}
+
+async function exportRoute(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const out = { stream: undefined as NodeJS.WritableStream | undefined };
+  await exportContainer(api.ctx, request.params.id ?? '', () => {
+    out.stream = response.stream(200, 'application/x-tar');
+    return out.stream;
   });
+  out.stream?.end();
+}
+
+async function update(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const body = await request.json<Record<string, unknown>>();
+  const limits = limitsFromFlags(limitFlagsFromHostConfig(body));
+  const policy = body.RestartPolicy as { Name?: string } | undefined;
+  if (policy?.Name) throw new ApiError(400, 'updating RestartPolicy is not supported by koker');
+  await updateContainerLimits(api.ctx, request.params.id ?? '', limits);
+  response.json(200, { Warnings: [] });
+}
+
+async function prune(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const { accepts } = parsePruneFilters(filterFlagsOf(queryFilters(request.query)));
+  const report = await pruneStoppedContainers(api.ctx, (record) =>
+    accepts({ created: record.created, labels: record.labels }),
+  );
+  for (const id of report.removed) api.starts.removed(id);
+  if (report.failed.length > 0)
+    throw new ApiError(
+      500,
+      `could not remove ${report.failed.length} container(s): ${report.failed.map((f) => `${f.id.slice(0, 12)}: ${f.error}`).join('; ')}`,
+    );
+  // The upper layers are gone with their containers; koker does not count them.
+  response.json(200, { ContainersDeleted: report.removed, SpaceReclaimed: 0 });
+}
+
+/** top, stats, pause/unpause, rename, the archive endpoints of `cp`, changes, export, update, prune. */
+export function containerExtraRoutes(api: ApiServices): ApiRoute[] {
+  const route = routeBinder(api);
   return [
     route('GET', '/containers/{id}/top', top),
     route('GET', '/containers/{id}/stats', stats),
@@ -175,5 +236,9 @@ export function containerExtraRoutes(api: ApiServices): ApiRoute[] {
     route('HEAD', '/containers/{id}/archive', archiveHead),
     route('GET', '/containers/{id}/archive', archiveGet),
     route('PUT', '/containers/{id}/archive', archivePut),
+    route('GET', '/containers/{id}/changes', changes),
+    route('GET', '/containers/{id}/export', exportRoute),
+    route('POST', '/containers/{id}/update', update),
+    route('POST', '/containers/prune', prune),
   ];
 }

@@ -10,11 +10,9 @@ import {
 } from '@koker/api-server';
 import { NotFoundError, type ContainerId } from '@koker/core';
 import {
-  parseLogConfig,
   readLogConfig,
   parseLogTimeFlag,
   readContainerLog,
-  settleStaleContainers,
   signalNumber,
   type LogReadOptions,
 } from '@koker/engine';
@@ -29,15 +27,17 @@ import { inspectDocument } from '../containers/inspect-view.js';
 import { connectContainer } from '../networks/connect-container.js';
 import { containerNetworks } from '../networks/container-networks.js';
 import { resolveRunImage } from '../run/run-image.js';
-import { runOrchestrator, runRequestFor } from '../run/run-request-for.js';
-import { startUnderMonitor } from '../run/start-under-monitor.js';
+import { createRecordedContainer } from '../run/run-container.js';
 import { type ApiServices } from './api-services.js';
+import { filterFlagsOf } from '../filters/filter-args.js';
+import { routeBinder } from './route-binder.js';
 import { createRequestFromBody, type CreateBody } from './create-body.js';
-import { type CreatedContainer } from './created-containers.js';
 import { bridgeAttach } from './monitor-bridge.js';
-import { containerSummary, createdInspect, createdSummary } from './container-documents.js';
+import { containerSummary } from './container-documents.js';
 
 const POLL_MS = 50;
+/** How often a wait on a created container looks whether koker's own `start` ran it. */
+const CREATED_POLL_MS = 250;
 
 /** `{id}` as the store resolves it (full ID, prefix, name), with Docker's 404 wording. */
 async function resolveStored(api: ApiServices, ref: string): Promise<ContainerId> {
@@ -54,166 +54,126 @@ async function create(api: ApiServices, request: ApiRequest, response: ApiRespon
   const name = request.query.get('name') || undefined;
   const create = createRequestFromBody(body, name);
   const { ctx } = api;
-  let image;
+  // dockerd's create never pulls: its 404 tells the client to pull and create again.
   try {
-    image = await resolveRunImage(ctx, create.image, { pull: 'never' });
+    await resolveRunImage(ctx, create.image, { pull: 'never' });
   } catch (error) {
     if (error instanceof NotFoundError) throw new ApiError(404, `No such image: ${create.image}`);
     throw error;
   }
-  // Checked now, as `run` checks its flags before it makes anything.
-  const run = await runRequestFor(ctx, create.image, create.args, create.flags);
-  parseLogConfig(create.logDriver, create.logOpt ?? []);
-  const created = await api.created.add(create, run, image, async (taken) =>
-    ctx.state.find(taken).then(
-      (record) => record.name === taken,
-      () => false,
-    ),
-  );
-  ctx.log.info({ container: created.id.slice(0, 12), image: create.image }, 'Create container');
-  response.json(201, { Id: created.id, Warnings: [] });
+  const id = await createRecordedContainer(ctx, create.image, create.args, {
+    ...create.flags,
+    pull: 'never',
+    ...(create.logDriver !== undefined ? { logDriver: create.logDriver } : {}),
+    ...(create.logOpt !== undefined ? { logOpt: create.logOpt } : {}),
+  });
+  if (create.size) api.starts.sizeAtStart(id, create.size);
+  ctx.log.info({ container: id.slice(0, 12), image: create.image }, 'Create container');
+  response.json(201, { Id: id, Warnings: [] });
 }
 
-/** The API's start of a created container: `run -d`, with the attach it was promised. */
-async function startCreated(api: ApiServices, created: CreatedContainer): Promise<void> {
-  const { ctx } = api;
-  const orchestrator = await runOrchestrator(ctx);
-  await settleStaleContainers(ctx.state, lifecycleOf(ctx), ctx.log);
-  const attachNow = created.attachWaiters.length > 0;
-  const interactive = created.run.process.interactive;
-  const { id, attached } = await startUnderMonitor(ctx, orchestrator, created.run, created.image, {
-    log: parseLogConfig(created.request.logDriver, created.request.logOpt ?? []),
-    attachNow,
-    size: created.request.size,
-    stdin: interactive,
-    id: created.id,
-  });
-  const waiters = created.attachWaiters.splice(0);
-  waiters.forEach((waiter, index) => waiter(index === 0 ? attached : undefined, id));
-  api.created.take(id, 'started');
-  for (const connect of created.connects)
-    await connectContainer(ctx, connect.network, id, {
-      aliases: connect.aliases,
-      ...(connect.ip ? { ip: connect.ip } : {}),
-    });
-  const record = await ctx.state.get(id).catch(() => undefined);
-  if (record) {
-    await emitContainerEvent(ctx, record, 'create', { at: record.created });
-    await emitContainerEvent(ctx, record, 'start', record.started ? { at: record.started } : {});
+/** Whether the store holds it `Created`: made by a create, never started. */
+async function isCreated(api: ApiServices, id: ContainerId): Promise<boolean> {
+  const record = await api.ctx.state.get(id).catch(() => undefined);
+  return record !== undefined && (await lifecycleOf(api.ctx).observe(record)).status === 'created';
+}
+
+/** Until a created container starts (through the API, or koker's own `start`) or goes. */
+async function untilStarted(api: ApiServices, id: ContainerId): Promise<'started' | 'removed'> {
+  const told = api.starts.onStart(id);
+  for (;;) {
+    const outcome = await Promise.race([told, sleep(CREATED_POLL_MS).then(() => undefined)]);
+    if (outcome) return outcome;
+    if (!(await isCreated(api, id)))
+      return (await api.ctx.state.get(id).then(
+        () => true,
+        () => false,
+      ))
+        ? 'started'
+        : 'removed';
   }
-  ctx.log.info({ container: id.slice(0, 12) }, 'Start container');
 }
 
 async function start(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
-  const ref = request.params.id ?? '';
-  const created = api.created.find(ref);
-  if (created) {
-    await startCreated(api, created);
-    response.empty(204);
-    return;
-  }
-  const id = await resolveStored(api, ref);
+  const id = await resolveStored(api, request.params.id ?? '');
   const lifecycle = lifecycleOf(api.ctx);
-  const before = await lifecycle.observe(await api.ctx.state.get(id));
-  if (before.running) {
+  const record = await api.ctx.state.get(id);
+  if ((await lifecycle.observe(record)).running) {
     response.empty(304);
     return;
   }
-  const started = await startDetached(api.ctx, id, lifecycle);
+  // An attach waiting (Docker's CLI attaches before it starts): the monitor keeps the output for it.
+  const attach = api.starts.attachWaiting(id)
+    ? { interactive: record.interactive === true, size: api.starts.consoleSize(id) }
+    : undefined;
+  let started;
+  try {
+    started = await startDetached(api.ctx, id, lifecycle, {}, attach);
+  } catch (error) {
+    api.starts.removed(id);
+    throw error;
+  }
+  for (const connect of api.starts.started(id, started.attach?.socket))
+    await connectContainer(api.ctx, connect.network, id, {
+      aliases: connect.aliases,
+      ...(connect.ip ? { ip: connect.ip } : {}),
+    });
   await emitContainerEvent(
     api.ctx,
     started.record,
     'start',
     started.record.started ? { at: started.record.started } : {},
   );
+  api.ctx.log.info({ container: id.slice(0, 12) }, 'Start container');
   response.empty(204);
 }
 
 async function attach(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
-  const ref = request.params.id ?? '';
   const { query } = request;
-  const created = api.created.find(ref);
-  let socket: Promise<import('node:net').Socket> | undefined;
-  let id: ContainerId;
-  let tty: boolean;
-  let interactive: boolean;
-  if (created) {
-    tty = created.run.process.tty;
-    interactive = created.run.process.interactive;
-    const client = response.hijack(
-      tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream',
-    );
+  const id = await resolveStored(api, request.params.id ?? '');
+  const record = await api.ctx.state.get(id);
+  const tty = record.tty === true;
+  const mode = {
+    tty,
+    stdin: queryFlag(query, 'stdin') && record.interactive === true,
+    stdout: queryFlag(query, 'stdout'),
+    stderr: queryFlag(query, 'stderr'),
+  };
+  const contentType = tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
+  if (await isCreated(api, id)) {
+    const client = response.hijack(contentType);
     client.pause();
-    const started = await new Promise<{
-      socket: Promise<import('node:net').Socket> | undefined;
-      id: ContainerId | undefined;
-    }>((resolve) => created.attachWaiters.push((s, started) => resolve({ socket: s, id: started })));
-    if (!started.id) {
+    const start = await api.starts.attachAtStart(id);
+    if (!start) {
       client.end();
       return;
     }
-    id = started.id;
-    socket = started.socket ?? connectAttach(api.ctx.state.directory(id));
-    await bridgeAttach(
-      id,
-      client,
-      await socket,
-      {
-        tty,
-        stdin: queryFlag(query, 'stdin') && interactive,
-        stdout: queryFlag(query, 'stdout'),
-        stderr: queryFlag(query, 'stderr'),
-      },
-      api.exits,
-    );
+    const monitor = await (start.socket ?? connectAttach(api.ctx.state.directory(id)));
+    await bridgeAttach(id, client, monitor, mode, api.exits);
     return;
   }
-  id = await resolveStored(api, ref);
-  const record = await api.ctx.state.get(id);
-  tty = record.tty === true;
-  interactive = record.interactive === true;
   const monitor = await connectAttach(api.ctx.state.directory(id));
-  const client = response.hijack(
-    tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream',
-  );
-  await bridgeAttach(
-    id,
-    client,
-    monitor,
-    {
-      tty,
-      stdin: queryFlag(query, 'stdin') && interactive,
-      stdout: queryFlag(query, 'stdout'),
-      stderr: queryFlag(query, 'stderr'),
-    },
-    api.exits,
-  );
+  await bridgeAttach(id, response.hijack(contentType), monitor, mode, api.exits);
 }
 
 type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 async function wait(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
-  const ref = request.params.id ?? '';
   const condition = (request.query.get('condition') || 'not-running') as WaitCondition;
   if (!['not-running', 'next-exit', 'removed'].includes(condition))
     throw new ApiError(400, `invalid condition: "${condition}"`);
-  const created = api.created.find(ref);
-  let id: ContainerId;
+  const id = await resolveStored(api, request.params.id ?? '');
   // Docker's answer starts at once; the body comes when the condition is met.
-  if (created) {
-    id = created.id;
-    const out = response.stream(200, 'application/json');
-    const outcome = await new Promise<'started' | 'removed'>((resolve) => created.startWaiters.push(resolve));
-    const code =
+  const out = response.stream(200, 'application/json');
+  let code: number;
+  if (await isCreated(api, id)) {
+    // A created container is not running yet: its first run's end is what is waited for.
+    const outcome = await untilStarted(api, id);
+    code =
       outcome === 'removed'
         ? 0
         : await waitStored(api, id, condition === 'not-running' ? 'next-exit' : condition);
-    out.end(`${JSON.stringify({ StatusCode: code, Error: null })}\n`);
-    return;
-  }
-  id = await resolveStored(api, ref);
-  const out = response.stream(200, 'application/json');
-  const code = await waitStored(api, id, condition);
+  } else code = await waitStored(api, id, condition);
   out.end(`${JSON.stringify({ StatusCode: code, Error: null })}\n`);
 }
 
@@ -250,9 +210,7 @@ async function waitStored(api: ApiServices, id: ContainerId, condition: WaitCond
 }
 
 async function list(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
-  const filters = Object.entries(queryFilters(request.query)).flatMap(([key, values]) =>
-    values.map((value) => `${key}=${value}`),
-  );
+  const filters = filterFlagsOf(queryFilters(request.query));
   const all = queryFlag(request.query, 'all');
   const limit = queryInt(request.query, 'limit');
   const views = await listContainers(api.ctx, {
@@ -260,19 +218,11 @@ async function list(api: ApiServices, request: ApiRequest, response: ApiResponse
     filters,
     ...(limit !== undefined && limit > 0 ? { last: limit } : {}),
   });
-  const stored = await Promise.all(views.map((view) => containerSummary(api.ctx, view)));
-  const pending = all ? api.created.all().map(createdSummary) : [];
-  response.json(200, [...pending, ...stored]);
+  response.json(200, await Promise.all(views.map((view) => containerSummary(api.ctx, view))));
 }
 
 async function inspect(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
-  const ref = request.params.id ?? '';
-  const created = api.created.find(ref);
-  if (created) {
-    response.json(200, createdInspect(created));
-    return;
-  }
-  const id = await resolveStored(api, ref);
+  const id = await resolveStored(api, request.params.id ?? '');
   const record = await api.ctx.state.get(id);
   const seen = await lifecycleOf(api.ctx).observe(record);
   const doc = inspectDocument(record, seen, await containerNetworks(api.ctx, record));
@@ -352,36 +302,27 @@ async function restart(api: ApiServices, request: ApiRequest, response: ApiRespo
 }
 
 async function remove(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
-  const ref = request.params.id ?? '';
-  const created = api.created.find(ref);
-  if (created) {
-    api.created.take(created.id, 'removed');
-    response.empty(204);
-    return;
-  }
-  const id = await resolveStored(api, ref);
+  const id = await resolveStored(api, request.params.id ?? '');
   const force = queryFlag(request.query, 'force');
   const record = await api.ctx.state.get(id).catch(() => undefined);
   if (force) await thawIfPaused(api.ctx, id);
   await lifecycleOf(api.ctx).remove(id, { force, volumes: queryFlag(request.query, 'v') });
+  api.starts.removed(id);
   if (record) await emitContainerEvent(api.ctx, record, 'destroy');
   response.empty(204);
 }
 
 async function resize(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
-  const ref = request.params.id ?? '';
+  const id = await resolveStored(api, request.params.id ?? '');
   const rows = queryInt(request.query, 'h') ?? 0;
   const columns = queryInt(request.query, 'w') ?? 0;
-  const created = api.created.find(ref);
-  if (!created) {
-    const id = await resolveStored(api, ref);
-    if (rows > 0 && columns > 0 && !api.exits.resize(id, rows, columns)) {
-      const socket = await connectAttach(api.ctx.state.directory(id)).catch(() => undefined);
-      if (socket) {
-        api.exits.track(id, socket);
-        api.exits.resize(id, rows, columns);
-        socket.end();
-      }
+  // A container not running (created, exited) has no terminal to resize: accepted, as dockerd does.
+  if (rows > 0 && columns > 0 && !api.exits.resize(id, rows, columns)) {
+    const socket = await connectAttach(api.ctx.state.directory(id)).catch(() => undefined);
+    if (socket) {
+      api.exits.track(id, socket);
+      api.exits.resize(id, rows, columns);
+      socket.end();
     }
   }
   response.empty(200);
@@ -389,15 +330,7 @@ async function resize(api: ApiServices, request: ApiRequest, response: ApiRespon
 
 /** The container endpoints: the same functions as koker's container commands, over the same store. */
 export function containerRoutes(api: ApiServices): ApiRoute[] {
-  const route = (
-    method: string,
-    path: string,
-    handler: (api: ApiServices, q: ApiRequest, r: ApiResponse) => Promise<void>,
-  ): ApiRoute => ({
-    method,
-    path,
-    handler: (q, r) => handler(api, q, r),
-  });
+  const route = routeBinder(api);
   return [
     route('POST', '/containers/create', create),
     route('GET', '/containers/json', list),

@@ -1,4 +1,5 @@
 import { ApiError } from '@koker/api-server';
+import { type LimitFlags } from '../run/limits-from-flags.js';
 import { type RunFlags } from '../run/run-request.js';
 
 /** The parts of Docker's create body koker reads (ContainerConfig + HostConfig + NetworkingConfig). */
@@ -234,6 +235,23 @@ export function createRequestFromBody(body: CreateBody, name: string | undefined
     ...(typeof host.PidMode === 'string' && host.PidMode ? { pid: host.PidMode } : {}),
     ...(typeof host.IpcMode === 'string' && host.IpcMode ? { ipc: host.IpcMode } : {}),
     ...(restartFlag ? { restart: restartFlag } : {}),
+    ...limitFlagsFromHostConfig(host),
+  };
+  return {
+    image,
+    args,
+    flags,
+    ...(log?.Type ? { logDriver: log.Type } : {}),
+    logOpt: Object.entries(log?.Config ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...(consoleSize && consoleSize[0] > 0 && consoleSize[1] > 0
+      ? { size: { rows: consoleSize[0], columns: consoleSize[1] } }
+      : {}),
+  };
+}
+
+/** HostConfig's resource limits as `run`'s and `update`'s flags (zero and unset mean no change). */
+export function limitFlagsFromHostConfig(host: Record<string, unknown>): LimitFlags {
+  return {
     ...(typeof host.Memory === 'number' && host.Memory > 0 ? { memory: `${host.Memory}b` } : {}),
     ...(typeof host.MemorySwap === 'number' && host.MemorySwap !== 0
       ? { memorySwap: host.MemorySwap < 0 ? '-1' : `${host.MemorySwap}b` }
@@ -248,16 +266,6 @@ export function createRequestFromBody(body: CreateBody, name: string | undefined
     ...(typeof host.CpusetCpus === 'string' && host.CpusetCpus ? { cpusetCpus: host.CpusetCpus } : {}),
     ...(typeof host.PidsLimit === 'number' && host.PidsLimit !== 0
       ? { pidsLimit: String(host.PidsLimit) }
-      : {}),
-  };
-  return {
-    image,
-    args,
-    flags,
-    ...(log?.Type ? { logDriver: log.Type } : {}),
-    logOpt: Object.entries(log?.Config ?? {}).map(([k, v]) => `${k}=${v}`),
-    ...(consoleSize && consoleSize[0] > 0 && consoleSize[1] > 0
-      ? { size: { rows: consoleSize[0], columns: consoleSize[1] } }
       : {}),
   };
 }

@@ -13,6 +13,7 @@ import { NativeLauncher, execInContainer } from '@koker/engine';
 import { nativeHelperPath } from '@koker/host';
 import { lifecycleOf } from '../containers/lifecycle.js';
 import { type ApiServices } from './api-services.js';
+import { routeBinder } from './route-binder.js';
 import { ExecPipes } from './exec-pipes.js';
 
 interface ExecConfig {
@@ -198,11 +199,12 @@ function inspect(execs: ExecInstances, request: ApiRequest, response: ApiRespons
 /** `exec` create, start (hijacked), inspect, resize. */
 export function execRoutes(api: ApiServices): ApiRoute[] {
   const execs = new ExecInstances();
+  const route = routeBinder(api);
   return [
-    { method: 'POST', path: '/containers/{id}/exec', handler: (q, r) => create(api, execs, q, r) },
-    { method: 'POST', path: '/exec/{id}/start', handler: (q, r) => start(api, execs, q, r) },
-    { method: 'GET', path: '/exec/{id}/json', handler: (q, r) => inspect(execs, q, r) },
+    route('POST', '/containers/{id}/exec', (a, q, r) => create(a, execs, q, r)),
+    route('POST', '/exec/{id}/start', (a, q, r) => start(a, execs, q, r)),
+    route('GET', '/exec/{id}/json', (_a, q, r) => inspect(execs, q, r)),
     // The process's terminal follows koker-init's stdio, which is no terminal here: accepted, as dockerd does.
-    { method: 'POST', path: '/exec/{id}/resize', handler: (_q, r) => r.empty(200) },
+    route('POST', '/exec/{id}/resize', (_a, _q, r) => r.empty(200)),
   ];
 }

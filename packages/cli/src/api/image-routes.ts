@@ -1,4 +1,11 @@
-import { ApiError, queryFlag, type ApiRequest, type ApiResponse, type ApiRoute } from '@koker/api-server';
+import {
+  ApiError,
+  queryFilters,
+  queryFlag,
+  type ApiRequest,
+  type ApiResponse,
+  type ApiRoute,
+} from '@koker/api-server';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,9 +14,15 @@ import { pipeline } from 'node:stream/promises';
 import { ImageReference, NotFoundError, Storage } from '@koker/core';
 import { loadArchive, saveArchive, silentProgress } from '@koker/image-store';
 import { imagesInUse } from '../commands/image/in-use.js';
+import { pruneImages } from '../commands/image/prune-images.js';
 import { pullWithProgress } from '../commands/image/pull.js';
+import { tagImage } from '../commands/image/tag.js';
+import { booleanFilter, filterFlagsOf } from '../filters/filter-args.js';
+import { parsePruneFilters } from '../filters/prune-filters.js';
+import { imageHistory } from '../inspect/image-history.js';
 import { inspectImage } from '../inspect/image-document.js';
 import { type ApiServices } from './api-services.js';
+import { routeBinder } from './route-binder.js';
 import { JsonProgress } from './json-progress.js';
 
 const seconds = (iso: string | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) : 0);
@@ -131,17 +144,52 @@ async function load(api: ApiServices, request: ApiRequest, response: ApiResponse
   }
 }
 
+async function history(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const name = request.params.name ?? '';
+  await findImage(api, name);
+  const steps = await imageHistory(api.ctx, name);
+  response.json(
+    200,
+    steps.map((step) => ({
+      Id: step.image?.id ?? '<missing>',
+      Created: seconds(step.created),
+      CreatedBy: step.createdBy,
+      Tags: step.image && step.image.repoTags.length > 0 ? step.image.repoTags : null,
+      Size: step.size,
+      Comment: step.comment,
+    })),
+  );
+}
+
+async function tag(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const name = request.params.name ?? '';
+  const repo = request.query.get('repo');
+  if (!repo) throw new ApiError(400, 'repository name must have at least one component: give repo=');
+  await findImage(api, name);
+  const tagName = request.query.get('tag');
+  await tagImage(api.ctx, name, tagName ? `${repo}:${tagName}` : repo);
+  response.empty(201);
+}
+
+/** `dangling=false` is `image prune -a`; `until` and `label` narrow either. */
+async function prune(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
+  const { filters, accepts } = parsePruneFilters(filterFlagsOf(queryFilters(request.query)), ['dangling']);
+  const dangling = filters.get('dangling') ?? [];
+  const all = dangling.length > 0 && dangling.every((value) => !booleanFilter('dangling', value));
+  const report = await pruneImages(api.ctx, { all, accepts });
+  response.json(200, {
+    ImagesDeleted: [
+      ...report.untagged.map((untagged) => ({ Untagged: untagged })),
+      ...report.deleted.map((id) => ({ Deleted: id })),
+      ...report.deletedLayers.map((layer) => ({ Deleted: String(layer) })),
+    ],
+    SpaceReclaimed: report.reclaimed,
+  });
+}
+
 /** The image endpoints, over the same store as koker's image commands. */
 export function imageRoutes(api: ApiServices): ApiRoute[] {
-  const route = (
-    method: string,
-    path: string,
-    handler: (api: ApiServices, q: ApiRequest, r: ApiResponse) => Promise<void>,
-  ): ApiRoute => ({
-    method,
-    path,
-    handler: (q, r) => handler(api, q, r),
-  });
+  const route = routeBinder(api);
   return [
     route('GET', '/images/json', list),
     route('GET', '/images/get', save),
@@ -149,6 +197,9 @@ export function imageRoutes(api: ApiServices): ApiRoute[] {
     route('POST', '/images/create', create),
     route('GET', '/images/{name*}/json', inspect),
     route('GET', '/images/{name*}/get', save),
+    route('POST', '/images/prune', prune),
+    route('GET', '/images/{name*}/history', history),
+    route('POST', '/images/{name*}/tag', tag),
     route('DELETE', '/images/{name*}', remove),
   ];
 }

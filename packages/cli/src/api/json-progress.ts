@@ -1,5 +1,7 @@
 import { type Writable } from 'node:stream';
 import { type LayerInfo, type LayerState, type ProgressSink } from '@koker/image-store';
+import { type PushLayerState } from '@koker/registry-oci';
+import { pushStatus, type PushDisplay } from '../output/push-progress.js';
 
 const STATUS: Record<LayerState['phase'], string> = {
   exists: 'Already exists',
@@ -35,4 +37,28 @@ export class JsonProgress implements ProgressSink {
   end(): void {
     // The summary lines are the route's to write.
   }
+}
+
+/** A push's layers as dockerd streams them: `Preparing`, `Pushing` with bytes, `Pushed`... */
+export class JsonPushProgress implements PushDisplay {
+  private readonly shown = new Map<string, string>();
+
+  constructor(private readonly progress: JsonProgress) {}
+
+  start(layerIds: readonly string[]): void {
+    for (const id of layerIds) this.update(id, { phase: 'preparing' });
+  }
+
+  update(id: string, state: PushLayerState): void {
+    const status = pushStatus(state, false);
+    if (state.phase === 'pushing') {
+      this.progress.write({ status, progressDetail: { current: state.current, total: state.total }, id });
+      return;
+    }
+    if (this.shown.get(id) === status) return;
+    this.shown.set(id, status);
+    this.progress.write({ status, progressDetail: {}, id });
+  }
+
+  end(): void {}
 }

@@ -1,5 +1,6 @@
 import { ApiError, queryFilters, type ApiRequest, type ApiResponse, type ApiRoute } from '@koker/api-server';
 import { Network, NotFoundError } from '@koker/core';
+import { lifecycleOf } from '../containers/lifecycle.js';
 import { connectContainer, disconnectContainer } from '../networks/connect-container.js';
 import { networkDocument } from '../networks/network-document.js';
 import {
@@ -11,12 +12,9 @@ import {
 } from '../networks/predefined-networks.js';
 import { networkMatches, userNetworksOf } from '../networks/user-networks.js';
 import { type ApiServices } from './api-services.js';
-
-function filterFlags(request: ApiRequest): string[] {
-  return Object.entries(queryFilters(request.query)).flatMap(([key, values]) =>
-    values.map((v) => `${key}=${v}`),
-  );
-}
+import { parsePruneFilters } from '../filters/prune-filters.js';
+import { filterFlagsOf } from '../filters/filter-args.js';
+import { routeBinder } from './route-binder.js';
 
 async function allNetworks(api: ApiServices): Promise<ListedNetwork[]> {
   const users = await (await userNetworksOf(api.ctx)).list();
@@ -35,7 +33,7 @@ async function findNetwork(api: ApiServices, ref: string): Promise<ListedNetwork
 }
 
 async function list(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
-  const filters = filterFlags(request);
+  const filters = filterFlagsOf(queryFilters(request.query));
   const matching = (await allNetworks(api)).filter((network) => networkMatches(network, filters));
   response.json(200, await Promise.all(matching.map((network) => networkDocument(api.ctx, network))));
 }
@@ -90,12 +88,13 @@ async function remove(api: ApiServices, request: ApiRequest, response: ApiRespon
   response.empty(204);
 }
 
+/** dockerd's network prune filters: `until`, `label`, `label!`. */
 async function prune(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
-  const filters = filterFlags(request);
+  const { accepts } = parsePruneFilters(filterFlagsOf(queryFilters(request.query)));
   const networks = await userNetworksOf(api.ctx);
   const deleted: string[] = [];
   for (const network of (await networks.list()).map(listedUserNetwork))
-    if (network.containers.length === 0 && networkMatches(network, filters)) {
+    if (network.containers.length === 0 && accepts({ created: network.created, labels: network.labels })) {
       await networks.remove(network.id);
       deleted.push(network.name);
     }
@@ -110,20 +109,33 @@ async function connect(api: ApiServices, request: ApiRequest, response: ApiRespo
   if (!body.Container) throw new ApiError(400, 'Container is required');
   const ip = body.EndpointConfig?.IPAMConfig?.IPv4Address;
   const network = await findNetwork(api, request.params.id ?? '');
-  const created = api.created.find(body.Container);
-  if (created) {
-    // Not started yet: its own network gets the aliases; another is joined after the start.
+  const id = await api.ctx.state.resolve(body.Container).catch((error: unknown) => {
+    if (error instanceof NotFoundError) throw new ApiError(404, `No such container: ${body.Container}`);
+    throw error;
+  });
+  const record = await api.ctx.state.get(id);
+  if ((await lifecycleOf(api.ctx).observe(record)).status === 'created') {
+    // Not started yet (compose connects before it starts): its own network gets the aliases in
+    // its record; another is joined once it runs.
     const aliases = body.EndpointConfig?.Aliases ?? [];
-    const current = created.run.network;
-    if (
-      current.network !== undefined &&
-      (current.network === network.name || network.id.startsWith(current.network))
-    )
-      created.run = {
-        ...created.run,
-        network: { ...current, aliases: [...(current.aliases ?? []), ...aliases], ...(ip ? { ip } : {}) },
-      };
-    else created.connects.push({ network: network.name, aliases, ...(ip ? { ip } : {}) });
+    const own = record.spec?.network.network;
+    if (own !== undefined && (own === network.name || network.id.startsWith(own)))
+      await api.ctx.state.update(id, (current) =>
+        current.spec
+          ? {
+              ...current,
+              spec: {
+                ...current.spec,
+                network: {
+                  ...current.spec.network,
+                  aliases: [...(current.spec.network.aliases ?? []), ...aliases],
+                  ...(ip ? { ip } : {}),
+                },
+              },
+            }
+          : current,
+      );
+    else api.starts.connectAtStart(id, { network: network.name, aliases, ...(ip ? { ip } : {}) });
     response.empty(200);
     return;
   }
@@ -143,15 +155,7 @@ async function disconnect(api: ApiServices, request: ApiRequest, response: ApiRe
 
 /** The network endpoints, over the network driver's user networks, as `koker network`. */
 export function networkRoutes(api: ApiServices): ApiRoute[] {
-  const route = (
-    method: string,
-    path: string,
-    handler: (api: ApiServices, q: ApiRequest, r: ApiResponse) => Promise<void>,
-  ): ApiRoute => ({
-    method,
-    path,
-    handler: (q, r) => handler(api, q, r),
-  });
+  const route = routeBinder(api);
   return [
     route('GET', '/networks', list),
     route('POST', '/networks/create', create),

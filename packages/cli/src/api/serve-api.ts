@@ -5,8 +5,9 @@ import { VERSION } from '../version.js';
 import { type ApiServices } from './api-services.js';
 import { containerExtraRoutes } from './container-extra-routes.js';
 import { containerRoutes } from './container-routes.js';
-import { CreatedContainers } from './created-containers.js';
+import { StartWaiters } from './start-waiters.js';
 import { execRoutes } from './exec-routes.js';
+import { imageBuildRoutes } from './image-build-routes.js';
 import { imageRoutes } from './image-routes.js';
 import { ContainerExits } from './monitor-bridge.js';
 import { networkRoutes } from './network-routes.js';
@@ -26,7 +27,7 @@ export interface ServeOptions {
  * are their monitors' and stay when the service stops.
  */
 export async function serveApi(ctx: CliContext, options: ServeOptions): Promise<void> {
-  const api: ApiServices = { ctx, created: new CreatedContainers(), exits: new ContainerExits() };
+  const api: ApiServices = { ctx, starts: new StartWaiters(), exits: new ContainerExits() };
   const server = new ApiServer({
     routes: [
       ...systemRoutes(api),
@@ -34,6 +35,7 @@ export async function serveApi(ctx: CliContext, options: ServeOptions): Promise<
       ...containerExtraRoutes(api),
       ...execRoutes(api),
       ...imageRoutes(api),
+      ...imageBuildRoutes(api),
       ...networkRoutes(api),
       ...volumeRoutes(api),
     ],

@@ -14,10 +14,11 @@ import { EVENT_FILTERS, eventDocument, followEvents, parseEventTime } from '../c
 import { registryHost } from '../commands/system/login.js';
 import { versionDocument } from '../commands/system/version.js';
 import { volumeView } from '../commands/volume/inspect.js';
-import { parseFilters } from '../filters/filter-args.js';
+import { parseFilters, filterFlagsOf } from '../filters/filter-args.js';
 import { lifecycleOf } from '../containers/lifecycle.js';
 import { VERSION } from '../version.js';
 import { type ApiServices } from './api-services.js';
+import { routeBinder } from './route-binder.js';
 
 const PING_HEADERS = {
   'Builder-Version': '1',
@@ -77,7 +78,7 @@ async function info(api: ApiServices, _request: ApiRequest, response: ApiRespons
   const server = versionDocument().Server;
   response.json(200, {
     ID: '',
-    Containers: records.length + api.created.all().length,
+    Containers: records.length,
     ContainersRunning: running,
     ContainersPaused: 0,
     ContainersStopped: records.length - running,
@@ -130,10 +131,7 @@ async function info(api: ApiServices, _request: ApiRequest, response: ApiRespons
 
 /** `GET /events`: the journal streamed as JSON messages (since/until/filters as `koker events`). */
 async function events(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
-  const filters = parseFilters(
-    Object.entries(queryFilters(request.query)).flatMap(([key, values]) => values.map((v) => `${key}=${v}`)),
-    EVENT_FILTERS,
-  );
+  const filters = parseFilters(filterFlagsOf(queryFilters(request.query)), EVENT_FILTERS);
   const sinceText = request.query.get('since');
   const untilText = request.query.get('until');
   const since = sinceText ? parseEventTime(sinceText) : undefined;
@@ -236,12 +234,13 @@ async function auth(api: ApiServices, request: ApiRequest, response: ApiResponse
 
 /** `_ping`, `version`, `info`, `events`, `system/df`, `auth`. */
 export function systemRoutes(api: ApiServices): ApiRoute[] {
+  const route = routeBinder(api);
   return [
-    { method: 'GET', path: '/_ping', handler: ping },
-    { method: 'GET', path: '/version', handler: version },
-    { method: 'GET', path: '/info', handler: (q, r) => info(api, q, r) },
-    { method: 'GET', path: '/events', handler: (q, r) => events(api, q, r) },
-    { method: 'GET', path: '/system/df', handler: (q, r) => df(api, q, r) },
-    { method: 'POST', path: '/auth', handler: (q, r) => auth(api, q, r) },
+    route('GET', '/_ping', (_api, q, r) => ping(q, r)),
+    route('GET', '/version', (_api, q, r) => version(q, r)),
+    route('GET', '/info', info),
+    route('GET', '/events', events),
+    route('GET', '/system/df', df),
+    route('POST', '/auth', auth),
   ];
 }

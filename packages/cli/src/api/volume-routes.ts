@@ -20,12 +20,9 @@ import {
 } from '@koker/engine';
 import { volumeView } from '../commands/volume/inspect.js';
 import { type ApiServices } from './api-services.js';
-
-function filterFlags(request: ApiRequest): string[] {
-  return Object.entries(queryFilters(request.query)).flatMap(([key, values]) =>
-    values.map((v) => `${key}=${v}`),
-  );
-}
+import { booleanFilter, filterFlagsOf } from '../filters/filter-args.js';
+import { parsePruneFilters } from '../filters/prune-filters.js';
+import { routeBinder } from './route-binder.js';
 
 const context = (api: ApiServices) => ({
   volumes: api.ctx.volumeDrivers(),
@@ -34,7 +31,7 @@ const context = (api: ApiServices) => ({
 });
 
 async function list(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
-  const filters = parseVolumeFilters(filterFlags(request));
+  const filters = parseVolumeFilters(filterFlagsOf(queryFilters(request.query)));
   const users = await volumeUsers(api.ctx.state);
   const volumes: Record<string, unknown>[] = [];
   for (const driver of await api.ctx.volumeDrivers().all())
@@ -99,13 +96,12 @@ async function remove(api: ApiServices, request: ApiRequest, response: ApiRespon
   response.empty(204);
 }
 
+/** dockerd's volume prune filters: `label`, `label!`, `all` (named volumes too), and `until`. */
 async function prune(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
-  const filters = queryFilters(request.query);
-  const all = (filters.all ?? []).some((value) => ['1', 'true'].includes(value));
-  const rest = filterFlags(request).filter((flag) => !flag.startsWith('all='));
-  const parsed = parseVolumeFilters(rest);
+  const { filters, accepts } = parsePruneFilters(filterFlagsOf(queryFilters(request.query)), ['all']);
+  const all = (filters.get('all') ?? []).some((value) => booleanFilter('all', value));
   const report = await pruneVolumes(
-    { all, accept: (volume) => matchesVolumeFilters(volume, false, parsed) },
+    { all, accept: (volume) => accepts({ created: volume.createdAt, labels: volume.labels }) },
     context(api),
   );
   response.json(200, { VolumesDeleted: report.deleted, SpaceReclaimed: report.reclaimed });
@@ -113,15 +109,7 @@ async function prune(api: ApiServices, request: ApiRequest, response: ApiRespons
 
 /** The volume endpoints, over the volume drivers, as `koker volume`. */
 export function volumeRoutes(api: ApiServices): ApiRoute[] {
-  const route = (
-    method: string,
-    path: string,
-    handler: (api: ApiServices, q: ApiRequest, r: ApiResponse) => Promise<void>,
-  ): ApiRoute => ({
-    method,
-    path,
-    handler: (q, r) => handler(api, q, r),
-  });
+  const route = routeBinder(api);
   return [
     route('GET', '/volumes', list),
     route('POST', '/volumes/create', create),

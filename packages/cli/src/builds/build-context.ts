@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -42,6 +42,21 @@ async function extractTar(archive: string, into: string): Promise<void> {
 }
 
 /**
+ * A Dockerfile named inside a context that came as an archive: it stays inside, links included
+ * (the archive is the client's; the host's files are not its to read).
+ */
+function inContext(dir: string, file: string): string {
+  const at = resolve(dir, file);
+  const real = existsSync(at) ? realpathSync(at) : at;
+  const root = realpathSync(dir);
+  if (real !== root && !real.startsWith(`${root}/`))
+    throw new UsageError(`the Dockerfile (${file}) is outside the build context`, {
+      hint: 'name a file inside the context',
+    });
+  return real;
+}
+
+/**
  * The build context: a directory, or `-` (stdin: a tar archive, plain or compressed, unpacked
  * into `work`; or a Dockerfile alone, with an empty context, as Docker takes it). The
  * Dockerfile is `-f` (relative to the current directory; `-` for stdin), else `Dockerfile` in
@@ -51,16 +66,17 @@ export async function openBuildContext(
   path: string,
   file: string | undefined,
   work: string,
+  stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<BuildContext> {
   let dir: string;
   let dockerfile: string | undefined;
   if (path === '-') {
-    if (process.stdin.isTTY)
+    if ((stdin as { isTTY?: boolean }).isTTY)
       throw new UsageError('the build context is stdin, but stdin is a terminal', {
         hint: 'pipe a tar archive or a Dockerfile: koker build - < context.tar',
       });
     const spooled = join(work, 'stdin');
-    await pipeline(process.stdin, createWriteStream(spooled));
+    await pipeline(stdin, createWriteStream(spooled));
     const handle = await open(spooled, 'r');
     const head = Buffer.alloc(512);
     await handle.read(head, 0, 512, 0);
@@ -79,11 +95,11 @@ export async function openBuildContext(
     if (file === '-') {
       if (path === '-') throw new UsageError('the context and the Dockerfile cannot both come from stdin');
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
+      for await (const chunk of stdin as AsyncIterable<Buffer>) chunks.push(chunk);
       dockerfile = Buffer.concat(chunks).toString('utf8');
     } else {
       const at =
-        file === undefined ? join(dir, 'Dockerfile') : path === '-' ? join(dir, file) : resolve(file);
+        file === undefined ? join(dir, 'Dockerfile') : path === '-' ? inContext(dir, file) : resolve(file);
       if (!existsSync(at))
         throw new NotFoundError(`unable to prepare context: the Dockerfile (${file ?? at}) cannot be found`, {
           hint: 'name it with -f',

@@ -11,7 +11,7 @@ import {
 import { applyChanges, type RunConfig } from '@koker/builder';
 import { upperDirectory, upperLayerEntries, writeLayerBlob } from '@koker/fs-overlay';
 import { deriveImageConfig, storeNewImage, type CommittedImage } from '@koker/image-store';
-import { RUNTIME_MOUNT_TARGETS } from '../commands/container/diff.js';
+import { RUNTIME_MOUNT_TARGETS } from './container-changes.js';
 import { type CliContext } from '../context.js';
 import { lifecycleOf } from './lifecycle.js';
 

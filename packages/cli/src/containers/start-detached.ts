@@ -17,6 +17,8 @@ import { monitorStdio, monitorWrapper, terminalSize } from './monitor.js';
 export interface AttachRequest {
   /** `-i`: the client's stdin goes to the container's (when it keeps one open). */
   readonly interactive: boolean;
+  /** The terminal's first size, with -t (the API's ConsoleSize); else koker's own terminal's. */
+  readonly size?: { readonly rows: number; readonly columns: number } | undefined;
 }
 
 /** The attach a started container was promised: the socket once the monitor listens. */
@@ -65,7 +67,7 @@ export async function startDetached(
         const inside = record.spec?.process.terminal === true;
         const tty = record.tty === true || inside;
         const stdin = record.interactive === true || record.spec?.process.stdin === true;
-        const size = attach ? terminalSize() : undefined;
+        const size = attach ? (attach.size ?? terminalSize()) : undefined;
         if (attach) {
           const socket = connectAttachWhenReady(dir);
           socket.catch(() => undefined); // a failed start reports its own error

@@ -63,3 +63,8 @@ export function booleanFilter(key: string, value: string): boolean {
     `invalid value for '${key}': expected true or false`,
   );
 }
+
+/** The API's `filters` parameter as `key=value` flags. */
+export function filterFlagsOf(filters: Readonly<Record<string, readonly string[]>>): string[] {
+  return Object.entries(filters).flatMap(([key, values]) => values.map((value) => `${key}=${value}`));
+}

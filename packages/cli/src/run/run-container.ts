@@ -175,6 +175,18 @@ export async function createContainer(
   args: readonly string[],
   flags: RunCommandFlags,
 ): Promise<number> {
+  const id = await createRecordedContainer(context, image, args, flags);
+  process.stdout.write(`${id}\n`);
+  return 0;
+}
+
+/** What `koker create` and the API's create do: the container recorded `Created`, its event written. */
+export async function createRecordedContainer(
+  context: CliContext,
+  image: string,
+  args: readonly string[],
+  flags: RunCommandFlags,
+): Promise<ContainerId> {
   const { request, log, runImage, orchestrator, onCreated } = await containerPlan(
     context,
     image,
@@ -185,8 +197,7 @@ export async function createContainer(
   writeLogConfig(context.state.directory(id), log);
   const record = await context.state.get(id);
   await emitContainerEvent(context, record, 'create', { at: record.created });
-  process.stdout.write(`${id}\n`);
-  return 0;
+  return id;
 }
 
 /** `--cidfile`: the full ID, written once the container exists (exclusive: a file made since is not overwritten). */

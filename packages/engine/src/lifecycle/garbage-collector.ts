@@ -32,15 +32,23 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+export interface PruneOptions {
+  /** Whether a stopped container is to go (filters); every one when absent. */
+  readonly accept?: (record: ContainerRecord) => boolean;
+  /** Told of each container after its removal. */
+  readonly onRemoved?: (record: ContainerRecord) => void;
+}
+
 /**
  * `container prune`: removes every stopped container, as Docker's: exited ones and those `create`
  * made and nobody started (not one `run` is still setting up, nor one started meanwhile).
- * `onRemoved` is told of each, after its removal (its `destroy` event).
+ * `accept` narrows it (the command's filters); `onRemoved` is told of each, after its removal
+ * (its `destroy` event).
  */
 export async function pruneContainers(
   store: StateStore,
   lifecycle: ContainerLifecycle,
-  onRemoved: (record: ContainerRecord) => void = () => undefined,
+  options: PruneOptions = {},
 ): Promise<PruneReport> {
   const removed: ContainerId[] = [];
   const failed: { id: ContainerId; error: string }[] = [];
@@ -50,10 +58,10 @@ export async function pruneContainers(
       if (!settled) continue; // --rm: removed by settling
       const { status } = await lifecycle.observe(settled);
       const created = status === 'created' && settled.awaitingStart === true;
-      if (status !== 'exited' && !created) continue;
+      if ((status !== 'exited' && !created) || !(options.accept?.(settled) ?? true)) continue;
       await lifecycle.remove(record.id, { force: false });
       removed.push(record.id);
-      onRemoved(settled);
+      options.onRemoved?.(settled);
     } catch (error) {
       // Started since it was looked at: no longer stopped, so not pruned.
       if (error instanceof ConflictError) continue;

@@ -103,8 +103,9 @@ export async function startContainer(
     let handedOver = false;
     let volumeLock: HeldLock | undefined;
     try {
-      // The monitor owns the terminal: nobody would proxy one the launcher opens, once we return.
-      const detachedSpec = { ...joined, process: { ...spec.process, terminal: false } };
+      // With -t the container keeps its own terminal (koker-init's, in its devpts), as `run -t`
+      // does; the monitor's pseudo-terminal carries it raw.
+      const detachedSpec = joined;
       // A volume another run is filling is taken once it is full (volume-locks.ts).
       volumeLock = await lockVolumes(drivers.volumes, volumeNamesOf(spec.mounts ?? []));
       const { plan, process, attachment } = await prepareContainer(detachedSpec, {

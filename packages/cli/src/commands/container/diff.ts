@@ -1,27 +1,7 @@
 import { Command } from 'commander';
-import { NotFoundError, StateError } from '@koker/core';
-import {
-  copyChanges,
-  copyRootfsDirectory,
-  overlayChanges,
-  textPath,
-  upperDirectory,
-} from '@koker/fs-overlay';
+import { textPath } from '@koker/fs-overlay';
 import { contextOf } from '../../command-context.js';
-import { lifecycleOf } from '../../containers/lifecycle.js';
-
-/**
- * What the launcher mounts over (engine's launch plan: /proc, /dev, /sys, the DNS and host
- * files): made in the upper layer when the image lacks them, they are not the container's changes.
- */
-export const RUNTIME_MOUNT_TARGETS = [
-  '/proc',
-  '/dev',
-  '/sys',
-  '/etc/resolv.conf',
-  '/etc/hostname',
-  '/etc/hosts',
-];
+import { containerChanges } from '../../containers/container-changes.js';
 
 export function diffCommand(name = 'diff'): Command {
   return new Command(name)
@@ -30,27 +10,7 @@ export function diffCommand(name = 'diff'): Command {
     .action(async (container: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('diff');
-      const id = await ctx.state.resolve(container);
-      const record = await lifecycleOf(ctx).settle(id);
-      if (!record) throw new NotFoundError(`No such container: ${container}`);
-      // overlay: its upper directory, mounted or not; the copy driver: its copy against the image.
-      const layerDirs = record.spec?.layerDirs;
-      const upper = upperDirectory(ctx.config.root, id);
-      const copy = upper ? undefined : copyRootfsDirectory(ctx.config.root, id);
-      const options = { mountTargets: RUNTIME_MOUNT_TARGETS };
-      ctx.log.debug({ container: record.name, ...(upper ? { upper } : { copy }) }, 'Read container changes');
-      const changes = !layerDirs
-        ? undefined
-        : upper
-          ? overlayChanges(upper, layerDirs, options)
-          : copy
-            ? copyChanges(copy, layerDirs, options)
-            : undefined;
-      if (!changes)
-        throw new StateError(`the changes of container ${record.name} are not known`, {
-          hint: 'its root filesystem is gone, or it was made by an older koker',
-        });
-      const lines = changes.map((c) => `${c.kind} ${textPath(c.path)}`);
+      const lines = (await containerChanges(ctx, container)).map((c) => `${c.kind} ${textPath(c.path)}`);
       if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
-import { StateError, type ContainerRecord } from '@koker/core';
-import { pruneContainers } from '@koker/engine';
-import { contextOf } from '../../command-context.js';
-import { emitContainerEvent } from '../../containers/container-events.js';
-import { lifecycleOf } from '../../containers/lifecycle.js';
+import { StateError } from '@koker/core';
+import { collect, contextOf } from '../../command-context.js';
+import { parsePruneFilters } from '../../filters/prune-filters.js';
+import { pruneStoppedContainers } from '../../containers/prune-containers.js';
 import { confirm } from '../../output/confirm.js';
 
 /** `koker container prune`: every stopped container (exited, or created and never started). */
@@ -11,9 +10,11 @@ export function pruneCommand(name = 'prune'): Command {
   return new Command(name)
     .description('Remove all stopped containers')
     .option('-f, --force', 'do not prompt for confirmation')
-    .action(async (options: { force?: boolean }, command: Command) => {
+    .option('--filter <filter>', 'only containers matching (until=, label=, label!=)', collect, [])
+    .action(async (options: { force?: boolean; filter: string[] }, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('container prune');
+      const { accepts } = parsePruneFilters(options.filter);
       if (
         !options.force &&
         !(await confirm(
@@ -21,9 +22,9 @@ export function pruneCommand(name = 'prune'): Command {
         ))
       )
         return;
-      const removed: ContainerRecord[] = [];
-      const report = await pruneContainers(ctx.state, lifecycleOf(ctx), (record) => removed.push(record));
-      for (const record of removed) await emitContainerEvent(ctx, record, 'destroy');
+      const report = await pruneStoppedContainers(ctx, (record) =>
+        accepts({ created: record.created, labels: record.labels }),
+      );
       if (report.removed.length > 0)
         process.stdout.write(`Deleted Containers:\n${report.removed.map((id) => `${id}\n`).join('')}`);
       if (report.failed.length > 0) {

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
-import { Resources, UsageError, type ResourceLimits } from '@koker/core';
+import { UsageError, type ResourceLimits } from '@koker/core';
 import { contextOf } from '../../command-context.js';
-import { emitContainerEvent } from '../../containers/container-events.js';
 import { forEachContainer } from '../../containers/each-container.js';
-import { lifecycleOf } from '../../containers/lifecycle.js';
+import { updateContainerLimits } from '../../containers/update-container.js';
 import { limitsFromFlags, type LimitFlags } from '../../run/limits-from-flags.js';
 
 /**
@@ -26,17 +25,6 @@ export function updateCommand(name = 'update'): Command {
       const limits: ResourceLimits = limitsFromFlags(flags);
       if (Object.keys(limits).length === 0)
         throw new UsageError('you must provide one or more flags when using this command');
-      const resources = await ctx.driver(Resources);
-      const lifecycle = lifecycleOf(ctx);
-      await forEachContainer(ctx, names, async (container) => {
-        const record = await ctx.state.find(container);
-        if ((await lifecycle.observe(record)).running) await resources.update(record.id, limits);
-        const updated = await ctx.state.update(record.id, (r) => ({
-          ...r,
-          limits: { ...r.limits, ...limits },
-          ...(r.spec ? { spec: { ...r.spec, limits: { ...r.spec.limits, ...limits } } } : {}),
-        }));
-        await emitContainerEvent(ctx, updated, 'update');
-      });
+      await forEachContainer(ctx, names, (container) => updateContainerLimits(ctx, container, limits));
     });
 }

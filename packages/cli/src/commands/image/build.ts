@@ -1,10 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
-import { type BuildProgress, ImageBuilder } from '@koker/builder';
-import { ImageReference, InvalidValueError, shortDigest, type Digest } from '@koker/core';
-import { openBuildContext } from '../../builds/build-context.js';
-import { KokerBuildBackend } from '../../builds/build-backend.js';
+import { InvalidValueError } from '@koker/core';
+import { buildImage } from '../../builds/build-image.js';
 import { collect, contextOf } from '../../command-context.js';
 
 interface BuildFlags {
@@ -34,20 +32,6 @@ function keyValues(flag: string, values: readonly string[], fromEnv: boolean): M
     map.set(value.slice(0, at), value.slice(at + 1));
   }
   return map;
-}
-
-/** Docker's classic builder output: each step, ` ---> CACHED` for a cache hit, its image, then the ID. */
-function progressTo(out: NodeJS.WritableStream | undefined, tags: readonly string[]): BuildProgress {
-  return {
-    step: (index, total, text) => out?.write(`Step ${index}/${total} : ${text}\n`),
-    cached: () => out?.write(' ---> CACHED\n'),
-    made: (id) => out?.write(` ---> ${shortDigest(id as Digest)}\n`),
-    done: (id) => {
-      out?.write(`Successfully built ${shortDigest(id as Digest)}\n`);
-      for (const tag of tags) out?.write(`Successfully tagged ${tag}\n`);
-    },
-    ...(out ? { output: out } : {}),
-  };
 }
 
 /**
@@ -86,32 +70,22 @@ export function buildCommand(name = 'build'): Command {
     .action(async (path: string, flags: BuildFlags, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('build');
-      for (const tag of flags.tag) ImageReference.parse(tag);
       const out = flags.quiet ? undefined : stdoutWhileRead();
-      const backend = await KokerBuildBackend.create(ctx, out);
-      try {
-        const context = await openBuildContext(path, flags.file, backend.workDir);
-        try {
-          const builder = new ImageBuilder(backend, progressTo(out, flags.tag), ctx.log);
-          const id = await builder.build({
-            dockerfile: context.dockerfile,
-            context: context.source,
-            ...(context.ignore ? { ignore: context.ignore } : {}),
-            buildArgs: keyValues('--build-arg', flags.buildArg, true),
-            ...(flags.target !== undefined ? { target: flags.target } : {}),
-            noCache: !flags.cache,
-            pull: flags.pull === true,
-            ...(flags.network !== undefined ? { network: flags.network } : {}),
-            labels: Object.fromEntries(keyValues('--label', flags.label, false)),
-            tags: flags.tag,
-          });
-          if (flags.iidfile !== undefined) writeFileSync(flags.iidfile, id);
-          if (flags.quiet) process.stdout.write(`${id}\n`);
-        } finally {
-          context.source.close();
-        }
-      } finally {
-        await backend.dispose();
-      }
+      const id = await buildImage(
+        ctx,
+        { path, file: flags.file },
+        {
+          buildArgs: keyValues('--build-arg', flags.buildArg, true),
+          ...(flags.target !== undefined ? { target: flags.target } : {}),
+          noCache: !flags.cache,
+          pull: flags.pull === true,
+          ...(flags.network !== undefined ? { network: flags.network } : {}),
+          labels: Object.fromEntries(keyValues('--label', flags.label, false)),
+          tags: flags.tag,
+        },
+        out,
+      );
+      if (flags.iidfile !== undefined) writeFileSync(flags.iidfile, id);
+      if (flags.quiet) process.stdout.write(`${id}\n`);
     });
 }

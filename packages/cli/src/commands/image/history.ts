@@ -1,16 +1,10 @@
 import { Command } from 'commander';
-import { NotFoundError, formatDecimalSize, shortDigest } from '@koker/core';
+import { formatDecimalSize, shortDigest } from '@koker/core';
 import { contextOf } from '../../command-context.js';
+import { imageHistory } from '../../inspect/image-history.js';
 import { goTime } from '../../output/container-context.js';
 import { humanDuration } from '../../output/human-duration.js';
 import { parseFormat, renderItems } from '../../output/template/index.js';
-
-interface HistoryEntry {
-  readonly created?: string;
-  readonly created_by?: string;
-  readonly comment?: string;
-  readonly empty_layer?: boolean;
-}
 
 const DEFAULT_FORMAT = 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
 const HEADERS = {
@@ -41,36 +35,23 @@ export function historyCommand(name = 'history'): Command {
         const ctx = contextOf(command);
         ctx.requireRoot('history');
         const format = parseFormat(options.format);
-        const image = await ctx.images.find(reference);
-        if (!image) throw new NotFoundError(`no such image: ${reference}`);
-        const config = JSON.parse(Buffer.from(await ctx.images.configBlob(image)).toString('utf8')) as {
-          history?: HistoryEntry[];
-        };
-        const sizes: number[] = [];
-        for (const chainId of image.chainIds) sizes.push((await ctx.images.readLayer(chainId))?.size ?? 0);
-        const history = config.history ?? image.diffIds.map(() => ({}) as HistoryEntry);
-        let layer = 0;
+        const steps = await imageHistory(ctx, reference);
         const now = Date.now();
-        const rows = history.map((entry) => {
-          const size = entry.empty_layer ? 0 : (sizes[layer++] ?? 0);
-          return { entry, size };
-        });
-        const id = (top: boolean) => (top ? (options.trunc ? shortDigest(image.id) : image.id) : '<missing>');
-        const items = rows.reverse().map(({ entry, size }, i) => {
-          const by = entry.created_by ?? '';
+        const items = steps.map((step) => {
+          const by = step.createdBy;
           const cut = options.trunc && [...by].length > 45 ? `${[...by].slice(0, 44).join('')}…` : by;
-          const created = entry.created ? Date.parse(entry.created) : NaN;
+          const created = step.created ? Date.parse(step.created) : NaN;
           return {
-            Comment: entry.comment ?? '',
-            CreatedAt: entry.created ? (options.human ? goTime(entry.created) : entry.created) : '',
+            Comment: step.comment,
+            CreatedAt: step.created ? (options.human ? goTime(step.created) : step.created) : '',
             CreatedBy: cut,
             CreatedSince: Number.isNaN(created)
               ? 'N/A'
               : options.human
                 ? `${humanDuration(now - created)} ago`
-                : entry.created,
-            ID: id(i === 0),
-            Size: options.human ? formatDecimalSize(size) : String(size),
+                : step.created,
+            ID: step.image ? (options.trunc ? shortDigest(step.image.id) : step.image.id) : '<missing>',
+            Size: options.human ? formatDecimalSize(step.size) : String(step.size),
           };
         });
         if (options.quiet) {

@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { formatDecimalSize } from '@koker/core';
-import { emitImageEvent } from '../../events/object-events.js';
-import { contextOf } from '../../command-context.js';
-import { imagesInUse } from './in-use.js';
+import { collect, contextOf } from '../../command-context.js';
+import { parsePruneFilters } from '../../filters/prune-filters.js';
+import { pruneImages } from './prune-images.js';
 
 async function confirm(question: string): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
@@ -21,9 +21,11 @@ export function imagePruneCommand(name = 'prune'): Command {
     .description('Remove unused images')
     .option('-a, --all', 'remove all images no container uses, not just untagged ones')
     .option('-f, --force', 'do not prompt for confirmation')
-    .action(async (options: { all?: boolean; force?: boolean }, command: Command) => {
+    .option('--filter <filter>', 'only images matching (until=, label=, label!=)', collect, [])
+    .action(async (options: { all?: boolean; force?: boolean; filter: string[] }, command: Command) => {
       const context = contextOf(command);
       context.requireRoot('image prune');
+      const { accepts } = parsePruneFilters(options.filter);
       if (!options.force) {
         const what = options.all
           ? 'all images without at least one container associated to them'
@@ -31,11 +33,7 @@ export function imagePruneCommand(name = 'prune'): Command {
         if (!(await confirm(`WARNING! This will remove ${what}.\nAre you sure you want to continue? [y/N] `)))
           return;
       }
-      const report = await context.images.prune({
-        all: options.all === true,
-        inUse: await imagesInUse(context),
-      });
-      for (const id of report.deleted) emitImageEvent(context, 'delete', { id, name: id });
+      const report = await pruneImages(context, { all: options.all === true, accepts });
       const lines: string[] = [];
       if (report.deleted.length) {
         lines.push('Deleted Images:');

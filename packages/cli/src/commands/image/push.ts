@@ -7,7 +7,7 @@ import { type CliContext } from '../../context.js';
 import { PushLines, PushTerminal, silentPushDisplay, type PushDisplay } from '../../output/push-progress.js';
 import { abortOnSignals } from './pull.js';
 
-interface PushFlags {
+export interface PushFlags {
   allTags?: boolean;
   quiet?: boolean;
 }
@@ -38,8 +38,12 @@ function displayFor(context: CliContext, quiet: boolean): PushDisplay {
   return process.stdout.isTTY && !context.globals.debug ? new PushTerminal(process.stdout) : new PushLines();
 }
 
-/** The tags to push: the one named (default `latest`), or with --all-tags every local tag of the repository. */
-async function targetsOf(context: CliContext, input: string, flags: PushFlags): Promise<ImageReference[]> {
+/** The tags to push (`koker push`, the API's push): the one named (default `latest`), or with --all-tags every local tag of the repository. */
+export async function targetsOf(
+  context: CliContext,
+  input: string,
+  flags: PushFlags,
+): Promise<ImageReference[]> {
   const reference = ImageReference.parse(input);
   if (reference.digest) {
     throw new UsageError(`cannot push a digest reference (${input}): name a tag`);
@@ -61,6 +65,76 @@ async function targetsOf(context: CliContext, input: string, flags: PushFlags): 
   return tags.sort((a, b) => (a.tag ?? '').localeCompare(b.tag ?? ''));
 }
 
+/** Where a push reports: its layers' states, and its summary lines. */
+export interface PushReporter {
+  /** A display for one image's layers. */
+  display(): PushDisplay;
+  /** `The push refers to repository [...]`, before the first image. */
+  repository(name: string): void;
+  /** One tag pushed. */
+  pushed(target: ImageReference, digest: string, size: number): void;
+}
+
+/**
+ * Pushes local tags to their registry (`koker push`, the API's push): layers mounted from
+ * repositories of the same registry the image came from when it can, its digest recorded.
+ * `credentials` stand in for the stored login of the targets' registry (the API's X-Registry-Auth).
+ */
+export async function pushImages(
+  context: CliContext,
+  targets: readonly ImageReference[],
+  reporter: PushReporter,
+  options: { readonly credentials?: { readonly username: string; readonly secret: string } } = {},
+): Promise<void> {
+  const first = targets[0];
+  if (!first) return;
+  const { OciRegistrySource } = await import('@koker/registry-oci');
+  const { registry } = context.config;
+  const source = new OciRegistrySource(
+    { insecure: registry.insecure, timeouts: registry.timeouts, log: context.log },
+    options.credentials ? { host: first.registry, credentials: options.credentials } : undefined,
+  );
+  const aborting = abortOnSignals();
+  try {
+    reporter.repository(first.name);
+    for (const target of targets) {
+      const image = await context.images.find(target);
+      if (!image) {
+        throw new NotFoundError(`An image does not exist locally with the tag: ${target.familiarName}`, {
+          hint: `koker images lists the images there are; koker tag IMAGE ${target.toFamiliarString()} names one`,
+        });
+      }
+      const tag = target.tag ?? 'latest';
+      const sending = await pushSource(context.images, image);
+      const display = reporter.display();
+      display.start(sending.layers.map((l) => l.id).reverse());
+      context.log.debug(
+        { image: image.id, target: target.toString(), manifest: sending.manifest.digest },
+        'Push image',
+      );
+      let result;
+      try {
+        result = await source.push(target.registry, sending, {
+          repository: target.repository,
+          tag,
+          mountFrom: mountSources(image, target),
+          concurrency: registry.concurrency,
+          onLayer: (id, state) => display.update(id, state),
+          signal: aborting.signal,
+        });
+      } finally {
+        display.end();
+      }
+      await context.images.addRepoDigest(image.id, target, result.digest);
+      emitImageEvent(context, 'push', { id: target.toFamiliarString(), name: target.familiarName, image });
+      reporter.pushed(target, result.digest, result.size);
+    }
+  } finally {
+    aborting.dispose();
+    await source.close();
+  }
+}
+
 /** `koker push` / `koker image push`. */
 export function pushCommand(name = 'push'): Command {
   return new Command(name)
@@ -73,58 +147,15 @@ export function pushCommand(name = 'push'): Command {
       context.requireRoot('push');
       const targets = await targetsOf(context, input, flags);
       const quiet = flags.quiet === true;
-      const { OciRegistrySource } = await import('@koker/registry-oci');
-      const { registry } = context.config;
-      const source = new OciRegistrySource({
-        insecure: registry.insecure,
-        timeouts: registry.timeouts,
-        log: context.log,
-      });
-      const aborting = abortOnSignals();
-      try {
-        if (!quiet)
-          process.stdout.write(`The push refers to repository [${(targets[0] as ImageReference).name}]\n`);
-        for (const target of targets) {
-          const image = await context.images.find(target);
-          if (!image) {
-            throw new NotFoundError(`An image does not exist locally with the tag: ${target.familiarName}`, {
-              hint: `koker images lists the images there are; koker tag IMAGE ${target.toFamiliarString()} names one`,
-            });
-          }
-          const tag = target.tag ?? 'latest';
-          const sending = await pushSource(context.images, image);
-          const display = displayFor(context, quiet);
-          display.start(sending.layers.map((l) => l.id).reverse());
-          context.log.debug(
-            { image: image.id, target: target.toString(), manifest: sending.manifest.digest },
-            'Push image',
-          );
-          let result;
-          try {
-            result = await source.push(target.registry, sending, {
-              repository: target.repository,
-              tag,
-              mountFrom: mountSources(image, target),
-              concurrency: registry.concurrency,
-              onLayer: (id, state) => display.update(id, state),
-              signal: aborting.signal,
-            });
-          } finally {
-            display.end();
-          }
-          await context.images.addRepoDigest(image.id, target, result.digest);
-          emitImageEvent(context, 'push', {
-            id: target.toFamiliarString(),
-            name: target.familiarName,
-            image,
-          });
+      await pushImages(context, targets, {
+        display: () => displayFor(context, quiet),
+        repository: (repository) => {
+          if (!quiet) process.stdout.write(`The push refers to repository [${repository}]\n`);
+        },
+        pushed: (target, digest, size) =>
           process.stdout.write(
-            quiet ? `${target.toString()}\n` : `${tag}: digest: ${result.digest} size: ${result.size}\n`,
-          );
-        }
-      } finally {
-        aborting.dispose();
-        await source.close();
-      }
+            quiet ? `${target.toString()}\n` : `${target.tag ?? 'latest'}: digest: ${digest} size: ${size}\n`,
+          ),
+      });
     });
 }
