@@ -10,3 +10,4 @@ export * from './native-helper.js';
 export * from './files/input-file.js';
 export * from './files/output-file.js';
 export * from './crash-point.js';
+export * from './programs/decompress-program.js';
