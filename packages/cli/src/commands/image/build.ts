@@ -5,6 +5,7 @@ import { type BuildProgress, ImageBuilder } from '@koker/builder';
 import { ImageReference, InvalidValueError, shortDigest, type Digest } from '@koker/core';
 import { openBuildContext } from '../../builds/build-context.js';
 import { KokerBuildBackend } from '../../builds/build-backend.js';
+import { parseSecrets } from '../../builds/build-secrets.js';
 import { collect, contextOf } from '../../command-context.js';
 
 interface BuildFlags {
@@ -18,6 +19,7 @@ interface BuildFlags {
   readonly iidfile?: string;
   readonly network?: string;
   readonly target?: string;
+  readonly secret: string[];
 }
 
 function keyValues(flag: string, values: readonly string[], fromEnv: boolean): Map<string, string> {
@@ -72,7 +74,10 @@ function stdoutWhileRead(): Writable {
 export function buildCommand(name = 'build'): Command {
   return new Command(name)
     .description('Build an image from a Dockerfile')
-    .argument('<context>', 'the build context: a directory, or - (a tar archive or a Dockerfile on stdin)')
+    .argument(
+      '<context>',
+      'the build context: a directory, a Git URL (#ref:dir), or - (a tar archive or a Dockerfile on stdin)',
+    )
     .option('-f, --file <path>', "Name of the Dockerfile (default: 'PATH/Dockerfile')")
     .option('-t, --tag <name>', "Name and optionally a tag in the 'name:tag' format", collect, [])
     .option('--build-arg <key=value>', 'Set build-time variables', collect, [])
@@ -83,14 +88,21 @@ export function buildCommand(name = 'build'): Command {
     .option('--iidfile <file>', 'Write the image ID to the file')
     .option('--network <mode>', 'Set the networking mode for the RUN instructions during build')
     .option('--target <stage>', 'Set the target build stage to build')
+    .option(
+      '--secret <id=ID,src=FILE|env=VAR>',
+      'Secret to expose to the build (RUN --mount=type=secret)',
+      collect,
+      [],
+    )
     .action(async (path: string, flags: BuildFlags, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('build');
       for (const tag of flags.tag) ImageReference.parse(tag);
+      const secrets = parseSecrets(flags.secret);
       const out = flags.quiet ? undefined : stdoutWhileRead();
       const backend = await KokerBuildBackend.create(ctx, out);
       try {
-        const context = await openBuildContext(path, flags.file, backend.workDir);
+        const context = await openBuildContext(path, flags.file, backend.workDir, ctx.log);
         try {
           const builder = new ImageBuilder(backend, progressTo(out, flags.tag), ctx.log);
           const id = await builder.build({
@@ -104,6 +116,7 @@ export function buildCommand(name = 'build'): Command {
             ...(flags.network !== undefined ? { network: flags.network } : {}),
             labels: Object.fromEntries(keyValues('--label', flags.label, false)),
             tags: flags.tag,
+            secrets,
           });
           if (flags.iidfile !== undefined) writeFileSync(flags.iidfile, id);
           if (flags.quiet) process.stdout.write(`${id}\n`);
