@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', '.nx/**', 'bench/results/**'] },
+  {
+    // bench/build is a benchmark area, not a build output.
+    ignores: [
+      '**/dist/**',
+      '**/build/**',
+      '!bench/build/**',
+      '**/node_modules/**',
+      '.nx/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -86,9 +86,10 @@ function removeCgroups(name) {
 
 /**
  * Sets podman up under `dir`. `subnet` (a free /24, e.g. "10.201.7") gives it a bridge network
- * `koker-bench-<hex>` on a bridge `koker-p<hex>`. Returns the command prefix and cleanup().
+ * `koker-bench-<hex>` on a bridge `koker-p<hex>`; `flags` are more global flags. Returns the
+ * command prefix and cleanup().
  */
-export function setupPodman({ dir, archive, subnet }) {
+export function setupPodman({ dir, archive, subnet, flags = '' }) {
   ensureApt('podman', 'netavark', 'aardvark-dns', 'runc', 'iptables');
   const existedBefore = new Set(
     Object.entries(NETAVARK_CHAINS).flatMap(([table, chains]) =>
@@ -134,10 +135,11 @@ export function setupPodman({ dir, archive, subnet }) {
     );
   }
   const env = `env CONTAINERS_CONF=${conf}`;
-  const base = `podman --root ${join(home, 'root')} --runroot ${join(home, 'run')} --runtime runc`;
-  // Containers and their conmons in cgroups named for koker (podman's default: /libpod_parent).
+  const base = `podman --root ${join(home, 'root')} --runroot ${join(home, 'run')} --runtime runc${flags ? ` ${flags}` : ''}`;
+  // Containers, their conmons and build steps in cgroups named for koker (podman's default: /libpod_parent).
   const cgroupParent = `koker-bench-p${hex}`;
-  const podman = (args) => `${env} ${base} ${args.replace(/^run /, `run --cgroup-parent /${cgroupParent} `)}`;
+  const podman = (args) =>
+    `${env} ${base} ${args.replace(/^(run|build) /, `$1 --cgroup-parent /${cgroupParent} `)}`;
   const run = (args) => execFileSync('bash', ['-c', podman(args)], { encoding: 'utf8' });
   run(`load -q -i ${archive}`);
   return {

@@ -1,4 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   linkSync,
@@ -18,8 +19,9 @@ import { KOKER_BIN } from '../helpers/koker.js';
 import { releaseKokerRoot } from '../helpers/koker-root.js';
 
 // `koker build` through the real CLI, beside Debian's podman on the same Dockerfile and
-// context: the file trees (owners, modes, links, xattrs) and the image configs must match; an
-// unchanged rebuild is all cache hits.
+// context: the file trees (owners, modes, links), the extended attributes (a user.* one and a
+// file capability, their values) and the image configs must match; an unchanged rebuild is all
+// cache hits.
 
 const DOCKERFILE = `# syntax=docker/dockerfile:1
 ARG BASE=busybox
@@ -33,7 +35,11 @@ COPY --chown=1000:1000 --chmod=640 sub/ /app/sub/
 ADD link.txt /app/
 COPY nested /app/nested/
 ADD bundle.tar.gz /opt/
-RUN echo "$GREETING from $MODE" > /app/greeting && rm /app/nested/gone && \\
+ADD bundle.tar.bz2 /opt/bz2/
+ADD bundle.tar.xz /opt/xz/
+COPY xattr.txt capable /app/attrs/
+RUN touch /app/attrs/xattr.txt && \
+    echo "$GREETING from $MODE" > /app/greeting && rm /app/nested/gone && \\
     rm -rf /app/sub && mkdir /app/sub && echo new > /app/sub/new && \\
     mkdir -p /data && chown 12:34 /data && chmod 2750 /data
 SHELL ["/bin/sh", "-e", "-c"]
@@ -50,6 +56,7 @@ CMD ["cat /app/greeting"]
 FROM busybox
 WORKDIR /srv/www
 COPY --from=base /app/greeting ./copied
+COPY --from=base /app/attrs /srv/www/attrs/
 ENV FROM_FINAL=1
 CMD ["cat", "/srv/www/copied"]
 `;
@@ -82,26 +89,37 @@ function must(args: readonly string[], input?: Buffer | string): string {
   return result.stdout;
 }
 
+const PODMAN_GLOBALS = () => [
+  '--root',
+  join(podmanDir, 'root'),
+  '--runroot',
+  join(podmanDir, 'run'),
+  '--tmpdir',
+  join(podmanDir, 'tmp'),
+  '--cgroup-manager',
+  'cgroupfs',
+  '--events-backend',
+  'file',
+  '--runtime',
+  'runc',
+];
+
 function podman(args: readonly string[]): string {
-  return execFileSync(
-    'podman',
-    [
-      '--root',
-      join(podmanDir, 'root'),
-      '--runroot',
-      join(podmanDir, 'run'),
-      '--tmpdir',
-      join(podmanDir, 'tmp'),
-      '--cgroup-manager',
-      'cgroupfs',
-      '--events-backend',
-      'file',
-      '--runtime',
-      'runc',
-      ...args,
-    ],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  return execFileSync('podman', [...PODMAN_GLOBALS(), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+const sha256Of = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
+/** podman's standard output as bytes (a tar). */
+function podmanBytes(args: readonly string[]): Buffer {
+  return execFileSync('podman', [...PODMAN_GLOBALS(), ...args], {
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** A tar's entries as `tar -tv` lists them, without times: type, mode, owner, size, name, link. */
@@ -119,11 +137,30 @@ function treeOf(archive: string): string[] {
         .replace(/^\.\//, '')
         .replace(/\/$/, '')
         .replace(/ link to \.\//, ' link to ');
-      return { perms, owner, size: perms.startsWith('d') ? '0' : size, name };
+      // The xattr marker ('*') is left out: export's attributes differ by design (koker's, as
+      // Docker's, carry file capabilities only; podman's every one), and xattrsOf compares them.
+      return { perms: perms.replace(/\*$/, ''), owner, size: perms.startsWith('d') ? '0' : size, name };
     })
     .filter((e) => e.name !== '' && e.name !== '.' && !RUNTIME_PATHS.test(e.name))
     .map((e) => `${e.perms} ${e.owner} ${e.size} ${e.name}`)
     .sort();
+}
+
+/**
+ * The extended attributes under `dir` of a tar (`cp -a` of koker, `podman cp`), values in hex:
+ * the tar is extracted with every xattr, then `getfattr` dumps them, one block per file.
+ */
+function xattrsOf(archive: string, into: string): string {
+  mkdirSync(into, { recursive: true });
+  execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-C', into, '-xf', archive]);
+  return execFileSync('getfattr', ['-R', '-d', '-m', '-', '-e', 'hex', '.'], {
+    cwd: into,
+    encoding: 'utf8',
+  })
+    .split('\n\n')
+    .filter(Boolean)
+    .sort()
+    .join('\n\n');
 }
 
 /** The parts of an image config the two builders must agree on. */
@@ -181,6 +218,17 @@ beforeAll(async () => {
     join(context, 'bundle.tar.gz'),
     'tool',
   ]);
+  for (const [flag, name] of [
+    ['-cjf', 'bundle.tar.bz2'],
+    ['-cJf', 'bundle.tar.xz'],
+  ] as const)
+    execFileSync('tar', ['-C', bundle, '--owner=1234', '--group=5678', flag, join(context, name), 'tool']);
+  // A user.* attribute and a file capability: both builders' layers must carry them.
+  writeFileSync(join(context, 'xattr.txt'), 'attributed\n');
+  execFileSync('setfattr', ['-n', 'user.koker.e2e', '-v', 'kept', join(context, 'xattr.txt')]);
+  writeFileSync(join(context, 'capable'), readFileSync('/bin/true'));
+  chmodSync(join(context, 'capable'), 0o755);
+  execFileSync('setcap', ['cap_net_bind_service+ep', join(context, 'capable')]);
   writeFileSync(join(context, '.dockerignore'), '# not in the context\nsecret.txt\n**/*.tmp\n');
   const { busyboxDocker } = await fixtureArchives();
   must(['load', '-i', busyboxDocker]);
@@ -226,8 +274,23 @@ describe('koker build beside podman build', () => {
       must(['export', '-o', kokerTar, `tree-${target ?? 'final'}`]);
       podman(['create', '--name', `tree-${target ?? 'final'}`, '--network', 'none', tag]);
       podman(['export', '-o', podmanTar, `tree-${target ?? 'final'}`]);
+      // export carries file capabilities only (as Docker's); cp -a every attribute.
+      const attrs = target === 'base' ? '/app/attrs' : '/srv/www/attrs';
+      const kokerAttrs = join(work, `koker-attrs-${target ?? 'final'}.tar`);
+      const podmanAttrs = join(work, `podman-attrs-${target ?? 'final'}.tar`);
+      writeFileSync(
+        kokerAttrs,
+        execFileSync(KOKER_BIN, ['--root', root, 'cp', '-a', `tree-${target ?? 'final'}:${attrs}`, '-']),
+      );
+      writeFileSync(podmanAttrs, podmanBytes(['cp', `tree-${target ?? 'final'}:${attrs}`, '-']));
       must(['rm', `tree-${target ?? 'final'}`]);
       podman(['rm', `tree-${target ?? 'final'}`]);
+      const kokerXattrs = xattrsOf(kokerAttrs, join(work, `koker-attrs-${target ?? 'final'}`));
+      expect(kokerXattrs).toEqual(xattrsOf(podmanAttrs, join(work, `podman-attrs-${target ?? 'final'}`)));
+      expect(kokerXattrs).toContain(
+        `# file: attrs/xattr.txt\nuser.koker.e2e=0x${Buffer.from('kept').toString('hex')}`,
+      );
+      expect(kokerXattrs).toMatch(/# file: attrs\/capable\nsecurity\.capability=0x[0-9a-f]+/);
       const kokerTree = treeOf(kokerTar);
       expect(kokerTree).toEqual(treeOf(podmanTar));
       // The fixture's cases are in it: .dockerignore, --chown/--chmod, the RUN's changes.
@@ -240,6 +303,8 @@ describe('koker build beside podman build', () => {
             'drwxr-s--- 12/34 0 data',
             '-rwxr-xr-x 0/0 19 app/run.sh',
             '-rwxr-x--- 1234/5678 10 opt/tool/bin/run',
+            '-rwxr-x--- 1234/5678 10 opt/bz2/tool/bin/run',
+            '-rwxr-x--- 1234/5678 10 opt/xz/tool/bin/run',
           ]),
         );
         expect(names).not.toContain('app/nested/gone');
@@ -341,7 +406,7 @@ describe('koker build', () => {
       mkdirSync(dir, { recursive: true });
       writeFileSync(
         join(dir, 'Dockerfile'),
-        `FROM busybox\nADD http://127.0.0.1:${port}/files/data.tar.gz /downloads/\nADD http://127.0.0.1:${port}/other /named\n`,
+        `FROM busybox\nADD http://127.0.0.1:${port}/files/data.tar.gz /downloads/\nADD --checksum=${sha256Of('x')} http://127.0.0.1:${port}/other /named\n`,
       );
       must(['build', '-q', '--network', 'none', '-t', 'with-url', dir]);
       const seen = must([
@@ -355,8 +420,150 @@ describe('koker build', () => {
         "stat -c '%a %u %Y %n' /downloads/data.tar.gz /named && cat /downloads/data.tar.gz",
       ]);
       expect(seen).toBe(`600 0 1727776800 /downloads/data.tar.gz\n600 0 1727776800 /named\nnot unpacked`);
+      // A download whose digest is not the one --checksum names fails the step, as BuildKit's.
+      writeFileSync(
+        join(dir, 'Dockerfile'),
+        `FROM busybox\nADD --checksum=${sha256Of('y')} http://127.0.0.1:${port}/other /named\n`,
+      );
+      const mismatch = koker(['build', '-q', '--network', 'none', dir]);
+      expect(mismatch.code).not.toBe(0);
+      expect(mismatch.stderr).toContain(
+        `digest mismatch for http://127.0.0.1:${port}/other: expected ${sha256Of('y')}, downloaded ${sha256Of('x')}`,
+      );
+      writeFileSync(
+        join(dir, 'Dockerfile'),
+        `FROM busybox\nCOPY . /\nADD --checksum=${sha256Of('x')} Dockerfile /\n`,
+      );
+      expect(koker(['build', '-q', '--network', 'none', dir]).stderr).toContain(
+        "checksum can't be specified for non-HTTP(S) sources",
+      );
     } finally {
       server.kill();
+    }
+  });
+
+  it('mounts caches, tmpfs, secrets and binds of the context or a stage into RUN, none of them in the layer', () => {
+    const dir = join(work, 'mounts');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'input.txt'), 'from the context\n');
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      [
+        'FROM busybox AS tools',
+        'RUN mkdir /tools && echo tool > /tools/t',
+        'FROM busybox',
+        'ARG CACHE=c1',
+        "RUN --mount=type=cache,target=/cache,id=$CACHE,uid=7,gid=8,mode=0750 stat -c '%u %g %a' /cache > /cache-owner && echo run >> /cache/runs && wc -l < /cache/runs > /count",
+        "RUN --mount=type=tmpfs,target=/scratch,size=1m echo t > /scratch/x && grep -c ' /scratch tmpfs ' /proc/mounts > /tmpfs-seen",
+        'RUN --mount=type=bind,target=/ctx cat /ctx/input.txt > /from-context && (touch /ctx/new 2>/dev/null && echo writable || echo read-only) > /ctx-mode',
+        'RUN --mount=type=bind,from=tools,source=/tools,target=/t,rw cat /t/t > /from-stage && echo x > /t/dropped',
+        'RUN --mount=type=cache,target=/seeded,from=tools,source=/tools cat /seeded/t > /seeded-copy',
+        "RUN --mount=type=secret,id=token,uid=7 stat -c '%u %a' /run/secrets/token > /secret-seen && wc -c < /run/secrets/token >> /secret-seen",
+        'RUN --mount=type=secret,id=absent true',
+      ].join('\n') + '\n',
+    );
+    // A required secret the build was not given fails the step.
+    writeFileSync(
+      join(dir, 'Dockerfile.required'),
+      'FROM busybox\nRUN --mount=type=secret,id=absent,required true\n',
+    );
+    expect(
+      koker(['build', '-q', '--network', 'none', '-f', join(dir, 'Dockerfile.required'), dir]).stderr,
+    ).toContain('secret absent not found');
+    rmSync(join(dir, 'Dockerfile.required'));
+    writeFileSync(join(work, 'token'), 'sesame');
+    const secret = ['--secret', `id=token,src=${join(work, 'token')}`];
+    must(['build', '-q', '--network', 'none', ...secret, '-t', 'mounts:1', dir]);
+    const show = (tag: string) =>
+      must([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        tag,
+        'sh',
+        '-c',
+        'cat /cache-owner /count /tmpfs-seen /from-context /ctx-mode /from-stage /seeded-copy /secret-seen; ls -A /cache /scratch /ctx /t /seeded /run/secrets 2>&1 | grep -v "No such file" || true',
+      ]);
+    // Every mount did its part, and none of them (nor the secret) is in the image.
+    expect(show('mounts:1')).toBe('7 8 750\n1\n1\nfrom the context\nread-only\ntool\ntool\n7 400\n6\n');
+    // Nothing written through a read-only bind or a writable one reaches the context or the stage.
+    expect(spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout).toBe('Dockerfile\ninput.txt\n');
+    // The cache outlives the build: a rebuild without the step cache runs on the same directory.
+    must(['build', '-q', '--no-cache', '--network', 'none', ...secret, '-t', 'mounts:2', dir]);
+    expect(show('mounts:2').split('\n')[1]).toBe('2');
+    // Another id is another cache.
+    must(['build', '-q', '--network', 'none', ...secret, '--build-arg', 'CACHE=c2', '-t', 'mounts:3', dir]);
+    expect(show('mounts:3').split('\n')[1]).toBe('1');
+    // A bind of the context is part of the step's cache key: a changed file runs the step again.
+    writeFileSync(join(dir, 'input.txt'), 'changed\n');
+    must(['build', '-q', '--network', 'none', ...secret, '-t', 'mounts:4', dir]);
+    expect(show('mounts:4').split('\n')[3]).toBe('changed');
+  });
+
+  it('builds from a Git repository: the ref and the directory after #, -f inside it', async () => {
+    const repo = join(work, 'git', 'repo');
+    mkdirSync(join(repo, 'app'), { recursive: true });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@koker.test', ...args], { cwd: repo });
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'app', 'Dockerfile'), 'FROM busybox\nCOPY hello /hello\n');
+    writeFileSync(join(repo, 'app', 'Other.Dockerfile'), 'FROM busybox\nCOPY hello /other\n');
+    writeFileSync(join(repo, 'app', 'hello'), 'v1\n');
+    git('add', '.');
+    git('commit', '-q', '-m', 'v1');
+    git('tag', 'v1');
+    writeFileSync(join(repo, 'app', 'hello'), 'v2\n');
+    git('commit', '-q', '-a', '-m', 'v2');
+    // git daemon on a loopback port of its own, until it says it is ready.
+    const port = 20_000 + Math.floor(Math.random() * 40_000);
+    const daemon = spawn(
+      'git',
+      [
+        'daemon',
+        '--verbose',
+        '--export-all',
+        `--base-path=${join(work, 'git')}`,
+        '--listen=127.0.0.1',
+        `--port=${port}`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    try {
+      await new Promise<void>((ready, fail) => {
+        let said = '';
+        daemon.stderr.on('data', (c: Buffer) => {
+          said += c.toString();
+          if (said.includes('Ready to rumble')) ready();
+        });
+        daemon.once('exit', (code) => fail(new Error(`git daemon exited ${code}: ${said}`)));
+      });
+      const url = `git://127.0.0.1:${port}/repo`;
+      const cat = (tag: string, file: string) => must(['run', '--rm', '--network', 'none', tag, 'cat', file]);
+      must(['build', '-q', '--network', 'none', '-t', 'git:v1', `${url}#v1:app`]);
+      expect(cat('git:v1', '/hello')).toBe('v1\n');
+      must(['build', '-q', '--network', 'none', '-t', 'git:head', `${url}#:app`]);
+      expect(cat('git:head', '/hello')).toBe('v2\n');
+      must([
+        'build',
+        '-q',
+        '--network',
+        'none',
+        '-f',
+        'Other.Dockerfile',
+        '-t',
+        'git:other',
+        `${url}#main:app`,
+      ]);
+      expect(cat('git:other', '/other')).toBe('v2\n');
+      const missing = koker(['build', '-q', '--network', 'none', `${url}#no-such-ref`]);
+      expect(missing.code).toBe(125);
+      expect(missing.stderr).toContain('unable to prepare context: git fetch failed');
+      expect(koker(['build', '-q', '--network', 'none', `${url}#main:../..`]).stderr).toContain(
+        'the Dockerfile',
+      );
+    } finally {
+      daemon.kill();
     }
   });
 

@@ -22,8 +22,11 @@ export {
   type BuiltImage,
   type FileEntry,
   type FileSource,
+  type MountFiles,
+  type RunMount,
   type RunStep,
 } from './image-build/backend.js';
+export { parseRunMount, type RunMountSpec } from './image-build/run-mounts.js';
 export { DockerIgnore } from './image-build/dockerignore.js';
 export { ImageBuilder, type BuildOptions } from './image-build/image-builder.js';
 export { BuildStepError } from './image-build/build-step-error.js';

@@ -11,3 +11,4 @@ export * from './files/input-file.js';
 export * from './files/output-file.js';
 export * from './crash-point.js';
 export * from './spent-buffers.js';
+export * from './programs/decompress-program.js';

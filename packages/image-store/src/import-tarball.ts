@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, createWriteStream, openSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   type Descriptor,
   type Digest,
   type ImageReference,
-  HostError,
   ImageFormatError,
   InvalidValueError,
   type Logger,
@@ -20,6 +18,12 @@ import {
   parseDigest,
   parseImageConfig,
 } from '@koker/core';
+import {
+  type ProgramCompression,
+  decompressWith,
+  programCompressionOf,
+  requireDecompressor,
+} from '@koker/host';
 import { type FileImageStore } from './file-image-store.js';
 
 export interface ImportDependencies {
@@ -47,42 +51,24 @@ const LAYER_TYPES: Readonly<Record<'gzip' | 'zstd' | 'none', string>> = {
 };
 
 /** The compression the tarball's first bytes show (Docker's import takes xz and bzip2 too). */
-function sniff(head: Buffer): 'gzip' | 'zstd' | 'none' | 'xz' | 'bzip2' {
+function sniff(head: Buffer): 'gzip' | 'zstd' | 'none' | ProgramCompression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
-  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])))
-    return 'xz';
-  if (head.length >= 3 && head.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
-  return 'none';
+  return programCompressionOf(head) ?? 'none';
 }
 
-/** `xz -dc` or `bzip2 -dc` of `from` into `to`, hashed as it is written. */
-async function decompressWith(
-  kind: 'xz' | 'bzip2',
+/** The plain tar inside `from` (xz or bzip2) written to `to`, hashed as it is written. */
+async function decompressToFile(
+  kind: ProgramCompression,
   from: string,
   to: string,
 ): Promise<{ digest: Digest; size: number }> {
-  const input = openSync(from, 'r');
-  const child = (() => {
-    try {
-      return spawn(kind, ['-dc'], { stdio: [input, 'pipe', 'pipe'] });
-    } finally {
-      // The child has its own copy of the descriptor once spawned.
-      closeSync(input);
-    }
-  })();
-  const output = child.stdout as Readable;
-  let stderr = '';
-  (child.stderr as Readable).setEncoding('utf8').on('data', (c: string) => (stderr += c.slice(0, 1000)));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
+  const program = requireDecompressor(kind, 'the tarball');
   const hash = createHash('sha256');
   let size = 0;
   try {
     await pipeline(
-      output,
+      Readable.from(decompressWith(program, createReadStream(from))),
       new Transform({
         transform(chunk: Buffer, _encoding, done) {
           hash.update(chunk);
@@ -93,25 +79,11 @@ async function decompressWith(
       createWriteStream(to, { flags: 'wx', mode: 0o644 }),
     );
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missingProgram(kind, error);
-    throw error;
-  }
-  const code = await exited.catch((error: unknown) => {
-    throw missingProgram(kind, error);
-  });
-  if (code !== 0) {
-    throw new ImageFormatError(
-      `the ${kind} tarball cannot be decompressed: ${stderr.trim() || `${kind} exited ${code}`}`,
-    );
+    throw new ImageFormatError(`the ${kind} tarball cannot be decompressed: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return { digest: parseDigest(`sha256:${hash.digest('hex')}`), size };
-}
-
-function missingProgram(kind: 'xz' | 'bzip2', cause: unknown): HostError {
-  return new HostError(`cannot run ${kind} to decompress the tarball: ${(cause as Error).message}`, {
-    cause,
-    hint: `install ${kind === 'xz' ? 'xz-utils' : 'bzip2'}, or decompress the tarball first`,
-  });
 }
 
 /**
@@ -160,7 +132,7 @@ export async function importTarball(
       if (sniffed === 'xz' || sniffed === 'bzip2') {
         // No layer media type names xz or bzip2: the layer is kept as the plain tar inside.
         const plain = join(work, 'blob.tar');
-        const decoded = await decompressWith(sniffed, blobPath, plain);
+        const decoded = await decompressToFile(sniffed, blobPath, plain);
         await rm(blobPath);
         blobPath = plain;
         compression = 'none';

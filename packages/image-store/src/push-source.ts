@@ -1,20 +1,19 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   type Descriptor,
   type Digest,
   type ImageRecord,
   MediaTypes,
-  StateError,
-  layerCompression,
   parseDigest,
   parseManifest,
   shortDigest,
 } from '@koker/core';
 import { spentBuffers } from '@koker/host';
 import { type FileImageStore } from './file-image-store.js';
+import { ociManifestOf } from './oci-manifest-out.js';
 
 /** A stored blob as a push reads it: its descriptor and ranges of its file. */
 export interface StoredBlobSource {
@@ -29,12 +28,6 @@ export interface PushSource {
   readonly config: StoredBlobSource;
   readonly manifest: { readonly mediaType: string; readonly bytes: Uint8Array; readonly digest: Digest };
 }
-
-const OCI_LAYER: Readonly<Record<string, string>> = {
-  gzip: MediaTypes.ociLayerGzip,
-  zstd: MediaTypes.ociLayerZstd,
-  none: MediaTypes.ociLayer,
-};
 
 function sha256(bytes: Uint8Array): Digest {
   return parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
@@ -72,7 +65,6 @@ function fileSource(path: string, descriptor: Descriptor): StoredBlobSource {
 export async function pushSource(store: FileImageStore, image: ImageRecord): Promise<PushSource> {
   const stored = await store.storedImage(image.id);
   const configPath = store.layout.blob(image.id);
-  const configSize = (await stat(configPath)).size;
   for (const descriptor of stored?.manifests ?? []) {
     if (descriptor.mediaType !== MediaTypes.ociManifest && descriptor.mediaType !== MediaTypes.dockerManifest)
       continue;
@@ -98,34 +90,13 @@ export async function pushSource(store: FileImageStore, image: ImageRecord): Pro
     };
   }
 
-  const layers: Descriptor[] = [];
-  for (const chainId of image.chainIds) {
-    const layer = await store.readLayer(chainId);
-    let chosen: Descriptor | undefined;
-    for (const blob of layer?.blobs ?? []) {
-      if (await store.hasBlob(blob.digest)) {
-        chosen = blob;
-        break;
-      }
-    }
-    if (!chosen) {
-      throw new StateError(`the blob of layer ${chainId} of image ${image.id} is missing from the store`, {
-        hint: 'pull or load the image again to push it',
-      });
-    }
-    const mediaType = OCI_LAYER[layerCompression(chosen.mediaType) ?? 'none'] as string;
-    layers.push({ mediaType, digest: chosen.digest, size: chosen.size });
-  }
-  const config: Descriptor = { mediaType: MediaTypes.ociConfig, digest: image.id, size: configSize };
-  const bytes = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers }),
-  );
+  const built = await ociManifestOf(store, image, 'push');
   return {
-    layers: layers.map((layer, i) => ({
+    layers: built.layers.map((layer, i) => ({
       ...fileSource(store.layout.blob(layer.digest), layer),
       id: shortDigest(image.diffIds[i] as Digest),
     })),
-    config: fileSource(configPath, config),
-    manifest: { mediaType: MediaTypes.ociManifest, bytes, digest: sha256(bytes) },
+    config: fileSource(configPath, built.config),
+    manifest: { mediaType: MediaTypes.ociManifest, bytes: built.bytes, digest: built.digest },
   };
 }

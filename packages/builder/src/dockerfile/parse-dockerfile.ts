@@ -5,6 +5,8 @@ export interface Instruction {
   readonly keyword: string;
   /** `--name=value` flags before the arguments (`--from=build`, `--chown=1:1`); `--x` alone is 'true'. */
   readonly flags: Readonly<Record<string, string>>;
+  /** Every value of each flag, in order: the ones that repeat (`RUN --mount=... --mount=...`). */
+  readonly flagValues: Readonly<Record<string, readonly string[]>>;
   /** The arguments, continuation lines joined (escape char and newline removed). */
   readonly args: string;
   /** Heredoc bodies the arguments name (`<<EOF`), in order. */
@@ -91,10 +93,12 @@ export function parseDockerfile(text: string): Dockerfile {
     const keyword = (keywordMatch[1] as string).toUpperCase();
     let rest = keywordMatch[2] as string;
     const flags: Record<string, string> = {};
+    const flagValues: Record<string, string[]> = {};
     for (;;) {
       const flag = /^--([a-zA-Z][a-zA-Z0-9-]*)(?:=(\S*))?(?:\s+|$)/.exec(rest);
       if (!flag || keyword === 'ENV' || keyword === 'LABEL' || keyword === 'ARG') break;
       flags[flag[1] as string] = flag[2] ?? 'true';
+      (flagValues[flag[1] as string] ??= []).push(flag[2] ?? 'true');
       rest = rest.slice(flag[0].length);
     }
     const heredocs: Heredoc[] = [];
@@ -113,12 +117,13 @@ export function parseDockerfile(text: string): Dockerfile {
         heredocs.push({ name, content: body.length ? `${body.join('\n')}\n` : '', quoted: match[2] !== '' });
       }
     }
-    const flagText = Object.entries(flags)
-      .map(([k, v]) => `--${k}=${v} `)
+    const flagText = Object.entries(flagValues)
+      .flatMap(([k, values]) => values.map((v) => `--${k}=${v} `))
       .join('');
     instructions.push({
       keyword,
       flags,
+      flagValues,
       args: rest.trim(),
       heredocs,
       line: start,

@@ -1,5 +1,6 @@
 import { type Stats } from 'node:fs';
 import { type RunConfig } from '../config/apply-config-instruction.js';
+import { type CacheMountSpec, type SecretMountSpec, type TmpfsMountSpec } from './run-mounts.js';
 
 /** One entry of a layer the builder makes (the shape of fs-overlay's layer entries). */
 export interface FileEntry {
@@ -33,6 +34,23 @@ export interface BuiltImage {
   readonly configBytes: Buffer;
 }
 
+/** Files a RUN mount shows: `path` of `files` (the context, a stage's or an image's tree). */
+export interface MountFiles {
+  readonly files: FileSource;
+  readonly path: string;
+}
+
+/**
+ * A `RUN --mount` as the backend makes it: a cache directory (seeded from `seed` when new; `seedId`
+ * names what seeded it, so each seed has caches of its own), a tmpfs, a secret's file, or a bind
+ * of files (read-only, or a writable copy whose writes are dropped).
+ */
+export type RunMount =
+  | (CacheMountSpec & { readonly seed?: MountFiles; readonly seedId?: string })
+  | TmpfsMountSpec
+  | (SecretMountSpec & { readonly content: Buffer })
+  | ({ readonly type: 'bind'; readonly target: string; readonly readwrite: boolean } & MountFiles);
+
 /** A RUN step: the command and how it runs. */
 export interface RunStep {
   readonly argv: readonly string[];
@@ -40,6 +58,8 @@ export interface RunStep {
   readonly buildEnv: readonly string[];
   /** `RUN --network` or the build's `--network`. */
   readonly network?: string;
+  /** `RUN --mount`s: none of them is part of the layer the step makes. */
+  readonly mounts: readonly RunMount[];
   /** The config of the image the step makes (the parent's, as the stage has it). */
   readonly config: RunConfig;
   readonly createdBy: string;
@@ -69,7 +89,7 @@ export interface BuildBackend {
   /** The files of an image (scratch: undefined parent, an empty tree). */
   openImage(image: BuiltImage | undefined): Promise<FileSource>;
   /**
-   * ADD's local archives: the tree a tar (plain, gzip or zstd) at `path` of `source` holds,
+   * ADD's local archives: the tree a tar (plain, gzip, zstd, bzip2 or xz) at `path` of `source` holds,
    * unpacked with the layer applier's rules; undefined when the file is not such an archive.
    */
   unpackArchive(source: FileSource, path: string): Promise<FileSource | undefined>;

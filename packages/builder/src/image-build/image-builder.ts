@@ -18,11 +18,14 @@ import {
   type BuiltImage,
   type FileEntry,
   type FileSource,
+  type RunMount,
 } from './backend.js';
 import { bytes, copyEntries, expandSources, type CopyPlan } from './copy-entries.js';
 import { type DockerIgnore } from './dockerignore.js';
 import { heredocSource } from './heredoc-source.js';
 import { resolveOwner } from './owner.js';
+import { entriesDigest } from './entries-digest.js';
+import { resolveRunMounts } from './resolve-run-mounts.js';
 
 export interface BuildOptions {
   readonly dockerfile: string;
@@ -36,6 +39,8 @@ export interface BuildOptions {
   /** `--label`: set on the final image. */
   readonly labels: Readonly<Record<string, string>>;
   readonly tags: readonly string[];
+  /** `--secret`s: id -> content, for `RUN --mount=type=secret` (never in an image or a cache key). */
+  readonly secrets?: ReadonlyMap<string, Buffer>;
 }
 
 /** Docker's predefined build args: usable without an ARG, never left in the image. */
@@ -52,8 +57,8 @@ const PREDEFINED_ARGS = [
   'all_proxy',
 ];
 
-/** RUN flags koker takes; `--mount` and `--security` are refused by name rather than ignored. */
-const RUN_FLAGS = ['network'];
+/** RUN flags koker takes; `--security` is refused by name rather than ignored. */
+const RUN_FLAGS = ['network', 'mount'];
 
 interface Stage {
   readonly name?: string;
@@ -103,6 +108,17 @@ function heredocFiles(
     files.set(heredoc.name, heredoc.quoted ? heredoc.content : expandVariables(heredoc.content, vars));
   }
   return files;
+}
+
+/** `ADD --checksum=sha256:<hex>`: the digest a downloaded file must have (BuildKit takes sha256 only). */
+function parseChecksum(value: string, instruction: Instruction): string {
+  const match = /^sha256:([0-9a-f]{64})$/.exec(value);
+  if (!match)
+    throw new DockerfileError(
+      `invalid --checksum=${value}: expected sha256: and 64 lowercase hex digits`,
+      instruction.line,
+    );
+  return value;
 }
 
 /** The stages of a Dockerfile, and the ARGs before the first FROM. */
@@ -316,7 +332,7 @@ export class ImageBuilder {
       run.config = config;
       return;
     }
-    if (keyword === 'RUN') return this.runStep(run, instruction, options);
+    if (keyword === 'RUN') return this.runStep(run, instruction, file, options);
     if (keyword === 'COPY' || keyword === 'ADD') return this.copyStep(run, instruction, file, vars, options);
     throw new DockerfileError(`unknown instruction: ${keyword}`, instruction.line);
   }
@@ -364,7 +380,46 @@ export class ImageBuilder {
     }
   }
 
-  private async runStep(run: StageRun, instruction: Instruction, options: BuildOptions): Promise<void> {
+  /** A stage's or an image's files, or the context (`from` absent or `context`). */
+  private async filesOf(
+    from: string | undefined,
+    options: BuildOptions,
+  ): Promise<{ files: FileSource; id: string }> {
+    if (from === undefined || from === 'context') return { files: options.context, id: 'context' };
+    const image = this.stageImages.has(from.toLowerCase())
+      ? this.stageImages.get(from.toLowerCase())
+      : await this.backend.image(from, { pull: options.pull });
+    return { files: await this.backend.openImage(image), id: image?.id ?? 'scratch' };
+  }
+
+  private async runStep(
+    run: StageRun,
+    instruction: Instruction,
+    file: Dockerfile,
+    options: BuildOptions,
+  ): Promise<void> {
+    const resolved = await resolveRunMounts(instruction, {
+      vars: this.variables(run),
+      escape: file.escape,
+      workdir: run.config.WorkingDir ?? '/',
+      context: options.context,
+      secrets: options.secrets ?? new Map(),
+      filesOf: (from) => this.filesOf(from, options),
+    });
+    try {
+      await this.runCommand(run, instruction, options, resolved.mounts, resolved.keys);
+    } finally {
+      resolved.close();
+    }
+  }
+
+  private async runCommand(
+    run: StageRun,
+    instruction: Instruction,
+    options: BuildOptions,
+    mounts: readonly RunMount[],
+    mountKeys: readonly string[],
+  ): Promise<void> {
     for (const flag of Object.keys(instruction.flags)) {
       if (!RUN_FLAGS.includes(flag))
         throw new DockerfileError(`RUN --${flag} is not supported by koker yet`, instruction.line);
@@ -387,11 +442,12 @@ export class ImageBuilder {
     const config = run.config;
     run.image = await this.cachedStep(
       run,
-      JSON.stringify(['RUN', argv, kept]),
+      JSON.stringify(['RUN', argv, kept, ...(mountKeys.length > 0 ? [mountKeys] : [])]),
       () =>
         this.backend.run(run.image, {
           argv,
           buildEnv,
+          mounts,
           config,
           // Docker's classic history form: the build args the step saw, then the command.
           createdBy: kept.length > 0 ? `|${kept.length} ${kept.join(' ')} ${shown}` : shown,
@@ -410,7 +466,7 @@ export class ImageBuilder {
   ): Promise<void> {
     const { keyword, flags } = instruction;
     for (const flag of Object.keys(flags)) {
-      if (!['from', 'chown', 'chmod', 'link'].includes(flag))
+      if (!['from', 'chown', 'chmod', 'link', ...(keyword === 'ADD' ? ['checksum'] : [])].includes(flag))
         throw new DockerfileError(`unknown flag: --${flag}`, instruction.line);
     }
     if (keyword === 'ADD' && flags.from !== undefined)
@@ -422,6 +478,9 @@ export class ImageBuilder {
     const rawDest = words[words.length - 1] as string;
     const urls = keyword === 'ADD' ? sources.filter((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s)) : [];
     const local = sources.filter((s) => !urls.includes(s));
+    const checksum = flags.checksum === undefined ? undefined : parseChecksum(flags.checksum, instruction);
+    if (checksum && (local.length > 0 || urls.length === 0))
+      throw new DockerfileError("checksum can't be specified for non-HTTP(S) sources", instruction.line);
     const dest = posix.resolve(run.config.WorkingDir || '/', rawDest);
     const destIsDir = rawDest.endsWith('/') || rawDest.endsWith('/.') || rawDest === '.';
     const from = flags.from === undefined ? undefined : expandString(flags.from, vars, file.escape);
@@ -467,6 +526,16 @@ export class ImageBuilder {
         this.log.debug({ url }, 'Download ADD source');
         const fetched = await this.backend.fetchUrl(url);
         unpackedSources.push(fetched.source);
+        if (checksum) {
+          const got = `sha256:${createHash('sha256')
+            .update(fetched.source.readFile(bytes(fetched.path)))
+            .digest('hex')}`;
+          if (got !== checksum)
+            throw new DockerfileError(
+              `digest mismatch for ${url}: expected ${checksum}, downloaded ${got}`,
+              instruction.line,
+            );
+        }
         const { ignore: _ignore, ...rest } = plan;
         plans.push({
           ...rest,
@@ -498,22 +567,7 @@ export class ImageBuilder {
         for (const each of plans) yield* copyEntries({ ...each, now });
       };
       // The cache key holds what is copied: names, owners, modes, contents (not times).
-      const hash = createHash('sha256');
-      for await (const entry of entries(plan.now)) {
-        hash.update(
-          JSON.stringify([
-            entry.name,
-            entry.type,
-            entry.mode,
-            entry.uid,
-            entry.gid,
-            entry.size,
-            entry.linkname ?? '',
-          ]),
-        );
-        for await (const chunk of entry.content ?? []) hash.update(chunk);
-      }
-      const digest = hash.digest('hex');
+      const digest = await entriesDigest(entries(plan.now));
       const text = `${keyword} ${Object.entries(flags)
         .map(([k, v]) => `--${k}=${v} `)
         .join('')}${sources.join(' ')} ${rawDest}`;

@@ -1,20 +1,24 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rm, utimes } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, lstatSync, readdirSync } from 'node:fs';
+import { chmod, chown, mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { basename, join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import {
   BuildStepError,
   type BuildBackend,
   type BuiltImage,
   type FileEntry,
   type FileSource,
+  type MountFiles,
   type RunConfig,
+  type RunMount,
   type RunStep,
 } from '@koker/builder';
 import {
+  type HeldLock,
+  HostError,
   ImageReference,
   InvalidValueError,
   NotFoundError,
@@ -22,13 +26,55 @@ import {
   Storage,
   UsageError,
 } from '@koker/core';
-import { copyFromTar, directorySource, imageSource, ON_HOST, writeLayerBlob } from '@koker/fs-overlay';
-import { writeFileAtomic } from '@koker/host';
+import {
+  copyFromTar,
+  directorySource,
+  imageSource,
+  ON_HOST,
+  tarChunks,
+  upperDirectory,
+  writeLayerBlob,
+  writeTar,
+} from '@koker/fs-overlay';
+import { acquireFileLock, writeFileAtomic } from '@koker/host';
 import { deriveImageConfig, storeNewImage } from '@koker/image-store';
 import { commitContainer } from '../containers/commit-container.js';
 import { monitorKokerArgv } from '../containers/monitor.js';
 import { type CliContext } from '../context.js';
 import { resolveRunImage } from '../run/run-image.js';
+
+/**
+ * Whether ADD unpacks a file: a tar once decompressed (plain, gzip, zstd, bzip2 or xz), as
+ * Docker tells; anything else, a compressed file that holds no tar included, is copied as it is.
+ */
+async function isTarArchive(data: Buffer): Promise<boolean> {
+  let head = Buffer.alloc(0);
+  try {
+    for await (const chunk of await tarChunks(Readable.from([data]))) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length >= 262) break;
+    }
+  } catch (error) {
+    // A bzip2 or xz archive on a host without the program: said, not copied as a file.
+    if (error instanceof HostError) throw error;
+    return false;
+  }
+  return head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
+}
+
+/** The names in `dir` of an upper directory, when every component is a directory (no link followed). */
+function directoryNames(upper: string, dir: string): string[] | undefined {
+  let at = upper;
+  for (const part of dir.split('/').filter(Boolean)) {
+    at = join(at, part);
+    try {
+      if (!lstatSync(at).isDirectory()) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return readdirSync(at);
+}
 
 /**
  * The builder's backend over koker itself: images from the store (pulled when missing), RUN
@@ -70,6 +116,11 @@ export class KokerBuildBackend implements BuildBackend {
     return join(this.ctx.config.root, 'builder', 'cache');
   }
 
+  /** `RUN --mount=type=cache` directories, kept between builds. */
+  private get cacheMountsDir(): string {
+    return join(this.ctx.config.root, 'builder', 'cache-mounts');
+  }
+
   private async built(id: string): Promise<BuiltImage | undefined> {
     const record = await this.ctx.images.find(id);
     if (!record) return undefined;
@@ -91,6 +142,131 @@ export class KokerBuildBackend implements BuildBackend {
         hint: 'COPY the files in instead',
       });
     const name = `koker-build-${randomBytes(6).toString('hex')}`;
+    const locks: HeldLock[] = [];
+    const made: string[] = [];
+    try {
+      const mountArgs = await this.mountArgs(step.mounts, locks, made);
+      return await this.runIn(name, parent, step, mountArgs);
+    } finally {
+      for (const lock of locks) lock.release();
+      for (const dir of made) await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * `koker run --mount`s for the step's RUN mounts: caches are directories under
+   * `<root>/builder/cache-mounts/`, one per id (and seed), locked as their sharing says; binds
+   * are copies of their files in the build's work directory (a read-only bind, or a writable one
+   * whose writes are dropped with it); tmpfs as it is.
+   */
+  private async mountArgs(mounts: readonly RunMount[], locks: HeldLock[], made: string[]): Promise<string[]> {
+    const args: string[] = [];
+    for (const mount of mounts) {
+      if (mount.type === 'tmpfs') {
+        args.push(
+          '--mount',
+          `type=tmpfs,target=${mount.target}${mount.size ? `,tmpfs-size=${mount.size}` : ''}`,
+        );
+        continue;
+      }
+      if (mount.type === 'secret') {
+        // A file of the build's own, bound read-only, removed after the step.
+        const dir = join(this.work, `secret-${randomBytes(6).toString('hex')}`);
+        await mkdir(dir, { mode: 0o700 });
+        made.push(dir);
+        const file = join(dir, 'secret');
+        await writeFile(file, mount.content, { mode: mount.mode });
+        await chown(file, mount.uid, mount.gid);
+        await chmod(file, mount.mode);
+        args.push('--mount', `type=bind,source=${file},target=${mount.target},readonly`);
+        continue;
+      }
+      if (mount.type === 'bind') {
+        const dir = join(this.work, `mount-${randomBytes(6).toString('hex')}`);
+        await mkdir(dir);
+        made.push(dir);
+        const source = await this.materialize(mount, dir);
+        args.push(
+          '--mount',
+          `type=bind,source=${source},target=${mount.target}${mount.readwrite ? '' : ',readonly'}`,
+        );
+        continue;
+      }
+      const key = createHash('sha256')
+        .update(JSON.stringify([mount.id, mount.seedId ?? '']))
+        .digest('hex');
+      await mkdir(this.cacheMountsDir, { recursive: true, mode: 0o700 });
+      let dir = join(this.cacheMountsDir, key);
+      try {
+        locks.push(
+          await acquireFileLock(`${dir}.lock`, {
+            mode: mount.sharing === 'shared' ? 'shared' : 'exclusive',
+            timeoutMs: mount.sharing === 'private' ? 0 : 10 * 60_000,
+            what: `the build cache ${mount.id}`,
+            log: this.ctx.log,
+          }),
+        );
+      } catch (error) {
+        // private: another build uses this cache, so this step gets a new, empty one.
+        if (mount.sharing !== 'private') throw error;
+        dir = join(this.work, `cache-${randomBytes(6).toString('hex')}`);
+        made.push(dir);
+      }
+      if (!existsSync(dir)) {
+        const fresh = `${dir}.new-${randomBytes(4).toString('hex')}`;
+        await mkdir(fresh, { mode: mount.mode });
+        try {
+          if (mount.seed) await this.materialize(mount.seed, fresh);
+          else {
+            await chmod(fresh, mount.mode);
+            await chown(fresh, mount.uid, mount.gid);
+          }
+          await rename(fresh, dir);
+        } catch (error) {
+          await rm(fresh, { recursive: true, force: true });
+          throw error;
+        }
+      }
+      this.ctx.log.debug(
+        { id: mount.id, dir, target: mount.target, sharing: mount.sharing },
+        'Build cache mount',
+      );
+      args.push(
+        '--mount',
+        `type=bind,source=${dir},target=${mount.target}${mount.readonly ? ',readonly' : ''}`,
+      );
+    }
+    return args;
+  }
+
+  /** A copy of `path` of `files` in `dir` (a directory's contents, or the file); returns what to bind. */
+  private async materialize(mount: MountFiles, dir: string): Promise<string> {
+    const isDir = mount.files.stat(mount.path, true)?.isDirectory() ?? false;
+    const top = isDir ? '' : 'file';
+    const tar = new PassThrough();
+    const writing = writeTar(mount.files.entries(mount.path, top, true) as AsyncIterable<never>, tar);
+    await Promise.all([
+      writing.then(
+        () => undefined,
+        (error: unknown) => tar.destroy(error as Error),
+      ),
+      copyFromTar(
+        tar,
+        { base: ON_HOST, path: dir, notFound: () => new NotFoundError(`${dir} is gone`) },
+        { followLink: false, owner: { keep: true }, devices: true, xattrs: 'archive', log: this.ctx.log },
+        dir,
+      ),
+    ]);
+    await writing;
+    return isDir ? dir : join(dir, top);
+  }
+
+  private async runIn(
+    name: string,
+    parent: BuiltImage,
+    step: RunStep,
+    mountArgs: readonly string[],
+  ): Promise<BuiltImage> {
     const args = [
       // The step's own output is what the build shows; koker's logs only with --debug.
       ...(this.ctx.globals.debug ? [] : ['-q']),
@@ -100,6 +276,7 @@ export class KokerBuildBackend implements BuildBackend {
       '--entrypoint',
       '',
       ...(step.network !== undefined ? ['--network', step.network] : []),
+      ...mountArgs,
       ...step.buildEnv.flatMap((e) => ['-e', e]),
       parent.id,
       ...step.argv,
@@ -126,10 +303,35 @@ export class KokerBuildBackend implements BuildBackend {
         pause: false,
         config: step.config,
         createdBy: step.createdBy,
+        mountTargets: await this.mountStubs(parent, upperDirectory(this.ctx.config.root, record.id), step),
       });
       return (await this.built(committed.id)) as BuiltImage;
     } finally {
       await this.koker(['rm', '-f', name], false);
+    }
+  }
+
+  /**
+   * What the step's mounts left in its upper directory and the image lacks, as BuildKit drops
+   * them: each mount target, and the directories made for them that hold nothing else.
+   */
+  private async mountStubs(parent: BuiltImage, upper: string | undefined, step: RunStep): Promise<string[]> {
+    if (!upper || step.mounts.length === 0) return [];
+    const image = await this.openImage(parent);
+    try {
+      const lacks = (path: string) =>
+        image.stat(Buffer.from(path.slice(1), 'utf8').toString('latin1')) === undefined;
+      const stubs = new Set(step.mounts.map((m) => m.target).filter(lacks));
+      for (const target of [...stubs]) {
+        for (let dir = posix.dirname(target); dir !== '/' && lacks(dir); dir = posix.dirname(dir)) {
+          const names = directoryNames(upper, dir);
+          if (!names || !names.every((name) => stubs.has(posix.join(dir, name)))) break;
+          stubs.add(dir);
+        }
+      }
+      return [...stubs];
+    } finally {
+      image.close();
     }
   }
 
@@ -206,10 +408,7 @@ export class KokerBuildBackend implements BuildBackend {
 
   async unpackArchive(source: FileSource, path: string): Promise<FileSource | undefined> {
     const data = source.readFile(path);
-    const gzip = data[0] === 0x1f && data[1] === 0x8b;
-    const zstd = data.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
-    const tar = data.length >= 262 && data.toString('latin1', 257, 262) === 'ustar';
-    if (!gzip && !zstd && !tar) return undefined;
+    if (!(await isTarArchive(data))) return undefined;
     const into = join(this.work, `archive-${randomBytes(6).toString('hex')}`);
     await mkdir(into);
     this.ctx.log.debug({ archive: path, into }, 'Unpack ADD archive');

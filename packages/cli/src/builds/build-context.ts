@@ -4,8 +4,10 @@ import { mkdir, open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DockerIgnore, type FileSource } from '@koker/builder';
-import { NotFoundError, UsageError } from '@koker/core';
+import { type Logger, NotFoundError, UsageError } from '@koker/core';
+import { programCompressionOf } from '@koker/host';
 import { directorySource } from '@koker/fs-overlay';
+import { cloneGitContext, gitContextOf } from './git-context.js';
 
 export interface BuildContext {
   readonly source: FileSource;
@@ -16,11 +18,7 @@ export interface BuildContext {
 /** Whether the first bytes are a tar (ustar magic) or a compressed stream (gzip, bzip2, xz). */
 function looksLikeArchive(head: Buffer): boolean {
   if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') return true;
-  return (
-    (head[0] === 0x1f && head[1] === 0x8b) ||
-    head.toString('latin1', 0, 3) === 'BZh' ||
-    head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))
-  );
+  return (head[0] === 0x1f && head[1] === 0x8b) || programCompressionOf(head) !== undefined;
 }
 
 async function extractTar(archive: string, into: string): Promise<void> {
@@ -57,20 +55,24 @@ function inContext(dir: string, file: string): string {
 }
 
 /**
- * The build context: a directory, or `-` (stdin: a tar archive, plain or compressed, unpacked
- * into `work`; or a Dockerfile alone, with an empty context, as Docker takes it). The
- * Dockerfile is `-f` (relative to the current directory; `-` for stdin), else `Dockerfile` in
- * the context; `.dockerignore` is read from the context's root.
+ * The build context: a directory, a Git repository (`gitContextOf`: fetched into `work`), or
+ * `-` (stdin: a tar archive, plain or compressed, unpacked into `work`; or a Dockerfile alone,
+ * with an empty context, as Docker takes it). The Dockerfile is `-f` (relative to the current
+ * directory, or to the context when it is stdin or a repository; `-` for stdin), else
+ * `Dockerfile` in the context; `.dockerignore` is read from the context's root.
  */
 export async function openBuildContext(
   path: string,
   file: string | undefined,
   work: string,
+  log: Logger,
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<BuildContext> {
   let dir: string;
   let dockerfile: string | undefined;
-  if (path === '-') {
+  const git = gitContextOf(path);
+  if (git) dir = await cloneGitContext(git, join(work, 'git'), log);
+  else if (path === '-') {
     if ((stdin as { isTTY?: boolean }).isTTY)
       throw new UsageError('the build context is stdin, but stdin is a terminal', {
         hint: 'pipe a tar archive or a Dockerfile: koker build - < context.tar',
@@ -99,7 +101,7 @@ export async function openBuildContext(
       dockerfile = Buffer.concat(chunks).toString('utf8');
     } else {
       const at =
-        file === undefined ? join(dir, 'Dockerfile') : path === '-' ? inContext(dir, file) : resolve(file);
+        file === undefined ? join(dir, 'Dockerfile') : path === '-' || git ? inContext(dir, file) : resolve(file);
       if (!existsSync(at))
         throw new NotFoundError(`unable to prepare context: the Dockerfile (${file ?? at}) cannot be found`, {
           hint: 'name it with -f',

@@ -27,6 +27,8 @@ export interface CommitOptions {
   readonly config?: RunConfig;
   /** The history entry's `created_by` (default: the container's command line). */
   readonly createdBy?: string;
+  /** More paths made only as mount targets (a build step's mounts): left out unless the image has them. */
+  readonly mountTargets?: readonly string[];
 }
 
 /** Variables the runtime adds to every process: not the image's unless it had them. */
@@ -100,7 +102,10 @@ export async function commitContainer(
     try {
       ctx.log.debug({ container: record.name, upper }, 'Write layer from upper directory');
       written = await writeLayerBlob(
-        upperLayerEntries(upper, { lowers: record.spec.layerDirs, mountTargets: RUNTIME_MOUNT_TARGETS }),
+        upperLayerEntries(upper, {
+          lowers: record.spec.layerDirs,
+          mountTargets: [...RUNTIME_MOUNT_TARGETS, ...(options.mountTargets ?? [])],
+        }),
         blob,
       );
     } finally {

@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { type Duplex, Readable, Transform, pipeline } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { Decompress } from 'fzstd';
-import { loadLibc } from '@koker/host';
+import { decompressWith, findProgram } from '@koker/host';
 import { sniffCompression, type Compression } from './layer-media-type.js';
 
 /**
@@ -21,28 +18,6 @@ export type ZstdDecoder = 'auto' | 'process' | 'js';
 const CHUNK = 256 * 1024;
 /** How far decompression may run ahead of the writer (it runs on the threadpool meanwhile). */
 const AHEAD = 512 * 1024;
-
-const programs = new Map<string, string | null>();
-
-/** A program on PATH (looked up once per name), e.g. `zstd`, `bzip2`, `xz`. */
-export function findProgram(name: string): string | undefined {
-  let found = programs.get(name);
-  if (found === undefined) {
-    found = null;
-    for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
-      const candidate = join(dir, name);
-      try {
-        accessSync(candidate, constants.X_OK);
-        found = candidate;
-        break;
-      } catch {
-        // not here
-      }
-    }
-    programs.set(name, found);
-  }
-  return found ?? undefined;
-}
 
 /** The `zstd` program on PATH, if any. */
 export function findZstd(): string | undefined {
@@ -123,48 +98,4 @@ function fzstdTransform(): Transform {
     },
   });
   return transform;
-}
-
-/** Decompressed by a program (`zstd`, `bzip2`, `xz`: each takes `-d -c -q`) in a child process, streamed. */
-export async function* decompressWith(program: string, input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const child = spawn(program, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  widenPipe(child.stdout);
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code));
-  });
-  let feedError: Error | undefined;
-  pipeline(Readable.from(input, { objectMode: false }), child.stdin, (error) => {
-    // EPIPE when the program stopped reading: its own exit status says why.
-    if (error && (error as NodeJS.ErrnoException).code !== 'EPIPE') feedError = error;
-  });
-  try {
-    for await (const chunk of child.stdout) yield chunk as Buffer;
-    const code = await exited;
-    if (feedError) throw feedError;
-    if (code !== 0) throw new Error(`${program} -d failed: ${stderr.trim() || `exit code ${code}`}`);
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-}
-
-const F_SETPIPE_SZ = 1031;
-const PIPE_SIZE = 1024 * 1024;
-let fcntl: ((fd: number, cmd: number, arg: number) => number) | undefined;
-
-/**
- * Lets zstd run up to 1 MiB ahead of the writer: with the default 64 KiB pipe it stalls while
- * the main thread writes files, and decompression and writing take turns instead of overlapping.
- */
-function widenPipe(stream: unknown): void {
-  const fd = (stream as { _handle?: { fd?: number } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) return;
-  try {
-    fcntl ??= loadLibc().lib.func('int fcntl(int fd, int cmd, int arg)');
-    fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
-  } catch {
-    // an optimisation only
-  }
 }

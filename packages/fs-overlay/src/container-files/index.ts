@@ -11,6 +11,7 @@ export { copyFromTar, copyToTar, copyTree, type CopyEnd, type CopyOptions, type 
 export { assertsDirectory, copiesContents, copyTarget, CopyRuleError } from './copy-rules.js';
 export { bytePath, inContainer, lstatIn, ON_HOST, textPath, type PathBase } from './in-root.js';
 export { readTree } from './tree-reader.js';
+export { tarChunks } from './tar-decompress.js';
 export { writeTar } from './tar-out.js';
 export { type OwnerPolicy } from './tree-writer.js';
 export { directorySource, imageSource, treeSource, type TreeSource } from './tree-source.js';

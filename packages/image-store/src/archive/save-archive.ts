@@ -1,28 +1,18 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   type Descriptor,
   type ImageRecord,
   digestHex,
-  parseDigest,
   type Digest,
   ImageReference,
   NotFoundError,
-  StateError,
   type Logger,
   MediaTypes,
-  layerCompression,
 } from '@koker/core';
 import { type FileImageStore } from '../file-image-store.js';
-
-const OCI_LAYER: Readonly<Record<string, string>> = {
-  gzip: MediaTypes.ociLayerGzip,
-  zstd: MediaTypes.ociLayerZstd,
-  none: MediaTypes.ociLayer,
-};
+import { ociManifestOf } from '../oci-manifest-out.js';
 
 interface SavedImage {
   readonly image: ImageRecord;
@@ -67,36 +57,11 @@ export async function saveArchive(
   const images: SavedImage[] = [];
   for (const { image, tags } of saved.values()) {
     const configPath = store.layout.blob(image.id);
-    const configSize = (await stat(configPath)).size;
-    blobs.set(image.id, { kind: 'file', path: configPath, size: configSize });
-    const layers: Descriptor[] = [];
-    for (const chainId of image.chainIds) {
-      const layer = await store.readLayer(chainId);
-      let chosen: Descriptor | undefined;
-      for (const blob of layer?.blobs ?? []) {
-        if (await store.hasBlob(blob.digest)) {
-          chosen = blob;
-          break;
-        }
-      }
-      if (!chosen) {
-        throw new StateError(`the blob of layer ${chainId} of image ${image.id} is missing from the store`, {
-          hint: 'pull or load the image again to save it',
-        });
-      }
-      const mediaType = OCI_LAYER[layerCompression(chosen.mediaType) ?? 'none'] as string;
-      layers.push({ mediaType, digest: chosen.digest, size: chosen.size });
-      blobs.set(chosen.digest, { kind: 'file', path: store.layout.blob(chosen.digest), size: chosen.size });
-    }
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaTypes.ociManifest,
-        config: { mediaType: MediaTypes.ociConfig, digest: image.id, size: configSize },
-        layers,
-      }),
-    );
-    const manifestDigest = parseDigest(`sha256:${createHash('sha256').update(manifest).digest('hex')}`);
+    const built = await ociManifestOf(store, image, 'save');
+    blobs.set(image.id, { kind: 'file', path: configPath, size: built.config.size });
+    for (const layer of built.layers)
+      blobs.set(layer.digest, { kind: 'file', path: store.layout.blob(layer.digest), size: layer.size });
+    const { layers, bytes: manifest, digest: manifestDigest } = built;
     blobs.set(manifestDigest, { kind: 'bytes', bytes: manifest });
     images.push({ image, tags, layers, manifest, manifestDigest });
   }

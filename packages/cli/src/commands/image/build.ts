@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { InvalidValueError } from '@koker/core';
 import { buildImage } from '../../builds/build-image.js';
+import { parseSecrets } from '../../builds/build-secrets.js';
 import { collect, contextOf } from '../../command-context.js';
 
 interface BuildFlags {
@@ -16,6 +17,7 @@ interface BuildFlags {
   readonly iidfile?: string;
   readonly network?: string;
   readonly target?: string;
+  readonly secret: string[];
 }
 
 function keyValues(flag: string, values: readonly string[], fromEnv: boolean): Map<string, string> {
@@ -56,7 +58,10 @@ function stdoutWhileRead(): Writable {
 export function buildCommand(name = 'build'): Command {
   return new Command(name)
     .description('Build an image from a Dockerfile')
-    .argument('<context>', 'the build context: a directory, or - (a tar archive or a Dockerfile on stdin)')
+    .argument(
+      '<context>',
+      'the build context: a directory, a Git URL (#ref:dir), or - (a tar archive or a Dockerfile on stdin)',
+    )
     .option('-f, --file <path>', "Name of the Dockerfile (default: 'PATH/Dockerfile')")
     .option('-t, --tag <name>', "Name and optionally a tag in the 'name:tag' format", collect, [])
     .option('--build-arg <key=value>', 'Set build-time variables', collect, [])
@@ -67,6 +72,12 @@ export function buildCommand(name = 'build'): Command {
     .option('--iidfile <file>', 'Write the image ID to the file')
     .option('--network <mode>', 'Set the networking mode for the RUN instructions during build')
     .option('--target <stage>', 'Set the target build stage to build')
+    .option(
+      '--secret <id=ID,src=FILE|env=VAR>',
+      'Secret to expose to the build (RUN --mount=type=secret)',
+      collect,
+      [],
+    )
     .action(async (path: string, flags: BuildFlags, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('build');
@@ -82,6 +93,7 @@ export function buildCommand(name = 'build'): Command {
           ...(flags.network !== undefined ? { network: flags.network } : {}),
           labels: Object.fromEntries(keyValues('--label', flags.label, false)),
           tags: flags.tag,
+          secrets: parseSecrets(flags.secret),
         },
         out,
       );
