@@ -3,12 +3,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, RESULTS } from './lib/harness.mjs';
+import { REPO, RESULTS, goalStatus } from './lib/harness.mjs';
 
 // The benchmarks of docs/benchmarks.md's goals first, then the per-area ones.
 const ORDER = [
   'start',
   'start-bridge',
+  'start-resident',
   'start-security',
   'pull',
   'extract',
@@ -61,7 +62,7 @@ if (existsSync(docs)) {
     ...results.flatMap((r) =>
       r.goals.map(
         (g) =>
-          `| ${r.area} | ${g.ok ? 'met' : '**not met**'} | ${g.text.replace(/\|/g, '\\|')} | ${r.date.slice(0, 16).replace('T', ' ')} |`,
+          `| ${r.area} | ${goalStatus(g)} | ${g.text.replace(/\|/g, '\\|')} | ${r.date.slice(0, 16).replace('T', ' ')} |`,
       ),
     ),
     '<!-- results:end -->',

@@ -43,6 +43,7 @@ export function setupKoker({ dir, archive, subnet }) {
   return {
     root,
     config,
+    configPath,
     command,
     run,
     async cleanup() {

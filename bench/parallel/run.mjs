@@ -45,13 +45,13 @@ try {
     rows,
     goals: [
       {
-        text: `koker faster than podman at ${COUNT} parallel detached runs (koker/podman = ${ratio.toFixed(2)}x; ${((kokerRow.median / COUNT) * 1000).toFixed(0)} ms per container vs ${((podmanRow.median / COUNT) * 1000).toFixed(0)} ms)`,
-        ok: ratio < 1,
+        text: `${COUNT} parallel run -d <= 0.7x podman (koker/podman = ${ratio.toFixed(2)}x; ${((kokerRow.median / COUNT) * 1000).toFixed(0)} ms per container vs ${((podmanRow.median / COUNT) * 1000).toFixed(0)} ms)`,
+        ok: ratio <= 0.7,
       },
     ],
     notes: [
       'timed: from the first command to the last one returning (each returns once its container runs under its monitor: koker-monitor, conmon); removal between runs is not timed',
-      'the issue sets no ratio for this one: it shows how the start path holds up under contention (locks, cgroup parents, the store), on a 2-CPU machine',
+      'it also shows how the start path holds up under contention (locks, cgroup parents, the store), on a 2-CPU machine',
       `load average at the end: ${loadAverage()}`,
     ],
   });
