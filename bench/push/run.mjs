@@ -3,30 +3,13 @@
 // layout on local disk to the same registry. Every run gets a fresh, empty registry; paired
 // rounds as bench/pull's (bench/lib/paired.mjs cannot start a registry between runs).
 import { execSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { KOKER, REPO, ensureApt, loadAverage, writeResults } from '../lib/harness.mjs';
+import { fixtureRegistry, largeImageLayout } from '../lib/fixtures.mjs';
+import { CLI_PEAK_RSS_GOAL_KIB, KOKER, ensureApt, loadAverage, writeResults } from '../lib/harness.mjs';
 
-ensureApt('docker-registry', 'skopeo', 'busybox-static', 'zstd', 'apache2-utils');
-
-// The fixture tooling is TypeScript (e2e/fixtures): bundle it for plain node, next to node_modules.
-const fixturesDir = join(REPO, 'e2e', 'fixtures');
-const bundle = join(fixturesDir, `.bench-fixtures-${process.pid}.mjs`);
-await build({
-  entryPoints: [join(fixturesDir, 'fixture-registry.ts')],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  packages: 'external',
-  logLevel: 'warning',
-});
-process.env.KOKER_E2E_FIXTURES_DIR = fixturesDir;
-const { fixtureRegistry } = await import(pathToFileURL(bundle).href);
-rmSync(bundle, { force: true });
+ensureApt('skopeo', 'time');
 
 const source = await fixtureRegistry({ large: true });
 const work = mkdtempSync(join(tmpdir(), 'koker-bench-push-'));
@@ -51,11 +34,8 @@ async function timed({ command, prepare }) {
 }
 
 try {
-  const layout = join(source.storage, '..', 'layout');
-  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
-  const top = index.manifests.find((m) => m.annotations['org.opencontainers.image.ref.name'] === 'large');
-  const manifest = JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', top.digest.slice(7)), 'utf8'));
-  const totalBytes = manifest.layers.reduce((sum, l) => sum + l.size, 0);
+  const large = largeImageLayout(source);
+  const layout = large.dir;
 
   const root = join(work, 'koker-root');
   execSync(`${KOKER} --root ${root} pull -q ${source.images.large} > /dev/null`, { shell: '/bin/bash' });
@@ -107,12 +87,16 @@ try {
   const [koker, skopeo] = rows;
   const toSkopeo = 1 / skopeo.ratio;
   writeResults('push', {
-    title: `Push of a ${(totalBytes / 1e6).toFixed(0)} MB (compressed, ${manifest.layers.length} layers) image to an empty loopback registry (${koker.runs} paired rounds)`,
+    title: `Push of a ${(large.compressedBytes / 1e6).toFixed(0)} MB (compressed, ${large.layers.length} layers) image to an empty loopback registry (${koker.runs} paired rounds)`,
     rows,
     goals: [
       {
         text: `koker push <= skopeo copy (median per-round ratio ${toSkopeo.toFixed(2)}x)`,
         ok: toSkopeo <= 1,
+      },
+      {
+        text: `koker push peak RSS <= 80 MB (median): ${(koker.peakRssKiB / 1024).toFixed(0)} MiB (skopeo copy: ${(skopeo.peakRssKiB / 1024).toFixed(0)} MiB)`,
+        ok: koker.peakRssKiB <= CLI_PEAK_RSS_GOAL_KIB,
       },
     ],
     notes: [

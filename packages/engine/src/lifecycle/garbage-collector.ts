@@ -106,7 +106,7 @@ export async function collectGarbage(
       failed.push({ id: record.id, error: message(error) });
     }
   }
-  const pruned = await pruneContainers(store, lifecycle, onRemoved);
+  const pruned = await pruneContainers(store, lifecycle, onRemoved ? { onRemoved } : {});
   failed.push(...pruned.failed);
 
   const broken: ContainerId[] = [];
