@@ -24,7 +24,6 @@ import { containerProcesses } from '../commands/container/top.js';
 import { containerChanges } from '../containers/container-changes.js';
 import { withContainerRoot } from '../containers/container-root.js';
 import { exportContainer } from '../containers/export-container.js';
-import { lifecycleOf } from '../containers/lifecycle.js';
 import { pruneStoppedContainers } from '../containers/prune-containers.js';
 import { updateContainerLimits } from '../containers/update-container.js';
 import { parsePruneFilters } from '../filters/prune-filters.js';

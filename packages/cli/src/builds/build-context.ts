@@ -101,7 +101,11 @@ export async function openBuildContext(
       dockerfile = Buffer.concat(chunks).toString('utf8');
     } else {
       const at =
-        file === undefined ? join(dir, 'Dockerfile') : path === '-' || git ? inContext(dir, file) : resolve(file);
+        file === undefined
+          ? join(dir, 'Dockerfile')
+          : path === '-' || git
+            ? inContext(dir, file)
+            : resolve(file);
       if (!existsSync(at))
         throw new NotFoundError(`unable to prepare context: the Dockerfile (${file ?? at}) cannot be found`, {
           hint: 'name it with -f',

@@ -46,13 +46,7 @@ export async function buildImage(
   for (const tag of options.tags) ImageReference.parse(tag);
   const backend = await KokerBuildBackend.create(ctx, out);
   try {
-    const context = await openBuildContext(
-      source.path,
-      source.file,
-      backend.workDir,
-      ctx.log,
-      source.stdin,
-    );
+    const context = await openBuildContext(source.path, source.file, backend.workDir, ctx.log, source.stdin);
     try {
       const builder = new ImageBuilder(backend, progressTo(out, options.tags, built), ctx.log);
       return await builder.build({
