@@ -22,6 +22,19 @@ grep -q '"exitCode":3,"signal":0,' "$d/exit.json" || fail "exit code 3: $(cat "$
 grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z stdout F out1$' "$d/container.log" || fail "record format"
 grep -Eq '"finishedAt":"[0-9T:.-]+Z","pid":[0-9]+,"logDropped":0}' "$d/exit.json" || fail "exit.json fields"
 
+# --no-sync (a --rm container's): the same record, written without fsync (strace counts none).
+d=$(fresh nosync)
+if command -v strace >/dev/null; then
+  strace -f -qq -o "$work/nosync.trace" -e trace=fsync,fdatasync "$bin" --dir "$d" --no-sync -- sh -c 'exit 5'
+  ! grep -q 'fsync' "$work/nosync.trace" || fail "--no-sync still fsyncs: $(cat "$work/nosync.trace")"
+  d2=$(fresh synced)
+  strace -f -qq -o "$work/synced.trace" -e trace=fsync,fdatasync "$bin" --dir "$d2" -- sh -c 'exit 5'
+  [ "$(grep -c 'fsync' "$work/synced.trace")" = 2 ] || fail "the exit record is fsynced, file and directory: $(cat "$work/synced.trace")"
+else
+  "$bin" --dir "$d" --no-sync -- sh -c 'exit 5'
+fi
+grep -q '"exitCode":5,"signal":0,' "$d/exit.json" || fail "--no-sync exit record: $(cat "$d/exit.json")"
+
 # json-file: Docker's format, control characters and quotes escaped, a fragment without \n.
 d=$(fresh json)
 "$bin" --dir "$d" --log-driver json-file -- sh -c 'echo "a \"q\" b"; printf "t\tx\001\n" >&2; printf end'

@@ -1,5 +1,5 @@
 /*
- * DIR/exit.json: how the program ended, written to a temporary file, fsynced, then renamed. The
+ * DIR/exit.json: how the program ended, written to a temporary file, fsynced (not with --no-sync), then renamed. The
  * temporary file is made, and its blocks allocated, when the monitor starts: when the container
  * has filled the disk since (with its log, say), the record is still written.
  */
@@ -15,6 +15,9 @@
 #define RESERVED 512
 
 static int reserved_fd = -1;
+static int sync_record = 1;
+
+void exit_record_no_sync(void) { sync_record = 0; }
 
 void exit_record_reserve(void) {
     char tmp[PATH_MAX];
@@ -43,10 +46,10 @@ void write_exit_record(int status, pid_t pid, unsigned long long log_dropped) {
     }
     if (pwrite(fd, text, (size_t)n, 0) != n || ftruncate(fd, n) < 0)
         fprintf(stderr, "koker-monitor: write %s: %s\n", tmp, strerror(errno));
-    fsync(fd);
+    if (sync_record) fsync(fd);
     close(fd);
     if (rename(tmp, final) < 0) fprintf(stderr, "koker-monitor: rename %s: %s\n", final, strerror(errno));
-    int dfd = open(container_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = sync_record ? open(container_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);

@@ -3,7 +3,7 @@
  *
  *   koker-monitor --dir DIR [--tty] [--tty-raw] [--tty-size ROWS,COLS] [--stdin] [--stdin-once] [--sync-fd N]
  *                 [--log-driver json-file|local|none] [--log-max-size BYTES] [--log-max-file N]
- *                 [--attach] [--attach-wait MS] [--on-exit ARG]... [--companion ARG]... -- PROGRAM [ARG...]
+ *                 [--attach] [--attach-wait MS] [--no-sync] [--on-exit ARG]... [--companion ARG]... -- PROGRAM [ARG...]
  *
  * It holds DIR/keeper.lock (flock) for as long as the container lives, so koker can tell a
  * running container from one whose monitor died. It starts PROGRAM (koker's launcher) with the
@@ -14,8 +14,8 @@
  * driver, its format, rotation) and, with --attach, to the clients of DIR/attach.sock (attach.c),
  * which may write to stdin; with --attach-wait the output waits (in the pipes) for the first
  * client, at most MS milliseconds, so a foreground `run` sees all of it. When PROGRAM ends, its status goes to
- * DIR/exit.json (atomically), then the monitor execs the --on-exit command (koker's cleanup); the lock is released by
- * that exec (close-on-exec).
+ * DIR/exit.json (atomically; fsynced unless --no-sync: a container removed once it ended), then the monitor execs the
+ * --on-exit command (koker's cleanup); the lock is released by that exec (close-on-exec).
  *
  * On --sync-fd it reports `pid N` once PROGRAM is forked, or `error TEXT`, then closes it.
  * It parses no JSON and decides no policy. The modules are listed in monitor.h.
@@ -44,7 +44,7 @@ static int status, exited;
 static void usage(void) {
     fail(
         "usage: koker-monitor --dir DIR [--tty] [--stdin] [--stdin-once] [--sync-fd N] [--log-driver NAME] "
-        "[--log-max-size BYTES] [--log-max-file N] [--attach] [--attach-wait MS] [--on-exit ARG]... "
+        "[--log-max-size BYTES] [--log-max-file N] [--attach] [--attach-wait MS] [--no-sync] [--on-exit ARG]... "
         "[--companion ARG]... -- PROGRAM [ARG...]");
 }
 
@@ -124,6 +124,8 @@ int main(int argc, char **argv) {
             stdin_once = 1;
         } else if (strcmp(arg, "--attach") == 0) {
             attach = 1;
+        } else if (strcmp(arg, "--no-sync") == 0) {
+            exit_record_no_sync();
         } else if (strcmp(arg, "--attach-wait") == 0 && i + 1 < argc) {
             attach_wait = (long long)number(arg, argv[++i]);
         } else if (strcmp(arg, "--log-driver") == 0 && i + 1 < argc) {

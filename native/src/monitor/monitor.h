@@ -127,6 +127,8 @@ enum { TIMER_DRAIN = 0, TIMER_ATTACH_WAIT = 1, TIMER_COUNT = 8 };
 
 /* exit-record.c: the room for it is taken at the start, so a full disk cannot lose it. */
 void exit_record_reserve(void);
+/* --no-sync: no fsync of the record (a --rm container's: removed once it ended, nothing to keep). */
+void exit_record_no_sync(void);
 void write_exit_record(int status, pid_t pid, unsigned long long log_dropped);
 
 #endif

@@ -72,6 +72,8 @@ export interface MonitorOptions {
   readonly attachNow?: boolean;
   /** The attached client's end of stdin closes the container's (`run -i`, `start -ai`). */
   readonly stdinOnce?: boolean;
+  /** `--rm`: its exit record is not fsynced (the container is removed once it ended). */
+  readonly autoRemove?: boolean;
   /** It has a health check: the monitor runs `container healthcheck` beside it. */
   readonly healthcheck?: boolean;
 }
@@ -102,6 +104,7 @@ export function monitorWrapper(ctx: CliContext, id: ContainerId, options: Monito
     ...monitorLogArgs(options.log),
     '--attach',
     ...(options.attachNow ? ['--attach-wait', String(ATTACH_WAIT_MS)] : []),
+    ...(options.autoRemove ? ['--no-sync'] : []),
     ...cleanupArgv(ctx, id).flatMap((arg) => ['--on-exit', arg]),
     ...(options.healthcheck ? healthcheckArgv(ctx, id).flatMap((arg) => ['--companion', arg]) : []),
     '--',

@@ -64,6 +64,7 @@ export async function startUnderMonitor(
             stdinOnce: attachNow && stdin,
             log,
             attachNow,
+            autoRemove: request.autoRemove,
             healthcheck,
           }),
           stdio,
