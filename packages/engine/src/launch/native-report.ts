@@ -76,5 +76,7 @@ export function nativeError(record: Extract<NativeRecord, { kind: 'error' }>): K
       errno === 'EACCES' ? 'permission denied' : errno === 'ENOEXEC' ? 'exec format error' : errno;
     return new CommandNotExecutableError(`exec: "${detail}": ${reason}`);
   }
+  // A hook that ran and failed: its own stderr said why.
+  if (syscall === 'hook') return new HostError(`${step}: ${detail}`);
   return new HostError(`${step}: ${syscall}${detail ? ` (${detail})` : ''} failed: ${errno}`);
 }
