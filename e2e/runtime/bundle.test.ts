@@ -1,8 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBusyboxRootfs } from '../helpers/busybox-rootfs.js';
-import { runtime, runtimeDetached, writeBundle } from './runtime-bin.js';
+import { RUNTIME_BIN, runtime, runtimeDetached, writeBundle } from './runtime-bin.js';
 
 // koker-runtime driven as the runtime-tools validation does, without an engine: the lifecycle of
 // a bundle (create, state=created, start, state=running, kill, state=stopped, delete) and what
@@ -125,37 +135,193 @@ describe('koker-runtime with a bundle', () => {
     }
   });
 
-  it('runs the prestart, createRuntime, poststart and poststop hooks with the state on stdin', async () => {
+  it('runs every hook at its time and place, with the state on stdin', async () => {
     const other = makeBusyboxRootfs();
     const name = `${id}-hooks`;
-    const hook = (kind: string) => ({
+    const marks = `${other.dir}/marks`;
+    mkdirSync(marks);
+    // startContainer and the command run as uid 1234.
+    chmodSync(marks, 0o777);
+    writeFileSync(`${marks}/order`, '');
+    chmodSync(`${marks}/order`, 0o666);
+    // Each hook appends its kind and mount namespace to one file; the host's /bin/sh runs those
+    // whose path resolves in the runtime's namespace, the container's /bin/sh startContainer.
+    const hook = (kind: string, dir = marks) => ({
       path: '/bin/sh',
-      args: ['sh', '-c', `cat > ${other.dir}/${kind}.json`],
+      args: [
+        'sh',
+        '-c',
+        `echo ${kind} $(readlink /proc/self/ns/mnt) $(id -u) >> ${dir}/order; cat > ${dir}/${kind}.json`,
+      ],
+      env: ['PATH=/usr/bin:/bin'],
+      timeout: 10,
     });
     try {
       writeBundle(other.dir, (config) => {
         config.process.terminal = false;
-        config.process.args = ['sleep', '31352'];
+        config.process.user = { uid: 1234, gid: 1234 };
+        config.process.args = [
+          'sh',
+          '-c',
+          'echo command $(readlink /proc/self/ns/mnt) $(id -u) >> /marks/order; exec sleep 31352',
+        ];
+        config.mounts.push({ destination: '/marks', type: 'bind', source: marks, options: ['rbind'] });
+        config.annotations = { 'org.example.hooked': 'yes' };
         config.hooks = {
           prestart: [hook('prestart')],
           createRuntime: [hook('createRuntime')],
+          createContainer: [hook('createContainer')],
+          startContainer: [hook('startContainer', '/marks')],
           poststart: [hook('poststart')],
           poststop: [hook('poststop')],
         };
       });
       const read = (kind: string) =>
-        JSON.parse(readFileSync(`${other.dir}/${kind}.json`, 'utf8')) as Record<string, unknown>;
-      expect(runtimeDetached(root, ['create', '--bundle', other.dir, name], `${other.dir}/output`)).toEqual({
-        code: 0,
-        output: '',
-      });
-      expect(read('prestart')).toMatchObject({ id: name, status: 'created', bundle: other.dir });
-      expect(read('createRuntime')).toMatchObject({ id: name, status: 'created' });
-      expect(existsSync(`${other.dir}/poststart.json`)).toBe(false);
+        JSON.parse(readFileSync(`${marks}/${kind}.json`, 'utf8')) as Record<string, unknown>;
+      const order = () =>
+        readFileSync(`${marks}/order`, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' '));
+      const pidFile = `${other.dir}/pid`;
+      expect(
+        runtimeDetached(
+          root,
+          ['create', '--bundle', other.dir, '--pid-file', pidFile, name],
+          `${other.dir}/output`,
+        ),
+      ).toEqual({ code: 0, output: '' });
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      const host = readlinkSync('/proc/self/ns/mnt');
+      const container = readlinkSync(`/proc/${pid}/ns/mnt`);
+      expect(container).not.toBe(host);
+      // Before pivot_root: the runtime's hooks in the host's mount namespace, then the container's.
+      expect(order()).toEqual([
+        ['prestart', host, '0'],
+        ['createRuntime', host, '0'],
+        ['createContainer', container, '0'],
+      ]);
+      const creating = { ociVersion: '1.2.0', id: name, status: 'creating', pid, bundle: other.dir };
+      expect(read('prestart')).toEqual({ ...creating, annotations: { 'org.example.hooked': 'yes' } });
+      expect(read('createRuntime')).toMatchObject(creating);
+      expect(read('createContainer')).toMatchObject(creating);
+
       expect((await runtime(root, ['start', name])).code).toBe(0);
-      expect(read('poststart')).toMatchObject({ id: name, status: 'running' });
+      for (let i = 0; i < 100 && order().length < 6; i++) await sleep(50);
+      // startContainer inside, as the process's user, before the command; poststart from the host.
+      const started = order().slice(3);
+      expect(started.filter((l) => l[0] !== 'poststart')).toEqual([
+        ['startContainer', container, '1234'],
+        ['command', container, '1234'],
+      ]);
+      expect(started).toContainEqual(['poststart', host, '0']);
+      expect(read('startContainer')).toMatchObject({ id: name, status: 'created', pid });
+      expect(read('poststart')).toMatchObject({ id: name, status: 'running', pid });
+      expect(existsSync(`${marks}/poststop.json`)).toBe(false);
       expect((await runtime(root, ['delete', '--force', name])).code).toBe(0);
       expect(read('poststop')).toMatchObject({ id: name, status: 'stopped', pid: 0 });
+      expect(order().at(-1)).toEqual(['poststop', host, '0']);
+    } finally {
+      await runtime(root, ['delete', '--force', name]);
+      other.remove();
+    }
+  });
+
+  it('fails create when a hook fails, naming it, and leaves nothing behind', async () => {
+    const other = makeBusyboxRootfs();
+    const name = `${id}-badhook`;
+    try {
+      writeBundle(other.dir, (config) => {
+        config.process.terminal = false;
+        config.process.args = ['sleep', '31353'];
+        config.hooks = {
+          createContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'echo hook says no >&2; exit 3'] }],
+        };
+      });
+      const result = runtimeDetached(root, ['create', '--bundle', other.dir, name], `${other.dir}/output`);
+      expect(result.code).toBe(1);
+      expect(result.output).toContain('hook says no');
+      expect(result.output).toContain('run createContainer hook: /bin/sh: exit status 3');
+      expect(existsSync(`${root}/${name}`)).toBe(false);
+      expect(existsSync(`/sys/fs/cgroup/pids/koker-runtime/${name}`)).toBe(false);
+    } finally {
+      await runtime(root, ['delete', '--force', name]);
+      other.remove();
+    }
+  });
+
+  it('passes --preserve-fds file descriptors from fd 3 on', async () => {
+    const other = makeBusyboxRootfs();
+    const name = `${id}-fds`;
+    try {
+      writeFileSync(`${other.dir}/given`, 'from the caller\n');
+      writeBundle(other.dir, (config) => {
+        config.process.terminal = false;
+        config.process.args = ['sh', '-c', 'cat <&3; cat <&4; test -e /proc/self/fd/5 || echo no-fd-5'];
+      });
+      const first = openSync(`${other.dir}/given`, 'r');
+      const second = openSync(`${other.dir}/given`, 'r');
+      try {
+        const result = spawnSync(
+          RUNTIME_BIN,
+          ['--root', root, 'run', '--preserve-fds', '2', '--bundle', other.dir, name],
+          { stdio: ['ignore', 'pipe', 'pipe', first, second], encoding: 'utf8', timeout: 60_000 },
+        );
+        expect(result.stderr).toBe('');
+        expect(result.stdout).toBe('from the caller\nfrom the caller\nno-fd-5\n');
+        expect(result.status).toBe(0);
+      } finally {
+        closeSync(first);
+        closeSync(second);
+      }
+    } finally {
+      await runtime(root, ['delete', '--force', name]);
+      other.remove();
+    }
+  });
+
+  it('shows its own cgroups read-only at /sys/fs/cgroup without a cgroup namespace', async () => {
+    const other = makeBusyboxRootfs();
+    const name = `${id}-cgroupfs`;
+    try {
+      writeBundle(other.dir, (config) => {
+        config.process.terminal = false;
+        config.linux.namespaces = config.linux.namespaces.filter(
+          (n: { type: string }) => n.type !== 'cgroup',
+        );
+        config.linux.resources.pids = { limit: 77 };
+        config.linux.resources.memory = { limit: 48 * 1024 * 1024 };
+        config.process.args = [
+          'sh',
+          '-c',
+          [
+            'ls /sys/fs/cgroup',
+            'cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes',
+            // Its own cgroup is the root of each: its processes there, no child of the host's.
+            'grep -c . /sys/fs/cgroup/pids/cgroup.procs /sys/fs/cgroup/unified/cgroup.procs',
+            'test -e /sys/fs/cgroup/pids/koker-runtime || echo no-host-tree',
+            'mkdir /sys/fs/cgroup/pids/x 2>/dev/null || echo read-only',
+            'touch /sys/fs/cgroup/x 2>/dev/null || echo read-only',
+          ].join('; '),
+        ];
+      });
+      const result = await runtime(root, ['run', '--bundle', other.dir, name]);
+      expect(result.stderr).toBe('');
+      const lines = result.stdout.trim().split('\n');
+      const listed = lines.slice(0, lines.indexOf('77'));
+      expect(listed).toEqual(
+        expect.arrayContaining(['cpu', 'cpuacct', 'memory', 'pids', 'systemd', 'unified']),
+      );
+      expect(lines.slice(lines.indexOf('77'))).toEqual([
+        '77',
+        String(48 * 1024 * 1024),
+        '/sys/fs/cgroup/pids/cgroup.procs:2',
+        '/sys/fs/cgroup/unified/cgroup.procs:2',
+        'no-host-tree',
+        'read-only',
+        'read-only',
+      ]);
+      expect(result.code).toBe(0);
     } finally {
       await runtime(root, ['delete', '--force', name]);
       other.remove();

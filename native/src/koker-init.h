@@ -83,6 +83,22 @@ void op_bounding(uint64_t keep);
 void op_user(uid_t uid, gid_t gid, char **groups);
 void op_caps(uint64_t effective, uint64_t permitted, uint64_t inheritable, uint64_t ambient);
 _Noreturn void op_exec(const char *search, char **argv, char **env);
+/* fds 4..4+n-1, given after the channel, become the command's 3..3+n-1. */
+void exec_preserve_fds(int n);
+
+/* hooks.c: the runtime-spec's hooks run while the container is made (prestart and createRuntime
+ * by the monitor, createContainer and startContainer by the container's process). */
+struct hook {
+    const char *stage, *path;
+    int timeout; /* seconds; 0: none */
+    char **argv, **env;
+    /* The state JSON on the hook's stdin, around the container's pid. */
+    const char *state_before_pid, *state_after_pid;
+};
+/* Reads a hook op's arguments (after `hook <stage>`). */
+struct hook *hook_read(const char *stage);
+/* Runs it and waits; 0, or -1 after reporting why it failed. */
+int hook_run(const struct hook *h, pid_t container_pid);
 
 /* kernel-params.c: `--oom-score-adj`, after pivot_root. */
 void op_oom_score_adj(const char *value);

@@ -78,7 +78,19 @@ static struct {
     int trees[16];
     const char *tree_paths[16];
     size_t ntrees;
-} monitor = {.tty_sock = {-1, -1}, .console_socket = -1};
+    /* prestart and createRuntime hooks, run when the child reaches `runtimehooks`. */
+    struct hook *hooks[32];
+    size_t nhooks;
+    int hook_sock[2];
+    /* The runtime's own namespaces, for the hooks, where a join left them. */
+    int restore[NS_COUNT], restore_flags[NS_COUNT];
+    size_t nrestore;
+    /* fds 4.. (after the channel), the caller's to pass on at 3.. (--preserve-fds). */
+    int preserve;
+} monitor = {.tty_sock = {-1, -1}, .console_socket = -1, .hook_sock = {-1, -1}};
+
+/* The container's pid as the host sees it, for the state hooks get (the monitor sends it). */
+static pid_t host_pid;
 
 /* The tree cloned from `source` in the host's namespace before the clone, or -1. */
 static int host_tree(const char *source) {
@@ -160,8 +172,7 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
     if (!monitor.handoff) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     report_failures_to(exec_fd);
     int start_fifo = -1;
-    char go;
-    if (read(sync_fd, &go, 1) != 1) _exit(EXIT_ENGINE); /* the monitor gave up */
+    if (read(sync_fd, &host_pid, sizeof host_pid) != sizeof host_pid) _exit(EXIT_ENGINE); /* the monitor gave up */
     close(sync_fd);
     if (setsid() < 0) die("start a session", "setsid", errno, "");
     int slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -217,6 +228,17 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
             op_symlink(target, plan_str());
         } else if (strcmp(op, "pivot") == 0) {
             op_pivot();
+        } else if (strcmp(op, "runtimehooks") == 0) {
+            /* The mounts are made: the monitor runs prestart and createRuntime, in the runtime's
+             * namespaces, while this process waits (runc's procHooks). */
+            step("Wait for runtime hooks");
+            char said = 'h';
+            if (write(monitor.hook_sock[1], &said, 1) != 1) die("run hooks", "write", errno, "hook socket");
+            if (read(monitor.hook_sock[1], &said, 1) != 1 || said != 'k') fail_exit(EXIT_ENGINE); /* reported */
+            close(monitor.hook_sock[1]);
+        } else if (strcmp(op, "hook") == 0) {
+            const char *stage = plan_str();
+            if (hook_run(hook_read(stage), host_pid) < 0) fail_exit(EXIT_ENGINE);
         } else if (strcmp(op, "hostname") == 0) {
             const char *name = plan_str();
             step("Set hostname", "name", name);
@@ -341,6 +363,14 @@ static int monitor_ops(char *shown, size_t cap) {
             monitor.console_socket = *path ? console_connect(path) : -1;
             monitor.rows = (unsigned short)plan_num();
             monitor.cols = (unsigned short)plan_num();
+        } else if (strcmp(op, "hook") == 0) {
+            const char *stage = plan_str();
+            if (monitor.nhooks == sizeof monitor.hooks / sizeof monitor.hooks[0])
+                die("read plan", "parse", E2BIG, "hooks");
+            monitor.hooks[monitor.nhooks++] = hook_read(stage);
+        } else if (strcmp(op, "preservefds") == 0) {
+            monitor.preserve = (int)plan_num();
+            exec_preserve_fds(monitor.preserve);
         } else if (strcmp(op, "clone") == 0) {
             return namespace_flags(plan_str(), shown, cap);
         } else {
@@ -376,6 +406,26 @@ static int watch(pid_t pid, int master, int signals) {
     return status;
 }
 
+/* prestart then createRuntime, once the child has made its mounts (it says so on the hook
+ * socket; if it ended first, its exec pipe tells why). Back in the runtime's namespaces first. */
+static int run_runtime_hooks(pid_t pid) {
+    char said;
+    ssize_t n;
+    while ((n = read(monitor.hook_sock[0], &said, 1)) < 0 && errno == EINTR) {
+    }
+    if (n != 1) return 0;
+    for (size_t i = 0; i < monitor.nrestore; i++) {
+        if (setns(monitor.restore[i], monitor.restore_flags[i]) < 0) die("prepare hooks", "setns", errno, "");
+        close(monitor.restore[i]);
+    }
+    for (size_t i = 0; i < monitor.nhooks; i++)
+        if (hook_run(monitor.hooks[i], pid) < 0) return -1;
+    said = 'k';
+    if (write(monitor.hook_sock[0], &said, 1) != 1) die("run hooks", "write", errno, "hook socket");
+    close(monitor.hook_sock[0]);
+    return 0;
+}
+
 static int run_monitor(void) {
     char shown[256];
     int flags = monitor_ops(shown, sizeof shown);
@@ -384,9 +434,21 @@ static int run_monitor(void) {
     sigprocmask(SIG_SETMASK, &all, NULL);
     int sync_pipe[2], exec_pipe[2];
     if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(exec_pipe, O_CLOEXEC) < 0) die("start", "pipe2", errno, "");
+    if (monitor.nhooks > 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, monitor.hook_sock) < 0)
+        die("prepare hooks", "socketpair", errno, "");
     for (size_t i = 0; i < monitor.njoins; i++) {
         char kind[64];
         int flag = namespace_flags(monitor.join_kinds[i], kind, sizeof kind);
+        if (monitor.nhooks > 0) {
+            /* The hooks run where the runtime is, not in the namespaces joined for the container. */
+            const char *name = flag == CLONE_NEWNS    ? "mnt"
+                               : flag == CLONE_NEWPID ? "pid_for_children"
+                                                      : monitor.join_kinds[i];
+            int own = open(fmt("/proc/self/ns/%s", name), O_RDONLY | O_CLOEXEC);
+            if (own < 0) die("prepare hooks", "open", errno, fmt("/proc/self/ns/%s", name));
+            monitor.restore[monitor.nrestore] = own;
+            monitor.restore_flags[monitor.nrestore++] = flag;
+        }
         step(fmt("Call syscall setns %s", kind), "path", monitor.join_paths[i]);
         if (setns(monitor.joins[i], flag) < 0) die("join namespace", "setns", errno, monitor.join_paths[i]);
         close(monitor.joins[i]);
@@ -401,8 +463,11 @@ static int run_monitor(void) {
         close(exec_pipe[0]);
         if (monitor.tty) close(monitor.tty_sock[0]);
         if (monitor.console_socket >= 0) close(monitor.console_socket); /* the monitor's to use */
+        if (monitor.nhooks > 0) close(monitor.hook_sock[0]);
         child(sync_pipe[0], exec_pipe[1]);
     }
+    for (int fd = 4; fd < 4 + monitor.preserve; fd++) close(fd); /* the container's */
+    if (monitor.nhooks > 0) close(monitor.hook_sock[1]);
     close(sync_pipe[0]);
     close(exec_pipe[1]);
     if (monitor.tty) close(monitor.tty_sock[1]);
@@ -418,8 +483,13 @@ static int run_monitor(void) {
         close(monitor.cgroups[i]);
     }
     report("pid", fmt("%d", pid), (const char *)NULL);
-    if (write(sync_pipe[1], "g", 1) != 1) die("start the container", "write", errno, "sync pipe");
+    if (write(sync_pipe[1], &pid, sizeof pid) != sizeof pid) die("start the container", "write", errno, "sync pipe");
     close(sync_pipe[1]);
+    if (monitor.nhooks > 0 && run_runtime_hooks(pid) < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return EXIT_ENGINE;
+    }
     int master = -1;
     if (monitor.tty && (master = console_receive(monitor.tty_sock[0])) >= 0) {
         if (monitor.handoff) {

@@ -4,6 +4,7 @@
  * on the PATH koker gives (the image's, never the host's).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <stdio.h>
@@ -87,6 +88,21 @@ void op_caps(uint64_t effective, uint64_t permitted, uint64_t inheritable, uint6
     }
 }
 
+static int preserved;
+
+void exec_preserve_fds(int n) { preserved = n; }
+
+/* fds 4.. (koker-init's channel is 3) moved to 3.., the channel to a number after them. */
+static void move_preserved(void) {
+    if (preserved <= 0) return;
+    int channel = fcntl(CHANNEL_FD, F_DUPFD_CLOEXEC, 3 + preserved);
+    if (channel >= 0) report_open(channel);
+    step("Pass file descriptors", "count", fmt("%d", preserved));
+    for (int i = 0; i < preserved; i++)
+        if (dup2(4 + i, 3 + i) < 0) die("pass file descriptors", "dup2", errno, fmt("%d", 4 + i));
+    close(3 + preserved);
+}
+
 static _Noreturn void exec_failed(const char *syscall, int err, const char *detail) {
     fail("exec", syscall, err, detail);
     fail_exit(err == ENOENT ? 127 : 126);
@@ -96,8 +112,11 @@ void op_exec(const char *search, char **argv, char **env) {
     const char *file = argv[0];
     if (!file || !*file) exec_failed("execve", ENOENT, "");
     step("Execute command", "command", file);
-    /* Whatever koker or the steps above opened is closed by the execve; only stdio stays. */
-    if (syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0) exec_failed("close_range", errno, "");
+    move_preserved();
+    /* Whatever koker or the steps above opened is closed by the execve; only stdio stays (and
+     * the fds an OCI runtime's caller passes on). */
+    if (syscall(SYS_close_range, 3 + preserved, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0)
+        exec_failed("close_range", errno, "");
     if (strchr(file, '/')) {
         execve(file, argv, env);
         exec_failed("execve", errno, file);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSpec, features, parseSignal } from '../src/runtime/runtime-commands.js';
+import { defaultSpec, features, parseSignal, passedFds } from '../src/runtime/runtime-commands.js';
 import { checkContainerId, processStartTime } from '../src/runtime/runtime-store.js';
 import { parseRuntimeConfig } from '@koker/engine';
 
@@ -12,6 +12,19 @@ describe('koker-runtime', () => {
     expect(parseSignal('34')).toBe(34);
     expect(() => parseSignal('SIGNOPE')).toThrow(/unknown signal/);
     expect(() => parseSignal('0')).toThrow(/unknown signal/);
+  });
+
+  it('passes --preserve-fds N fds, after LISTEN_FDS ones when they are its own, as runc', () => {
+    expect(passedFds(undefined, {}, 10)).toEqual({ count: 0, env: [] });
+    expect(passedFds('2', {}, 10)).toEqual({ count: 2, env: [] });
+    expect(passedFds('1', { LISTEN_FDS: '2', LISTEN_PID: '10' }, 10)).toEqual({
+      count: 3,
+      env: ['LISTEN_FDS=2', 'LISTEN_PID=1'],
+    });
+    // Another process's activation fds are not this one's to pass.
+    expect(passedFds('0', { LISTEN_FDS: '2', LISTEN_PID: '11' }, 10)).toEqual({ count: 0, env: [] });
+    expect(() => passedFds('-1', {}, 10)).toThrow(/--preserve-fds/);
+    expect(() => passedFds('two', {}, 10)).toThrow(/--preserve-fds/);
   });
 
   it("takes runc's container IDs and refuses paths", () => {

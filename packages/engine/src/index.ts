@@ -8,6 +8,7 @@ export * from './launch/native-launcher.js';
 export * from './launch/native-plan.js';
 export * from './launch/native-report.js';
 export * from './launch/process-spec.js';
+export * from './launch/rlimits.js';
 export * from './launch/users.js';
 export * from './lifecycle/index.js';
 export * from './run/index.js';

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { type CgroupLayout } from '@koker/core';
 import {
+  type BundleHost,
   bundleDeviceRules,
   bundleLaunchPlan,
   encodeLaunchPlan,
+  launchHooks,
   parseCgroupsPath,
   parseProcessSpec,
   parseRuntimeConfig,
   type RuntimeConfig,
-  UnsupportedFieldError,
+  splitHookState,
 } from '../src/index.js';
 
 // config.json edited freely, as engines write it.
@@ -43,7 +45,7 @@ const parse = (edit: (c: Json) => void = () => undefined): RuntimeConfig => {
 const host = { isFile: (p: string) => p.endsWith('.conf') || p.endsWith('hosts') };
 const planOf = (
   edit: (c: Json) => void = () => undefined,
-  more: Partial<typeof host & { cgroupLayout: CgroupLayout }> = {},
+  more: Partial<BundleHost> = {},
 ) => bundleLaunchPlan(parse(edit), 'ctr-1', { ...host, ...more });
 const refused = (edit: (c: Json) => void, field: string) => {
   let error: unknown;
@@ -238,6 +240,66 @@ describe('config.json: mounts', () => {
       'noexec',
       'nodev',
     ]);
+  });
+
+  it("shows the container's own cgroups without a cgroup namespace, in each layout", () => {
+    const edit = (c: Json) =>
+      c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro'] });
+    const own = (layout: object, procsFiles: string[]) =>
+      planOf(edit, { cgroupLayout: layout as CgroupLayout, cgroups: { procsFiles } });
+    const ro = ['bind', 'nosuid', 'noexec', 'nodev', 'ro'];
+    const unified = own({ mode: 'unified', v1: [], unifiedMount: '/sys/fs/cgroup', self: {} }, [
+      '/sys/fs/cgroup/k/ctr/cgroup.procs',
+    ]);
+    expect(unified.userMounts?.slice(3)).toEqual([
+      { source: '/sys/fs/cgroup/k/ctr', target: '/sys/fs/cgroup', fstype: '', flags: ro },
+    ]);
+    const v1 = [
+      { mountPoint: '/sys/fs/cgroup/cpu,cpuacct', controllers: ['cpu', 'cpuacct'], root: '/' },
+      { mountPoint: '/sys/fs/cgroup/memory', controllers: ['memory'], root: '/' },
+      { mountPoint: '/sys/fs/cgroup/systemd', controllers: ['name=systemd'], root: '/' },
+    ];
+    const placed = [
+      '/sys/fs/cgroup/cpu,cpuacct/k/ctr/cgroup.procs',
+      '/sys/fs/cgroup/memory/k/ctr/cgroup.procs',
+      '/sys/fs/cgroup/systemd/k/ctr/cgroup.procs',
+    ];
+    const tmpfs = {
+      source: 'tmpfs',
+      target: '/sys/fs/cgroup',
+      fstype: 'tmpfs',
+      flags: ['nosuid', 'noexec', 'nodev'],
+      data: 'mode=755',
+    };
+    const legacy = own({ mode: 'legacy', v1, self: {} }, placed);
+    expect(legacy.userMounts?.slice(3)).toEqual([
+      tmpfs,
+      {
+        source: '/sys/fs/cgroup/cpu,cpuacct/k/ctr',
+        target: '/sys/fs/cgroup/cpu,cpuacct',
+        fstype: '',
+        flags: ro,
+      },
+      { source: '/sys/fs/cgroup/memory/k/ctr', target: '/sys/fs/cgroup/memory', fstype: '', flags: ro },
+      { source: '/sys/fs/cgroup/systemd/k/ctr', target: '/sys/fs/cgroup/systemd', fstype: '', flags: ro },
+    ]);
+    expect(legacy.symlinks).toContainEqual({ path: '/sys/fs/cgroup/cpu', target: 'cpu,cpuacct' });
+    // The tmpfs is made read-only once the directories and links are in.
+    expect(legacy.readOnlyPaths).toContain('/sys/fs/cgroup');
+    const hybrid = own({ mode: 'hybrid', v1, unifiedMount: '/sys/fs/cgroup/unified', self: {} }, [
+      ...placed,
+      '/sys/fs/cgroup/unified/k/ctr/cgroup.procs',
+    ]);
+    expect(hybrid.userMounts?.at(-1)).toEqual({
+      source: '/sys/fs/cgroup/unified/k/ctr',
+      target: '/sys/fs/cgroup/unified',
+      fstype: '',
+      flags: ro,
+    });
+    // Before the cgroups are made (the first translation) nothing is shown.
+    expect(
+      planOf(edit, { cgroupLayout: { mode: 'legacy', v1, self: {} } as unknown as CgroupLayout }).userMounts,
+    ).toHaveLength(3);
   });
 
   it('keeps the root private, or slave; refuses shared', () => {
@@ -466,19 +528,107 @@ describe('config.json: linux', () => {
 });
 
 describe('config.json: hooks', () => {
-  it('keeps prestart, createRuntime, poststart and poststop; refuses hooks run inside the container', () => {
-    const hook = { path: '/usr/bin/hook', args: ['hook', 'x'], env: ['A=1'], timeout: 5 };
-    const config = parse(
-      (c) => (c.hooks = { prestart: [hook], createRuntime: [hook], poststart: [hook], poststop: [hook] }),
+  const hook = { path: '/usr/bin/hook', args: ['run-hook', 'x'], env: ['A=1'], timeout: 5 };
+  const all = {
+    prestart: [hook],
+    createRuntime: [hook],
+    createContainer: [hook],
+    startContainer: [hook],
+    poststart: [hook],
+    poststop: [hook],
+  };
+  const base = { ociVersion: '1.2.0', id: 'ctr-1', bundle: '/bundles/b', annotations: { a: 'b' } };
+
+  it('keeps all six kinds with path, args, env and timeout; a relative path is refused', () => {
+    expect(parse((c) => (c.hooks = all)).hooks).toEqual(all);
+    refused((c) => (c.hooks = { prestart: [{ path: 'hook' }] }), 'hooks.prestart[0].path');
+    refused(
+      (c) => (c.hooks = { startContainer: [{ path: '/h', when: 'now' }] }),
+      'hooks.startContainer[0].when',
     );
-    expect(config.hooks).toEqual({
-      prestart: [hook],
-      createRuntime: [hook],
-      poststart: [hook],
-      poststop: [hook],
+  });
+
+  it('gives each hook the state it runs in, split where the pid goes', () => {
+    const state = splitHookState(base, 'creating');
+    expect(JSON.parse(`${state.beforePid}4242${state.afterPid}`)).toEqual({
+      ociVersion: '1.2.0',
+      id: 'ctr-1',
+      status: 'creating',
+      pid: 4242,
+      bundle: '/bundles/b',
+      annotations: { a: 'b' },
     });
-    expect(() => parse((c) => (c.hooks = { createContainer: [hook] }))).toThrow(UnsupportedFieldError);
-    expect(() => parse((c) => (c.hooks = { startContainer: [hook] }))).toThrow(/hooks.startContainer/);
+    const bare = splitHookState({ ...base, annotations: {} }, 'created');
+    expect(JSON.parse(`${bare.beforePid}1${bare.afterPid}`)).not.toHaveProperty('annotations');
+  });
+
+  it('runs prestart, createRuntime and createContainer while creating, startContainer once created', () => {
+    const hooks = launchHooks(parse((c) => (c.hooks = all)).hooks, base);
+    const creating = splitHookState(base, 'creating');
+    const expected = {
+      path: '/usr/bin/hook',
+      args: ['run-hook', 'x'],
+      env: ['A=1'],
+      timeout: 5,
+      state: creating,
+    };
+    expect(hooks).toEqual({
+      prestart: [expected],
+      createRuntime: [expected],
+      createContainer: [expected],
+      startContainer: [{ ...expected, state: splitHookState(base, 'created') }],
+    });
+    // poststart and poststop are koker-runtime's own: no hook for the launch.
+    expect(launchHooks(parse((c) => (c.hooks = { poststart: [hook] })).hooks, base)).toBeUndefined();
+  });
+
+  it('encodes runtime hooks for the monitor, createContainer before pivot_root, startContainer before execve', () => {
+    const hooks = launchHooks(parse((c) => (c.hooks = all)).hooks, base);
+    const ops = encodeLaunchPlan(
+      { ...planOf(), ...(hooks ? { hooks } : {}), cgroups: { procsFiles: ['/cg/cgroup.procs'] } },
+      { handoff: { startFifo: '/run/k/exec.fifo' } },
+    );
+    const stages = ops.flatMap((op, i) => (op === 'hook' ? [ops[i + 1]] : []));
+    expect(stages).toEqual(['prestart', 'createRuntime', 'createContainer', 'startContainer']);
+    const first = ops.indexOf('hook');
+    expect(ops.slice(first, first + 11)).toEqual([
+      'hook',
+      'prestart',
+      '/usr/bin/hook',
+      '5',
+      '2',
+      'run-hook',
+      'x',
+      '1',
+      'A=1',
+      expect.stringMatching(/^\{"ociVersion":"1.2.0","id":"ctr-1","status":"creating","pid":$/),
+      ',"bundle":"/bundles/b","annotations":{"a":"b"}}',
+    ]);
+    const at = (op: string, from = 0) => ops.indexOf(op, from);
+    const hookAt = (stage: string) => ops.findIndex((op, i) => op === 'hook' && ops[i + 1] === stage);
+    // Read by the monitor (before clone); run when the child reaches runtimehooks.
+    expect(hookAt('createRuntime')).toBeLessThan(at('clone'));
+    expect(at('runtimehooks')).toBeGreaterThan(ops.lastIndexOf('mknod'));
+    expect(hookAt('createContainer')).toBeGreaterThan(at('runtimehooks'));
+    expect(at('pivot')).toBeGreaterThan(hookAt('createContainer'));
+    expect(hookAt('startContainer')).toBeGreaterThan(at('waitstart'));
+    expect(hookAt('startContainer')).toBeGreaterThan(at('user'));
+    expect(hookAt('startContainer')).toBeGreaterThan(at('env'));
+    expect(at('exec', hookAt('startContainer'))).toBeGreaterThan(hookAt('startContainer'));
+    // No runtime hook: the child does not stop for one.
+    const { prestart: _p, createRuntime: _c, ...inside } = hooks ?? all;
+    const without = encodeLaunchPlan({
+      ...planOf(),
+      hooks: { ...(inside as typeof hooks & object), prestart: [], createRuntime: [] },
+      cgroups: { procsFiles: [] },
+    });
+    expect(without).not.toContain('runtimehooks');
+  });
+
+  it("passes the caller's fds after the channel when asked", () => {
+    const ops = encodeLaunchPlan({ ...planOf(), cgroups: { procsFiles: [] } }, { passFds: 3 });
+    expect(ops.slice(0, 4)).toEqual(['pdeathsig', '9', 'preservefds', '3']);
+    expect(encodeLaunchPlan({ ...planOf(), cgroups: { procsFiles: [] } })).not.toContain('preservefds');
   });
 });
 

@@ -6,7 +6,7 @@ import {
   type NetworkMode,
   type Rlimit,
 } from '@koker/core';
-import { goDurationMs, signalNumber } from '@koker/engine';
+import { goDurationMs, rlimit, rlimitType, signalNumber } from '@koker/engine';
 
 /**
  * The parsers of `run`'s process and namespace flags, each to a typed value; every error names
@@ -37,30 +37,11 @@ export function parseLabels(
   return result;
 }
 
-const ULIMITS = new Set([
-  'core',
-  'cpu',
-  'data',
-  'fsize',
-  'locks',
-  'memlock',
-  'msgqueue',
-  'nice',
-  'nofile',
-  'nproc',
-  'rss',
-  'rtprio',
-  'rttime',
-  'sigpending',
-  'stack',
-  'as',
-]);
-
 /** `--ulimit NAME=SOFT[:HARD]` (HARD defaults to SOFT; -1 is unlimited), as Docker parses it. */
 export function parseUlimit(input: string): Rlimit {
   const invalid = (reason: string) => new InvalidValueError('--ulimit', input, reason);
   const [type = '', limits] = input.split(/=(.*)/s, 2);
-  if (!ULIMITS.has(type)) throw invalid(`unknown limit ${type}: one of ${[...ULIMITS].join(', ')}`);
+  rlimitType(type, invalid);
   if (limits === undefined || limits === '')
     throw invalid('expected NAME=SOFT[:HARD], e.g. nofile=1024:2048');
   const parts = limits.split(':');
@@ -70,11 +51,7 @@ export function parseUlimit(input: string): Rlimit {
     if (!/^\d+$/.test(text)) throw invalid(`${text} is not a whole number`);
     return Number(text);
   };
-  const soft = value(parts[0] ?? '');
-  const hard = value(parts[1] ?? parts[0] ?? '');
-  if (hard !== 'unlimited' && (soft === 'unlimited' || soft > hard))
-    throw invalid(`the soft limit ${String(soft)} is above the hard limit ${hard}`);
-  return { type, soft, hard };
+  return rlimit(type, value(parts[0] ?? ''), value(parts[1] ?? parts[0] ?? ''), invalid);
 }
 
 /** `--ulimit` given more than once for one limit: the last wins, as in Docker. */

@@ -16,6 +16,7 @@ import {
   ConflictError,
   InvalidValueError,
   NotFoundError,
+  type CgroupPlacement,
   type ExecPlan,
   type LaunchedProcess,
   type ProcessSpec,
@@ -25,6 +26,7 @@ import {
   bundleDevices,
   bundleLaunchPlan,
   EXEC_NAMESPACES,
+  launchHooks,
   parseCgroupsPath,
   parseProcessSpec,
   parseRuntimeConfig,
@@ -92,6 +94,28 @@ export async function ociState(services: RuntimeServices, record: RuntimeRecord)
 }
 
 /**
+ * The fds `create` passes on from 3: systemd's socket-activation fds first (LISTEN_FDS, when
+ * they are this process's), then `--preserve-fds` N more, as runc does; the container's process
+ * is told of the activation ones by LISTEN_FDS and LISTEN_PID=1.
+ */
+export function passedFds(
+  preserveFds: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  pid = process.pid,
+): { count: number; env: string[] } {
+  const text = preserveFds ?? '0';
+  if (!/^\d+$/.test(text))
+    throw new InvalidValueError('--preserve-fds', text, 'expected a number of file descriptors');
+  const preserve = Number(text);
+  const listen =
+    env.LISTEN_PID === String(pid) && /^\d+$/.test(env.LISTEN_FDS ?? '') ? Number(env.LISTEN_FDS) : 0;
+  return {
+    count: listen + preserve,
+    env: listen > 0 ? [`LISTEN_FDS=${listen}`, 'LISTEN_PID=1'] : [],
+  };
+}
+
+/**
  * `create`: the container's process set up and waiting before its execve (on exec.fifo) in its
  * cgroups, the pid file written; the helper leaves, so the caller adopts the process.
  */
@@ -105,19 +129,30 @@ export async function create(
   options: CreateOptions,
   foreground = false,
 ): Promise<{ record: RuntimeRecord; launched: LaunchedProcess }> {
-  if (options.preserveFds && Number(options.preserveFds) > 0)
-    throw new InvalidValueError(
-      '--preserve-fds',
-      options.preserveFds,
-      'koker-runtime passes no extra file descriptors yet',
-    );
+  const passed = passedFds(options.preserveFds);
   const bundle = resolve(options.bundle ?? '.');
   const { text, config } = readBundle(bundle);
   const cgroup = parseCgroupsPath(config.linux.cgroupsPath, id, services.globals.systemdCgroup);
-  const base = bundleLaunchPlan(config, id, {
-    cgroupLayout: services.host.cgroupLayout,
-    isFile: (p) => services.isFile(p),
+  const hooks = launchHooks(config.hooks, {
+    ociVersion: config.ociVersion,
+    id,
+    bundle,
+    annotations: config.annotations,
   });
+  // Translated before anything is made (a refused field leaves nothing), again with the cgroups.
+  const planWith = (cgroups?: CgroupPlacement) => {
+    const translated = bundleLaunchPlan(config, id, {
+      cgroupLayout: services.host.cgroupLayout,
+      isFile: (p) => services.isFile(p),
+      ...(cgroups ? { cgroups } : {}),
+    });
+    return {
+      ...translated,
+      ...(hooks ? { hooks } : {}),
+      process: { ...translated.process, env: [...translated.process.env, ...passed.env] },
+    };
+  };
+  const base = planWith();
   if (base.process.terminal && !options.consoleSocket && !foreground)
     throw new InvalidValueError(
       '--console-socket',
@@ -136,9 +171,10 @@ export async function create(
     );
     const size = config.process?.consoleSize;
     const launched = await services.launcher().start(
-      { ...base, cgroups: placement },
+      { ...planWith(placement), cgroups: placement },
       {
         stdio: ['inherit', 'inherit', 'inherit'],
+        ...(passed.count > 0 ? { passFds: passed.count } : {}),
         ...(foreground
           ? {}
           : {
@@ -167,9 +203,6 @@ export async function create(
       systemdCgroup: services.globals.systemdCgroup,
     };
     services.store.save(record, text);
-    const state = { ...(await ociState(services, record)) };
-    await runHooks('prestart', config.hooks.prestart, state, services.log);
-    await runHooks('createRuntime', config.hooks.createRuntime, state, services.log);
     if (options.pidFile) writePidFile(resolve(options.pidFile), launched.pid);
     created = true;
     services.log.debug({ id, hostPid: launched.pid, dir }, 'Container created');
@@ -357,6 +390,7 @@ export interface ExecOptions {
   readonly user?: string;
   readonly cap?: readonly string[];
   readonly noNewPrivs?: boolean;
+  readonly preserveFds?: string;
 }
 
 function execProcess(config: RuntimeConfig, args: readonly string[], options: ExecOptions): ProcessSpec {
@@ -419,8 +453,10 @@ export async function exec(
     cgroups: await resources.placement(cgroupName(record.cgroup)),
     process: proc,
   };
+  const passed = passedFds(options.preserveFds, {});
   const launched = await services.launcher().exec(plan, {
     stdio: ['inherit', 'inherit', 'inherit'],
+    ...(passed.count > 0 ? { passFds: passed.count } : {}),
     ...(options.detach
       ? { handoff: options.consoleSocket ? { consoleSocket: resolve(options.consoleSocket) } : {} }
       : {}),
@@ -561,7 +597,7 @@ export function features(): object {
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
-    hooks: ['prestart', 'createRuntime', 'poststart', 'poststop'],
+    hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: [
       'async',
       'atime',

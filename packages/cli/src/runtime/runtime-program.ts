@@ -62,7 +62,7 @@ export function buildRuntimeProgram(result: { code: number; services?: RuntimeSe
       .option('--console-socket <path>', 'AF_UNIX socket that receives the pty master (SCM_RIGHTS)')
       .option('--no-pivot', 'ignored: koker always uses pivot_root')
       .option('--no-new-keyring', 'ignored: koker makes no session keyring')
-      .option('--preserve-fds <n>', 'pass N extra file descriptors (not supported beyond 0)', '0');
+      .option('--preserve-fds <n>', 'pass N more file descriptors, from fd 3 (after LISTEN_FDS)', '0');
 
   createFlags(program.command('create <container-id>').description('create a container')).action(
     async (id: string, o) => {
@@ -158,7 +158,7 @@ export function buildRuntimeProgram(result: { code: number; services?: RuntimeSe
     .option('-u, --user <uid[:gid]>', 'the user')
     .option('-c, --cap <cap>', 'an extra capability (repeatable)', collect, [])
     .option('--no-new-privs', 'set no_new_privs')
-    .option('--preserve-fds <n>', 'not supported beyond 0', '0')
+    .option('--preserve-fds <n>', 'pass N more file descriptors, from fd 3', '0')
     .option('--apparmor <profile>', 'not supported')
     .option('--process-label <label>', 'not supported')
     .action(async (id: string, command: string[], o) => {

@@ -143,6 +143,32 @@ export interface LaunchPlan {
   readonly init: boolean;
   /** `--oom-score-adj`: the container's /proc/self/oom_score_adj, inherited by its processes. */
   readonly oomScoreAdj?: number;
+  /** An OCI bundle's hooks that run while the container is made (the runtime-spec's times). */
+  readonly hooks?: LaunchHooks;
+}
+
+/** A program the runtime-spec runs at one point of a container's life, run by the native helper. */
+export interface LaunchHook {
+  readonly path: string;
+  /** argv, its first element included (the path when empty). */
+  readonly args: readonly string[];
+  /** The whole environment: nothing is inherited. */
+  readonly env: readonly string[];
+  /** Seconds; the hook is killed and fails after it. */
+  readonly timeout?: number;
+  /** The container's state JSON on the hook's stdin, split where the container's pid goes. */
+  readonly state: { readonly beforePid: string; readonly afterPid: string };
+}
+
+export interface LaunchHooks {
+  /** In the runtime's namespaces once the container's mounts are made, before pivot_root. */
+  readonly prestart: readonly LaunchHook[];
+  /** Right after prestart, as prestart. */
+  readonly createRuntime: readonly LaunchHook[];
+  /** In the container's namespaces, after createRuntime, before pivot_root. */
+  readonly createContainer: readonly LaunchHook[];
+  /** In the container, as its user, just before the command's execve (after `start`). */
+  readonly startContainer: readonly LaunchHook[];
 }
 
 /** `koker exec`: a process that joins every namespace and cgroup of a running container. */
@@ -172,6 +198,11 @@ export interface LaunchOptions {
    * resolves once it waits. With a terminal, its master goes to `consoleSocket` (SCM_RIGHTS).
    */
   readonly handoff?: HandoffOptions;
+  /**
+   * fds 3..3+N-1 of this process, passed to the container's process at the same numbers (an
+   * OCI runtime's `--preserve-fds` and socket activation's LISTEN_FDS).
+   */
+  readonly passFds?: number;
 }
 
 export interface HandoffOptions {

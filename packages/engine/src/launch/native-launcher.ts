@@ -102,7 +102,12 @@ export class NativeLauncher implements Launcher {
     const spawned = process.hrtime.bigint();
     // Its own process group: a Ctrl-C on the terminal reaches koker alone, which forwards it once.
     const child = spawn(argv[0] as string, argv.slice(1), {
-      stdio: [...stdio.map(stdioOption), 'pipe'] as StdioOptions,
+      // The caller's fds 3.. go after the channel (4..); koker-init moves them back to 3.. at execve.
+      stdio: [
+        ...stdio.map(stdioOption),
+        'pipe',
+        ...Array.from({ length: options.passFds ?? 0 }, (_, i) => 3 + i),
+      ] as StdioOptions,
       detached: true,
     });
     const steps = new NativeSteps(this.log, spawned, child.pid ?? 0);

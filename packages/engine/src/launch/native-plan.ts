@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import {
   type ExecPlan,
   type HandoffOptions,
+  type LaunchHook,
   type LaunchPlan,
   type ProcessSpec,
   type MountStep,
@@ -54,6 +55,8 @@ export function capabilitySets(process: ProcessSpec): {
 export interface EncodeOptions {
   readonly detached?: boolean;
   readonly handoff?: HandoffOptions;
+  /** fds the helper gets after its channel (4..), the command's at 3.. */
+  readonly passFds?: number;
 }
 
 function monitorOps(options: {
@@ -61,6 +64,7 @@ function monitorOps(options: {
   terminal: boolean;
   stdin: boolean;
   handoff?: HandoffOptions;
+  passFds?: number;
 }): NativeOps {
   const size = options.handoff?.consoleSize;
   return [
@@ -70,7 +74,22 @@ function monitorOps(options: {
     ...(options.handoff
       ? ['handoff', options.handoff.consoleSocket ?? '', String(size?.rows ?? 0), String(size?.columns ?? 0)]
       : []),
+    ...(options.passFds ? ['preservefds', String(options.passFds)] : []),
   ];
+}
+
+/** A hook as koker-init runs it: `hook STAGE path timeout argv env state-before-pid state-after-pid`. */
+export function hookOps(stage: string, hooks: readonly LaunchHook[]): NativeOps {
+  return hooks.flatMap((h) => [
+    'hook',
+    stage,
+    h.path,
+    String(h.timeout ?? 0),
+    ...list(h.args.length > 0 ? h.args : [h.path]),
+    ...list(h.env),
+    h.state.beforePid,
+    h.state.afterPid,
+  ]);
 }
 
 /** The filter for the process's seccomp mode, compiled for its capabilities (none if unconfined). */
@@ -89,7 +108,12 @@ export function seccompOps(process: ProcessSpec): NativeOps {
  * CAP_SYS_ADMIN or no_new_privs: without no_new_privs it goes before the user and capabilities
  * are set (koker-init still has CAP_SYS_ADMIN; runc's order), with it just before the execve.
  */
-function processOps(process: ProcessSpec, init: boolean, waitStart: boolean): NativeOps {
+function processOps(
+  process: ProcessSpec,
+  init: boolean,
+  waitStart: boolean,
+  startHooks: readonly LaunchHook[] = [],
+): NativeOps {
   const caps = capabilitySets(process);
   const seccomp = seccompOps(process);
   return [
@@ -117,6 +141,8 @@ function processOps(process: ProcessSpec, init: boolean, waitStart: boolean): Na
     ...(process.umask !== undefined ? ['umask', octal(process.umask)] : []),
     'env',
     ...list(process.env),
+    // As the user, with its capabilities and filter, as runc runs them.
+    ...hookOps('startContainer', startHooks),
     'exec',
     init ? '1' : '0',
     searchPath(process.env),
@@ -150,7 +176,10 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: EncodeOptions = {}):
       terminal: plan.process.terminal,
       stdin: plan.process.stdin,
       ...(options.handoff ? { handoff: options.handoff } : {}),
+      ...(options.passFds ? { passFds: options.passFds } : {}),
     }),
+    ...hookOps('prestart', plan.hooks?.prestart ?? []),
+    ...hookOps('createRuntime', plan.hooks?.createRuntime ?? []),
     ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
     ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),
     // Binds that share mounts with the host are cloned in its namespace, so they stay its peers.
@@ -201,6 +230,10 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: EncodeOptions = {}):
   }
   for (const s of plan.symlinks) ops.push('symlink', s.target, s.path);
   if (plan.process.terminal) ops.push('mkfile', '/dev/console', '600');
+  // The mounts are made, the old root still in reach (runc's time for them).
+  if (plan.hooks && plan.hooks.prestart.length + plan.hooks.createRuntime.length > 0)
+    ops.push('runtimehooks');
+  ops.push(...hookOps('createContainer', plan.hooks?.createContainer ?? []));
   ops.push('pivot');
   // Before /proc/sys becomes read-only, with every capability still held.
   for (const [name, value] of Object.entries(plan.sysctls ?? {})) ops.push('sysctl', name, value);
@@ -213,7 +246,7 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: EncodeOptions = {}):
   if (plan.hostname !== undefined) ops.push('hostname', plan.hostname);
   if (plan.domainname !== undefined) ops.push('domainname', plan.domainname);
   if (plan.loopback) ops.push('loopback');
-  ops.push(...processOps(plan.process, plan.init, startFifo !== undefined));
+  ops.push(...processOps(plan.process, plan.init, startFifo !== undefined, plan.hooks?.startContainer));
   return ops;
 }
 
@@ -224,6 +257,7 @@ export function encodeExecPlan(plan: ExecPlan, options: EncodeOptions = {}): Nat
       terminal: plan.process.terminal,
       stdin: plan.process.stdin,
       ...(options.handoff ? { handoff: options.handoff } : {}),
+      ...(options.passFds ? { passFds: options.passFds } : {}),
     }),
     ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
     ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),

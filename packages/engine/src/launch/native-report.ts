@@ -94,5 +94,7 @@ export function nativeError(
       errno === 'EACCES' ? 'permission denied' : errno === 'ENOEXEC' ? 'exec format error' : errno;
     return new CommandNotExecutableError(`exec: "${detail}": ${reason}`);
   }
+  // A hook that ran and failed: its own stderr said why.
+  if (syscall === 'hook') return new HostError(`${step}: ${detail}`);
   return new HostError(`${step}: ${syscall}${detail ? ` (${detail})` : ''} failed: ${errno}`);
 }

@@ -3,6 +3,7 @@ import {
   InvalidValueError,
   parseContainerId,
   type CgroupLayout,
+  type CgroupPlacement,
   type DeviceNode,
   type DeviceRule,
   type LaunchPlan,
@@ -12,7 +13,7 @@ import {
   type ProcessSpec,
   type SymlinkStep,
 } from '@koker/core';
-import { cgroupMounts } from '../launch/cgroup-mounts.js';
+import { cgroupMounts, ownCgroupMounts } from '../launch/cgroup-mounts.js';
 import { DEFAULT_DEVICES, DEFAULT_SYMLINKS } from '../launch/launch-plan.js';
 import { type RuntimeConfig, type SpecMount, type SpecProcess } from './runtime-config.js';
 import { UnsupportedFieldError } from './spec-reader.js';
@@ -21,6 +22,8 @@ import { UnsupportedFieldError } from './spec-reader.js';
 export interface BundleHost {
   /** The host's cgroup mounts: a `cgroup` mount in config.json shows them. */
   readonly cgroupLayout?: CgroupLayout;
+  /** The container's cgroups, once made: shown at /sys/fs/cgroup without a cgroup namespace. */
+  readonly cgroups?: CgroupPlacement;
   /** Whether a bind mount's source is a file (its target is then made as a file). */
   isFile(path: string): boolean;
 }
@@ -207,9 +210,15 @@ export function bundleLaunchPlan(config: RuntimeConfig, id: string, host: Bundle
   const readOnlyPaths: string[] = [];
   config.mounts.forEach((mount, index) => {
     if (mount.type === 'cgroup' || mount.type === 'cgroup2') {
-      // The host's hierarchies as koker shows them (the v1 tmpfs and one mount each, or cgroup2).
+      // The hierarchies as koker shows them (the v1 tmpfs and one mount each, or cgroup2), made
+      // in the cgroup namespace; without one, the container's own cgroup directories.
       const readOnly = mount.options.includes('ro');
-      const fs = host.cgroupLayout ? cgroupMounts(host.cgroupLayout, !readOnly, cgroupNamespace) : undefined;
+      const layout = host.cgroupLayout;
+      const fs = !layout
+        ? undefined
+        : cgroupNamespace
+          ? cgroupMounts(layout, !readOnly, true)
+          : ownCgroupMounts(layout, host.cgroups, readOnly);
       userMounts.push(...(fs?.mounts ?? []));
       symlinks.push(...(fs?.symlinks ?? []));
       readOnlyPaths.push(...(fs?.readOnlyPaths ?? []));

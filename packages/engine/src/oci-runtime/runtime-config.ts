@@ -10,6 +10,7 @@ import {
   type Rlimit,
 } from '@koker/core';
 import { CAPABILITIES } from '../launch/capabilities.js';
+import { rlimit } from '../launch/rlimits.js';
 import { SpecReader, UnsupportedFieldError } from './spec-reader.js';
 
 /** A namespace of linux.namespaces: made new, or joined by its path. */
@@ -36,6 +37,8 @@ export interface SpecHook {
 export interface SpecHooks {
   readonly prestart: readonly SpecHook[];
   readonly createRuntime: readonly SpecHook[];
+  readonly createContainer: readonly SpecHook[];
+  readonly startContainer: readonly SpecHook[];
   readonly poststart: readonly SpecHook[];
   readonly poststop: readonly SpecHook[];
 }
@@ -107,25 +110,6 @@ const NAMESPACE_KINDS: Readonly<Record<string, NamespaceKind>> = {
   cgroup: 'cgroup',
 };
 
-const RLIMITS = new Set([
-  'as',
-  'core',
-  'cpu',
-  'data',
-  'fsize',
-  'locks',
-  'memlock',
-  'msgqueue',
-  'nice',
-  'nofile',
-  'nproc',
-  'rss',
-  'rtprio',
-  'rttime',
-  'sigpending',
-  'stack',
-]);
-
 function absolute(path: string, field: string): string {
   if (!path.startsWith('/'))
     throw new InvalidValueError('config.json field', field, `expected an absolute path, got ${path}`);
@@ -154,18 +138,16 @@ function parseCapabilities(r: SpecReader | undefined): SpecCapabilities {
 
 function parseRlimit(r: SpecReader): Rlimit {
   const type = r.string('type') ?? '';
-  const name = type.toLowerCase().replace(/^rlimit_/, '');
-  if (!RLIMITS.has(name))
-    throw new InvalidValueError('config.json field', r.at('type'), `unknown rlimit ${type}`);
+  const invalid = (reason: string) => new InvalidValueError('config.json field', r.at('type'), reason);
   const limit = (key: string): number | 'unlimited' => {
     const v = r.number(key);
     if (v === undefined) throw new InvalidValueError('config.json field', r.at(key), 'required');
     // 2^64-1, RLIM_INFINITY, arrives as a float beyond 2^53.
     return v >= 2 ** 63 ? 'unlimited' : v;
   };
-  const rlimit = { type: name, hard: limit('hard'), soft: limit('soft') };
+  const parsed = rlimit(type.toLowerCase().replace(/^rlimit_/, ''), limit('soft'), limit('hard'), invalid);
   r.done();
-  return rlimit;
+  return parsed;
 }
 
 function parseProcess(r: SpecReader): SpecProcess {
@@ -247,12 +229,11 @@ function parseHooks(r: SpecReader | undefined): SpecHooks {
   const hooks = {
     prestart: r?.objects('prestart').map(parseHook) ?? [],
     createRuntime: r?.objects('createRuntime').map(parseHook) ?? [],
+    createContainer: r?.objects('createContainer').map(parseHook) ?? [],
+    startContainer: r?.objects('startContainer').map(parseHook) ?? [],
     poststart: r?.objects('poststart').map(parseHook) ?? [],
     poststop: r?.objects('poststop').map(parseHook) ?? [],
   };
-  // They run in the container's mount namespace, which koker-runtime cannot enter between steps.
-  r?.unsupported('createContainer', 'hooks inside the container are not supported');
-  r?.unsupported('startContainer', 'hooks inside the container are not supported');
   r?.done();
   return hooks;
 }
