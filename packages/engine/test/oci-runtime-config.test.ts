@@ -43,10 +43,8 @@ const parse = (edit: (c: Json) => void = () => undefined): RuntimeConfig => {
   return parseRuntimeConfig(JSON.stringify(config), '/bundles/b');
 };
 const host = { isFile: (p: string) => p.endsWith('.conf') || p.endsWith('hosts') };
-const planOf = (
-  edit: (c: Json) => void = () => undefined,
-  more: Partial<BundleHost> = {},
-) => bundleLaunchPlan(parse(edit), 'ctr-1', { ...host, ...more });
+const planOf = (edit: (c: Json) => void = () => undefined, more: Partial<BundleHost> = {}) =>
+  bundleLaunchPlan(parse(edit), 'ctr-1', { ...host, ...more });
 const refused = (edit: (c: Json) => void, field: string) => {
   let error: unknown;
   try {
