@@ -1,5 +1,13 @@
 import { Command } from 'commander';
-import { Resources, UsageError, type ResourceLimits } from '@koker/core';
+import {
+  ConflictError,
+  Resources,
+  UsageError,
+  type ContainerRecord,
+  type ResourceLimits,
+  type RestartPolicy,
+} from '@koker/core';
+import { parseRestartPolicy } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
 import { emitContainerEvent } from '../../containers/container-events.js';
 import { forEachContainer } from '../../containers/each-container.js';
@@ -7,12 +15,12 @@ import { lifecycleOf } from '../../containers/lifecycle.js';
 import { limitsFromFlags, type LimitFlags } from '../../run/limits-from-flags.js';
 
 /**
- * `koker update`: new limits for containers. A running container's cgroups change at once; the
+ * `koker update`: new limits or restart policy for containers. A running container's cgroups change at once; the
  * record keeps them for its next start (a stopped container gets them then).
  */
 export function updateCommand(name = 'update'): Command {
   return new Command(name)
-    .description('Update configuration (resource limits) of one or more containers')
+    .description('Update configuration (resource limits, restart policy) of one or more containers')
     .argument('<containers...>', 'container IDs, ID prefixes or names')
     .option('-m, --memory <bytes>', 'memory limit with unit (b, k, m, g), e.g. 512m')
     .option('--memory-swap <bytes>', 'memory + swap limit; -1 for unlimited swap')
@@ -20,23 +28,42 @@ export function updateCommand(name = 'update'): Command {
     .option('-c, --cpu-shares <weight>', 'CPU shares (relative weight)')
     .option('--cpuset-cpus <list>', 'CPUs allowed, e.g. 0-2,4')
     .option('--pids-limit <n>', 'process limit (-1 for unlimited)')
-    .action(async (names: string[], flags: LimitFlags, command: Command) => {
+    .option('--memory-reservation <bytes>', 'memory soft limit with unit, e.g. 256m')
+    .option('--restart <policy>', 'restart policy: no, on-failure[:max-retries], always, unless-stopped')
+    .action(async (names: string[], flags: LimitFlags & { restart?: string }, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('update');
       const limits: ResourceLimits = limitsFromFlags(flags);
-      if (Object.keys(limits).length === 0)
+      const policy = flags.restart === undefined ? undefined : parseRestartPolicy(flags.restart);
+      if (Object.keys(limits).length === 0 && !policy)
         throw new UsageError('you must provide one or more flags when using this command');
       const resources = await ctx.driver(Resources);
       const lifecycle = lifecycleOf(ctx);
       await forEachContainer(ctx, names, async (container) => {
         const record = await ctx.state.find(container);
-        if ((await lifecycle.observe(record)).running) await resources.update(record.id, limits);
+        // Docker's rule: a --rm container is never restarted, so its policy stays `no`.
+        if (policy && policy.name !== 'no' && record.autoRemove)
+          throw new ConflictError(
+            'Restart policy cannot be updated because AutoRemove is enabled for the container',
+            { hint: 'a --rm container is removed when it ends; run it without --rm to restart it' },
+          );
+        if (Object.keys(limits).length > 0 && (await lifecycle.observe(record)).running)
+          await resources.update(record.id, limits);
         const updated = await ctx.state.update(record.id, (r) => ({
-          ...r,
+          ...withPolicy(r, policy),
           limits: { ...r.limits, ...limits },
           ...(r.spec ? { spec: { ...r.spec, limits: { ...r.spec.limits, ...limits } } } : {}),
         }));
         await emitContainerEvent(ctx, updated, 'update');
       });
     });
+}
+
+/** The record with its new restart policy (`no` is kept as none, as `run` keeps it). */
+function withPolicy(record: ContainerRecord, policy: RestartPolicy | undefined): ContainerRecord {
+  if (!policy) return record;
+  const { restartPolicy: _old, ...rest } = record;
+  return policy.name === 'no'
+    ? rest
+    : { ...rest, restartPolicy: policy, restartCount: record.restartCount ?? 0 };
 }
