@@ -1,6 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstLine, startContainerSuite, waitFor, type ContainerSuite } from './helpers/container-suite.js';
+import {
+  eventsSince,
+  firstLine,
+  startContainerSuite,
+  waitFor,
+  type ContainerSuite,
+} from './helpers/container-suite.js';
 
 // The everyday container and image commands through the real CLI.
 let suite: ContainerSuite;
@@ -125,11 +131,100 @@ describe('update', () => {
     const bad = await suite.koker(['update', '--pids-limit', 'many', 'upd']);
     expect(bad.code).not.toBe(0);
     expect((await suite.koker(['update', 'upd'])).stderr).toContain('one or more flags');
+    expect(await suite.must(['update', '--memory-reservation', '32m', 'upd'])).toBe('upd\n');
+    expect([
+      cgroupFile(pid, 'memory', 'memory.soft_limit_in_bytes'),
+      cgroupFile(pid, 'memory', 'memory.low'),
+    ]).toContain(String(32 * 1024 * 1024));
+    expect(await inspect('upd', '{{.HostConfig.MemoryReservation}}')).toBe(String(32 * 1024 * 1024));
     await suite.must(['rm', '-f', 'upd']);
+  });
+
+  it('--restart gives a container the policy its monitor applies at its next end; not to a --rm one', async () => {
+    await suite.must(['run', '-d', '--name', 'upd-r', suite.image, 'sh', '-c', 'sleep 2; exit 3']);
+    expect(await suite.must(['update', '--restart', 'on-failure:2', 'upd-r'])).toBe('upd-r\n');
+    const policy = '{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}';
+    expect(await inspect('upd-r', policy)).toBe('on-failure:2');
+    await waitFor(
+      async () => (await inspect('upd-r', '{{.RestartCount}} {{.State.Status}}')) === '2 exited',
+      'two restarts, then the end',
+      60_000,
+    );
+    expect(await inspect('upd-r', '{{.State.ExitCode}}')).toBe('3');
+    expect(await suite.must(['update', '--restart', 'no', 'upd-r'])).toBe('upd-r\n');
+    expect(await inspect('upd-r', policy)).toBe('no:0');
+    await suite.must(['rm', 'upd-r']);
+
+    await suite.must(['run', '-d', '--rm', '--name', 'upd-rm', suite.image, 'sleep', '1000']);
+    const refused = await suite.koker(['update', '--restart', 'always', 'upd-rm']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('AutoRemove is enabled');
+    expect((await suite.koker(['update', '--restart', 'sometimes', 'upd-rm'])).code).not.toBe(0);
+    await suite.must(['rm', '-f', 'upd-rm']);
+  });
+});
+
+describe('exec', () => {
+  it("--env-file then -e (KEY alone from koker's environment), with -u and -w", async () => {
+    const { writeFileSync } = await import('node:fs');
+    const envFile = `${suite.root}/exec.env`;
+    writeFileSync(envFile, '# a comment\nFROM_FILE=file\nBOTH=file\n');
+    await suite.must(['run', '-d', '--name', 'ex', suite.image, 'sleep', '1000']);
+    const out = await suite.must(
+      [
+        'exec',
+        '--env-file',
+        envFile,
+        '-e',
+        'BOTH=flag',
+        '-e',
+        'PASSED',
+        '-u',
+        '65534:65534',
+        '-w',
+        '/tmp',
+        'ex',
+        'sh',
+        '-c',
+        'echo $FROM_FILE $BOTH $PASSED $(id -u):$(id -g) $(pwd)',
+      ],
+      { env: { PASSED: 'through' } },
+    );
+    expect(out).toBe('file flag through 65534:65534 /tmp\n');
+    const missing = await suite.koker(['exec', '--env-file', `${suite.root}/none.env`, 'ex', 'true']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('none.env');
+    await suite.must(['rm', '-f', 'ex']);
   });
 });
 
 describe('rename, restart, top', () => {
+  it("stop -s and restart -s send that signal; restart without -t waits the container's --stop-timeout", async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const loop = 'trap "exit 7" USR1; trap "" TERM; while :; do sleep 0.1; done';
+    await suite.must(['run', '-d', '--name', 'sig', suite.image, 'sh', '-c', loop]);
+    expect(await suite.must(['stop', '-s', 'USR1', 'sig'])).toBe('sig\n');
+    expect(await inspect('sig', '{{.State.Status}} {{.State.ExitCode}}')).toBe('exited 7');
+    await suite.must(['start', 'sig']);
+    expect(await suite.must(['restart', '-s', 'SIGUSR1', 'sig'])).toBe('sig\n');
+    expect(await inspect('sig', '{{.State.Status}}')).toBe('running');
+    const dies = await eventsSince(suite, since, '{{.Actor.Attributes.exitCode}}', [
+      'container=sig',
+      'event=die',
+    ]);
+    expect(dies).toEqual(['7', '7']);
+    expect((await suite.koker(['stop', '-s', 'NOSUCH', 'sig'])).code).not.toBe(0);
+    await suite.must(['rm', '-f', 'sig']);
+
+    // TERM is ignored: only SIGKILL ends it, after 1 s (its --stop-timeout), not restart's old 10 s.
+    await suite.must(['run', '-d', '--name', 'slow', '--stop-timeout', '1', suite.image, 'sh', '-c', loop]);
+    const started = Date.now();
+    await suite.must(['restart', 'slow']);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(await inspect('slow', '{{.State.Status}}')).toBe('running');
+    await suite.must(['rm', '-f', 'slow']);
+  });
+
   it('renames, restarts with a new process, and lists the processes of the container', async () => {
     const id = firstLine(await suite.must(['run', '-d', '--name', 'before', suite.image, 'sleep', '1000']));
     await suite.must(['rename', 'before', 'after']);

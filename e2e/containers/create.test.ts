@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstLine, startContainerSuite, waitFor, type ContainerSuite } from './helpers/container-suite.js';
+import {
+  eventsSince,
+  firstLine,
+  startContainerSuite,
+  waitFor,
+  type ContainerSuite,
+} from './helpers/container-suite.js';
 
 // `koker create`, then `start` / `start -a`, and `rm` of a container that never ran.
 let suite: ContainerSuite;
@@ -147,23 +153,8 @@ describe('create', () => {
     );
     expect(suite.containerDirs()).not.toContain(created);
     // Each removed one has its destroy event, as `rm` gives.
-    const destroyed = await suite.must([
-      'events',
-      '--since',
-      String(since),
-      '--until',
-      String(Math.ceil(Date.now() / 1000) + 1),
-      '--filter',
-      'event=destroy',
-      '--format',
-      '{{.Actor.Attributes.name}}',
-    ]);
-    expect(
-      destroyed
-        .split('\n')
-        .filter((n) => n.startsWith('pr-'))
-        .sort(),
-    ).toEqual(['pr-created', 'pr-exited']);
+    const destroyed = await eventsSince(suite, since, '{{.Actor.Attributes.name}}', ['event=destroy']);
+    expect(destroyed.filter((n) => n.startsWith('pr-')).sort()).toEqual(['pr-created', 'pr-exited']);
     await suite.must(['rm', '-f', live]);
   });
 

@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstLine, startContainerSuite, waitFor, type ContainerSuite } from './helpers/container-suite.js';
+import { blockIoBytes } from '../helpers/decimal-size.js';
+import {
+  eventsSince as journalSince,
+  firstLine,
+  startContainerSuite,
+  waitFor,
+  type ContainerSuite,
+} from './helpers/container-suite.js';
 
 // Image, network and volume events; kill, stop and rm -f of a paused container; inspect of
 // every kind; volume ls and network ls with Go templates.
@@ -17,19 +24,8 @@ const inspect = async (name: string, template: string) =>
   (await suite.must(['inspect', '-f', template, name])).trim();
 
 /** The journal from `since` (seconds) until now, one line per event through `format`. */
-async function eventsSince(since: number, format: string, filters: string[] = []): Promise<string[]> {
-  const out = await suite.must([
-    'events',
-    '--since',
-    String(since),
-    '--until',
-    String(Math.ceil(Date.now() / 1000) + 1),
-    ...filters.flatMap((f) => ['--filter', f]),
-    '--format',
-    format,
-  ]);
-  return out.split('\n').filter(Boolean);
-}
+const eventsSince = (since: number, format: string, filters: string[] = []) =>
+  journalSince(suite, since, format, filters);
 
 describe('events of images, networks and volumes', () => {
   it('pull, tag, untag, save and load are in the journal, named as Docker names them', async () => {
@@ -291,8 +287,7 @@ describe('stats BLOCK I/O', () => {
     await suite.must(['run', '-d', '--name', 'disk', suite.image, 'sleep', '1000']);
     const blockIo = async () => {
       const text = (await suite.must(['stats', '--no-stream', '--format', '{{.BlockIO}}', 'disk'])).trim();
-      const [read = '', write = ''] = text.split(' / ');
-      return { text, read: decimalBytes(read), write: decimalBytes(write) };
+      return { text, ...blockIoBytes(text) };
     };
     const before = await blockIo();
     // O_DIRECT: every byte goes to the device, in this container's cgroup (io.stat or blkio).
@@ -315,13 +310,27 @@ describe('stats BLOCK I/O', () => {
   });
 });
 
-/** Docker's decimal sizes (`8.39MB`, `0B`, `1.2kB`) in bytes. */
-function decimalBytes(text: string): number {
-  const match = /^([\d.]+)\s*([kMGTP]?)B$/.exec(text.trim());
-  if (!match) throw new Error(`not a size: ${text}`);
-  const power = ['', 'k', 'M', 'G', 'T', 'P'].indexOf(match[2] ?? '');
-  return Number(match[1]) * 1000 ** power;
-}
+describe('stats -a and --no-trunc', () => {
+  it('-a adds the containers that are not running (as dashes); --no-trunc shows whole IDs', async () => {
+    const up = firstLine(await suite.must(['run', '-d', '--name', 'st-up', suite.image, 'sleep', '1000']));
+    const down = firstLine(await suite.must(['create', '--name', 'st-down', suite.image, 'true']));
+    const rows = async (...flags: string[]) =>
+      (await suite.must(['stats', '--no-stream', ...flags, '--format', '{{.ID}} {{.Name}} {{.MemUsage}}']))
+        .split('\n')
+        .filter((line) => / st-(up|down) /.test(line))
+        .sort();
+    const running = await rows();
+    expect(running).toHaveLength(1);
+    expect(running[0]).toMatch(new RegExp(`^${up.slice(0, 12)} st-up \\S+ / \\S+$`));
+    const all = await rows('-a');
+    expect(all).toHaveLength(2);
+    expect(all).toContain(`${down.slice(0, 12)} st-down --`);
+    const whole = await rows('-a', '--no-trunc');
+    expect(whole).toContain(`${down} st-down --`);
+    expect(whole.some((line) => line.startsWith(`${up} st-up `))).toBe(true);
+    await suite.must(['rm', '-f', 'st-up', 'st-down']);
+  });
+});
 
 describe('--ipc', () => {
   it('container:NAME shares the IPC namespace and /dev/shm of a shareable container; host shares the host ones', async () => {

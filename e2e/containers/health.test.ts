@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startContainerSuite, waitFor, type ContainerSuite } from './helpers/container-suite.js';
+import { eventsSince, startContainerSuite, waitFor, type ContainerSuite } from './helpers/container-suite.js';
 
 // Health checks: run by a companion of the container's monitor, through the exec path; the
 // state in inspect (State.Health) and in ps's STATUS.
@@ -89,18 +89,8 @@ describe('health checks', () => {
     expect(well.FailingStreak).toBe(0);
     expect(well.Log.length).toBeLessThanOrEqual(5);
     // One event per change of status, as Docker's.
-    const events = await suite.must([
-      'events',
-      '--since',
-      String(since),
-      '--until',
-      String(Math.ceil(Date.now() / 1000) + 1),
-      '--filter',
-      'container=checked',
-      '--format',
-      '{{.Action}}',
-    ]);
-    expect(events.split('\n').filter((a) => a.startsWith('health_status'))).toEqual([
+    const events = await eventsSince(suite, since, '{{.Action}}', ['container=checked']);
+    expect(events.filter((a) => a.startsWith('health_status'))).toEqual([
       'health_status: healthy',
       'health_status: unhealthy',
       'health_status: healthy',

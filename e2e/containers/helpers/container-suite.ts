@@ -138,6 +138,26 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
 }
 
 /** The first line of stdout: what `run -d` prints. */
+/** The events journal from `since` (epoch seconds) until now, one line per event through `format`. */
+export async function eventsSince(
+  suite: Pick<ContainerSuite, 'must'>,
+  since: number,
+  format: string,
+  filters: readonly string[] = [],
+): Promise<string[]> {
+  const out = await suite.must([
+    'events',
+    '--since',
+    String(since),
+    '--until',
+    String(Math.ceil(Date.now() / 1000) + 1),
+    ...filters.flatMap((f) => ['--filter', f]),
+    '--format',
+    format,
+  ]);
+  return out.split('\n').filter(Boolean);
+}
+
 export const firstLine = (text: string): string => text.trim().split('\n')[0] ?? '';
 
 /** Whether a host PID is alive. */

@@ -25,6 +25,8 @@ import { deviceFilterProgram } from './device-filter.js';
 import { checkLimits, type LimitCapabilities, type LimitController } from './limit-checks.js';
 import { v1DeviceWrites } from './v1-device-writes.js';
 
+/** Bytes a second: the v1 throttle rule that only turns block I/O accounting on (see accountBlockIo). */
+const ACCOUNTING_BPS = 2 ** 40;
 /** A limit file write, routed to the site that manages its controller. */
 export interface LimitWrite {
   readonly controller: LimitController;
@@ -187,21 +189,26 @@ export class ContainerCgroups {
   }
 
   /**
-   * v1 blkio counts a disk's I/O (`blkio.throttle.io_service_bytes`) only once throttling is
-   * active on it (Linux 5.x+): a rule of 0 ("no limit") for the disk under koker's root turns
-   * that on without limiting anything, so `stats` shows BLOCK I/O as it does on cgroup2.
+   * v1 blkio counts a disk's I/O (`blkio.throttle.io_service_bytes`) only where throttling is
+   * active: on Linux 6.1 only in a direction with a rule, on later kernels once the disk has any
+   * rule. A rule of 1 TiB/s each way for the disk under koker's root (far above any disk, so it
+   * never delays a request) turns counting on everywhere: `stats` then shows BLOCK I/O as on
+   * cgroup2. (A rule of 0 means "no rule", which 6.1 does not count under.)
    */
   private accountBlockIo(id: ContainerId): void {
     const site = this.sites.find((s) => s.kind === 'v1' && s.controllers.includes('blkio'));
     if (!site) return;
     for (const disk of this.options.accountedDisks?.() ?? []) {
-      const file = posix.join(this.directory(site, id), 'blkio.throttle.read_bps_device');
-      try {
-        this.log.debug({ file, value: `${disk} 0` }, 'Account block I/O');
-        this.fs.write(file, `${disk} 0`);
-      } catch (error) {
-        // No throttling in this kernel, or not a disk it knows: BLOCK I/O then shows 0.
-        this.log.debug({ file, err: error }, 'Cannot account block I/O');
+      for (const name of ['blkio.throttle.read_bps_device', 'blkio.throttle.write_bps_device']) {
+        const file = posix.join(this.directory(site, id), name);
+        const value = `${disk} ${ACCOUNTING_BPS}`;
+        try {
+          this.log.debug({ file, value }, 'Account block I/O');
+          this.fs.write(file, value);
+        } catch (error) {
+          // No throttling in this kernel, or not a disk it knows: BLOCK I/O then shows 0.
+          this.log.debug({ file, err: error }, 'Cannot account block I/O');
+        }
       }
     }
   }

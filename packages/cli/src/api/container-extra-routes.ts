@@ -10,6 +10,7 @@ import {
   type ApiRoute,
 } from '@koker/api-server';
 import { NotFoundError } from '@koker/core';
+import { parseRestartPolicy } from '@koker/engine';
 import {
   bytePath,
   copyFromTar,
@@ -25,7 +26,7 @@ import { containerChanges } from '../containers/container-changes.js';
 import { withContainerRoot } from '../containers/container-root.js';
 import { exportContainer } from '../containers/export-container.js';
 import { pruneStoppedContainers } from '../containers/prune-containers.js';
-import { updateContainerLimits } from '../containers/update-container.js';
+import { updateContainer } from '../containers/update-container.js';
 import { parsePruneFilters } from '../filters/prune-filters.js';
 import { limitsFromFlags } from '../run/limits-from-flags.js';
 import { pauseContainer, unpauseContainer } from '../containers/pause-container.js';
@@ -202,9 +203,13 @@ async function exportRoute(api: ApiServices, request: ApiRequest, response: ApiR
 async function update(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
   const body = await request.json<Record<string, unknown>>();
   const limits = limitsFromFlags(limitFlagsFromHostConfig(body));
-  const policy = body.RestartPolicy as { Name?: string } | undefined;
-  if (policy?.Name) throw new ApiError(400, 'updating RestartPolicy is not supported by koker');
-  await updateContainerLimits(api.ctx, request.params.id ?? '', limits);
+  const policy = body.RestartPolicy as { Name?: string; MaximumRetryCount?: number } | undefined;
+  const restartPolicy = policy?.Name
+    ? parseRestartPolicy(
+        policy.MaximumRetryCount ? `${policy.Name}:${policy.MaximumRetryCount}` : policy.Name,
+      )
+    : undefined;
+  await updateContainer(api.ctx, request.params.id ?? '', { limits, restartPolicy });
   response.json(200, { Warnings: [] });
 }
 

@@ -1,15 +1,18 @@
 import { isatty } from 'node:tty';
-import { NativeLauncher, execInContainer, parseEnvFlag } from '@koker/engine';
+import { NativeLauncher, execInContainer } from '@koker/engine';
 import { NotFoundError, Resources, UsageError, exitCodeOfStatus } from '@koker/core';
-import { nativeHelperPath } from '@koker/host';
+import { nativeHelperPath, readInputFile } from '@koker/host';
 import { lifecycleOf } from '../containers/lifecycle.js';
 import { type CliContext } from '../context.js';
+import { envFromFlags } from './run-request.js';
 
 export interface ExecFlags {
   readonly detach?: boolean;
   readonly interactive?: boolean;
   readonly tty?: boolean;
   readonly env?: readonly string[];
+  /** `--env-file`: read before `-e`, as `run` reads them. */
+  readonly envFile?: readonly string[];
   readonly workdir?: string;
   readonly user?: string;
 }
@@ -26,9 +29,10 @@ export async function execContainer(
   // Touching a container settles it: a crash's leftovers go, and a dead one says so.
   const record = await lifecycleOf(context).settle(await context.state.resolve(container));
   if (!record) throw new NotFoundError(`no such container: ${container}`);
-  const env = (flags.env ?? [])
-    .map((e) => parseEnvFlag(e, process.env))
-    .filter((e): e is string => e !== undefined);
+  const env = envFromFlags(flags, {
+    readFile: (path, what) => readInputFile(path, { what }),
+    hostEnv: process.env,
+  });
   const status = await execInContainer(
     record,
     {

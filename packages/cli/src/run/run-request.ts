@@ -204,6 +204,23 @@ function parseAddHost(value: string): { name: string; ip: string } {
   return { name: value.slice(0, colon), ip: value.slice(colon + 1) };
 }
 
+/**
+ * `--env-file` entries, then `-e` ones (`KEY` alone takes koker's own value), as `run`, `create`
+ * and `exec` take them: the later one of a name wins.
+ */
+export function envFromFlags(
+  flags: { readonly env?: readonly string[]; readonly envFile?: readonly string[] },
+  context: Pick<RunFlagContext, 'readFile' | 'hostEnv'>,
+): string[] {
+  const fromFiles = (flags.envFile ?? []).flatMap((file) =>
+    parseEnvFile(readFlagFile(context.readFile, file, 'env file'), file, context.hostEnv),
+  );
+  const fromFlags = (flags.env ?? [])
+    .map((entry) => parseEnvFlag(entry, context.hostEnv))
+    .filter((e): e is string => e !== undefined);
+  return [...fromFiles, ...fromFlags];
+}
+
 /** A flag's file through the reader; a failure that is not already koker's says which file. */
 function readFlagFile(readFile: RunFlagContext['readFile'], path: string, what: string): string {
   try {
@@ -241,12 +258,6 @@ export function runRequestFromFlags(
       flags.hostname,
       'use letters, digits, "-" and "." (at most 64 characters)',
     );
-  const fromFiles = (flags.envFile ?? []).flatMap((file) => {
-    return parseEnvFile(readFlagFile(context.readFile, file, 'env file'), file, context.hostEnv);
-  });
-  const fromFlags = (flags.env ?? [])
-    .map((entry) => parseEnvFlag(entry, context.hostEnv))
-    .filter((e): e is string => e !== undefined);
   const publish = flags.publish ?? [];
   if (publish.length > 0 && !context.parsePorts) throw new NotImplementedError('-p/--publish');
   const ports = publish.length > 0 && context.parsePorts ? context.parsePorts(publish, mode) : [];
@@ -295,7 +306,7 @@ export function runRequestFromFlags(
     process: {
       ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
       args: [...args],
-      env: [...fromFiles, ...fromFlags],
+      env: envFromFlags(flags, context),
       ...(flags.workdir !== undefined ? { workdir: flags.workdir } : {}),
       ...(flags.user !== undefined ? { user: flags.user } : {}),
       tty: flags.tty ?? false,

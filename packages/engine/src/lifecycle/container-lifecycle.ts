@@ -170,7 +170,12 @@ export class ContainerLifecycle {
    * after `timeoutSeconds` (`--stop-timeout`, else 10); returns once the container has ended and
    * been settled. Its restart policy ends too, also in the middle of a back-off.
    */
-  async stop(id: ContainerId, timeoutSeconds?: number): Promise<ContainerRecord | undefined> {
+  async stop(
+    id: ContainerId,
+    timeoutSeconds?: number,
+    /** `stop -s`: instead of the container's stop signal. */
+    signal?: number,
+  ): Promise<ContainerRecord | undefined> {
     let record = await this.settle(id);
     if (!record) return undefined;
     if (record.restartPolicy) {
@@ -182,7 +187,7 @@ export class ContainerLifecycle {
     if (timeoutSeconds === undefined) timeoutSeconds = record.stopTimeout ?? 10;
     if (!(await this.observe(record)).running || record.pid === undefined) return record;
     const container = shortContainerId(id);
-    const first = signalNumber(record.stopSignal ?? 'SIGTERM');
+    const first = signal ?? signalNumber(record.stopSignal ?? 'SIGTERM');
     this.log.info({ container, signal: first, timeout: timeoutSeconds }, 'Stop container');
     this.signal(record.pid, first);
     if (!(await this.waitForEnd(id, timeoutSeconds * 1000))) {

@@ -13,6 +13,7 @@ export function execCommand(name = 'exec'): Command {
     .option('-i, --interactive', 'keep stdin open')
     .option('-t, --tty', 'allocate a pseudo-terminal')
     .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collect, [])
+    .option('--env-file <file>', 'read environment variables from a file (repeatable)', collect, [])
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user[:group]>', 'user name or UID, optional group')
     .passThroughOptions()

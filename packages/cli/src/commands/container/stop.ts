@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { InvalidValueError } from '@koker/core';
+import { signalNumber } from '@koker/engine';
 import { contextOf } from '../../command-context.js';
 import { emitContainerEvent } from '../../containers/container-events.js';
 import { forEachContainer } from '../../containers/each-container.js';
@@ -21,17 +22,19 @@ export function stopCommand(name = 'stop'): Command {
       '-t, --time <seconds>',
       "seconds to wait before killing (default: the container's --stop-timeout, else 10)",
     )
-    .action(async (names: string[], options: { time?: string }, command: Command) => {
+    .option('-s, --signal <signal>', "signal to send (default: the container's stop signal, else TERM)")
+    .action(async (names: string[], options: { time?: string; signal?: string }, command: Command) => {
       const ctx = contextOf(command);
       ctx.requireRoot('stop');
       const seconds = options.time === undefined ? undefined : parseSeconds(options.time);
+      const signal = options.signal === undefined ? undefined : signalNumber(options.signal);
       const lifecycle = lifecycleOf(ctx);
       await forEachContainer(ctx, names, async (container) => {
         const id = await ctx.state.resolve(container);
         const record = await ctx.state.get(id);
         // Thawed first, as Docker's stop does: frozen processes cannot act on the stop signal.
         await thawIfPaused(ctx, id);
-        await lifecycle.stop(id, seconds);
+        await lifecycle.stop(id, seconds, signal);
         await emitContainerEvent(ctx, record, 'stop');
       });
     });
