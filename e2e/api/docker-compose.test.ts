@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ let suite: ContainerSuite;
 let service: ApiService;
 let client: ReturnType<typeof dockerClient>;
 let project: string;
+let buildProject: string | undefined;
 
 beforeAll(async () => {
   suite = await startContainerSuite();
@@ -31,6 +32,20 @@ afterAll(async () => {
       '-v',
     ]);
     rmSync(project, { recursive: true, force: true });
+  }
+  if (buildProject) {
+    await client?.run('docker-compose', [
+      '--project-directory',
+      buildProject,
+      '-f',
+      join(buildProject, 'docker-compose.yml'),
+      '-p',
+      'kokerbuild',
+      'down',
+      '--rmi',
+      'all',
+    ]);
+    rmSync(buildProject, { recursive: true, force: true });
   }
   if (service) expect(await service.stop()).toBe(0);
   client?.remove();
@@ -95,4 +110,51 @@ volumes:
   expect((await suite.must(['ps', '-aq'])).trim()).toBe('');
   expect(await suite.must(['network', 'ls'])).not.toContain('kokerapi');
   expect((await suite.must(['volume', 'ls', '-q'])).trim()).toBe('');
+});
+
+it('builds a service from its build: context (docker-py sends the context as a tar), then runs it', async () => {
+  buildProject = mkdtempSync(join(tmpdir(), 'koker-e2e-compose-build-'));
+  mkdirSync(join(buildProject, 'app'));
+  writeFileSync(
+    join(buildProject, 'app', 'Dockerfile'),
+    `FROM ${suite.image}\nARG WORD\nRUN echo "built-by-compose $WORD" > /b.txt\nCMD cat /b.txt && sleep 1000\n`,
+  );
+  writeFileSync(
+    join(buildProject, 'docker-compose.yml'),
+    `version: "3.7"
+services:
+  app:
+    build:
+      context: ./app
+      args:
+        WORD: "yes"
+    image: kokerbuild-app:1
+    network_mode: none
+    stop_grace_period: 1s
+`,
+  );
+  const compose = (...args: string[]) =>
+    client.run('docker-compose', [
+      '--project-directory',
+      buildProject as string,
+      '-f',
+      join(buildProject as string, 'docker-compose.yml'),
+      '-p',
+      'kokerbuild',
+      ...args,
+    ]);
+  const built = await compose('build');
+  expect(built.code, built.stderr).toBe(0);
+  expect(built.stdout + built.stderr).toContain('Successfully tagged kokerbuild-app:1');
+  expect(await suite.must(['images', '--format', '{{.Repository}}:{{.Tag}}'])).toContain('kokerbuild-app:1');
+  const up = await compose('up', '-d');
+  expect(up.code, up.stderr).toBe(0);
+  await waitFor(
+    async () => (await compose('logs', '--no-color', 'app')).stdout.includes('built-by-compose yes'),
+    'the built service to print its file',
+  );
+  const down = await compose('down', '--rmi', 'all');
+  expect(down.code, down.stderr).toBe(0);
+  expect((await suite.must(['ps', '-aq'])).trim()).toBe('');
+  expect(await suite.must(['images', '--format', '{{.Repository}}'])).not.toContain('kokerbuild-app');
 });

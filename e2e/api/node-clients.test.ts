@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { GenericContainer, Wait } from 'testcontainers';
@@ -57,6 +60,68 @@ describe('dockerode', () => {
     expect(listed.map((c) => c.State)).toEqual(['exited']);
     await container.remove();
     expect(await suite.must(['ps', '-aq'])).toBe('');
+  });
+});
+
+describe('dockerode: build and commit', () => {
+  it('builds a context it packs itself, its messages as dockerd streams them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'koker-e2e-node-build-'));
+    try {
+      writeFileSync(
+        join(dir, 'Dockerfile'),
+        `FROM ${suite.image}\nARG WHO\nRUN echo "built by $WHO" > /who.txt\n`,
+      );
+      const stream = await docker.buildImage(
+        { context: dir, src: ['Dockerfile'] },
+        { t: 'node-built:1', buildargs: { WHO: 'dockerode' }, labels: { from: 'node' } },
+      );
+      const messages = await new Promise<{ stream?: string; aux?: { ID?: string }; error?: string }[]>(
+        (resolve, reject) =>
+          docker.modem.followProgress(stream, (error: Error | null, output: never[]) =>
+            error ? reject(error) : resolve(output),
+          ),
+      );
+      expect(messages.filter((m) => m.error)).toEqual([]);
+      const id = messages.find((m) => m.aux?.ID)?.aux?.ID;
+      expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+      const text = messages.map((m) => m.stream ?? '').join('');
+      expect(text).toContain('Step 3/3 : RUN echo "built by $WHO" > /who.txt');
+      expect(text).toContain('Successfully tagged node-built:1');
+      const image = await docker.getImage('node-built:1').inspect();
+      expect(image.Id).toBe(id);
+      expect(image.Config.Labels).toEqual({ from: 'node' });
+      expect(await suite.must(['run', '--rm', '--network', 'none', 'node-built:1', 'cat', '/who.txt'])).toBe(
+        'built by dockerode\n',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("commits a container's changes with a comment and a change", async () => {
+    const container = await docker.createContainer({
+      Image: 'node-built:1',
+      Cmd: ['sh', '-c', 'echo changed > /changed.txt'],
+      HostConfig: { NetworkMode: 'none' },
+    });
+    await container.start();
+    await container.wait();
+    const committed = (await container.commit({
+      repo: 'node-committed',
+      tag: '1',
+      comment: 'from dockerode',
+      changes: 'CMD ["cat", "/changed.txt"]',
+    })) as { Id: string };
+    expect(committed.Id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const history = (await docker.getImage('node-committed:1').history()) as {
+      Id: string;
+      Comment: string;
+    }[];
+    expect(history[0]).toMatchObject({ Id: committed.Id, Comment: 'from dockerode' });
+    expect(await suite.must(['run', '--rm', '--network', 'none', 'node-committed:1'])).toBe('changed\n');
+    await container.remove();
+    await docker.getImage('node-committed:1').remove();
+    await docker.getImage('node-built:1').remove();
   });
 });
 

@@ -1,5 +1,5 @@
 import { ApiError, queryFilters, type ApiRequest, type ApiResponse, type ApiRoute } from '@koker/api-server';
-import { Network, NotFoundError } from '@koker/core';
+import { Network, NotFoundError, type ContainerRecord } from '@koker/core';
 import { lifecycleOf } from '../containers/lifecycle.js';
 import { connectContainer, disconnectContainer } from '../networks/connect-container.js';
 import { networkDocument } from '../networks/network-document.js';
@@ -101,6 +101,25 @@ async function prune(api: ApiServices, request: ApiRequest, response: ApiRespons
   response.json(200, { NetworksDeleted: deleted });
 }
 
+/** The container when the store holds it `Created` (not started yet), else nothing. */
+async function createdContainer(api: ApiServices, ref: string): Promise<ContainerRecord | undefined> {
+  const id = await api.ctx.state.resolve(ref).catch((error: unknown) => {
+    if (error instanceof NotFoundError) throw new ApiError(404, `No such container: ${ref}`);
+    throw error;
+  });
+  const record = await api.ctx.state.get(id);
+  return (await lifecycleOf(api.ctx).observe(record)).status === 'created' ? record : undefined;
+}
+
+/** Whether the network is the one the container was created on (`--network NAME`). */
+function ownNetwork(
+  record: ContainerRecord,
+  network: { readonly name: string; readonly id: string },
+): boolean {
+  const own = record.spec?.network.network;
+  return own !== undefined && (own === network.name || network.id.startsWith(own));
+}
+
 async function connect(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
   const body = await request.json<{
     Container?: string;
@@ -109,17 +128,13 @@ async function connect(api: ApiServices, request: ApiRequest, response: ApiRespo
   if (!body.Container) throw new ApiError(400, 'Container is required');
   const ip = body.EndpointConfig?.IPAMConfig?.IPv4Address;
   const network = await findNetwork(api, request.params.id ?? '');
-  const id = await api.ctx.state.resolve(body.Container).catch((error: unknown) => {
-    if (error instanceof NotFoundError) throw new ApiError(404, `No such container: ${body.Container}`);
-    throw error;
-  });
-  const record = await api.ctx.state.get(id);
-  if ((await lifecycleOf(api.ctx).observe(record)).status === 'created') {
+  const created = await createdContainer(api, body.Container);
+  if (created) {
     // Not started yet (compose connects before it starts): its own network gets the aliases in
     // its record; another is joined once it runs.
+    const { id } = created;
     const aliases = body.EndpointConfig?.Aliases ?? [];
-    const own = record.spec?.network.network;
-    if (own !== undefined && (own === network.name || network.id.startsWith(own)))
+    if (ownNetwork(created, network))
       await api.ctx.state.update(id, (current) =>
         current.spec
           ? {
@@ -149,6 +164,22 @@ async function connect(api: ApiServices, request: ApiRequest, response: ApiRespo
 async function disconnect(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
   const body = await request.json<{ Container?: string }>();
   if (!body.Container) throw new ApiError(400, 'Container is required');
+  const created = await createdContainer(api, body.Container);
+  if (created) {
+    // Not started yet: a network to join later is forgotten; its own network keeps it (koker
+    // decides it at create), without the aliases given so far (compose disconnects and connects
+    // again to set them).
+    const network = await findNetwork(api, request.params.id ?? '');
+    if (ownNetwork(created, network))
+      await api.ctx.state.update(created.id, (current) =>
+        current.spec
+          ? { ...current, spec: { ...current.spec, network: { ...current.spec.network, aliases: [] } } }
+          : current,
+      );
+    else api.starts.forgetConnect(created.id, network.name);
+    response.empty(200);
+    return;
+  }
   await disconnectContainer(api.ctx, request.params.id ?? '', body.Container);
   response.empty(200);
 }

@@ -52,6 +52,12 @@ export class StartWaiters {
     push(this.connects, id, connect);
   }
 
+  forgetConnect(id: ContainerId, network: string): void {
+    const left = (this.connects.get(id) ?? []).filter((connect) => connect.network !== network);
+    if (left.length > 0) this.connects.set(id, left);
+    else this.connects.delete(id);
+  }
+
   /** The container runs: the attaches get their socket, the waits go on, the connects are returned. */
   started(id: ContainerId, socket: Promise<Socket> | undefined): PendingConnect[] {
     (this.attaches.get(id) ?? []).forEach((waiter, index) => waiter(index === 0 && socket ? { socket } : {}));
