@@ -3,7 +3,8 @@
 // container's monitor (koker-monitor vs podman's conmon: VmHWM read from /proc while the container
 // runs, the figure time -v would report for that process alone, before koker-monitor execs the
 // cleanup). Registry commands too: `koker pull` of busybox and of the large fixture image, and
-// `koker push` of it to an empty loopback registry, beside skopeo's copy of the same image.
+// `koker push` of it to an empty loopback registry, `koker save` and `load` of it, beside
+// skopeo's copy of the same image.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +90,22 @@ try {
     peakRssRow(
       'koker push of the large fixture image to an empty registry',
       `rm -rf ${target.storage}/docker && ${KOKER} -q --root ${pullRoot} push ${pushed} > /dev/null`,
+      { runs: RUNS },
+    ),
+  );
+  const largeArchive = join(dir, 'large.tar');
+  rows.push(
+    peakRssRow(
+      'koker save of the large fixture image',
+      `rm -f ${largeArchive} && ${KOKER} -q --root ${pullRoot} save -o ${largeArchive} ${source.images.large}`,
+      { runs: RUNS },
+    ),
+  );
+  const loadRoot = join(dir, 'load-root');
+  rows.push(
+    peakRssRow(
+      'koker load of that archive',
+      `rm -rf ${loadRoot} && ${KOKER} -q --root ${loadRoot} load -i ${largeArchive} > /dev/null`,
       { runs: RUNS },
     ),
   );

@@ -11,6 +11,7 @@ import {
   type Logger,
   MediaTypes,
 } from '@koker/core';
+import { spentBuffers } from '@koker/host';
 import { type FileImageStore } from '../file-image-store.js';
 import { ociManifestOf } from '../oci-manifest-out.js';
 
@@ -113,7 +114,11 @@ export async function saveArchive(
         const entry = tar.entry({ name, size: source.size, mtime, mode: 0o644, type: 'file' }, (error) =>
           error ? reject(error) : resolve(),
         );
-        createReadStream(source.path).on('error', reject).pipe(entry);
+        createReadStream(source.path)
+          .on('error', reject)
+          // Each read is a new buffer: counted, so they are freed every few MiB, not every ~64 MB.
+          .on('data', (chunk: string | Buffer) => spentBuffers(chunk.length))
+          .pipe(entry);
       });
       log?.debug({ digest, name }, 'Save blob');
     }

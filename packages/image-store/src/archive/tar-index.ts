@@ -150,7 +150,9 @@ export class TarIndex {
     return createReadStream(this.path, {
       start: member.offset,
       end: member.offset + member.size - 1,
-      highWaterMark: 1024 * 1024,
+      // Each read is a new buffer, alive until a collection: small ones keep `load` within the
+      // CLI's memory (the consumers report them to spentBuffers).
+      highWaterMark: 256 * 1024,
     });
   }
 
