@@ -172,6 +172,11 @@ export interface LaunchOptions {
    * resolves once it waits. With a terminal, its master goes to `consoleSocket` (SCM_RIGHTS).
    */
   readonly handoff?: HandoffOptions;
+  /**
+   * With a terminal whose stdio is no terminal (FIFOs, a service's): a file holding `ROWS COLUMNS`,
+   * the size the pty gets at the start and again at each SIGWINCH to the helper.
+   */
+  readonly terminalSizeFile?: string;
 }
 
 export interface HandoffOptions {

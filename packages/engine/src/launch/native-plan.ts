@@ -54,6 +54,7 @@ export function capabilitySets(process: ProcessSpec): {
 export interface EncodeOptions {
   readonly detached?: boolean;
   readonly handoff?: HandoffOptions;
+  readonly terminalSizeFile?: string;
 }
 
 function monitorOps(options: {
@@ -61,12 +62,14 @@ function monitorOps(options: {
   terminal: boolean;
   stdin: boolean;
   handoff?: HandoffOptions;
+  terminalSizeFile?: string;
 }): NativeOps {
   const size = options.handoff?.consoleSize;
   return [
     // Killed with koker, unless it must outlive it (-d).
     ...(options.detached ? [] : ['pdeathsig', '9']),
     ...(options.terminal ? ['tty', options.stdin ? '1' : '0'] : []),
+    ...(options.terminal && options.terminalSizeFile ? ['winsize', options.terminalSizeFile] : []),
     ...(options.handoff
       ? ['handoff', options.handoff.consoleSocket ?? '', String(size?.rows ?? 0), String(size?.columns ?? 0)]
       : []),
@@ -150,6 +153,7 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: EncodeOptions = {}):
       terminal: plan.process.terminal,
       stdin: plan.process.stdin,
       ...(options.handoff ? { handoff: options.handoff } : {}),
+      ...(options.terminalSizeFile ? { terminalSizeFile: options.terminalSizeFile } : {}),
     }),
     ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
     ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),
@@ -224,6 +228,7 @@ export function encodeExecPlan(plan: ExecPlan, options: EncodeOptions = {}): Nat
       terminal: plan.process.terminal,
       stdin: plan.process.stdin,
       ...(options.handoff ? { handoff: options.handoff } : {}),
+      ...(options.terminalSizeFile ? { terminalSizeFile: options.terminalSizeFile } : {}),
     }),
     ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
     ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),
