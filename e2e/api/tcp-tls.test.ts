@@ -259,14 +259,18 @@ describe('docker exec -it', () => {
     // terminal window resized would give it.
     const shell = [
       'stty rows 33 cols 101',
-      `${docker} exec -it tty-box sh -c 'stty size; sleep 3; stty size' </dev/tty & sleep 1.5`,
+      `${docker} exec -it tty-box sh -c 'sleep 0.5; stty size; sleep 3; stty size' </dev/tty & sleep 1.5`,
       'stty rows 40 cols 120 </dev/tty',
       'kill -WINCH $!',
       'wait $!',
     ].join('; ');
     const run = await client.run('script', ['-qec', shell, '/dev/null']);
     expect(run.code).toBe(0);
-    expect(run.stdout.replace(/\r/g, '')).toMatch(/^33 101\n40 120\n/m);
+    const sizes = service
+      .log()
+      .split('\n')
+      .filter((line) => /Exec terminal size|Resize exec terminal/.test(line));
+    expect(run.stdout.replace(/\r/g, ''), sizes.join('\n')).toMatch(/^33 101\n40 120\n/m);
     expect((await dockerTls(['rm', '-f', 'tty-box'])).code).toBe(0);
   });
 });

@@ -135,6 +135,7 @@ async function start(api: ApiServices, execs: ExecInstances, request: ApiRequest
     writeFileSync(instance.terminal.sizeFile, '', { mode: 0o600 });
     const [rows, columns] = instance.requestedSize ?? body.ConsoleSize ?? config.ConsoleSize ?? [0, 0];
     writeTerminalSize(instance, rows, columns);
+    ctx.log.debug({ exec: instance.id.slice(0, 12), rows, columns }, 'Exec terminal size');
   }
   const client = response.hijack(
     tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream',
@@ -211,16 +212,21 @@ function writeTerminalSize(instance: ExecInstance, rows: number, columns: number
 }
 
 /** `POST /exec/{id}/resize?h=&w=`: the exec's pty gets the size (koker-init reads it on SIGWINCH). */
-function resize(execs: ExecInstances, request: ApiRequest, response: ApiResponse): void {
+function resize(api: ApiServices, execs: ExecInstances, request: ApiRequest, response: ApiResponse): void {
   const instance = execs.get(request.params.id ?? '');
   const rows = queryInt(request.query, 'h') ?? 0;
   const columns = queryInt(request.query, 'w') ?? 0;
+  api.ctx.log.debug(
+    { exec: instance.id.slice(0, 12), rows, columns, running: instance.running },
+    'Resize exec terminal',
+  );
   if (!instance.terminal) {
     if (instance.config.Tty && rows > 0 && columns > 0) instance.requestedSize = [rows, columns];
     response.empty(200);
     return;
   }
-  if (writeTerminalSize(instance, rows, columns) && instance.running)
+  // Once the process has ended its directory is gone: nothing left to resize.
+  if (instance.running && writeTerminalSize(instance, rows, columns))
     instance.terminal.launched?.kill('SIGWINCH');
   response.empty(200);
 }
@@ -256,6 +262,6 @@ export function execRoutes(api: ApiServices): ApiRoute[] {
     { method: 'POST', path: '/containers/{id}/exec', handler: (q, r) => create(api, execs, q, r) },
     { method: 'POST', path: '/exec/{id}/start', handler: (q, r) => start(api, execs, q, r) },
     { method: 'GET', path: '/exec/{id}/json', handler: (q, r) => inspect(execs, q, r) },
-    { method: 'POST', path: '/exec/{id}/resize', handler: (q, r) => resize(execs, q, r) },
+    { method: 'POST', path: '/exec/{id}/resize', handler: (q, r) => resize(api, execs, q, r) },
   ];
 }
