@@ -18,6 +18,7 @@ const ORDER = [
   'net',
   'cgroups',
   'runtime',
+  'api',
 ];
 const rank = (name) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
 
