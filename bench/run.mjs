@@ -19,6 +19,7 @@ const ORDER = [
   'net',
   'cgroups',
   'runtime',
+  'api',
 ];
 const rank = (name) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
 

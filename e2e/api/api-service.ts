@@ -42,12 +42,17 @@ export function apiRequest(
   });
 }
 
-export async function startApiService(root: string, env: NodeJS.ProcessEnv): Promise<ApiService> {
+/** The service on `ROOT/api.sock`, and on whatever `more` adds (`-H tcp://...` with its TLS flags). */
+export async function startApiService(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  more: readonly string[] = [],
+): Promise<ApiService> {
   const socket = join(root, 'api.sock');
   let output = '';
   const child: ChildProcess = spawn(
     KOKER_BIN,
-    ['--root', root, '--debug', 'system', 'service', '--socket', `unix://${socket}`],
+    ['--root', root, '--debug', 'system', 'service', '--socket', `unix://${socket}`, ...more],
     { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

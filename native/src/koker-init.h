@@ -109,12 +109,13 @@ void op_seccomp(const char *hex);
 /* terminal.c: the pty (opened inside the container) and its proxy (run by the monitor). */
 void console_open(int sock, uid_t uid, gid_t gid);
 int console_receive(int sock); /* the master fd */
-void console_attach(int master, int raw);
+/* size_fd (or -1): a file holding `ROWS COLUMNS`, the size when stdin/stdout are no terminal. */
+void console_attach(int master, int raw, int size_fd);
 /* An OCI runtime's --console-socket: connected before any namespace is joined (the path is the
  * caller's), then the master sent there (SCM_RIGHTS), sized rows x cols first. */
 int console_connect(const char *socket_path);
 void console_send(int master, int sock, unsigned short rows, unsigned short cols);
-void console_resize(int master);
+void console_resize(int master, int size_fd);
 /* Copies stdin to the pty; returns 0 at the end of stdin. */
 int console_copy_in(int master);
 /* Copies what the pty has to stdout; returns 0 once every slave end is closed. */

@@ -74,6 +74,9 @@ static struct {
     int handoff;
     int console_socket;
     unsigned short rows, cols;
+    /* `ROWS COLUMNS` for the pty when koker-init's stdio is no terminal (an API service's exec):
+     * opened before any namespace is joined (the path is the host's), read again at each SIGWINCH. */
+    int size_fd;
     /* Bind sources cloned in the host's mount namespace (hosttree), by source path. */
     int trees[16];
     const char *tree_paths[16];
@@ -87,7 +90,7 @@ static struct {
     size_t nrestore;
     /* fds 4.. (after the channel), the caller's to pass on at 3.. (--preserve-fds). */
     int preserve;
-} monitor = {.tty_sock = {-1, -1}, .console_socket = -1, .hook_sock = {-1, -1}};
+} monitor = {.tty_sock = {-1, -1}, .console_socket = -1, .hook_sock = {-1, -1}, .size_fd = -1};
 
 /* The container's pid as the host sees it, for the state hooks get (the monitor sends it). */
 static pid_t host_pid;
@@ -357,6 +360,10 @@ static int monitor_ops(char *shown, size_t cap) {
             monitor.tty_stdin = (int)plan_num();
             if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, monitor.tty_sock) < 0)
                 die("prepare the terminal", "socketpair", errno, "");
+        } else if (strcmp(op, "winsize") == 0) {
+            const char *path = plan_str();
+            monitor.size_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+            if (monitor.size_fd < 0) die("prepare the terminal", "open", errno, path);
         } else if (strcmp(op, "handoff") == 0) {
             monitor.handoff = 1;
             const char *path = plan_str();
@@ -393,7 +400,7 @@ static int watch(pid_t pid, int master, int signals) {
             if (read(signals, &info, sizeof info) != sizeof info) continue;
             int sig = (int)info.ssi_signo;
             if (sig == SIGCHLD && waitpid(pid, &status, WNOHANG) == pid) ended = 1;
-            if (sig == SIGWINCH && master >= 0) console_resize(master);
+            if (sig == SIGWINCH && master >= 0) console_resize(master, monitor.size_fd);
             if (forwardable(sig)) {
                 step("Forward signal", "signal", sigabbrev_np(sig) ? sigabbrev_np(sig) : fmt("%d", sig));
                 kill(pid, sig);
@@ -498,7 +505,7 @@ static int run_monitor(void) {
             close(master);
             master = -1;
         } else {
-            console_attach(master, monitor.tty_stdin);
+            console_attach(master, monitor.tty_stdin, monitor.size_fd);
         }
         if (write(monitor.tty_sock[0], "k", 1) != 1) die("prepare the terminal", "write", errno, "");
     }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -104,16 +105,30 @@ void console_send(int master, int sock, unsigned short rows, unsigned short cols
 static struct termios saved;
 static int raw_set;
 
-void console_resize(int master) {
+/* `ROWS COLUMNS` from the file a service keeps for the terminal; 0 when it has none yet. */
+static int size_from_file(int fd, struct winsize *size) {
+    char text[32] = {0};
+    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    unsigned rows = 0, cols = 0;
+    if (n <= 0 || sscanf(text, "%u %u", &rows, &cols) != 2 || rows == 0 || cols == 0 || rows > 65535 || cols > 65535)
+        return 0;
+    *size = (struct winsize){.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+    return 1;
+}
+
+void console_resize(int master, int size_fd) {
     struct winsize size;
-    if (ioctl(STDIN_FILENO, TIOCGWINSZ, &size) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0) {
+    int known = size_fd >= 0
+                    ? size_from_file(size_fd, &size)
+                    : ioctl(STDIN_FILENO, TIOCGWINSZ, &size) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0;
+    if (known) {
         step("Set terminal size", "rows", fmt("%u", size.ws_row), "columns", fmt("%u", size.ws_col));
         ioctl(master, TIOCSWINSZ, &size);
     }
 }
 
-void console_attach(int master, int raw) {
-    console_resize(master);
+void console_attach(int master, int raw, int size_fd) {
+    console_resize(master, size_fd);
     if (raw && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
         struct termios mode = saved;
         cfmakeraw(&mode); /* as docker does: no echo, no signals, output passed as it is */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type Socket } from 'node:net';
+import { type Server as NetServer, type Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import { Readable } from 'node:stream';
 import { type Logger } from '@koker/core';
 import { ApiError, errorBody, statusOf } from './api-error.js';
@@ -30,6 +31,7 @@ export class ApiServer {
   /** Every connection, hijacked ones too (Node's server forgets those). */
   private readonly sockets = new Set<Socket>();
   private lastActivity = Date.now();
+  private readonly listeners: NetServer[] = [];
 
   constructor(private readonly options: ApiServerOptions) {
     this.router = new Router(options.routes);
@@ -44,22 +46,42 @@ export class ApiServer {
       'upgrade',
       (request: IncomingMessage, socket: Socket, head: Buffer) => void this.onUpgrade(request, socket, head),
     );
-    this.http.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
+    this.http.on('connection', (socket: Socket) => this.track(socket));
     // Waits and followed logs last as long as the client wants.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 60_000;
   }
 
-  /** Stops listening and ends every connection (streams and hijacked ones too); resolves when closed. */
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.http.close(() => resolve());
-      this.http.closeAllConnections();
-      for (const socket of this.sockets) socket.destroy();
+  /**
+   * Serves what a listener accepts: a unix socket's connections, a TLS listener's once their
+   * handshake (and client certificate) checked out. One service may have several (dockerd's `-H`).
+   */
+  serve(listener: NetServer): void {
+    this.listeners.push(listener);
+    // A TLS connection still in its handshake is one to end at close too.
+    if (listener instanceof TlsServer) listener.on('connection', (socket: Socket) => this.track(socket));
+    const event = listener instanceof TlsServer ? 'secureConnection' : 'connection';
+    listener.on(event, (socket: Socket) => {
+      // As Node's own HTTP server has it: a client that closed its side (the end of a hijacked
+      // stdin) still reads the output.
+      (socket as { allowHalfOpen: boolean }).allowHalfOpen = true;
+      this.http.emit('connection', socket);
     });
+  }
+
+  /** Stops listening and ends every connection (streams and hijacked ones too); resolves when closed. */
+  async close(): Promise<void> {
+    const closed = [this.http, ...this.listeners].map(
+      (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+    );
+    this.http.closeAllConnections();
+    for (const socket of this.sockets) socket.destroy();
+    await Promise.all(closed);
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
   }
 
   /** Requests in progress (a hijacked connection counts until it closes). */

@@ -1,8 +1,7 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Server } from 'node:net';
 import { dirname } from 'node:path';
 import { ConflictError, type Logger } from '@koker/core';
-import { type Server } from 'node:http';
 
 /** The GID of the `koker` group in /etc/group, if there is one (the socket's group, as `docker`'s). */
 export function kokerGroupId(groupFile = '/etc/group'): number | undefined {

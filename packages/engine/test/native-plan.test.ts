@@ -233,6 +233,12 @@ describe("koker-init's encoding of a plan", () => {
       '/dev/console',
       '600',
     ]);
+    // A terminal whose size a file gives (an API service's exec): named after the tty op.
+    const sized = encodeLaunchPlan(plan({ terminal: true, stdin: false }), {
+      terminalSizeFile: '/run/x/winsize',
+    });
+    expect(sized.slice(0, 6)).toEqual(['pdeathsig', '9', 'tty', '0', 'winsize', '/run/x/winsize']);
+    expect(encodeLaunchPlan(plan(), { terminalSizeFile: '/run/x/winsize' })).not.toContain('winsize');
     expect(encodeLaunchPlan(plan({}, true)).slice(-6, -4)).toEqual(['exec', '1']);
     expect(encodeLaunchPlan(plan(), { detached: true })[0]).toBe('cgroup');
   });

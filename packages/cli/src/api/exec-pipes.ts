@@ -23,7 +23,8 @@ interface Fifo {
  */
 export class ExecPipes {
   private constructor(
-    private readonly dir: string,
+    /** The FIFOs' directory (root's, 0700), removed with them. */
+    readonly directory: string,
     readonly stdin: Fifo | undefined,
     readonly stdout: Fifo,
     readonly stderr: Fifo | undefined,
@@ -65,6 +66,6 @@ export class ExecPipes {
   private closed = false;
 
   remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.directory, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   ApiError,
   STREAM,
@@ -7,8 +8,16 @@ import {
   type ApiRequest,
   type ApiResponse,
   type ApiRoute,
+  queryInt,
 } from '@koker/api-server';
-import { NotFoundError, Resources, exitCodeOfStatus, type ContainerId, type Launcher } from '@koker/core';
+import {
+  NotFoundError,
+  Resources,
+  exitCodeOfStatus,
+  type ContainerId,
+  type LaunchedProcess,
+  type Launcher,
+} from '@koker/core';
 import { NativeLauncher, execInContainer } from '@koker/engine';
 import { nativeHelperPath } from '@koker/host';
 import { lifecycleOf } from '../containers/lifecycle.js';
@@ -27,6 +36,8 @@ interface ExecConfig {
   readonly User?: string;
   readonly Privileged?: boolean;
   readonly DetachKeys?: string;
+  /** `[rows, columns]` (API 1.42+): the terminal's first size. */
+  readonly ConsoleSize?: [number, number] | null;
 }
 
 /** An exec instance as dockerd keeps it: made by create, run by start, read by inspect. */
@@ -38,6 +49,10 @@ interface ExecInstance {
   exitCode: number | null;
   pid: number;
   started: boolean;
+  /** With a tty: where koker-init reads the pty's size, and the process to tell (SIGWINCH). */
+  terminal?: { readonly sizeFile: string; launched?: LaunchedProcess };
+  /** A resize that came before start: the size the terminal starts with. */
+  requestedSize?: [number, number];
 }
 
 /** The service's exec instances (dockerd keeps them in memory too). */
@@ -84,7 +99,11 @@ async function create(api: ApiServices, execs: ExecInstances, request: ApiReques
 async function start(api: ApiServices, execs: ExecInstances, request: ApiRequest, response: ApiResponse) {
   const instance = execs.get(request.params.id ?? '');
   if (instance.started) throw new ApiError(409, `Exec ${instance.id} has already been started`);
-  const body = await request.json<{ Detach?: boolean; Tty?: boolean }>();
+  const body = await request.json<{
+    Detach?: boolean;
+    Tty?: boolean;
+    ConsoleSize?: [number, number] | null;
+  }>();
   const { ctx } = api;
   const config = instance.config;
   const tty = config.Tty === true || body.Tty === true;
@@ -111,6 +130,14 @@ async function start(api: ApiServices, execs: ExecInstances, request: ApiRequest
   }
   mkdirSync(ctx.config.runRoot, { recursive: true, mode: 0o700 });
   const pipes = await ExecPipes.open(ctx.config.runRoot, { stdin: execRequest.interactive, stderr: !tty });
+  if (tty) {
+    // The pty is koker-init's, its stdio FIFOs: its size comes from this file (resize writes it).
+    instance.terminal = { sizeFile: join(pipes.directory, 'winsize') };
+    writeFileSync(instance.terminal.sizeFile, '', { mode: 0o600 });
+    const [rows, columns] = instance.requestedSize ?? body.ConsoleSize ?? config.ConsoleSize ?? [0, 0];
+    writeTerminalSize(instance, rows, columns);
+    ctx.log.debug({ exec: instance.id.slice(0, 12), rows, columns }, 'Exec terminal size');
+  }
   const client = response.hijack(
     tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream',
   );
@@ -145,6 +172,7 @@ async function start(api: ApiServices, execs: ExecInstances, request: ApiRequest
       try {
         const launched = await launcher.exec(plan, options);
         instance.pid = launched.pid;
+        if (instance.terminal) instance.terminal.launched = launched;
         return launched;
       } finally {
         pipes.closeChildEnds();
@@ -154,7 +182,11 @@ async function start(api: ApiServices, execs: ExecInstances, request: ApiRequest
   try {
     const status = await execInContainer(
       record,
-      { ...execRequest, stdio: pipes.childStdio() },
+      {
+        ...execRequest,
+        stdio: pipes.childStdio(),
+        ...(instance.terminal ? { terminalSizeFile: instance.terminal.sizeFile } : {}),
+      },
       { ...drivers, launcher: handing },
       ctx.log,
     );
@@ -170,6 +202,34 @@ async function start(api: ApiServices, execs: ExecInstances, request: ApiRequest
     pipes.remove();
     client.end();
   }
+}
+
+/** Keeps the size for koker-init to read (a size of 0 is no size: the pty keeps its own). */
+function writeTerminalSize(instance: ExecInstance, rows: number, columns: number): boolean {
+  if (!instance.terminal || !(rows > 0 && columns > 0 && rows < 65536 && columns < 65536)) return false;
+  // In place (same inode): koker-init holds the file open.
+  writeFileSync(instance.terminal.sizeFile, `${rows} ${columns}\n`);
+  return true;
+}
+
+/** `POST /exec/{id}/resize?h=&w=`: the exec's pty gets the size (koker-init reads it on SIGWINCH). */
+function resize(api: ApiServices, execs: ExecInstances, request: ApiRequest, response: ApiResponse): void {
+  const instance = execs.get(request.params.id ?? '');
+  const rows = queryInt(request.query, 'h') ?? 0;
+  const columns = queryInt(request.query, 'w') ?? 0;
+  api.ctx.log.debug(
+    { exec: instance.id.slice(0, 12), rows, columns, running: instance.running },
+    'Resize exec terminal',
+  );
+  if (!instance.terminal) {
+    if (instance.config.Tty && rows > 0 && columns > 0) instance.requestedSize = [rows, columns];
+    response.empty(200);
+    return;
+  }
+  // Once the process has ended its directory is gone: nothing left to resize.
+  if (instance.running && writeTerminalSize(instance, rows, columns))
+    instance.terminal.launched?.kill('SIGWINCH');
+  response.empty(200);
 }
 
 function inspect(execs: ExecInstances, request: ApiRequest, response: ApiResponse): void {
@@ -204,7 +264,6 @@ export function execRoutes(api: ApiServices): ApiRoute[] {
     route('POST', '/containers/{id}/exec', (a, q, r) => create(a, execs, q, r)),
     route('POST', '/exec/{id}/start', (a, q, r) => start(a, execs, q, r)),
     route('GET', '/exec/{id}/json', (_a, q, r) => inspect(execs, q, r)),
-    // The process's terminal follows koker-init's stdio, which is no terminal here: accepted, as dockerd does.
-    route('POST', '/exec/{id}/resize', (_a, _q, r) => r.empty(200)),
+    route('POST', '/exec/{id}/resize', (a, q, r) => resize(a, execs, q, r)),
   ];
 }

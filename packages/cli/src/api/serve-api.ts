@@ -1,5 +1,16 @@
-import { ApiServer, activatedSocketFd, listenFd, listenUnix, parseListenAddress } from '@koker/api-server';
-import { NotImplementedError } from '@koker/core';
+import { createServer } from 'node:net';
+import {
+  ApiServer,
+  type ClientCertificateFiles,
+  activatedSocketFd,
+  clientCertificateServer,
+  clientCertificateTls,
+  formatListenAddress,
+  listenFd,
+  listenTcp,
+  listenUnix,
+  parseListenAddress,
+} from '@koker/api-server';
 import { type CliContext } from '../context.js';
 import { VERSION } from '../version.js';
 import { type ApiServices } from './api-services.js';
@@ -15,8 +26,10 @@ import { systemRoutes } from './system-routes.js';
 import { volumeRoutes } from './volume-routes.js';
 
 export interface ServeOptions {
-  /** `unix:///run/koker/koker.sock` (or tcp://, refused for now). */
-  readonly socket: string;
+  /** dockerd's `-H`: `unix:///run/koker/koker.sock`, `tcp://HOST:PORT` (with `tls` only); one or more. */
+  readonly hosts: readonly string[];
+  /** `--tlsverify` with its CA, certificate and key: what every TCP host needs. */
+  readonly tls?: ClientCertificateFiles;
   /** Seconds without a request before the service exits; 0: never. */
   readonly timeoutSeconds: number;
 }
@@ -42,16 +55,34 @@ export async function serveApi(ctx: CliContext, options: ServeOptions): Promise<
     log: ctx.log,
     serverName: `koker/${VERSION} (linux)`,
   });
+  // Every address and the TLS files checked before anything listens: a bad one starts nothing.
+  const addresses = options.hosts.map(parseListenAddress);
+  const firstTcp = addresses.find((address) => address.kind === 'tcp');
+  const tls = firstTcp ? clientCertificateTls(options.tls, formatListenAddress(firstTcp)) : undefined;
   const activated = activatedSocketFd();
-  const address = parseListenAddress(options.socket);
-  if (activated !== undefined) {
-    await listenFd(server.http, activated);
-    ctx.log.info({ fd: activated }, 'API service listening on the socket systemd passed');
-  } else if (address.kind === 'unix') {
-    await listenUnix(server.http, address.path, ctx.log);
-    ctx.log.info({ socket: `unix://${address.path}` }, 'API service listening');
-  } else {
-    throw new NotImplementedError('serving the API over TCP (it will need TLS client certificates)');
+  try {
+    if (activated !== undefined) {
+      const listener = createServer();
+      server.serve(listener);
+      await listenFd(listener, activated);
+      ctx.log.info({ fd: activated }, 'API service listening on the socket systemd passed');
+    } else {
+      for (const address of addresses) {
+        if (address.kind === 'unix') {
+          const listener = createServer();
+          server.serve(listener);
+          await listenUnix(listener, address.path, ctx.log);
+        } else if (tls) {
+          const listener = clientCertificateServer(tls, ctx.log);
+          server.serve(listener);
+          await listenTcp(listener, address.host, address.port, ctx.log);
+        }
+        ctx.log.info({ host: formatListenAddress(address) }, 'API service listening');
+      }
+    }
+  } catch (error) {
+    await server.close();
+    throw error;
   }
   await new Promise<void>((resolve) => {
     const stop = (reason: string) => {

@@ -57,6 +57,7 @@ export interface EncodeOptions {
   readonly handoff?: HandoffOptions;
   /** fds the helper gets after its channel (4..), the command's at 3.. */
   readonly passFds?: number;
+  readonly terminalSizeFile?: string;
 }
 
 function monitorOps(options: {
@@ -65,12 +66,14 @@ function monitorOps(options: {
   stdin: boolean;
   handoff?: HandoffOptions;
   passFds?: number;
+  terminalSizeFile?: string;
 }): NativeOps {
   const size = options.handoff?.consoleSize;
   return [
     // Killed with koker, unless it must outlive it (-d).
     ...(options.detached ? [] : ['pdeathsig', '9']),
     ...(options.terminal ? ['tty', options.stdin ? '1' : '0'] : []),
+    ...(options.terminal && options.terminalSizeFile ? ['winsize', options.terminalSizeFile] : []),
     ...(options.handoff
       ? ['handoff', options.handoff.consoleSocket ?? '', String(size?.rows ?? 0), String(size?.columns ?? 0)]
       : []),
@@ -177,6 +180,7 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: EncodeOptions = {}):
       stdin: plan.process.stdin,
       ...(options.handoff ? { handoff: options.handoff } : {}),
       ...(options.passFds ? { passFds: options.passFds } : {}),
+      ...(options.terminalSizeFile ? { terminalSizeFile: options.terminalSizeFile } : {}),
     }),
     ...hookOps('prestart', plan.hooks?.prestart ?? []),
     ...hookOps('createRuntime', plan.hooks?.createRuntime ?? []),
@@ -258,6 +262,7 @@ export function encodeExecPlan(plan: ExecPlan, options: EncodeOptions = {}): Nat
       stdin: plan.process.stdin,
       ...(options.handoff ? { handoff: options.handoff } : {}),
       ...(options.passFds ? { passFds: options.passFds } : {}),
+      ...(options.terminalSizeFile ? { terminalSizeFile: options.terminalSizeFile } : {}),
     }),
     ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
     ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),

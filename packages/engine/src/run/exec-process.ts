@@ -35,6 +35,11 @@ export interface ExecRequest {
   readonly stdio?: LaunchOptions['stdio'];
   /** Attached: SIGKILLs the process when aborted (a health check's timeout). */
   readonly abort?: AbortSignal;
+  /**
+   * With `tty` and stdio that is no terminal (an API service's FIFOs): the file the pty's size is
+   * read from (`ROWS COLUMNS`), at the start and at each resize (SIGWINCH to the launched process).
+   */
+  readonly terminalSizeFile?: string;
 }
 
 export interface ExecDrivers {
@@ -105,7 +110,10 @@ export async function execInContainer(
   const onResize = () => launched?.kill('SIGWINCH');
   let launched: Awaited<ReturnType<Launcher['exec']>> | undefined;
   try {
-    launched = await drivers.launcher.exec(plan, request.stdio ? { stdio: request.stdio } : {});
+    launched = await drivers.launcher.exec(plan, {
+      ...(request.stdio ? { stdio: request.stdio } : {}),
+      ...(request.terminalSizeFile ? { terminalSizeFile: request.terminalSizeFile } : {}),
+    });
     guard.forwardTo((signal) => launched?.kill(signal));
     request.abort?.addEventListener('abort', () => launched?.kill('SIGKILL'), { once: true });
     if (request.abort?.aborted) launched.kill('SIGKILL');
