@@ -203,6 +203,7 @@ export interface LaunchOptions {
    * OCI runtime's `--preserve-fds` and socket activation's LISTEN_FDS).
    */
   readonly passFds?: number;
+  /**
    * With a terminal whose stdio is no terminal (FIFOs, a service's): a file holding `ROWS COLUMNS`,
    * the size the pty gets at the start and again at each SIGWINCH to the helper.
    */
