@@ -74,11 +74,6 @@ describe('the service, restarted', () => {
     await mustDocker('rm', '-f', 'api-keep');
   });
 
-  it('refuses TCP, which would need TLS client certificates', async () => {
-    const tcp = await suite.koker(['system', 'service', '--socket', 'tcp://127.0.0.1:23750']);
-    expect(tcp.code).toBe(1);
-    expect(tcp.stderr).toContain('serving the API over TCP');
-  });
 });
 
 describe('docker run through koker', () => {
