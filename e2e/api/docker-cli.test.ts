@@ -73,7 +73,6 @@ describe('the service, restarted', () => {
     expect((await mustDocker('ps', '--format', '{{.Names}}')).trim()).toBe('api-keep');
     await mustDocker('rm', '-f', 'api-keep');
   });
-
 });
 
 describe('docker run through koker', () => {
