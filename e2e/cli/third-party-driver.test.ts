@@ -8,8 +8,9 @@ import { fixtureArchives } from '../fixtures/fixture-registry.js';
 import { koker } from '../helpers/koker.js';
 
 // A driver package from outside the workspace, installed as a user would: @koker/core and the
-// driver packed with `npm pack` and installed into a prefix of their own (offline: core's
-// dependencies are in npm's cache), then named in the config's "driverModules". The driver
+// driver packed with `npm pack` and installed into a prefix of their own (from npm's cache where
+// it can: `npm ci` caches tarballs, not the package documents an install of a tarball resolves
+// its dependencies' ranges with, so a fresh machine asks the registry for those), then named in the config's "driverModules". The driver
 // (e2e/fixtures/driver-module) has its own copy of @koker/core, not the one bundled in koker.
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,7 +34,7 @@ beforeAll(async () => {
   const tarballs = readdirSync(dir).filter((name) => name.endsWith('.tgz'));
   expect(tarballs.sort()).toEqual(['koker-core-0.1.0.tgz', 'koker-driver-e2e-1.0.0.tgz']);
   const prefix = join(dir, 'prefix');
-  npm(['install', '--offline', '--prefix', prefix, ...tarballs.map((name) => join(dir, name))]);
+  npm(['install', '--prefer-offline', '--prefix', prefix, ...tarballs.map((name) => join(dir, name))]);
   const module = join(prefix, 'node_modules', 'koker-driver-e2e', 'index.mjs');
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ driverModules: [module] }));
   env = { KOKER_CONFIG: join(dir, 'config.json') };
