@@ -29,11 +29,15 @@ const work = mkdtempSync('/tmp/koker-e2e-install-');
 let tarball: string;
 let archive: string;
 
-/** The environment of a user's shell: no npm_* variables of the test runner, no NODE_PATH. */
+/**
+ * The environment of a user's shell: no npm_* variables of the test runner, no NODE_OPTIONS,
+ * NODE_PATH or NODE_ENV. The machine's own settings stay: NODE_EXTRA_CA_CERTS is how npm trusts
+ * a registry behind a proxy with its own certificate authority.
+ */
 function userEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|NODE_|VITEST|INIT_CWD)/i.test(key)) env[key] = value;
+    if (!/^(npm_|NODE_(OPTIONS|PATH|ENV)$|VITEST|INIT_CWD)/i.test(key)) env[key] = value;
   }
   return env;
 }
