@@ -5,8 +5,8 @@ import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { GenericContainer, Wait } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startContainerSuite, type ContainerSuite } from '../containers/helpers/container-suite.js';
-import { startApiService, type ApiService } from './api-service.js';
+import { startContainerSuite, waitFor, type ContainerSuite } from '../containers/helpers/container-suite.js';
+import { dockerClient, startApiService, type ApiService } from './api-service.js';
 
 // dockerode and testcontainers (npm), in TypeScript, on koker's API service.
 let suite: ContainerSuite;
@@ -59,6 +59,36 @@ describe('dockerode', () => {
     const listed = await docker.listContainers({ all: true, filters: { id: [container.id] } });
     expect(listed.map((c) => c.State)).toEqual(['exited']);
     await container.remove();
+    expect(await suite.must(['ps', '-aq'])).toBe('');
+  });
+
+  it('answers a wait on a container that already exited, each time, and so does docker wait', async () => {
+    const container = await docker.createContainer({
+      Image: suite.image,
+      Cmd: ['sh', '-c', 'exit 3'],
+      HostConfig: { NetworkMode: 'none' },
+    });
+    const client = dockerClient(service);
+    try {
+      await container.start();
+      await waitFor(
+        async () => (await container.inspect()).State.Status === 'exited',
+        'the container to exit',
+      );
+      // Its monitor is gone by now: the wait has no socket to listen on and must still answer.
+      for (let round = 0; round < 3; round++) {
+        const answer = await Promise.race([
+          container.wait(),
+          new Promise((resolve) => setTimeout(() => resolve('no answer in 10 s'), 10_000)),
+        ]);
+        expect(answer).toEqual({ StatusCode: 3, Error: null });
+      }
+      const waited = await client.run('timeout', ['20', 'docker', 'wait', container.id]);
+      expect(waited).toMatchObject({ code: 0, stdout: '3\n' });
+    } finally {
+      client.remove();
+      await container.remove({ force: true });
+    }
     expect(await suite.must(['ps', '-aq'])).toBe('');
   });
 });

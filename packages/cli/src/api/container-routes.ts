@@ -165,16 +165,24 @@ async function wait(api: ApiServices, request: ApiRequest, response: ApiResponse
   const id = await resolveStored(api, request.params.id ?? '');
   // Docker's answer starts at once; the body comes when the condition is met.
   const out = response.stream(200, 'application/json');
-  let code: number;
-  if (await isCreated(api, id)) {
-    // A created container is not running yet: its first run's end is what is waited for.
-    const outcome = await untilStarted(api, id);
-    code =
-      outcome === 'removed'
-        ? 0
-        : await waitStored(api, id, condition === 'not-running' ? 'next-exit' : condition);
-  } else code = await waitStored(api, id, condition);
-  out.end(`${JSON.stringify({ StatusCode: code, Error: null })}\n`);
+  // With the status sent, a failure can only be told in the body, as dockerd's WaitResponse does
+  // (StatusCode -1 and Error.Message): a connection cut mid-body leaves dockerode waiting forever.
+  const answer = await waitFor(api, id, condition).then(
+    (code) => ({ StatusCode: code, Error: null }),
+    (error: unknown) => {
+      api.ctx.log.warn({ err: error, container: id.slice(0, 12) }, 'Wait for container failed');
+      return { StatusCode: -1, Error: { Message: (error as Error).message } };
+    },
+  );
+  out.end(`${JSON.stringify(answer)}\n`);
+}
+
+async function waitFor(api: ApiServices, id: ContainerId, condition: WaitCondition): Promise<number> {
+  if (!(await isCreated(api, id))) return await waitStored(api, id, condition);
+  // A created container is not running yet: its first run's end is what is waited for.
+  const outcome = await untilStarted(api, id);
+  if (outcome === 'removed') return 0;
+  return await waitStored(api, id, condition === 'not-running' ? 'next-exit' : condition);
 }
 
 /** Polls the record and its keeper's lock (exact, as `koker wait`), and takes the exit code a monitor reported. */

@@ -84,15 +84,16 @@ export async function connectAttachWhenReady(containerDir: string, timeoutMs = 1
 
 /**
  * Connects to a container's monitor. The path goes through /proc/self/fd: a container directory
- * may be longer than a socket address allows.
+ * may be longer than a socket address allows. Every failure is a rejection (async), never a throw:
+ * callers that chain `.then`/`.catch` on it (a stopped container has no socket) rely on that.
  */
-export function connectAttach(containerDir: string): Promise<Socket> {
+export async function connectAttach(containerDir: string): Promise<Socket> {
   if (!existsSync(join(containerDir, ATTACH_SOCKET)))
     throw new ConflictError(
       'cannot attach: the container has no attach socket (its monitor predates attach)',
     );
   const dirFd = openSync(containerDir, 'r');
-  return new Promise<Socket>((resolve, reject) => {
+  return await new Promise<Socket>((resolve, reject) => {
     const socket = connect(`/proc/self/fd/${dirFd}/${ATTACH_SOCKET}`);
     const failed = (error: Error) => {
       closeSync(dirFd);

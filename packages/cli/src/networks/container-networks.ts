@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { type ContainerRecord, type UserNetwork } from '@koker/core';
 import { type CliContext } from '../context.js';
 import { userNetworksOf } from './user-networks.js';
-import { predefinedNetworks } from './predefined-networks.js';
+import { predefinedNetworkNamed } from './predefined-networks.js';
 
 /** One entry of Docker's `NetworkSettings.Networks`. */
 export interface EndpointView {
@@ -58,7 +58,7 @@ export async function containerNetworks(
     wanted === undefined ? undefined : users.find((n) => n.name === wanted || n.id.startsWith(wanted));
   const networks: Record<string, EndpointView> = {};
   if (wanted === undefined) {
-    const builtin = (await predefinedNetworks(context)).find((n) => n.name === mode);
+    const builtin = predefinedNetworkNamed(context.config, mode);
     networks[mode] = {
       NetworkID: builtin?.id ?? '',
       IPAddress: record.network.ipAddress ?? '',

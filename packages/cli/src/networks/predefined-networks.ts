@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConflictError, type ContainerId, type UserNetwork } from '@koker/core';
+import { ConflictError, type ContainerId, type KokerConfig, type UserNetwork } from '@koker/core';
 import { type CliContext } from '../context.js';
 
 /** Docker's built-in networks: always there, never created or removed by a user. */
@@ -50,7 +50,6 @@ function firstHost(cidr: string): string {
  * stable across commands (koker keeps no record of them) and distinct between roots.
  */
 export async function predefinedNetworks(context: CliContext): Promise<ListedNetwork[]> {
-  const config = context.config;
   const bridgeContainers: { id: ContainerId; ipAddress: string }[] = [];
   for (const record of (await context.state.list()).records)
     if (
@@ -60,7 +59,26 @@ export async function predefinedNetworks(context: CliContext): Promise<ListedNet
       record.pid !== undefined
     )
       bridgeContainers.push({ id: record.id, ipAddress: record.network.ipAddress });
-  return PREDEFINED_NETWORK_NAMES.map((name): ListedNetwork => ({
+  return PREDEFINED_NETWORK_NAMES.map((name) =>
+    predefinedNetwork(context.config, name, name === 'bridge' ? bridgeContainers : []),
+  );
+}
+
+/**
+ * A built-in network by its name, without its containers (no record read): what one container's
+ * own view of its network needs, once per container in a list.
+ */
+export function predefinedNetworkNamed(config: KokerConfig, name: string): ListedNetwork | undefined {
+  const builtin = PREDEFINED_NETWORK_NAMES.find((n) => n === name);
+  return builtin === undefined ? undefined : predefinedNetwork(config, builtin, []);
+}
+
+function predefinedNetwork(
+  config: KokerConfig,
+  name: PredefinedNetworkName,
+  containers: ListedNetwork['containers'],
+): ListedNetwork {
+  return {
     id: createHash('sha256').update(`koker-network\0${config.root}\0${name}`).digest('hex'),
     name,
     driver: DRIVERS[name],
@@ -71,9 +89,9 @@ export async function predefinedNetworks(context: CliContext): Promise<ListedNet
     internal: false,
     labels: {},
     options: name === 'bridge' ? { [BRIDGE_NAME_OPTION]: config.network.bridge } : {},
-    containers: name === 'bridge' ? bridgeContainers : [],
+    containers,
     predefined: true,
-  }));
+  };
 }
 
 /** A user network as listed. */
