@@ -69,8 +69,8 @@ try {
     ],
     { baseline: 'node -e 0', runs, warmup: 5 },
   );
-  // Where koker's time goes, from its own debug log (debug logging adds a little to each phase).
-  const phases = measurePhases(koker.command('-D --log-format json run --rm --network none busybox true'));
+  // Where koker's time goes, from each run's own trace (KOKER_TRACE).
+  const phases = measurePhases(koker.command('run --rm --network none busybox true'));
   const find = (prefix) => rows.find((r) => r.name.startsWith(prefix));
   const kokerRun = find('koker run');
   const podmanRun = find('podman');
@@ -95,7 +95,7 @@ try {
       hybrid
         ? 'crun runs in a private mount namespace where /sys/fs/cgroup/unified/cgroup.controllers is empty: it refuses hybrid hosts otherwise.'
         : 'crun runs as is.',
-      `koker run's phases (medians, with -D --log-format json; bench/start/phases.mjs): ${phases.phases.map((p) => `${p.name} ${p.ms} ms`).join('; ')}; in all ${phases.total} ms`,
+      `koker run's phases (medians of each run's trace; bench/start/phases.mjs): ${phases.phases.map((p) => `${p.name} ${p.ms} ms`).join('; ')}; in all ${phases.total} ms`,
       `load average at the end: ${loadAverage()}`,
     ],
   });

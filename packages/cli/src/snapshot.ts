@@ -8,7 +8,18 @@ import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { main } from './main.js';
 import { type ModuleImporter, useModuleImporter } from './module-importer.js';
+import { buildProgram } from './program.js';
 import { startupSnapshotPath } from './startup-snapshot.js';
+
+/**
+ * Loads the code of `koker run`'s own path into the snapshot, so a run starts with it compiled:
+ * the command line as `run` builds it, and the modules run and its default drivers import on
+ * demand. Loading only: nothing here touches the machine (no file, no system call, no koffi).
+ */
+async function loadRunPath(): Promise<void> {
+  await buildProgram(['run', '--rm', '--network', 'none', 'busybox', 'true']);
+  await import('./run/run-container.js');
+}
 
 startupSnapshot.setDeserializeMainFunction(() => {
   // The bundle's code finds koker's native helpers relative to its own file; in the snapshot that
@@ -26,4 +37,9 @@ startupSnapshot.setDeserializeMainFunction(() => {
   void main(process.argv.slice(1)).then((code) => {
     process.exitCode = code;
   });
+});
+
+loadRunPath().catch((error: unknown) => {
+  process.stderr.write(`koker's start-up snapshot: cannot load run's code: ${String(error)}\n`);
+  process.exit(1);
 });
