@@ -15,6 +15,7 @@ export * from './v2-limit-writes.js';
 export * from './site-plan.js';
 export * from './cgroup-resource-driver.js';
 export * from './host-support.js';
+export * from './layout-probe.js';
 export * from './bpf-device-attach.js';
 export * from './device-filter.js';
 export * from './v1-device-writes.js';

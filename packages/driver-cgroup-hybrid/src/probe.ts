@@ -1,10 +1,4 @@
-import { type ProbeContext, type ProbeResult } from '@koker/core';
+import { layoutProbe } from '@koker/cgroups';
 
 /** Usable only where the host's cgroup layout is hybrid. */
-export function probe({ host }: ProbeContext): ProbeResult {
-  const layout = host.cgroupLayout;
-  if (layout.mode !== 'hybrid')
-    return { usable: false, reason: `the host's cgroup layout is ${layout.mode}, not hybrid` };
-  if (!host.isRoot) return { usable: false, reason: 'managing cgroups needs root' };
-  return { usable: true, details: { layout: layout.mode } };
-}
+export const probe = layoutProbe('hybrid');

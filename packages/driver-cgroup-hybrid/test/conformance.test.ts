@@ -1,34 +1,9 @@
-import { dirname } from 'node:path';
 import { describe, it } from 'vitest';
-import { FakeCgroupHost } from '@koker/cgroups/testing';
-import { describeResourcesDriver, recordingLogger } from '@koker/core/testing';
-import { CgroupHybridDriver } from '../src/index.js';
+import { describeCgroupDriver } from '@koker/cgroups/testing';
+import { CgroupHybridDriver, probe } from '../src/index.js';
 
-let nextPid = 5000;
-
-// The ResourceDriver contract, against a cgroupfs that behaves like the kernel's (hybrid layout).
-describeResourcesDriver(
+// The probe, the ResourceDriver contract and --cgroup-parent, as every cgroup driver has them.
+describeCgroupDriver(
   { describe, it },
-  {
-    name: 'cgroup-hybrid on a fake hybrid cgroupfs',
-    create: () => {
-      const fake = new FakeCgroupHost({ mode: 'hybrid' });
-      return {
-        driver: new CgroupHybridDriver({
-          host: fake.host(),
-          config: { root: '/tmp/koker-conformance-root' },
-          log: recordingLogger().log,
-          fs: fake.fs,
-          kill: fake.kill,
-        }),
-        startProcess: (placement) => {
-          const pid = nextPid++;
-          for (const file of placement.procsFiles) fake.addProcess(dirname(file), pid);
-          return { pid, alive: () => !fake.killed.includes(pid) };
-        },
-        leftovers: () => fake.cgroups(),
-        dispose: () => fake.cleanup(),
-      };
-    },
-  },
+  { name: 'cgroup-hybrid', mode: 'hybrid', probe, create: (deps) => new CgroupHybridDriver(deps) },
 );

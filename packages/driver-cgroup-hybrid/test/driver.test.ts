@@ -1,7 +1,7 @@
 import { type DeviceRule } from '@koker/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultCgroupParentName } from '@koker/cgroups';
-import { InvalidValueError, newContainerId, parseByteSize, parseCpus, type ContainerId } from '@koker/core';
+import { newContainerId, parseByteSize, parseCpus, type ContainerId } from '@koker/core';
 import { FakeCgroupHost } from '@koker/cgroups/testing';
 import { recordingLogger } from '@koker/core/testing';
 import { CgroupHybridDriver } from '../src/index.js';
@@ -142,37 +142,5 @@ describe('cgroup-hybrid driver', () => {
     fake.setKernelFile(`${dir('pids', id)}/pids.current`, '2');
     fake.setKernelFile(`${dir('cpu,cpuacct', id)}/cpuacct.usage`, '42');
     expect(await driver.stats(id)).toMatchObject({ pids: 2, pidsLimit: 7, cpuUsageNanos: 42, oomKills: 0 });
-  });
-});
-
-describe('--cgroup-parent', () => {
-  it('places the container under the path asked for, made if missing and removed with it', async () => {
-    const fake = new FakeCgroupHost({ mode: 'hybrid' });
-    hosts.push(fake);
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const runRoot = mkdtempSync('/tmp/koker-unit-run-');
-    try {
-      const driver = new CgroupHybridDriver({
-        host: fake.host(),
-        config: { root: ROOT, runRoot },
-        log: recordingLogger().log,
-        fs: fake.fs,
-        kill: fake.kill,
-        deviceAttacher: fake.deviceAttacher,
-      });
-      const id = newContainerId();
-      const placement = await driver.create(id, { cgroupParent: '/team/web', pidsLimit: 5 }, []);
-      expect(placement.procsFiles).toContain(fake.path('memory', 'team', 'web', id, 'cgroup.procs'));
-      expect(placement.namespaceRoot).toBe(`/team/web/${id}`);
-      expect(await driver.placement(id)).toEqual(placement);
-      expect(await driver.list()).toEqual([id]);
-      await driver.destroy(id);
-      expect(fake.fs.exists(fake.path('memory', 'team'))).toBe(false);
-      expect(await driver.list()).toEqual([]);
-      for (const bad of ['../up', '/a/../b', 'a b'])
-        await expect(driver.validate({ cgroupParent: bad })).rejects.toThrow(InvalidValueError);
-    } finally {
-      rmSync(runRoot, { recursive: true, force: true });
-    }
   });
 });

@@ -217,35 +217,3 @@ describe('cgroup-v1 driver', () => {
     expect(fake.cgroups()).toEqual([]);
   });
 });
-
-describe('--cgroup-parent', () => {
-  it('places the container under the path asked for, made if missing and removed with it', async () => {
-    const fake = new FakeCgroupHost({ mode: 'legacy' });
-    hosts.push(fake);
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const runRoot = mkdtempSync('/tmp/koker-unit-run-');
-    try {
-      const driver = new CgroupV1Driver({
-        host: fake.host(),
-        config: { root: ROOT, runRoot },
-        log: recordingLogger().log,
-        fs: fake.fs,
-        kill: fake.kill,
-        deviceAttacher: fake.deviceAttacher,
-      });
-      const id = newContainerId();
-      const placement = await driver.create(id, { cgroupParent: '/team/web', pidsLimit: 5 }, []);
-      expect(placement.procsFiles).toContain(fake.path('memory', 'team', 'web', id, 'cgroup.procs'));
-      expect(placement.namespaceRoot).toBe(`/team/web/${id}`);
-      expect(await driver.placement(id)).toEqual(placement);
-      expect(await driver.list()).toEqual([id]);
-      await driver.destroy(id);
-      expect(fake.fs.exists(fake.path('memory', 'team'))).toBe(false);
-      expect(await driver.list()).toEqual([]);
-      for (const bad of ['../up', '/a/../b', 'a b'])
-        await expect(driver.validate({ cgroupParent: bad })).rejects.toThrow(InvalidValueError);
-    } finally {
-      rmSync(runRoot, { recursive: true, force: true });
-    }
-  });
-});

@@ -1,1 +1,2 @@
 export * from './fake-cgroupfs.js';
+export * from './driver-suite.js';
