@@ -3,6 +3,8 @@ export type LayerState =
   | { readonly phase: 'exists' }
   | { readonly phase: 'waiting' }
   | { readonly phase: 'downloading'; readonly current: number; readonly total: number }
+  /** Downloaded and verified into its blob file; extracted when another layer's extraction ends. */
+  | { readonly phase: 'downloaded' }
   | { readonly phase: 'extracting'; readonly current: number }
   | { readonly phase: 'done' };
 

@@ -12,6 +12,7 @@ import {
   ImageFormatError,
   normalizePlatform,
 } from '@koker/core';
+import { ExtractionTurn } from './extraction-turn.js';
 import { type FileImageStore } from './file-image-store.js';
 import { silentProgress, type ProgressSink } from './layer-progress.js';
 import { runLimited, storeLayer } from './store-layer.js';
@@ -44,8 +45,8 @@ export interface PullResult {
 
 /**
  * `koker pull`: resolve the reference for the platform, fetch and unpack the layers the store
- * lacks (several at once, each verified before it is committed), then record the image and its
- * tag. Nothing is recorded for an image unless all of it verified.
+ * lacks (several downloads at once, one extraction at a time: the others wait in their blob files;
+ * each verified before it is committed), then record the image and its tag. Nothing is recorded for an image unless all of it verified.
  */
 export async function pullImage(
   deps: PullDependencies,
@@ -96,6 +97,7 @@ export async function pullImage(
       resolved.layers.map((l) => ({ id: shortDigest(l.digest), size: l.size })),
     );
     let downloaded: boolean[];
+    const turn = new ExtractionTurn();
     try {
       for (const layer of resolved.layers) progress.update(shortDigest(layer.digest), { phase: 'waiting' });
       downloaded = await runLimited(
@@ -118,6 +120,7 @@ export async function pullImage(
                 ...(log ? { log } : {}),
                 ...(options.signal ? { signal: options.signal } : {}),
                 report: (id, state) => progress.update(id, state),
+                turn,
               },
             ),
         ),

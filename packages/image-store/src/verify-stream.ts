@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { type Descriptor, digestAlgorithm, ImageFormatError } from '@koker/core';
-import { spentBuffers } from '@koker/host';
 
 /**
  * Passes `source` through, counting and hashing; fails instead of ending when the size or the
  * digest differs from `descriptor` (so a consumer commits nothing unverified). Lazy: nothing is
- * read (and no error can be raised) before the consumer reads.
+ * read (and no error can be raised) before the consumer reads. The consumer reports the chunks it
+ * is done with to spentBuffers.
  */
 export function verifyStream(
   source: Readable,
@@ -25,7 +25,6 @@ export function verifyStream(
       hash.update(chunk);
       onBytes?.(chunk.length);
       yield chunk;
-      spentBuffers(chunk.length);
     }
     if (seen !== descriptor.size) {
       throw new ImageFormatError(`${what} is truncated: ${seen} of ${descriptor.size} bytes`);

@@ -1,10 +1,12 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { ReadStream } from 'node:fs';
+import { PassThrough, type Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileImageStore, loadArchive, pullImage, saveArchive } from '../src/index.js';
-import { ImageReference, type Digest } from '@koker/core';
+import { TarIndex } from '../src/archive/tar-index.js';
+import { type ApplyOptions, ImageReference, type Digest } from '@koker/core';
 import {
   HashingStorage,
   MemorySource,
@@ -91,6 +93,51 @@ describe('the image store and the pull pipeline', () => {
     expect(result.id).toBe(big.id);
   });
 
+  it('extracts one layer at a time: the others download to their blob files and extract from them', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const layers = await Promise.all(
+      ['a', 'b', 'c'].map((name) => makeLayer({ [name]: randomBytes(48 * 1024).toString('base64') })),
+    );
+    const wide = makeImage(layers);
+    const wideSource = new MemorySource(new Map([['docker.io/library/wide:latest', wide]]));
+    wideSource.chunkSize = 4096;
+    wideSource.delayMs = 1;
+    let extracting = 0;
+    let most = 0;
+    const fromFiles: string[] = [];
+    const counting: typeof storage = Object.assign(Object.create(storage) as typeof storage, {
+      async applyLayer(stream: Readable, options: ApplyOptions) {
+        extracting++;
+        most = Math.max(most, extracting);
+        if (stream instanceof ReadStream) fromFiles.push(String(stream.path));
+        try {
+          return await storage.applyLayer(stream, options);
+        } finally {
+          extracting--;
+        }
+      },
+    });
+    const phases: string[] = [];
+    const result = await pullImage(
+      { source: wideSource, storage: counting, store },
+      ImageReference.parse('wide'),
+      {
+        platform,
+        concurrency: 3,
+        progress: { start: () => undefined, update: (_id, s) => phases.push(s.phase), end: () => undefined },
+      },
+    );
+    expect(result).toMatchObject({ id: wide.id, downloaded: 3 });
+    expect(most).toBe(1);
+    expect(storage.applied).toBe(3);
+    // The layers that found the turn taken waited on disk, in their blob files.
+    expect(fromFiles.length).toBeGreaterThanOrEqual(1);
+    for (const path of fromFiles) expect(path).toMatch(/\/blob$/);
+    expect(phases.filter((p) => p === 'downloaded')).toHaveLength(fromFiles.length);
+    expect((await readdir(store.layout.layersDir)).length).toBe(3);
+    expect(await readdir(store.layout.tmpDir)).toEqual([]);
+  });
+
   it('records nothing for an image whose layer does not verify', async () => {
     source.corrupt.add(app.layers[1]!.descriptor.digest);
     await expect(pull('app:1')).rejects.toThrow(/does not match its digest/);
@@ -143,6 +190,28 @@ describe('the image store and the pull pipeline', () => {
     expect((await readdir(other.layout.layersDir)).sort()).toEqual(
       (await readdir(store.layout.layersDir)).sort(),
     );
+  });
+
+  it('loads nothing from an archive whose layer bytes differ from the digest its name states', async () => {
+    await pull('app:1');
+    const archive = join(root, 'app.tar');
+    const { createWriteStream } = await import('node:fs');
+    await saveArchive(store, ['app:1'], createWriteStream(archive));
+    const index = await TarIndex.read(archive);
+    const [entry] = JSON.parse((await index.read(index.file('manifest.json')!)).toString()) as {
+      Layers: string[];
+    }[];
+    const layer = index.file(entry!.Layers[1]!)!;
+    // The gzip header's time field: the layer still unpacks, only its digest is wrong.
+    const file = await open(archive, 'r+');
+    await file.write(Buffer.from([0x7f]), 0, 1, layer.offset + 4);
+    await file.close();
+    const other = new FileImageStore(join(root, 'other'));
+    await expect(loadArchive({ store: other, storage }, archive)).rejects.toThrow(
+      `layer ${entry!.Layers[1]} does not match its digest`,
+    );
+    expect(await other.list()).toEqual([]);
+    expect(await readdir(other.layout.tmpDir)).toEqual([]);
   });
 });
 

@@ -7,6 +7,7 @@ const STATUS: Record<LayerState['phase'], string> = {
   exists: 'Already exists',
   waiting: 'Waiting',
   downloading: 'Downloading',
+  downloaded: 'Download complete',
   extracting: 'Extracting',
   done: 'Pull complete',
 };

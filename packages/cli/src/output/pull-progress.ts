@@ -7,9 +7,9 @@ const BAR_WIDTH = 30;
 export type TransferKind = 'pull' | 'load';
 
 const WORDS = {
-  pull: { moving: 'Downloading', done: 'Pull complete', log: 'Download layer' },
-  load: { moving: 'Loading', done: 'Load complete', log: 'Load layer' },
-} as const satisfies Record<TransferKind, { moving: string; done: string; log: string }>;
+  pull: { moving: 'Downloading', moved: 'Download complete', done: 'Pull complete', log: 'Download layer' },
+  load: { moving: 'Loading', moved: 'Loaded', done: 'Load complete', log: 'Load layer' },
+} as const satisfies Record<TransferKind, { moving: string; moved: string; done: string; log: string }>;
 const REDRAW_MS = 100;
 
 function bar(current: number, total: number): string {
@@ -28,6 +28,8 @@ function describe(state: LayerState | undefined, size: number, kind: TransferKin
       return 'Already exists';
     case 'downloading':
       return `${WORDS[kind].moving} ${bar(state.current, state.total)} ${formatDecimalSize(state.current)}/${formatDecimalSize(state.total || size)}`;
+    case 'downloaded':
+      return WORDS[kind].moved;
     case 'extracting':
       return `Verified, extracting ${formatDecimalSize(state.current)}`;
     case 'done':
@@ -114,6 +116,8 @@ export class LogProgress implements ProgressSink {
     const size = formatDecimalSize(this.sizes.get(id) ?? 0);
     if (state.phase === 'exists') this.log.info({ layer: id }, 'Layer already exists');
     else if (state.phase === 'downloading') this.log.info({ layer: id, size }, WORDS[this.kind].log);
+    else if (state.phase === 'downloaded')
+      this.log.debug({ layer: id }, 'Layer waits for its turn to extract');
     else if (state.phase === 'extracting') this.log.debug({ layer: id }, 'Finish extracting layer');
     else if (state.phase === 'done') this.log.info({ layer: id }, 'Layer stored');
   }

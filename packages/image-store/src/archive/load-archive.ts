@@ -19,6 +19,7 @@ import {
   MediaTypes,
   selectPlatform,
 } from '@koker/core';
+import { spentBuffers } from '@koker/host';
 import { type FileImageStore } from '../file-image-store.js';
 import { silentProgress, type ProgressSink } from '../layer-progress.js';
 import { storeLayer } from '../store-layer.js';
@@ -77,20 +78,35 @@ function member(index: TarIndex, name: string, what: string): TarMember {
   return found;
 }
 
-/** A docker-save layer's media type, from its first bytes (docker save writes plain tars; Docker 25 may keep them compressed). */
-async function sniffLayer(index: TarIndex, layer: TarMember): Promise<{ mediaType: string; digest: Digest }> {
+/** The layer media type a blob's first bytes show (plain, gzip or zstd tar). */
+function layerMediaType(head: Buffer | undefined): string {
+  return head?.subarray(0, 2).equals(GZIP_MAGIC)
+    ? MediaTypes.ociLayerGzip
+    : head?.subarray(0, 4).equals(ZSTD_MAGIC)
+      ? MediaTypes.ociLayerZstd
+      : MediaTypes.ociLayer;
+}
+
+/**
+ * A docker-save layer's media type, from its first bytes (docker save writes plain tars; Docker 25
+ * may keep them compressed), and its digest: the one its name states (`blobs/sha256/<hex>`; the
+ * bytes are checked against it as they are stored, and nothing is stored unless they match), else
+ * hashed here.
+ */
+async function sniffLayer(
+  index: TarIndex,
+  layer: TarMember,
+  stated: Digest | undefined,
+): Promise<{ mediaType: string; digest: Digest }> {
+  if (stated) return { mediaType: layerMediaType(await index.head(layer, 4)), digest: stated };
   const hash = createHash('sha256');
   let head: Buffer | undefined;
   for await (const chunk of index.stream(layer)) {
     head ??= (chunk as Buffer).subarray(0, 4);
     hash.update(chunk as Buffer);
+    spentBuffers((chunk as Buffer).length);
   }
-  const mediaType = head?.subarray(0, 2).equals(GZIP_MAGIC)
-    ? MediaTypes.ociLayerGzip
-    : head?.equals(ZSTD_MAGIC)
-      ? MediaTypes.ociLayerZstd
-      : MediaTypes.ociLayer;
-  return { mediaType, digest: parseDigest(`sha256:${hash.digest('hex')}`) };
+  return { mediaType: layerMediaType(head), digest: parseDigest(`sha256:${hash.digest('hex')}`) };
 }
 
 async function dockerSaveImages(index: TarIndex): Promise<ArchiveImage[]> {
@@ -123,13 +139,7 @@ async function dockerSaveImages(index: TarIndex): Promise<ArchiveImage[]> {
       if (typeof path !== 'string')
         throw new ImageFormatError(`malformed manifest.json in ${index.path}: a layer is not a path`);
       const layer = member(index, path, 'layer');
-      const sniffed = await sniffLayer(index, layer);
-      const stated = digestInName(path);
-      if (stated && stated !== sniffed.digest) {
-        throw new ImageFormatError(
-          `layer ${path} in ${index.path} does not match its digest (${sniffed.digest})`,
-        );
-      }
+      const sniffed = await sniffLayer(index, layer, digestInName(path));
       layers.push({
         member: layer,
         descriptor: { mediaType: sniffed.mediaType, digest: sniffed.digest, size: layer.size },

@@ -156,6 +156,18 @@ export class TarIndex {
     });
   }
 
+  /** The first `length` bytes of a member (fewer if it is shorter). */
+  async head(member: TarMember, length: number): Promise<Buffer> {
+    const handle = await open(this.path, 'r');
+    try {
+      const bytes = Buffer.alloc(Math.min(length, member.size));
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, member.offset);
+      return bytes.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
   async read(member: TarMember, limit = 16 * 1024 * 1024): Promise<Buffer> {
     if (member.size > limit) {
       throw new ImageFormatError(
