@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -175,6 +175,31 @@ describe('run -d', () => {
     expect(logs.stderr).toBe('');
     expect(logs.stdout).toContain('# ');
     await suite.must(['rm', '-f', 'interactive', 'terminal']);
+  });
+
+  it('a run whose setup fails after its monitor started leaves no monitor: the container stays created', async () => {
+    // The monitor and koker-init start while the container is set up; the port taken already
+    // fails the setup after them. As Docker's, the container stays, never started.
+    const first = await runDetached('-p', '127.0.0.1::80', suite.image, 'sleep', '1000');
+    const port = (await suite.must(['port', first, '80'])).trim();
+    const monitors = () =>
+      readdirSync('/proc').filter((p) => {
+        try {
+          const cmdline = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+          return /^\d+$/.test(p) && /koker-(monitor|init)/.test(cmdline) && cmdline.includes(suite.root);
+        } catch {
+          return false;
+        }
+      });
+    const listed = async () => (await suite.must(['ps', '-aq', '--no-trunc'])).trim().split('\n');
+    const before = { monitors: monitors(), listed: await listed() };
+    const clash = await suite.koker(['run', '-d', '-p', `${port}:80`, suite.image, 'sleep', '1000']);
+    expect(clash.code, clash.stderr).toBe(125);
+    expect(monitors()).toEqual(before.monitors);
+    const failed = (await listed()).filter((id) => !before.listed.includes(id));
+    expect(failed).toHaveLength(1);
+    expect((await inspect(failed[0]!)).State.Running).toBe(false);
+    await suite.must(['rm', '-f', first, failed[0]!]);
   });
 
   it('refuses a name in use, and finds containers by name, unique prefix or full ID', async () => {

@@ -10,7 +10,13 @@ import { finishTrace, markMainStart, markProgramBuilt, traceTo } from './trace/c
 /** Runs `koker` with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   markMainStart();
-  if (process.env.KOKER_TRACE) traceTo(process.env.KOKER_TRACE);
+  const traceFile = process.env.KOKER_TRACE;
+  if (traceFile) {
+    // This invocation's alone: the processes it starts (a container's monitor and its cleanup)
+    // would write theirs over it.
+    delete process.env.KOKER_TRACE;
+    traceTo(traceFile);
+  }
   try {
     return await runMain(argv);
   } finally {
