@@ -4,37 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startContainerSuite, waitFor, type ContainerSuite } from '../containers/helpers/container-suite.js';
+import { waitFor } from '../containers/helpers/container-suite.js';
 import { fixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-registry.js';
-import { dockerClient, startApiService, type ApiService } from './api-service.js';
+import { dockerCliSuite } from '../helpers/docker-cli-suite.js';
 
 // Debian's docker CLI through `koker system service`: containers created and started apart,
 // their files, limits and prune; images built, committed, tagged, pushed, pruned.
-let suite: ContainerSuite;
-let service: ApiService;
-let client: ReturnType<typeof dockerClient>;
+const cli = dockerCliSuite();
+const { docker, mustDocker } = cli;
 const run = promisify(execFile);
-
-const startService = () => startApiService(suite.root, { KOKER_CONFIG: `${suite.root}/config.json` });
-
-beforeAll(async () => {
-  suite = await startContainerSuite();
-  service = await startService();
-  client = dockerClient(service);
-});
-afterAll(async () => {
-  if (service) expect(await service.stop()).toBe(0);
-  client?.remove();
-  await suite?.stop();
-  expect(suite?.leaks() ?? []).toEqual([]);
-});
-
-const docker = (...args: string[]) => client.docker(args);
-async function mustDocker(...args: string[]): Promise<string> {
-  const result = await client.docker(args);
-  if (result.code !== 0) throw new Error(`docker ${args.join(' ')}: ${result.code}\n${result.stderr}`);
-  return result.stdout;
-}
 
 describe('docker create, then start', () => {
   it('is a Created container of koker ps -a, kept across a service restart, started by docker start', async () => {
@@ -45,23 +23,22 @@ describe('docker create, then start', () => {
         'api-made',
         '--network',
         'none',
-        suite.image,
+        cli.suite.image,
         'sh',
         '-c',
         'echo ran; sleep 1000',
       )
     ).trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
-    expect((await suite.must(['ps', '-a', '--format', '{{.Names}} {{.State}}'])).trim()).toBe(
+    expect((await cli.suite.must(['ps', '-a', '--format', '{{.Names}} {{.State}}'])).trim()).toBe(
       'api-made created',
     );
-    expect(await service.stop()).toBe(0);
-    service = await startService();
+    await cli.restartService();
     expect((await mustDocker('ps', '-a', '--format', '{{.ID}} {{.State}}')).trim()).toBe(
       `${id.slice(0, 12)} created`,
     );
     await mustDocker('start', 'api-made');
-    expect((await suite.must(['inspect', '-f', '{{.State.Status}}', 'api-made'])).trim()).toBe('running');
+    expect((await cli.suite.must(['inspect', '-f', '{{.State.Status}}', 'api-made'])).trim()).toBe('running');
     await waitFor(async () => (await docker('logs', 'api-made')).stdout === 'ran\n', 'its output');
     await mustDocker('rm', '-f', 'api-made');
   });
@@ -74,24 +51,25 @@ describe('docker create, then start', () => {
       'api-tty',
       '--network',
       'none',
-      suite.image,
+      cli.suite.image,
       'sh',
       '-c',
       'tty; stty size',
     );
     await mustDocker('start', 'api-tty');
     await waitFor(
-      async () => (await suite.must(['inspect', '-f', '{{.State.Status}}', 'api-tty'])).trim() === 'exited',
+      async () =>
+        (await cli.suite.must(['inspect', '-f', '{{.State.Status}}', 'api-tty'])).trim() === 'exited',
       'the tty container to end',
     );
     // As `koker run -t` gives it: the container's own pty, a terminal size, CR-LF line ends.
-    const ran = await suite.must([
+    const ran = await cli.suite.must([
       'run',
       '--rm',
       '-t',
       '--network',
       'none',
-      suite.image,
+      cli.suite.image,
       'sh',
       '-c',
       'tty; stty size',
@@ -109,7 +87,7 @@ describe('docker create, then start', () => {
       'api-tty-restart',
       '--network',
       'none',
-      suite.image,
+      cli.suite.image,
       'sh',
       '-c',
       'tty; exit 3',
@@ -117,7 +95,7 @@ describe('docker create, then start', () => {
     await waitFor(
       async () =>
         (
-          await suite.must(['inspect', '-f', '{{.RestartCount}} {{.State.Status}}', 'api-tty-restart'])
+          await cli.suite.must(['inspect', '-f', '{{.RestartCount}} {{.State.Status}}', 'api-tty-restart'])
         ).trim() === '2 exited',
       'two restarts',
       30_000,
@@ -138,7 +116,7 @@ describe("a container's files and limits through koker", () => {
       'api-files',
       '--network',
       'none',
-      suite.image,
+      cli.suite.image,
       'sh',
       '-c',
       'echo made > /made.txt; rm /bin/vi; sleep 1000',
@@ -168,7 +146,7 @@ describe("a container's files and limits through koker", () => {
     expect((await mustDocker('inspect', '-f', '{{.HostConfig.Memory}}', 'api-files')).trim()).toBe(
       '67108864',
     );
-    const limit = await suite.must([
+    const limit = await cli.suite.must([
       'exec',
       'api-files',
       'sh',
@@ -189,27 +167,27 @@ describe("a container's files and limits through koker", () => {
       'keep=yes',
       '--network',
       'none',
-      suite.image,
+      cli.suite.image,
       'true',
     );
-    await mustDocker('run', '--name', 'api-done', '--network', 'none', suite.image, 'true');
-    await mustDocker('create', '--name', 'api-never', '--network', 'none', suite.image, 'true');
-    await mustDocker('run', '-d', '--name', 'api-up', '--network', 'none', suite.image, 'sleep', '1000');
+    await mustDocker('run', '--name', 'api-done', '--network', 'none', cli.suite.image, 'true');
+    await mustDocker('create', '--name', 'api-never', '--network', 'none', cli.suite.image, 'true');
+    await mustDocker('run', '-d', '--name', 'api-up', '--network', 'none', cli.suite.image, 'sleep', '1000');
     // Made an hour ago or earlier: none of them.
     const early = await mustDocker('container', 'prune', '-f', '--filter', 'until=1h');
     expect(early).not.toContain('api');
     expect(
-      (await suite.must(['ps', '-a', '--format', '{{.Names}}'])).split('\n').filter(Boolean),
+      (await cli.suite.must(['ps', '-a', '--format', '{{.Names}}'])).split('\n').filter(Boolean),
     ).toHaveLength(4);
     const pruned = await mustDocker('container', 'prune', '-f', '--filter', 'label!=keep');
     expect(pruned).toContain('Deleted Containers:');
-    const left = (await suite.must(['ps', '-a', '--format', '{{.Names}}']))
+    const left = (await cli.suite.must(['ps', '-a', '--format', '{{.Names}}']))
       .split('\n')
       .filter(Boolean)
       .sort();
     expect(left).toEqual(['api-old', 'api-up']);
     await mustDocker('container', 'prune', '-f', '--filter', 'label=keep=yes');
-    expect((await suite.must(['ps', '-a', '--format', '{{.Names}}'])).trim()).toBe('api-up');
+    expect((await cli.suite.must(['ps', '-a', '--format', '{{.Names}}'])).trim()).toBe('api-up');
     await mustDocker('rm', '-f', 'api-up');
   });
 });
@@ -223,20 +201,22 @@ describe('images made and sent through koker', () => {
 
   it('history, tag, commit, image prune -f', async () => {
     const history = (
-      await mustDocker('history', '--no-trunc', '--format', '{{.ID}} {{.CreatedBy}}', suite.image)
+      await mustDocker('history', '--no-trunc', '--format', '{{.ID}} {{.CreatedBy}}', cli.suite.image)
     )
       .split('\n')
       .filter(Boolean);
     const kokerHistory = (
-      await suite.must(['history', '--no-trunc', '--format', '{{.ID}} {{.CreatedBy}}', suite.image])
+      await cli.suite.must(['history', '--no-trunc', '--format', '{{.ID}} {{.CreatedBy}}', cli.suite.image])
     )
       .split('\n')
       .filter(Boolean);
     expect(history).toEqual(kokerHistory);
     expect(history[0]).toMatch(/^sha256:[0-9a-f]{64} /);
 
-    await mustDocker('tag', suite.image, 'api-tagged:v1');
-    expect(await suite.must(['images', '--format', '{{.Repository}}:{{.Tag}}'])).toContain('api-tagged:v1');
+    await mustDocker('tag', cli.suite.image, 'api-tagged:v1');
+    expect(await cli.suite.must(['images', '--format', '{{.Repository}}:{{.Tag}}'])).toContain(
+      'api-tagged:v1',
+    );
 
     await mustDocker(
       'run',
@@ -244,7 +224,7 @@ describe('images made and sent through koker', () => {
       'api-commit',
       '--network',
       'none',
-      suite.image,
+      cli.suite.image,
       'sh',
       '-c',
       'echo committed > /c.txt',
@@ -254,7 +234,7 @@ describe('images made and sent through koker', () => {
     ).trim();
     expect(committed).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(
-      await suite.must([
+      await cli.suite.must([
         'run',
         '--rm',
         '--network',
@@ -268,25 +248,28 @@ describe('images made and sent through koker', () => {
     expect((await mustDocker('history', '--format', '{{.Comment}}', 'api-committed:1')).split('\n')[0]).toBe(
       'a file',
     );
+    expect(await mustDocker('inspect', '--format', '{{.Comment}}', 'api-committed:1')).toBe('a file\n');
 
     // Untagged by a second commit under the same name: dangling, pruned; the tagged ones stay.
     await mustDocker('commit', 'api-commit', 'api-committed:1');
     await mustDocker('rm', 'api-commit');
     const pruned = await mustDocker('image', 'prune', '-f');
     expect(pruned).toContain(`deleted: ${committed}`);
-    const images = await suite.must(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+    const images = await cli.suite.must(['images', '--format', '{{.Repository}}:{{.Tag}}']);
     expect(images).toContain('api-committed:1');
     expect(images).toContain('api-tagged:v1');
     // With a label filter nothing matches: all images kept, even with -a.
     await mustDocker('image', 'prune', '-a', '-f', '--filter', 'label=nothing');
-    expect(await suite.must(['images', '--format', '{{.Repository}}:{{.Tag}}'])).toContain('api-tagged:v1');
+    expect(await cli.suite.must(['images', '--format', '{{.Repository}}:{{.Tag}}'])).toContain(
+      'api-tagged:v1',
+    );
     await mustDocker('rmi', 'api-committed:1', 'api-tagged:v1');
   });
 
   it('push with the login the client sends (X-Registry-Auth), read back by skopeo', async () => {
     const credentials = target.credentials as { username: string; password: string };
     const name = `${target.host}/api/pushed:1`;
-    await mustDocker('tag', suite.image, name);
+    await mustDocker('tag', cli.suite.image, name);
     // Refused without the login: the service has none of its own.
     const anonymous = await docker('push', name);
     expect(anonymous.code).not.toBe(0);
@@ -305,17 +288,36 @@ describe('images made and sent through koker', () => {
       `docker://${name}`,
     ]);
     expect((JSON.parse(stdout) as { Digest: string }).Digest).toBe(digest);
-    await mustDocker('rmi', name);
+
+    // A name alone is its latest tag to the CLI (none here); -a sends no tag: every local tag goes.
+    const repository = `${target.host}/api/pushed`;
+    await mustDocker('tag', cli.suite.image, `${repository}:2`);
+    const untagged = await docker('push', repository);
+    expect(untagged.code).not.toBe(0);
+    expect(untagged.stdout).toContain('Using default tag: latest');
+    expect(untagged.stderr).toContain(`An image does not exist locally with the tag: ${repository}`);
+    const all = await mustDocker('push', '-a', repository);
+    expect(all).toMatch(/^1: digest: sha256:[0-9a-f]{64} size: \d+$/m);
+    expect(all).toMatch(/^2: digest: sha256:[0-9a-f]{64} size: \d+$/m);
+    const listed = await run('skopeo', [
+      'list-tags',
+      '--tls-verify=false',
+      '--creds',
+      `${credentials.username}:${credentials.password}`,
+      `docker://${repository}`,
+    ]);
+    expect((JSON.parse(listed.stdout) as { Tags: string[] }).Tags.sort()).toEqual(['1', '2']);
+    await mustDocker('rmi', name, `${repository}:2`);
   });
 
-  it('builds a Dockerfile with the classic builder: steps, build args, labels, target, -q', async () => {
+  it('builds with the classic builder, as docker build chooses it: steps, build args, labels, target, -q', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'koker-e2e-api-build-'));
     try {
       writeFileSync(join(dir, 'hello.txt'), 'hello from the context\n');
       writeFileSync(
         join(dir, 'Dockerfile'),
         [
-          `FROM ${suite.image} AS base`,
+          `FROM ${cli.suite.image} AS base`,
           'ARG GREETING=none',
           'COPY hello.txt /hello.txt',
           'RUN echo "greeting $GREETING" > /greeting.txt && echo built-step',
@@ -324,8 +326,8 @@ describe('images made and sent through koker', () => {
           '',
         ].join('\n'),
       );
-      const build = (...args: string[]) =>
-        client.run('env', ['DOCKER_BUILDKIT=0', 'docker', 'build', ...args]);
+      // Without buildx (Debian's docker.io has none) the CLI takes the classic builder, and warns.
+      const build = (...args: string[]) => cli.client.docker(['build', ...args]);
       const built = await build(
         '-t',
         'api-built:1',
@@ -338,12 +340,14 @@ describe('images made and sent through koker', () => {
         dir,
       );
       expect(built.code, built.stderr).toBe(0);
+      expect(built.stderr).toContain('DEPRECATED: The legacy builder is deprecated');
+      expect(built.stderr).toContain('Install the buildx component to build images with BuildKit');
       expect(built.stdout).toContain('Step 1/4 : FROM');
       expect(built.stdout).toContain('built-step');
       expect(built.stdout).toMatch(/Successfully built [0-9a-f]{12}/);
       expect(built.stdout).toContain('Successfully tagged api-built:1');
       expect(
-        await suite.must([
+        await cli.suite.must([
           'run',
           '--rm',
           '--network',
@@ -358,14 +362,28 @@ describe('images made and sent through koker', () => {
         'api',
       );
       // -f names a file of the context: the service reads it from the archive.
-      writeFileSync(join(dir, 'quiet.Dockerfile'), `FROM ${suite.image}\nRUN echo quiet > /q.txt\n`);
-      const quiet = await build('-q', '-f', join(dir, 'quiet.Dockerfile'), dir);
+      writeFileSync(join(dir, 'quiet.Dockerfile'), `FROM ${cli.suite.image}\nRUN echo quiet > /q.txt\n`);
+      // DOCKER_BUILDKIT=0 asks for the classic builder: the same, with another warning.
+      const quiet = await cli.client.run('env', [
+        'DOCKER_BUILDKIT=0',
+        'docker',
+        'build',
+        '-q',
+        '-f',
+        join(dir, 'quiet.Dockerfile'),
+        dir,
+      ]);
       expect(quiet.code, quiet.stderr).toBe(0);
+      expect(quiet.stderr).toContain('BuildKit is currently disabled');
       expect(quiet.stdout.trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
-      writeFileSync(join(dir, 'Dockerfile'), `FROM ${suite.image}\nRUN exit 7\n`);
+      writeFileSync(join(dir, 'Dockerfile'), `FROM ${cli.suite.image}\nRUN exit 7\n`);
       const failed = await build('--no-cache', dir);
       expect(failed.code).not.toBe(0);
       expect(failed.stderr).toContain('7');
+      // DOCKER_BUILDKIT=1 wants buildx, which the CLI refuses to go without.
+      const buildkit = await cli.client.run('env', ['DOCKER_BUILDKIT=1', 'docker', 'build', dir]);
+      expect(buildkit.code).not.toBe(0);
+      expect(buildkit.stderr).toContain('BuildKit is enabled but the buildx component is missing or broken');
       await mustDocker('rmi', 'api-built:1');
       await mustDocker('rmi', quiet.stdout.trim());
     } finally {

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -6,6 +7,8 @@ import Docker from 'dockerode';
 import { GenericContainer, Wait } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startContainerSuite, waitFor, type ContainerSuite } from '../containers/helpers/container-suite.js';
+import { serveFiles } from '../helpers/file-server.js';
+import { startGitDaemon } from '../helpers/git-daemon.js';
 import { dockerClient, startApiService, type ApiService } from './api-service.js';
 
 // dockerode and testcontainers (npm), in TypeScript, on koker's API service.
@@ -93,6 +96,23 @@ describe('dockerode', () => {
   });
 });
 
+describe('dockerode: a wait asked before the start', () => {
+  it('ends with the exit code of a container that exits before any poll sees it run', async () => {
+    // No attach: nothing keeps the monitor for the exit code; the container is gone at once.
+    for (let round = 0; round < 5; round += 1) {
+      const container = await docker.createContainer({
+        Image: suite.image,
+        Cmd: ['sh', '-c', 'exit 3'],
+        HostConfig: { NetworkMode: 'none' },
+      });
+      const waited = container.wait();
+      await container.start();
+      expect(((await waited) as { StatusCode: number }).StatusCode).toBe(3);
+      await container.remove();
+    }
+  });
+});
+
 describe('dockerode: build and commit', () => {
   it('builds a context it packs itself, its messages as dockerd streams them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'koker-e2e-node-build-'));
@@ -128,6 +148,69 @@ describe('dockerode: build and commit', () => {
     }
   });
 
+  it('builds a context the service fetches (remote=): a Git repository, a tar and a Dockerfile at URLs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'koker-e2e-node-remote-'));
+    const repo = join(dir, 'git', 'repo');
+    const context = join(dir, 'context');
+    const served = join(dir, 'served');
+    for (const made of [join(repo, 'app'), context, served]) mkdirSync(made, { recursive: true });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@koker.test', ...args], { cwd: repo });
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'app', 'Dockerfile'), `FROM ${suite.image}\nCOPY hello /hello\n`);
+    writeFileSync(join(repo, 'app', 'hello'), 'from git\n');
+    git('add', '.');
+    git('commit', '-q', '-m', 'app');
+    writeFileSync(join(context, 'Dockerfile'), `FROM ${suite.image}\nCOPY hello /hello\n`);
+    writeFileSync(join(context, 'hello'), 'from a tar\n');
+    execFileSync('tar', ['-cf', join(served, 'context.tar'), '-C', context, '.']);
+    writeFileSync(join(served, 'Dockerfile'), `FROM ${suite.image}\nENV FROM_URL=yes\n`);
+    const daemon = await startGitDaemon(join(dir, 'git'));
+    const server = await serveFiles(served);
+    const remoteBuild = async (remote: string, t: string) => {
+      // No body: dockerode sends its options as JSON, which the service leaves unread, as dockerd.
+      const stream = await docker.buildImage(undefined as unknown as string, { remote, t });
+      return new Promise<{ stream?: string; error?: string }[]>((resolve, reject) =>
+        docker.modem.followProgress(stream, (error: Error | null, output: never[]) =>
+          error ? reject(error) : resolve(output),
+        ),
+      );
+    };
+    const cat = (image: string) => suite.must(['run', '--rm', '--network', 'none', image, 'cat', '/hello']);
+    try {
+      const fromGit = await remoteBuild(`${daemon.url('repo')}#main:app`, 'node-remote:git');
+      expect(fromGit.filter((m) => m.error)).toEqual([]);
+      expect(fromGit.map((m) => m.stream ?? '').join('')).toContain('Successfully tagged node-remote:git');
+      expect(await cat('node-remote:git')).toBe('from git\n');
+      expect(
+        (await remoteBuild(`${server.url}/context.tar`, 'node-remote:tar')).filter((m) => m.error),
+      ).toEqual([]);
+      expect(await cat('node-remote:tar')).toBe('from a tar\n');
+      await remoteBuild(`${server.url}/Dockerfile`, 'node-remote:file');
+      expect((await docker.getImage('node-remote:file').inspect()).Config.Env).toContain('FROM_URL=yes');
+      const missing = await remoteBuild(`${server.url}/nothing.tar`, 'node-remote:missing');
+      expect(missing.map((m) => m.error ?? '').join('')).toContain(
+        `cannot download ${server.url}/nothing.tar: HTTP 404`,
+      );
+      const ftp = await remoteBuild('ftp://127.0.0.1/context.tar', 'node-remote:ftp');
+      expect(ftp.map((m) => m.error ?? '').join('')).toContain(
+        'koker downloads http:// and https:// URLs only',
+      );
+      await expect(remoteBuild('no-such-place', 'node-remote:nowhere')).rejects.toThrow(
+        /neither a Git repository nor a URL/,
+      );
+    } finally {
+      daemon.stop();
+      server.stop();
+      for (const tag of ['git', 'tar', 'file'])
+        await docker
+          .getImage(`node-remote:${tag}`)
+          .remove()
+          .catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("commits a container's changes with a comment and a change", async () => {
     const container = await docker.createContainer({
       Image: 'node-built:1',
@@ -148,6 +231,7 @@ describe('dockerode: build and commit', () => {
       Comment: string;
     }[];
     expect(history[0]).toMatchObject({ Id: committed.Id, Comment: 'from dockerode' });
+    expect((await docker.getImage('node-committed:1').inspect()).Comment).toBe('from dockerode');
     expect(await suite.must(['run', '--rm', '--network', 'none', 'node-committed:1'])).toBe('changed\n');
     await container.remove();
     await docker.getImage('node-committed:1').remove();

@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureArchives } from '../fixtures/fixture-registry.js';
 import { leaksBetween, snapshotHost, type HostSnapshot } from '../helpers/host-leaks.js';
+import { serveFiles } from '../helpers/file-server.js';
+import { startGitDaemon } from '../helpers/git-daemon.js';
 import { KOKER_BIN } from '../helpers/koker.js';
 import { releaseKokerRoot } from '../helpers/koker-root.js';
 
@@ -88,6 +90,9 @@ function must(args: readonly string[], input?: Buffer | string): string {
     throw new Error(`koker ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
   return result.stdout;
 }
+
+/** A file of an image, as a container of it reads it. */
+const cat = (image: string, file: string) => must(['run', '--rm', '--network', 'none', image, 'cat', file]);
 
 const PODMAN_GLOBALS = () => [
   '--root',
@@ -515,31 +520,9 @@ describe('koker build', () => {
     git('tag', 'v1');
     writeFileSync(join(repo, 'app', 'hello'), 'v2\n');
     git('commit', '-q', '-a', '-m', 'v2');
-    // git daemon on a loopback port of its own, until it says it is ready.
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
-    const daemon = spawn(
-      'git',
-      [
-        'daemon',
-        '--verbose',
-        '--export-all',
-        `--base-path=${join(work, 'git')}`,
-        '--listen=127.0.0.1',
-        `--port=${port}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const daemon = await startGitDaemon(join(work, 'git'));
     try {
-      await new Promise<void>((ready, fail) => {
-        let said = '';
-        daemon.stderr.on('data', (c: Buffer) => {
-          said += c.toString();
-          if (said.includes('Ready to rumble')) ready();
-        });
-        daemon.once('exit', (code) => fail(new Error(`git daemon exited ${code}: ${said}`)));
-      });
-      const url = `git://127.0.0.1:${port}/repo`;
-      const cat = (tag: string, file: string) => must(['run', '--rm', '--network', 'none', tag, 'cat', file]);
+      const url = daemon.url('repo');
       must(['build', '-q', '--network', 'none', '-t', 'git:v1', `${url}#v1:app`]);
       expect(cat('git:v1', '/hello')).toBe('v1\n');
       must(['build', '-q', '--network', 'none', '-t', 'git:head', `${url}#:app`]);
@@ -563,7 +546,37 @@ describe('koker build', () => {
         'the Dockerfile',
       );
     } finally {
-      daemon.kill();
+      daemon.stop();
+    }
+  });
+
+  it('builds from an http URL: a compressed tar of the context, or a Dockerfile alone', async () => {
+    const context = join(work, 'url-context');
+    const served = join(work, 'served');
+    mkdirSync(context, { recursive: true });
+    mkdirSync(served, { recursive: true });
+    writeFileSync(join(context, 'Dockerfile'), 'FROM busybox\nCOPY hello /hello\n');
+    writeFileSync(join(context, 'Other.Dockerfile'), 'FROM busybox\nCOPY hello /other\n');
+    writeFileSync(join(context, 'hello'), 'from a tarball\n');
+    execFileSync('tar', ['-czf', join(served, 'context.tar.gz'), '-C', context, '.']);
+    writeFileSync(join(served, 'Dockerfile'), 'FROM busybox\nENV FROM_URL=yes\n');
+    const server = await serveFiles(served);
+    try {
+      must(['build', '-q', '--network', 'none', '-t', 'url:tar', `${server.url}/context.tar.gz`]);
+      expect(cat('url:tar', '/hello')).toBe('from a tarball\n');
+      // -f names a file of the downloaded context.
+      const build = (...args: string[]) => must(['build', '-q', '--network', 'none', ...args]);
+      build('-f', 'Other.Dockerfile', '-t', 'url:other', `${server.url}/context.tar.gz`);
+      expect(cat('url:other', '/other')).toBe('from a tarball\n');
+      must(['build', '-q', '--network', 'none', '-t', 'url:file', `${server.url}/Dockerfile`]);
+      expect(must(['image', 'inspect', '--format', '{{json .Config.Env}}', 'url:file'])).toContain(
+        'FROM_URL=yes',
+      );
+      const missing = koker(['build', '-q', '--network', 'none', `${server.url}/nothing.tar`]);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain(`cannot download ${server.url}/nothing.tar: HTTP 404`);
+    } finally {
+      server.stop();
     }
   });
 

@@ -82,6 +82,8 @@ describe('koker commit', () => {
       RootFS: { Layers: string[] };
     }[];
     expect(config[0]?.Author ?? '').toBe('Jane <jane@example.com>');
+    // Docker's inspect shows the message of `commit -m` as the image's comment.
+    expect(config[0]?.Comment).toBe('a message');
     expect(config[0]?.Config.Cmd).toEqual(['cat', '/added.txt']);
     expect(config[0]?.Config.Env).toContain('FROM_CHANGE=yes');
     expect(Object.keys(config[0]?.Config.ExposedPorts ?? {})).toEqual(['8080/tcp']);

@@ -151,7 +151,7 @@ describe('koker import', () => {
     }
     const ftp = await suite.koker(['import', 'ftp://127.0.0.1/rootfs.tar']);
     expect(ftp.code).toBe(1);
-    expect(ftp.stderr).toContain('koker imports from http:// and https:// URLs only');
+    expect(ftp.stderr).toContain('koker downloads http:// and https:// URLs only');
   });
 
   it('imports xz and bzip2 tarballs as the plain tar inside', async () => {

@@ -114,6 +114,14 @@ describe('koker push to real registries', () => {
       const tagged = await root.run(['push', '-a', `${target.host}/multi:a`]);
       expect(tagged.code).toBe(125);
       expect(tagged.stderr).toContain("tag can't be used with --all-tags/-a");
+      // A name alone is its latest tag, as with docker's CLI: none here, so nothing is pushed.
+      const untagged = await root.run(['push', `${target.host}/multi`]);
+      expect(untagged.code).toBe(1);
+      // As dockerd, the repository is said before the tag is looked for.
+      expect(untagged.stdout).toBe(
+        `Using default tag: latest\nThe push refers to repository [${target.host}/multi]\n`,
+      );
+      expect(untagged.stderr).toContain(`An image does not exist locally with the tag: ${target.host}/multi`);
       const missing = await root.run(['push', `${target.host}/nothing:here`]);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain(

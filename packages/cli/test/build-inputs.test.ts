@@ -1,7 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recordingLogger } from '@koker/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openBuildContext } from '../src/builds/build-context.js';
 import { parseSecrets } from '../src/builds/build-secrets.js';
 import { gitContextOf } from '../src/builds/git-context.js';
 
@@ -56,5 +61,52 @@ describe("build's --secret", () => {
     expect(() => parseSecrets([`id=a,src=${dir}`])).toThrow('not a regular file');
     expect(() => parseSecrets(['id=a,type=ssh'])).toThrow('type is file or env');
     expect(() => parseSecrets(['id=a,mode=0400'])).toThrow('unknown key mode');
+  });
+});
+
+describe("build's URL contexts", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'koker-build-url-'));
+  let server: Server | undefined;
+  afterAll(() => {
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('downloads a compressed tar or a Dockerfile alone from a loopback server, and says what failed', async () => {
+    const context = join(dir, 'context');
+    mkdirSync(context);
+    writeFileSync(join(context, 'Dockerfile'), 'FROM busybox\nCOPY hello /\n');
+    writeFileSync(join(context, 'hello'), 'hi\n');
+    const archive = execFileSync('tar', ['-cz', '-C', context, '.']);
+    const files: Record<string, Buffer> = {
+      '/context.tar.gz': archive,
+      '/Dockerfile': Buffer.from('FROM busybox\nENV ALONE=1\n'),
+    };
+    server = createServer((request, response) => {
+      const body = files[request.url ?? ''];
+      response.statusCode = body ? 200 : 404;
+      response.end(body ?? 'not found');
+    });
+    await new Promise<void>((listening) => server?.listen(0, '127.0.0.1', listening));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { log } = recordingLogger();
+    const open = (url: string, work: string) => {
+      mkdirSync(join(dir, work));
+      return openBuildContext(url, undefined, join(dir, work), log);
+    };
+
+    const fromTar = await open(`${base}/context.tar.gz`, 'tar');
+    fromTar.source.close();
+    expect(fromTar.dockerfile).toBe('FROM busybox\nCOPY hello /\n');
+    expect(readFileSync(join(dir, 'tar', 'context', 'hello'), 'utf8')).toBe('hi\n');
+    const alone = await open(`${base}/Dockerfile`, 'alone');
+    alone.source.close();
+    expect(alone.dockerfile).toBe('FROM busybox\nENV ALONE=1\n');
+    await expect(open(`${base}/missing.tar`, 'missing')).rejects.toThrow(
+      `cannot download ${base}/missing.tar: HTTP 404`,
+    );
+    await expect(open('ftp://127.0.0.1/context.tar', 'ftp')).rejects.toThrow(
+      'koker downloads http:// and https:// URLs only',
+    );
   });
 });

@@ -182,11 +182,17 @@ async function waitFor(api: ApiServices, id: ContainerId, condition: WaitConditi
   // A created container is not running yet: its first run's end is what is waited for.
   const outcome = await untilStarted(api, id);
   if (outcome === 'removed') return 0;
-  return await waitStored(api, id, condition === 'not-running' ? 'next-exit' : condition);
+  // It has started: stopped from now on is its exit, even one too quick for a poll to see it run.
+  return await waitStored(api, id, condition === 'not-running' ? 'next-exit' : condition, true);
 }
 
 /** Polls the record and its keeper's lock (exact, as `koker wait`), and takes the exit code a monitor reported. */
-async function waitStored(api: ApiServices, id: ContainerId, condition: WaitCondition): Promise<number> {
+async function waitStored(
+  api: ApiServices,
+  id: ContainerId,
+  condition: WaitCondition,
+  started = false,
+): Promise<number> {
   const { ctx, exits } = api;
   const lifecycle = lifecycleOf(ctx);
   // The monitor says how it ended, even when --rm takes the record before a poll sees it.
@@ -195,7 +201,7 @@ async function waitStored(api: ApiServices, id: ContainerId, condition: WaitCond
     () => undefined,
   );
   let lastCode: number | undefined;
-  let sawRunning = false;
+  let sawRunning = started;
   try {
     for (;;) {
       const record = await ctx.state.get(id).catch((error: unknown) => {
@@ -208,7 +214,8 @@ async function waitStored(api: ApiServices, id: ContainerId, condition: WaitCond
       else {
         lastCode = exits.code(id) ?? seen.exitCode ?? lastCode;
         if (condition === 'not-running') return lastCode ?? 0;
-        if (condition === 'next-exit' && (sawRunning || exits.code(id) !== undefined)) return lastCode ?? 0;
+        const ended = (sawRunning && seen.status !== 'created') || exits.code(id) !== undefined;
+        if (condition === 'next-exit' && ended) return lastCode ?? 0;
       }
       await sleep(POLL_MS);
     }

@@ -3,10 +3,12 @@ import { StringDecoder } from 'node:string_decoder';
 import { ApiError, queryFlag, type ApiRequest, type ApiResponse, type ApiRoute } from '@koker/api-server';
 import { ImageReference, NotFoundError } from '@koker/core';
 import { buildImage } from '../builds/build-image.js';
+import { gitContextOf } from '../builds/git-context.js';
 import { pushImages, targetsOf } from '../commands/image/push.js';
 import { commitContainer } from '../containers/commit-container.js';
 import { emitContainerEvent } from '../containers/container-events.js';
 import { lifecycleOf } from '../containers/lifecycle.js';
+import { isUrl } from '../downloads/http-download.js';
 import { type ApiServices } from './api-services.js';
 import { JsonProgress, JsonPushProgress } from './json-progress.js';
 import { routeBinder } from './route-binder.js';
@@ -49,11 +51,16 @@ function streamError(progress: JsonProgress, error: unknown): void {
   progress.write({ errorDetail: { message }, error: message });
 }
 
-/** `POST /build`: the body is the context (a tar, or a Dockerfile alone), built by @koker/builder. */
+/**
+ * `POST /build`: the body is the context (a tar, or a Dockerfile alone), or `remote` names it (a
+ * Git repository, a URL of either), built by @koker/builder.
+ */
 async function build(api: ApiServices, request: ApiRequest, response: ApiResponse): Promise<void> {
   const { query } = request;
-  if (query.get('remote'))
-    throw new ApiError(400, 'a remote build context is not supported: send the context');
+  // `remote`: the context is a Git repository or an http(s) URL the service fetches, not the body.
+  const remote = query.get('remote') || undefined;
+  if (remote && !gitContextOf(remote) && !isUrl(remote))
+    throw new ApiError(400, `remote context (${remote}) is neither a Git repository nor a URL`);
   const tags = query.getAll('t').filter(Boolean);
   for (const tag of tags) ImageReference.parse(tag);
   const quiet = queryFlag(query, 'q');
@@ -74,7 +81,9 @@ async function build(api: ApiServices, request: ApiRequest, response: ApiRespons
   try {
     const id = await buildImage(
       api.ctx,
-      { path: '-', file: query.get('dockerfile') || undefined, stdin: request.body() },
+      remote
+        ? { path: remote, file: query.get('dockerfile') || undefined }
+        : { path: '-', file: query.get('dockerfile') || undefined, stdin: request.body() },
       options,
       lines,
       (built) => progress.write({ aux: { ID: built } }),

@@ -16,16 +16,7 @@ import {
   type RunMount,
   type RunStep,
 } from '@koker/builder';
-import {
-  type HeldLock,
-  HostError,
-  ImageReference,
-  InvalidValueError,
-  NotFoundError,
-  RegistryError,
-  Storage,
-  UsageError,
-} from '@koker/core';
+import { type HeldLock, HostError, ImageReference, NotFoundError, Storage, UsageError } from '@koker/core';
 import {
   copyFromTar,
   directorySource,
@@ -37,6 +28,7 @@ import {
   writeTar,
 } from '@koker/fs-overlay';
 import { acquireFileLock, writeFileAtomic } from '@koker/host';
+import { openHttpDownload } from '../downloads/http-download.js';
 import { deriveImageConfig, storeNewImage } from '@koker/image-store';
 import { commitContainer } from '../containers/commit-container.js';
 import { monitorKokerArgv } from '../containers/monitor.js';
@@ -423,39 +415,17 @@ export class KokerBuildBackend implements BuildBackend {
   }
 
   async fetchUrl(url: string): Promise<{ source: FileSource; path: string }> {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new InvalidValueError('ADD source', url, 'the URL does not parse');
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-      throw new InvalidValueError('ADD source', url, 'koker downloads http:// and https:// URLs only');
-    let response: Response;
-    try {
-      response = await fetch(parsed, { redirect: 'follow' });
-    } catch (error) {
-      throw new RegistryError(`cannot download ${parsed.href}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    if (!response.ok || !response.body)
-      throw new RegistryError(`cannot download ${parsed.href}: HTTP ${response.status}`, {
-        hint: 'check the URL',
-      });
+    const { url: parsed, body, headers } = await openHttpDownload(url, 'ADD source');
     const dir = join(this.work, `url-${randomBytes(6).toString('hex')}`);
     await mkdir(dir);
     // Docker names the file after the URL's last path component.
     const name = basename(parsed.pathname) || 'download';
     const path = join(dir, name);
-    await pipeline(
-      Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
-      createWriteStream(path, { flags: 'wx', mode: 0o600 }),
-    );
-    const modified = Date.parse(response.headers.get('last-modified') ?? '');
+    await pipeline(body, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+    const modified = Date.parse(headers.get('last-modified') ?? '');
     if (!Number.isNaN(modified)) await utimes(path, modified / 1000, modified / 1000);
     this.ctx.log.debug(
-      { url: parsed.href, path, modified: response.headers.get('last-modified') },
+      { url: parsed.href, path, modified: headers.get('last-modified') },
       'Downloaded ADD source',
     );
     return { source: directorySource(dir), path: name };

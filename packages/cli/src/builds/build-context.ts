@@ -7,6 +7,7 @@ import { DockerIgnore, type FileSource } from '@koker/builder';
 import { type Logger, NotFoundError, UsageError } from '@koker/core';
 import { programCompressionOf } from '@koker/host';
 import { directorySource } from '@koker/fs-overlay';
+import { isUrl, openHttpDownload } from '../downloads/http-download.js';
 import { cloneGitContext, gitContextOf } from './git-context.js';
 
 export interface BuildContext {
@@ -55,10 +56,11 @@ function inContext(dir: string, file: string): string {
 }
 
 /**
- * The build context: a directory, a Git repository (`gitContextOf`: fetched into `work`), or
- * `-` (stdin: a tar archive, plain or compressed, unpacked into `work`; or a Dockerfile alone,
- * with an empty context, as Docker takes it). The Dockerfile is `-f` (relative to the current
- * directory, or to the context when it is stdin or a repository; `-` for stdin), else
+ * The build context: a directory, a Git repository (`gitContextOf`: fetched into `work`), `-`
+ * (stdin: a tar archive, plain or compressed, unpacked into `work`; or a Dockerfile alone, with an
+ * empty context, as Docker takes it), or an http(s) URL of either (downloaded as stdin is read).
+ * The Dockerfile is `-f` (relative to the current directory, or to the context when it is stdin,
+ * a URL or a repository; `-` for stdin), else
  * `Dockerfile` in the context; `.dockerignore` is read from the context's root.
  */
 export async function openBuildContext(
@@ -72,13 +74,20 @@ export async function openBuildContext(
   let dockerfile: string | undefined;
   const git = gitContextOf(path);
   if (git) dir = await cloneGitContext(git, join(work, 'git'), log);
-  else if (path === '-') {
-    if ((stdin as { isTTY?: boolean }).isTTY)
-      throw new UsageError('the build context is stdin, but stdin is a terminal', {
-        hint: 'pipe a tar archive or a Dockerfile: koker build - < context.tar',
-      });
+  else if (path === '-' || isUrl(path)) {
+    let stream: NodeJS.ReadableStream;
+    if (path === '-') {
+      if ((stdin as { isTTY?: boolean }).isTTY)
+        throw new UsageError('the build context is stdin, but stdin is a terminal', {
+          hint: 'pipe a tar archive or a Dockerfile: koker build - < context.tar',
+        });
+      stream = stdin;
+    } else {
+      log.debug({ url: path }, 'Download build context');
+      stream = (await openHttpDownload(path, 'build context')).body;
+    }
     const spooled = join(work, 'stdin');
-    await pipeline(stdin, createWriteStream(spooled));
+    await pipeline(stream, createWriteStream(spooled));
     const handle = await open(spooled, 'r');
     const head = Buffer.alloc(512);
     await handle.read(head, 0, 512, 0);
@@ -103,7 +112,7 @@ export async function openBuildContext(
       const at =
         file === undefined
           ? join(dir, 'Dockerfile')
-          : path === '-' || git
+          : path === '-' || git || isUrl(path)
             ? inContext(dir, file)
             : resolve(file);
       if (!existsSync(at))

@@ -1,6 +1,17 @@
 import { digestHex, type ImageRecord } from '@koker/core';
 import { type CliContext } from '../context.js';
 
+/**
+ * The image's comment as Docker's inspect shows it: the config's own `comment`, else the last
+ * history entry's (where `commit -m` and builders put it).
+ */
+function commentOf(raw: Record<string, unknown>): string {
+  if (typeof raw.comment === 'string' && raw.comment) return raw.comment;
+  const history = Array.isArray(raw.history) ? (raw.history as unknown[]) : [];
+  const last = history.at(-1) as { comment?: unknown } | undefined;
+  return typeof last?.comment === 'string' ? last.comment : '';
+}
+
 /** Docker's image inspect object, with the config as the image carries it. */
 export async function inspectImage(
   context: CliContext,
@@ -21,7 +32,7 @@ export async function inspectImage(
     RepoTags: image.repoTags,
     RepoDigests: image.repoDigests,
     Parent: '',
-    Comment: typeof raw.comment === 'string' ? raw.comment : '',
+    Comment: commentOf(raw),
     Created: image.created ?? '',
     Author: typeof raw.author === 'string' ? raw.author : '',
     Config: raw.config ?? image.config,

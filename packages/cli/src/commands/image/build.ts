@@ -60,7 +60,7 @@ export function buildCommand(name = 'build'): Command {
     .description('Build an image from a Dockerfile')
     .argument(
       '<context>',
-      'the build context: a directory, a Git URL (#ref:dir), or - (a tar archive or a Dockerfile on stdin)',
+      'the build context: a directory, a Git URL (#ref:dir), an http(s) URL or - (a tar archive or a Dockerfile)',
     )
     .option('-f, --file <path>', "Name of the Dockerfile (default: 'PATH/Dockerfile')")
     .option('-t, --tag <name>', "Name and optionally a tag in the 'name:tag' format", collect, [])

@@ -1,13 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { type Readable } from 'node:stream';
 import { applyChanges } from '@koker/builder';
 import { Command } from 'commander';
 import {
   ImageReference,
   InvalidValueError,
   NotFoundError,
-  RegistryError,
   Storage,
   hostPlatform,
   parsePlatform,
@@ -15,6 +14,7 @@ import {
 import { importTarball } from '@koker/image-store';
 import { collect, contextOf } from '../../command-context.js';
 import { emitImageEvent } from '../../events/object-events.js';
+import { isUrl, openHttpDownload } from '../../downloads/http-download.js';
 import { abortOnSignals } from './pull.js';
 
 interface ImportFlags {
@@ -26,32 +26,9 @@ interface ImportFlags {
 /** Where the tarball comes from: stdin (`-`), an http(s) URL, or a regular file. */
 async function openSource(source: string, signal: AbortSignal): Promise<{ stream: Readable; from: string }> {
   if (source === '-') return { stream: process.stdin, from: '-' };
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
-    let url: URL;
-    try {
-      url = new URL(source);
-    } catch {
-      throw new InvalidValueError('URL', source, 'it does not parse');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new InvalidValueError('URL', source, 'koker imports from http:// and https:// URLs only');
-    }
-    let response: Response;
-    try {
-      // A redirect may only lead to another http(s) address (fetch refuses other schemes).
-      response = await fetch(url, { redirect: 'follow', signal });
-    } catch (error) {
-      throw new RegistryError(`cannot download ${url.href}: ${(error as Error).message}`, { cause: error });
-    }
-    if (!response.ok || !response.body) {
-      throw new RegistryError(`cannot download ${url.href}: HTTP ${response.status}`, {
-        hint: 'check the URL',
-      });
-    }
-    return {
-      stream: Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
-      from: url.href,
-    };
+  if (isUrl(source)) {
+    const download = await openHttpDownload(source, 'URL', signal);
+    return { stream: download.body, from: download.url.href };
   }
   const info = await stat(source).catch(() => undefined);
   if (!info)

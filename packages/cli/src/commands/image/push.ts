@@ -147,6 +147,9 @@ export function pushCommand(name = 'push'): Command {
       context.requireRoot('push');
       const targets = await targetsOf(context, input, flags);
       const quiet = flags.quiet === true;
+      // As docker's CLI: a name alone is its `latest` tag (-a for every tag), and it says so.
+      if (!flags.allTags && !quiet && !namesTag(input) && !input.includes('@'))
+        process.stdout.write('Using default tag: latest\n');
       await pushImages(context, targets, {
         display: () => displayFor(context, quiet),
         repository: (repository) => {
