@@ -250,6 +250,39 @@ describe('koker-runtime with a bundle', () => {
     }
   });
 
+  it('fails start and kills the container when a poststart hook fails, as runc', async () => {
+    const other = makeBusyboxRootfs();
+    const name = `${id}-badpoststart`;
+    const failing = { path: '/bin/sh', args: ['sh', '-c', 'echo poststart says no >&2; exit 4'] };
+    try {
+      writeBundle(other.dir, (config) => {
+        config.process.terminal = false;
+        config.process.args = ['sleep', '31354'];
+        config.hooks = { poststart: [failing] };
+      });
+      const created = runtimeDetached(root, ['create', '--bundle', other.dir, name], `${other.dir}/output`);
+      expect(created).toEqual({ code: 0, output: '' });
+      const started = await runtime(root, ['start', name]);
+      expect(started.code).toBe(1);
+      expect(started.stderr).toContain('poststart says no');
+      expect(started.stderr).toContain('poststart hook /bin/sh failed: exit status 4');
+      const status = async () =>
+        (JSON.parse((await runtime(root, ['state', name])).stdout) as { status: string }).status;
+      for (let i = 0; i < 100 && (await status()) !== 'stopped'; i++) await sleep(50);
+      expect(await status()).toBe('stopped');
+      expect(await runtime(root, ['delete', name])).toMatchObject({ code: 0, stderr: '' });
+
+      // In the foreground too: run fails and leaves nothing.
+      const run = await runtime(root, ['run', '--bundle', other.dir, name]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('poststart hook /bin/sh failed: exit status 4');
+      expect(existsSync(`${root}/${name}`)).toBe(false);
+    } finally {
+      await runtime(root, ['delete', '--force', name]);
+      other.remove();
+    }
+  });
+
   it('passes --preserve-fds file descriptors from fd 3 on', async () => {
     const other = makeBusyboxRootfs();
     const name = `${id}-fds`;
@@ -341,8 +374,7 @@ describe('koker-runtime with a bundle', () => {
         `${other.dir}/output`,
       );
       expect(result.code).toBe(1);
-      expect(result.output).toContain('linux.namespaces[6].type');
-      expect(result.output).toContain('user namespaces');
+      expect(result.output).toContain('"linux.uidMappings": required with a new user namespace');
       expect(existsSync(`${root}/${id}-user`)).toBe(false);
     } finally {
       other.remove();
@@ -370,5 +402,8 @@ describe('koker-runtime with a bundle', () => {
     expect(version.stdout).toMatch(/^koker-runtime version \S+\nspec: 1\.2\.0\n$/);
     const features = JSON.parse((await runtime(root, ['features'])).stdout) as Record<string, unknown>;
     expect(features).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.2.0' });
+    expect((features.linux as { namespaces: string[] }).namespaces).toEqual(
+      expect.arrayContaining(['user', 'time', 'mount', 'network']),
+    );
   });
 });

@@ -106,4 +106,23 @@ describe('podman --runtime koker-runtime', () => {
     expect((await podman(['rm', 'koker-podman'])).code).toBe(0);
     expect((await podman(['ps', '-a', '-q'])).stdout).toBe('');
   });
+
+  it('runs --uidmap in a user namespace: root inside is the host user mapped to it', async () => {
+    const result = await podman([
+      ...run,
+      '--rm',
+      '--uidmap',
+      '0:100000:65536',
+      '--gidmap',
+      '0:100000:65536',
+      image,
+      'sh',
+      '-c',
+      'id -u; cat /proc/self/uid_map',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const [uid, map] = result.stdout.split('\n');
+    expect(uid).toBe('0');
+    expect(map?.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
+  });
 });

@@ -100,6 +100,14 @@ struct hook *hook_read(const char *stage);
 /* Runs it and waits; 0, or -1 after reporting why it failed. */
 int hook_run(const struct hook *h, pid_t container_pid);
 
+/* namespace-ids.c: a new user namespace's maps (by the monitor, while the child waits), then the
+ * child becomes its root; a new time namespace, unshared by the monitor with its clock offsets
+ * (`monotonic S N\nboottime S N`) before the child is cloned into it. */
+void user_maps_write(pid_t pid, const char *uid_map, const char *gid_map);
+void user_become_root(void);
+int time_namespace_prepare(void);
+void time_namespace_make(int offsets_fd, const char *offsets);
+
 /* kernel-params.c: `--oom-score-adj`, after pivot_root. */
 void op_oom_score_adj(const char *value);
 

@@ -31,12 +31,16 @@
 
 #include "koker-init.h"
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
 static const struct {
     const char *name;
     int flag;
 } NAMESPACES[] = {
-    {"mount", CLONE_NEWNS}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
-    {"pid", CLONE_NEWPID},  {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP},
+    {"mount", CLONE_NEWNS}, {"uts", CLONE_NEWUTS},       {"ipc", CLONE_NEWIPC},   {"pid", CLONE_NEWPID},
+    {"net", CLONE_NEWNET},  {"cgroup", CLONE_NEWCGROUP}, {"user", CLONE_NEWUSER}, {"time", CLONE_NEWTIME},
 };
 #define NS_COUNT (sizeof NAMESPACES / sizeof NAMESPACES[0])
 
@@ -86,11 +90,16 @@ static struct {
     size_t nhooks;
     int hook_sock[2];
     /* The runtime's own namespaces, for the hooks, where a join left them. */
-    int restore[NS_COUNT], restore_flags[NS_COUNT];
+    int restore[NS_COUNT + 1], restore_flags[NS_COUNT + 1];
     size_t nrestore;
     /* fds 4.. (after the channel), the caller's to pass on at 3.. (--preserve-fds). */
     int preserve;
-} monitor = {.tty_sock = {-1, -1}, .console_socket = -1, .hook_sock = {-1, -1}, .size_fd = -1};
+    /* A new user namespace's maps (`idmap`), written before the child is released. */
+    const char *uid_map, *gid_map;
+    /* A new time namespace (`timens`): its offsets and the file they are written to. */
+    const char *time_offsets;
+    int time_fd;
+} monitor = {.tty_sock = {-1, -1}, .console_socket = -1, .hook_sock = {-1, -1}, .size_fd = -1, .time_fd = -1};
 
 /* The container's pid as the host sees it, for the state hooks get (the monitor sends it). */
 static pid_t host_pid;
@@ -177,6 +186,11 @@ static _Noreturn void child(int sync_fd, int exec_fd) {
     int start_fifo = -1;
     if (read(sync_fd, &host_pid, sizeof host_pid) != sizeof host_pid) _exit(EXIT_ENGINE); /* the monitor gave up */
     close(sync_fd);
+    if (monitor.uid_map) {
+        user_become_root();
+        /* A change of ids clears the parent-death signal: set again. */
+        if (!monitor.handoff) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    }
     if (setsid() < 0) die("start a session", "setsid", errno, "");
     int slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (slash < 0) die("open /", "open", errno, "/");
@@ -375,6 +389,12 @@ static int monitor_ops(char *shown, size_t cap) {
             if (monitor.nhooks == sizeof monitor.hooks / sizeof monitor.hooks[0])
                 die("read plan", "parse", E2BIG, "hooks");
             monitor.hooks[monitor.nhooks++] = hook_read(stage);
+        } else if (strcmp(op, "idmap") == 0) {
+            monitor.uid_map = plan_str();
+            monitor.gid_map = plan_str();
+        } else if (strcmp(op, "timens") == 0) {
+            monitor.time_offsets = plan_str();
+            monitor.time_fd = time_namespace_prepare();
         } else if (strcmp(op, "preservefds") == 0) {
             monitor.preserve = (int)plan_num();
             exec_preserve_fds(monitor.preserve);
@@ -448,9 +468,10 @@ static int run_monitor(void) {
         int flag = namespace_flags(monitor.join_kinds[i], kind, sizeof kind);
         if (monitor.nhooks > 0) {
             /* The hooks run where the runtime is, not in the namespaces joined for the container. */
-            const char *name = flag == CLONE_NEWNS    ? "mnt"
-                               : flag == CLONE_NEWPID ? "pid_for_children"
-                                                      : monitor.join_kinds[i];
+            const char *name = flag == CLONE_NEWNS     ? "mnt"
+                               : flag == CLONE_NEWPID  ? "pid_for_children"
+                               : flag == CLONE_NEWTIME ? "time_for_children"
+                                                       : monitor.join_kinds[i];
             int own = open(fmt("/proc/self/ns/%s", name), O_RDONLY | O_CLOEXEC);
             if (own < 0) die("prepare hooks", "open", errno, fmt("/proc/self/ns/%s", name));
             monitor.restore[monitor.nrestore] = own;
@@ -459,6 +480,19 @@ static int run_monitor(void) {
         step(fmt("Call syscall setns %s", kind), "path", monitor.join_paths[i]);
         if (setns(monitor.joins[i], flag) < 0) die("join namespace", "setns", errno, monitor.join_paths[i]);
         close(monitor.joins[i]);
+    }
+    if (flags & CLONE_NEWTIME) die("start the container", "parse", EINVAL, "clone takes no time namespace: timens");
+    if ((flags & CLONE_NEWUSER) && !monitor.uid_map)
+        die("start the container", "parse", EINVAL, "a user namespace without idmap");
+    if (monitor.time_offsets) {
+        if (monitor.nhooks > 0) {
+            /* The hooks run in the runtime's clocks, not the container's. */
+            int own = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+            if (own < 0) die("prepare hooks", "open", errno, "/proc/self/ns/time_for_children");
+            monitor.restore[monitor.nrestore] = own;
+            monitor.restore_flags[monitor.nrestore++] = CLONE_NEWTIME;
+        }
+        time_namespace_make(monitor.time_fd, monitor.time_offsets);
     }
     step(fmt("Call syscall clone %s", shown[0] ? shown : "(no new namespace)"));
     pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
@@ -489,6 +523,7 @@ static int run_monitor(void) {
         }
         close(monitor.cgroups[i]);
     }
+    if (monitor.uid_map) user_maps_write(pid, monitor.uid_map, monitor.gid_map);
     report("pid", fmt("%d", pid), (const char *)NULL);
     if (write(sync_pipe[1], &pid, sizeof pid) != sizeof pid) die("start the container", "write", errno, "sync pipe");
     close(sync_pipe[1]);

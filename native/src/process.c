@@ -52,6 +52,16 @@ void op_bounding(uint64_t keep) {
     }
 }
 
+/* Whether this user namespace's /proc/self/setgroups says "deny". */
+static int setgroups_denied(void) {
+    char said[8] = {0};
+    int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, said, sizeof said - 1);
+    close(fd);
+    return n >= 4 && strncmp(said, "deny", 4) == 0;
+}
+
 void op_user(uid_t uid, gid_t gid, char **groups) {
     gid_t list[256];
     size_t n = 0;
@@ -62,7 +72,14 @@ void op_user(uid_t uid, gid_t gid, char **groups) {
     /* Keep the permitted set across setuid: the capability sets are applied next, by op_caps. */
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) die("set user", "prctl", errno, "PR_SET_KEEPCAPS");
     step("Call syscall setgroups", "groups", fmt("%zu", n));
-    if (setgroups(n, list) < 0) die("set user", "setgroups", errno, "");
+    if (setgroups(n, list) < 0) {
+        int err = errno;
+        /* A user namespace whose maker wrote "deny" to setgroups (unshare --map-root-user): no
+         * groups to set is fine there, as runc does; groups asked for cannot be had. */
+        if (err != EPERM || !setgroups_denied()) die("set user", "setgroups", err, "");
+        if (n > 0) die("set user", "setgroups", err, "the user namespace denies setgroups");
+        step("Skip setgroups", "reason", "denied in the user namespace");
+    }
     step("Call syscall setresgid", "gid", fmt("%u", gid));
     if (setresgid(gid, gid, gid) < 0) die("set user", "setresgid", errno, fmt("%u", gid));
     step("Call syscall setresuid", "uid", fmt("%u", uid));

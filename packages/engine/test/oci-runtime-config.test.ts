@@ -102,10 +102,121 @@ describe('config.json: namespaces', () => {
     expect(planOf((c) => c.linux.namespaces.push({ type: 'network' })).loopback).toBe(true);
   });
 
-  it('refuses user and time namespaces, and a container without a mount namespace', () => {
-    refused((c) => c.linux.namespaces.push({ type: 'user' }), 'linux.namespaces[3].type');
-    refused((c) => c.linux.namespaces.push({ type: 'time' }), 'time namespaces');
+  it('refuses a container without a mount namespace, or a kind given twice', () => {
     refused((c) => (c.linux.namespaces = [{ type: 'pid' }]), 'mount namespace');
+    refused((c) => c.linux.namespaces.push({ type: 'pid', path: '/proc/1/ns/pid' }), 'linux.namespaces[3]');
+  });
+
+  const mapping = (containerID: number, hostID: number, size: number) => ({ containerID, hostID, size });
+  const userns = (c: Json) => {
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [mapping(0, 100000, 65536)];
+    c.linux.gidMappings = [mapping(0, 100000, 65536), mapping(65536, 300000, 1)];
+  };
+
+  it('makes a user namespace with its maps, written before the process goes on', () => {
+    const plan = planOf(userns);
+    expect(plan.newNamespaces).toContain('user');
+    expect(plan.userNamespace).toEqual({
+      uidMappings: [{ containerId: 0, hostId: 100000, size: 65536 }],
+      gidMappings: [
+        { containerId: 0, hostId: 100000, size: 65536 },
+        { containerId: 65536, hostId: 300000, size: 1 },
+      ],
+    });
+    const ops = encodeLaunchPlan({ ...plan, cgroups: { procsFiles: [] } } as never);
+    const idmap = ops.indexOf('idmap');
+    expect(ops.slice(idmap, idmap + 3)).toEqual([
+      'idmap',
+      '0 100000 65536\n',
+      '0 100000 65536\n65536 300000 1\n',
+    ]);
+    expect(ops[ops.indexOf('clone') + 1]).toBe('mount,pid,uts,user');
+    // Its root cannot mknod: the host's nodes are bound.
+    expect(ops).not.toContain('mknod');
+    const at = ops.indexOf('/dev/null');
+    expect(ops.slice(at - 1, at + 8)).toEqual([
+      'mkfile',
+      '/dev/null',
+      '0',
+      'mount',
+      '/dev/null',
+      '/dev/null',
+      '',
+      'bind',
+      '',
+    ]);
+  });
+
+  it('checks the maps: ranges, overlaps, 340 lines, and each needs the other', () => {
+    const withUid =
+      (...m: object[]) =>
+      (c: Json) => {
+        userns(c);
+        c.linux.uidMappings = m;
+      };
+    refused(withUid(mapping(0, 100000, 0)), 'linux.uidMappings[0].size');
+    refused(withUid({ containerID: 0, size: 1 }), 'linux.uidMappings[0].hostID');
+    refused(withUid(mapping(0, -1, 1)), 'linux.uidMappings[0].hostID');
+    refused(withUid(mapping(0, 2 ** 32 - 2, 5)), 'linux.uidMappings[0].size');
+    refused(withUid(mapping(0, 100000, 10), mapping(5, 200000, 10)), 'linux.uidMappings[1]');
+    refused(withUid(mapping(0, 100000, 10), mapping(20, 100005, 10)), 'overlaps linux.uidMappings[0]');
+    refused(withUid(...Array.from({ length: 341 }, (_, i) => mapping(i, 100000 + i, 1))), 'at most 340');
+    expect(
+      planOf(withUid(...Array.from({ length: 340 }, (_, i) => mapping(i, 100000 + i, 1)))).userNamespace
+        ?.uidMappings,
+    ).toHaveLength(340);
+    refused(withUid(), 'linux.uidMappings');
+    refused((c) => {
+      userns(c);
+      delete c.linux.gidMappings;
+    }, 'linux.gidMappings');
+    refused((c) => (c.linux.uidMappings = [mapping(0, 1000, 1)]), 'linux.uidMappings');
+  });
+
+  it('joins a user namespace first, and refuses runtime hooks with it', () => {
+    const join = (c: Json) =>
+      c.linux.namespaces.unshift(
+        { type: 'network', path: '/run/netns/n1' },
+        { type: 'user', path: '/proc/9/ns/user' },
+      );
+    const plan = planOf(join);
+    const ops = encodeLaunchPlan({ ...plan, cgroups: { procsFiles: [] } } as never);
+    expect(ops.slice(ops.indexOf('join'), ops.indexOf('join') + 6)).toEqual([
+      'join',
+      'user',
+      '/proc/9/ns/user',
+      'join',
+      'net',
+      '/run/netns/n1',
+    ]);
+    expect(ops).not.toContain('idmap');
+    expect(ops).not.toContain('mknod');
+    refused((c) => {
+      join(c);
+      c.hooks = { prestart: [{ path: '/bin/true' }] };
+    }, 'hooks.prestart');
+  });
+
+  it('makes a time namespace in the monitor with its clock offsets, if the kernel has them', () => {
+    const time = (c: Json) => {
+      c.linux.namespaces.push({ type: 'time' });
+      c.linux.timeOffsets = { boottime: { secs: 86400, nanosecs: 5 } };
+    };
+    const plan = planOf(time);
+    expect(plan.timeOffsets).toEqual({ boottime: { secs: 86400, nanosecs: 5 } });
+    const ops = encodeLaunchPlan({ ...plan, cgroups: { procsFiles: [] } } as never);
+    const at = ops.indexOf('timens');
+    expect(at).toBeGreaterThan(-1);
+    expect(at).toBeLessThan(ops.indexOf('clone'));
+    expect(ops[at + 1]).toBe('monotonic 0 0\nboottime 86400 5\n');
+    expect(ops[ops.indexOf('clone') + 1]).toBe('mount,pid,uts');
+    refused((c) => {
+      time(c);
+      c.linux.timeOffsets.monotonic = { secs: 1, nanosecs: 1e9 };
+    }, 'linux.timeOffsets.monotonic.nanosecs');
+    refused((c) => (c.linux.timeOffsets = { boottime: { secs: 1 } }), 'linux.timeOffsets');
+    expect(() => planOf(time, { timeNamespaces: false })).toThrow(/linux.namespaces.*no time namespaces/);
   });
 
   it('sets hostname and domainname only in a UTS namespace of its own', () => {
@@ -517,8 +628,7 @@ describe('config.json: linux', () => {
     });
   });
 
-  it('refuses user mappings, intelRdt, personality, a mount label', () => {
-    refused((c) => (c.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]), 'linux.uidMappings');
+  it('refuses intelRdt, personality, a mount label', () => {
     refused((c) => (c.linux.intelRdt = { closID: 'x' }), 'linux.intelRdt');
     refused((c) => (c.linux.personality = { domain: 'LINUX32' }), 'linux.personality');
     refused((c) => (c.linux.mountLabel = 'system_u'), 'linux.mountLabel');

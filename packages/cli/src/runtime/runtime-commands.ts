@@ -18,6 +18,7 @@ import {
   NotFoundError,
   type CgroupPlacement,
   type ExecPlan,
+  type IdMapping,
   type LaunchedProcess,
   type ProcessSpec,
 } from '@koker/core';
@@ -115,6 +116,14 @@ export function passedFds(
   };
 }
 
+/** The host's ids of the container's root, which opens exec.fifo in a new user namespace (runc chowns it too). */
+function containerRoot(config: RuntimeConfig): { uid: number; gid: number } | undefined {
+  if (!config.linux.namespaces.some((n) => n.kind === 'user' && n.path === undefined)) return undefined;
+  const host = (mappings: readonly IdMapping[]) =>
+    mappings.find((m) => m.containerId === 0)?.hostId ?? mappings[0]?.hostId ?? 0;
+  return { uid: host(config.linux.uidMappings), gid: host(config.linux.gidMappings) };
+}
+
 /**
  * `create`: the container's process set up and waiting before its execve (on exec.fifo) in its
  * cgroups, the pid file written; the helper leaves, so the caller adopts the process.
@@ -144,6 +153,7 @@ export async function create(
     const translated = bundleLaunchPlan(config, id, {
       cgroupLayout: services.host.cgroupLayout,
       isFile: (p) => services.isFile(p),
+      timeNamespaces: services.isNamespace('time'),
       ...(cgroups ? { cgroups } : {}),
     });
     return {
@@ -159,7 +169,7 @@ export async function create(
       '',
       'cannot allocate tty if runc will detach without setting console socket',
     );
-  const dir = services.store.claim(id, !foreground);
+  const dir = services.store.claim(id, !foreground, containerRoot(config));
   const resources = await services.resources(cgroup);
   const name = cgroupName(cgroup);
   let created = false;
@@ -237,10 +247,30 @@ export async function start(services: RuntimeServices, id: string): Promise<void
   }
   unlinkSync(fifo);
   const config = parseRuntimeConfig(services.store.config(id), record.bundle);
-  // poststart: a failure is logged, the container keeps running (runtime-spec).
-  await runHooks('poststart', config.hooks.poststart, await ociState(services, record), services.log).catch(
-    (error: Error) => services.log.warn({ id }, error.message),
-  );
+  await poststart(services, record, config, async () => {
+    await kill(services, id, 'KILL', false);
+    await waitStopped(record, 5000);
+  });
+}
+
+/**
+ * poststart: a failure kills the container and fails the command, as runc does (the
+ * runtime-spec says warn and go on; engines go by runc: the failed command's status, no
+ * container left running that they counted as failed).
+ */
+async function poststart(
+  services: RuntimeServices,
+  record: RuntimeRecord,
+  config: RuntimeConfig,
+  killContainer: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await runHooks('poststart', config.hooks.poststart, await ociState(services, record), services.log);
+  } catch (error) {
+    services.log.debug({ id: record.id }, 'Kill the container after its poststart hook failed');
+    await killContainer().catch(() => undefined);
+    throw error;
+  }
 }
 
 const SIGNALS = osConstants.signals as Readonly<Record<string, number>>;
@@ -446,10 +476,13 @@ export async function exec(
   const resources = await services.resources(record.cgroup);
   const plan: ExecPlan = {
     id: bundleLaunchPlan(config, id, { isFile: () => false }).id,
-    joinNamespaces: EXEC_NAMESPACES.filter((k) => kinds.has(k)).map((kind) => ({
-      kind,
-      path: `/proc/${record.pid}/ns/${kind === 'mount' ? 'mnt' : kind}`,
-    })),
+    // The user namespace first (its root joins the others), the time namespace as well.
+    joinNamespaces: (['user', ...EXEC_NAMESPACES, 'time'] as const)
+      .filter((k) => kinds.has(k))
+      .map((kind) => ({
+        kind,
+        path: `/proc/${record.pid}/ns/${kind === 'mount' ? 'mnt' : kind}`,
+      })),
     cgroups: await resources.placement(cgroupName(record.cgroup)),
     process: proc,
   };
@@ -498,9 +531,10 @@ export async function run(
   for (const signal of FORWARDED) process.on(signal, forward);
   try {
     const config = parseRuntimeConfig(services.store.config(id), record.bundle);
-    await runHooks('poststart', config.hooks.poststart, await ociState(services, record), services.log).catch(
-      (error: Error) => services.log.warn({ id }, error.message),
-    );
+    await poststart(services, record, config, async () => {
+      launched.kill('SIGKILL');
+      await launched.wait();
+    });
     const ended = await launched.wait();
     return 'code' in ended ? ended.code : 128 + ended.signal;
   } finally {
@@ -635,7 +669,7 @@ export function features(): object {
       'unbindable',
     ],
     linux: {
-      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
       seccomp: {
         enabled: true,

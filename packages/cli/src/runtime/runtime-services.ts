@@ -1,4 +1,4 @@
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import {
   ConfigToken,
   DriverCatalog,
@@ -84,6 +84,11 @@ export class RuntimeServices {
       'Select driver',
     );
     return await child.resolve<ResourceDriver | Promise<ResourceDriver>>(Resources.token);
+  }
+
+  /** Whether the kernel has this kind of namespace (`time` came with Linux 5.6). */
+  isNamespace(kind: string): boolean {
+    return existsSync(`/proc/self/ns/${kind}`);
   }
 
   isFile(path: string): boolean {

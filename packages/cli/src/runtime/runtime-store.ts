@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, InvalidValueError, NotFoundError } from '@koker/core';
 import { type SpecCgroupPath } from '@koker/engine';
@@ -51,8 +60,11 @@ export class RuntimeStore {
     return join(this.dir(id), 'exec.fifo');
   }
 
-  /** Claims the ID: its directory, and the fifo the process waits on until `start` (not for `run`). */
-  claim(id: string, withFifo = true): string {
+  /**
+   * Claims the ID: its directory, and the fifo the process waits on until `start` (not for `run`),
+   * owned by `owner` when given (the container's root in a user namespace, which must open it).
+   */
+  claim(id: string, withFifo = true, owner?: { uid: number; gid: number }): string {
     mkdirSync(this.root, { recursive: true, mode: 0o711 });
     const dir = this.dir(id);
     try {
@@ -63,6 +75,7 @@ export class RuntimeStore {
       throw error;
     }
     if (withFifo) execFileSync('mkfifo', ['-m', '0622', this.fifo(id)]);
+    if (withFifo && owner) chownSync(this.fifo(id), owner.uid, owner.gid);
     return dir;
   }
 

@@ -3,7 +3,32 @@ import { contractKey } from './contract-key.js';
 import { type CgroupPlacement } from './resources.js';
 import { type OverlayMount } from './storage.js';
 
-export type NamespaceKind = 'mount' | 'uts' | 'ipc' | 'pid' | 'net' | 'cgroup';
+export type NamespaceKind = 'mount' | 'uts' | 'ipc' | 'pid' | 'net' | 'cgroup' | 'user' | 'time';
+
+/** One line of a user namespace's uid_map or gid_map: `size` ids from `containerId` on are the host's from `hostId`. */
+export interface IdMapping {
+  readonly containerId: number;
+  readonly hostId: number;
+  readonly size: number;
+}
+
+/** A new user namespace's maps, written by the runtime before the container's process goes on. */
+export interface UserNamespaceMaps {
+  readonly uidMappings: readonly IdMapping[];
+  readonly gidMappings: readonly IdMapping[];
+}
+
+/** How far a new time namespace's clock is from the host's. */
+export interface ClockOffset {
+  readonly secs: number;
+  readonly nanosecs: number;
+}
+
+/** A new time namespace's offsets (/proc/self/timens_offsets), per clock. */
+export interface TimeOffsets {
+  readonly monotonic?: ClockOffset;
+  readonly boottime?: ClockOffset;
+}
 
 export interface NamespaceJoin {
   readonly kind: NamespaceKind;
@@ -114,6 +139,10 @@ export interface LaunchPlan {
   readonly rootPropagation?: 'rprivate' | 'rslave';
   /** Joined before the clone, e.g. the network namespace a network driver made. */
   readonly joinNamespaces: readonly NamespaceJoin[];
+  /** The maps of the new user namespace, when `newNamespaces` has `user`. */
+  readonly userNamespace?: UserNamespaceMaps;
+  /** The clocks of the new time namespace, when `newNamespaces` has `time`. */
+  readonly timeOffsets?: TimeOffsets;
   readonly cgroups: CgroupPlacement;
   readonly hostname?: string;
   /** The NIS domain name (setdomainname), set with the hostname in the container's UTS namespace. */

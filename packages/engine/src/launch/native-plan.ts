@@ -3,6 +3,9 @@ import { posix } from 'node:path';
 import {
   type ExecPlan,
   type HandoffOptions,
+  type IdMapping,
+  type NamespaceJoin,
+  type TimeOffsets,
   type LaunchHook,
   type LaunchPlan,
   type ProcessSpec,
@@ -153,6 +156,26 @@ function processOps(
   ];
 }
 
+/** A uid_map or gid_map's text: `inside outside size` a line. */
+const idMap = (mappings: readonly IdMapping[]) =>
+  mappings.map((m) => `${m.containerId} ${m.hostId} ${m.size}\n`).join('');
+
+/** /proc/self/timens_offsets' text: `clock secs nanosecs` a line. */
+const clockOffsets = (offsets: TimeOffsets) =>
+  (['monotonic', 'boottime'] as const)
+    .map((clock) => `${clock} ${offsets[clock]?.secs ?? 0} ${offsets[clock]?.nanosecs ?? 0}\n`)
+    .join('');
+
+/**
+ * The user namespace before the others, which are then joined with its privileges (runc's
+ * nsexec order); a time namespace before it, as the runtime made it in the host's user namespace
+ * (setns asks CAP_SYS_ADMIN there).
+ */
+export function joinOps(joins: readonly NamespaceJoin[]): NativeOps {
+  const rank = (j: NamespaceJoin) => (j.kind === 'time' ? 0 : j.kind === 'user' ? 1 : 2);
+  return [...joins].sort((a, b) => rank(a) - rank(b)).flatMap((j) => ['join', j.kind, j.path]);
+}
+
 /** The overlay at the rootfs path, mounted by the container's process in its mount namespace. */
 function overlayOps(target: string, overlay: OverlayMount): NativeOps {
   return [
@@ -184,13 +207,18 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: EncodeOptions = {}):
     }),
     ...hookOps('prestart', plan.hooks?.prestart ?? []),
     ...hookOps('createRuntime', plan.hooks?.createRuntime ?? []),
-    ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
+    ...(plan.newNamespaces.includes('user') && plan.userNamespace
+      ? ['idmap', idMap(plan.userNamespace.uidMappings), idMap(plan.userNamespace.gidMappings)]
+      : []),
+    ...(plan.newNamespaces.includes('time') ? ['timens', clockOffsets(plan.timeOffsets ?? {})] : []),
+    ...joinOps(plan.joinNamespaces),
     ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),
     // Binds that share mounts with the host are cloned in its namespace, so they stay its peers.
     ...(plan.userMounts ?? []).filter(takesHostPeers).flatMap((m) => ['hosttree', m.source]),
     // The cgroup namespace comes after the cgroups are joined, so that they are its root.
+    // The time namespace is the monitor's to make (timens): clone(2) cannot.
     'clone',
-    plan.newNamespaces.filter((k) => k !== 'cgroup').join(','),
+    plan.newNamespaces.filter((k) => k !== 'cgroup' && k !== 'time').join(','),
     ...(plan.newNamespaces.includes('cgroup') ? ['unshare', 'cgroup'] : []),
     // Opened while the host's paths are still in reach.
     ...(startFifo !== undefined ? ['startfifo', startFifo] : []),
@@ -226,11 +254,15 @@ export function encodeLaunchPlan(plan: LaunchPlan, options: EncodeOptions = {}):
     );
   }
   if (user.length > 0) for (const m of plan.mounts) if (m.targetType === 'file') kokers(m);
+  // A user namespace's root cannot mknod: the host's nodes are bound instead (as runc does).
+  const bindDevices =
+    plan.newNamespaces.includes('user') || plan.joinNamespaces.some((j) => j.kind === 'user');
   for (const d of plan.devices) {
     // A `--device` may go below /dev (/dev/net/tun): its directory first.
     const parent = posix.dirname(d.path);
     if (parent !== '/dev' && parent !== '/') ops.push('mkdir', parent, '755');
-    ops.push('mknod', d.path, d.type, String(d.major), String(d.minor), octal(d.mode));
+    if (bindDevices) ops.push('mkfile', d.path, '0', 'mount', d.path, d.path, '', 'bind', '');
+    else ops.push('mknod', d.path, d.type, String(d.major), String(d.minor), octal(d.mode));
   }
   for (const s of plan.symlinks) ops.push('symlink', s.target, s.path);
   if (plan.process.terminal) ops.push('mkfile', '/dev/console', '600');
@@ -264,7 +296,7 @@ export function encodeExecPlan(plan: ExecPlan, options: EncodeOptions = {}): Nat
       ...(options.passFds ? { passFds: options.passFds } : {}),
       ...(options.terminalSizeFile ? { terminalSizeFile: options.terminalSizeFile } : {}),
     }),
-    ...plan.joinNamespaces.flatMap((j) => ['join', j.kind, j.path]),
+    ...joinOps(plan.joinNamespaces),
     ...plan.cgroups.procsFiles.flatMap((file) => ['cgroup', file]),
     'clone',
     '',

@@ -26,6 +26,8 @@ export interface BundleHost {
   readonly cgroups?: CgroupPlacement;
   /** Whether a bind mount's source is a file (its target is then made as a file). */
   isFile(path: string): boolean;
+  /** Whether the kernel has time namespaces (/proc/self/ns/time); absent: assumed. */
+  readonly timeNamespaces?: boolean;
 }
 
 /** A launch plan without its cgroups, which the runtime makes from linux.resources. */
@@ -186,6 +188,54 @@ export function bundleDevices(config: RuntimeConfig): DeviceNode[] {
   return [...defaults, ...own];
 }
 
+/** The user and time namespaces' own fields, each needing its namespace (and it, them). */
+function checkUserAndTime(
+  config: RuntimeConfig,
+  create: readonly NamespaceKind[],
+  join: readonly NamespaceJoin[],
+  host: BundleHost,
+): void {
+  const { uidMappings, gidMappings, timeOffsets } = config.linux;
+  if (create.includes('user')) {
+    if (uidMappings.length === 0)
+      throw new InvalidValueError(
+        'config.json field',
+        'linux.uidMappings',
+        'required with a new user namespace',
+      );
+    if (gidMappings.length === 0)
+      throw new InvalidValueError(
+        'config.json field',
+        'linux.gidMappings',
+        'required with a new user namespace',
+      );
+  } else if (uidMappings.length + gidMappings.length > 0) {
+    throw new InvalidValueError(
+      'config.json field',
+      uidMappings.length > 0 ? 'linux.uidMappings' : 'linux.gidMappings',
+      'needs a new user namespace in linux.namespaces',
+    );
+  }
+  // The monitor runs these back in the runtime's namespaces: a user namespace cannot be left.
+  if (
+    join.some((j) => j.kind === 'user') &&
+    config.hooks.prestart.length + config.hooks.createRuntime.length > 0
+  )
+    throw new UnsupportedFieldError(
+      config.hooks.prestart.length > 0 ? 'hooks.prestart' : 'hooks.createRuntime',
+      'runtime hooks with a user namespace joined by path',
+    );
+  const time = create.includes('time') || join.some((j) => j.kind === 'time');
+  if (time && host.timeNamespaces === false)
+    throw new UnsupportedFieldError('linux.namespaces', 'time: this kernel has no time namespaces');
+  if (timeOffsets && !create.includes('time'))
+    throw new InvalidValueError(
+      'config.json field',
+      'linux.timeOffsets',
+      'needs a new time namespace in linux.namespaces',
+    );
+}
+
 /**
  * config.json -> koker's launch plan: what `koker run` would run, built from the bundle's own
  * mounts, namespaces and process instead of Docker's defaults. The plan's id is derived from the
@@ -196,10 +246,17 @@ export function bundleLaunchPlan(config: RuntimeConfig, id: string, host: Bundle
   if (!process) throw new InvalidValueError('config.json field', 'process', 'required to start a container');
   const create: NamespaceKind[] = [];
   const join: NamespaceJoin[] = [];
-  for (const ns of config.linux.namespaces) {
+  config.linux.namespaces.forEach((ns, index) => {
+    if (create.includes(ns.kind) || join.some((j) => j.kind === ns.kind))
+      throw new InvalidValueError(
+        'config.json field',
+        `linux.namespaces[${index}]`,
+        `${ns.kind} is given twice`,
+      );
     if (ns.path !== undefined) join.push({ kind: ns.kind, path: ns.path });
-    else if (!create.includes(ns.kind)) create.push(ns.kind);
-  }
+    else create.push(ns.kind);
+  });
+  checkUserAndTime(config, create, join, host);
   if (!create.includes('mount'))
     throw new UnsupportedFieldError('linux.namespaces', 'koker-runtime needs a new mount namespace');
   if ((config.hostname || config.domainname) && !create.includes('uts'))
@@ -241,6 +298,10 @@ export function bundleLaunchPlan(config: RuntimeConfig, id: string, host: Bundle
     readOnlyRootfs: config.root.readonly,
     newNamespaces: create,
     joinNamespaces: join,
+    ...(create.includes('user')
+      ? { userNamespace: { uidMappings: config.linux.uidMappings, gidMappings: config.linux.gidMappings } }
+      : {}),
+    ...(create.includes('time') && config.linux.timeOffsets ? { timeOffsets: config.linux.timeOffsets } : {}),
     ...(config.hostname !== undefined ? { hostname: config.hostname } : {}),
     ...(config.domainname !== undefined ? { domainname: config.domainname } : {}),
     loopback: create.includes('net'),

@@ -2,6 +2,8 @@ import { posix } from 'node:path';
 import {
   bytes,
   InvalidValueError,
+  type IdMapping,
+  type TimeOffsets,
   nanoCpus,
   type DeviceNode,
   type DeviceRule,
@@ -11,6 +13,7 @@ import {
 } from '@koker/core';
 import { CAPABILITIES } from '../launch/capabilities.js';
 import { rlimit } from '../launch/rlimits.js';
+import { parseIdMappings, parseTimeOffsets } from './namespace-settings.js';
 import { SpecReader, UnsupportedFieldError } from './spec-reader.js';
 
 /** A namespace of linux.namespaces: made new, or joined by its path. */
@@ -85,6 +88,10 @@ export interface SpecLinux {
   readonly sysctl: Readonly<Record<string, string>>;
   readonly maskedPaths: readonly string[];
   readonly readonlyPaths: readonly string[];
+  /** A new user namespace's maps (runc writes none without them: they are required then). */
+  readonly uidMappings: readonly IdMapping[];
+  readonly gidMappings: readonly IdMapping[];
+  readonly timeOffsets?: TimeOffsets;
 }
 
 /** config.json (runtime-spec 1.x) as koker-runtime understands it: every value typed. */
@@ -108,6 +115,8 @@ const NAMESPACE_KINDS: Readonly<Record<string, NamespaceKind>> = {
   ipc: 'ipc',
   uts: 'uts',
   cgroup: 'cgroup',
+  user: 'user',
+  time: 'time',
 };
 
 function absolute(path: string, field: string): string {
@@ -241,11 +250,7 @@ function parseHooks(r: SpecReader | undefined): SpecHooks {
 function parseNamespace(r: SpecReader): SpecNamespace {
   const type = r.string('type') ?? '';
   const kind = NAMESPACE_KINDS[type];
-  if (!kind) {
-    if (type === 'user' || type === 'time')
-      throw new UnsupportedFieldError(r.at('type'), `koker has no ${type} namespaces`);
-    throw new InvalidValueError('config.json field', r.at('type'), `unknown namespace ${type}`);
-  }
+  if (!kind) throw new InvalidValueError('config.json field', r.at('type'), `unknown namespace ${type}`);
   const path = r.string('path');
   r.done();
   return { kind, ...(path ? { path } : {}) };
@@ -265,7 +270,7 @@ function parseDevice(r: SpecReader): DeviceNode {
     minor: r.integer('minor') ?? 0,
     mode: (r.integer('fileMode') ?? 0o666) & 0o7777,
   };
-  // koker makes nodes owned by root (the container's root: there are no user namespaces).
+  // koker makes nodes owned by root (in a user namespace, the host's own nodes are bound).
   if ((r.integer('uid') ?? 0) !== 0)
     throw new UnsupportedFieldError(r.at('uid'), 'device nodes are owned by root');
   if ((r.integer('gid') ?? 0) !== 0)
@@ -345,6 +350,7 @@ function parseLinux(r: SpecReader | undefined): SpecLinux {
   const rootfsPropagation = r.string('rootfsPropagation');
   const seccompReader = r.object('seccomp');
   const seccomp = seccompReader ? seccompProfile(seccompReader) : undefined;
+  const timeOffsets = r.object('timeOffsets');
   const linux: SpecLinux = {
     namespaces,
     devices,
@@ -356,10 +362,10 @@ function parseLinux(r: SpecReader | undefined): SpecLinux {
     sysctl: r.record('sysctl'),
     maskedPaths: r.strings('maskedPaths') ?? [],
     readonlyPaths: r.strings('readonlyPaths') ?? [],
+    uidMappings: parseIdMappings(r, 'uidMappings'),
+    gidMappings: parseIdMappings(r, 'gidMappings'),
+    ...(timeOffsets ? { timeOffsets: parseTimeOffsets(timeOffsets) } : {}),
   };
-  r.unsupported('uidMappings', 'koker has no user namespaces');
-  r.unsupported('gidMappings', 'koker has no user namespaces');
-  r.unsupported('timeOffsets', 'koker has no time namespaces');
   r.unsupported('intelRdt');
   r.unsupported('personality');
   r.unsupported('mountLabel', 'koker has no SELinux support');
