@@ -79,12 +79,12 @@ describe('a third-party driver package installed with npm', () => {
 
   it("reports a KokerError of the driver's own copy of @koker/core with its code and hint, exit 125", async () => {
     const text = await run(['run', '--rm', 'busybox', 'true']);
-    expect(text.code).toBe(125);
+    expect(text.code, text.stderr).toBe(125);
     expect(text.stderr).toContain(
       'koker: the e2e network driver does not do --network bridge\nkoker: hint: run the container with --network none\n',
     );
     const json = await run(['--log-format', 'json', 'run', '--rm', 'busybox', 'true']);
-    expect(json.code).toBe(125);
+    expect(json.code, json.stderr).toBe(125);
     const failure = json.stderr
       .split('\n')
       .filter(Boolean)

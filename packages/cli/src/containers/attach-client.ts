@@ -102,6 +102,10 @@ export async function connectAttach(containerDir: string): Promise<Socket> {
     socket.once('error', failed);
     socket.once('connect', () => {
       socket.off('error', failed);
+      // Until a reader takes it, an error must not end koker: `run` connects while its setup may
+      // still fail, and the monitor killed then resets a connection it had not accepted. Readers
+      // see the socket's close.
+      socket.on('error', () => undefined);
       closeSync(dirFd);
       resolve(socket);
     });
@@ -158,7 +162,6 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
     socket.on('close', () => finish({ kind: 'lost' }));
     // From now on the monitor waits, after the exit, for us to close (see attachUntilEnd).
     socket.write(frame(TO_MONITOR.hold));
-    socket.on('error', () => undefined);
     let keepOpen = false;
     cleanups.push(() => {
       if (!keepOpen) socket.destroy();
