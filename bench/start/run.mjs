@@ -9,9 +9,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KOKER, compare, ensureApt, loadAverage, runCleanups, writeResults } from '../lib/harness.mjs';
+import { compare, ensureApt, loadAverage, runCleanups, writeResults } from '../lib/harness.mjs';
 import { busyboxArchive, freePrefix, setupKoker } from '../lib/koker-root.mjs';
 import { setupPodman } from '../lib/podman.mjs';
+import { measureBeforeAfter } from './before.mjs';
 import { busyboxBundle } from './bundle.mjs';
 import { measurePhases } from './phases.mjs';
 import { measureSecurityCost } from './security.mjs';
@@ -52,17 +53,11 @@ try {
     ? `unshare -m sh -c 'mount --bind ${empty} /sys/fs/cgroup/unified/cgroup.controllers && exec ${crun}'`
     : crun;
   const runs = Number(process.env.KOKER_BENCH_RUNS ?? 30);
-  // KOKER_BENCH_BEFORE=/other/checkout/packages/cli/bin/koker: that build timed beside this one,
-  // on the same root, for a change's before and after within one run.
-  const before = process.env.KOKER_BENCH_BEFORE;
-  const beforeRow = (name, command) =>
-    before ? [{ name: `${name} (before: ${before})`, command: command.replace(KOKER, before) }] : [];
   const rows = compare(
     [
       { name: 'node -e 0', command: `${process.execPath} -e 0` },
       { name: 'koker --version (the CLI start-up alone)', command: koker.command('--version') },
       { name: 'koker run --rm --network none busybox true', command: kokerNone },
-      ...beforeRow('koker run --rm --network none busybox true', kokerNone),
       {
         name: 'podman --runtime runc run --rm --network none busybox true',
         command: podman.command('run --rm --network none busybox true'),
@@ -110,7 +105,6 @@ try {
     [
       { name: 'node -e 0', command: `${process.execPath} -e 0` },
       { name: 'koker run --rm busybox true (bridge)', command: kokerBridge },
-      ...beforeRow('koker run --rm busybox true (bridge)', kokerBridge),
       {
         name: 'podman --runtime runc run --rm busybox true (bridge)',
         command: podman.command(`run --rm --network ${podman.network} busybox true`),
@@ -183,6 +177,15 @@ try {
       `load average at the end: ${loadAverage()}`,
     ],
   });
+
+  // KOKER_BENCH_BEFORE=/other/checkout/packages/cli/bin/koker: that build and this one in paired
+  // rounds on the same root, for a change's before and after within one run.
+  const before = process.env.KOKER_BENCH_BEFORE;
+  if (before)
+    writeResults('start-before', {
+      title: 'This build against KOKER_BENCH_BEFORE, in paired rounds',
+      ...measureBeforeAfter({ koker, before, rounds: runs }),
+    });
 
   const security = await measureSecurityCost({ dir, koker });
   writeResults('start-security', {

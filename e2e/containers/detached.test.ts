@@ -177,9 +177,9 @@ describe('run -d', () => {
     await suite.must(['rm', '-f', 'interactive', 'terminal']);
   });
 
-  it('a run whose setup fails after its monitor started leaves no monitor: the container stays created', async () => {
-    // The monitor and koker-init start while the container is set up; the port taken already
-    // fails the setup after them. As Docker's, the container stays, never started.
+  it('a run whose setup fails (a taken port) starts no monitor: the container stays created', async () => {
+    // The port taken already fails the setup after the record and the rootfs are made. As
+    // Docker's, the container stays, never started, and no koker-monitor or koker-init is left.
     const first = await runDetached('-p', '127.0.0.1::80', suite.image, 'sleep', '1000');
     const port = (await suite.must(['port', first, '80'])).trim();
     const monitors = () =>

@@ -95,23 +95,10 @@ export class NativeLauncher implements Launcher {
     return this.launch(encodeMountHoldPlan(plan), false, { stdio: ['null', 'null', 'inherit'] });
   }
 
-  /**
-   * The helper started before its plan exists (koker-init reads its plan until the channel's
-   * end): its fork and exec overlap the caller's own setup. `start` sends the plan; `abandon`
-   * kills the helper (and its wrapper) and waits until they are gone, when the setup failed.
-   */
-  spawnEarly(stdin: boolean, options: LaunchOptions = {}): EarlyLaunch {
-    return this.spawnHelper(stdin, options);
-  }
-
   private launch(ops: NativeOps, stdin: boolean, options: LaunchOptions): Promise<LaunchedProcess> {
-    return this.spawnHelper(stdin, options).send(ops);
-  }
-
-  private spawnHelper(stdin: boolean, options: LaunchOptions): SpawnedHelper {
     const stdio = options.stdio ?? [stdin ? 'inherit' : 'null', 'inherit', 'inherit'];
     const argv = [...(options.wrapper ?? []), this.helper];
-    this.log.debug({ helper: argv.join(' ') }, 'Start native helper');
+    this.log.debug({ helper: argv.join(' '), ops: ops.length }, 'Start native helper');
     const spawned = process.hrtime.bigint();
     // Its own process group: a Ctrl-C on the terminal reaches koker alone, which forwards it once.
     const child = spawn(argv[0] as string, argv.slice(1), {
@@ -125,6 +112,7 @@ export class NativeLauncher implements Launcher {
     });
     const steps = new NativeSteps(this.log, spawned, child.pid ?? 0);
     const channel = child.stdio[3] as Socket;
+    channel.end(serializeOps(ops));
 
     let pid: number | undefined;
     let failure: KokerError | undefined;
@@ -146,7 +134,7 @@ export class NativeLauncher implements Launcher {
       });
     });
 
-    const launching = new Promise<LaunchedProcess>((resolve, reject) => {
+    return new Promise<LaunchedProcess>((resolve, reject) => {
       const launched: LaunchedProcess = {
         get pid() {
           return pid ?? -1;
@@ -224,37 +212,5 @@ export class NativeLauncher implements Launcher {
         },
       );
     });
-    // Awaited once the plan is sent; a helper abandoned before then fails unobserved.
-    launching.catch(() => undefined);
-    const send = (ops: NativeOps) => {
-      channel.end(serializeOps(ops));
-      return launching;
-    };
-    return {
-      send,
-      start: (plan) => send(encodeLaunchPlan(plan, options)),
-      abandon: async () => {
-        // Its own process group (detached): the wrapper and the helper it forked go together.
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // Gone already.
-        }
-        channel.destroy();
-        await ended.catch(() => undefined);
-      },
-    };
   }
-}
-
-/** koker-init spawned, its plan not sent yet (NativeLauncher.spawnEarly). */
-export interface EarlyLaunch {
-  /** Sends the plan: resolves as Launcher.start does. */
-  start(plan: LaunchPlan): Promise<LaunchedProcess>;
-  /** The setup failed: the helper and its wrapper are killed and reaped; nothing was started. */
-  abandon(): Promise<void>;
-}
-
-interface SpawnedHelper extends EarlyLaunch {
-  send(ops: NativeOps): Promise<LaunchedProcess>;
 }

@@ -19,9 +19,7 @@ import {
   NotFoundError,
   type HealthcheckConfig,
   traced,
-  tracer,
 } from '@koker/core';
-import { type EarlyLaunch, type NativeLauncher } from '../launch/native-launcher.js';
 import { processRequest } from '../launch/process-spec.js';
 import { healthcheckConfig, healthcheckDisabled } from '../lifecycle/health.js';
 import { crashPoint, pausePoint } from './crash-point.js';
@@ -142,9 +140,6 @@ export class RunOrchestrator {
         this.record(run, processReq, options.detach !== undefined),
       );
       options.onCreated?.(id);
-      // Its monitor and koker-init start now and wait for the plan: their fork and exec overlap
-      // the preparation.
-      const early = options.detach ? this.spawnEarly(run, processReq, options.detach) : undefined;
       const prepared = await traced('prepare', () =>
         prepareContainer(spec, {
           drivers: this.drivers,
@@ -154,7 +149,7 @@ export class RunOrchestrator {
           host: this.host,
         }),
       );
-      if (options.detach) return await this.handOver(run, record, prepared, options.detach, early);
+      if (options.detach) return await this.handOver(run, record, prepared, options.detach);
       const launched = await this.launch(run, record, prepared, options);
       return await this.wait(run, launched);
     } catch (error) {
@@ -337,35 +332,19 @@ export class RunOrchestrator {
     });
   }
 
-  /**
-   * The monitor and the launcher started before the preparation, when the launcher can wait for
-   * its plan; a failed setup kills them (released with the rest, before the record).
-   */
-  private spawnEarly(run: Run, processReq: ProcessRequest, detach: DetachOptions): EarlyLaunch | undefined {
-    const { launcher } = this.drivers;
-    if (!spawnsEarly(launcher)) return undefined;
-    run.checkpoint();
-    const span = tracer().begin('spawn the monitor');
-    const early = launcher.spawnEarly(processReq.stdin, { ...detach(run.id), detached: true });
-    span.end();
-    run.teardown.defer('monitor', () => early.abandon());
-    return early;
-  }
-
   /** `run -d`: the monitor holds the keeper lock before it starts the launcher, and outlives us. */
   private async handOver(
     run: Run,
     record: RunRecord,
     { plan, process, attachment }: PreparedContainer,
     detach: DetachOptions,
-    early: EarlyLaunch | undefined,
   ): Promise<RunOutcome> {
     const { id } = run;
     run.checkpoint();
     run.log.info({ command: process.args[0] }, 'Execute command');
     const at = new Date().toISOString();
     const launched = await traced('launch', () =>
-      early ? early.start(plan) : this.drivers.launcher.start(plan, { ...detach(id), detached: true }),
+      this.drivers.launcher.start(plan, { ...detach(id), detached: true }),
     );
     run.volumeLock.release();
     crashPoint('run:launched');
@@ -420,13 +399,6 @@ export class RunOrchestrator {
     run.ending = { exitCode, oomKilled };
     return { id: run.id, status, exitCode, oomKilled };
   }
-}
-
-/** A launcher that can start its helper before the plan is ready (the native one). */
-function spawnsEarly(
-  launcher: Launcher,
-): launcher is Launcher & { spawnEarly(stdin: boolean, options: LaunchOptions): EarlyLaunch } {
-  return typeof (launcher as Partial<NativeLauncher>).spawnEarly === 'function';
 }
 
 /** The health check, from `--health-*` over the image's HEALTHCHECK. */

@@ -17,11 +17,6 @@ export function cleanupCommand(name = 'cleanup'): Command {
       ctx.requireRoot('container cleanup');
       const container = parseContainerId(id);
       const lifecycle = lifecycleOf(ctx, { appliesRestarts: true });
-      // `run` starts the monitor while it still sets the container up: a `run` killed then ends
-      // the launcher before its plan came. That container never ran; as after any crash in the
-      // setup, the next command settles it.
-      const found = await ctx.state.get(container).catch(() => undefined);
-      if (found?.status === 'created' && found.awaitingStart !== true) return;
       // Its die (and destroy with --rm) are journaled by whichever process settles it: this
       // one, or an attached `run` or any command that found it ended first.
       const record = await lifecycle.settle(container);
