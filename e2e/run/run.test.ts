@@ -589,7 +589,11 @@ describe('koker run', () => {
   it('leaves nothing behind: no container record, rootfs, cgroup or namespace', async () => {
     expect(readdirSync(join(root, 'containers')).filter((d) => !d.startsWith('.'))).toEqual([]);
     const overlay = join(root, 'overlay');
-    expect(existsSync(overlay) ? readdirSync(overlay) : []).toEqual([]);
+    // An attached --rm run moves its rootfs aside; the monitor's cleanup removes it right after.
+    await waitFor(
+      () => (existsSync(overlay) ? readdirSync(overlay) : []).length === 0,
+      'the rootfs moved aside to be removed',
+    );
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(root);
   });
 });

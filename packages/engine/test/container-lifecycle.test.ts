@@ -166,6 +166,28 @@ describe('ContainerLifecycle.settle', { timeout: 30_000 }, () => {
     await expect(store.get(record.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('settles a container whose monitor reported the exit while it still holds the keeper lock', async () => {
+    const { record, keeper } = await running({ autoRemove: true });
+    const lock = await store.lockContainer(record.id);
+    try {
+      // Reported but not on disk: nothing to go by, the monitor's lock still counts.
+      expect(await lifecycle.settleLocked(record.id, { exitReported: true })).toEqual(record);
+      expect(drivers.calls).toEqual([]);
+      await writeFile(
+        join(store.directory(record.id), 'exit.json'),
+        JSON.stringify({ exitCode: 3, signal: 0, finishedAt: '2030-01-01T00:00:01.000000000Z', pid: 4242 }),
+      );
+      // Without the report, a kept container runs whatever its directory holds.
+      expect(await lifecycle.settleLocked(record.id)).toEqual(record);
+      expect(await lifecycle.settleLocked(record.id, { exitReported: true })).toBeUndefined();
+    } finally {
+      lock.release();
+      keeper.release();
+    }
+    await expect(store.get(record.id)).rejects.toBeInstanceOf(NotFoundError);
+    expect(drivers.calls).toHaveLength(3);
+  });
+
   it('leaves a container being set up alone, and cleans one whose setup died', async () => {
     const { record, lock } = await store.createLocked(sampleRecord());
     expect(await lifecycle.settle(record.id)).toEqual(record);

@@ -26,7 +26,7 @@ import {
   type OverlayLayout,
 } from './overlay/overlay-mount.js';
 import { mountsUnder, unmountUnder } from './overlay/unmount.js';
-import { containerIdsIn, releaseDirectory } from './rootfs-dir.js';
+import { containerIdsIn, releaseDirectory, releaseDirectoryLater, sweepReleased } from './rootfs-dir.js';
 
 export interface OverlayDriverDeps {
   readonly config: KokerConfig;
@@ -142,6 +142,16 @@ export class OverlayStorageDriver implements StorageDriver {
     const dirs = containerDirs(this.deps.config.root, id);
     this.deps.log.debug({ container: shortContainerId(id), dir: dirs.dir }, 'Release root filesystem');
     return releaseDirectory(dirs.dir, this.deps);
+  }
+
+  async releaseLater(id: ContainerId): Promise<string[]> {
+    const dirs = containerDirs(this.deps.config.root, id);
+    this.deps.log.debug({ container: shortContainerId(id), dir: dirs.dir }, 'Release root filesystem');
+    return releaseDirectoryLater(dirs.dir, this.deps);
+  }
+
+  async sweep(): Promise<string[]> {
+    return sweepReleased(overlayRoot(this.deps.config.root), this.deps);
   }
 
   async unmount(id: ContainerId): Promise<void> {

@@ -1,12 +1,12 @@
 import { type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Resources, type ContainerId, traced, tracer } from '@koker/core';
+import { type ContainerId, type ContainerRecord, traced, tracer } from '@koker/core';
 import { describeOom, OOM_EXIT_CODE } from '@koker/cgroups';
 import { type CliContext } from '../context.js';
 import { connectAttach, runAttached, type AttachOptions } from './attach-client.js';
 import { lifecycleOf } from './lifecycle.js';
 
-/** How long the monitor may take, after we closed, to hand over to its cleanup. */
+/** How long the monitor may take, after we closed (or it went away), to let go of the container. */
 const HANDOVER_MS = 10_000;
 
 /**
@@ -23,27 +23,48 @@ export async function attachUntilEnd(
   const socket = connected ?? (await connectAttach(ctx.state.directory(id)));
   const end = await traced('wait', () => runAttached(socket, options));
   if (end.kind === 'detached') return 0;
-  // The monitor waits for us to close before it execs its cleanup: with the container lock
-  // taken first, this settle is the one that runs (and sees an OOM kill before --rm removes
-  // the container); the cleanup then finds it settled. If koker dies here, the lock goes too.
+  // The monitor sends the exit once its exit record is written, then holds the keeper lock until
+  // we close. So the container is settled here, under the container lock, while the monitor
+  // waits: its cleanup (a Node process of its own, exec'd once we close) neither holds up this
+  // teardown nor competes with it for the CPU, and then finds the container settled. If koker
+  // dies here, the lock goes too, the monitor sees the close and its cleanup settles it.
   const teardown = tracer().begin('teardown');
   const lock = await ctx.state.lockContainer(id);
   try {
-    if (end.kind === 'exited') end.close();
-    const deadline = Date.now() + HANDOVER_MS;
-    while (ctx.state.isKept(id) && Date.now() < deadline) await sleep(5);
-    const before = await ctx.state.get(id).catch(() => undefined);
-    const oomKilled =
-      before?.status === 'running' && (await (await ctx.driver(Resources)).oomKilled(id).catch(() => false));
-    const record = await lifecycleOf(ctx).settleLocked(id);
-    if (oomKilled || record?.oomKilled) {
-      process.stderr.write(`koker: ${describeOom((record ?? before)?.limits ?? {})}\n`);
+    // The monitor went away without reporting the exit: its keeper lock tells when it is gone.
+    if (end.kind === 'lost') await handedBack(ctx, id);
+    // Reported, the monitor's cleanup follows once we close: it removes the files of an --rm
+    // container, moved aside here in one rename.
+    const reported = end.kind === 'exited';
+    let oomKilled: ContainerRecord | undefined;
+    const record = await lifecycleOf(ctx).settleLocked(id, {
+      exitReported: reported,
+      removeLater: reported,
+      onOomKill: (killed) => (oomKilled = killed),
+    });
+    const killed = oomKilled ?? (record?.oomKilled ? record : undefined);
+    if (killed) {
+      process.stderr.write(`koker: ${describeOom(killed.limits ?? {})}\n`);
       return OOM_EXIT_CODE;
     }
     if (end.kind === 'exited') return end.code;
     return record?.exitCode ?? 255;
   } finally {
     lock.release();
+    if (end.kind === 'exited') {
+      end.close();
+      // Returned once the monitor let go (it execs its cleanup): as before, a command run next
+      // never finds the container kept by a monitor that is only saying goodbye.
+      await handedBack(ctx, id);
+    }
     teardown.end();
   }
+}
+
+/** Waits (at most HANDOVER_MS) until the container's monitor no longer holds its keeper lock. */
+async function handedBack(ctx: CliContext, id: ContainerId): Promise<void> {
+  await traced('monitor lets go', async () => {
+    const deadline = Date.now() + HANDOVER_MS;
+    while (ctx.state.isKept(id) && Date.now() < deadline) await sleep(5);
+  });
 }

@@ -94,6 +94,14 @@ export interface StorageDriver {
   unmount?(id: ContainerId): Promise<void>;
   /** IDs holding a prepared rootfs (mounted or not), for garbage collection after crashes. */
   list?(): Promise<ContainerId[]>;
+  /**
+   * `release` for a caller whose user is waiting (`run --rm` attached): unmounts, then moves the
+   * files aside in one rename, for `sweep` (in a process nobody waits for) to remove. Returns
+   * paths it could not release. A driver without it is released instead.
+   */
+  releaseLater?(id: ContainerId): Promise<string[]>;
+  /** Removes what `releaseLater` moved aside (also after a crash); returns the paths removed. */
+  sweep?(): Promise<string[]>;
 }
 
 export const Storage = contractKey<StorageDriver>('storage');

@@ -128,7 +128,7 @@ describe('describeStorageDriver', () => {
   it('passes a driver that keeps every promise (the third-party copydir example)', async () => {
     const outcome = await run('none');
     expect(outcome.failed, failures(outcome)).toEqual([]);
-    expect(outcome.passed.length).toBe(9);
+    expect(outcome.passed.length).toBe(10);
   });
 
   it('fails a driver whose diff ID is not the sha256 of the uncompressed tar', async () => {

@@ -98,8 +98,23 @@ export class ContainerLifecycle {
     }
   }
 
-  /** `settle` for a caller that holds the container lock. */
-  async settleLocked(id: ContainerId): Promise<ContainerRecord | undefined> {
+  /**
+   * `settle` for a caller that holds the container lock. `exitReported`: the caller was told of
+   * the container's exit by its monitor, which holds the keeper lock until that caller lets it go;
+   * with the monitor's exit record on disk the container counts as ended already.
+   * `removeLater`: an `--rm` container's files are moved aside for the storage driver's sweep
+   * (the monitor's cleanup runs it), so the caller's user does not wait for them to go.
+   * `onOomKill`: told when the end settled now was an OOM kill (the record of an `--rm`
+   * container, which would say so, is gone by the time this returns).
+   */
+  async settleLocked(
+    id: ContainerId,
+    options: {
+      exitReported?: boolean;
+      removeLater?: boolean;
+      onOomKill?: (record: ContainerRecord) => void;
+    } = {},
+  ): Promise<ContainerRecord | undefined> {
     let record: ContainerRecord;
     try {
       record = await this.store.get(id);
@@ -107,11 +122,12 @@ export class ContainerLifecycle {
       if (error instanceof NotFoundError) return undefined;
       throw error;
     }
+    const exit = await readExitFile(this.store.directory(id));
     // We hold the container lock: nobody else is setting it up.
     const seen = observeContainer(record, {
-      kept: this.store.isKept(id),
+      kept: !(options.exitReported === true && exit !== undefined) && this.store.isKept(id),
       locked: false,
-      exit: await readExitFile(this.store.directory(id)),
+      ...(exit ? { exit } : {}),
     });
     if (!seen.stale) return record;
     const container = shortContainerId(id);
@@ -123,7 +139,11 @@ export class ContainerLifecycle {
     const drivers = await this.options.drivers();
     const oomKilled =
       record.status === 'running' ? await drivers.resources.oomKilled(id).catch(() => false) : false;
-    await this.teardown(id, drivers, { keepFiles: !record.autoRemove });
+    if (oomKilled) options.onOomKill?.(record);
+    await this.teardown(id, drivers, {
+      keepFiles: !record.autoRemove,
+      ...(options.removeLater ? { removeLater: true } : {}),
+    });
     crashPoint('settle:torn-down');
     if (record.status === 'running')
       await this.options.onEnd?.died(record, seen.exitCode ?? record.exitCode ?? 0);
@@ -267,7 +287,7 @@ export class ContainerLifecycle {
   private async teardown(
     id: ContainerId,
     drivers: TeardownDrivers,
-    options: { keepFiles?: boolean } = {},
+    options: { keepFiles?: boolean; removeLater?: boolean } = {},
   ): Promise<void> {
     const failures = await teardownContainer(id, drivers, this.log, options);
     try {

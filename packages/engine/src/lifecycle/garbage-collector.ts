@@ -24,7 +24,7 @@ export interface GarbageReport extends PruneReport {
   readonly orphans: ContainerId[];
   /** Broken records removed, with what their ID held. */
   readonly broken: ContainerId[];
-  /** Half-created or half-removed directories of the store. */
+  /** Half-created or half-removed directories of the store, root filesystems moved aside. */
   readonly swept: string[];
 }
 
@@ -76,7 +76,7 @@ export async function pruneContainers(
  * (teardown through the drivers, then the record); stopped containers are removed; broken
  * records are torn down by ID and removed; driver resources whose container has no record
  * (a crash between `rm`'s teardown and its record removal, or a record lost) are released; the
- * store's half-made directories are swept.
+ * store's half-made directories and the storage driver's moved-aside ones are swept.
  *
  * Driver-held IDs are listed before the records: `run` creates a record before any driver
  * acquires anything, so an ID held by a driver but absent from a later listing is an orphan.
@@ -136,6 +136,7 @@ export async function collectGarbage(
     if (failures.length === 0) orphans.push(id);
     else failed.push({ id, error: failures.map((f) => `${f.name}: ${message(f.error)}`).join('; ') });
   }
-  const swept = await store.sweep();
+  // With the root filesystems a `run --rm` moved aside and its cleanup did not remove.
+  const swept = [...(await store.sweep()), ...((await drivers.storage.sweep?.()) ?? [])];
   return { settled, removed: pruned.removed, orphans, broken, swept, failed };
 }

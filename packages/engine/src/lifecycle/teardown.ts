@@ -19,14 +19,16 @@ export interface TeardownDrivers {
 /**
  * Everything a container holds, released in the reverse order of run's setup: cgroups first (the
  * driver kills what is left in them, so nothing keeps the rootfs busy), then the rootfs, then the
- * network (`keepFiles`: the rootfs is only unmounted, for a container that ended and is kept). Each driver treats a missing piece as done, so a teardown can be repeated after a
- * crash; a failing step is reported and the others still run.
+ * network (`keepFiles`: the rootfs is only unmounted, for a container that ended and is kept;
+ * `removeLater`: its files are moved aside for the storage driver's `sweep`). Each driver treats a
+ * missing piece as done, so a teardown can be repeated after a crash; a failing step is reported
+ * and the others still run.
  */
 export async function teardownContainer(
   id: ContainerId,
   drivers: TeardownDrivers,
   log?: Logger,
-  options: { keepFiles?: boolean } = {},
+  options: { keepFiles?: boolean; removeLater?: boolean } = {},
 ): Promise<ReleaseFailure[]> {
   const container = shortContainerId(id);
   const failures: ReleaseFailure[] = [];
@@ -44,7 +46,10 @@ export async function teardownContainer(
   await step('rootfs', async () => {
     // A container that ended and is kept keeps its files (its changes) until it is removed.
     if (options.keepFiles && drivers.storage.unmount) return drivers.storage.unmount(id);
-    const left = await drivers.storage.release(id);
+    const { storage } = drivers;
+    const left = await (options.removeLater && storage.releaseLater
+      ? storage.releaseLater(id)
+      : storage.release(id));
     if (left.length > 0) throw new Error(`could not remove ${left.join(', ')}`);
   });
   await step('network', () => drivers.network.detach(id));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -167,18 +167,20 @@ export class FileStateStore implements StateStore {
   async remove(id: ContainerId): Promise<void> {
     const dir = this.directory(id);
     const trash = join(this.containersDir, `${TRASH_PREFIX}${id}`);
+    // Synchronous: a container directory holds a dozen small files, and the thread pool's round
+    // trips for each would cost more than the calls themselves.
     const moved = await this.withStoreLock(async () => {
-      if (!(await exists(dir))) return false;
+      if (!existsSync(dir)) return false;
       this.refuseMountsUnder(dir);
-      await rm(trash, { recursive: true, force: true });
-      await rename(dir, trash);
+      rmSync(trash, { recursive: true, force: true });
+      renameSync(dir, trash);
       // No fsync: a removal lost to a power cut brings back a record of a container that cannot
       // be running after the reboot; the next command settles it.
       return true;
     });
     if (!moved) return;
     crashPoint('remove:trashed');
-    await rm(trash, { recursive: true, force: true });
+    rmSync(trash, { recursive: true, force: true });
     this.log?.debug({ container: shortContainerId(id), path: dir }, 'Remove container directory');
   }
 

@@ -16,7 +16,7 @@ import { applyLayer } from '../apply/apply-layer.js';
 import { LayerWriter } from '../apply/layer-writer.js';
 import { type OverlayDriverDeps } from '../driver.js';
 import { mountsUnder, unmountUnder } from '../overlay/unmount.js';
-import { containerIdsIn, releaseDirectory } from '../rootfs-dir.js';
+import { containerIdsIn, releaseDirectory, releaseDirectoryLater, sweepReleased } from '../rootfs-dir.js';
 import { replayLayer } from './layer-entries.js';
 
 /**
@@ -101,6 +101,16 @@ export class CopyStorageDriver implements StorageDriver {
     const dir = join(this.deps.config.root, 'copy', id);
     this.deps.log.debug({ container: shortContainerId(id), dir }, 'Release root filesystem');
     return releaseDirectory(dir, this.deps);
+  }
+
+  async releaseLater(id: ContainerId): Promise<string[]> {
+    const dir = join(this.deps.config.root, 'copy', id);
+    this.deps.log.debug({ container: shortContainerId(id), dir }, 'Release root filesystem');
+    return releaseDirectoryLater(dir, this.deps);
+  }
+
+  async sweep(): Promise<string[]> {
+    return sweepReleased(join(this.deps.config.root, 'copy'), this.deps);
   }
 
   async unmount(id: ContainerId): Promise<void> {

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
-import { parseContainerId } from '@koker/core';
+import { Storage, parseContainerId } from '@koker/core';
 import { contextOf } from '../../command-context.js';
 import { lifecycleOf } from '../../containers/lifecycle.js';
 import { applyRestartPolicy } from '../../containers/restart-manager.js';
 
 /**
  * `koker container cleanup ID` (hidden): what koker-monitor execs once a detached container has
- * ended: records the exit, tears down what the container held, removes it if `--rm`.
+ * ended: records the exit, tears down what the container held, removes it if `--rm` (and the
+ * root filesystems moved aside by the `run` attached to it).
  */
 export function cleanupCommand(name = 'cleanup'): Command {
   return new Command(name)
@@ -27,5 +28,7 @@ export function cleanupCommand(name = 'cleanup'): Command {
       );
       // Its restart policy: the back-off, then a new monitor (this process ends either way).
       if (record) await applyRestartPolicy(ctx, container, lifecycle);
+      // Removed (--rm): an attached `run` moved its root filesystem aside for this to remove.
+      else await (await ctx.driver(Storage)).sweep?.();
     });
 }

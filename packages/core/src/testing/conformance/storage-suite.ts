@@ -228,6 +228,31 @@ export function describeStorageDriver(t: TestFunctions, options: StorageSuiteOpt
       assert.deepEqual(await s.driver.release(id), [], 'a second release finds nothing to do');
     });
 
+    test('releaseLater moves what prepare made out of the way, sweep removes it', async (s) => {
+      if (!s.driver.releaseLater || !s.driver.sweep) return;
+      const layer = await apply(s, [
+        { type: 'file', path: 'etc/passwd', content: 'root:x:0:0::/:/bin/sh\n' },
+      ]);
+      const id = newContainerId();
+      const rootfs = await s.driver.prepare(id, [layer.target], prepareOptions);
+      writeFileSync(join(rootfs.overlay?.upperDir ?? rootfs.path, 'written'), 'by the container\n');
+      const made = [
+        rootfs.path,
+        ...(rootfs.overlay ? [rootfs.overlay.upperDir, rootfs.overlay.workDir] : []),
+      ];
+      assert.deepEqual(await s.driver.releaseLater(id), [], 'releaseLater released everything');
+      for (const path of made) assert.equal(existsSync(path), false, `${path} is out of the way`);
+      if (s.driver.list)
+        assert.equal((await s.driver.list()).includes(id), false, 'list() no longer reports it');
+      const swept = await s.driver.sweep();
+      assert.equal(swept.length, 1, `one directory swept: ${swept.join(', ')}`);
+      assert.ok(swept[0]?.includes(id), `${swept[0]} is the container's`);
+      assert.equal(existsSync(swept[0] ?? '/'), false, `${swept[0]} is removed`);
+      assert.deepEqual(await s.driver.sweep(), [], 'a second sweep finds nothing');
+      assert.equal(readFileSync(join(layer.target, 'etc/passwd'), 'utf8'), 'root:x:0:0::/:/bin/sh\n');
+      assert.deepEqual(await s.driver.releaseLater(id), [], 'releasing again finds nothing to do');
+    });
+
     test('release of a container never prepared is not an error', async (s) => {
       assert.deepEqual(await s.driver.release(newContainerId()), []);
     });
