@@ -68,10 +68,14 @@ export class ContainerLifecycle {
     const dir = this.store.directory(record.id);
     // Before its checker's first write, a check is starting.
     const health = record.spec?.healthcheck ? ((await readHealthFile(dir)) ?? HEALTH_STARTING) : undefined;
+    // Only what its status can be told by (observeContainer): each probe is a file opened and
+    // locked, and every run settles every container first.
+    const kept = record.status === 'running' && this.store.isKept(record.id);
+    const exit = record.status === 'running' && !kept ? await readExitFile(dir) : undefined;
     return observeContainer(record, {
-      kept: this.store.isKept(record.id),
-      locked: this.store.isLocked(record.id),
-      exit: await readExitFile(dir),
+      kept,
+      locked: record.status === 'created' && this.store.isLocked(record.id),
+      ...(exit ? { exit } : {}),
       ...(health ? { health } : {}),
     });
   }

@@ -16,6 +16,8 @@ export async function settleStaleContainers(
 ): Promise<ContainerId[]> {
   const settled: ContainerId[] = [];
   for (const record of (await store.list()).records) {
+    // An exited record is the truth already; only created and running ones can be stale.
+    if (record.status === 'exited') continue;
     try {
       // A container being set up right now holds its lock: not stale.
       if (!(await lifecycle.observe(record)).stale) continue;
