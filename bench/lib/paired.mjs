@@ -11,7 +11,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /**
  * Runs `commands` ({ name, command, prepare? }, bash strings; `prepare` is not timed) for
  * `rounds` rounds after one untimed warm-up round. Rows: median, mean, stddev, min, max (wall,
- * seconds), cpu (median, seconds), user and system (means), peakRssKiB (median), ratio (median of the per-round ratios to
+ * seconds), cpu (median, seconds), user and system (means), peakRssKiB (median; minRssKiB and maxRssKiB), ratio (median of the per-round ratios to
  * `baseline`, the first command by default), runs.
  */
 export function paired(commands, { rounds = 7, baseline, log = true } = {}) {
@@ -57,6 +57,8 @@ export function paired(commands, { rounds = 7, baseline, log = true } = {}) {
       system: samples[i].reduce((a, s) => a + s.system, 0) / walls.length,
       peakKiB: undefined,
       peakRssKiB: median(samples[i].map((s) => s.peakKiB)),
+      minRssKiB: Math.min(...samples[i].map((s) => s.peakKiB)),
+      maxRssKiB: Math.max(...samples[i].map((s) => s.peakKiB)),
       ratio: median(samples[i].map((s, r) => s.wall / samples[base][r].wall)),
       cpuRatio: median(samples[i].map((s, r) => s.cpu / samples[base][r].cpu)),
       runs: walls.length,

@@ -51,6 +51,34 @@ describe('the koker launcher (bin/koker)', () => {
     expect((await koker(['run', '--help'])).stdout).toBe(helpFromBundle.stdout);
   });
 
+  it('starts a pull from the bundle with a small young generation, every other command from the snapshot', async () => {
+    const root = mkdtempSync(join(elsewhere, 'root-'));
+    // How Node was started, from the first debug line (a pull of a closed loopback port fails fast).
+    const start = async (args: readonly string[]) => {
+      const result = await koker(['--root', root, '--log-format', 'json', '--debug', ...args]);
+      const first = JSON.parse(result.stderr.split('\n')[0]) as {
+        msg: string;
+        startupSnapshot: string | null;
+        nodeFlags: string[];
+      };
+      expect(first.msg).toBe('Start koker');
+      return { code: result.code, snapshot: first.startupSnapshot, flags: first.nodeFlags };
+    };
+    for (const pull of [['pull'], ['image', 'pull'], ['i', 'pull']]) {
+      const pulled = await start([...pull, '127.0.0.1:1/koker-e2e-nothing']);
+      expect(pulled.code).toBe(1);
+      expect(pulled.snapshot).toBeNull();
+      expect(pulled.flags).toEqual(['--max-semi-space-size=1']);
+    }
+    // `pull` as another command's argument is no pull.
+    expect(await start(['images', 'pull'])).toEqual({
+      code: 0,
+      snapshot: SNAPSHOT,
+      flags: expect.any(Array),
+    });
+    expect((await start(['image', 'ls'])).snapshot).toBe(SNAPSHOT);
+  });
+
   it('runs from the blob named relative to the working directory, as by hand', async () => {
     const result = spawnSync(
       process.execPath,

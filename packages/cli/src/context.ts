@@ -30,6 +30,7 @@ import { HostFacts, KoffiSyscalls } from '@koker/host';
 import { createLogger } from '@koker/log';
 import { registerBuiltinDrivers } from './drivers.js';
 import { importModule } from './module-importer.js';
+import { startupSnapshotPath } from './startup-snapshot.js';
 
 export interface GlobalOptions {
   readonly debug?: boolean;
@@ -73,10 +74,18 @@ export class CliContext {
   }
 
   get log(): Logger {
-    this.logCache ??= createLogger({
-      level: this.globals.quiet ? 'silent' : this.globals.debug ? 'debug' : 'info',
-      format: this.globals.logFormat ?? 'console',
-    });
+    if (!this.logCache) {
+      this.logCache = createLogger({
+        level: this.globals.quiet ? 'silent' : this.globals.debug ? 'debug' : 'info',
+        format: this.globals.logFormat ?? 'console',
+      });
+      // How bin/koker started Node (ADR 0010): from the start-up snapshot, or the bundle and with
+      // which of Node's flags (a pull's smaller young generation).
+      this.logCache.debug(
+        { startupSnapshot: startupSnapshotPath() ?? null, nodeFlags: process.execArgv },
+        'Start koker',
+      );
+    }
     return this.logCache;
   }
 
