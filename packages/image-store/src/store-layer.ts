@@ -153,16 +153,23 @@ async function downloadAndApply(
   input.on('error', () => undefined);
   const stop = new AbortController();
   let copyFailed = false;
+  let failure: { error: unknown } | undefined;
   const applying = unpack(l, input, target, ctx, onProgress, () => copyFailed).catch((error: unknown) => {
+    failure ??= { error };
     stop.abort();
     throw error;
   });
   const copying = copyToBlob(source, blobPath, [input], stop).catch((error: unknown) => {
+    failure ??= { error };
     copyFailed = true;
     throw error;
   });
-  const [applied] = await Promise.all([applying, copying]);
-  return applied;
+  // Both settle before the first failure is thrown: the caller removes the work directory next,
+  // and an applier that started late (its code imported on first use) would make its target
+  // there again after a copy that failed early.
+  const [applied] = await Promise.allSettled([applying, copying]);
+  if (failure) throw failure.error;
+  return (applied as PromiseFulfilledResult<AppliedLayer>).value;
 }
 
 /** The storage driver's applier over `input`; its own failure is said as this layer's. */

@@ -1,6 +1,6 @@
-import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -135,6 +135,33 @@ describe('the image store and the pull pipeline', () => {
     for (const path of fromFiles) expect(path).toMatch(/\/blob$/);
     expect(phases.filter((p) => p === 'downloaded')).toHaveLength(fromFiles.length);
     expect((await readdir(store.layout.layersDir)).length).toBe(3);
+    expect(await readdir(store.layout.tmpDir)).toEqual([]);
+  });
+
+  // The overlay driver imports its applier on first use: it may start after the download failed.
+  it('leaves no work directory when the applier starts after the download failed', async () => {
+    class LateStorage extends HashingStorage {
+      override async applyLayer(stream: Readable, options: ApplyOptions) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await mkdir(dirname(options.target), { recursive: true });
+        try {
+          return await super.applyLayer(stream, options);
+        } catch (error) {
+          await rm(options.target, { recursive: true, force: true });
+          throw error;
+        }
+      }
+    }
+    // One layer: it holds the extraction turn, so it streams into the applier as it downloads.
+    source.corrupt.add(base.layers[0]!.descriptor.digest);
+    const late = () =>
+      pullImage({ source, storage: new LateStorage(), store }, ImageReference.parse('base'), {
+        platform,
+        concurrency: 3,
+      });
+    await expect(late()).rejects.toThrow(/does not match its digest/);
+    // Long enough for an applier still running to make its directories.
+    await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await readdir(store.layout.tmpDir)).toEqual([]);
   });
 
