@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -584,6 +584,42 @@ describe('koker run', () => {
     expect(text).toContain('got INT');
     expect(code).toBe(5);
     rmSync(join(root, 'ready'));
+  });
+
+  it('ends an attached --rm run with no cleanup process: its monitor removes the files', () => {
+    // strace -f follows koker's children to the end, the container's monitor included.
+    const traced = (args: string[]) => {
+      const out = join(root, `execs-${Date.now()}.txt`);
+      const strace = ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', out];
+      const result = spawnSync('strace', [...strace, KOKER_BIN, '--root', root, ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      const execs = readFileSync(out, 'utf8');
+      rmSync(out);
+      return { result, monitors: execs.match(/execve\("[^"]*koker-monitor"/g)?.length ?? 0, execs };
+    };
+    const cleanup = /"container", "cleanup"/;
+    const attached = traced([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      image,
+      'sh',
+      '-c',
+      'mkdir -p /w/a; echo x > /w/a/f',
+    ]);
+    expect(attached.result.status, attached.result.stderr).toBe(0);
+    expect(attached.monitors).toBe(1);
+    expect(attached.execs).not.toMatch(cleanup);
+    // The monitor removed the rootfs koker moved aside before it ended, which strace waited for.
+    expect(readdirSync(join(root, 'overlay'))).toEqual([]);
+    // Detached, the monitor's cleanup settles and removes it.
+    const detached = traced(['run', '-d', '--rm', '--network', 'none', image, 'true']);
+    expect(detached.result.status, detached.result.stderr).toBe(0);
+    expect(detached.execs).toMatch(cleanup);
+    expect(readdirSync(join(root, 'overlay'))).toEqual([]);
   });
 
   it('leaves nothing behind: no container record, rootfs, cgroup or namespace', async () => {

@@ -164,6 +164,74 @@ i=0; while [ ! -f "$d/cleanup" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1));
 [ -f "$d/cleanup" ] || fail "companion: the on-exit command ran before it ended"
 grep -q '"log":"logged\\n"' "$d/container-json.log" || fail "companion: log $(cat "$d/container-json.log")"
 
+# Settled by the attached client: after the exit frame it names the directories it moved aside;
+# the monitor lets go of the keeper lock, removes them (a symlink removed, never followed; an
+# unwritable directory too) and ends without the on-exit command. A directory with a mount
+# beneath is not entered: the on-exit command is left to remove it.
+cat > "$work/settle.py" <<'PY'
+import fcntl, os, socket, struct, sys
+d, paths = sys.argv[1], sys.argv[2:]
+s = socket.socket(socket.AF_UNIX); s.connect(d + "/attach.sock")
+def frame(kind, data): s.sendall(struct.pack(">B3xI", kind, len(data)) + data)
+frame(4, b"")  # hold: wait for this client after the exit
+data, kinds = b"", []
+while 3 not in kinds:
+    chunk = s.recv(65536)
+    if not chunk: sys.exit("closed before the exit frame: %r" % data)
+    data += chunk
+    while len(data) >= 8 and len(data) >= 8 + struct.unpack(">I", data[4:8])[0]:
+        kinds.append(data[0]); data = data[8 + struct.unpack(">I", data[4:8])[0]:]
+lock = os.open(d + "/keeper.lock", os.O_RDWR)
+try:
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB); sys.exit("keeper lock free before the client settled")
+except BlockingIOError:
+    pass
+frame(5, b"\0".join(p.encode() for p in paths))
+s.close()
+PY
+settled_run() { # DIR PATH...: the monitor on `true`, settled by the client; prints its exit code
+  d=$1; shift
+  "$bin" --dir "$d" --attach --attach-wait 5000 --no-sync --on-exit touch --on-exit "$d/ran" -- true &
+  monitor=$!
+  i=0; while [ ! -S "$d/attach.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  python3 "$work/settle.py" "$d" "$@" >&2 || fail "settle client"
+  rc=0; wait "$monitor" || rc=$?
+  echo "$rc"
+}
+d=$(fresh settled)
+mkdir -p "$d/aside/upper/a/b/c" "$d/aside/work/work" "$d/outside"
+echo keep > "$d/outside/file"
+ln -s "$d/outside" "$d/aside/upper/a/link"
+ln -s "$d/outside/file" "$d/aside/upper/a/b/c/file-link"
+echo x > "$d/aside/upper/a/b/c/file"
+chmod 000 "$d/aside/work/work"
+rc=$(settled_run "$d" "$d/aside" "$d/never-made")
+[ "$rc" = 0 ] || fail "settled: monitor exit $rc"
+[ ! -e "$d/aside" ] || fail "settled: aside left: $(find "$d/aside")"
+[ "$(cat "$d/outside/file")" = keep ] || fail "settled: a symlink was followed"
+[ ! -f "$d/ran" ] || fail "settled: the on-exit command ran"
+flock -n "$d/keeper.lock" true || fail "settled: keeper lock held after the end"
+d=$(fresh settled-nothing)
+[ "$(settled_run "$d")" = 0 ] && [ ! -f "$d/ran" ] || fail "settled with no directory: the on-exit command ran"
+# The mount case needs a mount namespace of its own (root): the tmpfs is seen by nobody else.
+d=$(fresh settled-mount)
+mkdir -p "$d/aside/mnt"
+if unshare --mount --propagation private true 2>/dev/null; then
+  export bin work d
+  unshare --mount --propagation private sh -c '
+    mount -t tmpfs tmpfs "$d/aside/mnt" && echo inside > "$d/aside/mnt/file" || exit 1
+    "$bin" --dir "$d" --attach --attach-wait 5000 --on-exit touch --on-exit "$d/ran" -- true 2>"$d/monitor.err" &
+    i=0; while [ ! -S "$d/attach.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    python3 "$work/settle.py" "$d" "$d/aside" || exit 1
+    wait $! || exit 1
+    [ "$(cat "$d/aside/mnt/file")" = inside ] || exit 2
+    [ -f "$d/ran" ] || exit 3
+    grep -q "remove $d/aside: Invalid cross-device link" "$d/monitor.err" || exit 4' ||
+    fail "settled with a mount beneath: exit $? (2: entered it, 3: no on-exit, 4: no reason given)"
+else
+  fail "unshare --mount: the settled-with-a-mount case needs root"
+fi
+
 # Bad usage: 125 and a reason.
 rc=0; "$bin" --dir "$work" 2>/dev/null || rc=$?
 [ "$rc" = 125 ] || fail "usage error exit $rc"

@@ -140,7 +140,6 @@ static void write_stdin(const char *data, size_t length) {
 
 static void handle_frame(struct client *c) {
     int kind = c->header[0];
-    c->payload[c->payload_length] = '\0';
     if (kind == FRAME_STDIN) {
         write_stdin(c->payload, c->payload_length);
     } else if (kind == FRAME_STDIN_CLOSED) {
@@ -163,39 +162,39 @@ static void handle_frame(struct client *c) {
     }
 }
 
+/* Frames from a client's bytes: `handle` is called for each whole one; -1 for one too large. */
+static int feed(struct client *c, const char *data, size_t n, void (*handle)(struct client *)) {
+    for (size_t i = 0; i < n;) {
+        if (c->header_have < 8) {
+            c->header[c->header_have++] = (unsigned char)data[i++];
+            if (c->header_have < 8) continue;
+            c->payload_length = ((size_t)c->header[4] << 24) | ((size_t)c->header[5] << 16) |
+                                ((size_t)c->header[6] << 8) | c->header[7];
+            c->payload_have = 0;
+            if (c->payload_length > MAX_FRAME) return -1;
+        } else {
+            size_t take = c->payload_length - c->payload_have;
+            if (take > n - i) take = n - i;
+            memcpy(c->payload + c->payload_have, data + i, take);
+            c->payload_have += take;
+            i += take;
+        }
+        if (c->header_have == 8 && c->payload_have == c->payload_length) {
+            c->payload[c->payload_length] = '\0';
+            handle(c);
+            c->header_have = 0;
+        }
+    }
+    return 0;
+}
+
 static void client_ready(struct loop_source *source, short revents) {
     struct client *c = source->data;
     (void)revents;
     char buffer[16384];
     ssize_t n = read(source->fd, buffer, sizeof buffer);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
-    if (n <= 0) {
-        drop_client(c);
-        return;
-    }
-    for (ssize_t i = 0; i < n;) {
-        if (c->header_have < 8) {
-            c->header[c->header_have++] = (unsigned char)buffer[i++];
-            if (c->header_have < 8) continue;
-            c->payload_length = ((size_t)c->header[4] << 24) | ((size_t)c->header[5] << 16) |
-                                ((size_t)c->header[6] << 8) | c->header[7];
-            c->payload_have = 0;
-            if (c->payload_length > MAX_FRAME) {
-                drop_client(c);
-                return;
-            }
-        } else {
-            size_t take = c->payload_length - c->payload_have;
-            if (take > (size_t)(n - i)) take = (size_t)(n - i);
-            memcpy(c->payload + c->payload_have, buffer + i, take);
-            c->payload_have += take;
-            i += (ssize_t)take;
-        }
-        if (c->header_have == 8 && c->payload_have == c->payload_length) {
-            handle_frame(c);
-            c->header_have = 0;
-        }
-    }
+    if (n <= 0 || feed(c, buffer, (size_t)n, handle_frame) < 0) drop_client(c);
 }
 
 static void listener_ready(struct loop_source *source, short revents) {
@@ -239,24 +238,46 @@ void attach_listen(const struct attach_target *what) {
     loop_add(&listener);
 }
 
+/* The directories of a settled frame (NUL-separated), once a client sent one after the exit. */
+static char settled_paths[MAX_FRAME + 1];
+static size_t settled_length;
+static int settled;
+
+/* After the exit only `settled` counts: the program is gone (no stdin, no signal to its PID). */
+static void handle_goodbye_frame(struct client *c) {
+    if (c->header[0] != FRAME_SETTLED) return;
+    memcpy(settled_paths, c->payload, c->payload_length);
+    settled_paths[c->payload_length] = '\0';
+    settled_length = c->payload_length;
+    settled = 1;
+}
+
 /*
- * After the exit frame a client only closes: waits for that, at most GOODBYE_MS for one that asked
- * (hold), else a moment, in case it is about to ask (koker's run is still finishing the start).
+ * After the exit frame a client only settles and closes: waits for that, at most GOODBYE_MS for
+ * one that asked (hold), else a moment, in case it is about to ask (koker's run is still
+ * finishing the start).
  */
-static void goodbye(int fd, int hold) {
+static void goodbye(struct client *c) {
+    int hold = c->hold;
     int64_t deadline = monotonic_ms() + (hold ? GOODBYE_MS : GOODBYE_MS / 8);
-    char sink[4096];
+    char buffer[16384];
     for (;;) {
         int64_t left = deadline - monotonic_ms();
-        struct pollfd p = {fd, POLLIN, 0};
+        struct pollfd p = {c->source.fd, POLLIN, 0};
         if (left <= 0 || poll(&p, 1, (int)left) <= 0) return;
-        ssize_t n = read(fd, sink, sizeof sink);
+        ssize_t n = read(c->source.fd, buffer, sizeof buffer);
         if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) return;
+        if (n > 0 && feed(c, buffer, (size_t)n, handle_goodbye_frame) < 0) return;
         if (n > 0 && !hold) {
             hold = 1; /* it is alive and talking: it will close once it has read the exit */
             deadline = monotonic_ms() + GOODBYE_MS;
         }
     }
+}
+
+const char *attach_settled(size_t *length) {
+    *length = settled_length;
+    return settled ? settled_paths : NULL;
 }
 
 void attach_exit(int code) {
@@ -267,7 +288,7 @@ void attach_exit(int code) {
             drop_client(clients[i]);
     for (int i = 0; i < MAX_CLIENTS; i++)
         if (clients[i]) {
-            goodbye(clients[i]->source.fd, clients[i]->hold);
+            goodbye(clients[i]);
             drop_client(clients[i]);
         }
     if (listener.fd >= 0) {

@@ -15,7 +15,9 @@
  * which may write to stdin; with --attach-wait the output waits (in the pipes) for the first
  * client, at most MS milliseconds, so a foreground `run` sees all of it. When PROGRAM ends, its status goes to
  * DIR/exit.json (atomically; fsynced unless --no-sync: a container removed once it ended), then the monitor execs the
- * --on-exit command (koker's cleanup); the lock is released by that exec (close-on-exec).
+ * --on-exit command (koker's cleanup); the lock is released by that exec (close-on-exec). Unless an attached koker
+ * said, after the exit, that it settled the container itself: then the monitor lets go of the lock, removes the
+ * directories koker named and ends (the on-exit command runs only if one of them could not be removed).
  *
  * On --sync-fd it reports `pid N` once PROGRAM is forked, or `error TEXT`, then closes it.
  * It parses no JSON and decides no policy. The modules are listed in monitor.h.
@@ -205,6 +207,22 @@ int main(int argc, char **argv) {
     write_exit_record(status, child, log_dropped());
     crash_point("monitor:exit-file");
     attach_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    size_t settled_length;
+    const char *settled = attach_settled(&settled_length);
+    if (settled) {
+        /* koker settled the container itself: let go first (it waits for that to return), then
+         * remove what it moved aside. The on-exit command runs only for what is left. */
+        close(keeper);
+        int left = 0;
+        for (size_t at = 0; at < settled_length; at += strlen(settled + at) + 1) {
+            const char *path = settled + at;
+            if (*path && remove_tree(path) < 0) {
+                fprintf(stderr, "koker-monitor: remove %s: %s\n", path, strerror(errno));
+                left = 1;
+            }
+        }
+        if (!left) return 0;
+    }
     if (on_exit_count > 0) {
         int null = open("/dev/null", O_RDWR);
         if (null >= 0) {

@@ -10,6 +10,7 @@
  *   child-stdio.c   the program's stdio: pipes (stdout, stderr apart, stdin) or a pty
  *   output.c        the program's output streams, read by the loop into the log writer and attach
  *   attach.c        DIR/attach.sock: live output to clients, their stdin, resizes and signals
+ *   remove-tree.c   the directories koker moved aside, removed once it settled the container
  *   spawn.c         fork + exec of the program with that stdio
  *   signals.c       signalfd: reaping, forwarding signals to the program
  *   event-loop.c    poll(2) over registered fds and timers: where new inputs join
@@ -78,9 +79,11 @@ int outputs_open(void);
 /* attach.c: frames both ways are an 8-byte header [kind, 0, 0, 0, length (big-endian u32)] and
  * the payload. To clients: 1 stdout, 2 stderr, 3 exit (the code, decimal). From them: 0 stdin
  * data, 1 stdin closed, 2 resize ("ROWS COLS"), 3 signal (its number, decimal), 4 hold (wait,
- * after the exit frame, until this client closes: at most 2 s). */
+ * after the exit frame, until this client closes: at most 2 s), 5 settled (after the exit frame:
+ * koker settled the container itself, so no on-exit command is needed; the payload names the
+ * directories it moved aside for removal, NUL-separated). */
 enum { FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_EXIT = 3 };
-enum { FRAME_STDIN = 0, FRAME_STDIN_CLOSED = 1, FRAME_RESIZE = 2, FRAME_SIGNAL = 3, FRAME_HOLD = 4 };
+enum { FRAME_STDIN = 0, FRAME_STDIN_CLOSED = 1, FRAME_RESIZE = 2, FRAME_SIGNAL = 3, FRAME_HOLD = 4, FRAME_SETTLED = 5 };
 struct attach_target {
     int *stdin_fd;  /* the program's stdin (our end), -1 if none */
     int stdin_once; /* a client closing its stdin closes the program's */
@@ -92,6 +95,12 @@ void attach_listen(const struct attach_target *target);
 void attach_output(int kind, const char *data, size_t length);
 /* Tells every client, waits (briefly) for each to close, then closes them and the socket. */
 void attach_exit(int code);
+/* After attach_exit: the settled frame's NUL-separated directories, or NULL if none came. */
+const char *attach_settled(size_t *length);
+
+/* remove-tree.c: removes a directory and what is in it, never following a symlink nor entering
+ * another filesystem; 0, or -1 with errno. */
+int remove_tree(const char *path);
 
 /* spawn.c */
 pid_t spawn_program(struct child_stdio *stdio, char **program);

@@ -8,6 +8,7 @@ import {
   type AppliedLayer,
   type ApplyOptions,
   type ContainerId,
+  type DeferredRelease,
   type KokerConfig,
   type Logger,
   type OverlayMount,
@@ -144,7 +145,7 @@ export class OverlayStorageDriver implements StorageDriver {
     return releaseDirectory(dirs.dir, this.deps);
   }
 
-  async releaseLater(id: ContainerId): Promise<string[]> {
+  async releaseLater(id: ContainerId): Promise<DeferredRelease> {
     const dirs = containerDirs(this.deps.config.root, id);
     this.deps.log.debug({ container: shortContainerId(id), dir: dirs.dir }, 'Release root filesystem');
     return releaseDirectoryLater(dirs.dir, this.deps);

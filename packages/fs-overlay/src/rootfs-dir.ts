@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { type ContainerId, type Logger, type Syscalls } from '@koker/core';
+import { type ContainerId, type DeferredRelease, type Logger, type Syscalls } from '@koker/core';
 import { mountsUnder, unmount } from './overlay/unmount.js';
 
 const CONTAINER_ID = /^[0-9a-f]{64}$/;
@@ -20,22 +20,26 @@ export function releaseDirectory(dir: string, deps: { log: Logger; syscalls: Sys
 
 /**
  * `releaseDirectory` in one rename: unmounted, then moved to a sibling `.removing-<name>` that
- * `sweepReleased` removes later (the container's cleanup, prune), so the caller does not wait for
- * the files to go. Where the rename fails, it is removed now.
+ * the container's monitor or `sweepReleased` removes later (the container's cleanup, prune), so
+ * the caller does not wait for the files to go. Where the rename fails, it is removed now.
  */
-export function releaseDirectoryLater(dir: string, deps: { log: Logger; syscalls: Syscalls }): string[] {
-  if (!unmountAll(dir, deps)) return [dir];
+export function releaseDirectoryLater(
+  dir: string,
+  deps: { log: Logger; syscalls: Syscalls },
+): DeferredRelease {
+  if (!unmountAll(dir, deps)) return { left: [dir], aside: [] };
   const aside = join(dirname(dir), `${RELEASED_PREFIX}${basename(dir)}`);
   try {
     // A leftover of an earlier release of the same ID (a crash between rename and sweep).
     rmSync(aside, { recursive: true, force: true });
     deps.log.debug({ path: dir, to: aside }, 'Move directory aside for removal');
     renameSync(dir, aside);
-    return [];
+    return { left: [], aside: [aside] };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(dir)) return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(dir))
+      return { left: [], aside: [] };
     deps.log.debug({ path: dir, err: error }, 'Cannot move directory aside, remove it now');
-    return removeChildByChild(dir, deps);
+    return { left: removeChildByChild(dir, deps), aside: [] };
   }
 }
 

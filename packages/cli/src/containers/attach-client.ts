@@ -10,7 +10,7 @@ export const ATTACH_SOCKET = 'attach.sock';
 
 // Frames both ways: [kind, 0, 0, 0, length (u32 big-endian)] then the payload.
 const TO_CLIENT = { stdout: 1, stderr: 2, exit: 3 } as const;
-const TO_MONITOR = { stdin: 0, stdinClosed: 1, resize: 2, signal: 3, hold: 4 } as const;
+const TO_MONITOR = { stdin: 0, stdinClosed: 1, resize: 2, signal: 3, hold: 4, settled: 5 } as const;
 
 export interface AttachOptions {
   /** Send koker's stdin to the container. */
@@ -35,8 +35,16 @@ export interface AttachedStreams {
 }
 
 export type AttachEnd =
-  /** The monitor waits (briefly) for the socket to close before its cleanup: `close` it. */
-  | { readonly kind: 'exited'; readonly code: number; readonly close: () => void }
+  /**
+   * The monitor waits (briefly) for the socket to close before its cleanup: `close` it. With
+   * `settled`, koker settled the container itself: the monitor runs no cleanup but removes these
+   * directories (moved aside by the storage driver) once it let go.
+   */
+  | {
+      readonly kind: 'exited';
+      readonly code: number;
+      readonly close: (settled?: { readonly aside: readonly string[] }) => void;
+    }
   | { readonly kind: 'detached' }
   /** The monitor went away without saying how the container ended. */
   | { readonly kind: 'lost' };
@@ -155,7 +163,11 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
           if (options.output?.stderr !== false) write(process.stderr, Buffer.from(payload));
         } else if (kind === TO_CLIENT.exit) {
           keepOpen = true;
-          finish({ kind: 'exited', code: Number(payload.toString()), close: () => socket.destroy() });
+          const close = (settled?: { readonly aside: readonly string[] }) => {
+            if (settled) socket.end(frame(TO_MONITOR.settled, settled.aside.join('\0')));
+            else socket.destroy();
+          };
+          finish({ kind: 'exited', code: Number(payload.toString()), close });
         }
       }
     });

@@ -2,6 +2,7 @@ import { type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ContainerId, type ContainerRecord, traced, tracer } from '@koker/core';
 import { describeOom, OOM_EXIT_CODE } from '@koker/cgroups';
+import { restartDecision } from '@koker/engine';
 import { type CliContext } from '../context.js';
 import { connectAttach, runAttached, type AttachOptions } from './attach-client.js';
 import { lifecycleOf } from './lifecycle.js';
@@ -25,23 +26,26 @@ export async function attachUntilEnd(
   if (end.kind === 'detached') return 0;
   // The monitor sends the exit once its exit record is written, then holds the keeper lock until
   // we close. So the container is settled here, under the container lock, while the monitor
-  // waits: its cleanup (a Node process of its own, exec'd once we close) neither holds up this
-  // teardown nor competes with it for the CPU, and then finds the container settled. If koker
-  // dies here, the lock goes too, the monitor sees the close and its cleanup settles it.
+  // waits. Then we tell the monitor it is settled: it lets go, removes the files of an --rm
+  // container (moved aside here in one rename) and ends, with no cleanup process of its own
+  // (a Node start) unless the container has a restart to apply. If koker dies here, the lock
+  // goes too, the monitor sees the close and its cleanup settles the container.
   const teardown = tracer().begin('teardown');
   const lock = await ctx.state.lockContainer(id);
+  let settled: { aside: string[] } | undefined;
   try {
     // The monitor went away without reporting the exit: its keeper lock tells when it is gone.
     if (end.kind === 'lost') await handedBack(ctx, id);
-    // Reported, the monitor's cleanup follows once we close: it removes the files of an --rm
-    // container, moved aside here in one rename.
     const reported = end.kind === 'exited';
+    const aside: string[] = [];
     let oomKilled: ContainerRecord | undefined;
     const record = await lifecycleOf(ctx).settleLocked(id, {
       exitReported: reported,
-      removeLater: reported,
+      ...(reported ? { removeLater: (dirs: readonly string[]) => aside.push(...dirs) } : {}),
       onOomKill: (killed) => (oomKilled = killed),
     });
+    // Removed, or kept with no restart due: nothing is left for the monitor's cleanup to do.
+    if (!record || !restartDecision(record).restart) settled = { aside };
     const killed = oomKilled ?? (record?.oomKilled ? record : undefined);
     if (killed) {
       process.stderr.write(`koker: ${describeOom(killed.limits ?? {})}\n`);
@@ -52,9 +56,9 @@ export async function attachUntilEnd(
   } finally {
     lock.release();
     if (end.kind === 'exited') {
-      end.close();
-      // Returned once the monitor let go (it execs its cleanup): as before, a command run next
-      // never finds the container kept by a monitor that is only saying goodbye.
+      end.close(settled);
+      // Returned once the monitor let go: as before, a command run next never finds the
+      // container kept by a monitor that is only saying goodbye.
       await handedBack(ctx, id);
     }
     teardown.end();

@@ -77,6 +77,17 @@ export interface PrepareOptions {
 }
 
 /** Layer extraction and a container's root filesystem (overlayfs, or a fallback). */
+/** What `StorageDriver.releaseLater` did. */
+export interface DeferredRelease {
+  /** Paths it could not release, as `release` returns them. */
+  readonly left: readonly string[];
+  /**
+   * The directories it moved aside: nothing is mounted beneath them, and any process may remove
+   * each, recursively (without following symlinks); `sweep` removes what nobody did.
+   */
+  readonly aside: readonly string[];
+}
+
 export interface StorageDriver {
   readonly name: string;
   /** Streams a (compressed) layer tar into `options.target`, safely. */
@@ -96,10 +107,10 @@ export interface StorageDriver {
   list?(): Promise<ContainerId[]>;
   /**
    * `release` for a caller whose user is waiting (`run --rm` attached): unmounts, then moves the
-   * files aside in one rename, for `sweep` (in a process nobody waits for) to remove. Returns
-   * paths it could not release. A driver without it is released instead.
+   * files aside in one rename, for a process nobody waits for to remove (the container's monitor,
+   * else `sweep`). A driver without it is released instead.
    */
-  releaseLater?(id: ContainerId): Promise<string[]>;
+  releaseLater?(id: ContainerId): Promise<DeferredRelease>;
   /** Removes what `releaseLater` moved aside (also after a crash); returns the paths removed. */
   sweep?(): Promise<string[]>;
 }

@@ -14,7 +14,7 @@ import { readExitFile } from './exit-file.js';
 import { HEALTH_STARTING, readHealthFile } from './health.js';
 import { observeContainer, type ObservedContainer } from './observe-container.js';
 import { signalNumber } from './signals.js';
-import { teardownContainer, type TeardownDrivers } from './teardown.js';
+import { teardownContainer, type TeardownDrivers, type TeardownOptions } from './teardown.js';
 import { releaseShm } from '../run/shared-shm.js';
 import { type VolumeDrivers } from '../volumes/volume-drivers.js';
 import { removeAnonymousVolumes } from '../volumes/volume-usage.js';
@@ -106,8 +106,9 @@ export class ContainerLifecycle {
    * `settle` for a caller that holds the container lock. `exitReported`: the caller was told of
    * the container's exit by its monitor, which holds the keeper lock until that caller lets it go;
    * with the monitor's exit record on disk the container counts as ended already.
-   * `removeLater`: an `--rm` container's files are moved aside for the storage driver's sweep
-   * (the monitor's cleanup runs it), so the caller's user does not wait for them to go.
+   * `removeLater`: an `--rm` container's files are moved aside, and the directories told to it,
+   * for a process nobody waits for to remove (the monitor; the storage driver's sweep removes
+   * what nobody did), so the caller's user does not wait for them to go.
    * `onOomKill`: told when the end settled now was an OOM kill (the record of an `--rm`
    * container, which would say so, is gone by the time this returns).
    */
@@ -115,7 +116,7 @@ export class ContainerLifecycle {
     id: ContainerId,
     options: {
       exitReported?: boolean;
-      removeLater?: boolean;
+      removeLater?: (aside: readonly string[]) => void;
       onOomKill?: (record: ContainerRecord) => void;
     } = {},
   ): Promise<ContainerRecord | undefined> {
@@ -146,7 +147,7 @@ export class ContainerLifecycle {
     if (oomKilled) options.onOomKill?.(record);
     await this.teardown(id, drivers, {
       keepFiles: !record.autoRemove,
-      ...(options.removeLater ? { removeLater: true } : {}),
+      ...(options.removeLater ? { removeLater: options.removeLater } : {}),
     });
     crashPoint('settle:torn-down');
     if (record.status === 'running')
@@ -291,7 +292,7 @@ export class ContainerLifecycle {
   private async teardown(
     id: ContainerId,
     drivers: TeardownDrivers,
-    options: { keepFiles?: boolean; removeLater?: boolean } = {},
+    options: TeardownOptions = {},
   ): Promise<void> {
     const failures = await teardownContainer(id, drivers, this.log, options);
     try {

@@ -16,11 +16,22 @@ export interface TeardownDrivers {
   readonly resources: ResourceDriver;
 }
 
+export interface TeardownOptions {
+  /** The container ended and is kept: its rootfs is only unmounted. */
+  readonly keepFiles?: boolean;
+  /**
+   * Its user is waiting: the rootfs's files are moved aside (where the storage driver can), and
+   * this is told the directories, for a process nobody waits for to remove (the driver's `sweep`
+   * removes what nobody did).
+   */
+  readonly removeLater?: (aside: readonly string[]) => void;
+}
+
 /**
  * Everything a container holds, released in the reverse order of run's setup: cgroups first (the
  * driver kills what is left in them, so nothing keeps the rootfs busy), then the rootfs, then the
  * network (`keepFiles`: the rootfs is only unmounted, for a container that ended and is kept;
- * `removeLater`: its files are moved aside for the storage driver's `sweep`). Each driver treats a
+ * `removeLater`: its files are moved aside, see TeardownOptions). Each driver treats a
  * missing piece as done, so a teardown can be repeated after a crash; a failing step is reported
  * and the others still run.
  */
@@ -28,7 +39,7 @@ export async function teardownContainer(
   id: ContainerId,
   drivers: TeardownDrivers,
   log?: Logger,
-  options: { keepFiles?: boolean; removeLater?: boolean } = {},
+  options: TeardownOptions = {},
 ): Promise<ReleaseFailure[]> {
   const container = shortContainerId(id);
   const failures: ReleaseFailure[] = [];
@@ -47,9 +58,14 @@ export async function teardownContainer(
     // A container that ended and is kept keeps its files (its changes) until it is removed.
     if (options.keepFiles && drivers.storage.unmount) return drivers.storage.unmount(id);
     const { storage } = drivers;
-    const left = await (options.removeLater && storage.releaseLater
-      ? storage.releaseLater(id)
-      : storage.release(id));
+    let left: readonly string[];
+    if (options.removeLater && storage.releaseLater) {
+      const released = await storage.releaseLater(id);
+      if (released.aside.length > 0) options.removeLater(released.aside);
+      left = released.left;
+    } else {
+      left = await storage.release(id);
+    }
     if (left.length > 0) throw new Error(`could not remove ${left.join(', ')}`);
   });
   await step('network', () => drivers.network.detach(id));

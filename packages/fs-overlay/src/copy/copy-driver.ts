@@ -9,6 +9,7 @@ import {
   type AppliedLayer,
   type ApplyOptions,
   type ContainerId,
+  type DeferredRelease,
   type PreparedRootfs,
   type StorageDriver,
 } from '@koker/core';
@@ -103,7 +104,7 @@ export class CopyStorageDriver implements StorageDriver {
     return releaseDirectory(dir, this.deps);
   }
 
-  async releaseLater(id: ContainerId): Promise<string[]> {
+  async releaseLater(id: ContainerId): Promise<DeferredRelease> {
     const dir = join(this.deps.config.root, 'copy', id);
     this.deps.log.debug({ container: shortContainerId(id), dir }, 'Release root filesystem');
     return releaseDirectoryLater(dir, this.deps);
