@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,6 +67,25 @@ describe('the service, restarted', () => {
 
 describe('docker run through koker', () => {
   it('runs --rm with its output and exit code, and leaves nothing', async () => {
+    // Cleanup processes of this root's monitors (`koker ... container cleanup ID`), watched for
+    // during the runs and a moment after; those of containers removed before are not these runs'.
+    const removed = () =>
+      [...cli.service.log().matchAll(/ Remove container container=(\w+)/g)].map((m) => m[1]);
+    const removedBefore = new Set(removed());
+    const cleanups = new Set<string>();
+    const watch = setInterval(() => {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        const argv = (() => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          } catch {
+            return '';
+          }
+        })();
+        if (argv.includes(`\0${cli.suite.root}\0`) && argv.includes('\0container\0cleanup\0'))
+          cleanups.add(argv.split('\0').at(-2) ?? pid);
+      }
+    }, 5);
     const hi = await docker('run', '--rm', '--network', 'none', cli.suite.image, 'echo', 'hi');
     expect(hi).toMatchObject({ code: 0, stdout: 'hi\n' });
     const failed = await docker(
@@ -88,6 +107,17 @@ describe('docker run through koker', () => {
       stdout: '1\n',
     });
     expect((await cli.suite.must(['ps', '-aq'])).trim()).toBe('');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    clearInterval(watch);
+    // The service settled and removed each as it ended (its monitor waited for that): no
+    // cleanup process of the monitor's (a Node start) was on the way of `docker run`.
+    const why = cli.service
+      .log()
+      .split('\n')
+      .filter((line) => /Clean up container|left to its monitor|Remove container container=/.test(line));
+    const ours = [...cleanups].filter((id) => !removedBefore.has(id.slice(0, 12)));
+    expect(ours, why.join('\n')).toEqual([]);
+    expect(removed().filter((id) => !removedBefore.has(id))).toHaveLength(3);
   });
 
   it('refuses a HostConfig field koker does not support, by name', async () => {

@@ -213,6 +213,18 @@ rc=$(settled_run "$d" "$d/aside" "$d/never-made")
 flock -n "$d/keeper.lock" true || fail "settled: keeper lock held after the end"
 d=$(fresh settled-nothing)
 [ "$(settled_run "$d")" = 0 ] && [ ! -f "$d/ran" ] || fail "settled with no directory: the on-exit command ran"
+# Two clients settle (`run` and an `attach`): the one that found nothing to move names nothing.
+d=$(fresh settled-two)
+mkdir -p "$d/aside/x"
+"$bin" --dir "$d" --attach --no-sync --on-exit touch --on-exit "$d/ran" -- sleep 2 &
+monitor=$!
+i=0; while [ ! -S "$d/attach.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+# Both attached before the end (python3 may take a while to start on a busy machine).
+python3 "$work/settle.py" "$d" "$d/aside" & first=$!
+python3 "$work/settle.py" "$d" & second=$!
+wait "$first" && wait "$second" || fail "settled by two: a client failed"
+rc=0; wait "$monitor" || rc=$?
+[ "$rc" = 0 ] && [ ! -e "$d/aside" ] && [ ! -f "$d/ran" ] || fail "settled by two: exit $rc, $(ls "$d")"
 # The mount case needs a mount namespace of its own (root): the tmpfs is seen by nobody else.
 d=$(fresh settled-mount)
 mkdir -p "$d/aside/mnt"

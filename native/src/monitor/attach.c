@@ -238,17 +238,25 @@ void attach_listen(const struct attach_target *what) {
     loop_add(&listener);
 }
 
-/* The directories of a settled frame (NUL-separated), once a client sent one after the exit. */
-static char settled_paths[MAX_FRAME + 1];
+/* The directories of the settled frames clients sent after the exit, each ended by a NUL. */
+static char settled_paths[2 * MAX_FRAME + 2];
 static size_t settled_length;
-static int settled;
+static int settled, settled_overflow;
 
-/* After the exit only `settled` counts: the program is gone (no stdin, no signal to its PID). */
+/*
+ * After the exit only `settled` counts: the program is gone (no stdin, no signal to its PID).
+ * Two clients may both settle (`run` and an `attach`): the second finds nothing left to move and
+ * names nothing, so the directories add up; what does not fit is left to the on-exit command.
+ */
 static void handle_goodbye_frame(struct client *c) {
     if (c->header[0] != FRAME_SETTLED) return;
-    memcpy(settled_paths, c->payload, c->payload_length);
-    settled_paths[c->payload_length] = '\0';
-    settled_length = c->payload_length;
+    if (settled_length + c->payload_length + 1 > sizeof settled_paths) {
+        settled_overflow = 1;
+        return;
+    }
+    memcpy(settled_paths + settled_length, c->payload, c->payload_length);
+    settled_length += c->payload_length;
+    settled_paths[settled_length++] = '\0';
     settled = 1;
 }
 
@@ -277,7 +285,7 @@ static void goodbye(struct client *c) {
 
 const char *attach_settled(size_t *length) {
     *length = settled_length;
-    return settled ? settled_paths : NULL;
+    return settled && !settled_overflow ? settled_paths : NULL;
 }
 
 void attach_exit(int code) {

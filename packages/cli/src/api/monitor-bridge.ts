@@ -5,7 +5,7 @@ import { type ContainerId } from '@koker/core';
 
 // koker-monitor's attach frames (native/src/monitor/attach.c): [kind, 0, 0, 0, u32 length].
 const FROM_MONITOR = { stdout: 1, stderr: 2, exit: 3 } as const;
-const TO_MONITOR = { stdin: 0, stdinClosed: 1, resize: 2 } as const;
+const TO_MONITOR = { stdin: 0, stdinClosed: 1, resize: 2, hold: 4, settled: 5 } as const;
 
 function monitorFrame(kind: number, payload: Uint8Array | string = ''): Buffer {
   const body = Buffer.from(payload);
@@ -29,11 +29,38 @@ function onMonitorFrames(socket: Socket, each: (kind: number, payload: Buffer) =
   });
 }
 
+/**
+ * Settles a container its monitor reported ended, while the monitor waits; resolves to the
+ * `settled` frame's directories when nothing is left for the monitor's cleanup.
+ */
+export type SettleAtExit = (id: ContainerId) => Promise<{ readonly aside: readonly string[] } | undefined>;
+
 /** What the service learnt of containers' ends through their monitors, and its live attach sockets. */
 export class ContainerExits {
   private readonly codes = new Map<ContainerId, number>();
   private readonly watchers = new Map<ContainerId, ((code: number) => void)[]>();
   private readonly sockets = new Map<ContainerId, Set<Socket>>();
+
+  /**
+   * `settle`: the service settles the containers whose end it hears of (its monitor waits for
+   * that), so no cleanup process of the monitor's (a Node start) is on the way of a `wait`.
+   */
+  constructor(private readonly settle?: SettleAtExit) {}
+
+  /**
+   * The monitor reported the end on `socket`: the container is settled here (the monitor waits,
+   * since `track` or `listen` asked it to), then the socket closed, with `settled` if nothing is
+   * left for the monitor's cleanup. A failed settle leaves it all to that cleanup.
+   */
+  ended(id: ContainerId, socket: Socket, code: number): void {
+    this.seen(id, code);
+    void (this.settle?.(id) ?? Promise.resolve(undefined))
+      .catch(() => undefined)
+      .then((settled) => {
+        if (settled) socket.end(monitorFrame(TO_MONITOR.settled, settled.aside.join('\0')));
+        else socket.destroy();
+      });
+  }
 
   seen(id: ContainerId, code: number): void {
     this.codes.set(id, code);
@@ -53,11 +80,9 @@ export class ContainerExits {
   /** Listens on a monitor's socket for the exit alone (a `wait` nobody attached for). */
   listen(id: ContainerId, socket: Socket): void {
     socket.on('error', () => undefined);
+    socket.write(monitorFrame(TO_MONITOR.hold));
     onMonitorFrames(socket, (kind, payload) => {
-      if (kind === FROM_MONITOR.exit) {
-        this.seen(id, Number(payload.toString()));
-        socket.destroy();
-      }
+      if (kind === FROM_MONITOR.exit) this.ended(id, socket, Number(payload.toString()));
     });
   }
 
@@ -97,23 +122,25 @@ export function bridgeAttach(
   exits: ContainerExits,
 ): Promise<void> {
   exits.track(id, monitor);
+  // After the exit, the monitor waits for this socket to close: the service settles it first.
+  monitor.write(monitorFrame(TO_MONITOR.hold));
   return new Promise((resolve) => {
     let done = false;
-    const finish = () => {
+    const finish = (exitCode?: number) => {
       if (done) return;
       done = true;
-      monitor.destroy();
+      if (exitCode === undefined) monitor.destroy();
+      else exits.ended(id, monitor, exitCode);
       client.end();
       resolve();
     };
-    monitor.on('error', finish);
-    monitor.on('close', finish);
-    client.on('error', finish);
-    client.on('close', finish);
+    monitor.on('error', () => finish());
+    monitor.on('close', () => finish());
+    client.on('error', () => finish());
+    client.on('close', () => finish());
     onMonitorFrames(monitor, (kind, payload) => {
       if (kind === FROM_MONITOR.exit) {
-        exits.seen(id, Number(payload.toString()));
-        finish();
+        finish(Number(payload.toString()));
         return;
       }
       const wanted = kind === FROM_MONITOR.stderr ? options.stderr : options.stdout;

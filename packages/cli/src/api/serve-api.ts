@@ -11,6 +11,7 @@ import {
   listenUnix,
   parseListenAddress,
 } from '@koker/api-server';
+import { settleReported } from '../containers/settle-reported.js';
 import { type CliContext } from '../context.js';
 import { VERSION } from '../version.js';
 import { type ApiServices } from './api-services.js';
@@ -20,7 +21,7 @@ import { StartWaiters } from './start-waiters.js';
 import { execRoutes } from './exec-routes.js';
 import { imageBuildRoutes } from './image-build-routes.js';
 import { imageRoutes } from './image-routes.js';
-import { ContainerExits } from './monitor-bridge.js';
+import { ContainerExits, type SettleAtExit } from './monitor-bridge.js';
 import { networkRoutes } from './network-routes.js';
 import { systemRoutes } from './system-routes.js';
 import { volumeRoutes } from './volume-routes.js';
@@ -40,7 +41,7 @@ export interface ServeOptions {
  * are their monitors' and stay when the service stops.
  */
 export async function serveApi(ctx: CliContext, options: ServeOptions): Promise<void> {
-  const api: ApiServices = { ctx, starts: new StartWaiters(), exits: new ContainerExits() };
+  const api: ApiServices = { ctx, starts: new StartWaiters(), exits: new ContainerExits(settleAtExit(ctx)) };
   const server = new ApiServer({
     routes: [
       ...systemRoutes(api),
@@ -102,4 +103,19 @@ export async function serveApi(ctx: CliContext, options: ServeOptions): Promise<
     }, 250);
     idle.unref();
   });
+}
+
+/** The service settles what it hears has ended, as an attached `koker run` does. */
+function settleAtExit(ctx: CliContext): SettleAtExit {
+  return async (id) => {
+    const lock = await ctx.state.lockContainer(id);
+    try {
+      return (await settleReported(ctx, id, { exitReported: true })).settled;
+    } catch (error) {
+      ctx.log.debug({ err: error, container: id.slice(0, 12) }, "Container left to its monitor's cleanup");
+      return undefined;
+    } finally {
+      lock.release();
+    }
+  };
 }

@@ -2,10 +2,9 @@ import { type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ContainerId, type ContainerRecord, traced, tracer } from '@koker/core';
 import { describeOom, OOM_EXIT_CODE } from '@koker/cgroups';
-import { restartDecision } from '@koker/engine';
 import { type CliContext } from '../context.js';
 import { connectAttach, runAttached, type AttachOptions } from './attach-client.js';
-import { lifecycleOf } from './lifecycle.js';
+import { settleReported, type ReportedSettlement } from './settle-reported.js';
 
 /** How long the monitor may take, after we closed (or it went away), to let go of the container. */
 const HANDOVER_MS = 10_000;
@@ -32,20 +31,17 @@ export async function attachUntilEnd(
   // goes too, the monitor sees the close and its cleanup settles the container.
   const teardown = tracer().begin('teardown');
   const lock = await ctx.state.lockContainer(id);
-  let settled: { aside: string[] } | undefined;
+  let settled: ReportedSettlement['settled'];
   try {
     // The monitor went away without reporting the exit: its keeper lock tells when it is gone.
     if (end.kind === 'lost') await handedBack(ctx, id);
-    const reported = end.kind === 'exited';
-    const aside: string[] = [];
     let oomKilled: ContainerRecord | undefined;
-    const record = await lifecycleOf(ctx).settleLocked(id, {
-      exitReported: reported,
-      ...(reported ? { removeLater: (dirs: readonly string[]) => aside.push(...dirs) } : {}),
+    const settlement = await settleReported(ctx, id, {
+      exitReported: end.kind === 'exited',
       onOomKill: (killed) => (oomKilled = killed),
     });
-    // Removed, or kept with no restart due: nothing is left for the monitor's cleanup to do.
-    if (!record || !restartDecision(record).restart) settled = { aside };
+    const { record } = settlement;
+    settled = settlement.settled;
     const killed = oomKilled ?? (record?.oomKilled ? record : undefined);
     if (killed) {
       process.stderr.write(`koker: ${describeOom(killed.limits ?? {})}\n`);
