@@ -3,10 +3,11 @@
 // container's monitor (koker-monitor vs podman's conmon: VmHWM read from /proc while the container
 // runs, the figure time -v would report for that process alone, before koker-monitor execs the
 // cleanup). Registry commands too: `koker pull` of busybox and of the large fixture image, and
-// `koker push` of it to an empty loopback registry, `koker save` and `load` of it, beside
+// `koker run` of it when not in the store yet (the run pulls it first), `koker push` of it to an
+// empty loopback registry, `koker save` and `load` of it, beside
 // skopeo's copy of the same image.
 //
-// KOKER_BENCH_MEMORY_ROWS=pull measures the two pulls only (no podman, no monitors: a change's A/B
+// KOKER_BENCH_MEMORY_ROWS=pull measures the pulls only (no podman, no monitors: a change's A/B
 // within a short hold of the host-wide lock), written to bench/results/memory-pull.*;
 // KOKER_BENCH_BEFORE=<another checkout's bin/koker> pulls with that build too, in alternating
 // rounds (bench/lib/paired.mjs) with their wall and CPU times.
@@ -58,10 +59,15 @@ try {
   cleanups.push(() => source.stop());
   const pullRoot = join(dir, 'pull-root');
   const pullCommand = (koker, image) => `${koker} -q --root ${pullRoot} pull ${image} > /dev/null`;
+  // `run` of an image not in the store pulls it first, in the same process.
+  const pullingRunCommand = (koker, image) =>
+    `${koker} -q --root ${pullRoot} run --rm --network none ${image} true > /dev/null`;
+  const PULLING_RUN = 'koker run --rm --network none of the large fixture image, pulled first';
   if (PULLS_ONLY) {
-    for (const [name, image] of [
-      ['koker pull busybox', source.images.busybox],
-      ['koker pull of the large fixture image', source.images.large],
+    for (const [name, image, command] of [
+      ['koker pull busybox', source.images.busybox, pullCommand],
+      ['koker pull of the large fixture image', source.images.large, pullCommand],
+      [PULLING_RUN, source.images.large, pullingRunCommand],
     ]) {
       const builds = [
         { name, koker: KOKER },
@@ -71,7 +77,7 @@ try {
         builds.map((b) => ({
           name: b.name,
           prepare: `rm -rf ${pullRoot}`,
-          command: pullCommand(b.koker, image),
+          command: command(b.koker, image),
         })),
         { rounds: RUNS, log: false },
       );
@@ -133,6 +139,11 @@ try {
       peakRssRow(name, `rm -rf ${pullRoot} && ${pullCommand(KOKER, image)}`, { runs: RUNS });
     rows.push(pulled('koker pull busybox', source.images.busybox));
     rows.push(pulled('koker pull of the large fixture image', source.images.large));
+    rows.push(
+      peakRssRow(PULLING_RUN, `rm -rf ${pullRoot} && ${pullingRunCommand(KOKER, source.images.large)}`, {
+        runs: RUNS,
+      }),
+    );
     // Every push goes to an emptied registry, so every blob is sent.
     const pushed = `${target.host}/large:bench`;
     execFileSync(KOKER, ['-q', '--root', pullRoot, 'tag', source.images.large, pushed]);

@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,38 +59,86 @@ describe('the koker launcher (bin/koker)', () => {
     expect((await koker(['run', '--help'])).stdout).toBe(helpFromBundle.stdout);
   });
 
-  it('starts a pull from the bundle with a small young generation, every other command from the snapshot', async () => {
+  it('starts a pull from the bundle, every other command from the snapshot, both with a small young generation and one malloc arena', async () => {
     const root = mkdtempSync(join(elsewhere, 'root-'));
     // How Node was started, from the first debug line (a pull of a closed loopback port fails fast).
-    const start = async (args: readonly string[]) => {
-      const result = await koker(['--root', root, '--log-format', 'json', '--debug', ...args]);
+    const start = async (args: readonly string[], env: NodeJS.ProcessEnv = {}) => {
+      const result = await koker(['--root', root, '--log-format', 'json', '--debug', ...args], { env });
       const first = JSON.parse(result.stderr.split('\n')[0]) as {
         msg: string;
         startupSnapshot: string | null;
         nodeFlags: string[];
+        mallocArenaMax: string | null;
       };
       expect(first.msg).toBe('Start koker');
-      return { code: result.code, snapshot: first.startupSnapshot, flags: first.nodeFlags };
+      return {
+        code: result.code,
+        snapshot: first.startupSnapshot,
+        flags: first.nodeFlags,
+        arenas: first.mallocArenaMax,
+      };
     };
     for (const pull of [['pull'], ['image', 'pull'], ['i', 'pull']]) {
       const pulled = await start([...pull, '127.0.0.1:1/koker-e2e-nothing']);
-      expect(pulled.code).toBe(1);
-      expect(pulled.snapshot).toBeNull();
-      expect(pulled.flags).toEqual(['--max-semi-space-size=1']);
+      expect(pulled).toEqual({ code: 1, snapshot: null, flags: ['--max-semi-space-size=1'], arenas: '1' });
     }
-    // `pull` as another command's argument is no pull.
+    // `pull` as another command's argument is no pull; the snapshot starts with the flags it was made with.
     expect(await start(['images', 'pull'])).toEqual({
       code: 0,
       snapshot: SNAPSHOT,
-      flags: expect.any(Array),
+      flags: ['--max-semi-space-size=1', '--snapshot-blob', SNAPSHOT],
+      arenas: '1',
     });
-    expect((await start(['image', 'ls'])).snapshot).toBe(SNAPSHOT);
+    // A `run` that pulls its image starts as every other command (from the snapshot).
+    const run = await start(['run', '--rm', '--network', 'none', '127.0.0.1:1/koker-e2e-nothing', 'true']);
+    expect(run).toEqual({
+      code: 125,
+      snapshot: SNAPSHOT,
+      flags: ['--max-semi-space-size=1', '--snapshot-blob', SNAPSHOT],
+      arenas: '1',
+    });
+    // The user's own MALLOC_ARENA_MAX is kept.
+    expect((await start(['image', 'ls'], { MALLOC_ARENA_MAX: '2' })).arenas).toBe('2');
+  });
+
+  it('starts the blob of an earlier build, whose stamp names no flags, without any', async () => {
+    const old = copyOfKoker('same node');
+    const snapshot = join(old.dir, 'dist', 'snapshot');
+    const made = spawnSync(
+      process.execPath,
+      [
+        '--no-warnings',
+        '--snapshot-blob',
+        join(snapshot, 'koker.blob'),
+        '--build-snapshot',
+        join(dirname(SNAPSHOT), 'koker.cjs'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(made.status, made.stderr).toBe(0);
+    const stamp = readFileSync(join(dirname(SNAPSHOT), 'node.stamp'), 'utf8').split('\n')[0];
+    writeFileSync(join(snapshot, 'node.stamp'), `${stamp}\n`);
+    expect(await startedFrom(old.run)).toBe(join(snapshot, 'koker.blob'));
   });
 
   it('runs from the blob named relative to the working directory, as by hand', async () => {
+    // With the V8 flags the blob was made with, from the second line of its stamp.
+    const flags =
+      readFileSync(join(dirname(SNAPSHOT), 'node.stamp'), 'utf8')
+        .split('\n')[1]
+        ?.split(' ') ?? [];
+    expect(flags).toEqual(['--max-semi-space-size=1']);
     const result = spawnSync(
       process.execPath,
-      ['--snapshot-blob', 'dist/snapshot/koker.blob', '--', '--root', '/nonexistent-koker-root', 'ps'],
+      [
+        ...flags,
+        '--snapshot-blob',
+        'dist/snapshot/koker.blob',
+        '--',
+        '--root',
+        '/nonexistent-koker-root',
+        'ps',
+      ],
       { cwd: CLI, encoding: 'utf8' },
     );
     expect(result.stderr).not.toContain('ERR_INVALID_ARG_VALUE');

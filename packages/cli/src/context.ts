@@ -79,10 +79,14 @@ export class CliContext {
         level: this.globals.quiet ? 'silent' : this.globals.debug ? 'debug' : 'info',
         format: this.globals.logFormat ?? 'console',
       });
-      // How bin/koker started Node (ADR 0010): from the start-up snapshot, or the bundle and with
-      // which of Node's flags (a pull's smaller young generation).
+      // How bin/koker started Node (ADR 0010): from the start-up snapshot, or the bundle, with
+      // which of Node's flags (the smaller young generation) and malloc arenas.
       this.logCache.debug(
-        { startupSnapshot: startupSnapshotPath() ?? null, nodeFlags: process.execArgv },
+        {
+          startupSnapshot: startupSnapshotPath() ?? null,
+          nodeFlags: process.execArgv,
+          mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
+        },
         'Start koker',
       );
     }
