@@ -91,10 +91,15 @@ export interface ClientResult {
 /** A client binary (Debian's `docker`, `docker-compose`) pointed at the service, with a config dir of its own. */
 export function dockerClient(service: ApiService) {
   const config = mkdtempSync(join(tmpdir(), 'koker-e2e-docker-config-'));
+  /**
+   * `input`: what the command reads, then the end of its stdin; `null`: its stdin stays open
+   * until it ends (`script` passes the end of its stdin to the terminal as its EOF character,
+   * which a client that made the terminal raw forwards to the container as a byte).
+   */
   const run = (
     command: string,
     args: readonly string[],
-    input = '',
+    input: string | null = '',
     timeoutMs = 60_000,
   ): Promise<ClientResult> =>
     new Promise((resolve, reject) => {
@@ -112,7 +117,8 @@ export function dockerClient(service: ApiService) {
         clearTimeout(timer);
         resolve({ code: code ?? -1, stdout, stderr });
       });
-      child.stdin.end(input);
+      if (input !== null) child.stdin.end(input);
+      else child.on('exit', () => child.stdin.destroy());
     });
   return {
     docker: (args: readonly string[], input?: string) => run('docker', args, input),

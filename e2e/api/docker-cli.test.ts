@@ -231,11 +231,11 @@ describe('images through koker', () => {
 
 describe('more of the docker CLI through koker', () => {
   it('runs -it on a terminal (through script) and -i from a pipe, with their codes', async () => {
-    const tty = await cli.client.run('script', [
-      '-qec',
-      `docker run -it --rm --network none ${cli.suite.image} sh -c 'tty; exit 5'`,
-      '/dev/null',
-    ]);
+    const tty = await cli.client.run(
+      'script',
+      ['-qec', `docker run -it --rm --network none ${cli.suite.image} sh -c 'tty; exit 5'`, '/dev/null'],
+      null,
+    );
     expect(tty.code).toBe(5);
     expect(tty.stdout).toMatch(/^\/dev\/pts\/\d+\r?\n/);
     const piped = await cli.client.docker(
