@@ -2,38 +2,20 @@ import { type Socket } from 'node:net';
 import { type Duplex } from 'node:stream';
 import { STREAM, streamFrame } from '@koker/api-server';
 import { type ContainerId } from '@koker/core';
-
-// koker-monitor's attach frames (native/src/monitor/attach.c): [kind, 0, 0, 0, u32 length].
-const FROM_MONITOR = { stdout: 1, stderr: 2, exit: 3 } as const;
-const TO_MONITOR = { stdin: 0, stdinClosed: 1, resize: 2, hold: 4, settled: 5 } as const;
-
-function monitorFrame(kind: number, payload: Uint8Array | string = ''): Buffer {
-  const body = Buffer.from(payload);
-  const header = Buffer.alloc(8);
-  header[0] = kind;
-  header.writeUInt32BE(body.length, 4);
-  return Buffer.concat([header, body]);
-}
-
-/** Reads the monitor's frames off its socket, whatever the chunking. */
-function onMonitorFrames(socket: Socket, each: (kind: number, payload: Buffer) => void): void {
-  let pending: Buffer = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    while (pending.length >= 8) {
-      const length = pending.readUInt32BE(4);
-      if (pending.length < 8 + length) break;
-      each(pending[0] ?? 0, Buffer.from(pending.subarray(8, 8 + length)));
-      pending = pending.subarray(8 + length);
-    }
-  });
-}
+import {
+  closeAfterExit,
+  FROM_MONITOR,
+  monitorFrame,
+  onMonitorFrames,
+  type Settled,
+  TO_MONITOR,
+} from '../containers/monitor-frames.js';
 
 /**
  * Settles a container its monitor reported ended, while the monitor waits; resolves to the
  * `settled` frame's directories when nothing is left for the monitor's cleanup.
  */
-export type SettleAtExit = (id: ContainerId) => Promise<{ readonly aside: readonly string[] } | undefined>;
+export type SettleAtExit = (id: ContainerId) => Promise<Settled | undefined>;
 
 /** What the service learnt of containers' ends through their monitors, and its live attach sockets. */
 export class ContainerExits {
@@ -56,10 +38,7 @@ export class ContainerExits {
     this.seen(id, code);
     void (this.settle?.(id) ?? Promise.resolve(undefined))
       .catch(() => undefined)
-      .then((settled) => {
-        if (settled) socket.end(monitorFrame(TO_MONITOR.settled, settled.aside.join('\0')));
-        else socket.destroy();
-      });
+      .then((settled) => closeAfterExit(socket, settled));
   }
 
   seen(id: ContainerId, code: number): void {

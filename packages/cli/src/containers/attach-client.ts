@@ -4,13 +4,17 @@ import { join } from 'node:path';
 import { constants } from 'node:os';
 import { ConflictError } from '@koker/core';
 import { DetachKeyMatcher } from './detach-keys.js';
+import {
+  closeAfterExit,
+  FROM_MONITOR,
+  monitorFrame,
+  onMonitorFrames,
+  type Settled,
+  TO_MONITOR,
+} from './monitor-frames.js';
 
 /** The monitor's attach socket in the container's directory (native/src/monitor/attach.c). */
 export const ATTACH_SOCKET = 'attach.sock';
-
-// Frames both ways: [kind, 0, 0, 0, length (u32 big-endian)] then the payload.
-const TO_CLIENT = { stdout: 1, stderr: 2, exit: 3 } as const;
-const TO_MONITOR = { stdin: 0, stdinClosed: 1, resize: 2, signal: 3, hold: 4, settled: 5 } as const;
 
 export interface AttachOptions {
   /** Send koker's stdin to the container. */
@@ -43,7 +47,7 @@ export type AttachEnd =
   | {
       readonly kind: 'exited';
       readonly code: number;
-      readonly close: (settled?: { readonly aside: readonly string[] }) => void;
+      readonly close: (settled?: Settled) => void;
     }
   | { readonly kind: 'detached' }
   /** The monitor went away without saying how the container ended. */
@@ -61,14 +65,6 @@ export const PROXIED: readonly NodeJS.Signals[] = [
   'SIGUSR1',
   'SIGUSR2',
 ];
-
-function frame(kind: number, payload: Uint8Array | string = ''): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload);
-  const header = Buffer.alloc(8);
-  header[0] = kind;
-  header.writeUInt32BE(body.length, 4);
-  return Buffer.concat([header, body]);
-}
 
 /**
  * Connects as soon as the monitor made its socket (koker is still waiting for the container to
@@ -131,7 +127,6 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
   const cleanups: (() => void)[] = [];
   return new Promise<AttachEnd>((resolve) => {
     let ended: AttachEnd | undefined;
-    let pending: Buffer = Buffer.alloc(0);
     let writing = Promise.resolve();
     const finish = (end: AttachEnd) => {
       if (ended) return;
@@ -149,31 +144,20 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
           }),
       );
     };
-    socket.on('data', (chunk: Buffer) => {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      while (pending.length >= 8) {
-        const length = pending.readUInt32BE(4);
-        if (pending.length < 8 + length) break;
-        const kind = pending[0];
-        const payload = pending.subarray(8, 8 + length);
-        pending = pending.subarray(8 + length);
-        if (kind === TO_CLIENT.stdout) {
-          if (options.output?.stdout !== false) write(process.stdout, Buffer.from(payload));
-        } else if (kind === TO_CLIENT.stderr) {
-          if (options.output?.stderr !== false) write(process.stderr, Buffer.from(payload));
-        } else if (kind === TO_CLIENT.exit) {
-          keepOpen = true;
-          const close = (settled?: { readonly aside: readonly string[] }) => {
-            if (settled) socket.end(frame(TO_MONITOR.settled, settled.aside.join('\0')));
-            else socket.destroy();
-          };
-          finish({ kind: 'exited', code: Number(payload.toString()), close });
-        }
+    onMonitorFrames(socket, (kind, payload) => {
+      if (kind === FROM_MONITOR.stdout) {
+        if (options.output?.stdout !== false) write(process.stdout, payload);
+      } else if (kind === FROM_MONITOR.stderr) {
+        if (options.output?.stderr !== false) write(process.stderr, payload);
+      } else if (kind === FROM_MONITOR.exit) {
+        keepOpen = true;
+        const close = (settled?: Settled) => closeAfterExit(socket, settled);
+        finish({ kind: 'exited', code: Number(payload.toString()), close });
       }
     });
     socket.on('close', () => finish({ kind: 'lost' }));
     // From now on the monitor waits, after the exit, for us to close (see attachUntilEnd).
-    socket.write(frame(TO_MONITOR.hold));
+    socket.write(monitorFrame(TO_MONITOR.hold));
     let keepOpen = false;
     cleanups.push(() => {
       if (!keepOpen) socket.destroy();
@@ -189,10 +173,10 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
       const onData = (chunk: Buffer) => {
         const { pass, detach } = matcher.feed(chunk);
         for (let at = 0; at < pass.length; at += STDIN_FRAME)
-          socket.write(frame(TO_MONITOR.stdin, pass.subarray(at, at + STDIN_FRAME)));
+          socket.write(monitorFrame(TO_MONITOR.stdin, pass.subarray(at, at + STDIN_FRAME)));
         if (detach) finish({ kind: 'detached' });
       };
-      const onEnd = () => socket.write(frame(TO_MONITOR.stdinClosed));
+      const onEnd = () => socket.write(monitorFrame(TO_MONITOR.stdinClosed));
       stdin.on('data', onData);
       stdin.once('end', onEnd);
       stdin.resume();
@@ -206,7 +190,7 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
     }
     if (options.tty && process.stdout.isTTY) {
       const resize = () =>
-        socket.write(frame(TO_MONITOR.resize, `${process.stdout.rows} ${process.stdout.columns}`));
+        socket.write(monitorFrame(TO_MONITOR.resize, `${process.stdout.rows} ${process.stdout.columns}`));
       resize();
       process.stdout.on('resize', resize);
       cleanups.push(() => process.stdout.off('resize', resize));
@@ -216,7 +200,7 @@ export function runAttached(socket: Socket, options: AttachOptions): Promise<Att
     if (!raw) {
       for (const name of PROXIED) {
         const proxy = options.sigProxy
-          ? () => socket.write(frame(TO_MONITOR.signal, String(constants.signals[name])))
+          ? () => socket.write(monitorFrame(TO_MONITOR.signal, String(constants.signals[name])))
           : () => undefined;
         process.on(name, proxy);
         cleanups.push(() => process.off(name, proxy));

@@ -2,6 +2,7 @@ import { type ContainerId, type ContainerRecord } from '@koker/core';
 import { restartDecision } from '@koker/engine';
 import { type CliContext } from '../context.js';
 import { lifecycleOf } from './lifecycle.js';
+import { type Settled } from './monitor-frames.js';
 
 /** What settling a container left for its monitor. */
 export interface ReportedSettlement {
@@ -11,7 +12,7 @@ export interface ReportedSettlement {
    * Nothing is left for the monitor's cleanup (removed, or kept with no restart due): tell the
    * monitor so (the `settled` frame) with the directories moved aside for it to remove.
    */
-  readonly settled?: { readonly aside: readonly string[] };
+  readonly settled?: Settled;
 }
 
 /**
